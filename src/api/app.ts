@@ -1,0 +1,52 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../config/config.js';
+import type { Engine } from '../stream/engine.js';
+import { installErrorHandler } from './error-handler.js';
+import { eventsRoute } from './routes/events.js';
+import { healthRoute } from './routes/health.js';
+import { liveRoute } from './routes/live.js';
+import { metricsRoute } from './routes/metrics.js';
+import { streamRoute } from './routes/stream.js';
+import { installTenantResolution } from './tenant.js';
+
+export interface AppOptions {
+  engine: Engine;
+  config: Pick<Config, 'apiKeys' | 'ingest' | 'customChannels' | 'logLevel'>;
+  /** Directory of the built dashboard; found next to the compiled code by default. */
+  webRoot?: string;
+  /** The process logger (pino); a silent one when absent. */
+  logger?: FastifyBaseLogger;
+}
+
+/** The HTTP face of ccpulse: ingest, live state, history, the live stream and the dashboard. */
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
+    // One log line per request would drown the log at ingest rates; errors are logged by the handler.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: opts.config.ingest.maxBytes,
+    ajv: { customOptions: { coerceTypes: false, allErrors: true } },
+  });
+  installErrorHandler(app);
+  installTenantResolution(app, opts.config.apiKeys);
+  const { engine } = opts;
+  await app.register(eventsRoute, { engine, maxEvents: opts.config.ingest.maxEvents, maxBytes: opts.config.ingest.maxBytes, customChannels: opts.config.customChannels });
+  await app.register(liveRoute, { engine });
+  await app.register(metricsRoute, { engine });
+  await app.register(streamRoute, { engine });
+  await app.register(healthRoute, { engine, startedAt: Date.now() });
+  const webRoot = opts.webRoot ?? findWebRoot();
+  if (webRoot) await app.register(fastifyStatic, { root: webRoot, index: 'index.html' });
+  else app.log.warn('dashboard bundle not found (run npm run build); serving the API only');
+  return app;
+}
+
+function findWebRoot(): string | undefined {
+  // dist/api/app.js → dist/web; src/api/app.ts (under the test runner) → the built bundle in dist/web
+  const rel = import.meta.url.endsWith('.ts') ? '../../dist/web/' : '../web/';
+  const dir = fileURLToPath(new URL(rel, import.meta.url));
+  return existsSync(`${dir}index.html`) ? dir : undefined;
+}

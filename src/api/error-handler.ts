@@ -1,0 +1,30 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { Errors, type ErrorDetail } from './errors.js';
+
+/** The one place errors become responses. */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((raw: FastifyError & { details?: ErrorDetail[]; body?: unknown }, req, reply) => {
+    let err = raw;
+    if (raw.validation) {
+      const details = raw.validation.map((v) => {
+        const missing = (v.params as { missingProperty?: string } | undefined)?.missingProperty;
+        return { path: `${raw.validationContext ?? ''}${v.instancePath}${missing ? `/${missing}` : ''}`, message: missing ? 'required' : (v.message ?? 'invalid') };
+      });
+      err = Object.assign(new Errors.BAD_REQUEST(details.map((d) => `${d.path}: ${d.message}`).join('; ')), { details });
+    } else if (raw.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (raw instanceof SyntaxError && raw.statusCode === 400)) {
+      err = new Errors.INVALID_JSON(raw.message);
+    } else if (raw.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      err = new Errors.BODY_TOO_LARGE(String(req.routeOptions.bodyLimit ?? ''));
+    } else if (raw.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      err = new Errors.UNSUPPORTED_MEDIA_TYPE();
+    }
+    const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+    if (status >= 500) req.log.error({ err: raw }, 'request failed');
+    const code = status === 500 && !err.code?.startsWith('CCP_') ? 'CCP_INTERNAL' : err.code;
+    const message = status === 500 && code === 'CCP_INTERNAL' ? 'internal error; see the server log' : err.message;
+    reply.status(status).send({ error: { code, message, ...(err.details ? { details: err.details } : {}) }, ...(raw.body && typeof raw.body === 'object' ? raw.body : {}) });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply.status(404).send({ error: { code: 'CCP_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
+  });
+}

@@ -1,0 +1,68 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { IngestResult } from '../../contract/api.js';
+import type { CcEvent } from '../../contract/event.js';
+import { BatchError, parseBatch } from '../../ingest/parse-batch.js';
+import { createEventValidator } from '../../ingest/validate.js';
+import { OverloadedError } from '../../stream/event-log.js';
+import type { Engine } from '../../stream/engine.js';
+import { Errors } from '../errors.js';
+import { Type } from '@sinclair/typebox';
+import { ErrorSchema, IngestResultSchema } from '../schemas.js';
+
+const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'text/plain'];
+
+export interface EventsRouteOptions {
+  engine: Engine;
+  maxEvents: number;
+  maxBytes: number;
+  customChannels: string[];
+}
+
+/**
+ * POST /v1/events: a JSON array or NDJSON of events. Valid events are kept even when others in the
+ * batch are rejected; the answer says which were rejected and why, field by field.
+ */
+export const eventsRoute: FastifyPluginAsync<EventsRouteOptions> = async (app, opts) => {
+  const validate = createEventValidator({ customChannels: opts.customChannels });
+  app.addContentTypeParser(NDJSON_TYPES, { parseAs: 'string', bodyLimit: opts.maxBytes }, (_req, body, done) => done(null, body));
+
+  app.post(
+    '/v1/events',
+    {
+      bodyLimit: opts.maxBytes,
+      // A 400 for a batch with no valid event still carries the per-event rejections.
+      schema: { response: { 202: IngestResultSchema, '4xx': Type.Intersect([ErrorSchema, Type.Partial(IngestResultSchema)]), '5xx': ErrorSchema } },
+    },
+    async (req, reply) => {
+      const format = NDJSON_TYPES.some((t) => req.headers['content-type']?.startsWith(t)) ? 'ndjson' : 'json';
+      let items;
+      try {
+        items = parseBatch(req.body, format, opts.maxEvents);
+      } catch (err) {
+        if (err instanceof BatchError) throw new Errors[err.code](err.message);
+        throw err;
+      }
+      const result: IngestResult = { accepted: 0, duplicates: 0, rejected: [] };
+      const valid: CcEvent[] = [];
+      items.forEach((item, index) => {
+        const v = item.ok ? validate(item.value) : item;
+        if (v.ok) valid.push(v.event);
+        else result.rejected.push({ index, errors: v.errors });
+      });
+      if (valid.length === 0) {
+        throw Object.assign(new Errors.ALL_EVENTS_REJECTED(), { body: result });
+      }
+      try {
+        const outcome = await opts.engine.append(req.tenant, valid);
+        result.accepted = outcome.accepted;
+        result.duplicates = outcome.duplicates;
+        reply.header('x-ccpulse-position', String(outcome.position));
+      } catch (err) {
+        if (err instanceof OverloadedError) throw new Errors.OVERLOADED(err.message);
+        req.log.error({ err }, 'append failed');
+        throw new Errors.STORAGE_UNAVAILABLE();
+      }
+      return reply.status(202).send(result);
+    },
+  );
+};

@@ -1,0 +1,71 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ServerResponse } from 'node:http';
+import type { LiveUpdate } from '../../contract/api.js';
+import type { Engine } from '../../stream/engine.js';
+
+/** A client that lets this much pile up unsent is dropped; EventSource reconnects and gets a fresh snapshot. */
+const MAX_BUFFERED = 4 * 1024 * 1024;
+const HEARTBEAT_MS = 15_000;
+
+/**
+ * GET /v1/stream: Server-Sent Events. `snapshot` first (the whole live state), then `update` with the
+ * tiles that changed, as soon as the processor has applied the events that changed them.
+ */
+export const streamRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, { engine }) => {
+  const clients = new Map<ServerResponse, string>();
+
+  const off = engine.onChange(() => {
+    const changes = engine.processor.live.takeChanges();
+    if (clients.size === 0) return;
+    const at = engine.now();
+    const position = engine.processor.position;
+    for (const [tenant, tiles] of changes) {
+      const update: LiveUpdate = {
+        at,
+        position,
+        tiles,
+        operators: engine.processor.live.operatorTotals(tenant),
+        repairs: engine.processor.live.repairsOf(tenant),
+      };
+      const frame = `event: update\ndata: ${JSON.stringify(update)}\n\n`;
+      for (const [res, t] of clients) if (t === tenant) send(res, frame);
+    }
+  });
+
+  const heartbeat = setInterval(() => {
+    for (const res of clients.keys()) send(res, `: keep-alive\n\n`);
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+
+  function send(res: ServerResponse, frame: string) {
+    if (res.writableLength > MAX_BUFFERED) {
+      clients.delete(res);
+      res.destroy();
+      return;
+    }
+    res.write(frame);
+  }
+
+  app.addHook('onClose', async () => {
+    off();
+    clearInterval(heartbeat);
+    for (const res of clients.keys()) res.end();
+    clients.clear();
+  });
+
+  app.get('/v1/stream', async (req, reply) => {
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.socket?.setNoDelay(true);
+    const snapshot = engine.processor.live.snapshot(req.tenant, engine.processor.position);
+    res.write(`retry: 2000\nevent: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`);
+    clients.set(res, req.tenant);
+    req.raw.on('close', () => clients.delete(res));
+  });
+};

@@ -1,0 +1,66 @@
+import { Type } from '@sinclair/typebox';
+
+const Num = Type.Number();
+const NullableNum = Type.Union([Type.Number(), Type.Null()]);
+
+export const MetricValuesSchema = Type.Object({
+  offered: Num,
+  aa: Num,
+  ha: Num,
+  missed: Num,
+  qa: Num,
+  awtSec: NullableNum,
+  ahtSec: NullableNum,
+  asaSec: NullableNum,
+  slPct: NullableNum,
+  abandonPct: NullableNum,
+  waitP50Sec: NullableNum,
+  waitP90Sec: NullableNum,
+  waitP95Sec: NullableNum,
+  longestWaitSec: NullableNum,
+});
+
+export const MetricsRowSchema = Type.Intersect([
+  Type.Object({
+    queue: Type.Optional(Type.String()),
+    channel: Type.Optional(Type.String()),
+    operator: Type.Optional(Type.String()),
+    bucket: Type.Optional(Type.String()),
+  }),
+  MetricValuesSchema,
+]);
+
+const OperatorCountsSchema = Type.Object({ offline: Num, ready: Num, busy: Num, break: Num, acw: Num });
+
+export const LiveTileSchema = Type.Object({
+  queue: Type.String(),
+  channel: Type.String(),
+  qa: Num,
+  waiting: Num,
+  inHandling: Num,
+  longestWaitSec: Num,
+  operators: OperatorCountsSchema,
+  last15m: MetricValuesSchema,
+  last60m: MetricValuesSchema,
+});
+
+export const LiveSnapshotSchema = Type.Object({
+  tenant: Type.String(),
+  at: Num,
+  position: Num,
+  tiles: Type.Array(LiveTileSchema),
+  operators: OperatorCountsSchema,
+  repairs: Type.Record(Type.String(), Num),
+});
+
+const FieldErrorSchema = Type.Object({ path: Type.String(), message: Type.String() });
+
+export const IngestResultSchema = Type.Object({
+  accepted: Num,
+  duplicates: Num,
+  rejected: Type.Array(Type.Object({ index: Num, errors: Type.Array(FieldErrorSchema) })),
+});
+
+export const ErrorSchema = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Array(FieldErrorSchema)) }),
+});

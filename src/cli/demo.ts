@@ -1,0 +1,30 @@
+import type { Logger } from 'pino';
+import { createSimulation, runRealtime } from '../sim/index.js';
+import type { Engine } from '../stream/engine.js';
+import { DEFAULT_TENANT } from '../api/tenant.js';
+
+/** How much simulated past a fresh demo starts with, so the 15/60-minute windows are not empty. */
+const WARM_UP_MS = 20 * 60_000;
+
+/**
+ * Feeds the `demo` scenario into the engine in real time, in process. On a restart it resumes from the
+ * last event time it logged instead of simulating the same past twice.
+ */
+export function startDemo(engine: Engine, log: Logger): { stop(): void } {
+  const now = Date.now();
+  const resumeFrom = engine.processor.watermark > now - WARM_UP_MS ? engine.processor.watermark + 1 : now - WARM_UP_MS;
+  const sim = createSimulation({ scenario: 'demo', seed: now % 1_000_000, startTime: resumeFrom });
+  const abort = new AbortController();
+  runRealtime({
+    sim,
+    speed: 1,
+    catchUpTo: now,
+    tickMs: 100,
+    signal: abort.signal,
+    sink: async (events) => {
+      await engine.append(DEFAULT_TENANT, events);
+    },
+  }).catch((err) => log.error({ err }, 'demo traffic stopped'));
+  log.info({ from: new Date(resumeFrom).toISOString() }, 'demo traffic started');
+  return { stop: () => abort.abort() };
+}

@@ -1,0 +1,86 @@
+/**
+ * Wire shapes of the HTTP API and the live stream, shared by the server and the dashboard.
+ */
+
+/** The SLA metrics of one group over one interval. `null` where the metric has no data (e.g. AHT with no closes). */
+export interface MetricValues {
+  offered: number;
+  aa: number;
+  ha: number;
+  missed: number;
+  /** Open appeals (waiting + in handling) at the end of the interval. */
+  qa: number;
+  awtSec: number | null;
+  ahtSec: number | null;
+  /** Average speed of answer: mean wait of answered appeals (the same measure as AWT, under its telephony name). */
+  asaSec: number | null;
+  slPct: number | null;
+  abandonPct: number | null;
+  waitP50Sec: number | null;
+  waitP90Sec: number | null;
+  waitP95Sec: number | null;
+  /** Longest wait that ended (answered or abandoned) in the interval. */
+  longestWaitSec: number | null;
+}
+
+export interface MetricsRow extends MetricValues {
+  queue?: string;
+  channel?: string;
+  operator?: string;
+  /** Interval start, ISO 8601; present when the request set `interval`. */
+  bucket?: string;
+}
+
+export interface OperatorCounts {
+  offline: number;
+  ready: number;
+  busy: number;
+  break: number;
+  acw: number;
+}
+
+/** The live state of one queue × channel. */
+export interface LiveTile {
+  queue: string;
+  channel: string;
+  qa: number;
+  waiting: number;
+  inHandling: number;
+  /** now − queued-at of the longest-waiting open appeal; 0 when nobody waits. */
+  longestWaitSec: number;
+  operators: OperatorCounts;
+  last15m: MetricValues;
+  last60m: MetricValues;
+}
+
+export interface LiveSnapshot {
+  tenant: string;
+  /** Server time of the snapshot, epoch ms. */
+  at: number;
+  /** Log position the state reflects. */
+  position: number;
+  tiles: LiveTile[];
+  operators: OperatorCounts;
+  /** Repairs the appeal state machine made for lost or disordered events, by kind, since start of the data. */
+  repairs: Record<string, number>;
+}
+
+/** SSE `update` message: the tiles that changed since the previous message. */
+export interface LiveUpdate {
+  at: number;
+  position: number;
+  tiles: LiveTile[];
+  operators: OperatorCounts;
+  repairs: Record<string, number>;
+}
+
+export interface IngestRejection {
+  index: number;
+  errors: Array<{ path: string; message: string }>;
+}
+
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+  rejected: IngestRejection[];
+}

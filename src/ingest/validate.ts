@@ -1,0 +1,115 @@
+import { Type } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import {
+  APPEAL_EVENT_TYPES,
+  BUILTIN_CHANNELS,
+  DIRECTIONS,
+  EVENT_TYPES,
+  OPERATOR_EVENT_TYPES,
+  OPERATOR_STATUSES,
+  type CcEvent,
+  type EventType,
+} from '../contract/event.js';
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export type Validation = { ok: true; event: CcEvent } | { ok: false; errors: FieldError[] };
+
+const Id = Type.String({ minLength: 1, maxLength: 256 });
+
+/** Structure of a wire event; enumerations and per-type rules are checked below with clearer messages. */
+const WireEvent = Type.Object(
+  {
+    id: Id,
+    type: Type.String(),
+    ts: Type.Union([Type.String(), Type.Number()]),
+    appealId: Type.Optional(Id),
+    channel: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    queue: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    operatorId: Type.Optional(Id),
+    status: Type.Optional(Type.String()),
+    direction: Type.Optional(Type.String()),
+    campaignId: Type.Optional(Id),
+    attrs: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { additionalProperties: false },
+);
+const wireEvent = TypeCompiler.Compile(WireEvent);
+
+const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)$/i;
+/** Event times outside 2000–2100 are almost always a unit mistake (seconds for milliseconds). */
+const TS_MIN = Date.UTC(2000, 0, 1);
+const TS_MAX = Date.UTC(2100, 0, 1);
+
+const oneOf = (values: readonly string[]) => `must be one of ${values.join(', ')}`;
+
+/** Validates one wire event and normalizes it (ts → epoch ms). All problems are reported, not just the first. */
+export function createEventValidator(opts: { customChannels?: readonly string[] } = {}) {
+  const channels = new Set<string>([...BUILTIN_CHANNELS, ...(opts.customChannels ?? [])]);
+  const channelList = [...channels];
+  const eventTypes = new Set<string>(EVENT_TYPES);
+  const statuses = new Set<string>(OPERATOR_STATUSES);
+  const directions = new Set<string>(DIRECTIONS);
+
+  return function validateEvent(raw: unknown): Validation {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      return { ok: false, errors: [{ path: '', message: 'must be a JSON object' }] };
+    }
+    const errors: FieldError[] = [];
+    if (!wireEvent.Check(raw)) {
+      for (const e of wireEvent.Errors(raw)) {
+        // A union error on ts is reported once below in plain words.
+        if (e.path === '/ts') continue;
+        errors.push({ path: e.path, message: e.message === 'Unexpected property' ? 'unknown field' : e.message.toLowerCase() });
+      }
+    }
+    const ev = raw as Record<string, unknown>;
+    const type = ev.type;
+    if (typeof type === 'string' && !eventTypes.has(type)) errors.push({ path: '/type', message: oneOf(EVENT_TYPES) });
+    if (type === undefined) errors.push({ path: '/type', message: 'required' });
+
+    const ts = parseTs(ev.ts);
+    if (typeof ts === 'string') errors.push({ path: '/ts', message: ts });
+
+    if (typeof type === 'string' && eventTypes.has(type)) {
+      const t = type as EventType;
+      if (APPEAL_EVENT_TYPES.has(t)) {
+        for (const f of ['appealId', 'channel', 'queue']) if (ev[f] === undefined) errors.push({ path: `/${f}`, message: `required for ${t}` });
+      }
+      if (OPERATOR_EVENT_TYPES.has(t) && ev.operatorId === undefined) errors.push({ path: '/operatorId', message: `required for ${t}` });
+      if (t === 'OPERATOR_STATUS' && ev.status === undefined) errors.push({ path: '/status', message: 'required for OPERATOR_STATUS' });
+    }
+    if (typeof ev.channel === 'string' && !channels.has(ev.channel)) errors.push({ path: '/channel', message: `${oneOf(channelList)} (custom channels are set in the configuration)` });
+    if (typeof ev.status === 'string' && !statuses.has(ev.status)) errors.push({ path: '/status', message: oneOf(OPERATOR_STATUSES) });
+    if (typeof ev.direction === 'string' && !directions.has(ev.direction)) errors.push({ path: '/direction', message: oneOf(DIRECTIONS) });
+
+    if (errors.length) return { ok: false, errors };
+    const event: CcEvent = { id: ev.id as string, type: type as EventType, ts: ts as number };
+    for (const f of ['appealId', 'channel', 'queue', 'operatorId', 'status', 'direction', 'campaignId', 'attrs'] as const) {
+      if (ev[f] !== undefined) (event as unknown as Record<string, unknown>)[f] = ev[f];
+    }
+    return { ok: true, event };
+  };
+}
+
+/** Epoch ms, or an error message. */
+function parseTs(v: unknown): number | string {
+  if (v === undefined) return 'required';
+  let ms: number;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) return 'must be a finite number of epoch milliseconds';
+    ms = Math.floor(v);
+    if (ms > 0 && ms < TS_MIN && ms * 1000 >= TS_MIN) return 'looks like epoch seconds; use epoch milliseconds';
+  } else if (typeof v === 'string') {
+    if (!ISO_WITH_ZONE.test(v)) return 'must be ISO 8601 with a time zone (e.g. 2026-11-21T10:15:00Z) or epoch milliseconds';
+    ms = Date.parse(v);
+    if (Number.isNaN(ms)) return 'is not a valid date';
+  } else {
+    return 'must be an ISO 8601 string or epoch milliseconds';
+  }
+  if (ms < TS_MIN || ms >= TS_MAX) return 'must be between 2000-01-01 and 2100-01-01';
+  return ms;
+}

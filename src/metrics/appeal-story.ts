@@ -1,0 +1,210 @@
+import type { EventType } from '../contract/event.js';
+import type { Counters } from './counters.js';
+import { binOf } from './wait-histogram.js';
+
+/**
+ * The metric definitions, as one pure function: given every event seen for one appeal, say what the
+ * appeal contributes to each rollup cell and whether it is open now. The stream calls it again on
+ * each new event of the appeal and swaps the old contribution for the new one, so events arriving
+ * out of order, or a fallback that a later event overrides, end in exactly the numbers that an
+ * in-order run would give.
+ *
+ * An appeal is a sequence of segments, each opened by APPEAL_NEW or APPEAL_RETURNED. Within one:
+ *   queued at = APPEAL_SENT_DISTRIBUTION, or the segment start when it is missing
+ *   W (wait)   = first APPEAL_APPOINTED − queued at;  H (handle) = APPEAL_CLOSED − that appointment
+ * Repairs for lost events are contributed as counters too (kind → count), so they are visible per cell.
+ */
+
+export interface AppealEvent {
+  seq: number;
+  type: EventType;
+  ts: number;
+  queue: string;
+  channel: string;
+  operatorId?: string;
+}
+
+export interface Contribution {
+  queue: string;
+  channel: string;
+  /** '' for the queue-level cell; otherwise the operator's cell. */
+  operator: string;
+  bucket: number;
+  counters: Partial<Counters>;
+}
+
+/** The appeal's current open segment, as the live view needs it. */
+export interface OpenSegment {
+  queue: string;
+  channel: string;
+  phase: 'waiting' | 'handling';
+  startedAt: number;
+  queuedAt: number;
+  /** Inactivity expiry: the segment leaves QA at this time unless another event arrives first. */
+  expiresAt: number;
+  operatorId?: string;
+}
+
+export interface AppealStory {
+  contributions: Contribution[];
+  open: OpenSegment | null;
+}
+
+export const BUCKET_MS = 60_000;
+export const bucketOf = (ts: number): number => ts - (((ts % BUCKET_MS) + BUCKET_MS) % BUCKET_MS);
+
+export const REPAIR_KINDS = {
+  /** No APPEAL_SENT_DISTRIBUTION before the appeal moved on: queued at = segment start. */
+  noDistribution: 'noDistribution',
+  /** Closed (or transferred) with no APPEAL_APPOINTED seen: counts in AA and HA, not in AWT or AHT. */
+  noAppointment: 'noAppointment',
+  /** Events arrived for a segment whose APPEAL_NEW / APPEAL_RETURNED never came. */
+  missingStart: 'missingStart',
+  /** No event for longer than the channel's inactivity timeout: the appeal left QA. */
+  expired: 'expired',
+  /** A new segment started while the previous one was still open: the old one ends there. */
+  superseded: 'superseded',
+  /** Events after the segment's close or miss; ignored. */
+  afterEnd: 'afterEnd',
+} as const;
+
+const TYPE_ORDER: Record<EventType, number> = {
+  APPEAL_NEW: 0,
+  APPEAL_RETURNED: 0,
+  APPEAL_SENT_DISTRIBUTION: 1,
+  APPEAL_APPOINTED: 2,
+  APPEAL_TRANSFERRED: 3,
+  APPEAL_CLOSED: 4,
+  APPEAL_MISSED: 4,
+  OPERATOR_STATUS: 5,
+};
+
+/** Story order: event time, then lifecycle order for equal times, then log order. */
+export function storyOrder(a: AppealEvent, b: AppealEvent): number {
+  return a.ts - b.ts || TYPE_ORDER[a.type] - TYPE_ORDER[b.type] || a.seq - b.seq;
+}
+
+const isStart = (t: EventType) => t === 'APPEAL_NEW' || t === 'APPEAL_RETURNED';
+
+/**
+ * @param events the appeal's events, in story order (see storyOrder)
+ * @param inactivityTimeoutMs per-channel inactivity timeout
+ */
+export function tellAppealStory(events: readonly AppealEvent[], inactivityTimeoutMs: (channel: string) => number): AppealStory {
+  const out: Contribution[] = [];
+  const add = (e: { queue: string; channel: string }, operator: string, ts: number, counters: Partial<Counters>) =>
+    out.push({ queue: e.queue, channel: e.channel, operator, bucket: bucketOf(ts), counters });
+  const repair = (e: { queue: string; channel: string }, ts: number, kind: string) => add(e, '', ts, { repairs: { [kind]: 1 } });
+  // One operator's stretch of handling ended (by a transfer, a re-appointment or the close).
+  const spanEnded = (h: { operatorId: string; since: number }, at: AppealEvent) =>
+    add(at, h.operatorId, at.ts, { handleSumMs: at.ts - h.since, handleCount: 1 });
+
+  // Split into segments at each start event.
+  const segments: AppealEvent[][] = [];
+  for (const e of events) {
+    if (isStart(e.type) || segments.length === 0) segments.push([e]);
+    else segments[segments.length - 1].push(e);
+  }
+
+  let open = null as OpenSegment | null;
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i];
+    const startEv = seg[0];
+    if (!isStart(startEv.type)) repair(startEv, startEv.ts, REPAIR_KINDS.missingStart);
+    const nextStart = segments[i + 1]?.[0].ts;
+
+    let where: { queue: string; channel: string } = startEv;
+    let sd: AppealEvent | undefined;
+    let appt: AppealEvent | undefined;
+    let handler: { operatorId: string; since: number } | undefined;
+    let end: AppealEvent | undefined;
+    let lastTs = startEv.ts;
+    add(where, '', startEv.ts, { qaDelta: 1 });
+
+    for (const e of seg.slice(isStart(startEv.type) ? 1 : 0)) {
+      if (end) {
+        repair(e, e.ts, REPAIR_KINDS.afterEnd);
+        continue;
+      }
+      lastTs = e.ts;
+      if (e.queue !== where.queue || e.channel !== where.channel) {
+        // The appeal moved (e.g. a transfer to another queue): QA moves with it.
+        add(where, '', e.ts, { qaDelta: -1 });
+        add(e, '', e.ts, { qaDelta: 1 });
+        where = e;
+      }
+      switch (e.type) {
+        case 'APPEAL_SENT_DISTRIBUTION':
+          if (!sd && !appt && !handler) sd = e;
+          break;
+        case 'APPEAL_APPOINTED':
+        case 'APPEAL_TRANSFERRED':
+          if (e.type === 'APPEAL_APPOINTED' && !appt && !handler) appt = e;
+          if (handler) spanEnded(handler, e);
+          // The first appointment's operator is credited below (unless the segment is missed);
+          // every later hand-over credits the receiving operator here.
+          if (e.operatorId && e !== appt) add(e, e.operatorId, e.ts, { aa: 1 });
+          if (e.operatorId) handler = { operatorId: e.operatorId, since: e.ts };
+          break;
+        case 'APPEAL_CLOSED':
+        case 'APPEAL_MISSED':
+          end = e;
+          break;
+      }
+    }
+
+    const queuedEv = sd ?? startEv;
+    const queuedAt = queuedEv.ts;
+    add(queuedEv, '', queuedAt, { offered: 1 });
+    if (!sd && (appt || handler || end)) repair(startEv, startEv.ts, REPAIR_KINDS.noDistribution);
+
+    if (end?.type === 'APPEAL_MISSED') {
+      const waited = Math.max(0, end.ts - queuedAt);
+      add(end, '', end.ts, { missed: 1, abandonHist: { [binOf(waited)]: 1 } });
+    } else {
+      if (appt) {
+        const w = Math.max(0, appt.ts - queuedAt);
+        add(appt, '', appt.ts, { aa: 1, waitSumMs: w, waitCount: 1, waitHist: { [binOf(w)]: 1 } });
+        if (appt.operatorId) add(appt, appt.operatorId, appt.ts, { aa: 1, waitSumMs: w, waitCount: 1 });
+      } else if (end || handler) {
+        // Answered, but the appointment was lost: accepted at the first sign of handling.
+        const seen = seg.find((e) => e.type === 'APPEAL_TRANSFERRED') ?? end!;
+        add(seen, '', seen.ts, { aa: 1 });
+        repair(seen, seen.ts, REPAIR_KINDS.noAppointment);
+      }
+      if (end) {
+        add(end, '', end.ts, appt ? { ha: 1, handleSumMs: end.ts - appt.ts, handleCount: 1 } : { ha: 1 });
+        const closer = end.operatorId ?? handler?.operatorId;
+        if (closer) add(end, closer, end.ts, { ha: 1 });
+        if (handler) spanEnded(handler, end);
+      }
+    }
+
+    // Leaving QA: at the close or miss; else at the next segment's start or at inactivity expiry.
+    if (end) {
+      add(where, '', end.ts, { qaDelta: -1 });
+      continue;
+    }
+    const expiresAt = lastTs + inactivityTimeoutMs(where.channel);
+    if (nextStart !== undefined && nextStart < expiresAt) {
+      add(where, '', nextStart, { qaDelta: -1 });
+      repair(where, nextStart, REPAIR_KINDS.superseded);
+      continue;
+    }
+    add(where, '', expiresAt, { qaDelta: -1 });
+    repair(where, expiresAt, REPAIR_KINDS.expired);
+    if (nextStart === undefined) {
+      open = {
+        queue: where.queue,
+        channel: where.channel,
+        phase: appt || handler ? 'handling' : 'waiting',
+        startedAt: startEv.ts,
+        queuedAt,
+        expiresAt,
+        operatorId: handler?.operatorId,
+      };
+    }
+  }
+
+  return { contributions: out, open };
+}

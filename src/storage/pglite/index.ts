@@ -1,0 +1,69 @@
+import { Worker } from 'node:worker_threads';
+import { mkdirSync } from 'node:fs';
+import { SqlStorage } from '../postgres/sql-storage.js';
+import type { Storage } from '../storage.js';
+import { openPgliteClient } from './client.js';
+
+const METHODS = [
+  'append', 'readLog', 'readEventsByTime', 'loadCheckpoint', 'commitCheckpoint', 'queryRollups', 'qaLevels',
+  'listDeadLetters', 'getDeadLetter', 'markDeadLettersReplayed',
+] as const satisfies ReadonlyArray<keyof Storage>;
+
+/**
+ * The embedded backend: PGlite (PostgreSQL compiled to WASM) in the data directory, or in memory when
+ * dataDir is undefined. With `thread: true` (what the server uses) the database runs on a worker thread.
+ */
+export async function openPgliteStorage(opts: { dataDir?: string; thread?: boolean }): Promise<Storage> {
+  if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
+  if (!opts.thread) {
+    const storage = new SqlStorage('pglite', await openPgliteClient(opts.dataDir));
+    await storage.migrate();
+    return storage;
+  }
+  return openOnWorker(opts.dataDir);
+}
+
+async function openOnWorker(dataDir: string | undefined): Promise<Storage> {
+  // Under the test runner the sources are TypeScript: the worker then registers tsx before loading them.
+  const isTs = import.meta.url.endsWith('.ts');
+  const entry = new URL(isTs ? './worker.ts' : './worker.js', import.meta.url);
+  const worker = isTs
+    ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData: { dataDir } })
+    : new Worker(entry, { workerData: { dataDir } });
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let nextId = 1;
+  let failed: Error | null = null;
+
+  await new Promise<void>((resolve, reject) => {
+    worker.once('message', (m: { ready: boolean; error?: string }) => (m.ready ? resolve() : reject(new Error(`PGlite failed to open: ${m.error}`))));
+    worker.once('error', reject);
+  });
+  worker.on('message', (m: { id: number; result?: unknown; error?: { message: string; stack?: string } }) => {
+    const p = pending.get(m.id);
+    if (!p) return;
+    pending.delete(m.id);
+    if (m.error) p.reject(Object.assign(new Error(m.error.message), { stack: m.error.stack }));
+    else p.resolve(m.result);
+  });
+  worker.on('error', (err) => {
+    failed = err;
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+  });
+
+  const call = (method: string, args: unknown[]) =>
+    new Promise<unknown>((resolve, reject) => {
+      if (failed) return reject(failed);
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ id, method, args });
+    });
+
+  const storage = { backend: 'pglite' } as Record<string, unknown>;
+  for (const m of METHODS) storage[m] = (...args: unknown[]) => call(m, args);
+  storage.close = async () => {
+    await call('close', []);
+    await worker.terminate();
+  };
+  return storage as unknown as Storage;
+}

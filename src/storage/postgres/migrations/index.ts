@@ -1,0 +1,6 @@
+import init from './001_init.js';
+
+/** Numbered migrations, applied in order, each once. Never edit one that has shipped: add the next. */
+export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  { version: 1, name: 'init', sql: init },
+];

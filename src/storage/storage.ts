@@ -1,0 +1,100 @@
+import type { CcEvent, LoggedEvent } from '../contract/event.js';
+import type { Counters } from '../metrics/counters.js';
+
+/**
+ * The one storage interface every backend implements (PGlite, PostgreSQL; TimescaleDB and ClickHouse
+ * next). `conformance.ts` is the suite each backend must pass.
+ *
+ * Exactly-once rests on two rules that do not need multi-statement transactions:
+ *  - the log is append-only and idempotent on (tenant, event id);
+ *  - `commitCheckpoint` applies rollup deltas, dead letters and the processor state *together with* the
+ *    log position they cover. A backend with transactions does it in one; one without must make the
+ *    write idempotent for that position range.
+ */
+export interface Storage {
+  readonly backend: string;
+
+  /**
+   * Appends events to the log. Returns, per input event, its log position (seq) or null when that
+   * (tenant, id) was already logged. Input pairs must be distinct. Durable when the promise resolves.
+   */
+  append(events: ReadonlyArray<{ tenant: string; event: CcEvent }>): Promise<Array<number | null>>;
+
+  /** Log entries with seq > afterSeq, in seq order. */
+  readLog(afterSeq: number, limit: number): Promise<LoggedEvent[]>;
+
+  /** Events of one tenant with event time in [from, to), in seq order (batch recomputation, verify). */
+  readEventsByTime(tenant: string, from: number, to: number): Promise<LoggedEvent[]>;
+
+  loadCheckpoint(name: string): Promise<Checkpoint | null>;
+  commitCheckpoint(commit: CheckpointCommit): Promise<void>;
+
+  /** Rollup cells of one tenant in [from, to), queue-level or operator-level. */
+  queryRollups(q: RollupQuery): Promise<RollupCell[]>;
+
+  /** QA per queue × channel at time `at` (the running sum of qaDelta of every cell before it). */
+  qaLevels(q: { tenant: string; at: number; queue?: string; channel?: string }): Promise<QaLevel[]>;
+
+  listDeadLetters(q: { tenant?: string; limit: number; afterId?: number }): Promise<DeadLetter[]>;
+  getDeadLetter(id: number): Promise<DeadLetter | null>;
+  markDeadLettersReplayed(ids: number[]): Promise<void>;
+
+  close(): Promise<void>;
+}
+
+export interface RollupCell {
+  tenant: string;
+  queue: string;
+  channel: string;
+  /** '' for queue-level cells. */
+  operator: string;
+  /** Minute start, epoch ms. */
+  bucket: number;
+  counters: Counters;
+}
+
+export interface RollupQuery {
+  /** Omitted: every tenant. */
+  tenant?: string;
+  from: number;
+  to: number;
+  level: 'queue' | 'operator';
+  queue?: string;
+  channel?: string;
+  operator?: string;
+}
+
+export interface QaLevel {
+  queue: string;
+  channel: string;
+  qa: number;
+}
+
+export interface Checkpoint {
+  name: string;
+  /** Log position (seq) the state and rollups include. */
+  position: number;
+  state: unknown;
+}
+
+export interface CheckpointCommit {
+  name: string;
+  position: number;
+  /** The processor state, already serialized as JSON (taken at `position`, so it cannot drift). */
+  state: string;
+  rollupDeltas: RollupCell[];
+  deadLetters: DeadLetter[];
+}
+
+export interface DeadLetter {
+  id?: number;
+  tenant: string;
+  eventId: string | null;
+  seq: number | null;
+  /** The pipeline step that gave up on the event. */
+  step: string;
+  reason: string;
+  payload: unknown;
+  createdAt?: number;
+  replayedAt?: number | null;
+}

@@ -1,0 +1,68 @@
+import type { Logger } from 'pino';
+import type { Storage } from '../storage/storage.js';
+import type { StreamProcessor } from './processor.js';
+import type { RwLock } from './rw-lock.js';
+
+export const CHECKPOINT_NAME = 'processor';
+
+/**
+ * Commits, at an interval, the processor's rollup deltas, dead letters and state together with the log
+ * position they cover. After a crash the processor restarts from the last commit and replays the log
+ * from its position, so every event counts exactly once. A failed commit keeps its deltas for the
+ * next try, with exponential backoff.
+ */
+export class Checkpointer {
+  private timer: NodeJS.Timeout | null = null;
+  private failures = 0;
+  private running: Promise<void> | null = null;
+  lastCommitMs = 0;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly processor: StreamProcessor,
+    private readonly lock: RwLock,
+    private readonly intervalMs: number,
+    private readonly log?: Logger,
+  ) {}
+
+  start(): void {
+    const tick = () => {
+      this.timer = setTimeout(async () => {
+        await this.commit().catch(() => {});
+        tick();
+      }, this.intervalMs * Math.min(2 ** this.failures, 30));
+      this.timer.unref();
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+    await this.commit();
+  }
+
+  /** One commit; concurrent callers share it. */
+  commit(): Promise<void> {
+    this.running ??= this.lock
+      .write(async () => {
+        const take = this.processor.takeCheckpoint();
+        const started = performance.now();
+        try {
+          await this.storage.commitCheckpoint({ name: CHECKPOINT_NAME, ...take });
+          this.failures = 0;
+          this.lastCommitMs = performance.now() - started;
+        } catch (err) {
+          this.processor.returnCheckpoint(take);
+          this.failures++;
+          this.log?.error({ err, failures: this.failures }, 'checkpoint commit failed; will retry');
+          throw err;
+        }
+      })
+      .finally(() => {
+        this.running = null;
+      });
+    return this.running;
+  }
+}

@@ -1,0 +1,143 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import { inactivityTimeoutOf, slPolicyOf } from '../config/config.js';
+import type { CcEvent } from '../contract/event.js';
+import { BUCKET_MS, bucketOf } from '../metrics/appeal-story.js';
+import type { QaLevel, RollupCell, RollupQuery, Storage } from '../storage/storage.js';
+import { CHECKPOINT_NAME, Checkpointer } from './checkpointer.js';
+import { EventLog, type AppendOutcome } from './event-log.js';
+import { StreamProcessor, type ProcessorState } from './processor.js';
+import { RwLock } from './rw-lock.js';
+
+const REPLAY_PAGE = 10_000;
+
+export interface EngineOptions {
+  storage: Storage;
+  config: Pick<Config, 'checkpointIntervalMs' | 'sl' | 'inactivityTimeoutSec'>;
+  log?: Logger;
+  now?: () => number;
+}
+
+/**
+ * The running pipeline: the durable log in front, the stream processor behind it, and the
+ * checkpointer that commits the processor's output. Start = restore the last checkpoint, seed the live
+ * window from storage, replay the log tail; only then is ingest opened.
+ */
+export class Engine {
+  readonly processor: StreamProcessor;
+  readonly eventLog: EventLog;
+  readonly checkpointer: Checkpointer;
+  private readonly lock = new RwLock();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly listeners = new Set<() => void>();
+  private notifyScheduled = false;
+  readonly slPolicyOf;
+  readonly now: () => number;
+  replayed = 0;
+
+  private constructor(private readonly opts: EngineOptions) {
+    this.now = opts.now ?? Date.now;
+    this.slPolicyOf = slPolicyOf(opts.config as Config);
+    this.processor = new StreamProcessor({
+      inactivityTimeoutOf: inactivityTimeoutOf(opts.config as Config),
+      slPolicyOf: this.slPolicyOf,
+      now: this.now,
+    });
+    this.eventLog = new EventLog(opts.storage, (events) => {
+      this.processor.apply(events);
+      this.scheduleNotify();
+    });
+    this.checkpointer = new Checkpointer(opts.storage, this.processor, this.lock, opts.config.checkpointIntervalMs, opts.log);
+  }
+
+  static async start(opts: EngineOptions): Promise<Engine> {
+    const engine = new Engine(opts);
+    await engine.recover();
+    engine.checkpointer.start();
+    engine.every(5_000, () => engine.processor.sweep());
+    // The windows and longest waits move with the clock even when no event arrives.
+    engine.every(1_000, () => {
+      engine.processor.live.touchAll();
+      engine.scheduleNotify();
+    });
+    return engine;
+  }
+
+  private async recover(): Promise<void> {
+    const { storage, log } = this.opts;
+    const cp = await storage.loadCheckpoint(CHECKPOINT_NAME);
+    if (cp) this.processor.restore(cp.state as ProcessorState);
+    const since = bucketOf(this.now()) - 61 * BUCKET_MS;
+    this.processor.live.seedRecent(await storage.queryRollups({ from: since, to: Date.UTC(2100, 0, 1), level: 'queue' }));
+    for (;;) {
+      const page = await storage.readLog(this.processor.position, REPLAY_PAGE);
+      if (page.length === 0) break;
+      this.processor.apply(page);
+      this.replayed += page.length;
+    }
+    this.processor.sweep();
+    this.processor.live.takeChanges();
+    log?.info({ position: this.processor.position, replayed: this.replayed, openAppeals: this.processor.openAppeals }, 'stream processor recovered');
+  }
+
+  append(tenant: string, events: CcEvent[]): Promise<AppendOutcome> {
+    return this.eventLog.append(tenant, events);
+  }
+
+  /** Called (coalesced, once per event-loop turn) after the live state changed. */
+  onChange(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private scheduleNotify(): void {
+    if (this.notifyScheduled) return;
+    this.notifyScheduled = true;
+    setImmediate(() => {
+      this.notifyScheduled = false;
+      for (const fn of this.listeners) fn();
+    });
+  }
+
+  /** Rollup cells of a range: committed ones from storage plus those still waiting for the next checkpoint. */
+  async rollups(q: RollupQuery & { tenant: string }): Promise<{ cells: RollupCell[]; qaAtFrom: QaLevel[] }> {
+    return this.lock.read(async () => {
+      const [cells, qaAtFrom] = await Promise.all([
+        this.opts.storage.queryRollups(q),
+        q.level === 'queue' ? this.opts.storage.qaLevels({ tenant: q.tenant, at: q.from, queue: q.queue, channel: q.channel }) : Promise.resolve([]),
+      ]);
+      const qa = new Map(qaAtFrom.map((l) => [`${l.queue}\u0001${l.channel}`, { ...l }]));
+      for (const c of this.processor.pendingCells()) {
+        if (c.tenant !== q.tenant) continue;
+        if (q.queue !== undefined && c.queue !== q.queue) continue;
+        if (q.channel !== undefined && c.channel !== q.channel) continue;
+        if (q.level === 'queue' ? c.operator !== '' : c.operator === '') continue;
+        if (q.operator !== undefined && c.operator !== q.operator) continue;
+        if (c.bucket >= q.from && c.bucket < q.to) cells.push(c);
+        else if (c.bucket < q.from && q.level === 'queue' && c.counters.qaDelta) {
+          const k = `${c.queue}\u0001${c.channel}`;
+          const l = qa.get(k) ?? { queue: c.queue, channel: c.channel, qa: 0 };
+          l.qa += c.counters.qaDelta;
+          qa.set(k, l);
+        }
+      }
+      return { cells, qaAtFrom: [...qa.values()] };
+    });
+  }
+
+  get storage(): Storage {
+    return this.opts.storage;
+  }
+
+  private every(ms: number, fn: () => void): void {
+    const t = setInterval(fn, ms);
+    t.unref();
+    this.timers.push(t);
+  }
+
+  /** Stops timers and commits a last checkpoint (the log is durable regardless). */
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    await this.checkpointer.stop();
+  }
+}

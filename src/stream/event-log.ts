@@ -1,0 +1,109 @@
+import type { CcEvent, LoggedEvent } from '../contract/event.js';
+import type { Storage } from '../storage/storage.js';
+
+export interface AppendOutcome {
+  accepted: number;
+  duplicates: number;
+  /** Log position after this request's events (for read-your-writes on the live stream). */
+  position: number;
+}
+
+interface Request {
+  tenant: string;
+  events: CcEvent[];
+  resolve: (o: AppendOutcome) => void;
+  reject: (e: Error) => void;
+}
+
+export class OverloadedError extends Error {}
+
+/**
+ * The durable log, with group commit: requests arriving while a write is in flight are written
+ * together in the next one, so the database sees one insert per batch of requests, not per event.
+ * A request resolves only once its events are durable and applied, so a 202 means "kept".
+ */
+export class EventLog {
+  private queue: Request[] = [];
+  private queuedEvents = 0;
+  private writing = false;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly apply: (events: LoggedEvent[]) => void,
+    private readonly opts: { maxBatchEvents?: number; maxQueuedEvents?: number } = {},
+  ) {}
+
+  append(tenant: string, events: CcEvent[]): Promise<AppendOutcome> {
+    if (this.queuedEvents + events.length > (this.opts.maxQueuedEvents ?? 500_000)) {
+      return Promise.reject(new OverloadedError('ingest queue is full; retry with backoff'));
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ tenant, events, resolve, reject });
+      this.queuedEvents += events.length;
+      if (!this.writing) {
+        this.writing = true;
+        // Let requests parsed in this turn of the event loop join the first write.
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length) {
+      const batch = this.takeBatch();
+      try {
+        await this.write(batch);
+      } catch (err) {
+        for (const r of batch) r.reject(err as Error);
+      }
+    }
+    this.writing = false;
+  }
+
+  private takeBatch(): Request[] {
+    const max = this.opts.maxBatchEvents ?? 20_000;
+    const batch: Request[] = [];
+    let n = 0;
+    while (this.queue.length && (batch.length === 0 || n + this.queue[0].events.length <= max)) {
+      const r = this.queue.shift()!;
+      n += r.events.length;
+      batch.push(r);
+    }
+    this.queuedEvents -= n;
+    return batch;
+  }
+
+  private async write(batch: Request[]): Promise<void> {
+    // A repeated id within the batch is a duplicate before the database sees it.
+    const seen = new Set<string>();
+    const rows: Array<{ tenant: string; event: CcEvent }> = [];
+    const owner: number[] = [];
+    const dupes = batch.map(() => 0);
+    batch.forEach((r, i) => {
+      for (const event of r.events) {
+        const key = `${r.tenant}\u0000${event.id}`;
+        if (seen.has(key)) {
+          dupes[i]++;
+          continue;
+        }
+        seen.add(key);
+        rows.push({ tenant: r.tenant, event });
+        owner.push(i);
+      }
+    });
+    const seqs = await this.storage.append(rows);
+    const accepted = batch.map(() => 0);
+    const logged: LoggedEvent[] = [];
+    seqs.forEach((seq, j) => {
+      if (seq === null) dupes[owner[j]]++;
+      else {
+        accepted[owner[j]]++;
+        logged.push({ ...rows[j].event, tenant: rows[j].tenant, seq });
+      }
+    });
+    logged.sort((a, b) => a.seq - b.seq);
+    this.apply(logged);
+    const position = logged.length ? logged[logged.length - 1].seq : 0;
+    batch.forEach((r, i) => r.resolve({ accepted: accepted[i], duplicates: dupes[i], position }));
+  }
+}

@@ -1,0 +1,276 @@
+import type { LiveSnapshot, LiveTile, OperatorCounts } from '../contract/api.js';
+import type { CcEvent, OperatorStatus } from '../contract/event.js';
+import { BUCKET_MS, bucketOf, type Contribution, type OpenSegment } from '../metrics/appeal-story.js';
+import { MetricAccumulator, type SlPolicyOf } from '../metrics/finalize.js';
+import { addCounts, type CountMap } from '../metrics/wait-histogram.js';
+import { CellMap, cellKey } from './cells.js';
+
+/** Minutes of queue-level cells kept in memory for the live windows (the longest window is 60). */
+const WINDOW_KEEP_MS = 61 * BUCKET_MS;
+
+interface Tile {
+  tenant: string;
+  queue: string;
+  channel: string;
+  open: Map<string, OpenSegment>;
+  operators: Set<string>;
+}
+
+interface OperatorState {
+  status: OperatorStatus | null;
+  statusTs: number;
+  tileKey: string | null;
+  /** A home set by an OPERATOR_STATUS event is not overridden by the appeals the operator handles. */
+  homeFromStatus: boolean;
+}
+
+export interface LiveViewOptions {
+  slPolicyOf: SlPolicyOf;
+  now: () => number;
+}
+
+const tileKeyOf = (tenant: string, queue: string, channel: string) => `${tenant}\u0001${queue}\u0001${channel}`;
+const emptyOperatorCounts = (): OperatorCounts => ({ offline: 0, ready: 0, busy: 0, break: 0, acw: 0 });
+
+/**
+ * The fast path's state: what supervisors see now. Per queue × channel, the open appeals and the
+ * operators there, plus the last hour of queue-level cells for the 15- and 60-minute windows.
+ */
+export class LiveView {
+  private readonly tiles = new Map<string, Tile>();
+  private readonly operators = new Map<string, OperatorState>();
+  private readonly repairs = new Map<string, CountMap>();
+  readonly recent = new CellMap();
+  private readonly dirtyTiles = new Set<string>();
+  private readonly dirtyTenants = new Set<string>();
+
+  constructor(private readonly opts: LiveViewOptions) {}
+
+  /** A contribution (or its retraction, sign −1) reached the rollups. */
+  addContribution(tenant: string, c: Contribution, sign: number): void {
+    if (c.counters.repairs) {
+      let r = this.repairs.get(tenant);
+      if (!r) this.repairs.set(tenant, (r = {}));
+      addCounts(r, c.counters.repairs, sign);
+      this.dirtyTenants.add(tenant);
+    }
+    if (c.operator !== '') return;
+    const tile = this.tile(tenant, c.queue, c.channel);
+    if (c.bucket >= this.opts.now() - WINDOW_KEEP_MS) {
+      this.recent.add(tenant, c.queue, c.channel, '', c.bucket, c.counters, sign);
+      this.markDirty(tile);
+    }
+  }
+
+  /** Seeds the window with cells loaded from storage at start. */
+  seedRecent(cells: Iterable<{ tenant: string; queue: string; channel: string; bucket: number; counters: Contribution['counters'] }>): void {
+    for (const c of cells) {
+      this.tile(c.tenant, c.queue, c.channel);
+      this.recent.add(c.tenant, c.queue, c.channel, '', c.bucket, c.counters);
+    }
+  }
+
+  seedRepairs(tenant: string, repairs: CountMap): void {
+    this.repairs.set(tenant, { ...repairs });
+  }
+
+  exportRepairs(): Record<string, CountMap> {
+    return Object.fromEntries(this.repairs);
+  }
+
+  repairsOf(tenant: string): CountMap {
+    return this.repairs.get(tenant) ?? {};
+  }
+
+  /** The appeal's open segment changed from `prev` to `next`. */
+  setOpen(tenant: string, appealKey: string, prev: OpenSegment | null, next: OpenSegment | null): void {
+    if (prev) {
+      const t = this.tile(tenant, prev.queue, prev.channel);
+      t.open.delete(appealKey);
+      this.markDirty(t);
+    }
+    if (next) {
+      const t = this.tile(tenant, next.queue, next.channel);
+      t.open.set(appealKey, next);
+      this.markDirty(t);
+      if (next.operatorId) this.placeOperator(tenant, next.operatorId, next.queue, next.channel, false);
+    }
+  }
+
+  operatorStatus(tenant: string, e: CcEvent): void {
+    const op = this.operator(tenant, e.operatorId!);
+    if (e.ts < op.statusTs) return; // an older status arriving late does not override a newer one
+    op.status = e.status ?? null;
+    op.statusTs = e.ts;
+    if (e.queue && e.channel) this.placeOperator(tenant, e.operatorId!, e.queue, e.channel, true);
+    else if (op.tileKey) this.markDirty(this.tiles.get(op.tileKey)!);
+    this.dirtyTenants.add(tenant);
+  }
+
+  /** Removes open segments whose inactivity expiry has passed, and window cells older than an hour. */
+  sweep(): void {
+    const now = this.opts.now();
+    for (const t of this.tiles.values()) {
+      for (const [k, seg] of t.open) {
+        if (seg.expiresAt <= now) {
+          t.open.delete(k);
+          this.markDirty(t);
+        }
+      }
+    }
+    const oldest = bucketOf(now - WINDOW_KEEP_MS);
+    for (const [k, c] of this.recent.cells) if (c.bucket < oldest) this.recent.cells.delete(k);
+  }
+
+  /** Marks every tile of every tenant changed (the windows and longest waits move with the clock). */
+  touchAll(): void {
+    for (const t of this.tiles.values()) this.markDirty(t);
+  }
+
+  /** Tiles changed since the last call, by tenant; tenants whose totals changed appear with their tiles (maybe none). */
+  takeChanges(): Map<string, LiveTile[]> {
+    const now = this.opts.now();
+    const out = new Map<string, LiveTile[]>();
+    for (const tenant of this.dirtyTenants) out.set(tenant, []);
+    for (const key of this.dirtyTiles) {
+      const t = this.tiles.get(key);
+      if (!t) continue;
+      let list = out.get(t.tenant);
+      if (!list) out.set(t.tenant, (list = []));
+      list.push(this.render(t, now));
+    }
+    this.dirtyTiles.clear();
+    this.dirtyTenants.clear();
+    return out;
+  }
+
+  snapshot(tenant: string, position: number): LiveSnapshot {
+    const now = this.opts.now();
+    const tiles = [...this.tiles.values()]
+      .filter((t) => t.tenant === tenant)
+      .map((t) => this.render(t, now))
+      .sort((a, b) => a.queue.localeCompare(b.queue) || a.channel.localeCompare(b.channel));
+    return { tenant, at: now, position, tiles, operators: this.operatorTotals(tenant), repairs: this.repairsOf(tenant) };
+  }
+
+  operatorTotals(tenant: string): OperatorCounts {
+    const counts = emptyOperatorCounts();
+    const prefix = `${tenant}\u0001`;
+    for (const [k, op] of this.operators) if (op.status && k.startsWith(prefix)) counts[op.status]++;
+    return counts;
+  }
+
+  /** Open-appeal counts per queue × channel, for QA in history rows that reach the present. */
+  openCounts(tenant: string): Array<{ queue: string; channel: string; qa: number }> {
+    const now = this.opts.now();
+    const out = [];
+    for (const t of this.tiles.values()) {
+      if (t.tenant !== tenant) continue;
+      let qa = 0;
+      for (const s of t.open.values()) if (s.expiresAt > now) qa++;
+      out.push({ queue: t.queue, channel: t.channel, qa });
+    }
+    return out;
+  }
+
+  private render(t: Tile, now: number): LiveTile {
+    let waiting = 0;
+    let inHandling = 0;
+    let oldestQueuedAt = Infinity;
+    for (const s of t.open.values()) {
+      if (s.expiresAt <= now) continue;
+      if (s.phase === 'waiting') {
+        waiting++;
+        if (s.queuedAt < oldestQueuedAt) oldestQueuedAt = s.queuedAt;
+      } else inHandling++;
+    }
+    const operators = emptyOperatorCounts();
+    for (const k of t.operators) {
+      const st = this.operators.get(k)?.status;
+      if (st) operators[st]++;
+    }
+    const qa = waiting + inHandling;
+    return {
+      queue: t.queue,
+      channel: t.channel,
+      qa,
+      waiting,
+      inHandling,
+      longestWaitSec: waiting ? Math.max(0, Math.round((now - oldestQueuedAt) / 1000)) : 0,
+      operators,
+      last15m: this.window(t, now, 15, qa),
+      last60m: this.window(t, now, 60, qa),
+    };
+  }
+
+  private window(t: Tile, now: number, minutes: number, qa: number) {
+    const acc = new MetricAccumulator();
+    const policy = this.opts.slPolicyOf(t.queue);
+    const last = bucketOf(now);
+    for (let b = last - (minutes - 1) * BUCKET_MS; b <= last; b += BUCKET_MS) {
+      const cell = this.recent.get(cellKey(t.tenant, t.queue, t.channel, '', b));
+      if (cell) acc.add(cell.counters, policy);
+    }
+    acc.qa = qa;
+    return acc.values();
+  }
+
+  private tile(tenant: string, queue: string, channel: string): Tile {
+    const key = tileKeyOf(tenant, queue, channel);
+    let t = this.tiles.get(key);
+    if (!t) {
+      t = { tenant, queue, channel, open: new Map(), operators: new Set() };
+      this.tiles.set(key, t);
+      this.dirtyTiles.add(key);
+    }
+    return t;
+  }
+
+  private operator(tenant: string, id: string): OperatorState {
+    const key = `${tenant}\u0001${id}`;
+    let op = this.operators.get(key);
+    if (!op) this.operators.set(key, (op = { status: null, statusTs: -Infinity, tileKey: null, homeFromStatus: false }));
+    return op;
+  }
+
+  /** Counts the operator in a queue × channel tile: the one their status names, else where they last handled. */
+  placeOperator(tenant: string, id: string, queue: string, channel: string, fromStatus: boolean): void {
+    const op = this.operator(tenant, id);
+    if (op.homeFromStatus && !fromStatus) return;
+    const key = tileKeyOf(tenant, queue, channel);
+    op.homeFromStatus ||= fromStatus;
+    if (op.tileKey === key) return;
+    const opKey = `${tenant}\u0001${id}`;
+    if (op.tileKey) {
+      const old = this.tiles.get(op.tileKey)!;
+      old.operators.delete(opKey);
+      this.markDirty(old);
+    }
+    const t = this.tile(tenant, queue, channel);
+    t.operators.add(opKey);
+    op.tileKey = key;
+    this.markDirty(t);
+  }
+
+  exportOperators(): Array<[string, OperatorState]> {
+    return [...this.operators];
+  }
+
+  importOperators(entries: Array<[string, OperatorState]>): void {
+    for (const [key, op] of entries) {
+      const sep = key.indexOf('\u0001');
+      const tenant = key.slice(0, sep);
+      const id = key.slice(sep + 1);
+      const tileKey = op.tileKey;
+      this.operators.set(key, { ...op, tileKey: null, statusTs: op.statusTs ?? -Infinity });
+      if (tileKey) {
+        const [, queue, channel] = tileKey.split('\u0001');
+        this.placeOperator(tenant, id, queue, channel, op.homeFromStatus);
+      }
+    }
+  }
+
+  private markDirty(t: Tile): void {
+    this.dirtyTiles.add(tileKeyOf(t.tenant, t.queue, t.channel));
+  }
+}
