@@ -28,7 +28,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // One log line per request would drown the log at ingest rates; errors are logged by the handler.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.config.ingest.maxBytes,
-    ajv: { customOptions: { coerceTypes: false, allErrors: true } },
+    // Unknown query parameters are errors, not silently dropped: a typo should not change the answer.
+    ajv: { customOptions: { coerceTypes: false, allErrors: true, removeAdditional: false } },
   });
   installErrorHandler(app);
   installTenantResolution(app, opts.config.apiKeys);

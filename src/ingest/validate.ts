@@ -44,6 +44,8 @@ const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|
 const TS_MIN = Date.UTC(2000, 0, 1);
 const TS_MAX = Date.UTC(2100, 0, 1);
 
+const FRIENDLY: Record<string, string> = { 'Unexpected property': 'unknown field', 'Expected required property': 'required' };
+
 const oneOf = (values: readonly string[]) => `must be one of ${values.join(', ')}`;
 
 /** Validates one wire event and normalizes it (ts → epoch ms). All problems are reported, not just the first. */
@@ -60,10 +62,12 @@ export function createEventValidator(opts: { customChannels?: readonly string[] 
     }
     const errors: FieldError[] = [];
     if (!wireEvent.Check(raw)) {
+      const seen = new Set<string>();
       for (const e of wireEvent.Errors(raw)) {
-        // A union error on ts is reported once below in plain words.
-        if (e.path === '/ts') continue;
-        errors.push({ path: e.path, message: e.message === 'Unexpected property' ? 'unknown field' : e.message.toLowerCase() });
+        // One message per field (the first is the most telling); ts is reported below in plain words.
+        if (e.path === '/ts' || seen.has(e.path)) continue;
+        seen.add(e.path);
+        errors.push({ path: e.path, message: FRIENDLY[e.message] ?? e.message.toLowerCase() });
       }
     }
     const ev = raw as Record<string, unknown>;

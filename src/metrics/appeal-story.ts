@@ -16,7 +16,8 @@ import { binOf } from './wait-histogram.js';
  */
 
 export interface AppealEvent {
-  seq: number;
+  /** The event id: the last tie-breaker of story order, so the story does not depend on delivery order. */
+  id: string;
   type: EventType;
   ts: number;
   queue: string;
@@ -79,9 +80,9 @@ const TYPE_ORDER: Record<EventType, number> = {
   OPERATOR_STATUS: 5,
 };
 
-/** Story order: event time, then lifecycle order for equal times, then log order. */
+/** Story order: event time, then lifecycle order for equal times, then event id. */
 export function storyOrder(a: AppealEvent, b: AppealEvent): number {
-  return a.ts - b.ts || TYPE_ORDER[a.type] - TYPE_ORDER[b.type] || a.seq - b.seq;
+  return a.ts - b.ts || TYPE_ORDER[a.type] - TYPE_ORDER[b.type] || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 const isStart = (t: EventType) => t === 'APPEAL_NEW' || t === 'APPEAL_RETURNED';

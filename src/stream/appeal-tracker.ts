@@ -32,7 +32,7 @@ export function appealStep(appeals: Map<string, AppealState>, sink: AppealSink, 
         st = { tenant: e.tenant, appealId: e.appealId!, events: [], contributions: [], open: null, lastTs: e.ts };
         appeals.set(key, st);
       }
-      const ev: AppealEvent = { seq: e.seq, type: e.type, ts: e.ts, queue: e.queue!, channel: e.channel! };
+      const ev: AppealEvent = { id: e.id, type: e.type, ts: e.ts, queue: e.queue!, channel: e.channel! };
       if (e.operatorId) ev.operatorId = e.operatorId;
       insertInOrder(st.events, ev);
       st.lastTs = Math.max(st.lastTs, e.ts);
