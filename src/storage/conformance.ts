@@ -60,15 +60,19 @@ export function storageConformance(
       });
       await s.commitCheckpoint({
         name: 'main', position: 3, state: JSON.stringify({ hello: 'world' }),
+        upserts: [{ key: 'k1', value: '{"v":1}' }, { key: 'k2', value: '[2]' }], deletes: [],
         rollupDeltas: [cell(t0, { offered: 2, qaDelta: 2, waitHist: { 3: 1, 10: 1 }, repairs: { expired: 1 } })],
         deadLetters: [{ tenant: 't1', eventId: 'x', seq: 2, step: 'appeal', reason: 'broken', payload: { id: 'x' } }],
       });
       await s.commitCheckpoint({
         name: 'main', position: 5, state: JSON.stringify({ hello: 'again' }),
+        upserts: [{ key: 'k3', value: '"three"' }, { key: 'k1', value: '{"v":11}' }], deletes: ['k2'],
         rollupDeltas: [cell(t0, { offered: 1, qaDelta: -1, waitHist: { 3: -1, 7: 1 }, repairs: { expired: -1 } }), cell(t0 + 60_000, { aa: 1 })],
         deadLetters: [],
       });
-      expect(await s.loadCheckpoint('main')).toEqual({ name: 'main', position: 5, state: { hello: 'again' } });
+      const cp = await s.loadCheckpoint('main');
+      expect(cp).toMatchObject({ name: 'main', position: 5, state: { hello: 'again' } });
+      expect(cp!.entries.sort((a, b) => a.key.localeCompare(b.key))).toEqual([{ key: 'k1', value: { v: 11 } }, { key: 'k3', value: 'three' }]);
       expect(await s.loadCheckpoint('other')).toBeNull();
       const rows = await s.queryRollups({ tenant: 't1', from: t0, to: t0 + 120_000, level: 'queue' });
       expect(rows).toHaveLength(2);
@@ -88,7 +92,7 @@ export function storageConformance(
       if (!enabled) return ctx.skip();
       const c = { ...emptyCounters(), ha: 1 };
       await s.commitCheckpoint({
-        name: 'filters', position: 1, state: '{}', deadLetters: [],
+        name: 'filters', position: 1, state: '{}', deadLetters: [], upserts: [], deletes: [],
         rollupDeltas: [
           { tenant: 't9', queue: 'a', channel: 'voice', operator: 'op1', bucket: t0, counters: c },
           { tenant: 't9', queue: 'a', channel: 'email', operator: 'op2', bucket: t0, counters: c },

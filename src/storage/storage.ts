@@ -75,13 +75,18 @@ export interface Checkpoint {
   /** Log position (seq) the state and rollups include. */
   position: number;
   state: unknown;
+  /** The keyed state as of `position`. */
+  entries: Array<{ key: string; value: unknown }>;
 }
 
 export interface CheckpointCommit {
   name: string;
   position: number;
-  /** The processor state, already serialized as JSON (taken at `position`, so it cannot drift). */
+  /** The processor's small global state, already serialized as JSON (taken at `position`, so it cannot drift). */
   state: string;
+  /** Keyed state changed since the previous checkpoint (values serialized JSON), and keys to forget. */
+  upserts: Array<{ key: string; value: string }>;
+  deletes: string[];
   rollupDeltas: RollupCell[];
   deadLetters: DeadLetter[];
 }

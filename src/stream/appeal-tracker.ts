@@ -2,14 +2,34 @@ import type { LoggedEvent } from '../contract/event.js';
 import { storyOrder, tellAppealStory, type AppealEvent, type Contribution, type OpenSegment } from '../metrics/appeal-story.js';
 import { ok, type Step } from './steps.js';
 
-export interface AppealState {
+/** What is checkpointed per appeal: its events and the timeouts it was judged with. */
+export interface SavedAppeal {
   tenant: string;
   appealId: string;
   events: AppealEvent[];
-  contributions: Contribution[];
-  open: OpenSegment | null;
+  /** Inactivity timeout per channel, fixed at first use so a config change cannot make a retraction miss. */
+  timeouts: Record<string, number>;
   lastTs: number;
 }
+
+export interface AppealState extends SavedAppeal {
+  /** Derived from the events (never saved): what the appeal currently contributes, and its open segment. */
+  contributions: Contribution[];
+  open: OpenSegment | null;
+}
+
+/** The story of an appeal under its own fixed timeouts. */
+export function storyOf(st: SavedAppeal, inactivityTimeoutOf: (channel: string) => number) {
+  return tellAppealStory(st.events, (ch) => (st.timeouts[ch] ??= inactivityTimeoutOf(ch)));
+}
+
+/** Rebuilds the derived part of a saved appeal (its contributions are already in storage). */
+export function restoreAppeal(saved: SavedAppeal, inactivityTimeoutOf: (channel: string) => number): AppealState {
+  const story = storyOf(saved, inactivityTimeoutOf);
+  return { ...saved, contributions: story.contributions, open: story.open };
+}
+
+export const saveAppeal = ({ tenant, appealId, events, timeouts, lastTs }: AppealState): SavedAppeal => ({ tenant, appealId, events, timeouts, lastTs });
 
 export interface AppealSink {
   contribution(tenant: string, c: Contribution, sign: number): void;
@@ -22,14 +42,19 @@ export interface AppealSink {
  * APPEAL_SENT_DISTRIBUTION, or a CLOSED arriving before its APPOINTED, corrects the numbers instead of
  * corrupting them.
  */
-export function appealStep(appeals: Map<string, AppealState>, sink: AppealSink, inactivityTimeoutOf: (channel: string) => number): Step {
+export function appealStep(
+  appeals: Map<string, AppealState>,
+  sink: AppealSink,
+  inactivityTimeoutOf: (channel: string) => number,
+  touched: (key: string) => void,
+): Step {
   return {
     name: 'appeal',
     run(e: LoggedEvent) {
       const key = `${e.tenant}\u0001${e.appealId}`;
       let st = appeals.get(key);
       if (!st) {
-        st = { tenant: e.tenant, appealId: e.appealId!, events: [], contributions: [], open: null, lastTs: e.ts };
+        st = { tenant: e.tenant, appealId: e.appealId!, events: [], timeouts: {}, contributions: [], open: null, lastTs: e.ts };
         appeals.set(key, st);
       }
       const ev: AppealEvent = { id: e.id, type: e.type, ts: e.ts, queue: e.queue!, channel: e.channel! };
@@ -37,12 +62,13 @@ export function appealStep(appeals: Map<string, AppealState>, sink: AppealSink, 
       insertInOrder(st.events, ev);
       st.lastTs = Math.max(st.lastTs, e.ts);
 
-      const story = tellAppealStory(st.events, inactivityTimeoutOf);
+      const story = storyOf(st, inactivityTimeoutOf);
       for (const c of st.contributions) sink.contribution(e.tenant, c, -1);
       for (const c of story.contributions) sink.contribution(e.tenant, c, 1);
       sink.openChanged(e.tenant, key, st.open, story.open);
       st.contributions = story.contributions;
       st.open = story.open;
+      touched(key);
       return ok;
     },
   };

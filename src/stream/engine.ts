@@ -7,6 +7,7 @@ import type { QaLevel, RollupCell, RollupQuery, Storage } from '../storage/stora
 import { CHECKPOINT_NAME, Checkpointer } from './checkpointer.js';
 import { EventLog, type AppendOutcome } from './event-log.js';
 import { StreamProcessor, type ProcessorState } from './processor.js';
+import type { SavedAppeal } from './appeal-tracker.js';
 import { RwLock } from './rw-lock.js';
 
 const REPLAY_PAGE = 10_000;
@@ -66,7 +67,7 @@ export class Engine {
   private async recover(): Promise<void> {
     const { storage, log } = this.opts;
     const cp = await storage.loadCheckpoint(CHECKPOINT_NAME);
-    if (cp) this.processor.restore(cp.state as ProcessorState);
+    if (cp) this.processor.restore(cp.state as ProcessorState, cp.entries.map((e) => e.value as SavedAppeal));
     const since = bucketOf(this.now()) - 61 * BUCKET_MS;
     this.processor.live.seedRecent(await storage.queryRollups({ from: since, to: Date.UTC(2100, 0, 1), level: 'queue' }));
     for (;;) {

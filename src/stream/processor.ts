@@ -3,7 +3,7 @@ import type { Contribution, OpenSegment } from '../metrics/appeal-story.js';
 import type { SlPolicyOf } from '../metrics/finalize.js';
 import type { CountMap } from '../metrics/wait-histogram.js';
 import type { DeadLetter, RollupCell } from '../storage/storage.js';
-import { appealStep, evictSettled, type AppealState } from './appeal-tracker.js';
+import { appealStep, evictSettled, restoreAppeal, saveAppeal, type AppealState, type SavedAppeal } from './appeal-tracker.js';
 import { CellMap } from './cells.js';
 import { LiveView } from './live-view.js';
 import { ok, type Step } from './steps.js';
@@ -21,18 +21,23 @@ export interface CheckpointTake {
   position: number;
   /** Serialized now, so events applied while the commit is in flight cannot leak into it. */
   state: string;
+  upserts: Array<{ key: string; value: string }>;
+  deletes: string[];
   rollupDeltas: RollupCell[];
   deadLetters: DeadLetter[];
 }
 
+/** The processor's global state; appeals are keyed entries of their own. */
 export interface ProcessorState {
-  v: 1;
+  v: 2;
   position: number;
   watermark: number;
-  appeals: AppealState[];
   operators: ReturnType<LiveView['exportOperators']>;
   repairs: Record<string, CountMap>;
 }
+
+/** Settled appeals are retired each time event time crosses one of these steps: a function of the log alone. */
+const EVICT_STEP_MS = 10_000;
 
 /**
  * The stream processor: applies logged events, in log order, to the rollup deltas (slow path) and the
@@ -46,6 +51,9 @@ export class StreamProcessor {
   private appeals = new Map<string, AppealState>();
   private pending = new CellMap();
   private deadLetters: DeadLetter[] = [];
+  /** Appeals changed, and appeals retired, since the last checkpoint. */
+  private touched = new Set<string>();
+  private retired = new Set<string>();
   private readonly steps: Record<'appeal' | 'operator', Step>;
   readonly stats = { processed: 0, dropped: 0, deadLettered: 0 };
   private readonly retainMs: number;
@@ -62,7 +70,7 @@ export class StreamProcessor {
       openChanged: (tenant: string, key: string, prev: OpenSegment | null, next: OpenSegment | null) => this.live.setOpen(tenant, key, prev, next),
     };
     this.steps = {
-      appeal: appealStep(this.appeals, sink, opts.inactivityTimeoutOf),
+      appeal: appealStep(this.appeals, sink, opts.inactivityTimeoutOf, (key) => this.touched.add(key)),
       operator: {
         name: 'operator',
         run: (e) => {
@@ -92,28 +100,50 @@ export class StreamProcessor {
       }
       this.stats.processed++;
       this.position = e.seq;
-      if (e.ts > this.watermark) this.watermark = e.ts;
+      if (e.ts > this.watermark) {
+        const step = Math.floor(e.ts / EVICT_STEP_MS);
+        if (step > Math.floor(this.watermark / EVICT_STEP_MS)) this.retireSettled(e.ts);
+        this.watermark = e.ts;
+      }
     }
   }
 
-  /** Periodic housekeeping: retire settled appeals, expire open ones from the live view. */
-  sweep(): void {
-    evictSettled(this.appeals, this.watermark, this.retainMs, (key, st) => {
+  /**
+   * Appeals whose story is over are dropped once event time is `retainMs` past their end. Done as
+   * event time advances (not on a timer) so a replay from a checkpoint retires exactly the same ones.
+   */
+  private retireSettled(watermark: number): void {
+    evictSettled(this.appeals, watermark, this.retainMs, (key, st) => {
       if (st.open) this.live.setOpen(st.tenant, key, st.open, null);
+      this.touched.delete(key);
+      this.retired.add(key);
     });
+  }
+
+  /** Periodic housekeeping of the live view: open appeals past their inactivity expiry, old window cells. */
+  sweep(): void {
     this.live.sweep();
   }
 
   /** Hands everything since the last checkpoint to the checkpointer. */
   takeCheckpoint(): CheckpointTake {
+    const upserts = [];
+    for (const key of this.touched) {
+      const st = this.appeals.get(key);
+      if (st) upserts.push({ key, value: JSON.stringify(saveAppeal(st)) });
+    }
     const take: CheckpointTake = {
       position: this.position,
       state: JSON.stringify(this.exportState()),
+      upserts,
+      deletes: [...this.retired].filter((k) => !this.appeals.has(k)),
       rollupDeltas: this.pending.nonZero(),
       deadLetters: this.deadLetters,
     };
     this.pending = new CellMap();
     this.deadLetters = [];
+    this.touched = new Set();
+    this.retired = new Set();
     return take;
   }
 
@@ -121,6 +151,9 @@ export class StreamProcessor {
   returnCheckpoint(take: CheckpointTake): void {
     for (const cell of take.rollupDeltas) this.pending.addCell(cell);
     this.deadLetters.unshift(...take.deadLetters);
+    // the next checkpoint writes these appeals' state as it is then
+    for (const u of take.upserts) this.touched.add(u.key);
+    for (const k of take.deletes) if (!this.appeals.has(k)) this.retired.add(k);
   }
 
   /** Deltas not yet committed, for queries that overlay them on storage. */
@@ -134,21 +167,21 @@ export class StreamProcessor {
 
   exportState(): ProcessorState {
     return {
-      v: 1,
+      v: 2,
       position: this.position,
       watermark: this.watermark,
-      appeals: [...this.appeals.values()],
       operators: this.live.exportOperators(),
       repairs: this.live.exportRepairs(),
     };
   }
 
   /** Restores a checkpoint's state; its contributions are already in storage, so nothing is re-applied. */
-  restore(state: ProcessorState): void {
+  restore(state: ProcessorState, appeals: Iterable<SavedAppeal>): void {
     this.position = state.position;
     this.watermark = state.watermark;
-    for (const st of state.appeals) {
-      const key = `${st.tenant}\u0001${st.appealId}`;
+    for (const saved of appeals) {
+      const key = `${saved.tenant}\u0001${saved.appealId}`;
+      const st = restoreAppeal(saved, this.opts.inactivityTimeoutOf);
       this.appeals.set(key, st);
       if (st.open) this.live.setOpen(st.tenant, key, null, st.open);
     }

@@ -73,9 +73,16 @@ export class SqlStorage implements Storage {
   }
 
   async loadCheckpoint(name: string): Promise<Checkpoint | null> {
-    const [row] = await this.db.query<{ position: number; state: unknown }>(`SELECT position::float8 AS position, state FROM checkpoints WHERE name = $1`, [name]);
+    // json comes back as text and is parsed here: drivers differ in whether they parse json themselves
+    const [row] = await this.db.query<{ position: number; state: string }>(`SELECT position::float8 AS position, state::text AS state FROM checkpoints WHERE name = $1`, [name]);
     if (!row) return null;
-    return { name, position: Number(row.position), state: typeof row.state === 'string' ? JSON.parse(row.state) : row.state };
+    const entries = await this.db.query<{ key: string; value: string }>(`SELECT key, value::text AS value FROM processor_state WHERE name = $1`, [name]);
+    return {
+      name,
+      position: Number(row.position),
+      state: JSON.parse(row.state),
+      entries: entries.map((e) => ({ key: e.key, value: JSON.parse(e.value) })),
+    };
   }
 
   async commitCheckpoint(c: CheckpointCommit): Promise<void> {
@@ -87,6 +94,17 @@ export class SqlStorage implements Storage {
            SELECT tenant, event_id, seq, step, reason, payload FROM json_to_recordset($1::text::json)
              AS x(tenant text, event_id text, seq bigint, step text, reason text, payload jsonb)`,
           [JSON.stringify(c.deadLetters.map((d) => ({ tenant: d.tenant, event_id: d.eventId, seq: d.seq, step: d.step, reason: d.reason, payload: d.payload })))],
+        );
+      }
+      if (c.deletes.length) {
+        await tx.query(`DELETE FROM processor_state WHERE name = $1 AND key = ANY($2::text[])`, [c.name, c.deletes]);
+      }
+      if (c.upserts.length) {
+        await tx.query(
+          `INSERT INTO processor_state (name, key, value)
+           SELECT $1, x.key, x.value FROM json_to_recordset($2::text::json) AS x(key text, value json)
+           ON CONFLICT (name, key) DO UPDATE SET value = excluded.value`,
+          [c.name, `[${c.upserts.map((u) => `{"key":${JSON.stringify(u.key)},"value":${u.value}}`).join(',')}]`],
         );
       }
       await tx.query(
