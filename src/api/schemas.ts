@@ -20,15 +20,13 @@ export const MetricValuesSchema = Type.Object({
   longestWaitSec: NullableNum,
 });
 
-export const MetricsRowSchema = Type.Intersect([
-  Type.Object({
-    queue: Type.Optional(Type.String()),
-    channel: Type.Optional(Type.String()),
-    operator: Type.Optional(Type.String()),
-    bucket: Type.Optional(Type.String()),
-  }),
-  MetricValuesSchema,
-]);
+export const MetricsRowSchema = Type.Object({
+  queue: Type.Optional(Type.String()),
+  channel: Type.Optional(Type.String()),
+  operator: Type.Optional(Type.String()),
+  bucket: Type.Optional(Type.String()),
+  ...MetricValuesSchema.properties,
+});
 
 const OperatorCountsSchema = Type.Object({ offline: Num, ready: Num, busy: Num, break: Num, acw: Num });
 

@@ -166,7 +166,7 @@ export function tellAppealStory(events: readonly AppealEvent[], inactivityTimeou
       if (appt) {
         const w = Math.max(0, appt.ts - queuedAt);
         add(appt, '', appt.ts, { aa: 1, waitSumMs: w, waitCount: 1, waitHist: { [binOf(w)]: 1 } });
-        if (appt.operatorId) add(appt, appt.operatorId, appt.ts, { aa: 1, waitSumMs: w, waitCount: 1 });
+        if (appt.operatorId) add(appt, appt.operatorId, appt.ts, { aa: 1, waitSumMs: w, waitCount: 1, waitHist: { [binOf(w)]: 1 } });
       } else if (end || handler) {
         // Answered, but the appointment was lost: accepted at the first sign of handling.
         const seen = seg.find((e) => e.type === 'APPEAL_TRANSFERRED') ?? end!;
