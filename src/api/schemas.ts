@@ -47,6 +47,7 @@ export const LiveSnapshotSchema = Type.Object({
   at: Num,
   position: Num,
   tiles: Type.Array(LiveTileSchema),
+  center: Type.Object({ last15m: MetricValuesSchema, last60m: MetricValuesSchema }),
   operators: OperatorCountsSchema,
   repairs: Type.Record(Type.String(), Num),
 });

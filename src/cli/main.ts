@@ -49,6 +49,7 @@ main(process.argv.slice(2)).then(
   },
   (err) => {
     process.stderr.write(`ccpulse: ${err instanceof ConfigError ? err.message : (err as Error).stack ?? err}\n`);
-    process.exitCode = 1;
+    // exit now: a half-started server (a database worker thread, say) must not keep the process alive
+    process.exit(1);
   },
 );

@@ -53,6 +53,12 @@ export interface LiveTile {
   last60m: MetricValues;
 }
 
+/** The whole center (every queue and channel of the tenant) over the live windows. */
+export interface CenterWindows {
+  last15m: MetricValues;
+  last60m: MetricValues;
+}
+
 export interface LiveSnapshot {
   tenant: string;
   /** Server time of the snapshot, epoch ms. */
@@ -60,6 +66,7 @@ export interface LiveSnapshot {
   /** Log position the state reflects. */
   position: number;
   tiles: LiveTile[];
+  center: CenterWindows;
   operators: OperatorCounts;
   /** Repairs the appeal state machine made for lost or disordered events, by kind, since start of the data. */
   repairs: Record<string, number>;
@@ -70,6 +77,7 @@ export interface LiveUpdate {
   at: number;
   position: number;
   tiles: LiveTile[];
+  center: CenterWindows;
   operators: OperatorCounts;
   repairs: Record<string, number>;
 }

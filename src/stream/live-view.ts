@@ -1,4 +1,4 @@
-import type { LiveSnapshot, LiveTile, OperatorCounts } from '../contract/api.js';
+import type { CenterWindows, LiveSnapshot, LiveTile, OperatorCounts } from '../contract/api.js';
 import type { CcEvent, OperatorStatus } from '../contract/event.js';
 import { BUCKET_MS, bucketOf, type Contribution, type OpenSegment } from '../metrics/appeal-story.js';
 import { MetricAccumulator, type SlPolicyOf } from '../metrics/finalize.js';
@@ -39,7 +39,9 @@ const emptyOperatorCounts = (): OperatorCounts => ({ offline: 0, ready: 0, busy:
 export class LiveView {
   private readonly tiles = new Map<string, Tile>();
   private readonly operators = new Map<string, OperatorState>();
+  /** Repairs whose time has come, and those dated in the future (an open appeal's expiry), by tenant. */
   private readonly repairs = new Map<string, CountMap>();
+  private readonly futureRepairs = new Map<string, Map<number, CountMap>>();
   readonly recent = new CellMap();
   private readonly dirtyTiles = new Set<string>();
   private readonly dirtyTenants = new Set<string>();
@@ -49,9 +51,7 @@ export class LiveView {
   /** A contribution (or its retraction, sign −1) reached the rollups. */
   addContribution(tenant: string, c: Contribution, sign: number): void {
     if (c.counters.repairs) {
-      let r = this.repairs.get(tenant);
-      if (!r) this.repairs.set(tenant, (r = {}));
-      addCounts(r, c.counters.repairs, sign);
+      this.addRepairs(tenant, c.bucket, c.counters.repairs, sign);
       this.dirtyTenants.add(tenant);
     }
     if (c.operator !== '') return;
@@ -70,12 +70,33 @@ export class LiveView {
     }
   }
 
-  seedRepairs(tenant: string, repairs: CountMap): void {
-    this.repairs.set(tenant, { ...repairs });
+  /**
+   * An open appeal's expiry is part of its story from the start, dated in the future; it is counted as
+   * a repair only once that time has come (see sweep), and never if another event arrives first.
+   */
+  private addRepairs(tenant: string, bucket: number, counts: CountMap, sign: number): void {
+    let future = this.futureRepairs.get(tenant);
+    if (!future) this.futureRepairs.set(tenant, (future = new Map()));
+    let into: CountMap | undefined = future.get(bucket);
+    if (!into && bucket > bucketOf(this.opts.now())) future.set(bucket, (into = {}));
+    if (!into) {
+      into = this.repairs.get(tenant);
+      if (!into) this.repairs.set(tenant, (into = {}));
+    }
+    addCounts(into, counts, sign);
   }
 
-  exportRepairs(): Record<string, CountMap> {
-    return Object.fromEntries(this.repairs);
+  seedRepairs(tenant: string, repairs: CountMap, future: Array<[number, CountMap]> = []): void {
+    this.repairs.set(tenant, { ...repairs });
+    this.futureRepairs.set(tenant, new Map(future));
+  }
+
+  exportRepairs(): Record<string, { due: CountMap; future: Array<[number, CountMap]> }> {
+    const out: Record<string, { due: CountMap; future: Array<[number, CountMap]> }> = {};
+    for (const t of new Set([...this.repairs.keys(), ...this.futureRepairs.keys()])) {
+      out[t] = { due: this.repairs.get(t) ?? {}, future: [...(this.futureRepairs.get(t) ?? [])] };
+    }
+    return out;
   }
 
   repairsOf(tenant: string): CountMap {
@@ -118,6 +139,17 @@ export class LiveView {
         }
       }
     }
+    const current = bucketOf(now);
+    for (const [tenant, future] of this.futureRepairs) {
+      for (const [bucket, counts] of future) {
+        if (bucket > current) continue;
+        future.delete(bucket);
+        let due = this.repairs.get(tenant);
+        if (!due) this.repairs.set(tenant, (due = {}));
+        addCounts(due, counts);
+        this.dirtyTenants.add(tenant);
+      }
+    }
     const oldest = bucketOf(now - WINDOW_KEEP_MS);
     for (const [k, c] of this.recent.cells) if (c.bucket < oldest) this.recent.cells.delete(k);
   }
@@ -150,7 +182,35 @@ export class LiveView {
       .filter((t) => t.tenant === tenant)
       .map((t) => this.render(t, now))
       .sort((a, b) => a.queue.localeCompare(b.queue) || a.channel.localeCompare(b.channel));
-    return { tenant, at: now, position, tiles, operators: this.operatorTotals(tenant), repairs: this.repairsOf(tenant) };
+    return { tenant, at: now, position, tiles, center: this.center(tenant), operators: this.operatorTotals(tenant), repairs: this.repairsOf(tenant) };
+  }
+
+  /** The whole center's windows: every tile's cells summed, each judged by its own queue's SL policy. */
+  center(tenant: string): CenterWindows {
+    const now = this.opts.now();
+    const acc15 = new MetricAccumulator();
+    const acc60 = new MetricAccumulator();
+    const last = bucketOf(now);
+    for (const t of this.tiles.values()) {
+      if (t.tenant !== tenant) continue;
+      const policy = this.opts.slPolicyOf(t.queue);
+      for (let i = 0; i < 60; i++) {
+        const cell = this.recent.get(cellKey(t.tenant, t.queue, t.channel, '', last - i * BUCKET_MS));
+        if (!cell) continue;
+        acc60.add(cell.counters, policy);
+        if (i < 15) acc15.add(cell.counters, policy);
+      }
+      const qa = this.openCount(t, now);
+      acc15.qa += qa;
+      acc60.qa += qa;
+    }
+    return { last15m: acc15.values(), last60m: acc60.values() };
+  }
+
+  private openCount(t: Tile, now: number): number {
+    let n = 0;
+    for (const s of t.open.values()) if (s.expiresAt > now) n++;
+    return n;
   }
 
   operatorTotals(tenant: string): OperatorCounts {
@@ -166,9 +226,7 @@ export class LiveView {
     const out = [];
     for (const t of this.tiles.values()) {
       if (t.tenant !== tenant) continue;
-      let qa = 0;
-      for (const s of t.open.values()) if (s.expiresAt > now) qa++;
-      out.push({ queue: t.queue, channel: t.channel, qa });
+      out.push({ queue: t.queue, channel: t.channel, qa: this.openCount(t, now) });
     }
     return out;
   }
@@ -184,8 +242,12 @@ export class LiveView {
         if (s.queuedAt < oldestQueuedAt) oldestQueuedAt = s.queuedAt;
       } else inHandling++;
     }
+    // Operators based here, and those handling an appeal here now (a multi-skilled operator counts in
+    // every tile where they work).
+    const here = new Set(t.operators);
+    for (const s of t.open.values()) if (s.phase === 'handling' && s.operatorId && s.expiresAt > now) here.add(`${t.tenant}\u0001${s.operatorId}`);
     const operators = emptyOperatorCounts();
-    for (const k of t.operators) {
+    for (const k of here) {
       const st = this.operators.get(k)?.status;
       if (st) operators[st]++;
     }

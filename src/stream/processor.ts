@@ -33,7 +33,7 @@ export interface ProcessorState {
   position: number;
   watermark: number;
   operators: ReturnType<LiveView['exportOperators']>;
-  repairs: Record<string, CountMap>;
+  repairs: ReturnType<LiveView['exportRepairs']>;
 }
 
 /** Settled appeals are retired each time event time crosses one of these steps: a function of the log alone. */
@@ -186,7 +186,7 @@ export class StreamProcessor {
       if (st.open) this.live.setOpen(st.tenant, key, null, st.open);
     }
     this.live.importOperators(state.operators);
-    for (const [tenant, r] of Object.entries(state.repairs)) this.live.seedRepairs(tenant, r);
+    for (const [tenant, r] of Object.entries(state.repairs)) this.live.seedRepairs(tenant, r.due, r.future);
   }
 
   get openAppeals(): number {

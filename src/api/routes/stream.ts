@@ -24,6 +24,7 @@ export const streamRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, {
         at,
         position,
         tiles,
+        center: engine.processor.live.center(tenant),
         operators: engine.processor.live.operatorTotals(tenant),
         repairs: engine.processor.live.repairsOf(tenant),
       };

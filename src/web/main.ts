@@ -1,0 +1,240 @@
+/**
+ * ccpulse live dashboard: GET /v1/live for a first paint, then the SSE stream /v1/stream.
+ * Messages only update the store and mark tiles dirty; the DOM is written once per animation frame.
+ */
+import type { LiveSnapshot } from '../contract/api.js';
+import { openStream, type ConnState } from './connection.js';
+import { formatClock } from './format.js';
+import { LiveStore, tileKey, type Change, type Window } from './state.js';
+import { Board, HeaderView } from './view.js';
+
+const $ = <T extends HTMLElement = HTMLElement>(sel: string): T => {
+  const e = document.querySelector<T>(sel);
+  if (!e) throw new Error(`dashboard markup is missing ${sel}`);
+  return e;
+};
+
+const store = new LiveStore();
+const boardEl = $('#board');
+const board = new Board(boardEl);
+const header = new HeaderView($('#center'));
+const clockEl = $<HTMLTimeElement>('#clock');
+const connEl = $('#conn');
+const connText = $('#conn-text');
+const emptyEl = $('#empty');
+const toggle = $<HTMLButtonElement>('#window-toggle');
+
+let window_: Window = initialWindow();
+const dirty = new Set<string>();
+let removed: string[] = [];
+let everything = true;
+let headerDirty = true;
+let raf = 0;
+let peeked: string | null = null;
+
+function initialWindow(): Window {
+  const p = new URLSearchParams(location.search).get('window');
+  if (p === '60' || p === '60m') return 'last60m';
+  try {
+    if (localStorage.getItem('ccpulse.window') === 'last60m') return 'last60m';
+  } catch {
+    /* storage may be unavailable (kiosk / privacy mode) */
+  }
+  return 'last15m';
+}
+
+function schedule(): void {
+  if (!raf) raf = requestAnimationFrame(frame);
+}
+
+function apply(c: Change | null): void {
+  if (!c) return;
+  for (const k of c.tiles) dirty.add(k);
+  for (const k of c.removed) {
+    dirty.delete(k);
+    removed.push(k);
+    if (peeked === k) peeked = null;
+  }
+  headerDirty = true;
+  schedule();
+}
+
+function frame(): void {
+  raf = 0;
+  const now = Date.now();
+  for (const k of removed) board.remove(k);
+  removed = [];
+
+  const keys: Iterable<string> = everything ? store.tiles.keys() : dirty;
+  const queues = new Set<string>();
+  for (const k of keys) {
+    const t = store.tiles.get(k);
+    if (!t) continue;
+    board.ensure(k, t.queue, t.channel).update(t, store.longestWaitNow(k, now), window_);
+    queues.add(t.queue);
+  }
+  dirty.clear();
+  everything = false;
+
+  if (queues.size) {
+    const waiting = new Map<string, number>();
+    for (const t of store.tiles.values()) {
+      if (queues.has(t.queue)) waiting.set(t.queue, (waiting.get(t.queue) ?? 0) + t.waiting);
+    }
+    for (const [q, n] of waiting) board.setQueueWaiting(q, n);
+  }
+
+  if (headerDirty) {
+    headerDirty = false;
+    header.update(store.totals(window_, now), window_, store.repairs);
+    const empty = store.hasData && store.tiles.size === 0;
+    if (emptyEl.hidden === empty) emptyEl.hidden = !empty;
+  }
+
+  if (board.size !== fittedFor) fit();
+}
+
+// ---- fit the wall ------------------------------------------------------------------------------
+
+/**
+ * A wall screen cannot scroll: when the tiles do not fit below the header, scale the board down (CSS
+ * zoom, to no less than MIN_ZOOM) until they do. Runs only when the tile count or the window size changes.
+ * `?fit=0` turns it off; phones (narrow screens) scroll instead.
+ */
+const MIN_ZOOM = 0.6;
+const fitEnabled = new URLSearchParams(location.search).get('fit') !== '0';
+let fittedFor = -1;
+
+function fit(): void {
+  fittedFor = board.size;
+  if (!fitEnabled) return;
+  const style = boardEl.style as CSSStyleDeclaration & { zoom: string };
+  style.zoom = '';
+  if (window.innerWidth < 700) return;
+  const avail = window.innerHeight - $('#center').getBoundingClientRect().height;
+  let z = 1;
+  while (z > MIN_ZOOM && boardEl.getBoundingClientRect().height > avail) {
+    z = Math.max(MIN_ZOOM, Math.round((z - 0.04) * 100) / 100);
+    style.zoom = String(z);
+  }
+  document.body.classList.toggle('fitted', z < 1);
+}
+
+let resizeTimer: ReturnType<typeof setTimeout> | undefined;
+window.addEventListener('resize', () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(fit, 150);
+});
+
+// ---- connection state -------------------------------------------------------------------------
+
+const CONN_TEXT: Record<ConnState, string> = {
+  connecting: 'Connecting…',
+  live: 'Live',
+  reconnecting: 'Reconnecting…',
+};
+
+function setConn(s: ConnState): void {
+  if (connEl.dataset.state === s) return;
+  connEl.dataset.state = s;
+  connText.textContent = CONN_TEXT[s];
+  document.body.classList.toggle('stale', s !== 'live');
+}
+
+// ---- data -------------------------------------------------------------------------------------
+
+// With API keys configured the server wants one; EventSource cannot send headers, so it goes in the query
+// (`/?apiKey=…` on the dashboard URL is passed on to the API).
+const apiKey = new URLSearchParams(location.search).get('apiKey');
+const withKey = (url: string): string => (apiKey ? `${url}?apiKey=${encodeURIComponent(apiKey)}` : url);
+
+async function loadInitial(): Promise<void> {
+  try {
+    const res = await fetch(withKey('v1/live'), { headers: { accept: 'application/json' } });
+    if (!res.ok) throw new Error(`GET /v1/live: HTTP ${res.status}`);
+    const snap = (await res.json()) as LiveSnapshot;
+    // The stream's own snapshot may have arrived first; only take this one if it is not older.
+    apply(store.applySnapshot(snap, Date.now(), true));
+  } catch (err) {
+    console.warn('ccpulse: initial snapshot failed; waiting for the stream', err);
+  }
+}
+
+setConn('connecting');
+void loadInitial();
+openStream(withKey('v1/stream'), {
+  onSnapshot: (s) => apply(store.applySnapshot(s, Date.now())),
+  onUpdate: (u) => apply(store.applyUpdate(u, Date.now())),
+  onState: setConn,
+});
+
+// ---- clock and ticking waits -------------------------------------------------------------------
+
+const SAMPLE_EVERY_SEC = 5;
+
+function tick(): void {
+  const d = new Date();
+  clockEl.textContent = formatClock(d);
+  clockEl.dateTime = d.toISOString();
+  // Longest waits grow between messages: refresh the tiles where someone waits.
+  const now = Date.now();
+  for (const [k, t] of store.tiles) {
+    if (t.waiting > 0) dirty.add(k);
+  }
+  if (store.hasData) {
+    headerDirty = true;
+    schedule();
+    // Trend lines: one sample every 5 s (taken after this frame's updates are rendered).
+    if (d.getSeconds() % SAMPLE_EVERY_SEC === 0) requestAnimationFrame(() => board.sample());
+  }
+  // Re-align to the next wall-clock second so the clock does not drift.
+  setTimeout(tick, 1000 - (now % 1000) + 5);
+}
+tick();
+
+// ---- 15 / 60 minute toggle ---------------------------------------------------------------------
+
+function setWindow(w: Window): void {
+  window_ = w;
+  const sixty = w === 'last60m';
+  toggle.setAttribute('aria-pressed', String(sixty));
+  toggle.querySelector('.opt-15')?.classList.toggle('on', !sixty);
+  toggle.querySelector('.opt-60')?.classList.toggle('on', sixty);
+  document.body.dataset.window = sixty ? '60m' : '15m';
+  try {
+    localStorage.setItem('ccpulse.window', w);
+  } catch {
+    /* ignore */
+  }
+  everything = true;
+  headerDirty = true;
+  schedule();
+}
+setWindow(window_);
+toggle.addEventListener('click', () => setWindow(window_ === 'last15m' ? 'last60m' : 'last15m'));
+document.addEventListener('keydown', (e) => {
+  if (e.key === 'w' && !e.ctrlKey && !e.metaKey && !e.altKey && !(e.target instanceof HTMLInputElement)) {
+    setWindow(window_ === 'last15m' ? 'last60m' : 'last15m');
+  }
+});
+
+// ---- hover / focus peek at the other window ------------------------------------------------------
+
+function peek(target: EventTarget | null): void {
+  const el = target instanceof Element ? target.closest<HTMLElement>('.tile') : null;
+  const k = el?.dataset.queue !== undefined && el.dataset.channel !== undefined ? tileKey(el.dataset.queue, el.dataset.channel) : null;
+  if (k === peeked) return;
+  if (peeked) board.get(peeked)?.setPeek(false);
+  peeked = k;
+  if (k) {
+    board.get(k)?.setPeek(true);
+    dirty.add(k);
+    schedule();
+  }
+}
+boardEl.addEventListener('pointerover', (e) => peek(e.target));
+boardEl.addEventListener('pointerleave', () => peek(null));
+boardEl.addEventListener('focusin', (e) => peek(e.target));
+boardEl.addEventListener('focusout', (e) => {
+  if (!(e.relatedTarget instanceof Node && boardEl.contains(e.relatedTarget))) peek(null);
+});

@@ -1,0 +1,491 @@
+/**
+ * DOM for the dashboard: tiles grouped by queue, and the center header. Every write goes through a
+ * cache of the last text/attribute written, so a frame touches only what actually changed.
+ *
+ * Test hooks: tiles are `[data-queue][data-channel]`, each number is `[data-metric=NAME]` with the
+ * raw value in `data-value` ('' for null).
+ */
+import type { LiveTile, MetricValues } from '../contract/api.js';
+import {
+  NONE,
+  channelLabel,
+  formatCount,
+  formatDuration,
+  formatPct,
+  formatSmallPct,
+  isLongWait,
+  slLevel,
+  slLevelText,
+  type SlLevel,
+} from './format.js';
+import { KNOWN_CHANNELS, channelIcon } from './icons.js';
+import { Sparkline } from './sparkline.js';
+import { compareChannels, compareQueues, type CenterTotals, type Window } from './state.js';
+
+interface Cell {
+  el: HTMLElement;
+  text: string;
+  raw: string;
+}
+
+function h<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+const UNIT_SPLIT = /(\d[\d,.]*)/;
+
+/** Set `text` with its non-digit runs (units, separators) wrapped in `<span class="u">`. */
+function setRich(el: HTMLElement, text: string): void {
+  if (text === NONE || !/\d/.test(text)) {
+    el.textContent = text;
+    return;
+  }
+  const frag = document.createDocumentFragment();
+  for (const part of text.split(UNIT_SPLIT)) {
+    if (!part) continue;
+    if (/^\d/.test(part)) frag.append(part);
+    else {
+      const u = document.createElement('span');
+      u.className = 'u';
+      u.textContent = part;
+      frag.append(u);
+    }
+  }
+  el.replaceChildren(frag);
+}
+
+function put(c: Cell, text: string, raw: number | null | undefined): void {
+  if (c.text !== text) {
+    setRich(c.el, text);
+    c.text = text;
+  }
+  const r = raw === null || raw === undefined || !Number.isFinite(raw) ? '' : String(raw);
+  if (c.raw !== r) {
+    c.el.dataset.value = r;
+    c.raw = r;
+  }
+}
+
+function metric(el: HTMLElement, name: string): Cell {
+  el.dataset.metric = name;
+  el.dataset.value = '';
+  el.textContent = NONE;
+  return { el, text: NONE, raw: '' };
+}
+
+/** `<div class="kv KLASS"><dt>LABEL</dt><dd data-metric=NAME>—</dd></div>`, appended to `parent`. */
+function kv(parent: HTMLElement, label: string, name: string, klass = ''): { box: HTMLElement; cell: Cell } {
+  const box = h('div', `kv ${klass}`.trim());
+  const dt = h('dt', undefined, label);
+  const dd = h('dd');
+  box.append(dt, dd);
+  parent.append(box);
+  return { box, cell: metric(dd, name) };
+}
+
+const flashTimers = new WeakMap<HTMLElement, ReturnType<typeof setTimeout>>();
+
+/**
+ * Mark a number that went up (amber) or down (green) for a moment. A class on, a class off: two repaints,
+ * where an animated fade would repaint every frame (costly on GPU-less wall PCs at 50 updates/s).
+ */
+function flash(el: HTMLElement, up: boolean): void {
+  el.classList.toggle('went-up', up);
+  el.classList.toggle('went-down', !up);
+  const prev = flashTimers.get(el);
+  if (prev !== undefined) clearTimeout(prev);
+  flashTimers.set(
+    el,
+    setTimeout(() => {
+      el.classList.remove('went-up', 'went-down');
+      flashTimers.delete(el);
+    }, 700),
+  );
+}
+
+const WINDOW_LABEL: Record<Window, string> = { last15m: '15 min', last60m: '60 min' };
+
+const round1 = (v: number | null | undefined): number | null =>
+  v === null || v === undefined || !Number.isFinite(v) ? null : Math.round(v * 10) / 10;
+
+export class TileView {
+  readonly el: HTMLElement;
+  readonly queue: string;
+  readonly channel: string;
+  private level: SlLevel | '' = '';
+  private longFlag = false;
+  private idleFlag: boolean | null = null;
+  private windowShown: Window | '' = '';
+  private readonly slCell: Cell;
+  private readonly slState: HTMLElement;
+  private readonly slWin: HTMLElement;
+  private readonly slFill: HTMLElement;
+  private readonly waiting: Cell;
+  private readonly longest: Cell;
+  private readonly longestBox: HTMLElement;
+  private readonly inHandling: Cell;
+  private readonly abandon: Cell;
+  private readonly awt: Cell;
+  private readonly aht: Cell;
+  private readonly offered: Cell;
+  private readonly answered: Cell;
+  private readonly ready: Cell;
+  private readonly busy: Cell;
+  private readonly brk: Cell;
+  private lastFill = '';
+  private alt: AltPanel | null = null;
+  private readonly lower: HTMLElement;
+  private readonly spark: Sparkline;
+  private lastWaiting = 0;
+  private rendered = false;
+
+  constructor(queue: string, channel: string) {
+    this.queue = queue;
+    this.channel = channel;
+    const el = h('article', `tile ch-${KNOWN_CHANNELS.has(channel) ? channel : 'other'} entering`);
+    el.dataset.queue = queue;
+    el.dataset.channel = channel;
+    el.tabIndex = 0;
+    el.setAttribute('aria-label', `${queue} · ${channelLabel(channel)}`);
+    this.el = el;
+
+    const head = h('header', 'tile-head');
+    const icon = h('span', 'ch-icon');
+    icon.append(channelIcon(channel));
+    // The queue is the section heading; on the tile it is only in the accessible name.
+    // Right of the channel name: the trend of waiting over the last minutes.
+    this.spark = new Sparkline(`Waiting in ${queue} · ${channelLabel(channel)}, last 10 minutes`);
+    head.append(icon, h('h3', 'ch-name', channelLabel(channel)), this.spark.el);
+
+    const main = h('div', 'tile-main');
+    const sl = h('div', 'sl');
+    const slValue = h('div', 'sl-value');
+    this.slCell = metric(slValue, 'slPct');
+    const caption = h('div', 'sl-caption');
+    this.slWin = h('span', 'sl-win', 'SL 15 min');
+    this.slState = h('span', 'sl-state');
+    caption.append(this.slWin, this.slState);
+    const bar = h('div', 'sl-bar');
+    bar.setAttribute('aria-hidden', 'true');
+    this.slFill = h('span', 'sl-fill');
+    bar.append(this.slFill, h('span', 'sl-target'));
+    sl.append(slValue, caption, bar);
+
+    const now = h('dl', 'now');
+    this.waiting = kv(now, 'Waiting', 'waiting', 'kv-waiting').cell;
+    const lw = kv(now, 'Longest wait', 'longestWaitSec', 'kv-longest');
+    this.longest = lw.cell;
+    this.longestBox = lw.box;
+    main.append(sl, now);
+
+    const stats = h('dl', 'stats');
+    this.inHandling = kv(stats, 'In handling', 'inHandling').cell;
+    this.abandon = kv(stats, 'Abandon', 'abandonPct').cell;
+    this.awt = kv(stats, 'AWT', 'awtSec').cell;
+    this.offered = kv(stats, 'Offered', 'offered').cell;
+    this.answered = kv(stats, 'Answered', 'answered').cell;
+    this.aht = kv(stats, 'AHT', 'ahtSec').cell;
+
+    const ops = h('dl', 'ops');
+    ops.setAttribute('aria-label', 'Operators');
+    this.ready = kv(ops, 'Ready', 'ready', 'op-ready').cell;
+    this.busy = kv(ops, 'Busy', 'busy', 'op-busy').cell;
+    this.brk = kv(ops, 'Break', 'break', 'op-break').cell;
+
+    // Stats and operators share a box so the hover panel can cover exactly them.
+    this.lower = h('div', 'lower');
+    this.lower.append(stats, ops);
+    el.append(head, main, this.lower);
+    el.addEventListener('animationend', () => el.classList.remove('entering'), { once: true });
+  }
+
+  update(t: LiveTile, longestNow: number, window: Window): void {
+    const m: MetricValues | undefined = t[window];
+    if (this.windowShown !== window) {
+      this.windowShown = window;
+      this.el.dataset.window = window === 'last15m' ? '15m' : '60m';
+      this.slWin.textContent = `SL ${WINDOW_LABEL[window]}`;
+    }
+    const sl = m?.slPct ?? null;
+    put(this.slCell, formatPct(sl), round1(sl));
+    const level = slLevel(sl);
+    if (level !== this.level) {
+      if (this.level) this.el.classList.remove(`sl-${this.level}`);
+      this.el.classList.add(`sl-${level}`);
+      this.level = level;
+      this.slState.textContent = slLevelText(level);
+    }
+    const fill = sl === null ? '0' : String(Math.max(0, Math.min(100, sl)) / 100);
+    if (fill !== this.lastFill) {
+      this.slFill.style.transform = `scaleX(${fill})`;
+      this.lastFill = fill;
+    }
+
+    if (this.rendered && t.waiting !== this.lastWaiting) flash(this.waiting.el, t.waiting > this.lastWaiting);
+    put(this.waiting, formatCount(t.waiting), t.waiting);
+    this.lastWaiting = t.waiting;
+    this.rendered = true;
+    const lw = t.waiting > 0 ? longestNow : 0;
+    put(this.longest, t.waiting > 0 ? formatDuration(lw) : NONE, Math.round(lw));
+    const long = isLongWait(lw);
+    if (long !== this.longFlag) {
+      this.longFlag = long;
+      this.longestBox.classList.toggle('alert', long);
+      this.el.classList.toggle('long-wait', long);
+    }
+    put(this.inHandling, formatCount(t.inHandling), t.inHandling);
+
+    put(this.abandon, formatSmallPct(m?.abandonPct), round1(m?.abandonPct));
+    put(this.awt, formatDuration(m?.awtSec), round1(m?.awtSec));
+    put(this.aht, formatDuration(m?.ahtSec), round1(m?.ahtSec));
+    put(this.offered, formatCount(m?.offered), m?.offered);
+    put(this.answered, formatCount(m?.aa), m?.aa);
+
+    const o = t.operators;
+    put(this.ready, formatCount(o?.ready), o?.ready);
+    put(this.busy, formatCount(o?.busy), o?.busy);
+    put(this.brk, formatCount(o?.break), o?.break);
+
+    // A tile with nothing going on steps back so the busy ones stand out.
+    const idle = t.qa === 0 && t.waiting === 0 && (m?.offered ?? 0) === 0 && (o?.ready ?? 0) + (o?.busy ?? 0) === 0;
+    if (idle !== this.idleFlag) {
+      this.idleFlag = idle;
+      this.el.classList.toggle('idle', idle);
+    }
+
+    if (this.alt) this.alt.update(t, window === 'last15m' ? 'last60m' : 'last15m');
+  }
+
+  /** Record the current waiting count in the trend line. */
+  sample(): void {
+    this.spark.push(this.lastWaiting);
+  }
+
+  /** Show or hide the other window's numbers over the lower half of the tile (hover / keyboard focus). */
+  setPeek(on: boolean): void {
+    if (on && !this.alt) {
+      this.alt = new AltPanel();
+      this.lower.append(this.alt.el);
+    } else if (!on && this.alt) {
+      this.alt.el.remove();
+      this.alt = null;
+    }
+  }
+}
+
+/** The hover panel: the other window's interval metrics, plus wait percentiles. */
+class AltPanel {
+  readonly el: HTMLElement;
+  private readonly title: HTMLElement;
+  private readonly cells: Record<string, Cell> = {};
+
+  constructor() {
+    this.el = h('div', 'peek');
+    this.el.setAttribute('aria-hidden', 'true');
+    this.title = h('div', 'peek-title');
+    const dl = h('dl', 'peek-grid');
+    for (const [label, name] of [
+      ['SL', 'slPct'],
+      ['Abandon', 'abandonPct'],
+      ['AWT', 'awtSec'],
+      ['AHT', 'ahtSec'],
+      ['Offered', 'offered'],
+      ['Answered', 'answered'],
+      ['Wait p90', 'waitP90Sec'],
+      ['Max wait', 'longestEndedSec'],
+    ] as const) {
+      // Distinct metric names so a test reading the tile's primary metrics never hits the panel.
+      this.cells[name] = kv(dl, label, `peek.${name}`).cell;
+    }
+    this.el.append(this.title, dl);
+  }
+
+  update(t: LiveTile, window: Window): void {
+    const m = t[window];
+    this.title.textContent = `Last ${WINDOW_LABEL[window]}`;
+    const c = this.cells;
+    put(c.slPct, formatPct(m?.slPct), round1(m?.slPct));
+    put(c.abandonPct, formatSmallPct(m?.abandonPct), round1(m?.abandonPct));
+    put(c.awtSec, formatDuration(m?.awtSec), round1(m?.awtSec));
+    put(c.ahtSec, formatDuration(m?.ahtSec), round1(m?.ahtSec));
+    put(c.offered, formatCount(m?.offered), m?.offered);
+    put(c.answered, formatCount(m?.aa), m?.aa);
+    put(c.waitP90Sec, formatDuration(m?.waitP90Sec), round1(m?.waitP90Sec));
+    put(c.longestEndedSec, formatDuration(m?.longestWaitSec), round1(m?.longestWaitSec));
+  }
+}
+
+/** One queue's section: a heading with the queue's waiting total, and its tiles in channel order. */
+class QueueSection {
+  readonly el: HTMLElement;
+  readonly grid: HTMLElement;
+  readonly tiles: TileView[] = [];
+  private readonly waiting: Cell;
+  private readonly waitingBox: HTMLElement;
+
+  constructor(readonly queue: string) {
+    this.el = h('section', 'queue');
+    // Not data-queue: that attribute marks tiles only, so `[data-queue]` selects exactly the tiles.
+    this.el.dataset.queueGroup = queue;
+    const id = `q-${Math.random().toString(36).slice(2, 9)}`;
+    this.el.setAttribute('aria-labelledby', id);
+    const head = h('div', 'queue-head');
+    const title = h('h2', 'queue-name', queue);
+    title.id = id;
+    this.waitingBox = h('span', 'queue-waiting');
+    const n = h('span');
+    this.waitingBox.append(n, document.createTextNode(' waiting'));
+    this.waiting = metric(n, 'queueWaiting');
+    head.append(title, this.waitingBox);
+    this.grid = h('div', 'tiles');
+    this.el.append(head, this.grid);
+  }
+
+  insert(v: TileView): void {
+    const i = this.tiles.findIndex((t) => compareChannels(v.channel, t.channel) < 0);
+    if (i === -1) {
+      this.tiles.push(v);
+      this.grid.append(v.el);
+    } else {
+      this.grid.insertBefore(v.el, this.tiles[i].el);
+      this.tiles.splice(i, 0, v);
+    }
+  }
+
+  remove(v: TileView): void {
+    const i = this.tiles.indexOf(v);
+    if (i !== -1) this.tiles.splice(i, 1);
+    v.el.remove();
+  }
+
+  setWaiting(n: number): void {
+    put(this.waiting, formatCount(n), n);
+    this.waitingBox.classList.toggle('zero', n === 0);
+  }
+}
+
+/** All tiles, grouped into queue sections kept in sorted order. */
+export class Board {
+  private readonly sections = new Map<string, QueueSection>();
+  private readonly order: QueueSection[] = [];
+  private readonly views = new Map<string, TileView>();
+
+  constructor(private readonly root: HTMLElement) {}
+
+  get size(): number {
+    return this.views.size;
+  }
+
+  get(key: string): TileView | undefined {
+    return this.views.get(key);
+  }
+
+  /** The view of a tile, created and placed in order on first sight. */
+  ensure(key: string, queue: string, channel: string): TileView {
+    let v = this.views.get(key);
+    if (v) return v;
+    v = new TileView(queue, channel);
+    this.views.set(key, v);
+    this.section(queue).insert(v);
+    return v;
+  }
+
+  remove(key: string): void {
+    const v = this.views.get(key);
+    if (!v) return;
+    this.views.delete(key);
+    const s = this.sections.get(v.queue);
+    if (!s) return;
+    s.remove(v);
+    if (s.tiles.length === 0) {
+      s.el.remove();
+      this.sections.delete(v.queue);
+      this.order.splice(this.order.indexOf(s), 1);
+    }
+  }
+
+  /** Take a trend sample on every tile. */
+  sample(): void {
+    for (const v of this.views.values()) v.sample();
+  }
+
+  setQueueWaiting(queue: string, n: number): void {
+    this.sections.get(queue)?.setWaiting(n);
+  }
+
+  private section(queue: string): QueueSection {
+    let s = this.sections.get(queue);
+    if (s) return s;
+    s = new QueueSection(queue);
+    this.sections.set(queue, s);
+    const i = this.order.findIndex((o) => compareQueues(queue, o.queue) < 0);
+    if (i === -1) {
+      this.order.push(s);
+      this.root.append(s.el);
+    } else {
+      this.root.insertBefore(s.el, this.order[i].el);
+      this.order.splice(i, 0, s);
+    }
+    return s;
+  }
+}
+
+/** The center header: totals across all tiles. */
+export class HeaderView {
+  private readonly cells: Record<string, Cell> = {};
+  private readonly slBox: HTMLElement;
+  private readonly longestBox: HTMLElement;
+  private readonly slWin: HTMLElement;
+  private readonly repairsBox: HTMLElement;
+  private level: SlLevel | '' = '';
+
+  constructor(root: HTMLElement) {
+    const q = (sel: string): HTMLElement => {
+      const e = root.querySelector<HTMLElement>(sel);
+      if (!e) throw new Error(`dashboard markup is missing ${sel}`);
+      return e;
+    };
+    for (const name of ['waiting', 'longestWaitSec', 'inHandling', 'ready', 'busy', 'break', 'slPct', 'abandonPct', 'repairs']) {
+      const el = q(`[data-metric="${name}"]`);
+      this.cells[name] = { el, text: el.textContent ?? '', raw: el.dataset.value ?? '' };
+    }
+    this.slBox = q('.kpi-sl');
+    this.longestBox = q('.kpi-longest');
+    this.slWin = q('.kpi-sl .kpi-win');
+    this.repairsBox = q('.kpi-repairs');
+  }
+
+  update(t: CenterTotals, window: Window, repairs: Record<string, number>): void {
+    const c = this.cells;
+    put(c.waiting, formatCount(t.waiting), t.waiting);
+    put(c.longestWaitSec, t.waiting > 0 ? formatDuration(t.longestWaitSec) : NONE, Math.round(t.longestWaitSec));
+    this.longestBox.classList.toggle('alert', isLongWait(t.longestWaitSec));
+    put(c.inHandling, formatCount(t.inHandling), t.inHandling);
+    put(c.ready, formatCount(t.operators.ready), t.operators.ready);
+    put(c.busy, formatCount(t.operators.busy), t.operators.busy);
+    put(c.break, formatCount(t.operators.break), t.operators.break);
+    put(c.slPct, formatPct(t.slPct), round1(t.slPct));
+    const docTitle = t.slPct === null ? 'ccpulse · live' : `${formatPct(t.slPct)} SL · ${formatCount(t.waiting)} waiting · ccpulse`;
+    if (document.title !== docTitle) document.title = docTitle;
+    put(c.abandonPct, formatSmallPct(t.abandonPct), round1(t.abandonPct));
+    put(c.repairs, formatCount(t.repairs), t.repairs);
+    const win = `SL ${WINDOW_LABEL[window]}`;
+    if (this.slWin.textContent !== win) this.slWin.textContent = win;
+    const level = slLevel(t.slPct);
+    if (level !== this.level) {
+      if (this.level) this.slBox.classList.remove(`sl-${this.level}`);
+      this.slBox.classList.add(`sl-${level}`);
+      this.level = level;
+    }
+    const detail = Object.entries(repairs)
+      .filter(([, n]) => n > 0)
+      .map(([k, n]) => `${k}: ${n}`)
+      .join('\n');
+    const title = detail ? `Repairs of lost or disordered events since the start of the data\n${detail}` : 'No repairs of lost events';
+    if (this.repairsBox.title !== title) this.repairsBox.title = title;
+    this.repairsBox.classList.toggle('zero', t.repairs === 0);
+  }
+}
