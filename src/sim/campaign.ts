@@ -69,7 +69,7 @@ export class Campaign implements Plugin {
     // The cumulative rate is what the cap is judged on, so the controller backs off hard when it nears it.
     const total = this.counts.answered ? this.counts.dropped / this.counts.answered : 0;
     const recent = this.ewAnswered ? this.ewDropped / this.ewAnswered : 0;
-    const maxRatio = 1.5 / this.def.answerRate;
+    const maxRatio = 3 / this.def.answerRate;
     if (recent > 0.6 * cap || total > 0.8 * cap) this.ratio = Math.max(1, this.ratio * 0.8);
     else if (recent < 0.3 * cap && total < 0.6 * cap) this.ratio = Math.min(maxRatio, this.ratio * 1.1);
     this.tick = { answered: 0, dropped: 0 };

@@ -39,16 +39,19 @@ interface Entry {
 interface Appeal {
   id: string;
   stream: Stream;
-  state: 'routing' | 'waiting' | 'active' | 'closed' | 'missed';
-  /** Bumped on every state change: scheduled callbacks (patience timer) carry it and die when it moved on. */
+  /**
+   * Bumped on every state change (routed, queued, answered, abandoned, closed): scheduled callbacks and
+   * queue entries carry the value they saw and are void once it moved on. This is the whole state machine.
+   */
   token: number;
   queuedAt: number;
   transfers: number;
   /** Set while a transferred appeal waits for its next operator. */
   from: Op | null;
+  fromQueue: string;
 }
 
-export interface Op {
+interface Op {
   id: string;
   skills: Stream[];
   primary: Stream;
@@ -264,14 +267,13 @@ export class Core implements Host {
   // ---- appeal lifecycle -------------------------------------------------------------------
 
   private arrive(s: Stream): void {
-    const a: Appeal = { id: `${this.runId}-a${this.appealSeq++}`, stream: s, state: 'routing', token: 0, queuedAt: 0, transfers: 0, from: null };
+    const a: Appeal = { id: `${this.runId}-a${this.appealSeq++}`, stream: s, token: 0, queuedAt: 0, transfers: 0, from: null, fromQueue: s.queue };
     this.counters.appeals++;
     this.startSegment(a, 'APPEAL_NEW');
   }
 
   private startSegment(a: Appeal, type: 'APPEAL_NEW' | 'APPEAL_RETURNED'): void {
     this.counters.segments++;
-    a.state = 'routing';
     a.transfers = 0;
     const token = ++a.token;
     this.appealEvent(a, type);
@@ -293,16 +295,15 @@ export class Core implements Host {
   /** Hand the appeal to the best free operator, or queue it (transfers jump the queue and never abandon). */
   private offer(a: Appeal, transfer: boolean): void {
     const s = a.stream;
-    a.state = 'waiting';
     const token = ++a.token;
-    const op = transfer || s.waiting === 0 ? this.findOp(s, a.from) : undefined;
+    // A fresh appeal goes straight to an operator only if nobody is queued ahead of it (FIFO fairness).
+    const op = transfer || !peek(s, false) ? this.findOp(s, a.from) : undefined;
     if (op) return this.assign(a, op);
     (transfer ? s.prio : s.fifo).push({ appeal: a, token });
     s.waiting++;
     if (!transfer && s.def.patience !== undefined) {
       this.after(sample(this.rng, s.def.patience), () => {
         if (a.token !== token) return;
-        a.state = 'missed';
         a.token++;
         s.waiting--;
         this.counters.missed++;
@@ -323,13 +324,12 @@ export class Core implements Host {
 
   private assign(a: Appeal, op: Op): void {
     const s = a.stream;
-    a.state = 'active';
     a.token++;
     op.load += weight(op, s.channel);
     op.sessions++;
     if (a.from) {
       this.counters.transferred++;
-      this.appealEvent(a, 'APPEAL_TRANSFERRED', op, { fromOperatorId: a.from.id });
+      this.appealEvent(a, 'APPEAL_TRANSFERRED', op, { fromOperatorId: a.from.id, fromQueue: a.fromQueue });
       a.from = null;
     } else {
       this.appealEvent(a, 'APPEAL_APPOINTED', op);
@@ -348,10 +348,10 @@ export class Core implements Host {
     if (target) {
       a.transfers++;
       a.from = op;
+      a.fromQueue = s.queue;
       a.stream = target;
       this.offer(a, true);
     } else {
-      a.state = 'closed';
       a.token++;
       this.counters.closed++;
       this.appealEvent(a, 'APPEAL_CLOSED', op);
@@ -497,7 +497,9 @@ export class Core implements Host {
   readonly actions: StaffingActions = {
     addOperators: (queue, channel, n) => {
       const key = `${queue}/${channel}`;
-      const g: OperatorGroup = { n: 0, skills: [key], prefix: 'op' };
+      // New hires work like the stream's existing staff (same chat concurrency and breaks).
+      const like = this.streams.get(key)?.ops.find((o) => o.primary.key === key)?.group;
+      const g: OperatorGroup = { n: 0, skills: [key], prefix: 'op', concurrency: like?.concurrency, breaks: like?.breaks };
       return Array.from({ length: n }, () => {
         const op = this.createOp(g, [key]);
         this.login(op);
@@ -543,7 +545,7 @@ function matches(w: { queue?: string; channel?: string }, def: StreamDef): boole
   return (w.queue === undefined || w.queue === def.queue) && (w.channel === undefined || w.channel === def.channel);
 }
 
-export function concurrencyOf(op: Pick<Op, 'concurrency'>, channel: string): number {
+function concurrencyOf(op: Pick<Op, 'concurrency'>, channel: string): number {
   return op.concurrency[channel] ?? (channel === 'voice' || channel === 'email' ? 1 : 3);
 }
 
@@ -556,7 +558,7 @@ function canAccept(op: Op, channel: string): boolean {
 }
 
 /** First live entry of a stream's queue (skipping abandoned ones and, for transfers, the operator who handed it off). */
-function peek(s: Stream, prio: boolean, op: Op): { e: Entry; prio: boolean } | undefined {
+function peek(s: Stream, prio: boolean, op?: Op): { e: Entry; prio: boolean } | undefined {
   const q = prio ? s.prio : s.fifo;
   let i = prio ? s.prioHead : s.fifoHead;
   while (i < q.length && q[i].appeal.token !== q[i].token) i++;

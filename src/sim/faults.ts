@@ -4,6 +4,7 @@ import type { FaultOptions } from './types.js';
 
 export interface FaultStats {
   dropped: number;
+  silenced: number;
   duplicated: number;
   reordered: number;
   corrupted: number;
@@ -31,11 +32,13 @@ export class FaultLayer {
   private lateHead = 0;
   private seq = 0;
   private readonly dropTypes: Set<string> | null;
-  readonly counts: FaultStats = { dropped: 0, duplicated: 0, reordered: 0, corrupted: 0, delivered: 0 };
+  readonly counts: FaultStats = { dropped: 0, silenced: 0, duplicated: 0, reordered: 0, corrupted: 0, delivered: 0 };
 
   constructor(
     private readonly opts: FaultOptions,
     private readonly rng: Rng,
+    /** Epoch ms of sim time 0, to place the silence windows. */
+    private readonly startTime = 0,
   ) {
     this.dropTypes = opts.dropTypes?.length ? new Set(opts.dropTypes) : null;
   }
@@ -48,6 +51,11 @@ export class FaultLayer {
   push(events: CcEvent[]): void {
     const o = this.opts;
     for (let e of events) {
+      const ts = e.ts; // delivery times come from the true ts: a corrupted event may have none
+      if (o.silence && this.silenced(e)) {
+        this.counts.silenced++;
+        continue;
+      }
       if (o.drop && (!this.dropTypes || this.dropTypes.has(e.type)) && this.rng.chance(o.drop)) {
         this.counts.dropped++;
         continue;
@@ -58,11 +66,11 @@ export class FaultLayer {
       }
       if (o.reorder && this.rng.chance(o.reorder)) {
         this.counts.reordered++;
-        this.defer(e, e.ts + 1 + this.rng.next() * (o.reorderWindowMs ?? 60_000));
+        this.defer(e, ts + 1 + this.rng.next() * (o.reorderWindowMs ?? 60_000));
       } else this.ready.push(e);
       if (o.duplicate && this.rng.chance(o.duplicate)) {
         this.counts.duplicated++;
-        this.defer({ ...e }, e.ts + this.rng.next() * DUPLICATE_DELAY_MAX);
+        this.defer({ ...e }, ts + this.rng.next() * DUPLICATE_DELAY_MAX);
       }
     }
   }
@@ -94,6 +102,13 @@ export class FaultLayer {
   private delivered(out: CcEvent[]): CcEvent[] {
     this.counts.delivered += out.length;
     return out;
+  }
+
+  private silenced(e: CcEvent): boolean {
+    const t = e.ts - this.startTime;
+    return this.opts.silence!.some(
+      (w) => t >= w.from && t < w.to && (w.channel === undefined || w.channel === e.channel) && (w.queue === undefined || w.queue === e.queue),
+    );
   }
 
   private defer(e: CcEvent, at: number): void {

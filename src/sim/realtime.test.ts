@@ -55,4 +55,16 @@ describe('runRealtime catch-up', () => {
     expect(sim.now).toBeGreaterThanOrEqual(now);
     expect(sim.now).toBeLessThanOrEqual(Date.now());
   });
+
+  it('is anchored at catchUpTo: time lost before pacing starts is made up, not carried as a lag', async () => {
+    const t0 = Date.now();
+    const sim = createSimulation({ scenario: 'demo', seed: 5, startTime: t0 });
+    while (Date.now() < t0 + 800); // a slow start (building a big center, a long catch-up)
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 300);
+    await runRealtime({ sim, speed: 1, tickMs: 20, catchUpTo: t0, signal: ac.signal, sink: () => undefined });
+    // Anchored at the call instead, the sim clock would trail the wall clock by the whole 800 ms.
+    expect(Date.now() - sim.now).toBeLessThan(400);
+    expect(sim.now).toBeLessThanOrEqual(Date.now());
+  });
 });

@@ -12,6 +12,10 @@ export interface RealtimeOptions {
   /**
    * Run as fast as possible up to this sim time (epoch ms) before pacing starts. With startTime in the
    * past and catchUpTo = Date.now(), a live demo starts with history already behind it (warm metrics).
+   * It is also the pacing anchor: sim time catchUpTo is wall time catchUpTo, so the wall time spent
+   * catching up (or building the simulation) is made up on the first paced tick instead of leaving every
+   * later event stamped that much in the past. Pass catchUpTo = startTime for a run whose sim clock must
+   * equal the wall clock from the start. Without it, pacing is anchored at the call.
    */
   catchUpTo?: number;
 }
@@ -37,8 +41,8 @@ export async function runRealtime({ sim, speed, sink, signal, tickMs = 200, catc
     else if (events.length > TARGET_BATCH * 2) span = Math.max(span / 2, 10);
     await new Promise((r) => setImmediate(r)); // let I/O and timers run between batches
   }
-  const wall0 = Date.now();
-  const sim0 = sim.now;
+  const wall0 = catchUpTo ?? Date.now();
+  const sim0 = catchUpTo ?? sim.now;
   while (!sim.done && !signal?.aborted) {
     const events = sim.next(Math.min(sim0 + (Date.now() - wall0) * speed, sim.endTime));
     if (events.length) await sink(events);

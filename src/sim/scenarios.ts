@@ -91,13 +91,17 @@ const demo = (): ScenarioDef => ({
  * Small and hand-checkable: every time that is not random is a constant, so each event can be checked
  * by hand (SENT_DISTRIBUTION = NEW + 1 s, CLOSED = APPOINTED + 3 min or 6 min).
  * support/voice: Poisson 60/h, handle exactly 3 min → 3 Erlangs on 4 agents (ρ = 0.75); patience exp(2 min).
- * support/webchat: Poisson 30/h, exactly 6 min → 3 Erlangs on one agent with 3 slots; no abandons.
- * No breaks, transfers, returns or faults; 1 h → ~60 calls and ~30 chats.
+ * support/webchat: Poisson 30/h, exactly 6 min → 3 Erlangs on one agent with 3 slots (ρ = 1: long waits,
+ * up to minutes, which exercises the coarser wait resolutions); no abandons.
+ * No breaks, transfers, returns or faults. Arrivals for 1 h (~60 calls, ~30 chats), then 1 h in which
+ * nothing arrives and the last appeals are answered or abandoned and closed (the queues drain in well under
+ * an hour), so the run ends with no open appeal: its metrics are final, with no repair or expiry involved.
+ * This is what src/sim/reference-expected.ts turns into the fixture ccpulse is checked against.
  */
 const reference = (): ScenarioDef => ({
   name: 'reference',
-  description: 'One queue, voice (4 agents, 60/h, 3 min) + webchat (1 agent × 3 chats, 30/h, 6 min); constant times; 1 h.',
-  durationMs: HOUR,
+  description: 'One queue, voice (4 agents, 60/h, 3 min) + webchat (1 agent × 3 chats, 30/h, 6 min); constant times; arrivals for 1 h, then 1 h to drain; no faults.',
+  durationMs: 2 * HOUR,
   streams: [
     { queue: 'support', channel: 'voice', perHour: 60, handle: 3 * MIN, patience: { exp: 2 * MIN }, routeDelay: SEC },
     { queue: 'support', channel: 'webchat', perHour: 30, handle: 6 * MIN, routeDelay: SEC },
@@ -106,19 +110,21 @@ const reference = (): ScenarioDef => ({
     { n: 4, skills: ['support/voice'], prefix: 'rv' },
     { n: 1, skills: ['support/webchat'], prefix: 'rc', concurrency: { webchat: 3 } },
   ],
+  // Nothing arrives after the first hour (factor 0): the second hour only drains the queues.
+  load: { windows: [{ from: HOUR, to: Infinity, factor: 0 }] },
 });
 
-/** 07:00–11:00: traffic ramps to 1.6× by 09:30 while a third of the staff only logs in at 09:00. */
+/** 07:00–11:00: traffic ramps to 1.6× by 09:00 while a third of the staff only logs in at 09:00. */
 const morningPeak = (): ScenarioDef => {
   const staff = centerStaff().flatMap((g) => {
     const late = Math.floor(g.n / 3);
     return late ? [{ ...g, n: g.n - late }, { ...g, n: late, prefix: `${g.prefix}l`, shift: [2 * HOUR, Infinity] as [number, number] }] : [g];
   });
   const profile = Array.from({ length: 24 }, () => 0.5);
-  Object.assign(profile, { 6: 0.2, 7: 0.4, 8: 1.1, 9: 1.6, 10: 1.3, 11: 1.0 });
+  Object.assign(profile, { 6: 0.1, 7: 0.25, 8: 0.8, 9: 1.6, 10: 1.6, 11: 1.0 });
   return {
     name: 'morning-peak',
-    description: '07:00–11:00 simulated clock: load ramps 0.4 → 1.6× at 09:00–10:00; a third of the operators start at 09:00.',
+    description: '07:00–11:00 simulated clock: load ramps 0.25 → 1.6× at 09:00–10:00; a third of the operators only start at 09:00.',
     durationMs: 4 * HOUR,
     streams: centerStreams(),
     operators: staff,
@@ -142,14 +148,19 @@ const flashCrowd = (): ScenarioDef => ({
   },
 });
 
-/** WhatsApp stops producing anything for 30 minutes (a broken integration): the "channel went silent" alert. */
+/**
+ * The WhatsApp integration breaks for 30 minutes: customers keep writing and operators keep answering,
+ * but no WhatsApp event reaches ccpulse (the "channel went silent" alert). When it comes back, the
+ * appeals that started in the gap show up half-way through their lifecycle (repairs).
+ */
 const silentChannel = (): ScenarioDef => ({
   name: 'silent-channel',
-  description: 'Demo center; support/whatsapp receives nothing from 20 to 50 min; 90 min.',
+  description: 'Demo center; no whatsapp event is delivered from 20 to 50 min (broken integration); 90 min.',
   durationMs: 90 * MIN,
   streams: centerStreams(),
   operators: centerStaff(),
-  load: { windows: [{ from: 20 * MIN, to: 50 * MIN, factor: 0, channel: 'whatsapp' }] },
+  load: { sine: DEMO_LOAD.sine },
+  faults: { silence: [{ from: 20 * MIN, to: 50 * MIN, channel: 'whatsapp' }] },
 });
 
 /** The demo's traffic with 60% of its staff: long waits and many abandons everywhere. */
@@ -165,18 +176,18 @@ const understaffed = (): ScenarioDef => ({
 /** Email arrives faster than it is answered all morning; the backlog peaks at midday and drains in the afternoon. */
 const emailBacklog = (): ScenarioDef => {
   const profile = Array.from({ length: 24 }, () => 0.2);
-  Object.assign(profile, { 8: 1.5, 9: 2, 10: 2, 11: 1.5, 12: 1, 13: 0.8, 14: 0.6, 15: 0.4, 16: 0.3 });
+  Object.assign(profile, { 8: 1.5, 9: 2.5, 10: 2.5, 11: 1.5, 12: 0.8, 13: 0.5, 14: 0.4, 15: 0.3, 16: 0.2 });
   return {
     name: 'email-backlog',
-    description: '08:00–16:00: email arrives at up to 2× what 6 agents answer; the backlog grows until noon, then drains.',
+    description: '08:00–16:00: email peaks at ~1.9× what 9 agents answer; the backlog grows until ~11:00, then drains.',
     durationMs: 8 * HOUR,
     streams: [
-      ...q('support', email(60), chat('webchat', 120)),
-      ...q('billing', email(30, { handle: { logn: 6 * MIN, cv: 0.6 } })),
+      ...q('support', email(50), chat('webchat', 120)),
+      ...q('billing', email(25, { handle: { logn: 6 * MIN, cv: 0.6 } })),
     ],
     operators: [
-      { n: 5, skills: ['support/email', 'billing/email'], prefix: 'em' },
-      { n: 1, skills: ['billing/email'], prefix: 'eb' },
+      { n: 7, skills: ['support/email', 'billing/email'], prefix: 'em' },
+      { n: 2, skills: ['billing/email'], prefix: 'eb' },
       { n: 2, skills: ['support/webchat'], prefix: 'wc' },
     ],
     load: { timeOfDay: profile, startHour: 8 },

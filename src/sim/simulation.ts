@@ -51,7 +51,7 @@ export function createSimulation(opts: SimulationOptions): Simulation {
   const runId = opts.runId ?? `${seed.toString(36)}.${startTime.toString(36)}`;
   const core = new Core(scenario, seed, startTime, duration, runId);
   for (const c of scenario.campaigns ?? []) core.addPlugin(new Campaign(core, c));
-  const faults = new FaultLayer(opts.faults ?? scenario.faults ?? {}, core.rng.fork(0xfa17));
+  const faults = new FaultLayer(opts.faults ?? scenario.faults ?? {}, core.rng.fork(0xfa17), startTime);
 
   return {
     scenario,

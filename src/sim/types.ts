@@ -81,6 +81,8 @@ export interface FaultOptions {
   reorderWindowMs?: number;
   /** Fraction of events replaced by an invalid version (missing field / wrong type / unknown enum). */
   corrupt?: number;
+  /** Windows (sim ms) in which matching events are never delivered: a broken channel integration. */
+  silence?: Array<{ from: number; to: number; queue?: string; channel?: string }>;
 }
 
 /** Outbound predictive-dialer campaign. */
