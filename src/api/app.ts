@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/config.js';
 import type { Engine } from '../stream/engine.js';
 import { installErrorHandler } from './error-handler.js';
+import { dlqRoute } from './routes/dlq.js';
 import { eventsRoute } from './routes/events.js';
 import { healthRoute } from './routes/health.js';
 import { liveRoute } from './routes/live.js';
@@ -14,7 +15,7 @@ import { installTenantResolution } from './tenant.js';
 
 export interface AppOptions {
   engine: Engine;
-  config: Pick<Config, 'apiKeys' | 'ingest' | 'customChannels' | 'logLevel'>;
+  config: Pick<Config, 'apiKeys' | 'ingest' | 'customChannels' | 'logLevel' | 'maxFutureSkewSec'>;
   /** Directory of the built dashboard; found next to the compiled code by default. */
   webRoot?: string;
   /** The process logger (pino); a silent one when absent. */
@@ -29,15 +30,16 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.config.ingest.maxBytes,
     // Unknown query parameters are errors, not silently dropped: a typo should not change the answer.
-    ajv: { customOptions: { coerceTypes: false, allErrors: true, removeAdditional: false } },
+    ajv: { customOptions: { coerceTypes: true, allErrors: true, removeAdditional: false } },
   });
   installErrorHandler(app);
   installTenantResolution(app, opts.config.apiKeys);
   const { engine } = opts;
-  await app.register(eventsRoute, { engine, maxEvents: opts.config.ingest.maxEvents, maxBytes: opts.config.ingest.maxBytes, customChannels: opts.config.customChannels });
+  await app.register(eventsRoute, { engine, maxEvents: opts.config.ingest.maxEvents, maxBytes: opts.config.ingest.maxBytes, customChannels: opts.config.customChannels, maxFutureSkewMs: opts.config.maxFutureSkewSec * 1000 });
   await app.register(liveRoute, { engine });
   await app.register(metricsRoute, { engine });
   await app.register(streamRoute, { engine });
+  await app.register(dlqRoute, { engine });
   await app.register(healthRoute, { engine, startedAt: Date.now() });
   const webRoot = opts.webRoot ?? findWebRoot();
   if (webRoot) await app.register(fastifyStatic, { root: webRoot, index: 'index.html' });

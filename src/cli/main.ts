@@ -3,9 +3,10 @@ import { parseArgs } from 'node:util';
 import type { Command } from './command.js';
 import { startCommand } from './start.js';
 import { simulateCommand } from './simulate.js';
+import { dlqCommand } from './dlq.js';
 import { ConfigError } from '../config/config.js';
 
-const COMMANDS: Command[] = [startCommand, simulateCommand];
+const COMMANDS: Command[] = [startCommand, simulateCommand, dlqCommand];
 
 const HELP = `ccpulse — real-time SLA analytics for multichannel contact centers
 

@@ -126,6 +126,15 @@ describe('ccpulse start, through HTTP', () => {
     expect(JSON.stringify(r.body.error.details ?? r.body.error.message)).toContain(path);
   });
 
+  it('clamps an event timed far in the future to its arrival time, flags and counts it', async () => {
+    const before = Date.now();
+    const r = await s.post('/v1/events', [{ id: 'future-1', type: 'APPEAL_NEW', ts: before + 86_400_000, appealId: 'F-1', channel: 'email', queue: 'future-q' }]);
+    expect(r.body.accepted).toBe(1);
+    const tile = (await s.get('/v1/live')).body.tiles.find((t: any) => t.queue === 'future-q');
+    expect(tile).toMatchObject({ waiting: 1, last15m: { offered: 1 } });
+    expect((await s.get('/healthz')).body.clampedFuture).toBe(1);
+  });
+
   it('serves the dashboard and a health check', async () => {
     const page = await fetch(`${s.url}/`);
     expect(page.status).toBe(200);

@@ -22,10 +22,17 @@ export const ConfigSchema = Type.Object(
     storage: Type.Union([Type.Literal('pglite'), Type.Literal('postgres')]),
     postgresUrl: Type.String(),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
+    /** Events timed further ahead of the server clock than this are clamped to arrival time and flagged. */
+    maxFutureSkewSec: Type.Number({ minimum: 0 }),
     /** How often the stream processor's state, rollups and log position are committed together. */
     checkpointIntervalMs: Type.Integer({ minimum: 50 }),
     /** API key → tenant. Empty: no authentication, everything belongs to tenant "default". */
     apiKeys: Type.Record(Type.String(), Type.String({ minLength: 1 })),
+    /**
+     * Strict mode: only these queues are processed; an event for another queue is valid but goes to the
+     * dead-letter queue (replay it once the queue is added). Empty: every queue is accepted.
+     */
+    knownQueues: Type.Array(Type.String({ minLength: 1 })),
     /** Channels accepted besides the built-in ones. */
     customChannels: Type.Array(Type.String({ minLength: 1 })),
     sl: Type.Object(
@@ -53,8 +60,10 @@ export const DEFAULT_CONFIG: Config = {
   postgresUrl: 'postgres://postgres@127.0.0.1:5432/postgres',
   logLevel: 'info',
   checkpointIntervalMs: 1000,
+  maxFutureSkewSec: 300,
   apiKeys: {},
   customChannels: [],
+  knownQueues: [],
   sl: { default: { targetSec: 20, shortAbandonSec: 5, abandonsCount: true }, queues: {} },
   inactivityTimeoutSec: {
     default: 24 * 3600,
@@ -102,6 +111,7 @@ export function loadConfig(opts: { flags?: Partial<Config>; env?: NodeJS.Process
   merged.sl = { ...DEFAULT_CONFIG.sl, ...(fromFile.sl ?? {}) };
   merged.inactivityTimeoutSec = { ...DEFAULT_CONFIG.inactivityTimeoutSec, ...(fromFile.inactivityTimeoutSec ?? {}) };
   merged.ingest = { ...DEFAULT_CONFIG.ingest, ...(fromFile.ingest ?? {}) };
+  merged.knownQueues = fromFile.knownQueues ?? DEFAULT_CONFIG.knownQueues;
 
   const errors = [...Value.Errors(ConfigSchema, merged)].map((e) => `${e.path || '/'}: ${e.message}`);
   for (const [queue, p] of Object.entries({ default: merged.sl.default, ...merged.sl.queues })) {

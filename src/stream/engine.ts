@@ -3,7 +3,7 @@ import type { Config } from '../config/config.js';
 import { inactivityTimeoutOf, slPolicyOf } from '../config/config.js';
 import type { CcEvent } from '../contract/event.js';
 import { BUCKET_MS, bucketOf } from '../metrics/appeal-story.js';
-import type { QaLevel, RollupCell, RollupQuery, Storage } from '../storage/storage.js';
+import type { DeadLetter, QaLevel, RollupCell, RollupQuery, Storage } from '../storage/storage.js';
 import { CHECKPOINT_NAME, Checkpointer } from './checkpointer.js';
 import { EventLog, type AppendOutcome } from './event-log.js';
 import { StreamProcessor, type ProcessorState } from './processor.js';
@@ -14,7 +14,7 @@ const REPLAY_PAGE = 10_000;
 
 export interface EngineOptions {
   storage: Storage;
-  config: Pick<Config, 'checkpointIntervalMs' | 'sl' | 'inactivityTimeoutSec'>;
+  config: Pick<Config, 'checkpointIntervalMs' | 'sl' | 'inactivityTimeoutSec' | 'knownQueues'>;
   log?: Logger;
   now?: () => number;
 }
@@ -35,6 +35,8 @@ export class Engine {
   readonly slPolicyOf;
   readonly now: () => number;
   replayed = 0;
+  /** Ingest-side counts the pipeline reports on /healthz. */
+  readonly stats = { clampedFuture: 0 };
 
   private constructor(private readonly opts: EngineOptions) {
     this.now = opts.now ?? Date.now;
@@ -43,6 +45,7 @@ export class Engine {
       inactivityTimeoutOf: inactivityTimeoutOf(opts.config as Config),
       slPolicyOf: this.slPolicyOf,
       now: this.now,
+      knownQueues: opts.config.knownQueues,
     });
     this.eventLog = new EventLog(opts.storage, (events) => {
       this.processor.apply(events);
@@ -124,6 +127,32 @@ export class Engine {
       }
       return { cells, qaAtFrom: [...qa.values()] };
     });
+  }
+
+  /** Dead letters as committed: a checkpoint is forced first so the list includes the latest. */
+  async deadLetters(q: { tenant: string; limit: number; afterId?: number }): Promise<DeadLetter[]> {
+    await this.checkpointer.commit();
+    return this.opts.storage.listDeadLetters(q);
+  }
+
+  /**
+   * Sends dead letters through the pipeline again. Each goes back into the log under a replay id derived
+   * from the dead letter, so replaying twice (or after a crash mid-way) still counts it once.
+   */
+  async replayDeadLetters(tenant: string, ids: number[] | 'all'): Promise<{ replayed: number; accepted: number; duplicates: number }> {
+    await this.checkpointer.commit();
+    const letters =
+      ids === 'all'
+        ? (await this.opts.storage.listDeadLetters({ tenant, limit: 100_000 })).filter((d) => d.replayedAt === null)
+        : (await Promise.all(ids.map((id) => this.opts.storage.getDeadLetter(id)))).filter((d): d is DeadLetter => d !== null && d.tenant === tenant);
+    if (letters.length === 0) return { replayed: 0, accepted: 0, duplicates: 0 };
+    const events = letters.map((d) => {
+      const e = d.payload as CcEvent;
+      return { ...e, id: `${e.id}~replay${d.id}`, attrs: { ...e.attrs, replayOf: e.id } };
+    });
+    const outcome = await this.append(tenant, events);
+    await this.opts.storage.markDeadLettersReplayed(letters.map((d) => d.id!));
+    return { replayed: letters.length, accepted: outcome.accepted, duplicates: outcome.duplicates };
   }
 
   get storage(): Storage {

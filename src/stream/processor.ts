@@ -6,7 +6,7 @@ import type { DeadLetter, RollupCell } from '../storage/storage.js';
 import { appealStep, evictSettled, restoreAppeal, saveAppeal, type AppealState, type SavedAppeal } from './appeal-tracker.js';
 import { CellMap } from './cells.js';
 import { LiveView } from './live-view.js';
-import { ok, type Step } from './steps.js';
+import { deadLetter, ok, type Step, type StepResult } from './steps.js';
 
 export interface ProcessorOptions {
   inactivityTimeoutOf: (channel: string) => number;
@@ -14,6 +14,8 @@ export interface ProcessorOptions {
   now?: () => number;
   /** Event time an ended appeal stays in memory, so late events for it still correct its story. */
   retainMs?: number;
+  /** Strict mode: only these queues are processed; others are dead-lettered. */
+  knownQueues?: readonly string[];
 }
 
 /** What a checkpoint takes from the processor: everything since the previous one, up to `position`. */
@@ -55,6 +57,7 @@ export class StreamProcessor {
   private touched = new Set<string>();
   private retired = new Set<string>();
   private readonly steps: Record<'appeal' | 'operator', Step>;
+  private readonly gate: Step | null;
   readonly stats = { processed: 0, dropped: 0, deadLettered: 0 };
   private readonly retainMs: number;
 
@@ -69,6 +72,7 @@ export class StreamProcessor {
       },
       openChanged: (tenant: string, key: string, prev: OpenSegment | null, next: OpenSegment | null) => this.live.setOpen(tenant, key, prev, next),
     };
+    this.gate = opts.knownQueues?.length ? knownQueueStep(new Set(opts.knownQueues)) : null;
     this.steps = {
       appeal: appealStep(this.appeals, sink, opts.inactivityTimeoutOf, (key) => this.touched.add(key)),
       operator: {
@@ -85,12 +89,16 @@ export class StreamProcessor {
   apply(events: readonly LoggedEvent[]): void {
     for (const e of events) {
       if (e.seq <= this.position) continue; // already applied (replay overlap)
-      const step = e.type === 'OPERATOR_STATUS' ? this.steps.operator : this.steps.appeal;
-      let result;
+      let step = this.gate ?? (e.type === 'OPERATOR_STATUS' ? this.steps.operator : this.steps.appeal);
+      let result: StepResult;
       try {
         result = step.run(e);
+        if (result.kind === 'ok' && step === this.gate) {
+          step = e.type === 'OPERATOR_STATUS' ? this.steps.operator : this.steps.appeal;
+          result = step.run(e);
+        }
       } catch (err) {
-        result = { kind: 'deadLetter' as const, reason: `unexpected error: ${(err as Error).message}` };
+        result = deadLetter(`unexpected error: ${(err as Error).message}`);
       }
       if (result.kind === 'deadLetter') {
         this.deadLetters.push({ tenant: e.tenant, eventId: e.id, seq: e.seq, step: step.name, reason: result.reason, payload: stripLog(e) });
@@ -192,6 +200,14 @@ export class StreamProcessor {
   get openAppeals(): number {
     return this.appeals.size;
   }
+}
+
+/** Strict mode's gate: an event naming a queue outside the configured list cannot be processed yet. */
+function knownQueueStep(known: ReadonlySet<string>): Step {
+  return {
+    name: 'known-queue',
+    run: (e) => (e.queue === undefined || known.has(e.queue) ? ok : deadLetter(`unknown queue "${e.queue}" (strict mode: add it to knownQueues, then replay)`)),
+  };
 }
 
 function stripLog(e: LoggedEvent) {

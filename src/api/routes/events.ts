@@ -3,6 +3,7 @@ import type { IngestResult } from '../../contract/api.js';
 import type { CcEvent } from '../../contract/event.js';
 import { BatchError, parseBatch } from '../../ingest/parse-batch.js';
 import { createEventValidator } from '../../ingest/validate.js';
+import { clampFuture } from '../../ingest/clamp-future.js';
 import { OverloadedError } from '../../stream/event-log.js';
 import type { Engine } from '../../stream/engine.js';
 import { Errors } from '../errors.js';
@@ -16,6 +17,7 @@ export interface EventsRouteOptions {
   maxEvents: number;
   maxBytes: number;
   customChannels: string[];
+  maxFutureSkewMs: number;
 }
 
 /**
@@ -44,10 +46,12 @@ export const eventsRoute: FastifyPluginAsync<EventsRouteOptions> = async (app, o
       }
       const result: IngestResult = { accepted: 0, duplicates: 0, rejected: [] };
       const valid: CcEvent[] = [];
+      const now = opts.engine.now();
       items.forEach((item, index) => {
         const v = item.ok ? validate(item.value) : item;
-        if (v.ok) valid.push(v.event);
-        else result.rejected.push({ index, errors: v.errors });
+        if (!v.ok) return void result.rejected.push({ index, errors: v.errors });
+        if (clampFuture(v.event, now, opts.maxFutureSkewMs)) opts.engine.stats.clampedFuture++;
+        valid.push(v.event);
       });
       if (valid.length === 0) {
         throw Object.assign(new Errors.ALL_EVENTS_REJECTED(), { body: result });

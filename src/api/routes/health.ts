@@ -11,6 +11,7 @@ export const healthRoute: FastifyPluginAsync<{ engine: Engine; startedAt: number
     openAppeals: engine.processor.openAppeals,
     processed: engine.processor.stats.processed,
     deadLettered: engine.processor.stats.deadLettered,
+    clampedFuture: engine.stats.clampedFuture,
     lastCheckpointMs: Math.round(engine.checkpointer.lastCommitMs * 10) / 10,
   }));
 };

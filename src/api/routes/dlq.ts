@@ -1,0 +1,54 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Engine } from '../../stream/engine.js';
+import { Errors } from '../errors.js';
+import { ErrorSchema } from '../schemas.js';
+
+const DeadLetterSchema = Type.Object({
+  id: Type.Number(),
+  tenant: Type.String(),
+  eventId: Type.Union([Type.String(), Type.Null()]),
+  seq: Type.Union([Type.Number(), Type.Null()]),
+  step: Type.String({ description: 'the pipeline step that gave up' }),
+  reason: Type.String(),
+  payload: Type.Unknown({ description: 'the original event' }),
+  createdAt: Type.Number(),
+  replayedAt: Type.Union([Type.Number(), Type.Null()]),
+});
+
+const ListQuery = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })), afterId: Type.Optional(Type.Integer({ minimum: 0 })) },
+  { additionalProperties: false },
+);
+const ReplayBody = Type.Object({ ids: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1 })) }, { additionalProperties: false });
+
+/** The dead-letter queue: events that were valid but could not be processed, with why, and their replay. */
+export const dlqRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, { engine }) => {
+  app.get<{ Querystring: Static<typeof ListQuery> }>(
+    '/v1/dlq',
+    { schema: { querystring: ListQuery, response: { 200: Type.Object({ items: Type.Array(DeadLetterSchema) }), '4xx': ErrorSchema } } },
+    async (req) => ({ items: await engine.deadLetters({ tenant: req.tenant, limit: req.query.limit ?? 100, afterId: req.query.afterId }) }),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/dlq/:id',
+    { schema: { params: Type.Object({ id: Type.String({ pattern: '^[0-9]+$' }) }), response: { 200: DeadLetterSchema, '4xx': ErrorSchema } } },
+    async (req) => {
+      await engine.checkpointer.commit();
+      const d = await engine.storage.getDeadLetter(Number(req.params.id));
+      if (!d || d.tenant !== req.tenant) throw new Errors.NOT_FOUND(`no dead letter ${req.params.id}`);
+      return d;
+    },
+  );
+
+  app.post<{ Body: Static<typeof ReplayBody> }>(
+    '/v1/dlq/replay',
+    {
+      schema: {
+        body: ReplayBody,
+        response: { 200: Type.Object({ replayed: Type.Number(), accepted: Type.Number(), duplicates: Type.Number() }), '4xx': ErrorSchema },
+      },
+    },
+    async (req) => engine.replayDeadLetters(req.tenant, req.body?.ids ?? 'all'),
+  );
+};
