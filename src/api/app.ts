@@ -6,6 +6,7 @@ import type { Config } from '../config/config.js';
 import type { Engine } from '../stream/engine.js';
 import { installErrorHandler } from './error-handler.js';
 import { dlqRoute } from './routes/dlq.js';
+import { verifyRoute } from './routes/verify.js';
 import { eventsRoute } from './routes/events.js';
 import { healthRoute } from './routes/health.js';
 import { liveRoute } from './routes/live.js';
@@ -40,6 +41,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(metricsRoute, { engine });
   await app.register(streamRoute, { engine });
   await app.register(dlqRoute, { engine });
+  await app.register(verifyRoute, { engine });
   await app.register(healthRoute, { engine, startedAt: Date.now() });
   const webRoot = opts.webRoot ?? findWebRoot();
   if (webRoot) await app.register(fastifyStatic, { root: webRoot, index: 'index.html' });

@@ -4,9 +4,10 @@ import type { Command } from './command.js';
 import { startCommand } from './start.js';
 import { simulateCommand } from './simulate.js';
 import { dlqCommand } from './dlq.js';
+import { verifyCommand } from './verify.js';
 import { ConfigError } from '../config/config.js';
 
-const COMMANDS: Command[] = [startCommand, simulateCommand, dlqCommand];
+const COMMANDS: Command[] = [startCommand, simulateCommand, dlqCommand, verifyCommand];
 
 const HELP = `ccpulse — real-time SLA analytics for multichannel contact centers
 

@@ -59,14 +59,12 @@ export const REPAIR_KINDS = {
   noDistribution: 'noDistribution',
   /** Closed (or transferred) with no APPEAL_APPOINTED seen: counts in AA and HA, not in AWT or AHT. */
   noAppointment: 'noAppointment',
-  /** Events arrived for a segment whose APPEAL_NEW / APPEAL_RETURNED never came. */
+  /** Events arrived for a segment whose APPEAL_NEW / APPEAL_RETURNED never came (including events after a close). */
   missingStart: 'missingStart',
   /** No event for longer than the channel's inactivity timeout: the appeal left QA. */
   expired: 'expired',
   /** A new segment started while the previous one was still open: the old one ends there. */
   superseded: 'superseded',
-  /** Events after the segment's close or miss; ignored. */
-  afterEnd: 'afterEnd',
 } as const;
 
 const TYPE_ORDER: Record<EventType, number> = {
@@ -100,11 +98,17 @@ export function tellAppealStory(events: readonly AppealEvent[], inactivityTimeou
   const spanEnded = (h: { operatorId: string; since: number }, at: AppealEvent) =>
     add(at, h.operatorId, at.ts, { handleSumMs: at.ts - h.since, handleCount: 1 });
 
-  // Split into segments at each start event.
+  // Split into segments at each start event. An event after a close or miss also opens one: its
+  // APPEAL_RETURNED was lost. (Treating it so, rather than ignoring it, keeps the story the same
+  // whether or not the stream still remembered the closed segment when the event came.)
   const segments: AppealEvent[][] = [];
+  let ended = false;
   for (const e of events) {
-    if (isStart(e.type) || segments.length === 0) segments.push([e]);
-    else segments[segments.length - 1].push(e);
+    if (isStart(e.type) || segments.length === 0 || ended) {
+      segments.push([e]);
+      ended = false;
+    } else segments[segments.length - 1].push(e);
+    if (e.type === 'APPEAL_CLOSED' || e.type === 'APPEAL_MISSED') ended = true;
   }
 
   let open = null as OpenSegment | null;
@@ -123,10 +127,6 @@ export function tellAppealStory(events: readonly AppealEvent[], inactivityTimeou
     add(where, '', startEv.ts, { qaDelta: 1 });
 
     for (const e of seg.slice(isStart(startEv.type) ? 1 : 0)) {
-      if (end) {
-        repair(e, e.ts, REPAIR_KINDS.afterEnd);
-        continue;
-      }
       lastTs = e.ts;
       if (e.queue !== where.queue || e.channel !== where.channel) {
         // The appeal moved (e.g. a transfer to another queue): QA moves with it.

@@ -127,12 +127,14 @@ describe('metric definitions', () => {
     expect(ops.find((r) => r.operator === 'op2')).toMatchObject({ aa: 1, ha: 1, ahtSec: 60 });
   });
 
-  it('events after the close are ignored and counted; events without a start are repaired', () => {
+  it('events without a start are repaired as a segment of their own, also after a close (a lost APPEAL_RETURNED)', () => {
     const h = new Harness();
-    h.push(answered(h, 'a', 5), h.ev('APPEAL_CLOSED', 'a', 200, { operatorId: 'o' }));
     h.push(h.ev('APPEAL_SENT_DISTRIBUTION', 'b', 0), h.ev('APPEAL_APPOINTED', 'b', 4, { operatorId: 'o' }), h.ev('APPEAL_CLOSED', 'b', 30, { operatorId: 'o' }));
-    expect(h.total()).toMatchObject({ offered: 2, aa: 2, ha: 2 });
-    expect(h.repairs()).toEqual({ afterEnd: 1, missingStart: 1 });
+    expect(h.total()).toMatchObject({ offered: 1, aa: 1, ha: 1, awtSec: 4, ahtSec: 26 });
+    expect(h.repairs()).toEqual({ missingStart: 1 });
+    h.push(answered(h, 'a', 5), h.ev('APPEAL_SENT_DISTRIBUTION', 'a', 900), h.ev('APPEAL_APPOINTED', 'a', 910, { operatorId: 'o' }), h.ev('APPEAL_CLOSED', 'a', 990, { operatorId: 'o' }));
+    expect(h.total()).toMatchObject({ offered: 3, aa: 3, ha: 3 });
+    expect(h.repairs()).toEqual({ missingStart: 2 });
   });
 
   it('disorder changes nothing: CLOSED before APPOINTED, SENT_DISTRIBUTION last', () => {
