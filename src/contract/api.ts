@@ -59,9 +59,9 @@ export interface CenterWindows {
   last60m: MetricValues;
 }
 
-export interface LiveSnapshot {
-  tenant: string;
-  /** Server time of the snapshot, epoch ms. */
+/** What every live frame carries. */
+interface LiveFrame {
+  /** Server time, epoch ms. */
   at: number;
   /** Log position the state reflects. */
   position: number;
@@ -72,15 +72,13 @@ export interface LiveSnapshot {
   repairs: Record<string, number>;
 }
 
-/** SSE `update` message: the tiles that changed since the previous message. */
-export interface LiveUpdate {
-  at: number;
-  position: number;
-  tiles: LiveTile[];
-  center: CenterWindows;
-  operators: OperatorCounts;
-  repairs: Record<string, number>;
+/** The whole live state (GET /v1/live, and the SSE `snapshot`). */
+export interface LiveSnapshot extends LiveFrame {
+  tenant: string;
 }
+
+/** SSE `update`: like a snapshot, but `tiles` holds only the tiles that changed since the previous frame. */
+export type LiveUpdate = LiveFrame;
 
 export interface IngestRejection {
   index: number;

@@ -85,8 +85,10 @@ export class Engine {
     log?.info({ position: this.processor.position, replayed: this.replayed, openAppeals: this.processor.openAppeals }, 'stream processor recovered');
   }
 
-  append(tenant: string, events: CcEvent[]): Promise<AppendOutcome> {
-    return this.eventLog.append(tenant, events);
+  async append(tenant: string, events: CcEvent[]): Promise<AppendOutcome> {
+    const outcome = await this.eventLog.append(tenant, events);
+    // nothing new (all duplicates): the state already reflects them, as of the current position
+    return outcome.accepted ? outcome : { ...outcome, position: this.processor.position };
   }
 
   /** Called (coalesced, once per event-loop turn) after the live state changed. */

@@ -185,9 +185,23 @@ export class LiveView {
     return { tenant, at: now, position, tiles, center: this.center(tenant), operators: this.operatorTotals(tenant), repairs: this.repairsOf(tenant) };
   }
 
-  /** The whole center's windows: every tile's cells summed, each judged by its own queue's SL policy. */
+  private readonly centerCache = new Map<string, { at: number; value: CenterWindows }>();
+
+  /**
+   * The whole center's windows: every tile's cells summed, each judged by its own queue's SL policy.
+   * Recomputed at most every 250 ms: it sums every tile's hour of cells, and a header need not change
+   * faster than the eye reads it.
+   */
   center(tenant: string): CenterWindows {
     const now = this.opts.now();
+    const cached = this.centerCache.get(tenant);
+    if (cached && now > cached.at && now - cached.at < 250) return cached.value;
+    const value = this.computeCenter(tenant, now);
+    this.centerCache.set(tenant, { at: now, value });
+    return value;
+  }
+
+  private computeCenter(tenant: string, now: number): CenterWindows {
     const acc15 = new MetricAccumulator();
     const acc60 = new MetricAccumulator();
     const last = bucketOf(now);

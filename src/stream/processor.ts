@@ -2,7 +2,7 @@ import type { LoggedEvent } from '../contract/event.js';
 import type { Contribution, OpenSegment } from '../metrics/appeal-story.js';
 import type { SlPolicyOf } from '../metrics/finalize.js';
 import type { CountMap } from '../metrics/wait-histogram.js';
-import type { DeadLetter, RollupCell } from '../storage/storage.js';
+import type { CheckpointCommit, DeadLetter, RollupCell } from '../storage/storage.js';
 import { appealStep, evictSettled, restoreAppeal, saveAppeal, type AppealState, type SavedAppeal } from './appeal-tracker.js';
 import { CellMap } from './cells.js';
 import { LiveView } from './live-view.js';
@@ -18,16 +18,11 @@ export interface ProcessorOptions {
   knownQueues?: readonly string[];
 }
 
-/** What a checkpoint takes from the processor: everything since the previous one, up to `position`. */
-export interface CheckpointTake {
-  position: number;
-  /** Serialized now, so events applied while the commit is in flight cannot leak into it. */
-  state: string;
-  upserts: Array<{ key: string; value: string }>;
-  deletes: string[];
-  rollupDeltas: RollupCell[];
-  deadLetters: DeadLetter[];
-}
+/**
+ * What a checkpoint takes from the processor: everything since the previous one, up to `position`.
+ * The state is serialized when taken, so events applied while the commit is in flight cannot leak in.
+ */
+export type CheckpointTake = Omit<CheckpointCommit, 'name'>;
 
 /** The processor's global state; appeals are keyed entries of their own. */
 export interface ProcessorState {

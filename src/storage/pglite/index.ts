@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { SqlStorage } from '../postgres/sql-storage.js';
 import type { Storage } from '../storage.js';
 import { openPgliteClient } from './client.js';
@@ -11,7 +12,8 @@ const METHODS = [
 
 /**
  * The embedded backend: PGlite (PostgreSQL compiled to WASM) in the data directory, or in memory when
- * dataDir is undefined. With `thread: true` (what the server uses) the database runs on a worker thread.
+ * dataDir is undefined. With `thread: true` (what the server uses) the log and the store are two
+ * databases, each on a worker thread of its own.
  */
 export async function openPgliteStorage(opts: { dataDir?: string; thread?: boolean }): Promise<Storage> {
   if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
@@ -20,8 +22,26 @@ export async function openPgliteStorage(opts: { dataDir?: string; thread?: boole
     await storage.migrate();
     return storage;
   }
-  return openOnWorker(opts.dataDir);
+  // Two databases on two threads: the log (appends, replay reads) and the store (rollups, checkpoints,
+  // dead letters). A checkpoint commit then never holds up an append: ingest latency does not wait for
+  // the slow path. Exactly-once does not need them in one transaction: the store's checkpoint records
+  // the log position its rollups cover, and recovery replays the log after it.
+  const [log, store] = await Promise.all([
+    openOnWorker(opts.dataDir && join(opts.dataDir, 'log')),
+    openOnWorker(opts.dataDir && join(opts.dataDir, 'store')),
+  ]);
+  const storage = { backend: 'pglite' } as Record<string, unknown>;
+  for (const m of METHODS) {
+    const target = LOG_METHODS.has(m) ? log : store;
+    storage[m] = (...args: unknown[]) => (target[m] as (...a: unknown[]) => unknown)(...args);
+  }
+  storage.close = async () => {
+    await Promise.all([log.close(), store.close()]);
+  };
+  return storage as unknown as Storage;
 }
+
+const LOG_METHODS: ReadonlySet<string> = new Set(['append', 'readLog', 'readEventsByTime']);
 
 async function openOnWorker(dataDir: string | undefined): Promise<Storage> {
   // Under the test runner the sources are TypeScript: the worker then registers tsx before loading them.

@@ -44,16 +44,6 @@ CREATE TABLE rollups (
   PRIMARY KEY (tenant, bucket, queue, channel, operator)
 );
 
--- sums two sparse count maps ({"key": count}), dropping zeros
-CREATE FUNCTION ccp_counts_add(a jsonb, b jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
-  SELECT coalesce(jsonb_object_agg(k, v) FILTER (WHERE v <> 0), '{}'::jsonb)
-  FROM (
-    SELECT k, sum(v::bigint) AS v
-    FROM (SELECT * FROM jsonb_each_text(a) UNION ALL SELECT * FROM jsonb_each_text(b)) AS s(k, v)
-    GROUP BY k
-  ) AS t
-$$;
-
 CREATE TABLE checkpoints (
   name       text        PRIMARY KEY,
   position   bigint      NOT NULL,
