@@ -263,6 +263,8 @@ export const simulateCommand: Command = {
       await runRealtime({
         sim,
         speed,
+        // anchor pacing at sim time 0, so the time spent building the simulation is not a standing lag
+        catchUpTo: sim.startTime,
         signal: ac.signal,
         sink: async (events) => {
           await write(events);
