@@ -25,6 +25,7 @@ export const MetricsRowSchema = Type.Object({
   channel: Type.Optional(Type.String()),
   operator: Type.Optional(Type.String()),
   bucket: Type.Optional(Type.String()),
+  final: Type.Boolean(),
   ...MetricValuesSchema.properties,
 });
 

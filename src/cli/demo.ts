@@ -12,7 +12,8 @@ const WARM_UP_MS = 20 * 60_000;
  */
 export function startDemo(engine: Engine, log: Logger): { stop(): void } {
   const now = Date.now();
-  const resumeFrom = engine.processor.watermark > now - WARM_UP_MS ? engine.processor.watermark + 1 : now - WARM_UP_MS;
+  const last = engine.processor.maxEventTs;
+  const resumeFrom = last > now - WARM_UP_MS ? last + 1 : now - WARM_UP_MS;
   const sim = createSimulation({ scenario: 'demo', seed: now % 1_000_000, startTime: resumeFrom });
   const abort = new AbortController();
   runRealtime({

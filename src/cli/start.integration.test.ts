@@ -47,7 +47,7 @@ describe('ccpulse start, through HTTP', () => {
     const total = await s.get(`/v1/metrics?${HOUR}&groupBy=queue`);
     expect(total.body.rows).toEqual([
       {
-        queue: 'support', offered: 2, aa: 1, ha: 1, missed: 1, qa: 0, awtSec: 12, ahtSec: 240, asaSec: 12, slPct: 50, abandonPct: 50,
+        queue: 'support', final: false, offered: 2, aa: 1, ha: 1, missed: 1, qa: 0, awtSec: 12, ahtSec: 240, asaSec: 12, slPct: 50, abandonPct: 50,
         waitP50Sec: 12, waitP90Sec: 12, waitP95Sec: 12, longestWaitSec: 40,
       },
     ]);

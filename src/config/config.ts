@@ -24,6 +24,10 @@ export const ConfigSchema = Type.Object(
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
     /** Events timed further ahead of the server clock than this are clamped to arrival time and flagged. */
     maxFutureSkewSec: Type.Number({ minimum: 0 }),
+    /** Bounded out-of-orderness: the watermark trails the highest event time seen by this much. */
+    watermarkDelaySec: Type.Number({ minimum: 0 }),
+    /** How far behind the watermark an event may be and still correct its appeal exactly (see README). */
+    allowedLatenessSec: Type.Number({ minimum: 0 }),
     /** How often the stream processor's state, rollups and log position are committed together. */
     checkpointIntervalMs: Type.Integer({ minimum: 50 }),
     /** API key → tenant. Empty: no authentication, everything belongs to tenant "default". */
@@ -61,6 +65,8 @@ export const DEFAULT_CONFIG: Config = {
   logLevel: 'info',
   checkpointIntervalMs: 1000,
   maxFutureSkewSec: 300,
+  watermarkDelaySec: 5,
+  allowedLatenessSec: 300,
   apiKeys: {},
   customChannels: [],
   knownQueues: [],

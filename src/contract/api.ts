@@ -29,6 +29,11 @@ export interface MetricsRow extends MetricValues {
   operator?: string;
   /** Interval start, ISO 8601; present when the request set `interval`. */
   bucket?: string;
+  /**
+   * True once the row can no longer change: its interval ends before the watermark minus the allowed
+   * lateness. Until then a late or corrected event may still change it.
+   */
+  final: boolean;
 }
 
 export interface OperatorCounts {

@@ -13,6 +13,8 @@ export interface HistoryQuery {
   /** Row interval in ms (a whole number of minutes); absent: one row per group over the whole range. */
   intervalMs?: number;
   level: 'queue' | 'operator';
+  /** Rows whose interval ends at or before this are final (see MetricsRow.final). */
+  finalBefore?: number;
 }
 
 /**
@@ -58,7 +60,13 @@ export function buildHistory(cells: Iterable<RollupCell>, qaAtFrom: QaLevel[], q
       const acc = gr.slots.get(s) ?? new MetricAccumulator();
       if (q.level === 'queue') qa += acc.counters().qaDelta;
       acc.qa = q.level === 'queue' ? qa : 0;
-      const row: MetricsRow = { ...gr.keys, ...(q.intervalMs ? { bucket: new Date(s).toISOString() } : {}), ...acc.values() };
+      const end = q.intervalMs ? s + step : q.to;
+      const row: MetricsRow = {
+        ...gr.keys,
+        ...(q.intervalMs ? { bucket: new Date(s).toISOString() } : {}),
+        final: q.finalBefore !== undefined && end <= q.finalBefore,
+        ...acc.values(),
+      };
       rows.push(row);
     }
   }

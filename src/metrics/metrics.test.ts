@@ -137,6 +137,21 @@ describe('metric definitions', () => {
     expect(h.repairs()).toEqual({ missingStart: 2 });
   });
 
+  it('an event later than the allowed lateness, for an appeal no longer in memory, is counted late and folded in', () => {
+    const h = new Harness();
+    h.push(answered(h, 'a', 5), h.ev('APPEAL_NEW', 'c', 100));
+    h.push(h.ev('APPEAL_NEW', 'b', 1200)); // watermark 1195 s: a (ended at 65 s) is retired, c (open) is kept
+    h.push(h.ev('APPEAL_APPOINTED', 'c', 110, { operatorId: 'o' })); // old, but c is in memory: exact, not late
+    expect(h.processor.stats.late).toBe(0);
+    h.push(h.ev('APPEAL_RETURNED', 'a', 200), h.ev('APPEAL_MISSED', 'a', 230));
+    // the RETURNED is late; it brings a back into memory, so the MISSED after it is applied exactly
+    expect(h.processor.stats.late).toBe(1);
+    expect(h.repairs()).toMatchObject({ late: 1 });
+    expect(h.total()).toMatchObject({ offered: 4, aa: 2, missed: 1 });
+    // watermark 1195 s − 300 s allowed lateness: intervals ending by 895 s are final
+    expect(h.rows({ toSec: 1260, intervalMin: 5 }).map((r) => r.final)).toEqual([true, true, false, false, false]);
+  });
+
   it('disorder changes nothing: CLOSED before APPOINTED, SENT_DISTRIBUTION last', () => {
     const inOrder = new Harness();
     const e = (x: Harness) => [

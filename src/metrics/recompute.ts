@@ -68,8 +68,8 @@ export function diffCells(
     const bc = b.get(key)?.counters ?? emptyCounters();
     const where = (s.get(key) ?? b.get(key))!;
     for (const field of Object.keys(sc) as Array<keyof Counters>) {
-      const a = normalize(sc[field]);
-      const z = normalize(bc[field]);
+      const a = normalize(sc[field], field);
+      const z = normalize(bc[field], field);
       if (JSON.stringify(a) !== JSON.stringify(z)) {
         out.push({ queue: where.queue, channel: where.channel, operator: where.operator, bucket: new Date(where.bucket).toISOString(), field, stream: a, batch: z });
       }
@@ -78,8 +78,16 @@ export function diffCells(
   return out.sort((x, y) => x.bucket.localeCompare(y.bucket) || x.queue.localeCompare(y.queue) || x.field.localeCompare(y.field));
 }
 
-/** Count maps compared without their zero entries and key order. */
-function normalize(v: unknown): unknown {
+/**
+ * Count maps compared without their zero entries and key order. The `late` repair is left out: it is
+ * the stream's note that an event came after the allowed lateness, not part of the definitions (what
+ * such an event did to the other fields is still compared).
+ */
+function normalize(v: unknown, field: string): unknown {
   if (typeof v !== 'object' || v === null) return v;
-  return Object.fromEntries(Object.entries(v as Record<string, number>).filter(([, n]) => n !== 0).sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries(
+    Object.entries(v as Record<string, number>)
+      .filter(([k, n]) => n !== 0 && !(field === 'repairs' && k === 'late'))
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
 }

@@ -82,8 +82,8 @@ function insertInOrder(events: AppealEvent[], ev: AppealEvent): void {
 }
 
 /**
- * Appeals whose story is over (closed, missed or expired) are dropped from memory once event time has
- * moved `retainMs` past their last event: a later event for them starts afresh.
+ * Appeals whose story is over (closed, missed or expired) are dropped from memory once the watermark has
+ * moved `retainMs` (the allowed lateness) past their last event: a later event for them starts afresh.
  */
 export function evictSettled(appeals: Map<string, AppealState>, watermark: number, retainMs: number, onEvict: (key: string, st: AppealState) => void): number {
   let n = 0;

@@ -15,7 +15,7 @@ const REPLAY_PAGE = 10_000;
 
 export interface EngineOptions {
   storage: Storage;
-  config: Pick<Config, 'checkpointIntervalMs' | 'sl' | 'inactivityTimeoutSec' | 'knownQueues'>;
+  config: Pick<Config, 'checkpointIntervalMs' | 'sl' | 'inactivityTimeoutSec' | 'knownQueues' | 'watermarkDelaySec' | 'allowedLatenessSec'>;
   log?: Logger;
   now?: () => number;
 }
@@ -47,6 +47,8 @@ export class Engine {
       slPolicyOf: this.slPolicyOf,
       now: this.now,
       knownQueues: opts.config.knownQueues,
+      outOfOrdernessMs: opts.config.watermarkDelaySec * 1000,
+      allowedLatenessMs: opts.config.allowedLatenessSec * 1000,
     });
     this.eventLog = new EventLog(opts.storage, (events) => {
       this.processor.apply(events);

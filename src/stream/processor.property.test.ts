@@ -47,13 +47,13 @@ function eventsOf(appeals: Appeal[]): LoggedEvent[] {
   return out;
 }
 
-const newProcessor = (retainMs = 48 * 3_600_000) =>
+const newProcessor = (allowedLatenessMs = 48 * 3_600_000) =>
   new StreamProcessor({
     inactivityTimeoutOf: (c) => (c === 'voice' ? 3_600_000 : 7_200_000),
     slPolicyOf: () => ({ targetSec: 20, shortAbandonSec: 5, abandonsCount: true }),
     now: () => T0 + 2 * 3_600_000,
     // the shuffle test reorders across hours: there every appeal is kept, so no event counts as too late
-    retainMs,
+    allowedLatenessMs,
   });
 
 const withSeq = (events: LoggedEvent[]) => events.map((e, i) => ({ ...e, seq: i + 1 }));

@@ -1,5 +1,5 @@
 import type { LoggedEvent } from '../contract/event.js';
-import type { Contribution, OpenSegment } from '../metrics/appeal-story.js';
+import { bucketOf, type Contribution, type OpenSegment } from '../metrics/appeal-story.js';
 import type { SlPolicyOf } from '../metrics/finalize.js';
 import type { CountMap } from '../metrics/wait-histogram.js';
 import type { CheckpointCommit, DeadLetter, RollupCell } from '../storage/storage.js';
@@ -12,8 +12,15 @@ export interface ProcessorOptions {
   inactivityTimeoutOf: (channel: string) => number;
   slPolicyOf: SlPolicyOf;
   now?: () => number;
-  /** Event time an ended appeal stays in memory, so late events for it still correct its story. */
-  retainMs?: number;
+  /** Bounded out-of-orderness: the watermark trails the highest event time seen by this much (default 5 s). */
+  outOfOrdernessMs?: number;
+  /**
+   * Allowed lateness (default 5 min): an ended appeal stays in memory until the watermark is this far past
+   * its last event, so a late event still corrects its story exactly. An event for an appeal no longer in
+   * memory, timed before watermark − allowed lateness, is late: counted (repair kind `late`, in its
+   * minute) and folded in as a story of its own.
+   */
+  allowedLatenessMs?: number;
   /** Strict mode: only these queues are processed; others are dead-lettered. */
   knownQueues?: readonly string[];
 }
@@ -28,7 +35,7 @@ export type CheckpointTake = Omit<CheckpointCommit, 'name'>;
 export interface ProcessorState {
   v: 2;
   position: number;
-  watermark: number;
+  maxEventTs: number;
   operators: ReturnType<LiveView['exportOperators']>;
   repairs: ReturnType<LiveView['exportRepairs']>;
 }
@@ -42,8 +49,8 @@ const EVICT_STEP_MS = 10_000;
  */
 export class StreamProcessor {
   position = 0;
-  /** Highest event time seen: event-time progress, used to retire settled appeals. */
-  watermark = 0;
+  /** Highest event time seen. */
+  maxEventTs = 0;
   readonly live: LiveView;
   private appeals = new Map<string, AppealState>();
   private pending = new CellMap();
@@ -53,12 +60,14 @@ export class StreamProcessor {
   private retired = new Set<string>();
   private readonly steps: Record<'appeal' | 'operator', Step>;
   private readonly gate: Step | null;
-  readonly stats = { processed: 0, dropped: 0, deadLettered: 0 };
-  private readonly retainMs: number;
+  readonly stats = { processed: 0, dropped: 0, deadLettered: 0, late: 0 };
+  private readonly outOfOrdernessMs: number;
+  private readonly allowedLatenessMs: number;
 
   constructor(private readonly opts: ProcessorOptions) {
     const now = opts.now ?? Date.now;
-    this.retainMs = opts.retainMs ?? 5 * 60_000;
+    this.outOfOrdernessMs = opts.outOfOrdernessMs ?? 5_000;
+    this.allowedLatenessMs = opts.allowedLatenessMs ?? 5 * 60_000;
     this.live = new LiveView({ slPolicyOf: opts.slPolicyOf, now });
     const sink = {
       contribution: (tenant: string, c: Contribution, sign: number) => {
@@ -84,6 +93,12 @@ export class StreamProcessor {
   apply(events: readonly LoggedEvent[]): void {
     for (const e of events) {
       if (e.seq <= this.position) continue; // already applied (replay overlap)
+      if (e.type !== 'OPERATOR_STATUS' && this.isLate(e)) {
+        this.stats.late++;
+        const c = { queue: e.queue!, channel: e.channel!, operator: '', bucket: bucketOf(e.ts), counters: { repairs: { late: 1 } } };
+        this.pending.add(e.tenant, c.queue, c.channel, '', c.bucket, c.counters);
+        this.live.addContribution(e.tenant, c, 1);
+      }
       let step = this.gate ?? (e.type === 'OPERATOR_STATUS' ? this.steps.operator : this.steps.appeal);
       let result: StepResult;
       try {
@@ -103,20 +118,34 @@ export class StreamProcessor {
       }
       this.stats.processed++;
       this.position = e.seq;
-      if (e.ts > this.watermark) {
+      if (e.ts > this.maxEventTs) {
         const step = Math.floor(e.ts / EVICT_STEP_MS);
-        if (step > Math.floor(this.watermark / EVICT_STEP_MS)) this.retireSettled(e.ts);
-        this.watermark = e.ts;
+        if (step > Math.floor(this.maxEventTs / EVICT_STEP_MS)) this.retireSettled(e.ts);
+        this.maxEventTs = e.ts;
       }
     }
   }
 
+  /** Event-time progress: minute buckets that end before it are closed (late events may still correct them). */
+  get watermark(): number {
+    return this.maxEventTs - this.outOfOrdernessMs;
+  }
+
+  /** Buckets that end before this can no longer change through the stream (see allowedLatenessMs). */
+  get finalBefore(): number {
+    return this.watermark - this.allowedLatenessMs;
+  }
+
+  private isLate(e: LoggedEvent): boolean {
+    return e.ts < this.finalBefore && !this.appeals.has(`${e.tenant}\u0001${e.appealId}`);
+  }
+
   /**
-   * Appeals whose story is over are dropped once event time is `retainMs` past their end. Done as
+   * Appeals whose story is over are dropped once the watermark is the allowed lateness past their end. Done as
    * event time advances (not on a timer) so a replay from a checkpoint retires exactly the same ones.
    */
-  private retireSettled(watermark: number): void {
-    evictSettled(this.appeals, watermark, this.retainMs, (key, st) => {
+  private retireSettled(maxEventTs: number): void {
+    evictSettled(this.appeals, maxEventTs - this.outOfOrdernessMs, this.allowedLatenessMs, (key, st) => {
       if (st.open) this.live.setOpen(st.tenant, key, st.open, null);
       this.touched.delete(key);
       this.retired.add(key);
@@ -172,7 +201,7 @@ export class StreamProcessor {
     return {
       v: 2,
       position: this.position,
-      watermark: this.watermark,
+      maxEventTs: this.maxEventTs,
       operators: this.live.exportOperators(),
       repairs: this.live.exportRepairs(),
     };
@@ -181,7 +210,7 @@ export class StreamProcessor {
   /** Restores a checkpoint's state; its contributions are already in storage, so nothing is re-applied. */
   restore(state: ProcessorState, appeals: Iterable<SavedAppeal>): void {
     this.position = state.position;
-    this.watermark = state.watermark;
+    this.maxEventTs = state.maxEventTs;
     for (const saved of appeals) {
       const key = `${saved.tenant}\u0001${saved.appealId}`;
       const st = restoreAppeal(saved, this.opts.inactivityTimeoutOf);

@@ -11,6 +11,8 @@ export const healthRoute: FastifyPluginAsync<{ engine: Engine; startedAt: number
     openAppeals: engine.processor.openAppeals,
     processed: engine.processor.stats.processed,
     deadLettered: engine.processor.stats.deadLettered,
+    late: engine.processor.stats.late,
+    watermark: engine.processor.maxEventTs ? new Date(engine.processor.watermark).toISOString() : null,
     clampedFuture: engine.stats.clampedFuture,
     lastCheckpointMs: Math.round(engine.checkpointer.lastCommitMs * 10) / 10,
   }));

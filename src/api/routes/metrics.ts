@@ -51,7 +51,7 @@ export const metricsRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, 
       const fromB = Math.floor(from / BUCKET_MS) * BUCKET_MS;
       const toB = Math.ceil(to / BUCKET_MS) * BUCKET_MS;
       const { cells, qaAtFrom } = await engine.rollups({ tenant: req.tenant, from: fromB, to: toB, level, queue: q.queue, channel: q.channel, operator: q.operator });
-      const rows = buildHistory(cells, qaAtFrom, { from: fromB, to: toB, groupBy: groupBy as GroupKey[], intervalMs, level }, engine.slPolicyOf);
+      const rows = buildHistory(cells, qaAtFrom, { from: fromB, to: toB, groupBy: groupBy as GroupKey[], intervalMs, level, finalBefore: engine.processor.finalBefore }, engine.slPolicyOf);
       return { rows };
     },
   );

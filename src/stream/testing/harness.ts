@@ -47,7 +47,14 @@ export class Harness {
     return buildHistory(
       cells,
       [],
-      { from: sec(opts.fromSec ?? 0), to: sec(opts.toSec ?? 7200), groupBy: opts.groupBy ?? [], intervalMs: opts.intervalMin ? opts.intervalMin * 60_000 : undefined, level },
+      {
+        from: sec(opts.fromSec ?? 0),
+        to: sec(opts.toSec ?? 7200),
+        groupBy: opts.groupBy ?? [],
+        intervalMs: opts.intervalMin ? opts.intervalMin * 60_000 : undefined,
+        level,
+        finalBefore: this.processor.finalBefore,
+      },
       (q) => this.policy(q),
     );
   }
