@@ -201,10 +201,20 @@ describe('durability and exactly-once across kill -9', () => {
       const all = (await s.get(`/v1/metrics?from=${t0}&to=${t0 + 3 * 3_600_000}&groupBy=`)).body.rows[0];
       expect(all).toMatchObject({ offered: appeals, aa: appeals, ha: appeals, missed: 0, qa: 0, awtSec: 5, ahtSec: 60 });
       expect(acked.size).toBeGreaterThan(0);
-      // and every cell, not only the totals, equals a recomputation from the raw log
-      const check = (await s.get(`/v1/verify?from=${t0}&to=${t0 + 3 * 3_600_000}`)).body;
+      // and every cell, not only the totals, equals a recomputation from the raw log...
+      const range = `from=${t0}&to=${t0 + 3 * 3_600_000}`;
+      const check = (await s.get(`/v1/verify?${range}`)).body;
       expect(check.cells).toBeGreaterThan(50);
       expect(check.differences).toEqual([]);
+      // ...and the metrics of a run that was never interrupted, minute by minute
+      const calm = await ServerProcess.start({ dataDir: tempDir() });
+      try {
+        for (const batch of batches) await calm.post('/v1/events', batch);
+        const perMinute = (x: ServerProcess) => x.get(`/v1/metrics?${range}&interval=1m&groupBy=queue,channel`).then((r) => r.body.rows);
+        expect(await perMinute(s)).toEqual(await perMinute(calm));
+      } finally {
+        await calm.stop();
+      }
     } finally {
       await s.stop();
     }

@@ -137,17 +137,31 @@ describe('metric definitions', () => {
     expect(h.repairs()).toEqual({ missingStart: 2 });
   });
 
-  it('an event later than the allowed lateness, for an appeal no longer in memory, is counted late and folded in', () => {
+  it('events later than the allowed lateness, for a retired appeal, are counted late and reconciled with its whole story', () => {
+    const events = (h: Harness) => ({
+      early: [...answered(h, 'a', 5), h.ev('APPEAL_NEW', 'c', 100)],
+      later: [h.ev('APPEAL_NEW', 'b', 1200)], // watermark 1195 s: a (ended at 65 s) is retired, c (open) is kept
+      oldButKept: [h.ev('APPEAL_APPOINTED', 'c', 110, { operatorId: 'o' })],
+      late: [h.ev('APPEAL_RETURNED', 'a', 200), h.ev('APPEAL_MISSED', 'a', 230)],
+    });
     const h = new Harness();
-    h.push(answered(h, 'a', 5), h.ev('APPEAL_NEW', 'c', 100));
-    h.push(h.ev('APPEAL_NEW', 'b', 1200)); // watermark 1195 s: a (ended at 65 s) is retired, c (open) is kept
-    h.push(h.ev('APPEAL_APPOINTED', 'c', 110, { operatorId: 'o' })); // old, but c is in memory: exact, not late
-    expect(h.processor.stats.late).toBe(0);
-    h.push(h.ev('APPEAL_RETURNED', 'a', 200), h.ev('APPEAL_MISSED', 'a', 230));
-    // the RETURNED is late; it brings a back into memory, so the MISSED after it is applied exactly
-    expect(h.processor.stats.late).toBe(1);
-    expect(h.repairs()).toMatchObject({ late: 1 });
+    const e = events(h);
+    h.push(e.early, e.later, e.oldButKept);
+    expect(h.processor.stats.late).toBe(0); // old, but c is still in memory: applied exactly
+    h.push(e.late);
+    expect(h.processor.stats.late).toBe(2);
+    expect(h.processor.lateWaiting).toBe(2);
+    expect(h.processor.lateAppeals()).toEqual([{ key: 't\u0001a', savedHere: true }]);
+    h.processor.reconcile('t\u0001a', null);
+    expect(h.processor.lateWaiting).toBe(0);
+
+    // the same events in time give the same numbers; only the `late` note differs
+    const inTime = new Harness();
+    const f = events(inTime);
+    inTime.push(f.early, f.late, f.later, f.oldButKept);
+    expect(h.total()).toEqual(inTime.total());
     expect(h.total()).toMatchObject({ offered: 4, aa: 2, missed: 1 });
+    expect(h.repairs()).toEqual({ ...inTime.repairs(), late: 2 });
     // watermark 1195 s − 300 s allowed lateness: intervals ending by 895 s are final
     expect(h.rows({ toSec: 1260, intervalMin: 5 }).map((r) => r.final)).toEqual([true, true, false, false, false]);
   });

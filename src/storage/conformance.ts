@@ -60,19 +60,22 @@ export function storageConformance(
       });
       await s.commitCheckpoint({
         name: 'main', position: 3, state: JSON.stringify({ hello: 'world' }),
-        upserts: [{ key: 'k1', value: '{"v":1}' }, { key: 'k2', value: '[2]' }], deletes: [],
+        upserts: [{ key: 'k1', value: '{"v":1}' }, { key: 'k2', value: '[2]' }, { key: 'old', value: '"gone"', settledAt: t0 - 1 }],
         rollupDeltas: [cell(t0, { offered: 2, qaDelta: 2, waitHist: { 3: 1, 10: 1 }, repairs: { expired: 1 } })],
         deadLetters: [{ tenant: 't1', eventId: 'x', seq: 2, step: 'appeal', reason: 'broken', payload: { id: 'x' } }],
       });
       await s.commitCheckpoint({
         name: 'main', position: 5, state: JSON.stringify({ hello: 'again' }),
-        upserts: [{ key: 'k3', value: '"three"' }, { key: 'k1', value: '{"v":11}' }], deletes: ['k2'],
+        upserts: [{ key: 'k3', value: '"three"' }, { key: 'k1', value: '{"v":11}' }, { key: 'k2', value: '[22]', settledAt: t0 + 5 }],
+        forgetSettledBefore: t0,
         rollupDeltas: [cell(t0, { offered: 1, qaDelta: -1, waitHist: { 3: -1, 7: 1 }, repairs: { expired: -1 } }), cell(t0 + 60_000, { aa: 1 })],
         deadLetters: [],
       });
       const cp = await s.loadCheckpoint('main');
       expect(cp).toMatchObject({ name: 'main', position: 5, state: { hello: 'again' } });
+      // settled entries are kept for reconciliation but not loaded as live state; old ones are forgotten
       expect(cp!.entries.sort((a, b) => a.key.localeCompare(b.key))).toEqual([{ key: 'k1', value: { v: 11 } }, { key: 'k3', value: 'three' }]);
+      expect(await s.loadSettled('main', ['k1', 'k2', 'old', 'nope'])).toEqual([{ key: 'k2', value: [22] }]);
       expect(await s.loadCheckpoint('other')).toBeNull();
       const rows = await s.queryRollups({ tenant: 't1', from: t0, to: t0 + 120_000, level: 'queue' });
       expect(rows).toHaveLength(2);
@@ -92,7 +95,7 @@ export function storageConformance(
       if (!enabled) return ctx.skip();
       const c = { ...emptyCounters(), ha: 1 };
       await s.commitCheckpoint({
-        name: 'filters', position: 1, state: '{}', deadLetters: [], upserts: [], deletes: [],
+        name: 'filters', position: 1, state: '{}', deadLetters: [], upserts: [],
         rollupDeltas: [
           { tenant: 't9', queue: 'a', channel: 'voice', operator: 'op1', bucket: t0, counters: c },
           { tenant: 't9', queue: 'a', channel: 'email', operator: 'op2', bucket: t0, counters: c },

@@ -28,6 +28,8 @@ export interface Storage {
 
   loadCheckpoint(name: string): Promise<Checkpoint | null>;
   commitCheckpoint(commit: CheckpointCommit): Promise<void>;
+  /** Keyed state entries that were written as settled, by key (absent keys: none kept). */
+  loadSettled(name: string, keys: string[]): Promise<Array<{ key: string; value: unknown }>>;
 
   /** Rollup cells of one tenant in [from, to), queue-level or operator-level. */
   queryRollups(q: RollupQuery): Promise<RollupCell[]>;
@@ -75,7 +77,7 @@ export interface Checkpoint {
   /** Log position (seq) the state and rollups include. */
   position: number;
   state: unknown;
-  /** The keyed state as of `position`. */
+  /** The live keyed state as of `position` (settled entries are not loaded). */
   entries: Array<{ key: string; value: unknown }>;
 }
 
@@ -84,9 +86,13 @@ export interface CheckpointCommit {
   position: number;
   /** The processor's small global state, already serialized as JSON (taken at `position`, so it cannot drift). */
   state: string;
-  /** Keyed state changed since the previous checkpoint (values serialized JSON), and keys to forget. */
-  upserts: Array<{ key: string; value: string }>;
-  deletes: string[];
+  /**
+   * Keyed state changed since the previous checkpoint (values serialized JSON). An entry with
+   * `settledAt` is no longer live: it is kept, but not loaded at restart, until `forgetSettledBefore`.
+   */
+  upserts: Array<{ key: string; value: string; settledAt?: number }>;
+  /** Settled entries older than this are deleted. */
+  forgetSettledBefore?: number;
   rollupDeltas: RollupCell[];
   deadLetters: DeadLetter[];
 }

@@ -53,6 +53,7 @@ export class Engine {
     this.eventLog = new EventLog(opts.storage, (events) => {
       this.processor.apply(events);
       this.scheduleNotify();
+      this.reconcileLate();
     });
     this.checkpointer = new Checkpointer(opts.storage, this.processor, this.lock, opts.config.checkpointIntervalMs, opts.log);
   }
@@ -61,6 +62,7 @@ export class Engine {
     const engine = new Engine(opts);
     await engine.recover();
     engine.checkpointer.start();
+    engine.reconcileLate(); // late events recovered with the checkpoint or met during replay
     engine.every(5_000, () => engine.processor.sweep());
     // The windows and longest waits move with the clock even when no event arrives.
     engine.every(1_000, () => {
@@ -85,6 +87,30 @@ export class Engine {
     this.processor.sweep();
     this.processor.live.takeChanges();
     log?.info({ position: this.processor.position, replayed: this.replayed, openAppeals: this.processor.openAppeals }, 'stream processor recovered');
+  }
+
+  private reconciling: Promise<void> | null = null;
+
+  /**
+   * The reconciliation job: events that came after the allowed lateness, for appeals already retired,
+   * are folded into the appeal's whole story as saved in the store. Under the read lock, so no
+   * checkpoint moves retired appeals into the store while their rows are being read.
+   */
+  reconcileLate(): void {
+    if (this.reconciling || this.processor.lateWaiting === 0) return;
+    this.reconciling = this.lock
+      .read(async () => {
+        const wanted = this.processor.lateAppeals();
+        const need = wanted.filter((w) => !w.savedHere).map((w) => w.key);
+        const stored = new Map((await this.opts.storage.loadSettled(CHECKPOINT_NAME, need)).map((r) => [r.key, r.value as SavedAppeal]));
+        for (const w of wanted) this.processor.reconcile(w.key, stored.get(w.key) ?? null);
+        this.scheduleNotify();
+      })
+      .catch((err) => this.opts.log?.error({ err }, 'reconciling late events failed; will retry'))
+      .finally(() => {
+        this.reconciling = null;
+        if (this.processor.lateWaiting) setTimeout(() => this.reconcileLate(), 200).unref();
+      });
   }
 
   async append(tenant: string, events: CcEvent[]): Promise<AppendOutcome> {

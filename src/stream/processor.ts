@@ -1,9 +1,9 @@
 import type { LoggedEvent } from '../contract/event.js';
-import { bucketOf, type Contribution, type OpenSegment } from '../metrics/appeal-story.js';
+import { bucketOf, storyOrder, type AppealEvent, type Contribution, type OpenSegment } from '../metrics/appeal-story.js';
 import type { SlPolicyOf } from '../metrics/finalize.js';
 import type { CountMap } from '../metrics/wait-histogram.js';
 import type { CheckpointCommit, DeadLetter, RollupCell } from '../storage/storage.js';
-import { appealStep, evictSettled, restoreAppeal, saveAppeal, type AppealState, type SavedAppeal } from './appeal-tracker.js';
+import { appealStep, evictSettled, restoreAppeal, saveAppeal, storyOf, type AppealSink, type AppealState, type SavedAppeal } from './appeal-tracker.js';
 import { CellMap } from './cells.js';
 import { LiveView } from './live-view.js';
 import { deadLetter, ok, type Step, type StepResult } from './steps.js';
@@ -21,6 +21,8 @@ export interface ProcessorOptions {
    * minute) and folded in as a story of its own.
    */
   allowedLatenessMs?: number;
+  /** How long a retired appeal is kept in the store for reconciling events later than that (default 24 h). */
+  reconcileHorizonMs?: number;
   /** Strict mode: only these queues are processed; others are dead-lettered. */
   knownQueues?: readonly string[];
 }
@@ -36,6 +38,8 @@ export interface ProcessorState {
   v: 2;
   position: number;
   maxEventTs: number;
+  /** Late events not yet reconciled. */
+  late: LoggedEvent[];
   operators: ReturnType<LiveView['exportOperators']>;
   repairs: ReturnType<LiveView['exportRepairs']>;
 }
@@ -55,11 +59,15 @@ export class StreamProcessor {
   private appeals = new Map<string, AppealState>();
   private pending = new CellMap();
   private deadLetters: DeadLetter[] = [];
-  /** Appeals changed, and appeals retired, since the last checkpoint. */
+  /** Appeals changed, and appeals retired (with their final state), since the last checkpoint. */
   private touched = new Set<string>();
-  private retired = new Set<string>();
+  private retired = new Map<string, SavedAppeal>();
+  /** Events too late to apply in order, waiting for their appeal's saved story (see reconcile). */
+  private late: LoggedEvent[] = [];
+  private readonly reconcileHorizonMs: number;
   private readonly steps: Record<'appeal' | 'operator', Step>;
   private readonly gate: Step | null;
+  private readonly sink: AppealSink;
   readonly stats = { processed: 0, dropped: 0, deadLettered: 0, late: 0 };
   private readonly outOfOrdernessMs: number;
   private readonly allowedLatenessMs: number;
@@ -68,14 +76,15 @@ export class StreamProcessor {
     const now = opts.now ?? Date.now;
     this.outOfOrdernessMs = opts.outOfOrdernessMs ?? 5_000;
     this.allowedLatenessMs = opts.allowedLatenessMs ?? 5 * 60_000;
+    this.reconcileHorizonMs = opts.reconcileHorizonMs ?? 24 * 3_600_000;
     this.live = new LiveView({ slPolicyOf: opts.slPolicyOf, now });
-    const sink = {
+    const sink = (this.sink = {
       contribution: (tenant: string, c: Contribution, sign: number) => {
         this.pending.add(tenant, c.queue, c.channel, c.operator, c.bucket, c.counters, sign);
         this.live.addContribution(tenant, c, sign);
       },
       openChanged: (tenant: string, key: string, prev: OpenSegment | null, next: OpenSegment | null) => this.live.setOpen(tenant, key, prev, next),
-    };
+    });
     this.gate = opts.knownQueues?.length ? knownQueueStep(new Set(opts.knownQueues)) : null;
     this.steps = {
       appeal: appealStep(this.appeals, sink, opts.inactivityTimeoutOf, (key) => this.touched.add(key)),
@@ -93,11 +102,15 @@ export class StreamProcessor {
   apply(events: readonly LoggedEvent[]): void {
     for (const e of events) {
       if (e.seq <= this.position) continue; // already applied (replay overlap)
-      if (e.type !== 'OPERATOR_STATUS' && this.isLate(e)) {
+      if (e.type !== 'OPERATOR_STATUS' && (!this.gate || this.gate.run(e).kind === 'ok') && this.isLate(e)) {
+        // Its appeal was retired: the event waits for the appeal's saved story (reconcile), then counts.
         this.stats.late++;
         const c = { queue: e.queue!, channel: e.channel!, operator: '', bucket: bucketOf(e.ts), counters: { repairs: { late: 1 } } };
         this.pending.add(e.tenant, c.queue, c.channel, '', c.bucket, c.counters);
         this.live.addContribution(e.tenant, c, 1);
+        this.late.push(e);
+        this.advance(e);
+        continue;
       }
       let step = this.gate ?? (e.type === 'OPERATOR_STATUS' ? this.steps.operator : this.steps.appeal);
       let result: StepResult;
@@ -116,14 +129,71 @@ export class StreamProcessor {
       } else if (result.kind === 'drop') {
         this.stats.dropped++;
       }
-      this.stats.processed++;
-      this.position = e.seq;
-      if (e.ts > this.maxEventTs) {
-        const step = Math.floor(e.ts / EVICT_STEP_MS);
-        if (step > Math.floor(this.maxEventTs / EVICT_STEP_MS)) this.retireSettled(e.ts);
-        this.maxEventTs = e.ts;
-      }
+      this.advance(e);
     }
+  }
+
+  private advance(e: LoggedEvent): void {
+    this.stats.processed++;
+    this.position = e.seq;
+    if (e.ts > this.maxEventTs) {
+      const step = Math.floor(e.ts / EVICT_STEP_MS);
+      if (step > Math.floor(this.maxEventTs / EVICT_STEP_MS)) this.retireSettled(e.ts);
+      this.maxEventTs = e.ts;
+    }
+  }
+
+  /** Appeals with late events waiting to be reconciled, and whether the processor already holds their saved story. */
+  lateAppeals(): Array<{ key: string; savedHere: boolean }> {
+    const keys = new Set(this.late.map((e) => `${e.tenant}\u0001${e.appealId}`));
+    return [...keys].map((key) => ({ key, savedHere: this.appeals.has(key) || this.retired.has(key) }));
+  }
+
+  get lateWaiting(): number {
+    return this.late.length;
+  }
+
+  /**
+   * Folds an appeal's late events into its whole story: the story it had when retired (from the store,
+   * or still held here), whatever has arrived for it since, and the late events. Its old contributions
+   * are retracted and the full story's added, exactly as if the events had come in time.
+   */
+  reconcile(key: string, stored: SavedAppeal | null): void {
+    const late = this.late.filter((e) => `${e.tenant}\u0001${e.appealId}` === key);
+    if (late.length === 0) return;
+    this.late = this.late.filter((e) => `${e.tenant}\u0001${e.appealId}` !== key);
+    const current = this.appeals.get(key);
+    const retired = this.retired.get(key);
+    // An appeal alive here already carries its retired past only if it was never retired; otherwise the
+    // stored row is the story it was retired with.
+    const base = current ? null : (retired ?? stored);
+    const oldContributions = [...(current?.contributions ?? []), ...(base ? restoreAppeal(base, this.opts.inactivityTimeoutOf).contributions : [])];
+    const first = late[0];
+    const merged: AppealState = {
+      tenant: first.tenant,
+      appealId: first.appealId!,
+      events: [],
+      timeouts: { ...(base?.timeouts ?? {}), ...(current?.timeouts ?? {}) },
+      lastTs: Math.max(base?.lastTs ?? -Infinity, current?.lastTs ?? -Infinity, ...late.map((e) => e.ts)),
+      contributions: [],
+      open: null,
+    };
+    const seen = new Set<string>();
+    for (const ev of [...(base?.events ?? []), ...(current?.events ?? []), ...late.map(toAppealEvent)]) {
+      if (seen.has(ev.id)) continue;
+      seen.add(ev.id);
+      merged.events.push(ev);
+    }
+    merged.events.sort(storyOrder);
+    const story = storyOf(merged, this.opts.inactivityTimeoutOf);
+    for (const c of oldContributions) this.sink.contribution(first.tenant, c, -1);
+    for (const c of story.contributions) this.sink.contribution(first.tenant, c, 1);
+    this.live.setOpen(first.tenant, key, current?.open ?? null, story.open);
+    merged.contributions = story.contributions;
+    merged.open = story.open;
+    this.appeals.set(key, merged);
+    this.retired.delete(key);
+    this.touched.add(key);
   }
 
   /** Event-time progress: minute buckets that end before it are closed (late events may still correct them). */
@@ -148,7 +218,7 @@ export class StreamProcessor {
     evictSettled(this.appeals, maxEventTs - this.outOfOrdernessMs, this.allowedLatenessMs, (key, st) => {
       if (st.open) this.live.setOpen(st.tenant, key, st.open, null);
       this.touched.delete(key);
-      this.retired.add(key);
+      this.retired.set(key, saveAppeal(st));
     });
   }
 
@@ -159,23 +229,26 @@ export class StreamProcessor {
 
   /** Hands everything since the last checkpoint to the checkpointer. */
   takeCheckpoint(): CheckpointTake {
-    const upserts = [];
+    const upserts: CheckpointTake['upserts'] = [];
     for (const key of this.touched) {
       const st = this.appeals.get(key);
       if (st) upserts.push({ key, value: JSON.stringify(saveAppeal(st)) });
+    }
+    for (const [key, saved] of this.retired) {
+      if (!this.appeals.has(key)) upserts.push({ key, value: JSON.stringify(saved), settledAt: saved.lastTs });
     }
     const take: CheckpointTake = {
       position: this.position,
       state: JSON.stringify(this.exportState()),
       upserts,
-      deletes: [...this.retired].filter((k) => !this.appeals.has(k)),
+      forgetSettledBefore: this.maxEventTs - this.reconcileHorizonMs,
       rollupDeltas: this.pending.nonZero(),
       deadLetters: this.deadLetters,
     };
     this.pending = new CellMap();
     this.deadLetters = [];
     this.touched = new Set();
-    this.retired = new Set();
+    this.retired = new Map();
     return take;
   }
 
@@ -184,8 +257,10 @@ export class StreamProcessor {
     for (const cell of take.rollupDeltas) this.pending.addCell(cell);
     this.deadLetters.unshift(...take.deadLetters);
     // the next checkpoint writes these appeals' state as it is then
-    for (const u of take.upserts) this.touched.add(u.key);
-    for (const k of take.deletes) if (!this.appeals.has(k)) this.retired.add(k);
+    for (const u of take.upserts) {
+      if (u.settledAt === undefined) this.touched.add(u.key);
+      else if (!this.appeals.has(u.key) && !this.retired.has(u.key)) this.retired.set(u.key, JSON.parse(u.value));
+    }
   }
 
   /** Deltas not yet committed, for queries that overlay them on storage. */
@@ -202,6 +277,7 @@ export class StreamProcessor {
       v: 2,
       position: this.position,
       maxEventTs: this.maxEventTs,
+      late: this.late,
       operators: this.live.exportOperators(),
       repairs: this.live.exportRepairs(),
     };
@@ -211,6 +287,7 @@ export class StreamProcessor {
   restore(state: ProcessorState, appeals: Iterable<SavedAppeal>): void {
     this.position = state.position;
     this.maxEventTs = state.maxEventTs;
+    this.late = state.late ?? [];
     for (const saved of appeals) {
       const key = `${saved.tenant}\u0001${saved.appealId}`;
       const st = restoreAppeal(saved, this.opts.inactivityTimeoutOf);
@@ -232,6 +309,12 @@ function knownQueueStep(known: ReadonlySet<string>): Step {
     name: 'known-queue',
     run: (e) => (e.queue === undefined || known.has(e.queue) ? ok : deadLetter(`unknown queue "${e.queue}" (strict mode: add it to knownQueues, then replay)`)),
   };
+}
+
+function toAppealEvent(e: LoggedEvent): AppealEvent {
+  const ev: AppealEvent = { id: e.id, type: e.type, ts: e.ts, queue: e.queue!, channel: e.channel! };
+  if (e.operatorId) ev.operatorId = e.operatorId;
+  return ev;
 }
 
 function stripLog(e: LoggedEvent) {

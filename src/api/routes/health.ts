@@ -12,6 +12,7 @@ export const healthRoute: FastifyPluginAsync<{ engine: Engine; startedAt: number
     processed: engine.processor.stats.processed,
     deadLettered: engine.processor.stats.deadLettered,
     late: engine.processor.stats.late,
+    lateWaiting: engine.processor.lateWaiting,
     watermark: engine.processor.maxEventTs ? new Date(engine.processor.watermark).toISOString() : null,
     clampedFuture: engine.stats.clampedFuture,
     lastCheckpointMs: Math.round(engine.checkpointer.lastCommitMs * 10) / 10,

@@ -6,7 +6,7 @@ import type { Storage } from '../storage.js';
 import { openPgliteClient } from './client.js';
 
 const METHODS = [
-  'append', 'readLog', 'readEventsByTime', 'loadCheckpoint', 'commitCheckpoint', 'queryRollups', 'qaLevels',
+  'append', 'readLog', 'readEventsByTime', 'loadCheckpoint', 'commitCheckpoint', 'loadSettled', 'queryRollups', 'qaLevels',
   'listDeadLetters', 'getDeadLetter', 'markDeadLettersReplayed',
 ] as const satisfies ReadonlyArray<keyof Storage>;
 

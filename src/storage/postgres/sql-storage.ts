@@ -77,7 +77,10 @@ export class SqlStorage implements Storage {
     // json comes back as text and is parsed here: drivers differ in whether they parse json themselves
     const [row] = await this.db.query<{ position: number; state: string }>(`SELECT position::float8 AS position, state::text AS state FROM checkpoints WHERE name = $1`, [name]);
     if (!row) return null;
-    const entries = await this.db.query<{ key: string; value: string }>(`SELECT key, value::text AS value FROM processor_state WHERE name = $1`, [name]);
+    const entries = await this.db.query<{ key: string; value: string }>(
+      `SELECT key, value::text AS value FROM processor_state WHERE name = $1 AND settled_at IS NULL`,
+      [name],
+    );
     return {
       name,
       position: Number(row.position),
@@ -97,15 +100,15 @@ export class SqlStorage implements Storage {
           [JSON.stringify(c.deadLetters.map((d) => ({ tenant: d.tenant, event_id: d.eventId, seq: d.seq, step: d.step, reason: d.reason, payload: d.payload })))],
         );
       }
-      if (c.deletes.length) {
-        await tx.query(`DELETE FROM processor_state WHERE name = $1 AND key = ANY($2::text[])`, [c.name, c.deletes]);
+      if (c.forgetSettledBefore !== undefined) {
+        await tx.query(`DELETE FROM processor_state WHERE name = $1 AND settled_at < $2`, [c.name, c.forgetSettledBefore]);
       }
       if (c.upserts.length) {
         await tx.query(
-          `INSERT INTO processor_state (name, key, value)
-           SELECT $1, x.key, x.value FROM json_to_recordset($2::text::json) AS x(key text, value json)
-           ON CONFLICT (name, key) DO UPDATE SET value = excluded.value`,
-          [c.name, `[${c.upserts.map((u) => `{"key":${JSON.stringify(u.key)},"value":${u.value}}`).join(',')}]`],
+          `INSERT INTO processor_state (name, key, value, settled_at)
+           SELECT $1, x.key, x.value, x.settled_at FROM json_to_recordset($2::text::json) AS x(key text, value json, settled_at bigint)
+           ON CONFLICT (name, key) DO UPDATE SET value = excluded.value, settled_at = excluded.settled_at`,
+          [c.name, `[${c.upserts.map((u) => `{"key":${JSON.stringify(u.key)},"value":${u.value},"settled_at":${u.settledAt ?? null}}`).join(',')}]`],
         );
       }
       await tx.query(
@@ -114,6 +117,15 @@ export class SqlStorage implements Storage {
         [c.name, c.position, c.state],
       );
     });
+  }
+
+  async loadSettled(name: string, keys: string[]): Promise<Array<{ key: string; value: unknown }>> {
+    if (keys.length === 0) return [];
+    const rows = await this.db.query<{ key: string; value: string }>(
+      `SELECT key, value::text AS value FROM processor_state WHERE name = $1 AND key = ANY($2::text[]) AND settled_at IS NOT NULL`,
+      [name, keys],
+    );
+    return rows.map((r) => ({ key: r.key, value: JSON.parse(r.value) }));
   }
 
   async queryRollups(q: RollupQuery): Promise<RollupCell[]> {

@@ -1,0 +1,52 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { ServerProcess } from '../testing/server-process.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ccpulse-late-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const t0 = Date.UTC(2026, 10, 20, 8, 0, 0);
+const ev = (id: string, type: string, at: number, appealId: string, extra: Record<string, unknown> = {}) => ({
+  id, type, ts: t0 + at * 1000, appealId, channel: 'voice', queue: 'support', ...extra,
+});
+/** Appeal A loses its CLOSED; other appeals carry event time three hours on, so A expires and is retired. */
+const appealA = [ev('a-new', 'APPEAL_NEW', 0, 'A'), ev('a-sd', 'APPEAL_SENT_DISTRIBUTION', 2, 'A'), ev('a-app', 'APPEAL_APPOINTED', 10, 'A', { operatorId: 'op1' })];
+const lateClose = ev('a-close', 'APPEAL_CLOSED', 70, 'A', { operatorId: 'op1' });
+const others = Array.from({ length: 180 }, (_, i) => [
+  ev(`o${i}-new`, 'APPEAL_NEW', 60 * i + 5, `O${i}`),
+  ev(`o${i}-app`, 'APPEAL_APPOINTED', 60 * i + 20, `O${i}`, { operatorId: 'op2' }),
+  ev(`o${i}-close`, 'APPEAL_CLOSED', 60 * i + 50, `O${i}`, { operatorId: 'op2' }),
+]).flat();
+const RANGE = `from=${t0}&to=${t0 + 4 * 3_600_000}`;
+
+async function waitFor(s: ServerProcess, ok: (h: any) => boolean) {
+  for (let i = 0; i < 100; i++) {
+    const h = (await s.get('/healthz')).body;
+    if (ok(h)) return h;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('timed out');
+}
+
+it('an event hours late, for an appeal already retired to the store, is reconciled exactly with its whole story', async () => {
+  const late = await ServerProcess.start({ dataDir: join(dir, 'late') });
+  const inTime = await ServerProcess.start({ dataDir: join(dir, 'in-time') });
+  try {
+    expect((await late.post('/v1/events', [...appealA, ...others])).body.accepted).toBe(3 + others.length);
+    await new Promise((r) => setTimeout(r, 2500)); // a checkpoint moves the retired appeal into the store
+    expect((await late.post('/v1/events', [lateClose])).body.accepted).toBe(1);
+    const health = await waitFor(late, (h) => h.late === 1 && h.lateWaiting === 0);
+    expect(health.watermark).toBe(new Date(t0 + (60 * 179 + 50 - 5) * 1000).toISOString());
+
+    await inTime.post('/v1/events', [...appealA, lateClose, ...others]);
+    const rows = async (s: ServerProcess) => (await s.get(`/v1/metrics?${RANGE}&interval=1h&groupBy=queue`)).body.rows;
+    expect(await rows(late)).toEqual(await rows(inTime));
+    expect((await rows(late))[0]).toMatchObject({ offered: 61, ha: 61 }); // A's close counted in its hour
+    expect((await late.get(`/v1/live`)).body.repairs).toMatchObject({ late: 1 });
+    expect((await late.get(`/v1/verify?${RANGE}`)).body.differences).toEqual([]);
+  } finally {
+    await Promise.all([late.stop(), inTime.stop()]);
+  }
+}, 180_000);
