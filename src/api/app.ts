@@ -42,7 +42,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(streamRoute, { engine });
   await app.register(dlqRoute, { engine });
   await app.register(verifyRoute, { engine });
-  await app.register(healthRoute, { engine, startedAt: Date.now() });
+  await app.register(healthRoute, { engine, startedAt: Date.now(), detailed: Object.keys(opts.config.apiKeys).length === 0 });
   const webRoot = opts.webRoot ?? findWebRoot();
   if (webRoot) await app.register(fastifyStatic, { root: webRoot, index: 'index.html' });
   else app.log.warn('dashboard bundle not found (run npm run build); serving the API only');

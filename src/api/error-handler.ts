@@ -6,13 +6,18 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((raw: FastifyError & { details?: ErrorDetail[]; body?: unknown }, req, reply) => {
     let err = raw;
     if (raw.validation) {
+      // Paths are JSON Pointers into the part that failed (the query string, the body, the path parameters).
       const details = raw.validation.map((v) => {
-        const missing = (v.params as { missingProperty?: string } | undefined)?.missingProperty;
-        return { path: `${raw.validationContext ?? ''}${v.instancePath}${missing ? `/${missing}` : ''}`, message: missing ? 'required' : (v.message ?? 'invalid') };
+        const p = v.params as { missingProperty?: string; additionalProperty?: string } | undefined;
+        const extra = p?.missingProperty ?? p?.additionalProperty;
+        const message = p?.missingProperty ? 'required' : p?.additionalProperty ? `unknown ${raw.validationContext === 'querystring' ? 'parameter' : 'field'}` : (v.message ?? 'invalid');
+        return { path: `${v.instancePath}${extra ? `/${extra}` : ''}` || '/', message };
       });
       err = Object.assign(new Errors.BAD_REQUEST(details.map((d) => `${d.path}: ${d.message}`).join('; ')), { details });
     } else if (raw.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (raw instanceof SyntaxError && raw.statusCode === 400)) {
       err = new Errors.INVALID_JSON(raw.message);
+    } else if (raw.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+      err = new Errors.EMPTY_BATCH('the request has no body');
     } else if (raw.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       err = new Errors.BODY_TOO_LARGE(String(req.routeOptions.bodyLimit ?? ''));
     } else if (raw.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {

@@ -16,7 +16,7 @@ export const Errors = {
   UNAUTHORIZED: createError('CCP_UNAUTHORIZED', 'a valid API key is required (Authorization: Bearer KEY, or X-Api-Key)', 401),
   NOT_FOUND: createError('CCP_NOT_FOUND', '%s', 404),
   OVERLOADED: createError('CCP_OVERLOADED', '%s', 503),
-  STORAGE_UNAVAILABLE: createError('CCP_STORAGE_UNAVAILABLE', 'events could not be stored, nothing from this request was kept; retry', 503),
+  STORAGE_UNAVAILABLE: createError('CCP_STORAGE_UNAVAILABLE', 'events could not be confirmed as stored; retry the same batch (events already kept count as duplicates)', 503),
 } as const;
 
 export interface ErrorDetail {

@@ -45,6 +45,7 @@ export const LiveTileSchema = Type.Object({
 
 export const LiveSnapshotSchema = Type.Object({
   tenant: Type.String(),
+  watermark: Type.Union([Type.Number(), Type.Null()]),
   at: Num,
   position: Num,
   tiles: Type.Array(LiveTileSchema),

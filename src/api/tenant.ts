@@ -18,8 +18,10 @@ export function installTenantResolution(app: FastifyInstance, apiKeys: Record<st
   const open = Object.keys(apiKeys).length === 0;
   app.decorateRequest('tenant', DEFAULT_TENANT);
   app.addHook('onRequest', async (req: FastifyRequest) => {
-    if (!req.url.startsWith('/v1/')) return;
     if (open) return;
+    // the matched route, not the raw URL: /%761/live routes to /v1/live and must not slip past
+    const route = req.routeOptions.url ?? '';
+    if (!route.startsWith('/v1/')) return;
     const auth = req.headers.authorization;
     const key =
       (auth?.startsWith('Bearer ') ? auth.slice(7) : undefined) ??

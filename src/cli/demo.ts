@@ -12,7 +12,7 @@ const WARM_UP_MS = 20 * 60_000;
  */
 export function startDemo(engine: Engine, log: Logger): { stop(): void } {
   const now = Date.now();
-  const last = engine.processor.maxEventTs;
+  const last = engine.processor.maxEventTs.get(DEFAULT_TENANT) ?? 0;
   const resumeFrom = last > now - WARM_UP_MS ? last + 1 : now - WARM_UP_MS;
   const sim = createSimulation({ scenario: 'demo', seed: now % 1_000_000, startTime: resumeFrom });
   const abort = new AbortController();

@@ -118,7 +118,7 @@ describe('ccpulse start, through HTTP', () => {
     ['groupBy=team', '/groupBy'],
     ['interval=5s', '/interval'],
     ['from=2026-11-21T11:00:00Z&to=2026-11-21T10:00:00Z', '/from'],
-    ['color=red', 'querystring'],
+    ['color=red', '/color'],
   ])('answers a bad metrics query (%s) with 400 naming the parameter', async (qs, path) => {
     const r = await s.get(`/v1/metrics?${qs}`);
     expect(r.status).toBe(400);

@@ -80,6 +80,8 @@ interface LiveFrame {
 /** The whole live state (GET /v1/live, and the SSE `snapshot`). */
 export interface LiveSnapshot extends LiveFrame {
   tenant: string;
+  /** Event-time progress of this tenant, epoch ms (null before any appeal event). */
+  watermark: number | null;
 }
 
 /** SSE `update`: like a snapshot, but `tiles` holds only the tiles that changed since the previous frame. */

@@ -36,6 +36,12 @@ describe('event validation', () => {
     ['bad direction', { ...base, direction: 'sideways' }, [{ path: '/direction', message: 'must be one of inbound, outbound' }]],
     ['unknown field', { ...base, opertorId: 'o' }, [{ path: '/opertorId', message: 'unknown field' }]],
     ['wrong type', { ...base, queue: 7 }, [{ path: '/queue', message: expect.stringMatching(/string/) }]],
+    ['a day that does not exist', { ...base, ts: '2026-02-31T10:00:00Z' }, [{ path: '/ts', message: 'is not a valid date' }]],
+    ['an hour that does not exist', { ...base, ts: '2026-02-01T24:00:00Z' }, [{ path: '/ts', message: 'is not a valid date' }]],
+    ['NUL in an id', { ...base, id: 'a\u0000b' }, [{ path: '/id', message: expect.stringMatching(/control characters/) }]],
+    ['a control character in a queue', { ...base, queue: 'q\u0001x' }, [{ path: '/queue', message: expect.stringMatching(/control characters/) }]],
+    ['a lone surrogate in a queue', { ...base, queue: 'q\ud800' }, [{ path: '/queue', message: expect.stringMatching(/surrogates/) }]],
+    ['NUL in an attribute', { ...base, attrs: { note: { text: 'x\u0000' } } }, [{ path: '/attrs/note/text', message: expect.stringMatching(/NUL/) }]],
   ])('rejects %s, naming the field', (_name, input, expected) => {
     expect(errorsOf(input)).toEqual(expected);
   });

@@ -90,6 +90,13 @@ export function createEventValidator(opts: { customChannels?: readonly string[] 
     if (typeof ev.status === 'string' && !statuses.has(ev.status)) errors.push({ path: '/status', message: oneOf(OPERATOR_STATUSES) });
     if (typeof ev.direction === 'string' && !directions.has(ev.direction)) errors.push({ path: '/direction', message: oneOf(DIRECTIONS) });
 
+    for (const f of ['id', 'appealId', 'channel', 'queue', 'operatorId', 'campaignId'] as const) {
+      if (typeof ev[f] === 'string' && CONTROL_OR_BROKEN.test(ev[f] as string)) {
+        errors.push({ path: `/${f}`, message: 'must not contain control characters or unpaired UTF-16 surrogates' });
+      }
+    }
+    if (typeof ev.attrs === 'object' && ev.attrs !== null) checkAttrs(ev.attrs, '/attrs', errors);
+
     if (errors.length) return { ok: false, errors };
     const event: CcEvent = { id: ev.id as string, type: type as EventType, ts: ts as number };
     for (const f of ['appealId', 'channel', 'queue', 'operatorId', 'status', 'direction', 'campaignId', 'attrs'] as const) {
@@ -97,6 +104,34 @@ export function createEventValidator(opts: { customChannels?: readonly string[] 
     }
     return { ok: true, event };
   };
+}
+
+/** Names may not hold control characters (they cannot be stored, or break keys) nor broken UTF-16. */
+const CONTROL_OR_BROKEN = /[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** Free attributes may hold any text but NUL (PostgreSQL cannot store it) and broken UTF-16. */
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function checkAttrs(v: unknown, path: string, errors: FieldError[], depth = 0): void {
+  if (depth > 8) {
+    errors.push({ path, message: 'nested too deep (at most 8 levels)' });
+    return;
+  }
+  if (typeof v === 'string') {
+    if (UNSTORABLE.test(v)) errors.push({ path, message: 'must not contain NUL or unpaired UTF-16 surrogates' });
+  } else if (typeof v === 'object' && v !== null) {
+    for (const [k, x] of Object.entries(v)) {
+      const p = `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      if (UNSTORABLE.test(k)) errors.push({ path: p, message: 'key must not contain NUL or unpaired UTF-16 surrogates' });
+      else checkAttrs(x, p, errors, depth + 1);
+    }
+  }
+}
+
+/** Date.parse rolls 2026-02-31 over into March; a timestamp naming a day or time that does not exist is refused. */
+function calendarValid(v: string): boolean {
+  const [, y, mo, d, h, mi, s] = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?/i.exec(v)!.map(Number);
+  const daysInMonth = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  return mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth && h <= 23 && mi <= 59 && (Number.isNaN(s) || s <= 59);
 }
 
 /** Epoch ms, or an error message. */
@@ -110,7 +145,7 @@ function parseTs(v: unknown): number | string {
   } else if (typeof v === 'string') {
     if (!ISO_WITH_ZONE.test(v)) return 'must be ISO 8601 with a time zone (e.g. 2026-11-21T10:15:00Z) or epoch milliseconds';
     ms = Date.parse(v);
-    if (Number.isNaN(ms)) return 'is not a valid date';
+    if (Number.isNaN(ms) || !calendarValid(v)) return 'is not a valid date';
   } else {
     return 'must be an ISO 8601 string or epoch milliseconds';
   }

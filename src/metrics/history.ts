@@ -15,7 +15,11 @@ export interface HistoryQuery {
   level: 'queue' | 'operator';
   /** Rows whose interval ends at or before this are final (see MetricsRow.final). */
   finalBefore?: number;
+  /** The most rows an answer may have (groups × intervals); more throws TooManyRowsError. */
+  maxRows?: number;
 }
+
+export class TooManyRowsError extends Error {}
 
 /**
  * Turns rollup cells into history rows: one per group (and per interval when asked), with QA as the
@@ -52,6 +56,10 @@ export function buildHistory(cells: Iterable<RollupCell>, qaAtFrom: QaLevel[], q
   }
   if (q.level === 'queue') for (const l of qaAtFrom) if (l.qa !== 0) group(l).qaStart += l.qa;
 
+  const slots = q.intervalMs ? Math.ceil((q.to - slot(q.from)) / step) : 1;
+  if (q.maxRows !== undefined && groups.size * slots > q.maxRows) {
+    throw new TooManyRowsError(`${groups.size} groups × ${slots} intervals is more than ${q.maxRows} rows; narrow the range or the grouping, or widen the interval`);
+  }
   const rows: MetricsRow[] = [];
   for (const gr of groups.values()) {
     const starts = q.intervalMs ? denseSlots(slot(q.from), q.to, step) : [q.from];

@@ -59,20 +59,20 @@ export function storageConformance(
         tenant: 't1', queue: 'sales', channel: 'voice', operator: '', bucket, counters: { ...emptyCounters(), ...delta },
       });
       await s.commitCheckpoint({
-        name: 'main', position: 3, state: JSON.stringify({ hello: 'world' }),
+        name: 'main', commitId: 1, position: 3, state: JSON.stringify({ hello: 'world' }),
         upserts: [{ key: 'k1', value: '{"v":1}' }, { key: 'k2', value: '[2]' }, { key: 'old', value: '"gone"', settledAt: t0 - 1 }],
         rollupDeltas: [cell(t0, { offered: 2, qaDelta: 2, waitHist: { 3: 1, 10: 1 }, repairs: { expired: 1 } })],
         deadLetters: [{ tenant: 't1', eventId: 'x', seq: 2, step: 'appeal', reason: 'broken', payload: { id: 'x' } }],
       });
       await s.commitCheckpoint({
-        name: 'main', position: 5, state: JSON.stringify({ hello: 'again' }),
+        name: 'main', commitId: 2, position: 5, state: JSON.stringify({ hello: 'again' }),
         upserts: [{ key: 'k3', value: '"three"' }, { key: 'k1', value: '{"v":11}' }, { key: 'k2', value: '[22]', settledAt: t0 + 5 }],
         forgetSettledBefore: t0,
         rollupDeltas: [cell(t0, { offered: 1, qaDelta: -1, waitHist: { 3: -1, 7: 1 }, repairs: { expired: -1 } }), cell(t0 + 60_000, { aa: 1 })],
         deadLetters: [],
       });
       const cp = await s.loadCheckpoint('main');
-      expect(cp).toMatchObject({ name: 'main', position: 5, state: { hello: 'again' } });
+      expect(cp).toMatchObject({ name: 'main', commitId: 2, position: 5, state: { hello: 'again' } });
       // settled entries are kept for reconciliation but not loaded as live state; old ones are forgotten
       expect(cp!.entries.sort((a, b) => a.key.localeCompare(b.key))).toEqual([{ key: 'k1', value: { v: 11 } }, { key: 'k3', value: 'three' }]);
       expect(await s.loadSettled('main', ['k1', 'k2', 'old', 'nope'])).toEqual([{ key: 'k2', value: [22] }]);
@@ -91,11 +91,24 @@ export function storageConformance(
       expect((await s.getDeadLetter(dl[0].id!))?.replayedAt).toBeTypeOf('number');
     });
 
+    it('applies a checkpoint commit once, even when it is sent again, and refuses a gap', async (ctx) => {
+      if (!enabled) return ctx.skip();
+      const commit = {
+        name: 'once', commitId: 1, position: 7, state: '{}', upserts: [], deadLetters: [],
+        rollupDeltas: [{ tenant: 't5', queue: 'q', channel: 'voice', operator: '', bucket: t0, counters: { ...emptyCounters(), offered: 1 } }],
+      };
+      await s.commitCheckpoint(commit);
+      await s.commitCheckpoint(commit); // its acknowledgement was lost; the retry must not count it twice
+      expect((await s.queryRollups({ tenant: 't5', from: t0, to: t0 + 60_000, level: 'queue' }))[0].counters.offered).toBe(1);
+      await expect(s.commitCheckpoint({ ...commit, commitId: 3 })).rejects.toThrow(/does not follow/);
+      expect((await s.loadCheckpoint('once'))?.commitId).toBe(1);
+    });
+
     it('filters rollups by queue, channel and operator', async (ctx) => {
       if (!enabled) return ctx.skip();
       const c = { ...emptyCounters(), ha: 1 };
       await s.commitCheckpoint({
-        name: 'filters', position: 1, state: '{}', deadLetters: [], upserts: [],
+        name: 'filters', commitId: 1, position: 1, state: '{}', deadLetters: [], upserts: [],
         rollupDeltas: [
           { tenant: 't9', queue: 'a', channel: 'voice', operator: 'op1', bucket: t0, counters: c },
           { tenant: 't9', queue: 'a', channel: 'email', operator: 'op2', bucket: t0, counters: c },

@@ -37,7 +37,7 @@ export interface Storage {
   /** QA per queue × channel at time `at` (the running sum of qaDelta of every cell before it). */
   qaLevels(q: { tenant: string; at: number; queue?: string; channel?: string }): Promise<QaLevel[]>;
 
-  listDeadLetters(q: { tenant?: string; limit: number; afterId?: number }): Promise<DeadLetter[]>;
+  listDeadLetters(q: { tenant?: string; limit: number; afterId?: number; notReplayed?: boolean }): Promise<DeadLetter[]>;
   getDeadLetter(id: number): Promise<DeadLetter | null>;
   markDeadLettersReplayed(ids: number[]): Promise<void>;
 
@@ -74,6 +74,8 @@ export interface QaLevel {
 
 export interface Checkpoint {
   name: string;
+  /** Number of the last commit (see CheckpointCommit.commitId). */
+  commitId: number;
   /** Log position (seq) the state and rollups include. */
   position: number;
   state: unknown;
@@ -83,6 +85,11 @@ export interface Checkpoint {
 
 export interface CheckpointCommit {
   name: string;
+  /**
+   * The previous commit's number plus one. A commit whose number is already stored was applied before
+   * (its acknowledgement was lost) and is not applied again; any other gap is an error.
+   */
+  commitId: number;
   position: number;
   /** The processor's small global state, already serialized as JSON (taken at `position`, so it cannot drift). */
   state: string;

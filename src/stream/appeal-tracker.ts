@@ -1,6 +1,8 @@
 import type { LoggedEvent } from '../contract/event.js';
 import { storyOrder, tellAppealStory, type AppealEvent, type Contribution, type OpenSegment } from '../metrics/appeal-story.js';
-import { ok, type Step } from './steps.js';
+import { deadLetter, ok, type Step } from './steps.js';
+
+export const MAX_EVENTS_PER_APPEAL = 500;
 
 /** What is checkpointed per appeal: its events and the timeouts it was judged with. */
 export interface SavedAppeal {
@@ -53,6 +55,10 @@ export function appealStep(
     run(e: LoggedEvent) {
       const key = `${e.tenant}\u0001${e.appealId}`;
       let st = appeals.get(key);
+      // Each event retells the whole story; a runaway appeal (a looping integration) must not stall the stream.
+      if (st && st.events.length >= MAX_EVENTS_PER_APPEAL) {
+        return deadLetter(`appeal ${e.appealId} already has ${MAX_EVENTS_PER_APPEAL} events; more cannot be told as one story`);
+      }
       if (!st) {
         st = { tenant: e.tenant, appealId: e.appealId!, events: [], timeouts: {}, contributions: [], open: null, lastTs: e.ts };
         appeals.set(key, st);
@@ -85,15 +91,19 @@ function insertInOrder(events: AppealEvent[], ev: AppealEvent): void {
  * Appeals whose story is over (closed, missed or expired) are dropped from memory once the watermark has
  * moved `retainMs` (the allowed lateness) past their last event: a later event for them starts afresh.
  */
-export function evictSettled(appeals: Map<string, AppealState>, watermark: number, retainMs: number, onEvict: (key: string, st: AppealState) => void): number {
-  let n = 0;
+export function evictSettled(
+  appeals: Map<string, AppealState>,
+  tenant: string,
+  watermark: number,
+  retainMs: number,
+  onEvict: (key: string, st: AppealState) => void,
+): void {
   for (const [key, st] of appeals) {
+    if (st.tenant !== tenant) continue;
     const settledAt = st.open ? st.open.expiresAt : st.lastTs;
     if (settledAt + retainMs < watermark) {
       appeals.delete(key);
       onEvict(key, st);
-      n++;
     }
   }
-  return n;
 }

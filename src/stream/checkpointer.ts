@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Storage } from '../storage/storage.js';
-import type { StreamProcessor } from './processor.js';
+import type { CheckpointTake, StreamProcessor } from './processor.js';
 import type { RwLock } from './rw-lock.js';
 
 export const CHECKPOINT_NAME = 'processor';
@@ -15,7 +15,11 @@ export class Checkpointer {
   private timer: NodeJS.Timeout | null = null;
   private failures = 0;
   private running: Promise<void> | null = null;
+  /** A take whose commit failed: it is retried as it is (same number) before anything new is taken. */
+  private inDoubt: (CheckpointTake & { commitId: number }) | null = null;
   lastCommitMs = 0;
+  /** Number of the last checkpoint commit known to be stored. */
+  commitId = 0;
 
   constructor(
     private readonly storage: Storage,
@@ -47,14 +51,18 @@ export class Checkpointer {
   commit(): Promise<void> {
     this.running ??= this.lock
       .write(async () => {
-        const take = this.processor.takeCheckpoint();
+        const take = this.inDoubt ?? { ...this.processor.takeCheckpoint(), commitId: this.commitId + 1 };
         const started = performance.now();
         try {
           await this.storage.commitCheckpoint({ name: CHECKPOINT_NAME, ...take });
+          this.inDoubt = null;
+          this.commitId = take.commitId;
           this.failures = 0;
           this.lastCommitMs = performance.now() - started;
         } catch (err) {
-          this.processor.returnCheckpoint(take);
+          // It may have been applied with only the answer lost: retry the very same commit, which
+          // storage recognises by its number, before taking anything new.
+          this.inDoubt = take;
           this.failures++;
           this.log?.error({ err, failures: this.failures }, 'checkpoint commit failed; will retry');
           throw err;

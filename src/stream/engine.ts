@@ -36,8 +36,6 @@ export class Engine {
   readonly slPolicyOf;
   readonly now: () => number;
   replayed = 0;
-  /** Ingest-side counts the pipeline reports on /healthz. */
-  readonly stats = { clampedFuture: 0 };
 
   private constructor(private readonly opts: EngineOptions) {
     this.now = opts.now ?? Date.now;
@@ -50,11 +48,15 @@ export class Engine {
       outOfOrdernessMs: opts.config.watermarkDelaySec * 1000,
       allowedLatenessMs: opts.config.allowedLatenessSec * 1000,
     });
-    this.eventLog = new EventLog(opts.storage, (events) => {
-      this.processor.apply(events);
-      this.scheduleNotify();
-      this.reconcileLate();
-    });
+    this.eventLog = new EventLog(
+      opts.storage,
+      (events) => {
+        this.processor.apply(events);
+        this.scheduleNotify();
+        this.reconcileLate();
+      },
+      () => this.replayLog(),
+    );
     this.checkpointer = new Checkpointer(opts.storage, this.processor, this.lock, opts.config.checkpointIntervalMs, opts.log);
   }
 
@@ -72,21 +74,35 @@ export class Engine {
     return engine;
   }
 
-  private async recover(): Promise<void> {
-    const { storage, log } = this.opts;
-    const cp = await storage.loadCheckpoint(CHECKPOINT_NAME);
-    if (cp) this.processor.restore(cp.state as ProcessorState, cp.entries.map((e) => e.value as SavedAppeal));
-    const since = bucketOf(this.now()) - 61 * BUCKET_MS;
-    this.processor.live.seedRecent(await storage.queryRollups({ from: since, to: Date.UTC(2100, 0, 1), level: 'queue' }));
+  /** Applies whatever the log holds after the processor's position. */
+  private async replayLog(): Promise<void> {
     for (;;) {
-      const page = await storage.readLog(this.processor.position, REPLAY_PAGE);
-      if (page.length === 0) break;
+      const page = await this.opts.storage.readLog(this.processor.position, REPLAY_PAGE);
+      if (page.length === 0) return;
       this.processor.apply(page);
       this.replayed += page.length;
     }
+  }
+
+  private async recover(): Promise<void> {
+    const { storage, log } = this.opts;
+    const cp = await storage.loadCheckpoint(CHECKPOINT_NAME);
+    if (cp) {
+      this.processor.restore(cp.state as ProcessorState, cp.entries.map((e) => e.value as SavedAppeal));
+      this.checkpointer.commitId = cp.commitId;
+    }
+    const since = bucketOf(this.now()) - 61 * BUCKET_MS;
+    this.processor.live.seedRecent(await storage.queryRollups({ from: since, to: Date.UTC(2100, 0, 1), level: 'queue' }));
+    await this.replayLog();
     this.processor.sweep();
     this.processor.live.takeChanges();
     log?.info({ position: this.processor.position, replayed: this.replayed, openAppeals: this.processor.openAppeals }, 'stream processor recovered');
+  }
+
+  /** The live state of a tenant, as GET /v1/live and the SSE snapshot give it. */
+  snapshot(tenant: string) {
+    const p = this.processor;
+    return p.live.snapshot(tenant, p.position, p.maxEventTs.has(tenant) ? p.watermark(tenant) : null);
   }
 
   private reconciling: Promise<void> | null = null;
@@ -174,8 +190,8 @@ export class Engine {
     await this.checkpointer.commit();
     const letters =
       ids === 'all'
-        ? (await this.opts.storage.listDeadLetters({ tenant, limit: 100_000 })).filter((d) => d.replayedAt === null)
-        : (await Promise.all(ids.map((id) => this.opts.storage.getDeadLetter(id)))).filter((d): d is DeadLetter => d !== null && d.tenant === tenant);
+        ? await this.opts.storage.listDeadLetters({ tenant, limit: 100_000, notReplayed: true })
+        : (await Promise.all([...new Set(ids)].map((id) => this.opts.storage.getDeadLetter(id)))).filter((d): d is DeadLetter => d !== null && d.tenant === tenant);
     if (letters.length === 0) return { replayed: 0, accepted: 0, duplicates: 0 };
     const events = letters.map((d) => {
       const e = d.payload as CcEvent;
@@ -194,6 +210,7 @@ export class Engine {
    */
   async verify(tenant: string, from: number, to: number): Promise<{ events: number; cells: number; position: number; differences: CellDifference[] }> {
     const { storage, config } = this.opts;
+    await this.checkpointer.commit(); // dead letters still pending are then in storage, and left out below
     // The streamed side, as of one log position: committed cells plus the pending deltas, captured in
     // the same turn as the position (no checkpoint can commit while the read lock is held).
     const { streamed, position } = await this.lock.read(async () => {

@@ -30,6 +30,8 @@ export class EventLog {
   constructor(
     private readonly storage: Storage,
     private readonly apply: (events: LoggedEvent[]) => void,
+    /** Reads back whatever the log holds beyond what was applied (after a write that may have committed). */
+    private readonly catchUp: () => Promise<void>,
     private readonly opts: { maxBatchEvents?: number; maxQueuedEvents?: number } = {},
   ) {}
 
@@ -54,7 +56,12 @@ export class EventLog {
       try {
         await this.write(batch);
       } catch (err) {
-        for (const r of batch) r.reject(err as Error);
+        if (batch.length === 1) {
+          batch[0].reject(err as Error);
+          continue;
+        }
+        // One request's rows must not fail the others: write each on its own.
+        for (const r of batch) await this.write([r]).catch((e: Error) => r.reject(e));
       }
     }
     this.writing = false;
@@ -73,7 +80,14 @@ export class EventLog {
     return batch;
   }
 
+  /** Set when a write failed in a way that may still have committed: the log is read back before the next. */
+  private unsure = false;
+
   private async write(batch: Request[]): Promise<void> {
+    if (this.unsure) {
+      await this.catchUp();
+      this.unsure = false;
+    }
     // A repeated id within the batch is a duplicate before the database sees it.
     const seen = new Set<string>();
     const rows: Array<{ tenant: string; event: CcEvent }> = [];
@@ -91,7 +105,13 @@ export class EventLog {
         owner.push(i);
       }
     });
-    const seqs = await this.storage.append(rows);
+    let seqs;
+    try {
+      seqs = await this.storage.append(rows);
+    } catch (err) {
+      this.unsure = true;
+      throw err;
+    }
     const accepted = batch.map(() => 0);
     const logged: LoggedEvent[] = [];
     seqs.forEach((seq, j) => {

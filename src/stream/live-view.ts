@@ -118,14 +118,16 @@ export class LiveView {
     }
   }
 
-  operatorStatus(tenant: string, e: CcEvent): void {
+  /** Returns false when the status is older than the one already known (it changes nothing). */
+  operatorStatus(tenant: string, e: CcEvent): boolean {
     const op = this.operator(tenant, e.operatorId!);
-    if (e.ts < op.statusTs) return; // an older status arriving late does not override a newer one
+    if (e.ts < op.statusTs) return false; // an older status arriving late does not override a newer one
     op.status = e.status ?? null;
     op.statusTs = e.ts;
     if (e.queue && e.channel) this.placeOperator(tenant, e.operatorId!, e.queue, e.channel, true);
     else if (op.tileKey) this.markDirty(this.tiles.get(op.tileKey)!);
     this.dirtyTenants.add(tenant);
+    return true;
   }
 
   /** Removes open segments whose inactivity expiry has passed, and window cells older than an hour. */
@@ -151,12 +153,23 @@ export class LiveView {
       }
     }
     const oldest = bucketOf(now - WINDOW_KEEP_MS);
-    for (const [k, c] of this.recent.cells) if (c.bucket < oldest) this.recent.cells.delete(k);
+    const active = new Set<string>();
+    for (const [k, c] of this.recent.cells) {
+      if (c.bucket < oldest) this.recent.cells.delete(k);
+      else active.add(tileKeyOf(c.tenant, c.queue, c.channel));
+    }
+    // A queue × channel with nothing open, nobody based there and no traffic for an hour leaves the board.
+    for (const [k, t] of this.tiles) if (t.open.size === 0 && t.operators.size === 0 && !active.has(k)) this.tiles.delete(k);
   }
 
   /** Marks every tile of every tenant changed (the windows and longest waits move with the clock). */
   touchAll(): void {
     for (const t of this.tiles.values()) this.markDirty(t);
+  }
+
+  clearChanges(): void {
+    this.dirtyTiles.clear();
+    this.dirtyTenants.clear();
   }
 
   /** Tiles changed since the last call, by tenant; tenants whose totals changed appear with their tiles (maybe none). */
@@ -176,13 +189,13 @@ export class LiveView {
     return out;
   }
 
-  snapshot(tenant: string, position: number): LiveSnapshot {
+  snapshot(tenant: string, position: number, watermark: number | null = null): LiveSnapshot {
     const now = this.opts.now();
     const tiles = [...this.tiles.values()]
       .filter((t) => t.tenant === tenant)
       .map((t) => this.render(t, now))
       .sort((a, b) => a.queue.localeCompare(b.queue) || a.channel.localeCompare(b.channel));
-    return { tenant, at: now, position, tiles, center: this.center(tenant), operators: this.operatorTotals(tenant), repairs: this.repairsOf(tenant) };
+    return { tenant, at: now, position, watermark, tiles, center: this.center(tenant), operators: this.operatorTotals(tenant), repairs: this.repairsOf(tenant) };
   }
 
   private readonly centerCache = new Map<string, { at: number; value: CenterWindows }>();
@@ -232,17 +245,6 @@ export class LiveView {
     const prefix = `${tenant}\u0001`;
     for (const [k, op] of this.operators) if (op.status && k.startsWith(prefix)) counts[op.status]++;
     return counts;
-  }
-
-  /** Open-appeal counts per queue × channel, for QA in history rows that reach the present. */
-  openCounts(tenant: string): Array<{ queue: string; channel: string; qa: number }> {
-    const now = this.opts.now();
-    const out = [];
-    for (const t of this.tiles.values()) {
-      if (t.tenant !== tenant) continue;
-      out.push({ queue: t.queue, channel: t.channel, qa: this.openCount(t, now) });
-    }
-    return out;
   }
 
   private render(t: Tile, now: number): LiveTile {

@@ -6,7 +6,7 @@ import type { CheckpointCommit, DeadLetter, RollupCell } from '../storage/storag
 import { appealStep, evictSettled, restoreAppeal, saveAppeal, storyOf, type AppealSink, type AppealState, type SavedAppeal } from './appeal-tracker.js';
 import { CellMap } from './cells.js';
 import { LiveView } from './live-view.js';
-import { deadLetter, ok, type Step, type StepResult } from './steps.js';
+import { deadLetter, drop, ok, type Step, type StepResult } from './steps.js';
 
 export interface ProcessorOptions {
   inactivityTimeoutOf: (channel: string) => number;
@@ -31,13 +31,14 @@ export interface ProcessorOptions {
  * What a checkpoint takes from the processor: everything since the previous one, up to `position`.
  * The state is serialized when taken, so events applied while the commit is in flight cannot leak in.
  */
-export type CheckpointTake = Omit<CheckpointCommit, 'name'>;
+export type CheckpointTake = Omit<CheckpointCommit, 'name' | 'commitId'>;
 
 /** The processor's global state; appeals are keyed entries of their own. */
 export interface ProcessorState {
   v: 2;
   position: number;
-  maxEventTs: number;
+  maxEventTs: Record<string, number>;
+  stats: StreamProcessor['stats'];
   /** Late events not yet reconciled. */
   late: LoggedEvent[];
   operators: ReturnType<LiveView['exportOperators']>;
@@ -53,8 +54,8 @@ const EVICT_STEP_MS = 10_000;
  */
 export class StreamProcessor {
   position = 0;
-  /** Highest event time seen. */
-  maxEventTs = 0;
+  /** Highest appeal-event time seen, per tenant: each tenant's clock is its own. */
+  readonly maxEventTs = new Map<string, number>();
   readonly live: LiveView;
   private appeals = new Map<string, AppealState>();
   private pending = new CellMap();
@@ -65,10 +66,10 @@ export class StreamProcessor {
   /** Events too late to apply in order, waiting for their appeal's saved story (see reconcile). */
   private late: LoggedEvent[] = [];
   private readonly reconcileHorizonMs: number;
-  private readonly steps: Record<'appeal' | 'operator', Step>;
+  private readonly steps: Record<'appeal' | 'operator' | 'late', Step>;
   private readonly gate: Step | null;
   private readonly sink: AppealSink;
-  readonly stats = { processed: 0, dropped: 0, deadLettered: 0, late: 0 };
+  readonly stats = { processed: 0, dropped: 0, deadLettered: 0, late: 0, clampedFuture: 0 };
   private readonly outOfOrdernessMs: number;
   private readonly allowedLatenessMs: number;
 
@@ -90,8 +91,17 @@ export class StreamProcessor {
       appeal: appealStep(this.appeals, sink, opts.inactivityTimeoutOf, (key) => this.touched.add(key)),
       operator: {
         name: 'operator',
+        run: (e) => (this.live.operatorStatus(e.tenant, e) ? ok : drop('older than the operator status already known')),
+      },
+      // Its appeal was retired: the event is counted late and waits for the appeal's saved story (reconcile).
+      late: {
+        name: 'late',
         run: (e) => {
-          this.live.operatorStatus(e.tenant, e);
+          this.stats.late++;
+          const c = { queue: e.queue!, channel: e.channel!, operator: '', bucket: bucketOf(e.ts), counters: { repairs: { late: 1 } } };
+          this.pending.add(e.tenant, c.queue, c.channel, '', c.bucket, c.counters);
+          this.live.addContribution(e.tenant, c, 1);
+          this.late.push(e);
           return ok;
         },
       },
@@ -102,22 +112,12 @@ export class StreamProcessor {
   apply(events: readonly LoggedEvent[]): void {
     for (const e of events) {
       if (e.seq <= this.position) continue; // already applied (replay overlap)
-      if (e.type !== 'OPERATOR_STATUS' && (!this.gate || this.gate.run(e).kind === 'ok') && this.isLate(e)) {
-        // Its appeal was retired: the event waits for the appeal's saved story (reconcile), then counts.
-        this.stats.late++;
-        const c = { queue: e.queue!, channel: e.channel!, operator: '', bucket: bucketOf(e.ts), counters: { repairs: { late: 1 } } };
-        this.pending.add(e.tenant, c.queue, c.channel, '', c.bucket, c.counters);
-        this.live.addContribution(e.tenant, c, 1);
-        this.late.push(e);
-        this.advance(e);
-        continue;
-      }
-      let step = this.gate ?? (e.type === 'OPERATOR_STATUS' ? this.steps.operator : this.steps.appeal);
+      let step: Step = this.gate ?? this.routeOf(e);
       let result: StepResult;
       try {
         result = step.run(e);
         if (result.kind === 'ok' && step === this.gate) {
-          step = e.type === 'OPERATOR_STATUS' ? this.steps.operator : this.steps.appeal;
+          step = this.routeOf(e);
           result = step.run(e);
         }
       } catch (err) {
@@ -133,14 +133,34 @@ export class StreamProcessor {
     }
   }
 
+  private routeOf(e: LoggedEvent): Step {
+    if (e.type === 'OPERATOR_STATUS') return this.steps.operator;
+    return this.isLate(e) ? this.steps.late : this.steps.appeal;
+  }
+
   private advance(e: LoggedEvent): void {
     this.stats.processed++;
     this.position = e.seq;
-    if (e.ts > this.maxEventTs) {
-      const step = Math.floor(e.ts / EVICT_STEP_MS);
-      if (step > Math.floor(this.maxEventTs / EVICT_STEP_MS)) this.retireSettled(e.ts);
-      this.maxEventTs = e.ts;
+    if (e.type === 'OPERATOR_STATUS') return; // operator clocks do not move event time for appeals
+    const prev = this.maxEventTs.get(e.tenant) ?? 0;
+    if (e.ts > prev) {
+      this.maxEventTs.set(e.tenant, e.ts);
+      if (Math.floor(e.ts / EVICT_STEP_MS) > Math.floor(prev / EVICT_STEP_MS)) this.retireSettled(e.tenant);
     }
+  }
+
+  /** A tenant's event-time progress: minute buckets that end before it are closed (late events may still correct them). */
+  watermark(tenant: string): number {
+    return (this.maxEventTs.get(tenant) ?? 0) - this.outOfOrdernessMs;
+  }
+
+  /** Buckets of a tenant that end before this take further events only as late ones (see allowedLatenessMs). */
+  finalBefore(tenant: string): number {
+    return this.watermark(tenant) - this.allowedLatenessMs;
+  }
+
+  private isLate(e: LoggedEvent): boolean {
+    return e.ts < this.finalBefore(e.tenant) && !this.appeals.has(`${e.tenant}\u0001${e.appealId}`);
   }
 
   /** Appeals with late events waiting to be reconciled, and whether the processor already holds their saved story. */
@@ -196,26 +216,12 @@ export class StreamProcessor {
     this.touched.add(key);
   }
 
-  /** Event-time progress: minute buckets that end before it are closed (late events may still correct them). */
-  get watermark(): number {
-    return this.maxEventTs - this.outOfOrdernessMs;
-  }
-
-  /** Buckets that end before this can no longer change through the stream (see allowedLatenessMs). */
-  get finalBefore(): number {
-    return this.watermark - this.allowedLatenessMs;
-  }
-
-  private isLate(e: LoggedEvent): boolean {
-    return e.ts < this.finalBefore && !this.appeals.has(`${e.tenant}\u0001${e.appealId}`);
-  }
-
   /**
    * Appeals whose story is over are dropped once the watermark is the allowed lateness past their end. Done as
    * event time advances (not on a timer) so a replay from a checkpoint retires exactly the same ones.
    */
-  private retireSettled(maxEventTs: number): void {
-    evictSettled(this.appeals, maxEventTs - this.outOfOrdernessMs, this.allowedLatenessMs, (key, st) => {
+  private retireSettled(tenant: string): void {
+    evictSettled(this.appeals, tenant, this.watermark(tenant), this.allowedLatenessMs, (key, st) => {
       if (st.open) this.live.setOpen(st.tenant, key, st.open, null);
       this.touched.delete(key);
       this.retired.set(key, saveAppeal(st));
@@ -241,7 +247,7 @@ export class StreamProcessor {
       position: this.position,
       state: JSON.stringify(this.exportState()),
       upserts,
-      forgetSettledBefore: this.maxEventTs - this.reconcileHorizonMs,
+      forgetSettledBefore: Math.min(...[...this.maxEventTs.values(), 0].filter((x) => x > 0), Date.now()) - this.reconcileHorizonMs,
       rollupDeltas: this.pending.nonZero(),
       deadLetters: this.deadLetters,
     };
@@ -252,31 +258,17 @@ export class StreamProcessor {
     return take;
   }
 
-  /** A checkpoint commit failed: put its deltas back so the next one carries them. */
-  returnCheckpoint(take: CheckpointTake): void {
-    for (const cell of take.rollupDeltas) this.pending.addCell(cell);
-    this.deadLetters.unshift(...take.deadLetters);
-    // the next checkpoint writes these appeals' state as it is then
-    for (const u of take.upserts) {
-      if (u.settledAt === undefined) this.touched.add(u.key);
-      else if (!this.appeals.has(u.key) && !this.retired.has(u.key)) this.retired.set(u.key, JSON.parse(u.value));
-    }
-  }
-
   /** Deltas not yet committed, for queries that overlay them on storage. */
   pendingCells(): Iterable<RollupCell> {
     return this.pending.cells.values();
-  }
-
-  get pendingCount(): number {
-    return this.pending.size + this.deadLetters.length;
   }
 
   exportState(): ProcessorState {
     return {
       v: 2,
       position: this.position,
-      maxEventTs: this.maxEventTs,
+      maxEventTs: Object.fromEntries(this.maxEventTs),
+      stats: this.stats,
       late: this.late,
       operators: this.live.exportOperators(),
       repairs: this.live.exportRepairs(),
@@ -286,7 +278,8 @@ export class StreamProcessor {
   /** Restores a checkpoint's state; its contributions are already in storage, so nothing is re-applied. */
   restore(state: ProcessorState, appeals: Iterable<SavedAppeal>): void {
     this.position = state.position;
-    this.maxEventTs = state.maxEventTs;
+    for (const [t, ts] of Object.entries(state.maxEventTs)) this.maxEventTs.set(t, ts);
+    Object.assign(this.stats, state.stats);
     this.late = state.late ?? [];
     for (const saved of appeals) {
       const key = `${saved.tenant}\u0001${saved.appealId}`;

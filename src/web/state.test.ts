@@ -40,7 +40,7 @@ function tile(queue: string, channel: string, p: Partial<LiveTile> = {}): LiveTi
 }
 
 function snap(position: number, tiles: LiveTile[], extra: Partial<LiveSnapshot> = {}): LiveSnapshot {
-  return { tenant: 'default', at: 1000, position, tiles, center: { last15m: mv(), last60m: mv() }, operators: ops(3, 4, 1), repairs: {}, ...extra };
+  return { tenant: 'default', at: 1000, position, watermark: null, tiles, center: { last15m: mv(), last60m: mv() }, operators: ops(3, 4, 1), repairs: {}, ...extra };
 }
 
 const center = () => ({ last15m: mv(), last60m: mv() });

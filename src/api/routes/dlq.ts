@@ -20,7 +20,10 @@ const ListQuery = Type.Object(
   { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })), afterId: Type.Optional(Type.Integer({ minimum: 0 })) },
   { additionalProperties: false },
 );
-const ReplayBody = Type.Object({ ids: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1 })) }, { additionalProperties: false });
+const ReplayBody = Type.Object(
+  { ids: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), { minItems: 1, maxItems: 10_000, uniqueItems: true })) },
+  { additionalProperties: false },
+);
 
 /** The dead-letter queue: events that were valid but could not be processed, with why, and their replay. */
 export const dlqRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, { engine }) => {
@@ -32,7 +35,7 @@ export const dlqRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, { en
 
   app.get<{ Params: { id: string } }>(
     '/v1/dlq/:id',
-    { schema: { params: Type.Object({ id: Type.String({ pattern: '^[0-9]+$' }) }), response: { 200: DeadLetterSchema, '4xx': ErrorSchema } } },
+    { schema: { params: Type.Object({ id: Type.String({ pattern: '^[0-9]{1,15}$' }) }), response: { 200: DeadLetterSchema, '4xx': ErrorSchema } } },
     async (req) => {
       await engine.checkpointer.commit();
       const d = await engine.storage.getDeadLetter(Number(req.params.id));

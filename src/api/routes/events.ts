@@ -36,7 +36,8 @@ export const eventsRoute: FastifyPluginAsync<EventsRouteOptions> = async (app, o
       schema: { response: { 202: IngestResultSchema, '4xx': Type.Intersect([ErrorSchema, Type.Partial(IngestResultSchema)]), '5xx': ErrorSchema } },
     },
     async (req, reply) => {
-      const format = NDJSON_TYPES.some((t) => req.headers['content-type']?.startsWith(t)) ? 'ndjson' : 'json';
+      const type = req.headers['content-type']?.toLowerCase() ?? '';
+      const format = NDJSON_TYPES.some((t) => type.startsWith(t)) ? 'ndjson' : 'json';
       let items;
       try {
         items = parseBatch(req.body, format, opts.maxEvents);
@@ -50,7 +51,7 @@ export const eventsRoute: FastifyPluginAsync<EventsRouteOptions> = async (app, o
       items.forEach((item, index) => {
         const v = item.ok ? validate(item.value) : item;
         if (!v.ok) return void result.rejected.push({ index, errors: v.errors });
-        if (clampFuture(v.event, now, opts.maxFutureSkewMs)) opts.engine.stats.clampedFuture++;
+        if (clampFuture(v.event, now, opts.maxFutureSkewMs)) opts.engine.processor.stats.clampedFuture++;
         valid.push(v.event);
       });
       if (valid.length === 0) {

@@ -5,6 +5,6 @@ import { LiveSnapshotSchema } from '../schemas.js';
 /** GET /v1/live: the current state per queue × channel and the last 15 and 60 minutes' metrics. */
 export const liveRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, { engine }) => {
   app.get('/v1/live', { schema: { response: { 200: LiveSnapshotSchema } } }, async (req) =>
-    engine.processor.live.snapshot(req.tenant, engine.processor.position),
+    engine.snapshot(req.tenant),
   );
 };

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { BUCKET_MS } from '../../metrics/appeal-story.js';
-import { buildHistory, GROUP_KEYS, type GroupKey } from '../../metrics/history.js';
+import { buildHistory, GROUP_KEYS, TooManyRowsError, type GroupKey } from '../../metrics/history.js';
 import type { Engine } from '../../stream/engine.js';
 import { Errors, withDetails, type ErrorDetail } from '../errors.js';
 import { ErrorSchema, MetricsRowSchema } from '../schemas.js';
@@ -42,7 +42,7 @@ export const metricsRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, 
         else intervalMs = Number(m[1]) * UNIT_MS[m[2]];
       }
       if (!errors.length && intervalMs && (to - from) / intervalMs > MAX_ROWS) {
-        errors.push({ path: '/interval', message: `too small for the range: more than ${MAX_ROWS} rows per group` });
+        errors.push({ path: '/interval', message: `too small for the range: more than ${MAX_ROWS} rows` });
       }
       if (errors.length) throw withDetails(new Errors.BAD_REQUEST(errors.map((e) => `${e.path}: ${e.message}`).join('; ')), errors);
 
@@ -51,14 +51,28 @@ export const metricsRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, 
       const fromB = Math.floor(from / BUCKET_MS) * BUCKET_MS;
       const toB = Math.ceil(to / BUCKET_MS) * BUCKET_MS;
       const { cells, qaAtFrom } = await engine.rollups({ tenant: req.tenant, from: fromB, to: toB, level, queue: q.queue, channel: q.channel, operator: q.operator });
-      const rows = buildHistory(cells, qaAtFrom, { from: fromB, to: toB, groupBy: groupBy as GroupKey[], intervalMs, level, finalBefore: engine.processor.finalBefore }, engine.slPolicyOf);
-      return { rows };
+      try {
+        const rows = buildHistory(
+          cells,
+          qaAtFrom,
+          { from: fromB, to: toB, groupBy: groupBy as GroupKey[], intervalMs, level, finalBefore: engine.processor.finalBefore(req.tenant), maxRows: MAX_ROWS },
+          engine.slPolicyOf,
+        );
+        return { rows };
+      } catch (err) {
+        if (err instanceof TooManyRowsError) throw withDetails(new Errors.BAD_REQUEST(`/interval: ${err.message}`), [{ path: '/interval', message: err.message }]);
+        throw err;
+      }
     },
   );
 };
 
-function parseTime(v: string, path: string, errors: ErrorDetail[]): number {
+export function parseTime(v: string, path: string, errors: ErrorDetail[]): number {
   const ms = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
   if (Number.isNaN(ms)) errors.push({ path, message: 'must be ISO 8601 (e.g. 2026-11-21T10:00:00Z) or epoch milliseconds' });
+  else if (ms < TIME_MIN || ms > TIME_MAX) errors.push({ path, message: 'must be between 2000-01-01 and 2100-01-01' });
   return ms;
 }
+
+const TIME_MIN = Date.UTC(2000, 0, 1);
+const TIME_MAX = Date.UTC(2100, 0, 1);

@@ -15,8 +15,8 @@ export const streamRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, {
   const clients = new Map<ServerResponse, string>();
 
   const off = engine.onChange(() => {
+    if (clients.size === 0) return engine.processor.live.clearChanges(); // nobody to render for
     const changes = engine.processor.live.takeChanges();
-    if (clients.size === 0) return;
     const at = engine.now();
     const position = engine.processor.position;
     for (const [tenant, tiles] of changes) {
@@ -47,7 +47,9 @@ export const streamRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, {
     res.write(frame);
   }
 
-  app.addHook('onClose', async () => {
+  // preClose, not onClose: the server waits for open connections before onClose runs, and an SSE
+  // connection stays open until we end it.
+  app.addHook('preClose', async () => {
     off();
     clearInterval(heartbeat);
     for (const res of clients.keys()) res.end();
@@ -64,7 +66,7 @@ export const streamRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, {
       'x-accel-buffering': 'no',
     });
     res.socket?.setNoDelay(true);
-    const snapshot = engine.processor.live.snapshot(req.tenant, engine.processor.position);
+    const snapshot = engine.snapshot(req.tenant);
     res.write(`retry: 2000\nevent: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`);
     clients.set(res, req.tenant);
     req.raw.on('close', () => clients.delete(res));

@@ -2,8 +2,12 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { BUCKET_MS } from '../../metrics/appeal-story.js';
 import type { Engine } from '../../stream/engine.js';
-import { Errors } from '../errors.js';
+import { Errors, withDetails, type ErrorDetail } from '../errors.js';
+import { parseTime } from './metrics.js';
 import { ErrorSchema } from '../schemas.js';
+
+/** The batch path reads every event from the start of the range (less the longest inactivity timeout) on. */
+const MAX_RANGE_MS = 31 * 86_400_000;
 
 const Query = Type.Object(
   {
@@ -37,15 +41,14 @@ export const verifyRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, {
       },
     },
     async (req) => {
-      const time = (v: string | undefined, fallback: number, path: string) => {
-        if (v === undefined) return fallback;
-        const ms = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-        if (Number.isNaN(ms)) throw Object.assign(new Errors.BAD_REQUEST(`${path}: must be ISO 8601 or epoch milliseconds`), { details: [{ path, message: 'must be ISO 8601 or epoch milliseconds' }] });
-        return ms;
-      };
-      const to = Math.ceil(time(req.query.to, engine.now(), '/to') / BUCKET_MS) * BUCKET_MS;
-      const from = Math.floor(time(req.query.from, to - 3_600_000, '/from') / BUCKET_MS) * BUCKET_MS;
-      if (from >= to) throw Object.assign(new Errors.BAD_REQUEST('/from: must be before to'), { details: [{ path: '/from', message: 'must be before to' }] });
+      const errors: ErrorDetail[] = [];
+      const toRaw = req.query.to === undefined ? engine.now() : parseTime(req.query.to, '/to', errors);
+      const fromRaw = req.query.from === undefined ? toRaw - 3_600_000 : parseTime(req.query.from, '/from', errors);
+      const to = Math.ceil(toRaw / BUCKET_MS) * BUCKET_MS;
+      const from = Math.floor(fromRaw / BUCKET_MS) * BUCKET_MS;
+      if (!errors.length && from >= to) errors.push({ path: '/from', message: 'must be before to' });
+      if (!errors.length && to - from > MAX_RANGE_MS) errors.push({ path: '/from', message: 'the range may span at most 31 days' });
+      if (errors.length) throw withDetails(new Errors.BAD_REQUEST(errors.map((e) => `${e.path}: ${e.message}`).join('; ')), errors);
       const r = await engine.verify(req.tenant, from, to);
       return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...r };
     },

@@ -75,11 +75,14 @@ async function openOnWorker(dataDir: string | undefined): Promise<Storage> {
     if (m.error) p.reject(Object.assign(new Error(m.error.message), { stack: m.error.stack }));
     else p.resolve(m.result);
   });
-  worker.on('error', (err) => {
-    failed = err;
+  const fail = (err: Error) => {
+    failed ??= err;
     for (const p of pending.values()) p.reject(err);
     pending.clear();
-  });
+  };
+  worker.on('error', fail);
+  // A database thread that ends on its own leaves nothing to answer: fail every call, now and later.
+  worker.on('exit', (code) => fail(new Error(`PGlite thread exited (code ${code})`)));
 
   const call = (method: string, args: unknown[]) =>
     new Promise<unknown>((resolve, reject) => {

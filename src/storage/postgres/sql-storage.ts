@@ -75,7 +75,10 @@ export class SqlStorage implements Storage {
 
   async loadCheckpoint(name: string): Promise<Checkpoint | null> {
     // json comes back as text and is parsed here: drivers differ in whether they parse json themselves
-    const [row] = await this.db.query<{ position: number; state: string }>(`SELECT position::float8 AS position, state::text AS state FROM checkpoints WHERE name = $1`, [name]);
+    const [row] = await this.db.query<{ position: number; state: string; commit_id: number }>(
+      `SELECT position::float8 AS position, state::text AS state, commit_id::float8 AS commit_id FROM checkpoints WHERE name = $1`,
+      [name],
+    );
     if (!row) return null;
     const entries = await this.db.query<{ key: string; value: string }>(
       `SELECT key, value::text AS value FROM processor_state WHERE name = $1 AND settled_at IS NULL`,
@@ -83,6 +86,7 @@ export class SqlStorage implements Storage {
     );
     return {
       name,
+      commitId: Number(row.commit_id),
       position: Number(row.position),
       state: JSON.parse(row.state),
       entries: entries.map((e) => ({ key: e.key, value: JSON.parse(e.value) })),
@@ -91,6 +95,10 @@ export class SqlStorage implements Storage {
 
   async commitCheckpoint(c: CheckpointCommit): Promise<void> {
     await this.db.transaction(async (tx) => {
+      const [stored] = await tx.query<{ commit_id: number }>(`SELECT commit_id::float8 AS commit_id FROM checkpoints WHERE name = $1 FOR UPDATE`, [c.name]);
+      const last = stored ? Number(stored.commit_id) : 0;
+      if (last === c.commitId) return; // applied already: only its acknowledgement was lost
+      if (last !== c.commitId - 1) throw new Error(`checkpoint ${c.name}: commit ${c.commitId} does not follow the stored ${last} (another writer?)`);
       if (c.rollupDeltas.length) await upsertRollupDeltas(tx, c.rollupDeltas);
       if (c.deadLetters.length) {
         await tx.query(
@@ -112,9 +120,9 @@ export class SqlStorage implements Storage {
         );
       }
       await tx.query(
-        `INSERT INTO checkpoints (name, position, state, updated_at) VALUES ($1, $2, $3::text::json, now())
-         ON CONFLICT (name) DO UPDATE SET position = excluded.position, state = excluded.state, updated_at = excluded.updated_at`,
-        [c.name, c.position, c.state],
+        `INSERT INTO checkpoints (name, position, state, commit_id, updated_at) VALUES ($1, $2, $3::text::json, $4, now())
+         ON CONFLICT (name) DO UPDATE SET position = excluded.position, state = excluded.state, commit_id = excluded.commit_id, updated_at = excluded.updated_at`,
+        [c.name, c.position, c.state, c.commitId],
       );
     });
   }
@@ -181,10 +189,11 @@ export class SqlStorage implements Storage {
     return rows.map((r) => ({ queue: r.queue, channel: r.channel, qa: Number(r.qa) }));
   }
 
-  async listDeadLetters(q: { tenant?: string; limit: number; afterId?: number }): Promise<DeadLetter[]> {
+  async listDeadLetters(q: { tenant?: string; limit: number; afterId?: number; notReplayed?: boolean }): Promise<DeadLetter[]> {
     const rows = await this.db.query(
-      `SELECT ${DLQ_COLUMNS} FROM dead_letters WHERE ($1::text IS NULL OR tenant = $1) AND id > $2 ORDER BY id LIMIT $3`,
-      [q.tenant ?? null, q.afterId ?? 0, q.limit],
+      `SELECT ${DLQ_COLUMNS} FROM dead_letters
+       WHERE ($1::text IS NULL OR tenant = $1) AND id > $2 AND (NOT $4::boolean OR replayed_at IS NULL) ORDER BY id LIMIT $3`,
+      [q.tenant ?? null, q.afterId ?? 0, q.limit, q.notReplayed ?? false],
     );
     return rows.map(toDeadLetter);
   }

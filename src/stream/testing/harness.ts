@@ -53,7 +53,7 @@ export class Harness {
         groupBy: opts.groupBy ?? [],
         intervalMs: opts.intervalMin ? opts.intervalMin * 60_000 : undefined,
         level,
-        finalBefore: this.processor.finalBefore,
+        finalBefore: this.processor.finalBefore('t'),
       },
       (q) => this.policy(q),
     );

@@ -1,10 +1,12 @@
 import init from './001_init.js';
 import processorState from './002_processor_state.js';
 import settledState from './003_settled_state.js';
+import checkpointCommitId from './004_checkpoint_commit_id.js';
 
 /** Numbered migrations, applied in order, each once. Never edit one that has shipped: add the next. */
 export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   { version: 1, name: 'init', sql: init },
   { version: 2, name: 'processor_state', sql: processorState },
   { version: 3, name: 'settled_state', sql: settledState },
+  { version: 4, name: 'checkpoint_commit_id', sql: checkpointCommitId },
 ];
