@@ -137,7 +137,8 @@ export class Core implements Host {
     this.rng = new Rng(seed);
     this.end = durationMs;
     const load = scenario.load ?? {};
-    this.maxGlobal = Math.max(1, ...(load.timeOfDay ?? [1])) * (1 + Math.abs(load.sine?.amplitude ?? 0));
+    this.maxGlobal =
+      Math.max(1, ...(load.timeOfDay ?? [1])) * Math.max(1, ...(load.weekday ?? [1])) * (1 + Math.abs(load.sine?.amplitude ?? 0));
     const burstMax = load.bursts ? load.bursts.factor[1] : 1;
     for (const def of scenario.streams) {
       const key = `${def.queue}/${def.channel}`;
@@ -216,7 +217,7 @@ export class Core implements Host {
 
   // ---- arrivals ---------------------------------------------------------------------------
 
-  /** Arrival-rate multiplier shared by all streams: time-of-day profile × slow sinusoid. */
+  /** Arrival-rate multiplier shared by all streams: time-of-day profile × weekday profile × slow sinusoid. */
   private globalFactor(): number {
     const load = this.scenario.load;
     if (!load) return 1;
@@ -228,6 +229,10 @@ export class Core implements Host {
       const a = load.timeOfDay[i % 24];
       const b = load.timeOfDay[(i + 1) % 24];
       f *= a + (b - a) * (h - i);
+    }
+    if (load.weekday) {
+      const local = this.startTime + this.t + (load.tzOffsetHours ?? 0) * 3_600_000;
+      f *= load.weekday[(new Date(local).getUTCDay() + 6) % 7] ?? 1; // getUTCDay: Sunday = 0
     }
     if (load.sine) f *= 1 + load.sine.amplitude * Math.sin((2 * Math.PI * this.t) / load.sine.periodMs + (load.sine.phase ?? 0));
     return f;

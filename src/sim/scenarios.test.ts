@@ -27,6 +27,24 @@ describe('named scenarios', () => {
     expect(getScenario(name, 3).description.length).toBeGreaterThan(10);
   });
 
+  it('a weekday profile shapes arrivals day by day (here: weekends at half and a quarter)', () => {
+    const base = getScenario('reference', 1);
+    const week = {
+      ...base,
+      name: 'week',
+      durationMs: 7 * 24 * 60 * MIN,
+      load: { weekday: [1, 1, 1, 1, 1, 0.5, 0.25] },
+      streams: base.streams.map((s) => ({ ...s, perHour: 25, patience: undefined })),
+    };
+    const monday = Date.UTC(2026, 0, 5, 0, 0, 0);
+    const r = run({ scenario: week, seed: 5, startTime: monday, faults: {} });
+    const perDay = Array.from({ length: 7 }, (_, d) => within(r, 'APPEAL_NEW', d * 1440, (d + 1) * 1440).length);
+    const weekdayMean = perDay.slice(0, 5).reduce((a, b) => a + b, 0) / 5; // ~1,200 a day (2 streams × 25/h × 24 h)
+    expect(weekdayMean).toBeGreaterThan(1000);
+    expect(perDay[5] / weekdayMean).toBeCloseTo(0.5, 1);
+    expect(perDay[6] / weekdayMean).toBeCloseTo(0.25, 1);
+  });
+
   it('rejects an unknown scenario', () => {
     expect(() => createSimulation({ scenario: 'nope' })).toThrow(/unknown scenario/);
   });

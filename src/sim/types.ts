@@ -56,6 +56,8 @@ export interface LoadDef {
   /** Multiplier per hour of day (24 values, linear between hours), evaluated at startTime + t in UTC + tzOffsetHours. */
   timeOfDay?: number[];
   tzOffsetHours?: number;
+  /** Multiplier per day of the week (7 values, Monday first), in UTC + tzOffsetHours. */
+  weekday?: number[];
   /**
    * When set, the profile is read on a simulated clock that starts at this hour, whatever startTime is
    * (so a morning-peak run shows its peak even when it is paced against today's wall clock).
