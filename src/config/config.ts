@@ -40,7 +40,7 @@ export const ConfigSchema = Type.Object(
     /** Channels accepted besides the built-in ones. */
     customChannels: Type.Array(Type.String({ minLength: 1 })),
     sl: Type.Object(
-      { default: SlPolicySchema, queues: Type.Record(Type.String(), SlPolicySchema) },
+      { default: SlPolicySchema, queues: Type.Record(Type.String(), SlPolicySchema), channels: Type.Record(Type.String(), SlPolicySchema) },
       { additionalProperties: false },
     ),
     /** Seconds without any event after which an open appeal leaves QA, per channel ("default" for the rest). */
@@ -70,7 +70,11 @@ export const DEFAULT_CONFIG: Config = {
   apiKeys: {},
   customChannels: [],
   knownQueues: [],
-  sl: { default: { targetSec: 20, shortAbandonSec: 5, abandonsCount: true }, queues: {} },
+  sl: {
+    default: { targetSec: 20, shortAbandonSec: 5, abandonsCount: true },
+    queues: {},
+    channels: { email: { targetSec: 3600, shortAbandonSec: 0, abandonsCount: false } },
+  },
   inactivityTimeoutSec: {
     default: 24 * 3600,
     voice: 2 * 3600,
@@ -115,12 +119,13 @@ export function loadConfig(opts: { flags?: Partial<Config>; env?: NodeJS.Process
   }
   const merged = { ...DEFAULT_CONFIG, ...fromFile, ...fromEnv, ...stripUndefined(opts.flags ?? {}) } as Config;
   merged.sl = { ...DEFAULT_CONFIG.sl, ...(fromFile.sl ?? {}) };
+  merged.sl.channels = { ...DEFAULT_CONFIG.sl.channels, ...(fromFile.sl?.channels ?? {}) };
   merged.inactivityTimeoutSec = { ...DEFAULT_CONFIG.inactivityTimeoutSec, ...(fromFile.inactivityTimeoutSec ?? {}) };
   merged.ingest = { ...DEFAULT_CONFIG.ingest, ...(fromFile.ingest ?? {}) };
   merged.knownQueues = fromFile.knownQueues ?? DEFAULT_CONFIG.knownQueues;
 
   const errors = [...Value.Errors(ConfigSchema, merged)].map((e) => `${e.path || '/'}: ${e.message}`);
-  for (const [queue, p] of Object.entries({ default: merged.sl.default, ...merged.sl.queues })) {
+  for (const [queue, p] of Object.entries({ default: merged.sl.default, ...merged.sl.queues, ...merged.sl.channels })) {
     for (const field of ['targetSec', 'shortAbandonSec'] as const) {
       if (typeof p?.[field] === 'number' && !isBinEdge(p[field])) {
         errors.push(`/sl/${queue}/${field}: ${p[field]} s is not a wait-histogram edge (whole seconds below 120, multiples of 5 below 600, whole minutes below 3600, quarter hours beyond)`);
@@ -135,7 +140,8 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-export const slPolicyOf = (cfg: Config) => (queue: string) => cfg.sl.queues[queue] ?? cfg.sl.default;
+/** A queue's own policy, else its channel's (email is answered in hours, not seconds), else the default. */
+export const slPolicyOf = (cfg: Config) => (queue: string, channel: string) => cfg.sl.queues[queue] ?? cfg.sl.channels[channel] ?? cfg.sl.default;
 
 export const inactivityTimeoutOf = (cfg: Config) => {
   const t = cfg.inactivityTimeoutSec;

@@ -12,7 +12,7 @@ export interface SlPolicy {
   abandonsCount: boolean;
 }
 
-export type SlPolicyOf = (queue: string) => SlPolicy;
+export type SlPolicyOf = (queue: string, channel: string) => SlPolicy;
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 const ratio = (num: number, den: number, scale = 1) => (den > 0 ? round1((num / den) * scale) : null);

@@ -52,7 +52,7 @@ export function buildHistory(cells: Iterable<RollupCell>, qaAtFrom: QaLevel[], q
     const s = slot(c.bucket);
     let acc = gr.slots.get(s);
     if (!acc) gr.slots.set(s, (acc = new MetricAccumulator()));
-    acc.add(c.counters, slPolicyOf(c.queue));
+    acc.add(c.counters, slPolicyOf(c.queue, c.channel));
   }
   if (q.level === 'queue') for (const l of qaAtFrom) if (l.qa !== 0) group(l).qaStart += l.qa;
 

@@ -220,7 +220,7 @@ export class LiveView {
     const last = bucketOf(now);
     for (const t of this.tiles.values()) {
       if (t.tenant !== tenant) continue;
-      const policy = this.opts.slPolicyOf(t.queue);
+      const policy = this.opts.slPolicyOf(t.queue, t.channel);
       for (let i = 0; i < 60; i++) {
         const cell = this.recent.get(cellKey(t.tenant, t.queue, t.channel, '', last - i * BUCKET_MS));
         if (!cell) continue;
@@ -283,7 +283,7 @@ export class LiveView {
 
   private window(t: Tile, now: number, minutes: number, qa: number) {
     const acc = new MetricAccumulator();
-    const policy = this.opts.slPolicyOf(t.queue);
+    const policy = this.opts.slPolicyOf(t.queue, t.channel);
     const last = bucketOf(now);
     for (let b = last - (minutes - 1) * BUCKET_MS; b <= last; b += BUCKET_MS) {
       const cell = this.recent.get(cellKey(t.tenant, t.queue, t.channel, '', b));
