@@ -3,8 +3,8 @@
  * Debian's Chromium driven by playwright-core. Needs the build (`npm run build`: dist/cli and dist/web).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { freePort } from '../testing/server-process.js';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -182,18 +182,6 @@ describe.skipIf(!chromiumPath)('live dashboard in Chromium against `ccpulse star
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitForServer(child: ChildProcess, url: string, timeoutMs: number, log: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
