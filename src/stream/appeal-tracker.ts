@@ -1,5 +1,6 @@
 import type { LoggedEvent } from '../contract/event.js';
 import { storyOrder, tellAppealStory, type AppealEvent, type Contribution, type OpenSegment } from '../metrics/appeal-story.js';
+import { addCounters, emptyCounters, isZero, type Counters } from '../metrics/counters.js';
 import { deadLetter, ok, type Step } from './steps.js';
 
 export const MAX_EVENTS_PER_APPEAL = 500;
@@ -69,8 +70,7 @@ export function appealStep(
       st.lastTs = Math.max(st.lastTs, e.ts);
 
       const story = storyOf(st, inactivityTimeoutOf);
-      for (const c of st.contributions) sink.contribution(e.tenant, c, -1);
-      for (const c of story.contributions) sink.contribution(e.tenant, c, 1);
+      for (const c of netChange(st.contributions, story.contributions)) sink.contribution(e.tenant, c, 1);
       sink.openChanged(e.tenant, key, st.open, story.open);
       st.contributions = story.contributions;
       st.open = story.open;
@@ -78,6 +78,24 @@ export function appealStep(
       return ok;
     },
   };
+}
+
+/**
+ * The difference between an appeal's old and new contributions, one entry per cell that changed. A new
+ * event usually changes a cell or two of an appeal's story; swapping the whole story in and out of the
+ * shared maps would touch every cell it ever contributed to.
+ */
+export function netChange(before: readonly Contribution[], after: readonly Contribution[]): Contribution[] {
+  const net = new Map<string, Contribution & { counters: Counters }>();
+  const put = (c: Contribution, sign: number) => {
+    const key = `${c.queue}\u0001${c.channel}\u0001${c.operator}\u0001${c.bucket}`;
+    let n = net.get(key);
+    if (!n) net.set(key, (n = { queue: c.queue, channel: c.channel, operator: c.operator, bucket: c.bucket, counters: emptyCounters() }));
+    addCounters(n.counters, c.counters, sign);
+  };
+  for (const c of before) put(c, -1);
+  for (const c of after) put(c, 1);
+  return [...net.values()].filter((c) => !isZero(c.counters));
 }
 
 /** Events mostly arrive in order, so search from the end. */

@@ -3,7 +3,7 @@ import { bucketOf, storyOrder, type AppealEvent, type Contribution, type OpenSeg
 import type { SlPolicyOf } from '../metrics/finalize.js';
 import type { CountMap } from '../metrics/wait-histogram.js';
 import type { CheckpointCommit, DeadLetter, RollupCell } from '../storage/storage.js';
-import { appealStep, evictSettled, restoreAppeal, saveAppeal, storyOf, type AppealSink, type AppealState, type SavedAppeal } from './appeal-tracker.js';
+import { appealStep, evictSettled, netChange, restoreAppeal, saveAppeal, storyOf, type AppealSink, type AppealState, type SavedAppeal } from './appeal-tracker.js';
 import { CellMap } from './cells.js';
 import { LiveView } from './live-view.js';
 import { deadLetter, drop, ok, type Step, type StepResult } from './steps.js';
@@ -206,8 +206,7 @@ export class StreamProcessor {
     }
     merged.events.sort(storyOrder);
     const story = storyOf(merged, this.opts.inactivityTimeoutOf);
-    for (const c of oldContributions) this.sink.contribution(first.tenant, c, -1);
-    for (const c of story.contributions) this.sink.contribution(first.tenant, c, 1);
+    for (const c of netChange(oldContributions, story.contributions)) this.sink.contribution(first.tenant, c, 1);
     this.live.setOpen(first.tenant, key, current?.open ?? null, story.open);
     merged.contributions = story.contributions;
     merged.open = story.open;
