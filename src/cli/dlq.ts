@@ -1,4 +1,5 @@
 import type { Command } from './command.js';
+import { serverClient } from './server-client.js';
 
 export const dlqCommand: Command = {
   name: 'dlq',
@@ -29,15 +30,7 @@ Options:
   },
   async run(v, args) {
     const [action, ...ids] = args;
-    const base = (v.url as string | undefined) ?? process.env.CCPULSE_URL ?? 'http://127.0.0.1:8080';
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (v['api-key']) headers.authorization = `Bearer ${v['api-key']}`;
-    const call = async (path: string, init: RequestInit = {}) => {
-      const res = await fetch(`${base}${path}`, { ...init, headers });
-      const body = await res.json();
-      if (!res.ok) throw new Error(`${res.status} ${body?.error?.code ?? ''}: ${body?.error?.message ?? JSON.stringify(body)}`);
-      return body;
-    };
+    const call = serverClient(v);
     const print = (x: unknown) => process.stdout.write(`${typeof x === 'string' ? x : JSON.stringify(x, null, 2)}\n`);
 
     switch (action) {

@@ -1,4 +1,5 @@
 import type { Command } from './command.js';
+import { serverClient } from './server-client.js';
 
 export const verifyCommand: Command = {
   name: 'verify',
@@ -18,13 +19,10 @@ Options:
   -h, --help        show this help`,
   options: { from: { type: 'string' }, to: { type: 'string' }, url: { type: 'string' }, 'api-key': { type: 'string' }, json: { type: 'boolean' } },
   async run(v) {
-    const base = (v.url as string | undefined) ?? process.env.CCPULSE_URL ?? 'http://127.0.0.1:8080';
     const qs = new URLSearchParams();
     if (v.from) qs.set('from', v.from as string);
     if (v.to) qs.set('to', v.to as string);
-    const res = await fetch(`${base}/v1/verify?${qs}`, { headers: v['api-key'] ? { authorization: `Bearer ${v['api-key']}` } : {} });
-    const body = await res.json();
-    if (!res.ok) throw new Error(`${res.status} ${body?.error?.code ?? ''}: ${body?.error?.message ?? JSON.stringify(body)}`);
+    const body = await serverClient(v)(`/v1/verify?${qs}`);
     if (v.json) {
       process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
     } else {

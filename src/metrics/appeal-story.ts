@@ -1,4 +1,4 @@
-import type { EventType } from '../contract/event.js';
+import type { EventType, LoggedEvent } from '../contract/event.js';
 import type { Counters } from './counters.js';
 import { binOf } from './wait-histogram.js';
 
@@ -23,6 +23,16 @@ export interface AppealEvent {
   queue: string;
   channel: string;
   operatorId?: string;
+}
+
+/** An appeal's identity across the pipeline: its tenant and its id. */
+export const appealKey = (e: { tenant: string; appealId?: string }) => `${e.tenant}\u0001${e.appealId}`;
+
+/** The part of a logged appeal event its story needs. */
+export function toAppealEvent(e: LoggedEvent): AppealEvent {
+  const ev: AppealEvent = { id: e.id, type: e.type, ts: e.ts, queue: e.queue!, channel: e.channel! };
+  if (e.operatorId) ev.operatorId = e.operatorId;
+  return ev;
 }
 
 export interface Contribution {

@@ -1,5 +1,5 @@
 import type { LoggedEvent } from '../contract/event.js';
-import { storyOrder, tellAppealStory, type AppealEvent } from './appeal-story.js';
+import { appealKey, storyOrder, tellAppealStory, toAppealEvent, type AppealEvent } from './appeal-story.js';
 import { type Counters, addCounters, emptyCounters, isZero } from './counters.js';
 
 /**
@@ -14,12 +14,10 @@ export function recomputeCells(
   const stories = new Map<string, { tenant: string; events: AppealEvent[] }>();
   for (const e of events) {
     if (e.type === 'OPERATOR_STATUS' || e.appealId === undefined) continue;
-    const key = `${e.tenant}\u0001${e.appealId}`;
+    const key = appealKey(e);
     let s = stories.get(key);
     if (!s) stories.set(key, (s = { tenant: e.tenant, events: [] }));
-    const ev: AppealEvent = { id: e.id, type: e.type, ts: e.ts, queue: e.queue!, channel: e.channel! };
-    if (e.operatorId) ev.operatorId = e.operatorId;
-    s.events.push(ev);
+    s.events.push(toAppealEvent(e));
   }
   const cells = new Map<string, { tenant: string; queue: string; channel: string; operator: string; bucket: number; counters: Counters }>();
   for (const { tenant, events: evs } of stories.values()) {

@@ -1,5 +1,5 @@
 import type { LoggedEvent } from '../contract/event.js';
-import { storyOrder, tellAppealStory, type AppealEvent, type Contribution, type OpenSegment } from '../metrics/appeal-story.js';
+import { appealKey, toAppealEvent, storyOrder, tellAppealStory, type AppealEvent, type Contribution, type OpenSegment } from '../metrics/appeal-story.js';
 import { addCounters, emptyCounters, isZero, type Counters } from '../metrics/counters.js';
 import { deadLetter, ok, type Step } from './steps.js';
 
@@ -54,7 +54,7 @@ export function appealStep(
   return {
     name: 'appeal',
     run(e: LoggedEvent) {
-      const key = `${e.tenant}\u0001${e.appealId}`;
+      const key = appealKey(e);
       let st = appeals.get(key);
       // Each event retells the whole story; a runaway appeal (a looping integration) must not stall the stream.
       if (st && st.events.length >= MAX_EVENTS_PER_APPEAL) {
@@ -64,9 +64,7 @@ export function appealStep(
         st = { tenant: e.tenant, appealId: e.appealId!, events: [], timeouts: {}, contributions: [], open: null, lastTs: e.ts };
         appeals.set(key, st);
       }
-      const ev: AppealEvent = { id: e.id, type: e.type, ts: e.ts, queue: e.queue!, channel: e.channel! };
-      if (e.operatorId) ev.operatorId = e.operatorId;
-      insertInOrder(st.events, ev);
+      insertInOrder(st.events, toAppealEvent(e));
       st.lastTs = Math.max(st.lastTs, e.ts);
 
       const story = storyOf(st, inactivityTimeoutOf);

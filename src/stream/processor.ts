@@ -1,5 +1,5 @@
 import type { LoggedEvent } from '../contract/event.js';
-import { bucketOf, storyOrder, type AppealEvent, type Contribution, type OpenSegment } from '../metrics/appeal-story.js';
+import { appealKey, bucketOf, storyOrder, toAppealEvent, type Contribution, type OpenSegment } from '../metrics/appeal-story.js';
 import type { SlPolicyOf } from '../metrics/finalize.js';
 import type { CountMap } from '../metrics/wait-histogram.js';
 import type { CheckpointCommit, DeadLetter, RollupCell } from '../storage/storage.js';
@@ -99,8 +99,7 @@ export class StreamProcessor {
         run: (e) => {
           this.stats.late++;
           const c = { queue: e.queue!, channel: e.channel!, operator: '', bucket: bucketOf(e.ts), counters: { repairs: { late: 1 } } };
-          this.pending.add(e.tenant, c.queue, c.channel, '', c.bucket, c.counters);
-          this.live.addContribution(e.tenant, c, 1);
+          sink.contribution(e.tenant, c, 1);
           this.late.push(e);
           return ok;
         },
@@ -160,12 +159,12 @@ export class StreamProcessor {
   }
 
   private isLate(e: LoggedEvent): boolean {
-    return e.ts < this.finalBefore(e.tenant) && !this.appeals.has(`${e.tenant}\u0001${e.appealId}`);
+    return e.ts < this.finalBefore(e.tenant) && !this.appeals.has(appealKey(e));
   }
 
   /** Appeals with late events waiting to be reconciled, and whether the processor already holds their saved story. */
   lateAppeals(): Array<{ key: string; savedHere: boolean }> {
-    const keys = new Set(this.late.map((e) => `${e.tenant}\u0001${e.appealId}`));
+    const keys = new Set(this.late.map(appealKey));
     return [...keys].map((key) => ({ key, savedHere: this.appeals.has(key) || this.retired.has(key) }));
   }
 
@@ -179,9 +178,9 @@ export class StreamProcessor {
    * are retracted and the full story's added, exactly as if the events had come in time.
    */
   reconcile(key: string, stored: SavedAppeal | null): void {
-    const late = this.late.filter((e) => `${e.tenant}\u0001${e.appealId}` === key);
+    const late = this.late.filter((e) => appealKey(e) === key);
     if (late.length === 0) return;
-    this.late = this.late.filter((e) => `${e.tenant}\u0001${e.appealId}` !== key);
+    this.late = this.late.filter((e) => appealKey(e) !== key);
     const current = this.appeals.get(key);
     const retired = this.retired.get(key);
     // An appeal alive here already carries its retired past only if it was never retired; otherwise the
@@ -281,7 +280,7 @@ export class StreamProcessor {
     Object.assign(this.stats, state.stats);
     this.late = state.late ?? [];
     for (const saved of appeals) {
-      const key = `${saved.tenant}\u0001${saved.appealId}`;
+      const key = appealKey(saved);
       const st = restoreAppeal(saved, this.opts.inactivityTimeoutOf);
       this.appeals.set(key, st);
       if (st.open) this.live.setOpen(st.tenant, key, null, st.open);
@@ -301,12 +300,6 @@ function knownQueueStep(known: ReadonlySet<string>): Step {
     name: 'known-queue',
     run: (e) => (e.queue === undefined || known.has(e.queue) ? ok : deadLetter(`unknown queue "${e.queue}" (strict mode: add it to knownQueues, then replay)`)),
   };
-}
-
-function toAppealEvent(e: LoggedEvent): AppealEvent {
-  const ev: AppealEvent = { id: e.id, type: e.type, ts: e.ts, queue: e.queue!, channel: e.channel! };
-  if (e.operatorId) ev.operatorId = e.operatorId;
-  return ev;
 }
 
 function stripLog(e: LoggedEvent) {
