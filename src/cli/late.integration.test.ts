@@ -50,3 +50,55 @@ it('an event hours late, for an appeal already retired to the store, is reconcil
     await Promise.all([late.stop(), inTime.stop()]);
   }
 }, 180_000);
+
+/**
+ * The outside attack's reproduction (issue 7): appeal X is retired, then a lost SENT_DISTRIBUTION of its
+ * past arrives together with (or after) an in-time APPEAL_RETURNED that brings X back into memory. Three
+ * variants, each in a queue of its own: one request; RETURNED first, then the late event; and the same
+ * across a kill -9 between them.
+ */
+it('a late event for a retired appeal that came back is folded into its whole story, across requests and crashes', async () => {
+  const base = Date.UTC(2026, 10, 22, 10, 0, 0);
+  const at = (h: number, m: number, s: number) => base + ((h * 60 + m) * 60 + s) * 1000;
+  const story = (v: string, h: number) => {
+    const e = (id: string, type: string, m: number, s: number, extra: Record<string, unknown> = {}) =>
+      ({ id: `${v}-${id}`, type, ts: at(h, m, s), channel: 'telegram', queue: `q${v}`, appealId: `X${v}`, ...extra });
+    return {
+      first: [e('new', 'APPEAL_NEW', 0, 0), e('app', 'APPEAL_APPOINTED', 0, 30, { operatorId: 'op1' }), e('close', 'APPEAL_CLOSED', 1, 30, { operatorId: 'op1' })],
+      other: [e('y', 'APPEAL_NEW', 10, 0, { appealId: `Y${v}` })],
+      lateSd: e('sd', 'APPEAL_SENT_DISTRIBUTION', 0, 20),
+      returned: e('ret', 'APPEAL_RETURNED', 10, 1),
+    };
+  };
+  const [a, b, c] = [story('a', 0), story('b', 1), story('c', 2)];
+  const s = await ServerProcess.start({ dataDir: join(dir, 'repro') });
+  const inOrder = await ServerProcess.start({ dataDir: join(dir, 'repro-in-order') });
+  try {
+    // a: one request carries both
+    await s.post('/v1/events', [...a.first, ...a.other]);
+    expect((await s.post('/v1/events', [a.lateSd, a.returned])).body.accepted).toBe(2);
+    // b: the RETURNED first, the late SENT_DISTRIBUTION in a second request
+    await s.post('/v1/events', [...b.first, ...b.other]);
+    await s.post('/v1/events', [b.returned]);
+    await s.post('/v1/events', [b.lateSd]);
+    // c: X retired and checkpointed, kill -9, then the RETURNED and the late event after the restart
+    await s.post('/v1/events', [...c.first, ...c.other]);
+    await new Promise((r) => setTimeout(r, 2_500));
+    await s.crash();
+    await s.restart();
+    await s.post('/v1/events', [c.returned]);
+    await s.crash();
+    await s.restart();
+    await s.post('/v1/events', [c.lateSd]);
+
+    for (const v of [a, b, c]) await inOrder.post('/v1/events', [v.first[0], v.lateSd, ...v.first.slice(1), ...v.other, v.returned]);
+    const range = `from=${base}&to=${at(3, 0, 0)}`;
+    const rows = async (srv: ServerProcess) => (await srv.get(`/v1/metrics?${range}&groupBy=queue`)).body.rows;
+    const got = await rows(s);
+    expect(got).toEqual(await rows(inOrder));
+    for (const q of ['qa', 'qb', 'qc']) expect(got.find((r: any) => r.queue === q)).toMatchObject({ offered: 3, aa: 1, ha: 1, awtSec: 10 });
+    expect((await s.get(`/v1/verify?${range}`)).body.differences).toEqual([]);
+  } finally {
+    await Promise.all([s.stop(), inOrder.stop()]);
+  }
+}, 180_000);

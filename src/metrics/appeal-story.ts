@@ -109,16 +109,22 @@ export function tellAppealStory(events: readonly AppealEvent[], inactivityTimeou
     add(at, h.operatorId, at.ts, { handleSumMs: at.ts - h.since, handleCount: 1 });
 
   // Split into segments at each start event. An event after a close or miss also opens one: its
-  // APPEAL_RETURNED was lost. (Treating it so, rather than ignoring it, keeps the story the same
-  // whether or not the stream still remembered the closed segment when the event came.)
+  // APPEAL_RETURNED was lost. So does an event after a silence longer than the inactivity timeout:
+  // the segment expired then, and what comes later cannot reopen it. Both rules make a settled
+  // story final: events after it never change what it contributed, so the stream may forget a
+  // settled appeal and tell what comes next as a story of its own, with the same numbers as the
+  // batch path that tells all of it at once.
   const segments: AppealEvent[][] = [];
   let ended = false;
+  let prev: AppealEvent | undefined;
   for (const e of events) {
-    if (isStart(e.type) || segments.length === 0 || ended) {
+    const expired = prev !== undefined && e.ts > prev.ts + inactivityTimeoutMs(prev.channel);
+    if (isStart(e.type) || segments.length === 0 || ended || expired) {
       segments.push([e]);
       ended = false;
     } else segments[segments.length - 1].push(e);
     if (e.type === 'APPEAL_CLOSED' || e.type === 'APPEAL_MISSED') ended = true;
+    prev = e;
   }
 
   let open = null as OpenSegment | null;

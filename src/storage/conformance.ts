@@ -53,6 +53,23 @@ export function storageConformance(
       expect(await s.readEventsByTime('t3', t0 + 5_002, t0 + 60_000)).toEqual([]);
     });
 
+    it("reads an appeal's events back by appeal, up to a position, tenant by tenant", async (ctx) => {
+      if (!enabled) return ctx.skip();
+      const [a1, a2, b1, other] = await s.append([
+        { tenant: 't4', event: ev('x1', { appealId: 'X' }) },
+        { tenant: 't4', event: ev('x2', { appealId: 'X', type: 'APPEAL_CLOSED', operatorId: 'o', ts: t0 + 9_000 }) },
+        { tenant: 't4', event: ev('y1', { appealId: 'Y' }) },
+        { tenant: 't4b', event: ev('x1', { appealId: 'X' }) },
+      ]);
+      await s.append([{ tenant: 't4', event: { id: 'st', type: 'OPERATOR_STATUS', ts: t0, operatorId: 'o', status: 'ready' } }]);
+      const got = await s.readAppealEvents('t4', ['X', 'Y', 'nope'], b1!);
+      expect(got.map((e) => [e.id, e.seq])).toEqual([['x1', a1], ['x2', a2], ['y1', b1]]);
+      expect(got[1]).toMatchObject({ type: 'APPEAL_CLOSED', ts: t0 + 9_000, operatorId: 'o', tenant: 't4' });
+      expect((await s.readAppealEvents('t4', ['X'], a1!)).map((e) => e.id)).toEqual(['x1']);
+      expect((await s.readAppealEvents('t4b', ['X'], other!)).map((e) => e.id)).toEqual(['x1']);
+      expect(await s.readAppealEvents('t4', [], other!)).toEqual([]);
+    });
+
     it('commits rollup deltas, dead letters and the checkpoint together, and sums deltas', async (ctx) => {
       if (!enabled) return ctx.skip();
       const cell = (bucket: number, delta: Partial<ReturnType<typeof emptyCounters>>): RollupCell => ({
@@ -60,22 +77,21 @@ export function storageConformance(
       });
       await s.commitCheckpoint({
         name: 'main', commitId: 1, position: 3, state: JSON.stringify({ hello: 'world' }),
-        upserts: [{ key: 'k1', value: '{"v":1}' }, { key: 'k2', value: '[2]' }, { key: 'old', value: '"gone"', settledAt: t0 - 1 }],
+        upserts: [{ key: 'k1', value: '{"v":1}' }, { key: 'k2', value: '[2]' }, { key: 'old', value: '"gone"' }],
+        deletes: [],
         rollupDeltas: [cell(t0, { offered: 2, qaDelta: 2, waitHist: { 3: 1, 10: 1 }, repairs: { expired: 1 } })],
         deadLetters: [{ tenant: 't1', eventId: 'x', seq: 2, step: 'appeal', reason: 'broken', payload: { id: 'x' } }],
       });
       await s.commitCheckpoint({
         name: 'main', commitId: 2, position: 5, state: JSON.stringify({ hello: 'again' }),
-        upserts: [{ key: 'k3', value: '"three"' }, { key: 'k1', value: '{"v":11}' }, { key: 'k2', value: '[22]', settledAt: t0 + 5 }],
-        forgetSettledBefore: t0,
+        upserts: [{ key: 'k3', value: '"three"' }, { key: 'k1', value: '{"v":11}' }],
+        deletes: ['k2', 'old', 'never-there'],
         rollupDeltas: [cell(t0, { offered: 1, qaDelta: -1, waitHist: { 3: -1, 7: 1 }, repairs: { expired: -1 } }), cell(t0 + 60_000, { aa: 1 })],
         deadLetters: [],
       });
       const cp = await s.loadCheckpoint('main');
       expect(cp).toMatchObject({ name: 'main', commitId: 2, position: 5, state: { hello: 'again' } });
-      // settled entries are kept for reconciliation but not loaded as live state; old ones are forgotten
       expect(cp!.entries.sort((a, b) => a.key.localeCompare(b.key))).toEqual([{ key: 'k1', value: { v: 11 } }, { key: 'k3', value: 'three' }]);
-      expect(await s.loadSettled('main', ['k1', 'k2', 'old', 'nope'])).toEqual([{ key: 'k2', value: [22] }]);
       expect(await s.loadCheckpoint('other')).toBeNull();
       const rows = await s.queryRollups({ tenant: 't1', from: t0, to: t0 + 120_000, level: 'queue' });
       expect(rows).toHaveLength(2);
@@ -89,12 +105,14 @@ export function storageConformance(
       expect(dl[0]).toMatchObject({ eventId: 'x', seq: 2, step: 'appeal', reason: 'broken', payload: { id: 'x' }, replayedAt: null });
       await s.markDeadLettersReplayed([dl[0].id!]);
       expect((await s.getDeadLetter(dl[0].id!))?.replayedAt).toBeTypeOf('number');
+      expect(await s.deadLetteredSeqs([1, 2, 3])).toEqual([2]);
+      expect(await s.deadLetteredSeqs([])).toEqual([]);
     });
 
     it('applies a checkpoint commit once, even when it is sent again, and refuses a gap', async (ctx) => {
       if (!enabled) return ctx.skip();
       const commit = {
-        name: 'once', commitId: 1, position: 7, state: '{}', upserts: [], deadLetters: [],
+        name: 'once', commitId: 1, position: 7, state: '{}', upserts: [], deletes: [], deadLetters: [],
         rollupDeltas: [{ tenant: 't5', queue: 'q', channel: 'voice', operator: '', bucket: t0, counters: { ...emptyCounters(), offered: 1 } }],
       };
       await s.commitCheckpoint(commit);
@@ -108,7 +126,7 @@ export function storageConformance(
       if (!enabled) return ctx.skip();
       const c = { ...emptyCounters(), ha: 1 };
       await s.commitCheckpoint({
-        name: 'filters', commitId: 1, position: 1, state: '{}', deadLetters: [], upserts: [],
+        name: 'filters', commitId: 1, position: 1, state: '{}', deadLetters: [], upserts: [], deletes: [],
         rollupDeltas: [
           { tenant: 't9', queue: 'a', channel: 'voice', operator: 'op1', bucket: t0, counters: c },
           { tenant: 't9', queue: 'a', channel: 'email', operator: 'op2', bucket: t0, counters: c },

@@ -26,10 +26,11 @@ export interface Storage {
   /** Events of one tenant with event time in [from, to), in seq order (batch recomputation, verify). */
   readEventsByTime(tenant: string, from: number, to: number): Promise<LoggedEvent[]>;
 
+  /** Every logged event of these appeals of one tenant with seq ≤ maxSeq, in seq order (reconciling late events). */
+  readAppealEvents(tenant: string, appealIds: string[], maxSeq: number): Promise<LoggedEvent[]>;
+
   loadCheckpoint(name: string): Promise<Checkpoint | null>;
   commitCheckpoint(commit: CheckpointCommit): Promise<void>;
-  /** Keyed state entries that were written as settled, by key (absent keys: none kept). */
-  loadSettled(name: string, keys: string[]): Promise<Array<{ key: string; value: unknown }>>;
 
   /** Rollup cells of one tenant in [from, to), queue-level or operator-level. */
   queryRollups(q: RollupQuery): Promise<RollupCell[]>;
@@ -39,6 +40,8 @@ export interface Storage {
 
   listDeadLetters(q: { tenant?: string; limit: number; afterId?: number; notReplayed?: boolean }): Promise<DeadLetter[]>;
   getDeadLetter(id: number): Promise<DeadLetter | null>;
+  /** Which of these log positions were dead-lettered. */
+  deadLetteredSeqs(seqs: number[]): Promise<number[]>;
   markDeadLettersReplayed(ids: number[]): Promise<void>;
 
   close(): Promise<void>;
@@ -79,7 +82,7 @@ export interface Checkpoint {
   /** Log position (seq) the state and rollups include. */
   position: number;
   state: unknown;
-  /** The live keyed state as of `position` (settled entries are not loaded). */
+  /** The keyed state as of `position`. */
   entries: Array<{ key: string; value: unknown }>;
 }
 
@@ -93,13 +96,10 @@ export interface CheckpointCommit {
   position: number;
   /** The processor's small global state, already serialized as JSON (taken at `position`, so it cannot drift). */
   state: string;
-  /**
-   * Keyed state changed since the previous checkpoint (values serialized JSON). An entry with
-   * `settledAt` is no longer live: it is kept, but not loaded at restart, until `forgetSettledBefore`.
-   */
-  upserts: Array<{ key: string; value: string; settledAt?: number }>;
-  /** Settled entries older than this are deleted. */
-  forgetSettledBefore?: number;
+  /** Keyed state changed since the previous checkpoint (values serialized JSON). */
+  upserts: Array<{ key: string; value: string }>;
+  /** Keys whose state is no longer kept. */
+  deletes: string[];
   rollupDeltas: RollupCell[];
   deadLetters: DeadLetter[];
 }

@@ -23,7 +23,11 @@ export interface AppealState extends SavedAppeal {
 
 /** The story of an appeal under its own fixed timeouts. */
 export function storyOf(st: SavedAppeal, inactivityTimeoutOf: (channel: string) => number) {
-  return tellAppealStory(st.events, (ch) => (st.timeouts[ch] ??= inactivityTimeoutOf(ch)));
+  return tellAppealStory(st.events, (ch) => {
+    // own properties only: a channel may be named like an Object.prototype member
+    if (!Object.hasOwn(st.timeouts, ch)) Object.defineProperty(st.timeouts, ch, { value: inactivityTimeoutOf(ch), enumerable: true, writable: true, configurable: true });
+    return st.timeouts[ch];
+  });
 }
 
 /** Rebuilds the derived part of a saved appeal (its contributions are already in storage). */
@@ -105,7 +109,9 @@ function insertInOrder(events: AppealEvent[], ev: AppealEvent): void {
 
 /**
  * Appeals whose story is over (closed, missed or expired) are dropped from memory once the watermark has
- * moved `retainMs` (the allowed lateness) past their last event: a later event for them starts afresh.
+ * moved `retainMs` (the allowed lateness) past their end. A later event for one either comes after that
+ * end, and then starts a story of its own with the same numbers the whole story would give (see
+ * tellAppealStory), or comes from before it, and is then reconciled with the story read back from the log.
  */
 export function evictSettled(
   appeals: Map<string, AppealState>,

@@ -17,6 +17,8 @@ export class Checkpointer {
   private running: Promise<void> | null = null;
   /** A take whose commit failed: it is retried as it is (same number) before anything new is taken. */
   private inDoubt: (CheckpointTake & { commitId: number }) | null = null;
+  /** The take being committed now. */
+  private inFlight: CheckpointTake | null = null;
   lastCommitMs = 0;
   /** Number of the last checkpoint commit known to be stored. */
   commitId = 0;
@@ -47,12 +49,18 @@ export class Checkpointer {
     await this.commit();
   }
 
+  /** Log positions of dead letters taken from the processor but not known to be in storage yet. */
+  uncommittedDeadLetterSeqs(): number[] {
+    return [this.inFlight, this.inDoubt].flatMap((t) => t?.deadLetters.flatMap((d) => (d.seq === null ? [] : [d.seq])) ?? []);
+  }
+
   /** One commit; concurrent callers share it. */
   commit(): Promise<void> {
     this.running ??= this.lock
       .write(async () => {
         const take = this.inDoubt ?? { ...this.processor.takeCheckpoint(), commitId: this.commitId + 1 };
         const started = performance.now();
+        this.inFlight = take;
         try {
           await this.storage.commitCheckpoint({ name: CHECKPOINT_NAME, ...take });
           this.inDoubt = null;
@@ -66,6 +74,8 @@ export class Checkpointer {
           this.failures++;
           this.log?.error({ err, failures: this.failures }, 'checkpoint commit failed; will retry');
           throw err;
+        } finally {
+          this.inFlight = null;
         }
       })
       .finally(() => {

@@ -9,6 +9,7 @@ import { EventLog, type AppendOutcome } from './event-log.js';
 import { StreamProcessor, type ProcessorState } from './processor.js';
 import type { SavedAppeal } from './appeal-tracker.js';
 import { RwLock } from './rw-lock.js';
+import { reconcileLateEvents } from './reconcile.js';
 import { diffCells, recomputeCells, type CellDifference } from '../metrics/recompute.js';
 
 const REPLAY_PAGE = 10_000;
@@ -50,10 +51,10 @@ export class Engine {
     });
     this.eventLog = new EventLog(
       opts.storage,
-      (events) => {
+      async (events) => {
         this.processor.apply(events);
         this.scheduleNotify();
-        this.reconcileLate();
+        await this.reconcileLate();
       },
       () => this.replayLog(),
     );
@@ -64,7 +65,6 @@ export class Engine {
     const engine = new Engine(opts);
     await engine.recover();
     engine.checkpointer.start();
-    engine.reconcileLate(); // late events recovered with the checkpoint or met during replay
     engine.every(5_000, () => engine.processor.sweep());
     // The windows and longest waits move with the clock even when no event arrives.
     engine.every(1_000, () => {
@@ -74,13 +74,15 @@ export class Engine {
     return engine;
   }
 
-  /** Applies whatever the log holds after the processor's position. */
+  /** Applies whatever the log holds after the processor's position (late events the checkpoint held first). */
   private async replayLog(): Promise<void> {
+    await this.reconcileLate();
     for (;;) {
       const page = await this.opts.storage.readLog(this.processor.position, REPLAY_PAGE);
       if (page.length === 0) return;
       this.processor.apply(page);
       this.replayed += page.length;
+      await this.reconcileLate();
     }
   }
 
@@ -105,28 +107,23 @@ export class Engine {
     return p.live.snapshot(tenant, p.position, p.maxEventTs.has(tenant) ? p.watermark(tenant) : null);
   }
 
-  private reconciling: Promise<void> | null = null;
-
   /**
-   * The reconciliation job: events that came after the allowed lateness, for appeals already retired,
-   * are folded into the appeal's whole story as saved in the store. Under the read lock, so no
-   * checkpoint moves retired appeals into the store while their rows are being read.
+   * Reconciles events later than the allowed lateness with their appeals' whole stories, read back from
+   * the log. Runs in the apply path, before anything else is applied: the log up to the processor's
+   * position is then exactly what the stream has applied, whenever and however often this runs (after a
+   * batch, during replay after a crash). A storage failure is retried: ingest waits meanwhile, and
+   * admission control answers 503 if that takes long.
    */
-  reconcileLate(): void {
-    if (this.reconciling || this.processor.lateWaiting === 0) return;
-    this.reconciling = this.lock
-      .read(async () => {
-        const wanted = this.processor.lateAppeals();
-        const need = wanted.filter((w) => !w.savedHere).map((w) => w.key);
-        const stored = new Map((await this.opts.storage.loadSettled(CHECKPOINT_NAME, need)).map((r) => [r.key, r.value as SavedAppeal]));
-        for (const w of wanted) this.processor.reconcile(w.key, stored.get(w.key) ?? null);
+  private async reconcileLate(): Promise<void> {
+    for (let attempt = 0; this.processor.lateWaiting > 0; attempt++) {
+      try {
+        await reconcileLateEvents(this.processor, this.opts.storage, this.checkpointer.uncommittedDeadLetterSeqs());
         this.scheduleNotify();
-      })
-      .catch((err) => this.opts.log?.error({ err }, 'reconciling late events failed; will retry'))
-      .finally(() => {
-        this.reconciling = null;
-        if (this.processor.lateWaiting) setTimeout(() => this.reconcileLate(), 200).unref();
-      });
+      } catch (err) {
+        this.opts.log?.warn({ err, attempt }, 'reconciling late events failed; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 2_000)));
+      }
+    }
   }
 
   async append(tenant: string, events: CcEvent[]): Promise<AppendOutcome> {

@@ -29,7 +29,8 @@ export class EventLog {
 
   constructor(
     private readonly storage: Storage,
-    private readonly apply: (events: LoggedEvent[]) => void,
+    /** Applies logged events; the requests are answered once it resolves. */
+    private readonly apply: (events: LoggedEvent[]) => Promise<void>,
     /** Reads back whatever the log holds beyond what was applied (after a write that may have committed). */
     private readonly catchUp: () => Promise<void>,
     private readonly opts: { maxBatchEvents?: number; maxQueuedEvents?: number } = {},
@@ -122,7 +123,7 @@ export class EventLog {
       }
     });
     logged.sort((a, b) => a.seq - b.seq);
-    this.apply(logged);
+    await this.apply(logged);
     const position = logged.length ? logged[logged.length - 1].seq : 0;
     batch.forEach((r, i) => r.resolve({ accepted: accepted[i], duplicates: dupes[i], position }));
   }

@@ -1,5 +1,5 @@
 import type { LoggedEvent } from '../contract/event.js';
-import { appealKey, bucketOf, storyOrder, toAppealEvent, type Contribution, type OpenSegment } from '../metrics/appeal-story.js';
+import { appealKey, bucketOf, storyOrder, toAppealEvent, type AppealEvent, type Contribution, type OpenSegment } from '../metrics/appeal-story.js';
 import type { SlPolicyOf } from '../metrics/finalize.js';
 import type { CountMap } from '../metrics/wait-histogram.js';
 import type { CheckpointCommit, DeadLetter, RollupCell } from '../storage/storage.js';
@@ -15,14 +15,13 @@ export interface ProcessorOptions {
   /** Bounded out-of-orderness: the watermark trails the highest event time seen by this much (default 5 s). */
   outOfOrdernessMs?: number;
   /**
-   * Allowed lateness (default 5 min): an ended appeal stays in memory until the watermark is this far past
-   * its last event, so a late event still corrects its story exactly. An event for an appeal no longer in
-   * memory, timed before watermark − allowed lateness, is late: counted (repair kind `late`, in its
-   * minute) and folded in as a story of its own.
+   * Allowed lateness (default 5 min): a settled appeal stays in memory until the watermark is this far
+   * past its end, so an event up to that late corrects its story at once. An event timed before
+   * watermark − allowed lateness that the appeal in memory cannot place (the appeal was retired, or the
+   * event precedes everything memory holds of it) is late: counted (repair kind `late`, in its minute)
+   * and reconciled with the appeal's whole story read back from the log (see `reconcile`).
    */
   allowedLatenessMs?: number;
-  /** How long a retired appeal is kept in the store for reconciling events later than that (default 24 h). */
-  reconcileHorizonMs?: number;
   /** Strict mode: only these queues are processed; others are dead-lettered. */
   knownQueues?: readonly string[];
 }
@@ -60,12 +59,11 @@ export class StreamProcessor {
   private appeals = new Map<string, AppealState>();
   private pending = new CellMap();
   private deadLetters: DeadLetter[] = [];
-  /** Appeals changed, and appeals retired (with their final state), since the last checkpoint. */
+  /** Appeals changed, and appeals retired from memory, since the last checkpoint. */
   private touched = new Set<string>();
-  private retired = new Map<string, SavedAppeal>();
-  /** Events too late to apply in order, waiting for their appeal's saved story (see reconcile). */
+  private retiredKeys = new Set<string>();
+  /** Events too late to apply in order, waiting for their appeal's story from the log (see reconcile). */
   private late: LoggedEvent[] = [];
-  private readonly reconcileHorizonMs: number;
   private readonly steps: Record<'appeal' | 'operator' | 'late', Step>;
   private readonly gate: Step | null;
   private readonly sink: AppealSink;
@@ -77,7 +75,6 @@ export class StreamProcessor {
     const now = opts.now ?? Date.now;
     this.outOfOrdernessMs = opts.outOfOrdernessMs ?? 5_000;
     this.allowedLatenessMs = opts.allowedLatenessMs ?? 5 * 60_000;
-    this.reconcileHorizonMs = opts.reconcileHorizonMs ?? 24 * 3_600_000;
     this.live = new LiveView({ slPolicyOf: opts.slPolicyOf, now });
     const sink = (this.sink = {
       contribution: (tenant: string, c: Contribution, sign: number) => {
@@ -93,7 +90,7 @@ export class StreamProcessor {
         name: 'operator',
         run: (e) => (this.live.operatorStatus(e.tenant, e) ? ok : drop('older than the operator status already known')),
       },
-      // Its appeal was retired: the event is counted late and waits for the appeal's saved story (reconcile).
+      // Memory cannot place the event: it is counted late and waits for the appeal's story from the log (reconcile).
       late: {
         name: 'late',
         run: (e) => {
@@ -158,14 +155,23 @@ export class StreamProcessor {
     return this.watermark(tenant) - this.allowedLatenessMs;
   }
 
+  /**
+   * An event is late when it is timed before what may already be final and memory cannot place it: its
+   * appeal was retired, or it precedes everything memory holds of the appeal (which may then be a new
+   * story begun after a retired one). An event after the first one held is placed in memory exactly:
+   * retired stories end before any story held now begins.
+   */
   private isLate(e: LoggedEvent): boolean {
-    return e.ts < this.finalBefore(e.tenant) && !this.appeals.has(appealKey(e));
+    if (e.ts >= this.finalBefore(e.tenant)) return false;
+    const st = this.appeals.get(appealKey(e));
+    return !st || e.ts < st.events[0].ts;
   }
 
-  /** Appeals with late events waiting to be reconciled, and whether the processor already holds their saved story. */
-  lateAppeals(): Array<{ key: string; savedHere: boolean }> {
-    const keys = new Set(this.late.map(appealKey));
-    return [...keys].map((key) => ({ key, savedHere: this.appeals.has(key) || this.retired.has(key) }));
+  /** Appeals with late events waiting to be reconciled. */
+  lateAppeals(): Array<{ tenant: string; appealId: string }> {
+    const byKey = new Map<string, { tenant: string; appealId: string }>();
+    for (const e of this.late) byKey.set(appealKey(e), { tenant: e.tenant, appealId: e.appealId! });
+    return [...byKey.values()];
   }
 
   get lateWaiting(): number {
@@ -173,44 +179,35 @@ export class StreamProcessor {
   }
 
   /**
-   * Folds an appeal's late events into its whole story: the story it had when retired (from the store,
-   * or still held here), whatever has arrived for it since, and the late events. Its old contributions
-   * are retracted and the full story's added, exactly as if the events had come in time.
+   * Folds an appeal's late events into its whole story. `logged` is every event of the appeal in the log
+   * (any position), `deadLettered` the positions among them that were dead-lettered. The story the stream has told so far is every logged event it applied (up to its
+   * position, less dead letters and the late events themselves): retired stories and the one in memory
+   * alike, since told together they give what they gave told apart (tellAppealStory). Its contribution
+   * is swapped for the whole story's, exactly as if the events had come in time, and the whole story is
+   * held in memory again until it settles.
    */
-  reconcile(key: string, stored: SavedAppeal | null): void {
+  reconcile(tenant: string, appealId: string, logged: readonly LoggedEvent[], deadLettered: ReadonlySet<number>): void {
+    const key = appealKey({ tenant, appealId });
     const late = this.late.filter((e) => appealKey(e) === key);
     if (late.length === 0) return;
     this.late = this.late.filter((e) => appealKey(e) !== key);
+    const lateIds = new Set(late.map((e) => e.id));
     const current = this.appeals.get(key);
-    const retired = this.retired.get(key);
-    // An appeal alive here already carries its retired past only if it was never retired; otherwise the
-    // stored row is the story it was retired with.
-    const base = current ? null : (retired ?? stored);
-    const oldContributions = [...(current?.contributions ?? []), ...(base ? restoreAppeal(base, this.opts.inactivityTimeoutOf).contributions : [])];
-    const first = late[0];
-    const merged: AppealState = {
-      tenant: first.tenant,
-      appealId: first.appealId!,
-      events: [],
-      timeouts: { ...(base?.timeouts ?? {}), ...(current?.timeouts ?? {}) },
-      lastTs: Math.max(base?.lastTs ?? -Infinity, current?.lastTs ?? -Infinity, ...late.map((e) => e.ts)),
-      contributions: [],
-      open: null,
-    };
-    const seen = new Set<string>();
-    for (const ev of [...(base?.events ?? []), ...(current?.events ?? []), ...late.map(toAppealEvent)]) {
-      if (seen.has(ev.id)) continue;
-      seen.add(ev.id);
-      merged.events.push(ev);
+    const byId = new Map<string, AppealEvent>();
+    for (const e of logged) {
+      if (e.seq <= this.position && !deadLettered.has(e.seq)) byId.set(e.id, toAppealEvent(e));
     }
-    merged.events.sort(storyOrder);
-    const story = storyOf(merged, this.opts.inactivityTimeoutOf);
-    for (const c of netChange(oldContributions, story.contributions)) this.sink.contribution(first.tenant, c, 1);
-    this.live.setOpen(first.tenant, key, current?.open ?? null, story.open);
-    merged.contributions = story.contributions;
-    merged.open = story.open;
-    this.appeals.set(key, merged);
-    this.retired.delete(key);
+    for (const ev of current?.events ?? []) byId.set(ev.id, ev);
+    for (const e of late) byId.set(e.id, toAppealEvent(e));
+    const events = [...byId.values()].sort(storyOrder);
+    const timeouts = current?.timeouts ?? {};
+    const told = (evs: AppealEvent[]) => storyOf({ tenant, appealId, events: evs, timeouts, lastTs: 0 }, this.opts.inactivityTimeoutOf);
+    const before = told(events.filter((ev) => !lateIds.has(ev.id)));
+    const after = told(events);
+    for (const c of netChange(before.contributions, after.contributions)) this.sink.contribution(tenant, c, 1);
+    this.live.setOpen(tenant, key, current?.open ?? null, after.open);
+    this.appeals.set(key, { tenant, appealId, events, timeouts, lastTs: events[events.length - 1].ts, contributions: after.contributions, open: after.open });
+    this.retiredKeys.delete(key);
     this.touched.add(key);
   }
 
@@ -222,7 +219,7 @@ export class StreamProcessor {
     evictSettled(this.appeals, tenant, this.watermark(tenant), this.allowedLatenessMs, (key, st) => {
       if (st.open) this.live.setOpen(st.tenant, key, st.open, null);
       this.touched.delete(key);
-      this.retired.set(key, saveAppeal(st));
+      this.retiredKeys.add(key);
     });
   }
 
@@ -238,22 +235,25 @@ export class StreamProcessor {
       const st = this.appeals.get(key);
       if (st) upserts.push({ key, value: JSON.stringify(saveAppeal(st)) });
     }
-    for (const [key, saved] of this.retired) {
-      if (!this.appeals.has(key)) upserts.push({ key, value: JSON.stringify(saved), settledAt: saved.lastTs });
-    }
     const take: CheckpointTake = {
       position: this.position,
       state: JSON.stringify(this.exportState()),
       upserts,
-      forgetSettledBefore: Math.min(...[...this.maxEventTs.values(), 0].filter((x) => x > 0), Date.now()) - this.reconcileHorizonMs,
+      // a retired appeal's story is in the log; its state row goes
+      deletes: [...this.retiredKeys].filter((key) => !this.appeals.has(key)),
       rollupDeltas: this.pending.nonZero(),
       deadLetters: this.deadLetters,
     };
     this.pending = new CellMap();
     this.deadLetters = [];
     this.touched = new Set();
-    this.retired = new Map();
+    this.retiredKeys = new Set();
     return take;
+  }
+
+  /** Log positions dead-lettered since the last checkpoint was taken. */
+  pendingDeadLetterSeqs(): number[] {
+    return this.deadLetters.flatMap((d) => (d.seq === null ? [] : [d.seq]));
   }
 
   /** Deltas not yet committed, for queries that overlay them on storage. */

@@ -6,8 +6,8 @@ import type { Storage } from '../storage.js';
 import { openPgliteClient } from './client.js';
 
 const METHODS = [
-  'append', 'readLog', 'readEventsByTime', 'loadCheckpoint', 'commitCheckpoint', 'loadSettled', 'queryRollups', 'qaLevels',
-  'listDeadLetters', 'getDeadLetter', 'markDeadLettersReplayed',
+  'append', 'readLog', 'readEventsByTime', 'readAppealEvents', 'loadCheckpoint', 'commitCheckpoint', 'queryRollups', 'qaLevels',
+  'listDeadLetters', 'getDeadLetter', 'deadLetteredSeqs', 'markDeadLettersReplayed',
 ] as const satisfies ReadonlyArray<keyof Storage>;
 
 /**
@@ -41,7 +41,7 @@ export async function openPgliteStorage(opts: { dataDir?: string; thread?: boole
   return storage as unknown as Storage;
 }
 
-const LOG_METHODS: ReadonlySet<string> = new Set(['append', 'readLog', 'readEventsByTime']);
+const LOG_METHODS: ReadonlySet<string> = new Set(['append', 'readLog', 'readEventsByTime', 'readAppealEvents']);
 
 /**
  * Creating a database (initdb) leaves PGlite's WASM memory at several hundred MB, and WASM memory

@@ -73,6 +73,15 @@ export class SqlStorage implements Storage {
     return rows.map(toLoggedEvent);
   }
 
+  async readAppealEvents(tenant: string, appealIds: string[], maxSeq: number): Promise<LoggedEvent[]> {
+    if (appealIds.length === 0) return [];
+    const rows = await this.db.query(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE tenant = $1 AND appeal_id = ANY($2::text[]) AND seq <= $3 ORDER BY seq`,
+      [tenant, appealIds, maxSeq],
+    );
+    return rows.map(toLoggedEvent);
+  }
+
   async loadCheckpoint(name: string): Promise<Checkpoint | null> {
     // json comes back as text and is parsed here: drivers differ in whether they parse json themselves
     const [row] = await this.db.query<{ position: number; state: string; commit_id: number }>(
@@ -81,7 +90,7 @@ export class SqlStorage implements Storage {
     );
     if (!row) return null;
     const entries = await this.db.query<{ key: string; value: string }>(
-      `SELECT key, value::text AS value FROM processor_state WHERE name = $1 AND settled_at IS NULL`,
+      `SELECT key, value::text AS value FROM processor_state WHERE name = $1`,
       [name],
     );
     return {
@@ -108,15 +117,15 @@ export class SqlStorage implements Storage {
           [JSON.stringify(c.deadLetters.map((d) => ({ tenant: d.tenant, event_id: d.eventId, seq: d.seq, step: d.step, reason: d.reason, payload: d.payload })))],
         );
       }
-      if (c.forgetSettledBefore !== undefined) {
-        await tx.query(`DELETE FROM processor_state WHERE name = $1 AND settled_at < $2`, [c.name, c.forgetSettledBefore]);
+      if (c.deletes.length) {
+        await tx.query(`DELETE FROM processor_state WHERE name = $1 AND key = ANY($2::text[])`, [c.name, c.deletes]);
       }
       if (c.upserts.length) {
         await tx.query(
-          `INSERT INTO processor_state (name, key, value, settled_at)
-           SELECT $1, x.key, x.value, x.settled_at FROM json_to_recordset($2::text::json) AS x(key text, value json, settled_at bigint)
-           ON CONFLICT (name, key) DO UPDATE SET value = excluded.value, settled_at = excluded.settled_at`,
-          [c.name, `[${c.upserts.map((u) => `{"key":${JSON.stringify(u.key)},"value":${u.value},"settled_at":${u.settledAt ?? null}}`).join(',')}]`],
+          `INSERT INTO processor_state (name, key, value)
+           SELECT $1, x.key, x.value FROM json_to_recordset($2::text::json) AS x(key text, value json)
+           ON CONFLICT (name, key) DO UPDATE SET value = excluded.value`,
+          [c.name, `[${c.upserts.map((u) => `{"key":${JSON.stringify(u.key)},"value":${u.value}}`).join(',')}]`],
         );
       }
       await tx.query(
@@ -125,15 +134,6 @@ export class SqlStorage implements Storage {
         [c.name, c.position, c.state, c.commitId],
       );
     });
-  }
-
-  async loadSettled(name: string, keys: string[]): Promise<Array<{ key: string; value: unknown }>> {
-    if (keys.length === 0) return [];
-    const rows = await this.db.query<{ key: string; value: string }>(
-      `SELECT key, value::text AS value FROM processor_state WHERE name = $1 AND key = ANY($2::text[]) AND settled_at IS NOT NULL`,
-      [name, keys],
-    );
-    return rows.map((r) => ({ key: r.key, value: JSON.parse(r.value) }));
   }
 
   async queryRollups(q: RollupQuery): Promise<RollupCell[]> {
@@ -201,6 +201,12 @@ export class SqlStorage implements Storage {
   async getDeadLetter(id: number): Promise<DeadLetter | null> {
     const [row] = await this.db.query(`SELECT ${DLQ_COLUMNS} FROM dead_letters WHERE id = $1`, [id]);
     return row ? toDeadLetter(row) : null;
+  }
+
+  async deadLetteredSeqs(seqs: number[]): Promise<number[]> {
+    if (seqs.length === 0) return [];
+    const rows = await this.db.query<{ seq: number }>(`SELECT DISTINCT seq::float8 AS seq FROM dead_letters WHERE seq = ANY($1::bigint[])`, [seqs]);
+    return rows.map((r) => Number(r.seq));
   }
 
   async markDeadLettersReplayed(ids: number[]): Promise<void> {

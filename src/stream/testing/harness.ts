@@ -3,6 +3,15 @@ import type { CcEvent, EventType, LoggedEvent } from '../../contract/event.js';
 import { buildHistory, type GroupKey } from '../../metrics/history.js';
 import type { SlPolicy } from '../../metrics/finalize.js';
 import { StreamProcessor } from '../processor.js';
+import { reconcileLateEvents, type AppealLogReader } from '../reconcile.js';
+
+/** The reconciliation's view of an in-memory log (for tests of the processor alone; storage backends pass the conformance suite). */
+export function logReader(log: readonly LoggedEvent[], deadLettered: ReadonlySet<number> = new Set()): AppealLogReader {
+  return {
+    readAppealEvents: async (tenant, ids, maxSeq) => log.filter((e) => e.tenant === tenant && e.appealId !== undefined && ids.includes(e.appealId) && e.seq <= maxSeq),
+    deadLetteredSeqs: async (seqs) => seqs.filter((s) => deadLettered.has(s)),
+  };
+}
 
 export const T0 = Date.UTC(2026, 10, 21, 10, 0, 0);
 export const sec = (s: number) => T0 + s * 1000;
@@ -31,9 +40,20 @@ export class Harness {
     return { tenant: 't', seq: 0, id: `e${++this.id}`, type, ts: sec(atSec), appealId, queue: 'sales', channel: 'voice', ...extra };
   }
 
+  /** The log so far: every event pushed, with its position. */
+  readonly log: LoggedEvent[] = [];
+
   /** Applies events in the order given, each a new log position. */
   push(...events: Array<LoggedEvent | LoggedEvent[]>): this {
-    this.processor.apply(events.flat().map((e) => ({ ...e, seq: ++this.seq })));
+    const logged = events.flat().map((e) => ({ ...e, seq: ++this.seq }));
+    this.log.push(...logged);
+    this.processor.apply(logged);
+    return this;
+  }
+
+  /** Reconciles waiting late events against the harness's log, as the engine does against storage. */
+  async reconcile(): Promise<this> {
+    await reconcileLateEvents(this.processor, logReader(this.log), []);
     return this;
   }
 
