@@ -51,7 +51,9 @@ export class Checkpointer {
 
   /** Log positions of dead letters taken from the processor but not known to be in storage yet. */
   uncommittedDeadLetterSeqs(): number[] {
-    return [this.inFlight, this.inDoubt].flatMap((t) => t?.deadLetters.flatMap((d) => (d.seq === null ? [] : [d.seq])) ?? []);
+    // a retried commit is both in doubt and in flight
+    const takes = new Set([this.inFlight, this.inDoubt]);
+    return [...takes].flatMap((t) => t?.deadLetters.flatMap((d) => (d.seq === null ? [] : [d.seq])) ?? []);
   }
 
   /** One commit; concurrent callers share it. */
