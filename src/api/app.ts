@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/config.js';
 import type { Engine } from '../stream/engine.js';
-import { installErrorHandler } from './error-handler.js';
+import { clientErrorHandler, frameworkErrors, installErrorHandler } from './error-handler.js';
 import { dlqRoute } from './routes/dlq.js';
 import { verifyRoute } from './routes/verify.js';
 import { eventsRoute } from './routes/events.js';
@@ -32,6 +32,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     bodyLimit: opts.config.ingest.maxBytes,
     // Unknown query parameters are errors, not silently dropped: a typo should not change the answer.
     ajv: { customOptions: { coerceTypes: true, allErrors: true, removeAdditional: false } },
+    // Path parameters are checked by their schema (a 400 naming the field), not cut off by the router.
+    routerOptions: { maxParamLength: 16_384 },
+    // Errors before routing (a malformed URL) and requests Node's parser refuses answer in the documented shape too.
+    frameworkErrors,
+    clientErrorHandler,
   });
   installErrorHandler(app);
   installTenantResolution(app, opts.config.apiKeys);
@@ -44,7 +49,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(verifyRoute, { engine });
   await app.register(healthRoute, { engine, startedAt: Date.now(), detailed: Object.keys(opts.config.apiKeys).length === 0 });
   const webRoot = opts.webRoot ?? findWebRoot();
-  if (webRoot) await app.register(fastifyStatic, { root: webRoot, index: 'index.html' });
+  // Dotfiles are never served (the plugin's default serves them): 403, like a path out of the root.
+  if (webRoot) await app.register(fastifyStatic, { root: webRoot, index: 'index.html', dotfiles: 'deny' });
   else app.log.warn('dashboard bundle not found (run npm run build); serving the API only');
   return app;
 }
