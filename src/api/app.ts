@@ -32,6 +32,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     bodyLimit: opts.config.ingest.maxBytes,
     // Unknown query parameters are errors, not silently dropped: a typo should not change the answer.
     ajv: { customOptions: { coerceTypes: true, allErrors: true, removeAdditional: false } },
+    // A `__proto__` or `constructor` key in a JSON body is kept as the plain own key JSON.parse makes of
+    // it (as for NDJSON): it is data (an attribute, or an unknown field that rejects only its event), and
+    // nothing copies body keys by assignment. Refusing it rejected a whole batch for one event's attribute.
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
     // Path parameters are checked by their schema (a 400 naming the field), not cut off by the router.
     routerOptions: { maxParamLength: 16_384 },
     // Errors before routing (a malformed URL) and requests Node's parser refuses answer in the documented shape too.
