@@ -76,4 +76,23 @@ describe('queue, channel, operator, appeal and event names that are Object.proto
     const verify = (await t.app.inject({ url: `/v1/verify?${range}` })).json();
     expect(verify.differences).toEqual([]);
   });
+
+  it('rejects only the event that has a top-level __proto__ or constructor field, and keeps its neighbours', async () => {
+    const ok = { id: 'pp-ok', type: 'APPEAL_NEW', ts: t0, appealId: 'pp', queue: 'pp', channel: 'voice' };
+    const body = `[${JSON.stringify(ok)}, {"__proto__": {"queue": "evil"}, ${JSON.stringify({ ...ok, id: 'pp-bad' }).slice(1)}, {"constructor": {"prototype": {"x": 1}}, ${JSON.stringify({ ...ok, id: 'pp-bad2' }).slice(1)}]`;
+    for (const type of ['application/json', 'application/x-ndjson']) {
+      const payload = type === 'application/json' ? body : (JSON.parse(body) as unknown[]).map((e) => JSON.stringify(e)).join('\n');
+      const r = await t.app.inject({ method: 'POST', url: '/v1/events', headers: { 'content-type': type }, payload });
+      expect(r.statusCode, r.body).toBe(202);
+      expect(r.json()).toEqual({
+        accepted: type === 'application/json' ? 1 : 0,
+        duplicates: type === 'application/json' ? 0 : 1,
+        rejected: [
+          { index: 1, errors: [{ path: '/__proto__', message: 'unknown field' }] },
+          { index: 2, errors: [{ path: '/constructor', message: 'unknown field' }] },
+        ],
+      });
+    }
+    expect(({} as Record<string, unknown>).queue).toBeUndefined();
+  });
 });

@@ -44,7 +44,7 @@ const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|
 const TS_MIN = Date.UTC(2000, 0, 1);
 const TS_MAX = Date.UTC(2100, 0, 1);
 
-const FRIENDLY: Record<string, string> = { 'Unexpected property': 'unknown field', 'Expected required property': 'required' };
+const FRIENDLY: ReadonlyMap<string, string> = new Map([['Unexpected property', 'unknown field'], ['Expected required property', 'required']]);
 
 const oneOf = (values: readonly string[]) => `must be one of ${values.join(', ')}`;
 
@@ -67,7 +67,7 @@ export function createEventValidator(opts: { customChannels?: readonly string[] 
         // One message per field (the first is the most telling); ts is reported below in plain words.
         if (e.path === '/ts' || seen.has(e.path)) continue;
         seen.add(e.path);
-        errors.push({ path: e.path, message: FRIENDLY[e.message] ?? e.message.toLowerCase() });
+        errors.push({ path: e.path, message: FRIENDLY.get(e.message) ?? e.message.toLowerCase() });
       }
     }
     const ev = raw as Record<string, unknown>;

@@ -15,7 +15,7 @@ export interface TestApp {
   storage: Storage;
   /** Base URL once `listen()` has run. */
   url: string;
-  /** The dashboard root it serves: an index.html, a dotfile and a sub-directory. */
+  /** The dashboard root it serves: by default a made-up one (an index.html, a dotfile and a sub-directory). */
   webRoot: string;
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -26,13 +26,16 @@ export interface TestApp {
  * tests that go through HTTP: app.inject, or a listening server. The config is the default one with
  * `overrides` on top (no config file, no environment).
  */
-export async function startTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
+export async function startTestApp(overrides: Partial<Config> = {}, opts: { webRoot?: string } = {}): Promise<TestApp> {
   const config: Config = { ...DEFAULT_CONFIG, logLevel: 'silent', ...overrides };
-  const webRoot = mkdtempSync(join(tmpdir(), 'ccpulse-web-'));
-  writeFileSync(join(webRoot, 'index.html'), '<!doctype html><title>ccpulse</title>');
-  writeFileSync(join(webRoot, '.secret'), 'not for the web');
-  mkdirSync(join(webRoot, 'assets'));
-  writeFileSync(join(webRoot, 'assets', 'app.js'), 'console.log(1)');
+  const ownRoot = opts.webRoot === undefined;
+  const webRoot = opts.webRoot ?? mkdtempSync(join(tmpdir(), 'ccpulse-web-'));
+  if (ownRoot) {
+    writeFileSync(join(webRoot, 'index.html'), '<!doctype html><title>ccpulse</title>');
+    writeFileSync(join(webRoot, '.secret'), 'not for the web');
+    mkdirSync(join(webRoot, 'assets'));
+    writeFileSync(join(webRoot, 'assets', 'app.js'), 'console.log(1)');
+  }
   const storage = await openPgliteStorage({});
   const engine = await Engine.start({ storage, config });
   const app = await buildApp({ engine, config, webRoot });
@@ -51,7 +54,7 @@ export async function startTestApp(overrides: Partial<Config> = {}): Promise<Tes
       await app.close();
       await engine.stop();
       await storage.close();
-      rmSync(webRoot, { recursive: true, force: true });
+      if (ownRoot) rmSync(webRoot, { recursive: true, force: true });
     },
   };
   return t;
