@@ -31,7 +31,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.config.ingest.maxBytes,
     // Unknown query parameters are errors, not silently dropped: a typo should not change the answer.
-    ajv: { customOptions: { coerceTypes: true, allErrors: true, removeAdditional: false } },
+    // No type coercion: Ajv coerces "Infinity" or "1e400" to numbers that then skip every range check (a
+    // 500 from the database). Query numbers are strings parsed by the route (query.ts); a body's types are its own.
+    ajv: { customOptions: { coerceTypes: false, allErrors: true, removeAdditional: false } },
     // A `__proto__` or `constructor` key in a JSON body is kept as the plain own key JSON.parse makes of
     // it (as for NDJSON): it is data (an attribute, or an unknown field that rejects only its event), and
     // nothing copies body keys by assignment. Refusing it rejected a whole batch for one event's attribute.

@@ -3,7 +3,9 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import {
   APPEAL_EVENT_TYPES,
   BUILTIN_CHANNELS,
+  CONTROL_OR_BROKEN,
   DIRECTIONS,
+  NAME_MAX_LENGTH,
   EVENT_TYPES,
   OPERATOR_EVENT_TYPES,
   OPERATOR_STATUSES,
@@ -18,7 +20,7 @@ export interface FieldError {
 
 export type Validation = { ok: true; event: CcEvent } | { ok: false; errors: FieldError[] };
 
-const Id = Type.String({ minLength: 1, maxLength: 256 });
+const Id = Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH.id });
 
 /** Structure of a wire event; enumerations and per-type rules are checked below with clearer messages. */
 const WireEvent = Type.Object(
@@ -27,8 +29,8 @@ const WireEvent = Type.Object(
     type: Type.String(),
     ts: Type.Union([Type.String(), Type.Number()]),
     appealId: Type.Optional(Id),
-    channel: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    queue: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    channel: Type.Optional(Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH.channel })),
+    queue: Type.Optional(Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH.queue })),
     operatorId: Type.Optional(Id),
     status: Type.Optional(Type.String()),
     direction: Type.Optional(Type.String()),
@@ -106,8 +108,6 @@ export function createEventValidator(opts: { customChannels?: readonly string[] 
   };
 }
 
-/** Names may not hold control characters (they cannot be stored, or break keys) nor broken UTF-16. */
-const CONTROL_OR_BROKEN = /[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 /** Free attributes may hold any text but NUL (PostgreSQL cannot store it) and broken UTF-16. */
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
