@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/config.js';
 import type { Engine } from '../stream/engine.js';
-import { clientErrorHandler, frameworkErrors, installErrorHandler } from './error-handler.js';
+import { clientErrorHandler, frameworkErrors, installErrorHandler, refuseConnect } from './error-handler.js';
 import { dlqRoute } from './routes/dlq.js';
 import { verifyRoute } from './routes/verify.js';
 import { eventsRoute } from './routes/events.js';
@@ -46,6 +46,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     clientErrorHandler,
   });
   installErrorHandler(app);
+  app.server.on('connect', refuseConnect);
   installTenantResolution(app, opts.config.apiKeys);
   const { engine } = opts;
   await app.register(eventsRoute, { engine, maxEvents: opts.config.ingest.maxEvents, maxBytes: opts.config.ingest.maxBytes, customChannels: opts.config.customChannels, maxFutureSkewMs: opts.config.maxFutureSkewSec * 1000 });

@@ -128,3 +128,13 @@ export function clientErrorHandler(err: Error & { code?: string }, socket: Socke
   }
   socket.destroy();
 }
+
+/**
+ * CONNECT (a proxy's method) is not routed by Fastify: without a listener Node drops the connection with
+ * no answer at all. It gets a 405 in the documented shape.
+ */
+export function refuseConnect(_req: unknown, socket: Socket): void {
+  const body = JSON.stringify({ error: { code: 'CCP_METHOD_NOT_ALLOWED', message: 'CONNECT is not supported; this is not a proxy' } } satisfies ErrorBody);
+  if (!socket.writable) return void socket.destroy();
+  socket.end(`HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
