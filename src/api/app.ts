@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/config.js';
 import type { Engine } from '../stream/engine.js';
-import { installErrorHandler } from './error-handler.js';
+import { clientErrorHandler, frameworkErrors, installErrorHandler, refuseConnect } from './error-handler.js';
 import { dlqRoute } from './routes/dlq.js';
 import { verifyRoute } from './routes/verify.js';
 import { eventsRoute } from './routes/events.js';
@@ -31,9 +31,22 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.config.ingest.maxBytes,
     // Unknown query parameters are errors, not silently dropped: a typo should not change the answer.
-    ajv: { customOptions: { coerceTypes: true, allErrors: true, removeAdditional: false } },
+    // No type coercion: Ajv coerces "Infinity" or "1e400" to numbers that then skip every range check (a
+    // 500 from the database). Query numbers are strings parsed by the route (query.ts); a body's types are its own.
+    ajv: { customOptions: { coerceTypes: false, allErrors: true, removeAdditional: false } },
+    // A `__proto__` or `constructor` key in a JSON body is kept as the plain own key JSON.parse makes of
+    // it (as for NDJSON): it is data (an attribute, or an unknown field that rejects only its event), and
+    // nothing copies body keys by assignment. Refusing it rejected a whole batch for one event's attribute.
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
+    // Path parameters are checked by their schema (a 400 naming the field), not cut off by the router.
+    routerOptions: { maxParamLength: 16_384 },
+    // Errors before routing (a malformed URL) and requests Node's parser refuses answer in the documented shape too.
+    frameworkErrors,
+    clientErrorHandler,
   });
   installErrorHandler(app);
+  app.server.on('connect', refuseConnect);
   installTenantResolution(app, opts.config.apiKeys);
   const { engine } = opts;
   await app.register(eventsRoute, { engine, maxEvents: opts.config.ingest.maxEvents, maxBytes: opts.config.ingest.maxBytes, customChannels: opts.config.customChannels, maxFutureSkewMs: opts.config.maxFutureSkewSec * 1000 });
@@ -44,7 +57,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(verifyRoute, { engine });
   await app.register(healthRoute, { engine, startedAt: Date.now(), detailed: Object.keys(opts.config.apiKeys).length === 0 });
   const webRoot = opts.webRoot ?? findWebRoot();
-  if (webRoot) await app.register(fastifyStatic, { root: webRoot, index: 'index.html' });
+  // Dotfiles are never served (the plugin's default serves them): 403, like a path out of the root.
+  if (webRoot) await app.register(fastifyStatic, { root: webRoot, index: 'index.html', dotfiles: 'deny' });
   else app.log.warn('dashboard bundle not found (run npm run build); serving the API only');
   return app;
 }

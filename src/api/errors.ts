@@ -12,12 +12,33 @@ export const Errors = {
   ALL_EVENTS_REJECTED: createError('CCP_ALL_EVENTS_REJECTED', 'no event in the batch is valid; see rejected', 400),
   TOO_MANY_EVENTS: createError('CCP_TOO_MANY_EVENTS', '%s', 413),
   BODY_TOO_LARGE: createError('CCP_BODY_TOO_LARGE', 'request body exceeds %s bytes; split the batch', 413),
-  UNSUPPORTED_MEDIA_TYPE: createError('CCP_UNSUPPORTED_MEDIA_TYPE', 'send application/json (an array of events) or application/x-ndjson (one event per line)', 415),
+  UNSUPPORTED_MEDIA_TYPE: createError('CCP_UNSUPPORTED_MEDIA_TYPE', '%s', 415),
   UNAUTHORIZED: createError('CCP_UNAUTHORIZED', 'a valid API key is required (Authorization: Bearer KEY, or X-Api-Key)', 401),
+  FORBIDDEN: createError('CCP_FORBIDDEN', '%s', 403),
   NOT_FOUND: createError('CCP_NOT_FOUND', '%s', 404),
+  URI_TOO_LONG: createError('CCP_URI_TOO_LONG', '%s', 414),
   OVERLOADED: createError('CCP_OVERLOADED', '%s', 503),
   STORAGE_UNAVAILABLE: createError('CCP_STORAGE_UNAVAILABLE', 'events could not be confirmed as stored; retry the same batch (events already kept count as duplicates)', 503),
 } as const;
+
+/**
+ * The code of an error that does not carry one of ours (a framework or library error, anything thrown),
+ * by its HTTP status: a client never sees a foreign code.
+ */
+export const CODE_OF_STATUS: ReadonlyMap<number, string> = new Map([
+  [400, 'CCP_BAD_REQUEST'],
+  [401, 'CCP_UNAUTHORIZED'],
+  [403, 'CCP_FORBIDDEN'],
+  [404, 'CCP_NOT_FOUND'],
+  [405, 'CCP_METHOD_NOT_ALLOWED'],
+  [406, 'CCP_NOT_ACCEPTABLE'],
+  [408, 'CCP_TIMEOUT'],
+  [411, 'CCP_LENGTH_REQUIRED'],
+  [413, 'CCP_BODY_TOO_LARGE'],
+  [414, 'CCP_URI_TOO_LONG'],
+  [415, 'CCP_UNSUPPORTED_MEDIA_TYPE'],
+  [431, 'CCP_HEADERS_TOO_LARGE'],
+]);
 
 export interface ErrorDetail {
   path: string;
@@ -27,4 +48,9 @@ export interface ErrorDetail {
 /** An error carrying field-level details. */
 export function withDetails<E extends Error>(err: E, details: ErrorDetail[]): E & { details: ErrorDetail[] } {
   return Object.assign(err, { details });
+}
+
+/** A 400 naming every field at fault. */
+export function badRequest(details: ErrorDetail[]): Error & { details: ErrorDetail[] } {
+  return withDetails(new Errors.BAD_REQUEST(details.map((e) => `${e.path}: ${e.message}`).join('; ')), details);
 }

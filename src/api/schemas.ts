@@ -1,6 +1,9 @@
 import { Type } from '@sinclair/typebox';
 
 const Num = Type.Number();
+
+/** The query of a route that takes no parameters (?apiKey= is taken out before): anything else is a mistake. */
+export const NoQuery = Type.Object({}, { additionalProperties: false });
 const NullableNum = Type.Union([Type.Number(), Type.Null()]);
 
 export const MetricValuesSchema = Type.Object({

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, slPolicyOf } from './config.js';
+import { ConfigError, inactivityTimeoutOf, loadConfig, slPolicyOf } from './config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ccpulse-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,7 +29,7 @@ describe('configuration', () => {
     } catch (err) {
       expect((err as Error).message).toMatch(/\/port/);
       expect((err as Error).message).toMatch(/\/colour/);
-      expect((err as Error).message).toMatch(/\/sl\/vip\/targetSec: 17.5 s is not a wait-histogram edge/);
+      expect((err as Error).message).toMatch(/\/sl\/queues\/vip\/targetSec: 17.5 s is not a wait-histogram edge/);
     }
   });
 
@@ -39,5 +39,36 @@ describe('configuration', () => {
     expect(of('support', 'voice').targetSec).toBe(20);
     expect(of('support', 'email').targetSec).toBe(3600);
     expect(of('vip', 'email').targetSec).toBe(10);
+  });
+
+  it('checks every SL policy, also a queue and a channel of the same name, or a queue named "default"', () => {
+    const good = { targetSec: 20, shortAbandonSec: 5, abandonsCount: true };
+    const bad = { targetSec: 17.5, shortAbandonSec: 5, abandonsCount: true };
+    const configPath = file({ sl: { default: good, queues: { voice: bad, default: bad }, channels: { voice: good } } });
+    expect(() => loadConfig({ configPath, env: {} })).toThrow(/\/sl\/queues\/voice\/targetSec: 17.5 s[^]*\/sl\/queues\/default\/targetSec: 17.5 s/);
+  });
+
+  it('refuses a config file that is not a JSON object, with a ConfigError', () => {
+    for (const content of [null, [], 'text', 7]) expect(() => loadConfig({ configPath: file(content), env: {} })).toThrow(ConfigError);
+  });
+
+  it('looks queue and channel names up as data: names of Object.prototype properties get the default, configured ones their own', () => {
+    const vip = { targetSec: 10, shortAbandonSec: 3, abandonsCount: false };
+    // As written in a file: JSON.parse makes "__proto__" and "constructor" own keys.
+    const configPath = file({});
+    writeFileSync(configPath, `{"sl": {"queues": {"__proto__": ${JSON.stringify(vip)}}}, "customChannels": ["constructor"], "inactivityTimeoutSec": {"default": 600, "constructor": 60}}`);
+    const cfg = loadConfig({ configPath, env: {} });
+    const sl = slPolicyOf(cfg);
+    const timeout = inactivityTimeoutOf(cfg);
+    for (const name of ['constructor', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf']) {
+      expect(sl(name, 'voice'), name).toEqual(cfg.sl.default);
+      expect(sl('support', name), name).toEqual(cfg.sl.default);
+    }
+    expect(sl('support', '__proto__')).toEqual(cfg.sl.default);
+    expect(sl('__proto__', 'voice')).toEqual(vip);
+    expect(sl('support', 'email').targetSec).toBe(3600);
+    for (const name of ['__proto__', 'toString', 'hasOwnProperty', 'valueOf']) expect(timeout(name), name).toBe(600_000);
+    expect(timeout('constructor')).toBe(60_000);
+    expect(timeout('voice')).toBe(7_200_000);
   });
 });

@@ -110,6 +110,9 @@ export function loadConfig(opts: { flags?: Partial<Config>; env?: NodeJS.Process
     } catch (err) {
       throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
     }
+    if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile)) {
+      throw new ConfigError(`config file ${path} must hold a JSON object`);
+    }
   }
   const fromEnv: Record<string, unknown> = {};
   for (const [name, key] of Object.entries(ENV_VARS)) {
@@ -125,10 +128,18 @@ export function loadConfig(opts: { flags?: Partial<Config>; env?: NodeJS.Process
   merged.knownQueues = fromFile.knownQueues ?? DEFAULT_CONFIG.knownQueues;
 
   const errors = [...Value.Errors(ConfigSchema, merged)].map((e) => `${e.path || '/'}: ${e.message}`);
-  for (const [queue, p] of Object.entries({ default: merged.sl.default, ...merged.sl.queues, ...merged.sl.channels })) {
+  // Each policy by its own path: a queue and a channel of the same name (or a queue named "default") are
+  // different policies, and each must be checked.
+  const policies: Array<[string, unknown]> = [['/sl/default', merged.sl?.default]];
+  for (const part of ['queues', 'channels'] as const) {
+    const named = merged.sl?.[part];
+    if (typeof named === 'object' && named !== null) for (const [name, p] of Object.entries(named)) policies.push([`/sl/${part}/${escapePointer(name)}`, p]);
+  }
+  for (const [at, p] of policies) {
     for (const field of ['targetSec', 'shortAbandonSec'] as const) {
-      if (typeof p?.[field] === 'number' && !isBinEdge(p[field])) {
-        errors.push(`/sl/${queue}/${field}: ${p[field]} s is not a wait-histogram edge (whole seconds below 120, multiples of 5 below 600, whole minutes below 3600, quarter hours beyond)`);
+      const v = typeof p === 'object' && p !== null ? (p as Record<string, unknown>)[field] : undefined;
+      if (typeof v === 'number' && !isBinEdge(v)) {
+        errors.push(`${at}/${field}: ${v} s is not a wait-histogram edge (whole seconds below 120, multiples of 5 below 600, whole minutes below 3600, quarter hours beyond)`);
       }
     }
   }
@@ -136,14 +147,29 @@ export function loadConfig(opts: { flags?: Partial<Config>; env?: NodeJS.Process
   return merged;
 }
 
+const escapePointer = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
+
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** A queue's own policy, else its channel's (email is answered in hours, not seconds), else the default. */
-export const slPolicyOf = (cfg: Config) => (queue: string, channel: string) => cfg.sl.queues[queue] ?? cfg.sl.channels[channel] ?? cfg.sl.default;
+/**
+ * A queue's own policy, else its channel's (email is answered in hours, not seconds), else the default.
+ * Queue and channel names come from events: they are looked up in Maps of the configured entries, never
+ * as property names (a queue named `constructor` or `__proto__` has the default policy, not Object's).
+ */
+export const slPolicyOf = (cfg: Config) => {
+  const queues = new Map(Object.entries(cfg.sl.queues));
+  const channels = new Map(Object.entries(cfg.sl.channels));
+  return (queue: string, channel: string) => queues.get(queue) ?? channels.get(channel) ?? cfg.sl.default;
+};
 
+/** Inactivity timeout of a channel in ms: its own, else "default", else a day. Looked up as slPolicyOf is. */
 export const inactivityTimeoutOf = (cfg: Config) => {
-  const t = cfg.inactivityTimeoutSec;
-  return (channel: string) => (t[channel] ?? t.default ?? 86_400) * 1000;
+  const t = new Map(Object.entries(cfg.inactivityTimeoutSec));
+  const fallback = (t.get('default') ?? 86_400) * 1000;
+  return (channel: string) => {
+    const own = t.get(channel);
+    return own === undefined ? fallback : own * 1000;
+  };
 };

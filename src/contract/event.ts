@@ -35,6 +35,12 @@ export const OPERATOR_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>([
   'OPERATOR_STATUS',
 ]);
 
+/** Longest name each naming field of an event may have. */
+export const NAME_MAX_LENGTH = { id: 256, appealId: 256, operatorId: 256, campaignId: 256, channel: 64, queue: 128 } as const;
+
+/** Names may not hold control characters (they cannot be stored, or break keys) nor broken UTF-16. */
+export const CONTROL_OR_BROKEN = /[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /**
  * A validated, normalized event. `ts` is event time in epoch milliseconds whatever the wire form was.
  * This is also a valid wire event, so producers (the simulator) can emit it as is.

@@ -46,6 +46,20 @@ describe('event validation', () => {
     expect(errorsOf(input)).toEqual(expected);
   });
 
+  it('takes names of Object.prototype properties as data: an unknown field at the top, a key among the attributes', () => {
+    // JSON.parse makes "__proto__" an own key, as a request body does
+    const top = JSON.parse(`{"__proto__": {"queue": "x"}, "constructor": 1, ${JSON.stringify(base).slice(1)}`);
+    expect(errorsOf(top)).toEqual([
+      { path: '/__proto__', message: 'unknown field' },
+      { path: '/constructor', message: 'unknown field' },
+    ]);
+    const attrs = JSON.parse(`{"__proto__": "p", "constructor": "c", "toString": {"valueOf": 1}}`);
+    const v = validate({ ...base, queue: '__proto__', appealId: 'constructor', attrs });
+    expect(v).toMatchObject({ ok: true, event: { queue: '__proto__', appealId: 'constructor' } });
+    expect(Object.hasOwn((v as { event: { attrs: object } }).event.attrs, '__proto__')).toBe(true);
+    expect(JSON.stringify((v as { event: object }).event)).toContain('"attrs":{"__proto__":"p","constructor":"c","toString":{"valueOf":1}}');
+  });
+
   it('reports every problem of an event at once', () => {
     expect(errorsOf({ id: 'x', type: 'APPEAL_CLOSED', ts: 'soon' }).map((e) => e.path)).toEqual(['/ts', '/appealId', '/channel', '/queue', '/operatorId']);
   });

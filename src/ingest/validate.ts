@@ -3,7 +3,9 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import {
   APPEAL_EVENT_TYPES,
   BUILTIN_CHANNELS,
+  CONTROL_OR_BROKEN,
   DIRECTIONS,
+  NAME_MAX_LENGTH,
   EVENT_TYPES,
   OPERATOR_EVENT_TYPES,
   OPERATOR_STATUSES,
@@ -18,7 +20,7 @@ export interface FieldError {
 
 export type Validation = { ok: true; event: CcEvent } | { ok: false; errors: FieldError[] };
 
-const Id = Type.String({ minLength: 1, maxLength: 256 });
+const Id = Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH.id });
 
 /** Structure of a wire event; enumerations and per-type rules are checked below with clearer messages. */
 const WireEvent = Type.Object(
@@ -27,8 +29,8 @@ const WireEvent = Type.Object(
     type: Type.String(),
     ts: Type.Union([Type.String(), Type.Number()]),
     appealId: Type.Optional(Id),
-    channel: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    queue: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    channel: Type.Optional(Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH.channel })),
+    queue: Type.Optional(Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH.queue })),
     operatorId: Type.Optional(Id),
     status: Type.Optional(Type.String()),
     direction: Type.Optional(Type.String()),
@@ -44,7 +46,7 @@ const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|
 const TS_MIN = Date.UTC(2000, 0, 1);
 const TS_MAX = Date.UTC(2100, 0, 1);
 
-const FRIENDLY: Record<string, string> = { 'Unexpected property': 'unknown field', 'Expected required property': 'required' };
+const FRIENDLY: ReadonlyMap<string, string> = new Map([['Unexpected property', 'unknown field'], ['Expected required property', 'required']]);
 
 const oneOf = (values: readonly string[]) => `must be one of ${values.join(', ')}`;
 
@@ -67,7 +69,7 @@ export function createEventValidator(opts: { customChannels?: readonly string[] 
         // One message per field (the first is the most telling); ts is reported below in plain words.
         if (e.path === '/ts' || seen.has(e.path)) continue;
         seen.add(e.path);
-        errors.push({ path: e.path, message: FRIENDLY[e.message] ?? e.message.toLowerCase() });
+        errors.push({ path: e.path, message: FRIENDLY.get(e.message) ?? e.message.toLowerCase() });
       }
     }
     const ev = raw as Record<string, unknown>;
@@ -106,8 +108,6 @@ export function createEventValidator(opts: { customChannels?: readonly string[] 
   };
 }
 
-/** Names may not hold control characters (they cannot be stored, or break keys) nor broken UTF-16. */
-const CONTROL_OR_BROKEN = /[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 /** Free attributes may hold any text but NUL (PostgreSQL cannot store it) and broken UTF-16. */
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 

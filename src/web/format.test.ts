@@ -107,5 +107,10 @@ describe('misc', () => {
     expect(channelLabel('whatsapp')).toBe('WhatsApp');
     expect(channelLabel('max')).toBe('Max');
     expect(channelLabel('')).toBe('');
+    // custom channels named like Object.prototype properties are names, not Object's functions
+    expect(channelLabel('constructor')).toBe('Constructor');
+    expect(channelLabel('toString')).toBe('ToString');
+    expect(channelLabel('__proto__')).toBe('__proto__');
+    expect(channelLabel('hasOwnProperty')).toBe('HasOwnProperty');
   });
 });

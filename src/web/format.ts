@@ -89,19 +89,20 @@ export function formatClock(d: Date): string {
   return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
 }
 
-const CHANNEL_LABELS: Record<string, string> = {
-  voice: 'Voice',
-  telegram: 'Telegram',
-  vk: 'VK',
-  whatsapp: 'WhatsApp',
-  webchat: 'Web chat',
-  cabinet: 'Cabinet',
-  email: 'Email',
-};
+/** Channel names come from events: a Map, so a custom channel named `constructor` is not Object's. */
+const CHANNEL_LABELS: ReadonlyMap<string, string> = new Map([
+  ['voice', 'Voice'],
+  ['telegram', 'Telegram'],
+  ['vk', 'VK'],
+  ['whatsapp', 'WhatsApp'],
+  ['webchat', 'Web chat'],
+  ['cabinet', 'Cabinet'],
+  ['email', 'Email'],
+]);
 
 /** Display name of a channel; custom channels are shown as configured, first letter capitalised. */
 export function channelLabel(channel: string): string {
-  const known = CHANNEL_LABELS[channel];
+  const known = CHANNEL_LABELS.get(channel);
   if (known) return known;
   return channel.length ? channel[0].toUpperCase() + channel.slice(1) : channel;
 }

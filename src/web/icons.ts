@@ -2,7 +2,8 @@
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
-const PATHS: Record<string, string> = {
+/** By channel name; names come from events, so a Map (a channel named `constructor` gets the generic glyph). */
+const PATHS: ReadonlyMap<string, string> = new Map(Object.entries({
   voice:
     '<path d="M22 16.92v3a2 2 0 0 1-2.18 2 19.79 19.79 0 0 1-8.63-3.07 19.5 19.5 0 0 1-6-6 19.79 19.79 0 0 1-3.07-8.67A2 2 0 0 1 4.11 2h3a2 2 0 0 1 2 1.72 12.84 12.84 0 0 0 .7 2.81 2 2 0 0 1-.45 2.11L8.09 9.91a16 16 0 0 0 6 6l1.27-1.27a2 2 0 0 1 2.11-.45 12.84 12.84 0 0 0 2.81.7A2 2 0 0 1 22 16.92z"/>',
   telegram: '<path d="M22 2 11 13"/><path d="M22 2 15 22l-4-9-9-4 20-7z"/>',
@@ -14,7 +15,12 @@ const PATHS: Record<string, string> = {
   email: '<rect x="2" y="4" width="20" height="16" rx="2"/><path d="m22 6-10 7L2 6"/>',
   outbound: '<path d="M7 17 17 7"/><path d="M8 7h9v9"/>',
   other: '<circle cx="12" cy="12" r="9"/><path d="M12 8v8M8 12h8"/>',
-};
+}));
+
+/** The glyph's markup for a channel: static, trusted markup from the table above, never built from data. */
+export function iconMarkup(channel: string): string {
+  return PATHS.get(channel) ?? PATHS.get('other')!;
+}
 
 /** A decorative (aria-hidden) icon element for a channel. */
 export function channelIcon(channel: string): SVGSVGElement {
@@ -29,8 +35,7 @@ export function channelIcon(channel: string): SVGSVGElement {
   svg.setAttribute('stroke-linejoin', 'round');
   svg.setAttribute('aria-hidden', 'true');
   svg.setAttribute('focusable', 'false');
-  // Static, trusted markup from the table above; never built from data.
-  svg.innerHTML = PATHS[channel] ?? PATHS.other;
+  svg.innerHTML = iconMarkup(channel);
   return svg;
 }
 

@@ -1,7 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Engine } from '../../stream/engine.js';
-import { Errors } from '../errors.js';
+import { badRequest, Errors, type ErrorDetail } from '../errors.js';
+import { intParam } from '../query.js';
 import { ErrorSchema } from '../schemas.js';
 
 const DeadLetterSchema = Type.Object({
@@ -17,9 +18,15 @@ const DeadLetterSchema = Type.Object({
 });
 
 const ListQuery = Type.Object(
-  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })), afterId: Type.Optional(Type.Integer({ minimum: 0 })) },
+  {
+    limit: Type.Optional(Type.String({ description: 'a whole number from 1 to 10000; default 100' })),
+    afterId: Type.Optional(Type.String({ description: 'list dead letters with a greater id (paging); default 0' })),
+  },
   { additionalProperties: false },
 );
+const LIMIT = { min: 1, max: 10_000 };
+const AFTER_ID = { min: 0, max: Number.MAX_SAFE_INTEGER };
+const ID = { min: 1, max: Number.MAX_SAFE_INTEGER };
 const ReplayBody = Type.Object(
   { ids: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), { minItems: 1, maxItems: 10_000, uniqueItems: true })) },
   { additionalProperties: false },
@@ -30,15 +37,24 @@ export const dlqRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, { en
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/v1/dlq',
     { schema: { querystring: ListQuery, response: { 200: Type.Object({ items: Type.Array(DeadLetterSchema) }), '4xx': ErrorSchema } } },
-    async (req) => ({ items: await engine.deadLetters({ tenant: req.tenant, limit: req.query.limit ?? 100, afterId: req.query.afterId }) }),
+    async (req) => {
+      const errors: ErrorDetail[] = [];
+      const limit = intParam(req.query.limit, '/limit', LIMIT, errors);
+      const afterId = intParam(req.query.afterId, '/afterId', AFTER_ID, errors);
+      if (errors.length) throw badRequest(errors);
+      return { items: await engine.deadLetters({ tenant: req.tenant, limit: limit ?? 100, afterId }) };
+    },
   );
 
   app.get<{ Params: { id: string } }>(
     '/v1/dlq/:id',
-    { schema: { params: Type.Object({ id: Type.String({ pattern: '^[0-9]{1,15}$' }) }), response: { 200: DeadLetterSchema, '4xx': ErrorSchema } } },
+    { schema: { params: Type.Object({ id: Type.String() }), response: { 200: DeadLetterSchema, '4xx': ErrorSchema } } },
     async (req) => {
+      const errors: ErrorDetail[] = [];
+      const id = intParam(req.params.id, '/id', ID, errors);
+      if (id === undefined) throw badRequest(errors);
       await engine.checkpointer.commit();
-      const d = await engine.storage.getDeadLetter(Number(req.params.id));
+      const d = await engine.storage.getDeadLetter(id);
       if (!d || d.tenant !== req.tenant) throw new Errors.NOT_FOUND(`no dead letter ${req.params.id}`);
       return d;
     },

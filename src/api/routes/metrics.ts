@@ -2,8 +2,10 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { BUCKET_MS } from '../../metrics/appeal-story.js';
 import { buildHistory, GROUP_KEYS, TooManyRowsError, type GroupKey } from '../../metrics/history.js';
+import { NAME_MAX_LENGTH } from '../../contract/event.js';
 import type { Engine } from '../../stream/engine.js';
-import { Errors, withDetails, type ErrorDetail } from '../errors.js';
+import { badRequest, type ErrorDetail } from '../errors.js';
+import { nameParam } from '../query.js';
 import { ErrorSchema, MetricsRowSchema } from '../schemas.js';
 
 const Query = Type.Object(
@@ -20,7 +22,7 @@ const Query = Type.Object(
 );
 
 const MAX_ROWS = 20_000;
-const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+const UNIT_MS: ReadonlyMap<string, number> = new Map([['m', 60_000], ['h', 3_600_000], ['d', 86_400_000]]);
 
 /** GET /v1/metrics: history from the rollups. */
 export const metricsRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, { engine }) => {
@@ -33,24 +35,32 @@ export const metricsRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, 
       const to = q.to === undefined ? engine.now() : parseTime(q.to, '/to', errors);
       const from = q.from === undefined ? to - 3_600_000 : parseTime(q.from, '/from', errors);
       if (!errors.length && from >= to) errors.push({ path: '/from', message: 'must be before to' });
-      const groupBy = (q.groupBy ?? (q.operator ? 'operator' : 'queue,channel')).split(',').map((s) => s.trim()).filter(Boolean);
-      for (const g of groupBy) if (!GROUP_KEYS.includes(g as GroupKey)) errors.push({ path: '/groupBy', message: `unknown key "${g}"; use queue, channel, operator` });
+      const queue = nameParam(q.queue, '/queue', NAME_MAX_LENGTH.queue, errors);
+      const channel = nameParam(q.channel, '/channel', NAME_MAX_LENGTH.channel, errors);
+      const operator = nameParam(q.operator, '/operator', NAME_MAX_LENGTH.operatorId, errors);
+      const groupBy = [...new Set((q.groupBy ?? (q.operator !== undefined ? 'operator' : 'queue,channel')).split(',').map((s) => s.trim()).filter(Boolean))];
+      const unknown = groupBy.filter((g) => !GROUP_KEYS.includes(g as GroupKey));
+      if (unknown.length) {
+        const shown = unknown.slice(0, 3).map((g) => `"${g.length > 40 ? `${g.slice(0, 40)}…` : g}"`).join(', ');
+        errors.push({ path: '/groupBy', message: `unknown key${unknown.length > 1 ? 's' : ''} ${shown}${unknown.length > 3 ? ` and ${unknown.length - 3} more` : ''}; use queue, channel, operator` });
+      }
       let intervalMs: number | undefined;
       if (q.interval !== undefined) {
-        const m = /^(\d+)([mhd])$/.exec(q.interval);
-        if (!m || Number(m[1]) === 0) errors.push({ path: '/interval', message: 'must look like 1m, 5m, 15m, 1h or 1d' });
-        else intervalMs = Number(m[1]) * UNIT_MS[m[2]];
+        const m = /^(\d{1,9})([mhd])$/.exec(q.interval);
+        intervalMs = m ? Number(m[1]) * UNIT_MS.get(m[2])! : undefined;
+        if (!intervalMs) errors.push({ path: '/interval', message: 'must look like 1m, 5m, 15m, 1h or 1d' });
+        else if (intervalMs > MAX_INTERVAL_MS) errors.push({ path: '/interval', message: 'must be at most 36600d' });
       }
       if (!errors.length && intervalMs && (to - from) / intervalMs > MAX_ROWS) {
         errors.push({ path: '/interval', message: `too small for the range: more than ${MAX_ROWS} rows` });
       }
-      if (errors.length) throw withDetails(new Errors.BAD_REQUEST(errors.map((e) => `${e.path}: ${e.message}`).join('; ')), errors);
+      if (errors.length) throw badRequest(errors);
 
-      const level = q.operator !== undefined || groupBy.includes('operator') ? 'operator' : 'queue';
+      const level = operator !== undefined || groupBy.includes('operator') ? 'operator' : 'queue';
       // Cells are whole minutes: widen the range to minute edges so a partial minute is not lost.
       const fromB = Math.floor(from / BUCKET_MS) * BUCKET_MS;
       const toB = Math.ceil(to / BUCKET_MS) * BUCKET_MS;
-      const { cells, qaAtFrom } = await engine.rollups({ tenant: req.tenant, from: fromB, to: toB, level, queue: q.queue, channel: q.channel, operator: q.operator });
+      const { cells, qaAtFrom } = await engine.rollups({ tenant: req.tenant, from: fromB, to: toB, level, queue, channel, operator });
       try {
         const rows = buildHistory(
           cells,
@@ -60,15 +70,19 @@ export const metricsRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, 
         );
         return { rows };
       } catch (err) {
-        if (err instanceof TooManyRowsError) throw withDetails(new Errors.BAD_REQUEST(`/interval: ${err.message}`), [{ path: '/interval', message: err.message }]);
+        if (err instanceof TooManyRowsError) throw badRequest([{ path: '/interval', message: err.message }]);
         throw err;
       }
     },
   );
 };
 
+/** ISO 8601: a date, or a date and time with an optional zone (without one it is the server's local time). */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+
 export function parseTime(v: string, path: string, errors: ErrorDetail[]): number {
-  const ms = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+  // Only the two documented forms: Date.parse alone also takes "-1" (as 2001-01-01), "1 2" or "March 7".
+  const ms = /^\d{1,16}$/.test(v) ? Number(v) : ISO_TIME.test(v) ? Date.parse(v) : NaN;
   if (Number.isNaN(ms)) errors.push({ path, message: 'must be ISO 8601 (e.g. 2026-11-21T10:00:00Z) or epoch milliseconds' });
   else if (ms < TIME_MIN || ms > TIME_MAX) errors.push({ path, message: 'must be between 2000-01-01 and 2100-01-01' });
   return ms;
@@ -76,3 +90,5 @@ export function parseTime(v: string, path: string, errors: ErrorDetail[]): numbe
 
 const TIME_MIN = Date.UTC(2000, 0, 1);
 const TIME_MAX = Date.UTC(2100, 0, 1);
+/** An interval longer than the whole time range (2000–2100) is a mistake; longer still, it overflows the row times. */
+const MAX_INTERVAL_MS = 36_600 * 86_400_000;

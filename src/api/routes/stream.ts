@@ -2,10 +2,17 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { LiveUpdate } from '../../contract/api.js';
 import type { Engine } from '../../stream/engine.js';
+import { NoQuery } from '../schemas.js';
 
 /** A client that lets this much pile up unsent is dropped; EventSource reconnects and gets a fresh snapshot. */
 const MAX_BUFFERED = 4 * 1024 * 1024;
 const HEARTBEAT_MS = 15_000;
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+};
 
 /**
  * GET /v1/stream: Server-Sent Events. `snapshot` first (the whole live state), then `update` with the
@@ -56,15 +63,17 @@ export const streamRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, {
     clients.clear();
   });
 
-  app.get('/v1/stream', async (req, reply) => {
+  // HEAD answers at once with the stream's headers: the GET handler would hold it open forever, writing
+  // frames Node drops for a HEAD response, and the client would never get its answer.
+  app.head('/v1/stream', { schema: { querystring: NoQuery } }, async (_req, reply) => {
+    const { connection: _keepAlive, ...headers } = SSE_HEADERS;
+    return reply.status(200).headers(headers).send();
+  });
+
+  app.get('/v1/stream', { exposeHeadRoute: false, schema: { querystring: NoQuery } }, async (req, reply) => {
     reply.hijack();
     const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
+    res.writeHead(200, SSE_HEADERS);
     res.socket?.setNoDelay(true);
     const snapshot = engine.snapshot(req.tenant);
     res.write(`retry: 2000\nevent: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`);

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { BUCKET_MS } from '../../metrics/appeal-story.js';
 import type { Engine } from '../../stream/engine.js';
-import { Errors, withDetails, type ErrorDetail } from '../errors.js';
+import { badRequest, type ErrorDetail } from '../errors.js';
 import { parseTime } from './metrics.js';
 import { ErrorSchema } from '../schemas.js';
 
@@ -48,7 +48,7 @@ export const verifyRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, {
       const from = Math.floor(fromRaw / BUCKET_MS) * BUCKET_MS;
       if (!errors.length && from >= to) errors.push({ path: '/from', message: 'must be before to' });
       if (!errors.length && to - from > MAX_RANGE_MS) errors.push({ path: '/from', message: 'the range may span at most 31 days' });
-      if (errors.length) throw withDetails(new Errors.BAD_REQUEST(errors.map((e) => `${e.path}: ${e.message}`).join('; ')), errors);
+      if (errors.length) throw badRequest(errors);
       const r = await engine.verify(req.tenant, from, to);
       return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...r };
     },
