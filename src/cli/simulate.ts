@@ -156,7 +156,8 @@ export function createHttpSink(base: string, opts: { apiKey?: string; maxAttempt
           stats.rejected += r?.rejected?.length ?? 0;
           return;
         }
-        problem = `HTTP ${res.status} ${(await res.text().catch(() => '')).slice(0, 200)}`;
+        problem = `HTTP ${res.status} ${describeAnswer(await res.text().catch(() => ''))}`;
+        if (res.status === 401) problem += ' (give the key with --api-key KEY)';
         if (res.status < 500 && res.status !== 429) throw new Error(`POST ${url}: ${problem}`);
       } catch (err) {
         if (err instanceof Error && err.message.startsWith('POST ')) throw err;
@@ -175,6 +176,17 @@ export function createHttpSink(base: string, opts: { apiKey?: string; maxAttempt
       for (let i = 0; i < events.length; i += MAX_BATCH) await post(events.slice(i, i + MAX_BATCH));
     },
   };
+}
+
+/** A ccpulse error answer as "message (CODE)"; anything else as its first 200 characters. */
+function describeAnswer(text: string): string {
+  try {
+    const e = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
+    if (typeof e?.message === 'string') return `${e.message} (${e.code})`;
+  } catch {
+    /* not JSON */
+  }
+  return text.slice(0, 200);
 }
 
 /** NDJSON writer that respects stream backpressure. */

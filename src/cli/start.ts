@@ -102,7 +102,10 @@ Precedence: flags, then environment, then the config file, then defaults.`,
       if (err instanceof DataDirInUseError) return new CliError(`${err.message}; stop that one first, or give this one another --data directory`);
       if (err instanceof DataDirError) return new CliError(err.message, { hint: 'Choose the data directory with --data DIR (or CCPULSE_DATA).' });
       if (err instanceof StorageOpenError) {
-        const hint = config.storage === 'postgres' ? 'Set the server with --postgres-url URL (or CCPULSE_POSTGRES_URL).' : undefined;
+        const hint =
+          config.storage === 'postgres'
+            ? 'Set the server with --postgres-url URL (or CCPULSE_POSTGRES_URL).'
+            : 'Can this user read and write every file in it? Or choose another data directory with --data DIR.';
         return new CliError(err.message, { hint });
       }
       return err;

@@ -42,7 +42,10 @@ Options:
       body = await serverClient(v)(`/v1/verify?${qs}`);
     } catch (err) {
       // like diff: 1 means "they differ", so a check that could not be made is 2
-      if (err instanceof CliError) err.exitCode = 2;
+      if (err instanceof CliError) {
+        err.exitCode = 2;
+        err.message = err.message.replace(/^\/(from|to):/, '--$1:'); // the server names its parameters; here they are flags
+      }
       throw err;
     }
     if (v.json) {

@@ -198,6 +198,8 @@ function describeError(e: ValueError): string {
       return 'required';
     case ValueErrorType.ObjectAdditionalProperties:
       return 'unknown field';
+    case ValueErrorType.StringMinLength:
+      return 'must not be empty';
     case ValueErrorType.Union: {
       const literals = (e.schema.anyOf as { const?: unknown }[] | undefined)?.map((s) => s.const);
       if (literals?.every((l) => typeof l === 'string')) return `must be one of ${literals.join(', ')}${got}`;

@@ -154,6 +154,13 @@ describe('data directory lock', () => {
     expect(dataDirLockHolder(dir)).toMatchObject({ pid: process.pid });
   });
 
+  // root may write anywhere: only another user can see a lock it may not write
+  it.skipIf(process.getuid?.() === 0)('a lock directory that cannot be written is named', async () => {
+    const dir = freshDir();
+    mkdirSync(join(dir, LOCK_DIR), { mode: 0o500 });
+    await expect(acquireDataDirLock(dir)).rejects.toThrow(`cannot write the lock ${join(dir, LOCK_DIR)}: permission denied`);
+  });
+
   it('of processes racing for a stale lock, exactly one wins (three rounds, six racers)', async () => {
     const dir = freshDir();
     const dead = contender(dir, { crash: true });

@@ -214,7 +214,11 @@ function readGeneration(lockDir: string, gen: number): LockHolder | 'gone' | 'co
 function createExclusive(lockDir: string, name: string, content: string): boolean {
   const target = join(lockDir, name);
   const tmp = join(lockDir, `tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
-  writeFileSync(tmp, content);
+  try {
+    writeFileSync(tmp, content);
+  } catch (err) {
+    throw new DataDirError(`cannot write the lock ${lockDir}: ${fsReason(err)}`);
+  }
   try {
     linkSync(tmp, target);
     return true;
