@@ -54,6 +54,8 @@ describe.concurrent('ccpulse verify and dlq: the server', () => {
       const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       if (req.url === '/v1/dlq/5') return json(404, { error: { code: 'CCP_NOT_FOUND', message: 'no dead letter 5' } });
       if (req.url?.startsWith('/v1/dlq?')) return json(401, { error: { code: 'CCP_UNAUTHORIZED', message: 'a valid API key is required (Authorization: Bearer KEY, or X-Api-Key)' } });
+      if (req.url?.startsWith('/v1/verify?from=')) return json(400, { error: { code: 'CCP_BAD_REQUEST', message: '/from: the range may span at most 31 days' } });
+      if (req.method === 'POST' && req.url === '/v1/events') return json(401, { error: { code: 'CCP_UNAUTHORIZED', message: 'a valid API key is required' } });
       if (req.url?.startsWith('/v1/verify')) return json(503, { error: { code: 'CCP_STORAGE_UNAVAILABLE', message: 'storage is unavailable' } });
       res.writeHead(200, { 'content-type': 'text/html' }).end('<html>not ccpulse</html>');
     });
@@ -80,6 +82,15 @@ describe.concurrent('ccpulse verify and dlq: the server', () => {
     expectFailure(await runCli(['dlq', 'list', '--url', url]), 1, 'ccpulse dlq: a valid API key is required (Authorization: Bearer KEY, or X-Api-Key) (CCP_UNAUTHORIZED)', 'Give the key with --api-key KEY.');
     // verify: 1 means "the numbers differ", so a check that could not be made is 2
     expectFailure(await runCli(['verify', '--url', `${url}/`]), 2, 'ccpulse verify: storage is unavailable (CCP_STORAGE_UNAVAILABLE)');
+    // the server names its parameter /from; here it is the flag
+    expectFailure(await runCli(['verify', '--url', url, '--from', '2026-01-01T00:00:00Z']), 2, 'ccpulse verify: --from: the range may span at most 31 days (CCP_BAD_REQUEST)');
+  });
+
+  it('refusing simulate’s events: the message and code, and --api-key for a 401', async () => {
+    const r = await runCli(['simulate', '--scenario', 'reference', '--speed', 'max', '--target', url]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`ccpulse simulate: POST ${url}/v1/events: HTTP 401 a valid API key is required (CCP_UNAUTHORIZED) (give the key with --api-key KEY)`);
+    expect(r.stderr).not.toMatch(STACK_LINE);
   });
 
   it('that is not a ccpulse', async () => {

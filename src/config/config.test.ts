@@ -66,6 +66,7 @@ describe('configuration', () => {
     expect(() => loadConfig({ env: {}, flags: { port: '' } })).toThrow('invalid configuration: --port: must be a whole number from 0 to 65535, got ""');
     expect(() => loadConfig({ env: {}, flags: { port: '80x' } })).toThrow('--port: must be a whole number from 0 to 65535, got "80x"');
     expect(() => loadConfig({ env: {}, flags: { storage: 'mysql' } })).toThrow('--storage: must be one of pglite, postgres, got "mysql"');
+    expect(() => loadConfig({ env: {}, flags: { dataDir: '' } })).toThrow('invalid configuration: --data: must not be empty');
     expect(() => loadConfig({ env: { CCPULSE_PORT: 'x' } })).toThrow('CCPULSE_PORT: must be a whole number from 0 to 65535, got "x"');
   });
 
