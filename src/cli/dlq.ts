@@ -1,5 +1,12 @@
 import type { Command } from './command.js';
 import { serverClient } from './server-client.js';
+import { intFlag, UsageError } from './errors.js';
+
+/** A dead-letter id as the server numbers them. */
+function deadLetterId(text: string): number {
+  if (!/^[0-9]{1,15}$/.test(text)) throw new UsageError(`"${text}" is not a dead-letter id: ids are numbers, as "ccpulse dlq list" shows them (#12 is 12)`);
+  return Number(text);
+}
 
 export const dlqCommand: Command = {
   name: 'dlq',
@@ -28,14 +35,21 @@ Options:
     all: { type: 'boolean' },
     json: { type: 'boolean' },
   },
+  positionals: true,
   async run(v, args) {
     const [action, ...ids] = args;
+    if (action === undefined) throw new UsageError('say what to do: list, show ID or replay (IDs or --all)');
+    if (!['list', 'show', 'replay'].includes(action)) throw new UsageError(`unknown action "${action}": use list, show ID or replay (IDs or --all)`);
+    if (v.limit !== undefined && action !== 'list') throw new UsageError('--limit goes with list');
+    if (v.all && action !== 'replay') throw new UsageError('--all goes with replay');
     const call = serverClient(v);
     const print = (x: unknown) => process.stdout.write(`${typeof x === 'string' ? x : JSON.stringify(x, null, 2)}\n`);
 
     switch (action) {
       case 'list': {
-        const { items } = await call(`/v1/dlq?limit=${Number(v.limit ?? 100)}`);
+        if (ids.length) throw new UsageError(`list takes no ids (got "${ids[0]}"); use show ID for one dead letter`);
+        const limit = v.limit === undefined ? 100 : intFlag('limit', v.limit as string, 1, 10_000);
+        const { items } = await call(`/v1/dlq?limit=${limit}`);
         if (v.json) return print({ items }), 0;
         if (items.length === 0) return print('no dead letters'), 0;
         for (const d of items) {
@@ -44,19 +58,18 @@ Options:
         return 0;
       }
       case 'show':
-        if (ids.length !== 1) throw new Error('show takes one dead-letter id');
-        print(await call(`/v1/dlq/${encodeURIComponent(ids[0])}`));
+        if (ids.length !== 1) throw new UsageError(`show takes one dead-letter id (got ${ids.length}), e.g. ccpulse dlq show 12`);
+        print(await call(`/v1/dlq/${deadLetterId(ids[0])}`));
         return 0;
       case 'replay': {
-        if (!v.all && ids.length === 0) throw new Error('replay takes dead-letter ids, or --all');
-        const body = v.all ? {} : { ids: ids.map(Number) };
+        if (!v.all && ids.length === 0) throw new UsageError('replay what? Give dead-letter ids (ccpulse dlq replay 12 13) or --all');
+        if (v.all && ids.length) throw new UsageError('give dead-letter ids or --all, not both');
+        const body = v.all ? {} : { ids: [...new Set(ids.map(deadLetterId))] };
         const r = await call('/v1/dlq/replay', { method: 'POST', body: JSON.stringify(body) });
         print(v.json ? r : `replayed ${r.replayed}: ${r.accepted} accepted again, ${r.duplicates} already replayed before`);
         return 0;
       }
-      default:
-        process.stderr.write(`${dlqCommand.usage}\n`);
-        return 2;
     }
+    return 2; // not reached: the action was checked above
   },
 };

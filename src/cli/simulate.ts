@@ -4,6 +4,7 @@ import type { Writable } from 'node:stream';
 import type { CcEvent } from '../contract/event.js';
 import { createSimulation, getScenario, runRealtime, SCENARIOS, type FaultOptions, type SimStats } from '../sim/index.js';
 import type { Command } from './command.js';
+import { fetchFailure } from './server-client.js';
 
 /**
  * `ccpulse simulate`: run a scenario and send its events to a ccpulse server (--target), a file
@@ -58,9 +59,48 @@ export function parseDuration(text: string): number {
 function parseSpeed(text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   if (/^(max|inf|infinity)$/i.test(text)) return Infinity;
-  const v = Number(text);
-  if (!(v > 0)) throw new Error(`bad --speed "${text}"`);
+  const v = /^\s*\d+(\.\d+)?\s*$/.test(text) ? Number(text) : NaN;
+  if (!(v > 0)) throw new Error(`--speed must be a number above 0 (1 = real time) or max, got "${text}"`);
   return v;
+}
+
+/** A duration flag: parseDuration, with the flag named, and more than zero. */
+function durationFlag(name: string, text: string): number {
+  let ms: number;
+  try {
+    ms = parseDuration(text);
+  } catch (err) {
+    throw new Error(`--${name}: ${(err as Error).message}`);
+  }
+  if (!(ms > 0)) throw new Error(`--${name} must be more than 0, got "${text}"`);
+  return ms;
+}
+
+/** --target: an http(s) URL. */
+function targetUrl(text: string): string {
+  let u: URL | undefined;
+  try {
+    u = new URL(text);
+  } catch {
+    /* below */
+  }
+  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) throw new Error(`--target "${text}" is not an http:// or https:// URL (e.g. http://127.0.0.1:8080)`);
+  return text.replace(/\/+$/, '');
+}
+
+/**
+ * Before simulating anything: does something answer at --target? Any HTTP answer will do (a server
+ * without /healthz too); a refused connection or silence fails at once, instead of after the retries
+ * meant for a server that goes away in the middle of a run.
+ */
+async function reachable(base: string): Promise<string | null> {
+  try {
+    const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(5_000) });
+    await res.body?.cancel();
+    return null;
+  } catch (err) {
+    return (err as Error)?.name === 'TimeoutError' ? 'no answer within 5 s' : fetchFailure(err);
+  }
 }
 
 function parseFraction(name: string, text: string | undefined): number | undefined {
@@ -77,7 +117,7 @@ function parseFraction(name: string, text: string | undefined): number | undefin
 function parseStart(text: string | undefined, speed: number, durationMs: number): number {
   if (text === undefined) return speed > 1 && Number.isFinite(durationMs) ? Date.now() - durationMs : Date.now();
   const v = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
-  if (!Number.isFinite(v)) throw new Error(`bad --start "${text}"`);
+  if (!Number.isFinite(v)) throw new Error(`--start "${text}" is not a time: give ISO 8601 (e.g. 2026-11-21T10:00:00Z) or epoch milliseconds`);
   return v;
 }
 
@@ -116,7 +156,8 @@ export function createHttpSink(base: string, opts: { apiKey?: string; maxAttempt
           stats.rejected += r?.rejected?.length ?? 0;
           return;
         }
-        problem = `HTTP ${res.status} ${(await res.text().catch(() => '')).slice(0, 200)}`;
+        problem = `HTTP ${res.status} ${describeAnswer(await res.text().catch(() => ''))}`;
+        if (res.status === 401) problem += ' (give the key with --api-key KEY)';
         if (res.status < 500 && res.status !== 429) throw new Error(`POST ${url}: ${problem}`);
       } catch (err) {
         if (err instanceof Error && err.message.startsWith('POST ')) throw err;
@@ -135,6 +176,17 @@ export function createHttpSink(base: string, opts: { apiKey?: string; maxAttempt
       for (let i = 0; i < events.length; i += MAX_BATCH) await post(events.slice(i, i + MAX_BATCH));
     },
   };
+}
+
+/** A ccpulse error answer as "message (CODE)"; anything else as its first 200 characters. */
+function describeAnswer(text: string): string {
+  try {
+    const e = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
+    if (typeof e?.message === 'string') return `${e.message} (${e.code})`;
+  } catch {
+    /* not JSON */
+  }
+  return text.slice(0, 200);
 }
 
 /** NDJSON writer that respects stream backpressure. */
@@ -221,33 +273,53 @@ export const simulateCommand: Command = {
     }
     let sim;
     let speed: number;
-    const target = str('target');
+    let target = str('target');
     const outFile = str('out');
     try {
-      if (target && outFile) throw new Error('--target and --out are exclusive');
-      const seed = str('seed') === undefined ? 1 : Number(str('seed'));
-      if (!Number.isInteger(seed)) throw new Error(`bad --seed "${str('seed')}"`);
+      if (target && outFile) throw new Error('--target and --out are exclusive: send the events to a server or write them to a file');
+      if (target) target = targetUrl(target);
+      const seedText = str('seed');
+      const seed = seedText === undefined ? 1 : /^\s*-?\d+\s*$/.test(seedText) ? Number(seedText) : NaN;
+      if (!Number.isSafeInteger(seed)) throw new Error(`--seed must be a whole number, got "${seedText}"`);
       const scenario = getScenario(str('scenario') ?? 'demo', seed);
       const flags: FaultOptions = {
         drop: parseFraction('drop', str('drop')),
         duplicate: parseFraction('duplicate', str('duplicate')),
         reorder: parseFraction('reorder', str('reorder')),
-        reorderWindowMs: str('reorder-window') === undefined ? 60_000 : parseDuration(str('reorder-window')!),
+        reorderWindowMs: str('reorder-window') === undefined ? 60_000 : durationFlag('reorder-window', str('reorder-window')!),
         corrupt: parseFraction('corrupt', str('corrupt')),
       };
       // Explicit flags override the scenario's own faults key by key; --drop also lifts the demo's restriction to three types.
       const faults: FaultOptions = { ...scenario.faults, ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) };
       if (flags.drop !== undefined) delete faults.dropTypes;
       speed = parseSpeed(str('speed'), target ? 1 : Infinity);
-      const durationMs = str('duration') === undefined ? (scenario.durationMs ?? Infinity) : parseDuration(str('duration')!);
+      const durationMs = str('duration') === undefined ? (scenario.durationMs ?? Infinity) : durationFlag('duration', str('duration')!);
       sim = createSimulation({ scenario, seed, startTime: parseStart(str('start'), speed, durationMs), durationMs, faults });
     } catch (err) {
-      process.stderr.write(`ccpulse simulate: ${(err as Error).message}\n\n${usage}\n`);
+      process.stderr.write(`ccpulse simulate: ${(err as Error).message}\n  Run "ccpulse simulate --help" for the options.\n`);
       return 2;
     }
 
+    if (target) {
+      const why = await reachable(target);
+      if (why) {
+        process.stderr.write(`ccpulse simulate: cannot reach --target ${target}: ${why}\n  Is ccpulse running there ("ccpulse start")? Give its address with --target URL.\n`);
+        return 1;
+      }
+    }
     const http = target ? createHttpSink(target, { apiKey: str('api-key') }) : undefined;
     const file = outFile ? createWriteStream(outFile) : undefined;
+    if (file) {
+      // open it before simulating: a path that cannot be written fails now, with its name
+      try {
+        await once(file, 'open');
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        const why = code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message;
+        process.stderr.write(`ccpulse simulate: cannot write --out ${outFile}: ${why}\n`);
+        return 1;
+      }
+    }
     const write = http ? http.sink : ndjsonSink(file ?? process.stdout);
     const ac = new AbortController();
     const onSigint = (): void => ac.abort();
@@ -255,6 +327,12 @@ export const simulateCommand: Command = {
     // A closed pipe (`| head`) ends the run quietly instead of crashing on EPIPE.
     const onOutError = (): void => ac.abort();
     if (!http && !file) process.stdout.on('error', onOutError);
+    // A write that fails (a full disk) ends the run and says so.
+    let fileError: Error | undefined;
+    file?.on('error', (err) => {
+      fileError ??= err;
+      ac.abort();
+    });
     const wall0 = Date.now();
     const bar = progress(sim.endTime - sim.startTime, sim.startTime, wall0);
     let delivered = 0;
@@ -281,9 +359,13 @@ export const simulateCommand: Command = {
       bar.update(sim.now, delivered, true);
       bar.end();
       if (file) {
-        file.end();
-        await once(file, 'close');
+        if (!file.destroyed) file.end();
+        if (!file.closed) await once(file, 'close');
       }
+    }
+    if (fileError) {
+      process.stderr.write(`ccpulse simulate: writing --out ${outFile} failed: ${fileError.message}\n`);
+      code = 1;
     }
     process.stderr.write(summary(sim.stats(), delivered, Date.now() - wall0, http?.stats) + '\n');
     return code;

@@ -1,10 +1,56 @@
+import net from 'node:net';
 import type { Command } from './command.js';
-import { loadConfig, type Config } from '../config/config.js';
-import { createLogger } from '../observe/logger.js';
-import { openStorage } from '../storage/open.js';
-import { Engine } from '../stream/engine.js';
-import { buildApp } from '../api/app.js';
-import { startDemo } from './demo.js';
+import { loadConfig } from '../config/config.js';
+import { CliError } from './errors.js';
+import { DataDirError } from '../storage/pglite/data-dir.js';
+import { DataDirInUseError } from '../storage/pglite/data-dir-lock.js';
+
+/**
+ * Is the port free? Checked before the storage is opened (which takes seconds), so a port in use fails
+ * at once. Port 0 (any free port) needs no check.
+ */
+export async function checkPort(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', (err) => reject(listenError(err, host, port)));
+    srv.listen({ host, port, exclusive: true }, () => srv.close(() => resolve()));
+  });
+}
+
+/** Why the server cannot listen, as a CliError naming the port or the host and the flag that sets it. */
+export function listenError(err: unknown, host: string, port: number): unknown {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case 'EADDRINUSE':
+      return new CliError(`port ${port} on ${host} is already in use (by another program, or another ccpulse)`, {
+        hint: 'Stop it, or choose another port with --port N (or CCPULSE_PORT); --port 0 picks a free one.',
+      });
+    case 'EACCES':
+    case 'EPERM':
+      return new CliError(`not allowed to listen on port ${port}${port < 1024 ? ' (ports below 1024 need privileges)' : ''}`, {
+        hint: 'Choose another port with --port N (or CCPULSE_PORT).',
+      });
+    case 'EADDRNOTAVAIL':
+      return new CliError(`cannot listen on ${host}: it is not an address of this machine`, { hint: 'Set the address with --host (or CCPULSE_HOST), e.g. 127.0.0.1 or 0.0.0.0.' });
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_NONAME':
+      return new CliError(`cannot listen on ${host}: unknown host name`, { hint: 'Set the address with --host (or CCPULSE_HOST), e.g. 127.0.0.1 or 0.0.0.0.' });
+    default:
+      return err;
+  }
+}
+
+/** A PostgreSQL URL without its password, for messages and the banner. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(the PostgreSQL URL)';
+  }
+}
 
 export const startCommand: Command = {
   name: 'start',
@@ -38,26 +84,61 @@ Precedence: flags, then environment, then the config file, then defaults.`,
   },
   longRunning: true,
   async run(v) {
-    const flags: Partial<Config> = {
-      port: v.port === undefined ? undefined : Number(v.port),
-      host: v.host as string | undefined,
-      dataDir: v.data as string | undefined,
-      demo: v.demo as boolean | undefined,
-      storage: v.storage as Config['storage'] | undefined,
-      postgresUrl: v['postgres-url'] as string | undefined,
-      logLevel: v['log-level'] as Config['logLevel'] | undefined,
+    const config = loadConfig({
+      flags: {
+        port: v.port as string | undefined,
+        host: v.host as string | undefined,
+        dataDir: v.data as string | undefined,
+        demo: v.demo as boolean | undefined,
+        storage: v.storage as string | undefined,
+        postgresUrl: v['postgres-url'] as string | undefined,
+        logLevel: v['log-level'] as string | undefined,
+      },
+      configPath: v.config as string | undefined,
+    });
+    // Loaded here, not at the top: a mistake above or below is reported before the server's modules load.
+    const { claimStorage, StorageOpenError } = await import('../storage/open.js');
+    const asCliError = (err: unknown): unknown => {
+      if (err instanceof DataDirInUseError) return new CliError(`${err.message}; stop that one first, or give this one another --data directory`);
+      if (err instanceof DataDirError) return new CliError(err.message, { hint: 'Choose the data directory with --data DIR (or CCPULSE_DATA).' });
+      if (err instanceof StorageOpenError) {
+        const hint =
+          config.storage === 'postgres'
+            ? 'Set the server with --postgres-url URL (or CCPULSE_POSTGRES_URL).'
+            : 'Can this user read and write every file in it? Or choose another data directory with --data DIR.';
+        return new CliError(err.message, { hint });
+      }
+      return err;
     };
-    const config = loadConfig({ flags, configPath: v.config as string | undefined });
+
+    // The quick checks first (is the data directory usable and ours; is the port free), then the slow opening.
+    const claim = await claimStorage(config).catch((err) => Promise.reject(asCliError(err)));
+    try {
+      await checkPort(config.host, config.port);
+    } catch (err) {
+      claim.release();
+      throw err;
+    }
+    const storage = await claim.open().catch((err) => Promise.reject(asCliError(err)));
+    const [{ createLogger }, { Engine }, { buildApp }, { startDemo }] = await Promise.all([
+      import('../observe/logger.js'),
+      import('../stream/engine.js'),
+      import('../api/app.js'),
+      import('./demo.js'),
+    ]);
     const log = createLogger(config.logLevel);
-    const storage = await openStorage(config);
     const engine = await Engine.start({ storage, config, log });
     const app = await buildApp({ engine, config, logger: log });
-    await app.listen({ port: config.port, host: config.host });
+    try {
+      await app.listen({ port: config.port, host: config.host });
+    } catch (err) {
+      throw listenError(err, config.host, config.port); // taken between the check and now
+    }
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
     log.info({ url, storage: config.storage, dataDir: config.dataDir }, 'ccpulse is up');
-    process.stderr.write(`\n  ccpulse is running: dashboard ${url}/  ·  API ${url}/v1/live  ·  data ${config.storage === 'pglite' ? config.dataDir : config.postgresUrl}\n\n`);
+    process.stderr.write(`\n  ccpulse is running: dashboard ${url}/  ·  API ${url}/v1/live  ·  data ${config.storage === 'pglite' ? config.dataDir : redactUrl(config.postgresUrl)}\n\n`);
 
     const demo = config.demo ? startDemo(engine, log) : null;
 

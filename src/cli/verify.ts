@@ -1,5 +1,17 @@
 import type { Command } from './command.js';
 import { serverClient } from './server-client.js';
+import { CliError, UsageError } from './errors.js';
+
+const TIME_MIN = Date.UTC(2000, 0, 1);
+const TIME_MAX = Date.UTC(2100, 0, 1);
+
+/** --from / --to: ISO 8601 or epoch ms, as the API takes them; checked here so the message names the flag. */
+function timeFlag(name: string, text: string): number {
+  const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
+  if (Number.isNaN(ms)) throw new UsageError(`--${name} "${text}" is not a time: give ISO 8601 (e.g. 2026-11-21T10:00:00Z) or epoch milliseconds`);
+  if (ms < TIME_MIN || ms > TIME_MAX) throw new UsageError(`--${name} "${text}" is out of range: times go from 2000-01-01 to 2100-01-01`);
+  return ms;
+}
 
 export const verifyCommand: Command = {
   name: 'verify',
@@ -8,7 +20,7 @@ export const verifyCommand: Command = {
 
 Asks a running server to recompute every rollup cell of the range from the raw events, by a batch
 path that shares nothing with the stream but the metric definitions, and prints every difference.
-Exit code 0 when they agree, 1 when they do not.
+Exit code 0 when they agree, 1 when they do not, 2 when the check could not be made.
 
 Options:
   --from TIME       ISO 8601 or epoch ms (default: an hour before --to)
@@ -20,9 +32,22 @@ Options:
   options: { from: { type: 'string' }, to: { type: 'string' }, url: { type: 'string' }, 'api-key': { type: 'string' }, json: { type: 'boolean' } },
   async run(v) {
     const qs = new URLSearchParams();
-    if (v.from) qs.set('from', v.from as string);
-    if (v.to) qs.set('to', v.to as string);
-    const body = await serverClient(v)(`/v1/verify?${qs}`);
+    const from = v.from === undefined ? undefined : timeFlag('from', v.from as string);
+    const to = v.to === undefined ? undefined : timeFlag('to', v.to as string);
+    if (from !== undefined && to !== undefined && from >= to) throw new UsageError('--from must be before --to');
+    if (v.from !== undefined) qs.set('from', v.from as string);
+    if (v.to !== undefined) qs.set('to', v.to as string);
+    let body;
+    try {
+      body = await serverClient(v)(`/v1/verify?${qs}`);
+    } catch (err) {
+      // like diff: 1 means "they differ", so a check that could not be made is 2
+      if (err instanceof CliError) {
+        err.exitCode = 2;
+        err.message = err.message.replace(/^\/(from|to):/, '--$1:'); // the server names its parameters; here they are flags
+      }
+      throw err;
+    }
     if (v.json) {
       process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
     } else {

@@ -6,6 +6,11 @@ import { ConfigError, inactivityTimeoutOf, loadConfig, slPolicyOf } from './conf
 
 const dir = mkdtempSync(join(tmpdir(), 'ccpulse-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const rawFile = (text: string) => {
+  const p = join(dir, `r${Math.random()}.json`);
+  writeFileSync(p, text);
+  return p;
+};
 const file = (o: unknown) => {
   const p = join(dir, `c${Math.random()}.json`);
   writeFileSync(p, JSON.stringify(o));
@@ -31,6 +36,54 @@ describe('configuration', () => {
       expect((err as Error).message).toMatch(/\/colour/);
       expect((err as Error).message).toMatch(/\/sl\/queues\/vip\/targetSec: 17.5 s is not a wait-histogram edge/);
     }
+  });
+
+  it('names the config file with each mistake in it, and the flag or variable for theirs', () => {
+    const configPath = file({ port: 'eighty', storage: 'mysql', ingest: 5, sl: { default: { targetSec: 20 } } });
+    let message = '';
+    try {
+      loadConfig({ configPath, env: { CCPULSE_LOG_LEVEL: 'loud' }, flags: { host: '127.0.0.1', checkpointIntervalMs: 'often' } });
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      message = (err as Error).message;
+    }
+    expect(message.split('\n').slice(1).sort()).toEqual(
+      [
+        `  config file ${configPath}: /port: must be a whole number from 0 to 65535, got "eighty"`,
+        `  config file ${configPath}: /storage: must be one of pglite, postgres, got "mysql"`,
+        `  config file ${configPath}: /ingest: expected object, got 5`,
+        `  config file ${configPath}: /sl/default/shortAbandonSec: required`,
+        `  config file ${configPath}: /sl/default/abandonsCount: required`,
+        '  CCPULSE_LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent, got "loud"',
+        '  checkpointIntervalMs: must be a whole number of at least 50, got "often"', // no flag of its own: named by its key
+      ].sort(),
+    );
+  });
+
+  it('takes numbers from flags and variables as text, and names a flag whose text is not one', () => {
+    expect(loadConfig({ env: { CCPULSE_PORT: '9100' }, flags: {} }).port).toBe(9100);
+    expect(loadConfig({ env: {}, flags: { port: '9101' } }).port).toBe(9101);
+    expect(() => loadConfig({ env: {}, flags: { port: '' } })).toThrow('invalid configuration: --port: must be a whole number from 0 to 65535, got ""');
+    expect(() => loadConfig({ env: {}, flags: { port: '80x' } })).toThrow('--port: must be a whole number from 0 to 65535, got "80x"');
+    expect(() => loadConfig({ env: {}, flags: { storage: 'mysql' } })).toThrow('--storage: must be one of pglite, postgres, got "mysql"');
+    expect(() => loadConfig({ env: {}, flags: { dataDir: '' } })).toThrow('invalid configuration: --data: must not be empty');
+    expect(() => loadConfig({ env: { CCPULSE_PORT: 'x' } })).toThrow('CCPULSE_PORT: must be a whole number from 0 to 65535, got "x"');
+  });
+
+  it.each([
+    ['missing', () => join(dir, 'nope.json'), /^cannot read the config file .*nope\.json: no such file$/],
+    ['not JSON', () => rawFile('{"port": 80,'), /^the config file .*\.json is not valid JSON: /],
+    ['null', () => rawFile('null'), /^the config file .*\.json must hold a JSON object \(\{"port": 8080, …\}\), not null$/],
+    ['an array', () => rawFile('[1]'), /must hold a JSON object .*, not an array$/],
+    ['a number', () => rawFile('42'), /must hold a JSON object .*, not number$/],
+    ['a directory', () => dir, /^cannot read the config file .*: it is a directory$/],
+  ])('names a config file that is %s', (_what, path, message) => {
+    expect(() => loadConfig({ configPath: path(), env: {} })).toThrow(message);
+  });
+
+  it('names the file given by CCPULSE_CONFIG as such', () => {
+    const configPath = file({ port: -1 });
+    expect(() => loadConfig({ env: { CCPULSE_CONFIG: configPath } })).toThrow(`config file ${configPath} (CCPULSE_CONFIG): /port: must be a whole number from 0 to 65535, got -1`);
   });
 
   it('judges SL by the queue’s own policy, else the channel’s (email in hours), else the default', () => {

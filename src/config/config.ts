@@ -1,7 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 import { isBinEdge } from '../metrics/wait-histogram.js';
 
 const SlPolicySchema = Type.Object(
@@ -94,63 +94,148 @@ export const ENV_VARS: Record<string, keyof Config> = {
   CCPULSE_CHECKPOINT_MS: 'checkpointIntervalMs',
 };
 
-export class ConfigError extends Error {}
+/** Command-line flags of `ccpulse start` and the config keys they set. */
+export const FLAGS: Partial<Record<keyof Config, string>> = {
+  port: '--port',
+  host: '--host',
+  dataDir: '--data',
+  demo: '--demo',
+  storage: '--storage',
+  postgresUrl: '--postgres-url',
+  logLevel: '--log-level',
+};
+
+/** The configuration is not valid; the message names each mistake and where it comes from (flag, variable, file). */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** A value as given on the command line or in the environment: text, converted here. */
+export type ConfigFlags = { [K in keyof Config]?: Config[K] | string };
 
 /**
  * Builds the typed config. Precedence: flags → environment → file → defaults.
  * The file is `--config PATH`, or CCPULSE_CONFIG, or `ccpulse.config.json` in the working directory if present.
+ * Every mistake is reported at once, each with where the value came from: `--port`, `CCPULSE_PORT`,
+ * or the config file and the path of the field in it.
  */
-export function loadConfig(opts: { flags?: Partial<Config>; env?: NodeJS.ProcessEnv; configPath?: string } = {}): Config {
+export function loadConfig(opts: { flags?: ConfigFlags; env?: NodeJS.ProcessEnv; configPath?: string } = {}): Config {
   const env = opts.env ?? process.env;
   const path = opts.configPath ?? env.CCPULSE_CONFIG ?? (existsSync('ccpulse.config.json') ? 'ccpulse.config.json' : undefined);
-  let fromFile: Partial<Config> = {};
-  if (path) {
-    try {
-      fromFile = JSON.parse(readFileSync(resolve(path), 'utf8'));
-    } catch (err) {
-      throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
-    }
-    if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile)) {
-      throw new ConfigError(`config file ${path} must hold a JSON object`);
-    }
-  }
+  const fileName = path && (opts.configPath !== undefined ? path : env.CCPULSE_CONFIG !== undefined ? `${path} (CCPULSE_CONFIG)` : path);
+  const fromFile = path ? readConfigFile(path, fileName!) : {};
   const fromEnv: Record<string, unknown> = {};
   for (const [name, key] of Object.entries(ENV_VARS)) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
-    fromEnv[key] = typeof DEFAULT_CONFIG[key] === 'number' ? Number(raw) : raw;
+    fromEnv[key] = typeof DEFAULT_CONFIG[key] === 'number' ? toNumber(raw) : raw;
   }
-  const merged = { ...DEFAULT_CONFIG, ...fromFile, ...fromEnv, ...stripUndefined(opts.flags ?? {}) } as Config;
-  merged.sl = { ...DEFAULT_CONFIG.sl, ...(fromFile.sl ?? {}) };
-  merged.sl.channels = { ...DEFAULT_CONFIG.sl.channels, ...(fromFile.sl?.channels ?? {}) };
-  merged.inactivityTimeoutSec = { ...DEFAULT_CONFIG.inactivityTimeoutSec, ...(fromFile.inactivityTimeoutSec ?? {}) };
-  merged.ingest = { ...DEFAULT_CONFIG.ingest, ...(fromFile.ingest ?? {}) };
-  merged.knownQueues = fromFile.knownQueues ?? DEFAULT_CONFIG.knownQueues;
+  const fromFlags: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(opts.flags ?? {})) {
+    if (value === undefined) continue;
+    fromFlags[key] = typeof DEFAULT_CONFIG[key as keyof Config] === 'number' ? toNumber(value) : value;
+  }
+  const merged = { ...DEFAULT_CONFIG, ...fromFile, ...fromEnv, ...fromFlags } as Config;
+  // Sections of the file are merged over the defaults key by key (a file may set one SL policy alone).
+  // A section that is not an object is kept as given, for the validation below to name it.
+  merged.sl = mergeSection(DEFAULT_CONFIG.sl, fromFile.sl);
+  if (isObject(merged.sl)) merged.sl.channels = mergeSection(DEFAULT_CONFIG.sl.channels, (fromFile.sl as Partial<Config['sl']> | undefined)?.channels);
+  merged.inactivityTimeoutSec = mergeSection(DEFAULT_CONFIG.inactivityTimeoutSec, fromFile.inactivityTimeoutSec);
+  merged.ingest = mergeSection(DEFAULT_CONFIG.ingest, fromFile.ingest);
+  merged.knownQueues = (fromFile.knownQueues as Config['knownQueues'] | undefined) ?? DEFAULT_CONFIG.knownQueues;
 
-  const errors = [...Value.Errors(ConfigSchema, merged)].map((e) => `${e.path || '/'}: ${e.message}`);
+  /** Where the value at a path came from, for the message. */
+  const source = (path: string): string => {
+    const key = path.split('/')[1] as keyof Config;
+    if (Object.hasOwn(fromFlags, key)) return (Object.hasOwn(FLAGS, key) ? FLAGS[key] : undefined) ?? key;
+    if (Object.hasOwn(fromEnv, key)) return Object.keys(ENV_VARS).find((n) => ENV_VARS[n] === key)!;
+    return `config file ${fileName}: ${path}`;
+  };
+  const errors: string[] = [];
+  const seen = new Set<string>();
+  for (const e of Value.Errors(ConfigSchema, merged)) {
+    if (seen.has(e.path)) continue; // one message per field
+    seen.add(e.path);
+    errors.push(`${source(e.path)}: ${describeError(e)}`);
+  }
   // Each policy by its own path: a queue and a channel of the same name (or a queue named "default") are
   // different policies, and each must be checked.
-  const policies: Array<[string, unknown]> = [['/sl/default', merged.sl?.default]];
+  const policies: Array<[string, unknown]> = [['/sl/default', isObject(merged.sl) ? merged.sl.default : undefined]];
   for (const part of ['queues', 'channels'] as const) {
-    const named = merged.sl?.[part];
-    if (typeof named === 'object' && named !== null) for (const [name, p] of Object.entries(named)) policies.push([`/sl/${part}/${escapePointer(name)}`, p]);
+    const named = isObject(merged.sl) ? merged.sl[part] : undefined;
+    if (isObject(named)) for (const [name, p] of Object.entries(named)) policies.push([`/sl/${part}/${escapePointer(name)}`, p]);
   }
   for (const [at, p] of policies) {
     for (const field of ['targetSec', 'shortAbandonSec'] as const) {
-      const v = typeof p === 'object' && p !== null ? (p as Record<string, unknown>)[field] : undefined;
+      const v = isObject(p) ? p[field] : undefined;
       if (typeof v === 'number' && !isBinEdge(v)) {
-        errors.push(`${at}/${field}: ${v} s is not a wait-histogram edge (whole seconds below 120, multiples of 5 below 600, whole minutes below 3600, quarter hours beyond)`);
+        errors.push(`${source(`${at}/${field}`)}: ${v} s is not a wait-histogram edge (whole seconds below 120, multiples of 5 below 600, whole minutes below 3600, quarter hours beyond)`);
       }
     }
   }
+  if (errors.length === 1) throw new ConfigError(`invalid configuration: ${errors[0]}`);
   if (errors.length) throw new ConfigError(`invalid configuration:\n  ${errors.join('\n  ')}`);
   return merged;
 }
 
 const escapePointer = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
 
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+function readConfigFile(path: string, name: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(resolve(path), 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    throw new ConfigError(`cannot read the config file ${name}: ${why}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`the config file ${name} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (!isObject(parsed)) throw new ConfigError(`the config file ${name} must hold a JSON object ({"port": 8080, …}), not ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed}`);
+  return parsed;
+}
+
+function describeError(e: ValueError): string {
+  const got = e.value === undefined || typeof e.value === 'object' ? '' : `, got ${JSON.stringify(e.value)}`;
+  switch (e.type) {
+    case ValueErrorType.ObjectRequiredProperty:
+      return 'required';
+    case ValueErrorType.ObjectAdditionalProperties:
+      return 'unknown field';
+    case ValueErrorType.StringMinLength:
+      return 'must not be empty';
+    case ValueErrorType.Union: {
+      const literals = (e.schema.anyOf as { const?: unknown }[] | undefined)?.map((s) => s.const);
+      if (literals?.every((l) => typeof l === 'string')) return `must be one of ${literals.join(', ')}${got}`;
+      return `${e.message}${got}`;
+    }
+    default: {
+      const { type, minimum, maximum, exclusiveMinimum } = e.schema as { type?: string; minimum?: number; maximum?: number; exclusiveMinimum?: number };
+      if (type === 'integer' || type === 'number') {
+        const range = minimum !== undefined && maximum !== undefined ? ` from ${minimum} to ${maximum}` : minimum !== undefined ? ` of at least ${minimum}` : exclusiveMinimum !== undefined ? ` above ${exclusiveMinimum}` : '';
+        return `must be a ${type === 'integer' ? 'whole number' : 'number'}${range}${got}`;
+      }
+      return `${e.message.replace(/^Expected/, 'expected')}${got}`;
+    }
+  }
+}
+
+/** Numbers given as text: a number when the text is one, else the text itself (validation then names it). */
+function toNumber(v: unknown): unknown {
+  return typeof v === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function mergeSection<T extends object>(defaults: T, fromFile: unknown): T {
+  if (fromFile === undefined) return { ...defaults };
+  return (isObject(fromFile) ? { ...defaults, ...fromFile } : fromFile) as T;
 }
 
 /**

@@ -1,15 +1,123 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import postgres from 'postgres';
 import type { Config } from '../config/config.js';
 import { openPgliteStorage } from './pglite/index.js';
+import { prepareDataDir } from './pglite/data-dir.js';
+import { acquireDataDirLock } from './pglite/data-dir-lock.js';
 import { openPostgresStorage } from './postgres/client.js';
 import type { Storage } from './storage.js';
 
-/** Opens the backend the configuration names. */
-export function openStorage(cfg: Pick<Config, 'storage' | 'dataDir' | 'postgresUrl'>): Promise<Storage> {
+/** The backend cannot be opened for a reason the person running ccpulse can fix; the message says which. */
+export class StorageOpenError extends Error {
+  override name = 'StorageOpenError';
+}
+
+/**
+ * A backend checked and claimed, not yet opened: the quick part of opening (is the data directory
+ * usable and ours, does the PostgreSQL server answer), done before the slow part so that a mistake
+ * shows in milliseconds. `open` opens it; `release` gives the claim up without opening.
+ */
+export interface StorageClaim {
+  open(): Promise<Storage>;
+  release(): void;
+}
+
+const PG_CONNECT_TIMEOUT_SEC = 5;
+
+/** Checks and claims the backend the configuration names (see StorageClaim). */
+export async function claimStorage(cfg: Pick<Config, 'storage' | 'dataDir' | 'postgresUrl'>): Promise<StorageClaim> {
   switch (cfg.storage) {
-    case 'pglite':
-      return openPgliteStorage({ dataDir: join(cfg.dataDir, 'pglite'), thread: true });
-    case 'postgres':
-      return openPostgresStorage(cfg.postgresUrl);
+    case 'pglite': {
+      // DataDirError and DataDirInUseError (from these two) name the directory and what is wrong.
+      await prepareDataDir(cfg.dataDir);
+      const lock = await acquireDataDirLock(cfg.dataDir);
+      return {
+        async open() {
+          const dir = join(resolve(cfg.dataDir), 'pglite');
+          let storage: Storage;
+          try {
+            storage = await openPgliteStorage({ dataDir: dir, thread: true });
+          } catch (err) {
+            lock.release();
+            throw new StorageOpenError(`cannot open the embedded database in ${dir}: ${(err as Error).message}`, { cause: err });
+          }
+          const close = storage.close.bind(storage);
+          storage.close = async () => {
+            try {
+              await close();
+            } finally {
+              lock.release();
+            }
+          };
+          return storage;
+        },
+        release: () => lock.release(),
+      };
+    }
+    case 'postgres': {
+      const where = describePostgresUrl(cfg.postgresUrl);
+      await checkPostgres(cfg.postgresUrl, where);
+      return {
+        async open() {
+          try {
+            return await openPostgresStorage(cfg.postgresUrl);
+          } catch (err) {
+            throw new StorageOpenError(`cannot open PostgreSQL at ${where}: ${postgresReason(err)}`, { cause: err });
+          }
+        },
+        release() {},
+      };
+    }
   }
+}
+
+/** Opens the backend the configuration names. */
+export async function openStorage(cfg: Pick<Config, 'storage' | 'dataDir' | 'postgresUrl'>): Promise<Storage> {
+  return (await claimStorage(cfg)).open();
+}
+
+/** host:port/database of a PostgreSQL URL, without the user's password; throws if it is not one. */
+export function describePostgresUrl(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new StorageOpenError('the PostgreSQL URL is not a URL (expected postgres://USER:PASSWORD@HOST:PORT/DATABASE)');
+  }
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
+    throw new StorageOpenError(`the PostgreSQL URL must start with postgres:// (it starts with ${u.protocol}//)`);
+  }
+  const host = u.hostname || u.searchParams.get('host') || 'localhost';
+  return `${host}:${u.port || 5432}${u.pathname.length > 1 ? u.pathname : ''}`;
+}
+
+/** One connection, with a timeout: an unreachable server, a refused login or a missing database fail here, fast. */
+async function checkPostgres(url: string, where: string): Promise<void> {
+  const sql = postgres(url, { max: 1, connect_timeout: PG_CONNECT_TIMEOUT_SEC, idle_timeout: 1, onnotice: () => {} });
+  try {
+    await sql`SELECT 1`;
+  } catch (err) {
+    throw new StorageOpenError(`cannot connect to PostgreSQL at ${where}: ${postgresReason(err)}`, { cause: err });
+  } finally {
+    await sql.end({ timeout: 1 }).catch(() => {});
+  }
+}
+
+const PG_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused (is PostgreSQL running there?)',
+  ENOTFOUND: 'unknown host',
+  EAI_AGAIN: 'the host name could not be resolved',
+  ETIMEDOUT: `no answer`,
+  CONNECT_TIMEOUT: `no answer within ${PG_CONNECT_TIMEOUT_SEC} s`,
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ECONNRESET: 'the connection was reset',
+};
+
+/** A connection or server error as words, never with the URL (it may hold a password). */
+function postgresReason(err: unknown): string {
+  const e = err as { code?: string; message?: string; errors?: unknown[] };
+  if (e?.code && PG_REASONS[e.code]) return PG_REASONS[e.code];
+  if (Array.isArray(e?.errors) && e.errors.length) return postgresReason(e.errors[0]); // AggregateError: one per address
+  return e?.message ?? String(err);
 }
