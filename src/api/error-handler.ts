@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { OverloadedError } from '../stream/event-log.js';
 import { Errors, type ErrorDetail } from './errors.js';
 
 /** The one place errors become responses. */
@@ -22,9 +23,13 @@ export function installErrorHandler(app: FastifyInstance): void {
       err = new Errors.BODY_TOO_LARGE(String(req.routeOptions.bodyLimit ?? ''));
     } else if (raw.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       err = new Errors.UNSUPPORTED_MEDIA_TYPE();
+    } else if (raw instanceof OverloadedError) {
+      // Expected under load and logged, rate-limited, by the admission controller: not an error per request.
+      err = new Errors.OVERLOADED(raw.message);
+      reply.header('retry-after', String(raw.retryAfterSec));
     }
     const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
-    if (status >= 500) req.log.error({ err: raw }, 'request failed');
+    if (status >= 500 && !(raw instanceof OverloadedError)) req.log.error({ err: raw }, 'request failed');
     const code = status === 500 && !err.code?.startsWith('CCP_') ? 'CCP_INTERNAL' : err.code;
     const message = status === 500 && code === 'CCP_INTERNAL' ? 'internal error; see the server log' : err.message;
     reply.status(status).send({ error: { code, message, ...(err.details ? { details: err.details } : {}) }, ...(raw.body && typeof raw.body === 'object' ? raw.body : {}) });

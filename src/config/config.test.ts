@@ -40,4 +40,13 @@ describe('configuration', () => {
     expect(of('support', 'email').targetSec).toBe(3600);
     expect(of('vip', 'email').targetSec).toBe(10);
   });
+
+  it('takes the admission deadline from the file, keeps the other ingest limits, and refuses a nonsense one', () => {
+    const cfg = loadConfig({ env: {}, configPath: file({ ingest: { maxQueueDelayMs: 1500 } }) });
+    expect(cfg.ingest).toEqual({ maxEvents: 50_000, maxBytes: 16 * 1024 * 1024, maxQueueDelayMs: 1500 });
+    expect(loadConfig({ env: {} }).ingest.maxQueueDelayMs).toBe(1000);
+    for (const bad of [0, 10, 1.5, 120_000, '1s']) {
+      expect(() => loadConfig({ env: {}, configPath: file({ ingest: { maxQueueDelayMs: bad } }) })).toThrow(/\/ingest\/maxQueueDelayMs/);
+    }
+  });
 });

@@ -63,7 +63,7 @@ export const eventsRoute: FastifyPluginAsync<EventsRouteOptions> = async (app, o
         result.duplicates = outcome.duplicates;
         reply.header('x-ccpulse-position', String(outcome.position));
       } catch (err) {
-        if (err instanceof OverloadedError) throw new Errors.OVERLOADED(err.message);
+        if (err instanceof OverloadedError) throw err; // 503 with Retry-After (the error handler)
         req.log.error({ err }, 'append failed');
         throw new Errors.STORAGE_UNAVAILABLE();
       }
