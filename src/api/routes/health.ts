@@ -2,8 +2,10 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Engine } from '../../stream/engine.js';
 import { EventLoopMonitor } from '../../observe/event-loop.js';
 
-/** GET /healthz: liveness, and enough of the pipeline's state to see it is moving. */
-// Answered from memory only: nothing here awaits storage or the ingest path, so it is as fast as the event loop.
+/**
+ * GET /healthz: liveness, and enough of the pipeline's state to see it is moving. Answered from memory
+ * only: nothing here awaits storage or the ingest path, so it is as quick as the event loop.
+ */
 export const healthRoute: FastifyPluginAsync<{ engine: Engine; startedAt: number; detailed: boolean }> = async (app, { engine, startedAt, detailed }) => {
   const loop = new EventLoopMonitor();
   app.addHook('onClose', async () => loop.stop());
