@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { OverloadedError } from '../stream/event-log.js';
 import { CODE_OF_STATUS, Errors, type ErrorDetail } from './errors.js';
 
 /** The documented shape of every error body. */
@@ -53,6 +54,8 @@ function describe(thrown: unknown, req?: FastifyRequest): { status: number; body
     err = new Errors.BODY_TOO_LARGE(String(req?.routeOptions.bodyLimit ?? ''));
   } else if (rawCode === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     err = new Errors.UNSUPPORTED_MEDIA_TYPE(req?.routeOptions.url === '/v1/events' ? EVENTS_MEDIA : 'send application/json');
+  } else if (thrown instanceof OverloadedError) {
+    err = new Errors.OVERLOADED(thrown.message);
   } else if (rawCode === 'FST_ERR_BAD_URL') {
     err = new Errors.BAD_REQUEST('the URL is not valid (malformed percent-encoding?)');
   } else if (rawCode === 'FST_ERR_MAX_PARAM_LENGTH') {
@@ -91,7 +94,10 @@ const escapePointer = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
 
 function sendError(thrown: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const { status, body } = errorResponse(thrown, req);
-  if (status >= 500) req.log.error({ err: thrown }, 'request failed');
+  if (thrown instanceof OverloadedError) {
+    // Expected under load, and logged (rate-limited) by the admission controller: not an error per request.
+    reply.header('retry-after', String(thrown.retryAfterSec));
+  } else if (status >= 500) req.log.error({ err: thrown }, 'request failed');
   return reply.status(status).send(body);
 }
 

@@ -124,4 +124,13 @@ describe('configuration', () => {
     expect(timeout('constructor')).toBe(60_000);
     expect(timeout('voice')).toBe(7_200_000);
   });
+
+  it('takes the admission deadline from the file, keeps the other ingest limits, and refuses a nonsense one', () => {
+    const cfg = loadConfig({ env: {}, configPath: file({ ingest: { maxQueueDelayMs: 1500 } }) });
+    expect(cfg.ingest).toEqual({ maxEvents: 50_000, maxBytes: 16 * 1024 * 1024, maxQueueDelayMs: 1500 });
+    expect(loadConfig({ env: {} }).ingest.maxQueueDelayMs).toBe(1000);
+    for (const bad of [0, 10, 1.5, 120_000, '1s']) {
+      expect(() => loadConfig({ env: {}, configPath: file({ ingest: { maxQueueDelayMs: bad } }) })).toThrow(/\/ingest\/maxQueueDelayMs/);
+    }
+  });
 });

@@ -46,7 +46,15 @@ export const ConfigSchema = Type.Object(
     /** Seconds without any event after which an open appeal leaves QA, per channel ("default" for the rest). */
     inactivityTimeoutSec: Type.Record(Type.String(), Type.Number({ exclusiveMinimum: 0 })),
     ingest: Type.Object(
-      { maxEvents: Type.Integer({ minimum: 1 }), maxBytes: Type.Integer({ minimum: 1024 }) },
+      {
+        maxEvents: Type.Integer({ minimum: 1 }),
+        maxBytes: Type.Integer({ minimum: 1024 }),
+        /**
+         * Admission deadline: a batch is admitted only if it and everything admitted before it can be made
+         * durable within this many ms at the rate the log is measured to drain; otherwise 503 + Retry-After.
+         */
+        maxQueueDelayMs: Type.Integer({ minimum: 50, maximum: 60_000 }),
+      },
       { additionalProperties: false },
     ),
   },
@@ -80,7 +88,7 @@ export const DEFAULT_CONFIG: Config = {
     voice: 2 * 3600,
     email: 7 * 24 * 3600,
   },
-  ingest: { maxEvents: 50_000, maxBytes: 16 * 1024 * 1024 },
+  ingest: { maxEvents: 50_000, maxBytes: 16 * 1024 * 1024, maxQueueDelayMs: 1_000 },
 };
 
 /** Environment variables and the config keys they set. */

@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import { inactivityTimeoutOf, slPolicyOf } from '../config/config.js';
+import { DEFAULT_CONFIG, inactivityTimeoutOf, slPolicyOf } from '../config/config.js';
 import type { CcEvent } from '../contract/event.js';
 import { BUCKET_MS, bucketOf } from '../metrics/appeal-story.js';
 import type { DeadLetter, QaLevel, RollupCell, RollupQuery, Storage } from '../storage/storage.js';
 import { CHECKPOINT_NAME, Checkpointer } from './checkpointer.js';
 import { EventLog, type AppendOutcome } from './event-log.js';
+import { AdmissionController } from './admission.js';
 import { StreamProcessor, type ProcessorState } from './processor.js';
 import type { SavedAppeal } from './appeal-tracker.js';
 import { RwLock } from './rw-lock.js';
@@ -16,7 +17,7 @@ const REPLAY_PAGE = 10_000;
 
 export interface EngineOptions {
   storage: Storage;
-  config: Pick<Config, 'checkpointIntervalMs' | 'sl' | 'inactivityTimeoutSec' | 'knownQueues' | 'watermarkDelaySec' | 'allowedLatenessSec'>;
+  config: Pick<Config, 'checkpointIntervalMs' | 'sl' | 'inactivityTimeoutSec' | 'knownQueues' | 'watermarkDelaySec' | 'allowedLatenessSec'> & { ingest?: Pick<Config['ingest'], 'maxQueueDelayMs'> };
   log?: Logger;
   now?: () => number;
 }
@@ -57,6 +58,9 @@ export class Engine {
         await this.reconcileLate();
       },
       () => this.replayLog(),
+      {
+        admission: new AdmissionController({ maxQueueDelayMs: opts.config.ingest?.maxQueueDelayMs ?? DEFAULT_CONFIG.ingest.maxQueueDelayMs, log: opts.log }),
+      },
     );
     this.checkpointer = new Checkpointer(opts.storage, this.processor, this.lock, opts.config.checkpointIntervalMs, opts.log);
   }
@@ -246,6 +250,7 @@ export class Engine {
   /** Stops timers and commits a last checkpoint (the log is durable regardless). */
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    this.eventLog.admission.close();
     await this.checkpointer.stop();
   }
 }

@@ -1,5 +1,6 @@
 import type { CcEvent, LoggedEvent } from '../contract/event.js';
 import type { Storage } from '../storage/storage.js';
+import { AdmissionController } from './admission.js';
 
 export interface AppendOutcome {
   accepted: number;
@@ -15,7 +16,16 @@ interface Request {
   reject: (e: Error) => void;
 }
 
-export class OverloadedError extends Error {}
+/** The log cannot take the request within the admission deadline; nothing of it was kept. */
+export class OverloadedError extends Error {
+  constructor(
+    message: string,
+    /** When a retry may find room (the Retry-After header). */
+    readonly retryAfterSec: number,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * The durable log, with group commit: requests arriving while a write is in flight are written
@@ -26,6 +36,8 @@ export class EventLog {
   private queue: Request[] = [];
   private queuedEvents = 0;
   private writing = false;
+  /** Decides which requests the log takes: what can be made durable within a deadline at the measured drain rate. */
+  readonly admission: AdmissionController;
 
   constructor(
     private readonly storage: Storage,
@@ -33,13 +45,14 @@ export class EventLog {
     private readonly apply: (events: LoggedEvent[]) => Promise<void>,
     /** Reads back whatever the log holds beyond what was applied (after a write that may have committed). */
     private readonly catchUp: () => Promise<void>,
-    private readonly opts: { maxBatchEvents?: number; maxQueuedEvents?: number } = {},
-  ) {}
+    private readonly opts: { maxBatchEvents?: number; admission?: AdmissionController } = {},
+  ) {
+    this.admission = opts.admission ?? new AdmissionController({ maxQueueDelayMs: 1_000 });
+  }
 
   append(tenant: string, events: CcEvent[]): Promise<AppendOutcome> {
-    if (this.queuedEvents + events.length > (this.opts.maxQueuedEvents ?? 500_000)) {
-      return Promise.reject(new OverloadedError('ingest queue is full; retry with backoff'));
-    }
+    const admitted = this.admission.admit(events.length);
+    if (!admitted.ok) return Promise.reject(new OverloadedError(admitted.message, admitted.retryAfterSec));
     return new Promise((resolve, reject) => {
       this.queue.push({ tenant, events, resolve, reject });
       this.queuedEvents += events.length;
@@ -54,15 +67,22 @@ export class EventLog {
   private async drain(): Promise<void> {
     while (this.queue.length) {
       const batch = this.takeBatch();
+      // Drain-rate bookkeeping for admission: every admitted event leaves the backlog here, once.
+      const events = batch.reduce((n, r) => n + r.events.length, 0);
+      const started = performance.now();
+      let measured = true;
       try {
         await this.write(batch);
       } catch (err) {
+        measured = false;
         if (batch.length === 1) {
           batch[0].reject(err as Error);
           continue;
         }
         // One request's rows must not fail the others: write each on its own.
         for (const r of batch) await this.write([r]).catch((e: Error) => r.reject(e));
+      } finally {
+        this.admission.drained(events, performance.now() - started, measured);
       }
     }
     this.writing = false;
