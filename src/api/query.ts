@@ -1,11 +1,9 @@
 import { CONTROL_OR_BROKEN } from '../contract/event.js';
 import type { ErrorDetail } from './errors.js';
 
-/**
- * Query and path parameters arrive as text. Numbers are declared as strings and parsed here, in decimal
- * digits only: Ajv's type coercion turns "Infinity", "1e400" or "0x10" into numbers (the first two skip
- * its range checks), which then reach SQL as values a bigint cannot hold.
- */
+// Query and path parameters arrive as text. Numbers are declared as strings and parsed here, in decimal
+// digits only: Ajv's type coercion turned "Infinity", "1e400" or "0x10" into numbers (the first two skip
+// its range checks), which then reached SQL as values a bigint cannot hold.
 
 /** A whole number within [min, max] written in decimal digits, or a detail naming `path`. */
 export function intParam(raw: string | undefined, path: string, range: { min: number; max: number }, errors: ErrorDetail[]): number | undefined {

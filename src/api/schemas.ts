@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
 
 const Num = Type.Number();
+const NullableNum = Type.Union([Type.Number(), Type.Null()]);
 
 /** The query of a route that takes no parameters (?apiKey= is taken out before): anything else is a mistake. */
 export const NoQuery = Type.Object({}, { additionalProperties: false });
-const NullableNum = Type.Union([Type.Number(), Type.Null()]);
 
 export const MetricValuesSchema = Type.Object({
   offered: Num,
