@@ -139,16 +139,22 @@ function isAlive(h: LockHolder): boolean {
   const boot = bootId();
   if (h.bootId && boot && h.bootId !== boot) return false; // the machine restarted since
   const st = procStat(h.pid);
-  if (st === 'absent') return false;
+  if (st === 'absent') return signalable(h.pid) === 'EPERM'; // /proc mounted with hidepid hides other users' processes
   if (st) {
     if (st.state === 'Z' || st.state === 'X') return false; // exited, not yet reaped
     return h.startTicks === undefined || st.startTicks === h.startTicks; // otherwise: the PID was reused
   }
+  return signalable(h.pid) !== 'ESRCH';
+}
+
+/** Whether a process with this PID exists, as kill(pid, 0) tells: 'yes', 'EPERM' (it does, another user's), 'ESRCH' (none). */
+function signalable(pid: number): 'yes' | 'EPERM' | 'ESRCH' {
+  if (!Number.isInteger(pid) || pid <= 0) return 'ESRCH';
   try {
-    process.kill(h.pid, 0);
-    return true;
+    process.kill(pid, 0);
+    return 'yes';
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    return (err as NodeJS.ErrnoException).code === 'EPERM' ? 'EPERM' : 'ESRCH';
   }
 }
 
