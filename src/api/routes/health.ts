@@ -1,8 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Engine } from '../../stream/engine.js';
+import { EventLoopMonitor } from '../../observe/event-loop.js';
 
-/** GET /healthz: liveness, and enough of the pipeline's state to see it is moving. */
+/**
+ * GET /healthz: liveness, and enough of the pipeline's state to see it is moving. Answered from memory
+ * only: nothing here awaits storage or the ingest path, so it is as quick as the event loop.
+ */
 export const healthRoute: FastifyPluginAsync<{ engine: Engine; startedAt: number; detailed: boolean }> = async (app, { engine, startedAt, detailed }) => {
+  const loop = new EventLoopMonitor();
+  app.addHook('onClose', async () => loop.stop());
   // With API keys (several tenants) the pipeline's counts are not for everyone: liveness only.
   app.get('/healthz', async () => (!detailed ? { status: 'ok', storage: engine.storage.backend, uptimeSec: Math.round((Date.now() - startedAt) / 1000) } : {
     status: 'ok',
@@ -16,5 +22,16 @@ export const healthRoute: FastifyPluginAsync<{ engine: Engine; startedAt: number
     lateWaiting: engine.processor.lateWaiting,
     clampedFuture: engine.processor.stats.clampedFuture,
     lastCheckpointMs: Math.round(engine.checkpointer.lastCommitMs * 10) / 10,
+    // Admission: the backlog of admitted events, the measured drain rate, and refusals (503) so far.
+    ingest: engine.eventLog.admission.snapshot(),
+    eventLoopDelayMs: loop.snapshot(),
+    memoryMb: memoryMb(),
   }));
 };
+
+function memoryMb() {
+  const m = process.memoryUsage();
+  const mb = (b: number) => Math.round(b / 1048576);
+  // external includes the WebAssembly memory of PGlite when it runs on this thread (not on its workers)
+  return { rss: mb(m.rss), heapUsed: mb(m.heapUsed), heapTotal: mb(m.heapTotal), external: mb(m.external) };
+}
