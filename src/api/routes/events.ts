@@ -28,10 +28,18 @@ export const eventsRoute: FastifyPluginAsync<EventsRouteOptions> = async (app, o
   const validate = createEventValidator({ customChannels: opts.customChannels });
   app.addContentTypeParser(NDJSON_TYPES, { parseAs: 'string', bodyLimit: opts.maxBytes }, (_req, body, done) => done(null, body));
 
+  const admission = opts.engine.eventLog.admission;
   app.post(
     '/v1/events',
     {
       bodyLimit: opts.maxBytes,
+      // Shed before reading the body when it would not be admitted anyway: no body is buffered or parsed
+      // for a refusal. The unread body is then read off the wire and dropped by Node, and the connection
+      // stays usable, so a client still sending gets the 503, not a reset.
+      onRequest: async (req) => {
+        const d = admission.precheck(Number(req.headers['content-length'] ?? NaN));
+        if (!d.ok) throw new OverloadedError(d.message, d.retryAfterSec);
+      },
       // A 400 for a batch with no valid event still carries the per-event rejections.
       schema: { response: { 202: IngestResultSchema, '4xx': Type.Intersect([ErrorSchema, Type.Partial(IngestResultSchema)]), '5xx': ErrorSchema } },
     },
@@ -45,6 +53,7 @@ export const eventsRoute: FastifyPluginAsync<EventsRouteOptions> = async (app, o
         if (err instanceof BatchError) throw new Errors[err.code](err.message);
         throw err;
       }
+      admission.noteBody(Number(req.headers['content-length'] ?? NaN), items.length);
       const result: IngestResult = { accepted: 0, duplicates: 0, rejected: [] };
       const valid: CcEvent[] = [];
       const now = opts.engine.now();
