@@ -52,6 +52,11 @@ export class ServerProcess {
     throw new Error(`server did not come up:\n${this.output}`);
   }
 
+  /** The server's process id (for /proc), while it runs. */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   /** kill -9: no shutdown hook runs, no final checkpoint. */
   async crash(): Promise<void> {
     await this.signal('SIGKILL');
