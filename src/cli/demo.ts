@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { createSimulation, runRealtime } from '../sim/index.js';
 import type { Engine } from '../stream/engine.js';
+import { OverloadedError } from '../stream/event-log.js';
 import { DEFAULT_TENANT } from '../api/tenant.js';
 
 /** How much simulated past a fresh demo starts with, so the 15/60-minute windows are not empty. */
@@ -23,7 +24,16 @@ export function startDemo(engine: Engine, log: Logger): { stop(): void } {
     tickMs: 100,
     signal: abort.signal,
     sink: async (events) => {
-      await engine.append(DEFAULT_TENANT, events);
+      // Like any client: when the server is overloaded (by traffic posted to it), wait and send the same batch again.
+      for (;;) {
+        try {
+          await engine.append(DEFAULT_TENANT, events);
+          return;
+        } catch (err) {
+          if (!(err instanceof OverloadedError) || abort.signal.aborted) throw err;
+          await new Promise((r) => setTimeout(r, err.retryAfterSec * 1000));
+        }
+      }
     },
   }).catch((err) => log.error({ err }, 'demo traffic stopped'));
   log.info({ from: new Date(resumeFrom).toISOString() }, 'demo traffic started');
