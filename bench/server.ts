@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { getJson } from './http.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const ENTRY = path.join(ROOT, 'dist', 'cli', 'main.js');
+/** The server to run: this checkout's build, or another build's (BENCH_SERVER_ENTRY) to compare two commits. */
+const ENTRY = process.env.BENCH_SERVER_ENTRY ? path.resolve(process.env.BENCH_SERVER_ENTRY) : path.join(ROOT, 'dist', 'cli', 'main.js');
 
 export interface Health {
   status: string;
@@ -27,6 +28,8 @@ export interface ServerHandle {
   startupMs: number;
   child: ChildProcess;
   stderrTail(): string;
+  /** Log lines the server wrote so far, by pino level (40 warn, 50 error, ...). */
+  logLevels(): Record<string, number>;
   stop(): Promise<{ exit: string; stopMs: number }>;
 }
 
@@ -68,6 +71,16 @@ export async function startServer(opts: { label: string; cpuProfDir?: string; re
   const keep = (c: Buffer) => {
     tail = (tail + c.toString('utf8')).slice(-4000);
   };
+  const levels: Record<string, number> = {};
+  let partial = '';
+  child.stdout!.on('data', (c: Buffer) => {
+    const lines = (partial + c.toString('utf8')).split('\n');
+    partial = lines.pop()!;
+    for (const l of lines) {
+      const m = /"level":(\d+)/.exec(l);
+      if (m) levels[m[1]] = (levels[m[1]] ?? 0) + 1;
+    }
+  });
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   let exited: string | null = null;
@@ -89,6 +102,7 @@ export async function startServer(opts: { label: string; cpuProfDir?: string; re
     startupMs: 0,
     child,
     stderrTail: () => tail,
+    logLevels: () => ({ ...levels }),
     async stop() {
       const t = performance.now();
       if (exited === null) {
