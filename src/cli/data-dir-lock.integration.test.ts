@@ -3,29 +3,32 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { ServerProcess, freePort } from '../testing/server-process.js';
-import { runCli, STACK_LINE } from '../testing/cli.js';
+import { runCli, STACK_LINE, type CliRun } from '../testing/cli.js';
 import { dataDirLockHolder, LOCK_DIR } from '../storage/pglite/data-dir-lock.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ccpulse-lock-e2e-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-/** The fastest of two runs: process start-up under a loaded test machine varies by a second or more. */
-async function fastest(args: string[]) {
-  const a = await runCli(args);
-  const b = await runCli(args);
-  return a.ms <= b.ms ? a : b;
+/**
+ * The fastest of three runs of each, taken in turns: start-up under a loaded test machine varies by a
+ * second or more, and only ever upwards.
+ */
+async function fastestOfEach(a: string[], b: string[]) {
+  const runs: { a: CliRun; b: CliRun }[] = [];
+  for (let i = 0; i < 3; i++) runs.push({ a: await runCli(a), b: await runCli(b) });
+  const best = (k: 'a' | 'b') => runs.map((r) => r[k]).reduce((x, y) => (x.ms <= y.ms ? x : y));
+  return [best('a'), best('b')];
 }
 
 it('one ccpulse per data directory: a second start is refused at once, naming the directory and the holder’s PID; a kill -9 leaves nothing in the way; a clean stop releases it', async () => {
   const dir = join(root, 'data');
   const first = await ServerProcess.start({ dataDir: dir });
   try {
-    const refused = await fastest(['start', '--data', dir, '--port', String(await freePort()), '--log-level', 'warn']);
+    const [refused, baseline] = await fastestOfEach(['start', '--data', dir, '--port', String(await freePort()), '--log-level', 'warn'], ['--version']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toBe(`ccpulse start: the data directory ${dir} is in use by another ccpulse (PID ${first.pid}); stop that one first, or give this one another --data directory\n`);
     expect(refused.stderr).not.toMatch(STACK_LINE);
     // at once: before the database is opened, as fast as printing the version (all but start-up)
-    const baseline = await fastest(['--version']);
     expect(refused.ms - baseline.ms).toBeLessThan(1_000);
     // on the same port as well, the directory is what is reported: it says that a ccpulse runs there
     expect((await runCli(['start', '--data', dir, '--port', String(first.port)])).stderr).toContain(`is in use by another ccpulse (PID ${first.pid})`);

@@ -1,11 +1,11 @@
 import { join, resolve } from 'node:path';
-import postgres from 'postgres';
 import type { Config } from '../config/config.js';
-import { openPgliteStorage } from './pglite/index.js';
 import { prepareDataDir } from './pglite/data-dir.js';
 import { acquireDataDirLock } from './pglite/data-dir-lock.js';
-import { openPostgresStorage } from './postgres/client.js';
 import type { Storage } from './storage.js';
+
+// The backends' modules (PGlite, postgres.js, the SQL) are loaded when a backend is opened, not with
+// this module: the checks before are then as quick as they can be.
 
 /** The backend cannot be opened for a reason the person running ccpulse can fix; the message says which. */
 export class StorageOpenError extends Error {
@@ -34,6 +34,7 @@ export async function claimStorage(cfg: Pick<Config, 'storage' | 'dataDir' | 'po
       return {
         async open() {
           const dir = join(resolve(cfg.dataDir), 'pglite');
+          const { openPgliteStorage } = await import('./pglite/index.js');
           let storage: Storage;
           try {
             storage = await openPgliteStorage({ dataDir: dir, thread: true });
@@ -59,6 +60,7 @@ export async function claimStorage(cfg: Pick<Config, 'storage' | 'dataDir' | 'po
       await checkPostgres(cfg.postgresUrl, where);
       return {
         async open() {
+          const { openPostgresStorage } = await import('./postgres/client.js');
           try {
             return await openPostgresStorage(cfg.postgresUrl);
           } catch (err) {
@@ -93,6 +95,7 @@ export function describePostgresUrl(url: string): string {
 
 /** One connection, with a timeout: an unreachable server, a refused login or a missing database fail here, fast. */
 async function checkPostgres(url: string, where: string): Promise<void> {
+  const { default: postgres } = await import('postgres');
   const sql = postgres(url, { max: 1, connect_timeout: PG_CONNECT_TIMEOUT_SEC, idle_timeout: 1, onnotice: () => {} });
   try {
     await sql`SELECT 1`;
