@@ -64,6 +64,7 @@ export async function claimStorage(cfg: Pick<Config, 'storage' | 'dataDir' | 'po
           try {
             return await openPostgresStorage(cfg.postgresUrl);
           } catch (err) {
+            if ((err as Error).name === 'DatabaseInUseError') throw new StorageOpenError(`PostgreSQL at ${where}: ${(err as Error).message}`, { cause: err });
             throw new StorageOpenError(`cannot open PostgreSQL at ${where}: ${postgresReason(err)}`, { cause: err });
           }
         },

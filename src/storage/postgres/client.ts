@@ -15,10 +15,37 @@ function wrap(sql: postgres.Sql | postgres.TransactionSql): SqlClient {
   };
 }
 
-/** PostgreSQL server backend (postgres.js). */
+/** Key of the session advisory lock held by the one ccpulse writing to a database. */
+const WRITER_LOCK = 7406212;
+
+/** Another ccpulse already writes to this database. */
+export class DatabaseInUseError extends Error {
+  override name = 'DatabaseInUseError';
+}
+
+/**
+ * PostgreSQL server backend (postgres.js). One process writes to a database: two would both append to
+ * the log and both commit checkpoints, and their states would diverge. The writer holds a session
+ * advisory lock on a connection of its own for as long as it runs; PostgreSQL drops it when that
+ * session ends, so a writer killed with -9 leaves nothing stale behind.
+ */
 export async function openPostgresStorage(url: string): Promise<SqlStorage> {
-  const sql = postgres(url, { max: 4, onnotice: () => {}, idle_timeout: 30 });
-  const storage = new SqlStorage('postgres', wrap(sql));
+  const sql = postgres(url, { max: 5, onnotice: () => {}, idle_timeout: 30, connect_timeout: 5 });
+  const lockSession = await sql.reserve();
+  const [{ ok }] = await lockSession<Array<{ ok: boolean }>>`SELECT pg_try_advisory_lock(${WRITER_LOCK}) AS ok`;
+  if (!ok) {
+    lockSession.release();
+    await sql.end({ timeout: 1 });
+    throw new DatabaseInUseError('another ccpulse is already writing to this database; stop it first, or give this one another database');
+  }
+  const client = wrap(sql);
+  const storage = new SqlStorage('postgres', {
+    ...client,
+    close: async () => {
+      lockSession.release();
+      await client.close();
+    },
+  });
   await storage.migrate();
   return storage;
 }

@@ -1,7 +1,8 @@
 import postgres from 'postgres';
 import { storageConformance } from '../conformance.js';
 import { serverAvailable } from '../../testing/require-server.js';
-import { openPostgresStorage } from './client.js';
+import { afterAll, expect, it } from 'vitest';
+import { DatabaseInUseError, openPostgresStorage } from './client.js';
 
 const ADMIN_URL = process.env.CCPULSE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DB = `ccpulse_test_${process.pid}`;
@@ -18,4 +19,22 @@ async function freshDatabase() {
 storageConformance('postgres', freshDatabase, {
   enabled: () => serverAvailable('PostgreSQL', '127.0.0.1', 5432),
   reopen: () => openPostgresStorage(url),
+});
+
+it('refuses a second writer on the same database while the first runs, and lets it in once the first closes', async (ctx) => {
+  if (!(await serverAvailable('PostgreSQL', '127.0.0.1', 5432))) return ctx.skip();
+  const lockDb = `${DB}_lock`;
+  const lockUrl = ADMIN_URL.replace(/\/[^/]*$/, `/${lockDb}`);
+  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`DROP DATABASE IF EXISTS ${lockDb}`);
+  await admin.unsafe(`CREATE DATABASE ${lockDb}`);
+  afterAll(async () => {
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${lockDb} WITH (FORCE)`);
+    await admin.end();
+  });
+  const first = await openPostgresStorage(lockUrl);
+  await expect(openPostgresStorage(lockUrl)).rejects.toThrow(DatabaseInUseError);
+  await first.close();
+  const second = await openPostgresStorage(lockUrl);
+  await second.close();
 });
