@@ -61,18 +61,27 @@ describe('queue, channel, operator, appeal and event names that are Object.proto
 
   it('are accepted and counted like any other name (custom channels of those names)', async () => {
     const t1 = t0 + 2 * 60_000;
-    const events = NAMES.flatMap((n) => storyOf(n, n, t1).map((e) => ({ ...e, id: `ch-${e.id}`, appealId: `ch-${n}`, queue: 'by-channel' })));
+    const events = NAMES.flatMap((n) => [
+      ...storyOf(n, n, t1).map((e) => ({ ...e, id: `ch-${e.id}`, appealId: `ch-${n}`, queue: 'by-channel' })),
+      // and one still waiting: it counts in QA until its channel's inactivity timeout (the default day)
+      { id: `wait-${n}`, type: 'APPEAL_NEW', ts: t1, appealId: `wait-${n}`, queue: 'by-channel', channel: n },
+    ]);
     const r = await t.app.inject({ method: 'POST', url: '/v1/events', payload: events });
     expect(r.statusCode, r.body).toBe(202);
     expect(r.json()).toMatchObject({ accepted: events.length, rejected: [] });
     const range = `from=${t1}&to=${t1 + 3 * 60_000}`;
     const rows = (await t.app.inject({ url: `/v1/metrics?${range}&queue=by-channel&groupBy=channel` })).json().rows;
     expect(rows.map((row: { channel: string }) => row.channel).sort()).toEqual([...NAMES].sort());
-    for (const row of rows) expect(row, row.channel).toMatchObject({ ...expected, qa: 0 });
+    for (const row of rows) expect(row, row.channel).toMatchObject({ ...expected, offered: 2, qa: 1 });
     const live = (await t.app.inject({ url: '/v1/live' })).json();
     const tiles = live.tiles.filter((tile: { queue: string }) => tile.queue === 'by-channel');
     expect(tiles.map((tile: { channel: string }) => tile.channel).sort()).toEqual([...NAMES].sort());
-    for (const tile of tiles) expect(tile, tile.channel).toMatchObject({ qa: 0, waiting: 0, inHandling: 0, last60m: expected });
+    for (const tile of tiles) {
+      expect(tile, tile.channel).toMatchObject({ qa: 1, waiting: 1, inHandling: 0, last60m: { ...expected, offered: 2, qa: 1 } });
+      expect(tile.longestWaitSec, tile.channel).toBeGreaterThan(0);
+    }
+    // the checkpoint commits (an expiry timed NaN made its rollup row fail NOT NULL, and every later checkpoint with it)
+    await t.engine.checkpointer.commit();
     const verify = (await t.app.inject({ url: `/v1/verify?${range}` })).json();
     expect(verify.differences).toEqual([]);
   });
