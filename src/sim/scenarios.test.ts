@@ -46,7 +46,7 @@ describe('named scenarios', () => {
   });
 
   it('rejects an unknown scenario', () => {
-    expect(() => createSimulation({ scenario: 'nope' })).toThrow(/unknown scenario/);
+    for (const scenario of ['nope', 'constructor', '__proto__', 'toString']) expect(() => createSimulation({ scenario })).toThrow(/unknown scenario/);
   });
 
   it('reference: constant route delay and handle times, checkable event by event', () => {

@@ -284,7 +284,7 @@ export const SCENARIOS: Record<string, (seed: number) => ScenarioDef> = {
 };
 
 export function getScenario(name: string, seed = 1): ScenarioDef {
-  const make = SCENARIOS[name];
+  const make = Object.hasOwn(SCENARIOS, name) ? SCENARIOS[name] : undefined;
   if (!make) throw new Error(`unknown scenario "${name}"; known: ${Object.keys(SCENARIOS).join(', ')}`);
   return make(seed);
 }

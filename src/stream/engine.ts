@@ -223,6 +223,9 @@ export class Engine {
         storage.queryRollups({ tenant, from, to, level: 'queue' }),
         storage.queryRollups({ tenant, from, to, level: 'operator' }),
       ]);
+      // Late events applied but not yet folded into their stories (a request in flight) would show as
+      // differences that vanish a moment later: the stream side is taken once none is waiting.
+      for (let waited = 0; this.processor.lateWaiting > 0 && waited < 30_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
       const at = this.processor.position;
       const pending = [...this.processor.pendingCells()]
         .filter((c) => c.tenant === tenant && c.bucket >= from && c.bucket < to)

@@ -92,11 +92,10 @@ export class LiveView {
   }
 
   exportRepairs(): Record<string, { due: CountMap; future: Array<[number, CountMap]> }> {
-    const out: Record<string, { due: CountMap; future: Array<[number, CountMap]> }> = {};
-    for (const t of new Set([...this.repairs.keys(), ...this.futureRepairs.keys()])) {
-      out[t] = { due: this.repairs.get(t) ?? {}, future: [...(this.futureRepairs.get(t) ?? [])] };
-    }
-    return out;
+    // fromEntries defines own properties: a tenant named "__proto__" is data like any other
+    return Object.fromEntries(
+      [...new Set([...this.repairs.keys(), ...this.futureRepairs.keys()])].map((t) => [t, { due: this.repairs.get(t) ?? {}, future: [...(this.futureRepairs.get(t) ?? [])] }]),
+    );
   }
 
   repairsOf(tenant: string): CountMap {

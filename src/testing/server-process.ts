@@ -49,6 +49,7 @@ export class ServerProcess {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
+    this.child.kill('SIGKILL'); // not left running behind the failed test
     throw new Error(`server did not come up:\n${this.output}`);
   }
 
