@@ -113,10 +113,12 @@ describe('odd query, path and body values', () => {
     if (status >= 400) expectErrorShape(r.json());
   });
 
-  it('takes dead-letter ids as JSON numbers', async () => {
+  it('takes dead-letter ids as JSON numbers, and names the ones that do not exist (404, nothing replayed)', async () => {
     const r = await t.app.inject({ method: 'POST', url: '/v1/dlq/replay', payload: { ids: [1, 9007199254740991] } });
-    expect(r.statusCode, r.body).toBe(200);
-    expect(r.json()).toEqual({ replayed: 0, accepted: 0, duplicates: 0 });
+    expect(r.statusCode, r.body).toBe(404);
+    expect(r.json().error).toEqual({ code: 'CCP_NOT_FOUND', message: 'no dead letter 1, 9007199254740991; nothing was replayed' });
+    const all = await t.app.inject({ method: 'POST', url: '/v1/dlq/replay', payload: {} });
+    expect(all.json()).toEqual({ replayed: 0, accepted: 0, duplicates: 0 });
   });
 
   it('answers HEAD /v1/stream at once, with the stream’s headers and no body', async () => {

@@ -191,20 +191,26 @@ export class Engine {
    * Sends dead letters through the pipeline again. Each goes back into the log under a replay id derived
    * from the dead letter, so replaying twice (or after a crash mid-way) still counts it once.
    */
-  async replayDeadLetters(tenant: string, ids: number[] | 'all'): Promise<{ replayed: number; accepted: number; duplicates: number }> {
+  async replayDeadLetters(tenant: string, ids: number[] | 'all'): Promise<{ replayed: number; accepted: number; duplicates: number; unknown: number[] }> {
     await this.checkpointer.commit();
-    const letters =
-      ids === 'all'
-        ? await this.opts.storage.listDeadLetters({ tenant, limit: 100_000, notReplayed: true })
-        : (await Promise.all([...new Set(ids)].map((id) => this.opts.storage.getDeadLetter(id)))).filter((d): d is DeadLetter => d !== null && d.tenant === tenant);
-    if (letters.length === 0) return { replayed: 0, accepted: 0, duplicates: 0 };
+    let letters: DeadLetter[];
+    if (ids === 'all') letters = await this.opts.storage.listDeadLetters({ tenant, limit: 100_000, notReplayed: true });
+    else {
+      const wanted = [...new Set(ids)];
+      const found = await Promise.all(wanted.map((id) => this.opts.storage.getDeadLetter(id)));
+      letters = found.filter((d): d is DeadLetter => d !== null && d.tenant === tenant);
+      // another tenant's dead letter is as unknown as one that does not exist; nothing is replayed then
+      const unknown = wanted.filter((_, i) => found[i] === null || found[i]!.tenant !== tenant);
+      if (unknown.length) return { replayed: 0, accepted: 0, duplicates: 0, unknown };
+    }
+    if (letters.length === 0) return { replayed: 0, accepted: 0, duplicates: 0, unknown: [] };
     const events = letters.map((d) => {
       const e = d.payload as CcEvent;
       return { ...e, id: `${e.id}~replay${d.id}`, attrs: { ...e.attrs, replayOf: e.id } };
     });
     const outcome = await this.append(tenant, events);
     await this.opts.storage.markDeadLettersReplayed(letters.map((d) => d.id!));
-    return { replayed: letters.length, accepted: outcome.accepted, duplicates: outcome.duplicates };
+    return { replayed: letters.length, accepted: outcome.accepted, duplicates: outcome.duplicates, unknown: [] };
   }
 
   /**

@@ -68,6 +68,10 @@ export const dlqRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, { en
         response: { 200: Type.Object({ replayed: Type.Number(), accepted: Type.Number(), duplicates: Type.Number() }), '4xx': ErrorSchema },
       },
     },
-    async (req) => engine.replayDeadLetters(req.tenant, req.body?.ids ?? 'all'),
+    async (req) => {
+      const { unknown, ...result } = await engine.replayDeadLetters(req.tenant, req.body?.ids ?? 'all');
+      if (unknown.length) throw new Errors.NOT_FOUND(`no dead letter ${unknown.join(', ')}; nothing was replayed`);
+      return result;
+    },
   );
 };
