@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/config.js';
 import type { Engine } from '../stream/engine.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandler, refuseConnect } from './error-handler.js';
+import { badRequest } from './errors.js';
 import { dlqRoute } from './routes/dlq.js';
 import { verifyRoute } from './routes/verify.js';
 import { eventsRoute } from './routes/events.js';
@@ -44,8 +45,15 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // Errors before routing (a malformed URL) and requests Node's parser refuses answer in the documented shape too.
     frameworkErrors,
     clientErrorHandler,
+    // Node answers an HTTP/1.1 request without Host itself, with an empty body: the check is ours instead.
+    http: { requireHostHeader: false },
   });
   installErrorHandler(app);
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.raw.httpVersion !== '1.1' || req.headers.host !== undefined) return;
+    reply.header('connection', 'close'); // a malformed request: as Node would, end the connection after the answer
+    throw badRequest([{ path: '/headers/host', message: 'required in HTTP/1.1' }]);
+  });
   app.server.on('connect', refuseConnect);
   installTenantResolution(app, opts.config.apiKeys);
   const { engine } = opts;

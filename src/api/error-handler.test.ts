@@ -73,6 +73,7 @@ describe('the one error handler', () => {
     ['a header without a colon', 'GET /v1/live HTTP/1.1\r\nHost: x\r\nnocolon\r\n\r\n', 400, 'CCP_BAD_REQUEST'],
     ['a bad Content-Length', 'POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n', 400, 'CCP_BAD_REQUEST'],
     ['headers too large', `GET /v1/live HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'CCP_HEADERS_TOO_LARGE'],
+    ['an HTTP/1.1 request without Host (Node answers it with an empty body by default)', 'GET /v1/live HTTP/1.1\r\n\r\n', 400, 'CCP_BAD_REQUEST'],
     ['CONNECT (Node drops it unanswered by default)', 'CONNECT 127.0.0.1:80 HTTP/1.1\r\nHost: 127.0.0.1:80\r\n\r\n', 405, 'CCP_METHOD_NOT_ALLOWED'],
   ])('answers %s, refused by the HTTP parser, in the documented shape', async (_name, bytes, status, code) => {
     const r = await rawRequest(t.url, bytes);
