@@ -67,6 +67,26 @@ interface Phase {
   cpu: { serverCores: number; mainThreadCores: number; mainRunQueueWaitPct: number; loadGenCores: number; otherCores: number };
   accounting: { acceptedSum: number; processed: number; exact: boolean };
   logLevels: Record<string, number>;
+  listenOverflows: number;
+}
+
+/**
+ * Connections the kernel dropped because a listen queue was full (TcpExt ListenOverflows, machine-wide):
+ * a server that does not accept() for long drops handshakes, and the client of a dropped handshake may
+ * later get a reset for data it already sent.
+ */
+function listenOverflows(): number {
+  try {
+    const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n');
+    for (let i = 0; i + 1 < lines.length; i += 2) {
+      const h = lines[i].split(' ');
+      const k = h.indexOf('ListenOverflows');
+      if (k > 0) return Number(lines[i + 1].split(' ')[k]);
+    }
+  } catch {
+    /* not Linux */
+  }
+  return NaN;
 }
 
 /** Time the main thread spent runnable but waiting for a CPU (ms), from schedstat. */
@@ -116,6 +136,7 @@ async function loadPhase(factor: number, capacity: number, runId: string): Promi
     });
     const a = sampleProc(s.pid);
     const rq0 = runQueueWaitMs(s.pid);
+    const lo0 = listenOverflows();
     const t0 = performance.now();
     let load: LoadResult;
     try {
@@ -126,6 +147,7 @@ async function loadPhase(factor: number, capacity: number, runId: string): Promi
     const b = sampleProc(s.pid);
     const wall = (performance.now() - t0) / 1000;
     const rq = runQueueWaitMs(s.pid) - rq0;
+    const overflows = listenOverflows() - lo0;
     const health = await probe.stop();
     // the last event-loop window that covered the load
     await sleep(100);
@@ -162,6 +184,7 @@ async function loadPhase(factor: number, capacity: number, runId: string): Promi
       },
       accounting: { acceptedSum: load.accepted, processed: after.processed, exact: after.processed === load.accepted },
       logLevels: s.logLevels(),
+      listenOverflows: overflows,
     };
   } finally {
     const stop = await s.stop();
@@ -188,8 +211,9 @@ function report(capacity: LoadResult, phases: Phase[], m: Record<string, unknown
     `|---|${col(() => '---')}|`,
     `| offered events/s (requests) | ${col((p) => `${n(p.load.offeredEventsPerSec)} (${n(p.load.requests)})`)} |`,
     `| admitted events/s | ${col((p) => `**${n(p.load.acceptedEventsPerSec)}**`)} |`,
-    `| 202 / 503 / no HTTP answer | ${col((p) => `${p.load.statuses['202'] ?? 0} / ${p.load.statuses['503'] ?? 0} / ${p.load.statuses['0'] ?? 0}${Object.keys(p.load.socketErrors).length ? ` (${JSON.stringify(p.load.socketErrors)})` : ''}`)} |`,
+    `| 202 / 503 / no HTTP answer | ${col((p) => `${p.load.statuses['202'] ?? 0} / ${p.load.statuses['503'] ?? 0} / ${p.load.statuses['0'] ?? 0}${Object.keys(p.load.socketErrors).length ? ` (${JSON.stringify(p.load.socketErrors)}, after ${lat(p.load.failedMs)} ms)` : ''}`)} |`,
     `| 503 without CCP_OVERLOADED + Retry-After | ${col((p) => String(p.load.bad503))} |`,
+    `| kernel listen-queue overflows (machine-wide) | ${col((p) => n(p.listenOverflows))} |`,
     `| Retry-After values | ${col((p) => Object.entries(p.load.retryAfter).map(([k, v]) => `${k} s: ${v}`).join(', ') || '–')} |`,
     `| admitted latency ms p50 / p95 / p99 / max | ${col((p) => `**${lat(p.load.admittedMs)}**`)} |`,
     `| refused (503) latency ms p50 / p95 / p99 / max | ${col((p) => lat(p.load.refusedMs))} |`,

@@ -101,7 +101,8 @@ export function post(agent: http.Agent, port: number, body: string, timeoutMs: n
       },
     );
     req.on('timeout', () => req.destroy(Object.assign(new Error('client timeout'), { code: 'CLIENT_TIMEOUT' })));
-    req.on('error', (e: NodeJS.ErrnoException) => finish({ status: 0, accepted: 0, duplicates: 0, error: e.code ?? e.message }));
+    // 'socket hang up' (the server closed without answering) and 'read ECONNRESET' (a reset) share a code
+    req.on('error', (e: NodeJS.ErrnoException) => finish({ status: 0, accepted: 0, duplicates: 0, error: e.code === 'ECONNRESET' ? `ECONNRESET (${e.message})` : (e.code ?? e.message) }));
     req.end(body);
   });
 }
@@ -143,6 +144,8 @@ export interface LoadResult {
   closed503: number;
   admittedMs: Summary;
   refusedMs: Summary;
+  /** When the requests that got no HTTP answer failed (ms after they were sent). */
+  failedMs: Summary;
   /** How late the open loop sent, at worst (ms): > a few ms means the generator itself could not keep up. */
   maxSendSlipMs: number;
   /** Requests still unanswered when the driver gave up waiting. */
@@ -161,9 +164,13 @@ function tally(mode: 'closed' | 'open', answers: Answer[], batch: number, window
   let closed503 = 0;
   const admitted: number[] = [];
   const refused: number[] = [];
+  const failed: number[] = [];
   for (const a of answers) {
     statuses[a.status] = (statuses[a.status] ?? 0) + 1;
-    if (a.status === 0) socketErrors[a.error ?? '?'] = (socketErrors[a.error ?? '?'] ?? 0) + 1;
+    if (a.status === 0) {
+      socketErrors[a.error ?? '?'] = (socketErrors[a.error ?? '?'] ?? 0) + 1;
+      failed.push(a.ms);
+    }
     if (a.status === 202) {
       accepted += a.accepted;
       duplicates += a.duplicates;
@@ -193,6 +200,7 @@ function tally(mode: 'closed' | 'open', answers: Answer[], batch: number, window
     closed503,
     admittedMs: summarize(admitted),
     refusedMs: summarize(refused),
+    failedMs: summarize(failed),
     maxSendSlipMs: Math.round(maxSendSlipMs),
     unanswered,
     cpuSec: Math.round((cpu.user + cpu.system) / 1e4) / 100,
