@@ -22,15 +22,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { runDriver } from '../src/testing/load-driver.js';
 import { getJson, probeHealth, rssOf, summarize, type LoadResult, type Summary, type Workload } from '../src/testing/open-loop.js';
-import { cleanupAll, killAllSync, machineCores, ROOT, sampleProc, sleep, startServer, threadDelta, type ServerHandle } from './server.js';
-
-const num = (name: string, def: number) => {
-  const v = process.env[name];
-  if (v === undefined || v === '') return def;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${v}"`);
-  return n;
-};
+import { cleanupAll, killAllSync, machineCores, ROOT, sampleProc, sleep, startServer, threadDelta, type ServerHandle, envNumber as num } from './server.js';
 
 const cfg = {
   seconds: num('BENCH_OVERLOAD_SECONDS', 20),

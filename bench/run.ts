@@ -18,17 +18,9 @@ import { execFileSync } from 'node:child_process';
 import { getJson } from './http.js';
 import { runIngest, type IngestResult } from './ingest.js';
 import { runLatency, type LatencyResult } from './latency.js';
-import { cleanupAll, killAllSync, machineCores, ROOT, sampleProc, sleep, startServer, threadDelta, type Health, type ProcSample, type ServerHandle } from './server.js';
+import { cleanupAll, killAllSync, machineCores, ROOT, sampleProc, sleep, startServer, threadDelta, type Health, type ProcSample, type ServerHandle, envNumber as num } from './server.js';
 import { round } from './stats.js';
 import { formatProfile, listProfiles, summarizeProfile, type ProfileSummary } from './profile-top.js';
-
-const num = (name: string, def: number) => {
-  const v = process.env[name];
-  if (v === undefined || v === '') return def;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${v}"`);
-  return n;
-};
 
 const cfg = {
   ingestSeconds: num('BENCH_INGEST_SECONDS', 20),

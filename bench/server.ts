@@ -264,3 +264,12 @@ export function machineCores(a: ProcSample, b: ProcSample, cores: number): numbe
   const total = b.machineTotal - a.machineTotal;
   return total > 0 ? ((b.machineBusy - a.machineBusy) / total) * cores : NaN;
 }
+
+/** A bench setting from the environment: a non-negative number, or the default when unset. */
+export const envNumber = (name: string, def: number): number => {
+  const v = process.env[name];
+  if (v === undefined || v === '') return def;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${v}"`);
+  return n;
+};
