@@ -1,16 +1,14 @@
 import type { Command } from './command.js';
 import { serverClient } from './server-client.js';
 import { CliError, UsageError } from './errors.js';
+import { parseApiTime } from '../contract/time.js';
 
-const TIME_MIN = Date.UTC(2000, 0, 1);
-const TIME_MAX = Date.UTC(2100, 0, 1);
-
-/** --from / --to: ISO 8601 or epoch ms, as the API takes them; checked here so the message names the flag. */
+/** --from / --to: parsed exactly as the API parses them; checked here so the message names the flag. */
 function timeFlag(name: string, text: string): number {
-  const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
-  if (Number.isNaN(ms)) throw new UsageError(`--${name} "${text}" is not a time: give ISO 8601 (e.g. 2026-11-21T10:00:00Z) or epoch milliseconds`);
-  if (ms < TIME_MIN || ms > TIME_MAX) throw new UsageError(`--${name} "${text}" is out of range: times go from 2000-01-01 to 2100-01-01`);
-  return ms;
+  const t = parseApiTime(text);
+  if (t.ok) return t.ms;
+  if (t.problem === 'format') throw new UsageError(`--${name} "${text}" is not a time: give ISO 8601 (e.g. 2026-11-21T10:00:00Z) or epoch milliseconds`);
+  throw new UsageError(`--${name} "${text}" is out of range: times go from 2000-01-01 to 2100-01-01`);
 }
 
 export const verifyCommand: Command = {

@@ -6,6 +6,7 @@ import { NAME_MAX_LENGTH } from '../../contract/event.js';
 import type { Engine } from '../../stream/engine.js';
 import { badRequest, type ErrorDetail } from '../errors.js';
 import { nameParam } from '../query.js';
+import { parseApiTime } from '../../contract/time.js';
 import { ErrorSchema, MetricsRowSchema } from '../schemas.js';
 
 const Query = Type.Object(
@@ -77,18 +78,10 @@ export const metricsRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, 
   );
 };
 
-/** ISO 8601: a date, or a date and time with an optional zone (without one it is the server's local time). */
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
-
 export function parseTime(v: string, path: string, errors: ErrorDetail[]): number {
-  // Only the two documented forms: Date.parse alone also takes "-1" (as 2001-01-01), "1 2" or "March 7".
-  const ms = /^\d{1,16}$/.test(v) ? Number(v) : ISO_TIME.test(v) ? Date.parse(v) : NaN;
-  if (Number.isNaN(ms)) errors.push({ path, message: 'must be ISO 8601 (e.g. 2026-11-21T10:00:00Z) or epoch milliseconds' });
-  else if (ms < TIME_MIN || ms > TIME_MAX) errors.push({ path, message: 'must be between 2000-01-01 and 2100-01-01' });
-  return ms;
+  const t = parseApiTime(v);
+  if (!t.ok) errors.push({ path, message: t.problem === 'format' ? 'must be ISO 8601 (e.g. 2026-11-21T10:00:00Z) or epoch milliseconds' : 'must be between 2000-01-01 and 2100-01-01' });
+  return t.ms;
 }
-
-const TIME_MIN = Date.UTC(2000, 0, 1);
-const TIME_MAX = Date.UTC(2100, 0, 1);
 /** An interval longer than the whole time range (2000–2100) is a mistake; longer still, it overflows the row times. */
 const MAX_INTERVAL_MS = 36_600 * 86_400_000;
