@@ -45,24 +45,55 @@ export class MetricAccumulator {
 
   values(): MetricValues {
     const c = this.c;
-    const awtSec = ratio(c.waitSumMs, c.waitCount, 1 / 1000);
-    return {
-      offered: c.offered,
-      aa: c.aa,
-      ha: c.ha,
-      missed: c.missed,
-      qa: this.qa,
-      awtSec,
-      ahtSec: ratio(c.handleSumMs, c.handleCount, 1 / 1000),
-      asaSec: awtSec,
-      slPct: ratio(this.slWithin, this.slTotal, 100),
-      abandonPct: ratio(c.missed, c.aa + c.missed, 100),
+    return metricValues({
+      ...c,
+      slWithin: this.slWithin,
+      slTotal: this.slTotal,
       waitP50Sec: histPercentileSec(c.waitHist, 50),
       waitP90Sec: histPercentileSec(c.waitHist, 90),
       waitP95Sec: histPercentileSec(c.waitHist, 95),
       longestWaitSec: maxOf(histPercentileSec(c.waitHist, 100), histPercentileSec(c.abandonHist, 100)),
-    };
+    }, this.qa);
   }
+}
+
+/** What the metrics are computed from: sums over cells, SL counts, and what the merged histograms say. */
+export interface MetricSums {
+  offered: number;
+  aa: number;
+  ha: number;
+  missed: number;
+  waitSumMs: number;
+  waitCount: number;
+  handleSumMs: number;
+  handleCount: number;
+  slWithin: number;
+  slTotal: number;
+  waitP50Sec: number | null;
+  waitP90Sec: number | null;
+  waitP95Sec: number | null;
+  longestWaitSec: number | null;
+}
+
+/** The metric definitions over summed cells (the live view and history both end here). */
+export function metricValues(s: MetricSums, qa: number): MetricValues {
+  const awtSec = ratio(s.waitSumMs, s.waitCount, 1 / 1000);
+  return {
+    offered: s.offered,
+    aa: s.aa,
+    ha: s.ha,
+    missed: s.missed,
+    qa,
+    awtSec,
+    ahtSec: ratio(s.handleSumMs, s.handleCount, 1 / 1000),
+    asaSec: awtSec,
+    slPct: ratio(s.slWithin, s.slTotal, 100),
+    abandonPct: ratio(s.missed, s.aa + s.missed, 100),
+    waitP50Sec: s.waitP50Sec,
+    waitP90Sec: s.waitP90Sec,
+    waitP95Sec: s.waitP95Sec,
+    longestWaitSec: s.longestWaitSec,
+  };
 }
 
 function maxOf(a: number | null, b: number | null): number | null {

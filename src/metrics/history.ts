@@ -1,15 +1,16 @@
 import type { MetricsRow } from '../contract/api.js';
-import type { QaLevel, RollupCell } from '../storage/storage.js';
-import { BUCKET_MS } from './appeal-story.js';
-import { MetricAccumulator, type SlPolicyOf } from './finalize.js';
+import type { GroupKey, HistoryAggregate, QaLevel, RollupCell } from '../storage/storage.js';
+import { type Counters, addCounters, emptyCounters } from './counters.js';
+import { metricValues, type SlPolicyOf } from './finalize.js';
+import { binLowerSec, histCount, histCountBelow, histPercentileBin } from './wait-histogram.js';
 
-export const GROUP_KEYS = ['queue', 'channel', 'operator'] as const;
-export type GroupKey = (typeof GROUP_KEYS)[number];
+export const GROUP_KEYS = ['queue', 'channel', 'operator'] as const satisfies readonly GroupKey[];
+export type { GroupKey };
 
-export interface HistoryQuery {
+export interface HistoryShape {
   from: number;
   to: number;
-  groupBy: GroupKey[];
+  groupBy: readonly GroupKey[];
   /** Row interval in ms (a whole number of minutes); absent: one row per group over the whole range. */
   intervalMs?: number;
   level: 'queue' | 'operator';
@@ -21,70 +22,115 @@ export interface HistoryQuery {
 
 export class TooManyRowsError extends Error {}
 
-/**
- * Turns rollup cells into history rows: one per group (and per interval when asked), with QA as the
- * level at the end of each row's interval (QA at `from`, plus the open/close deltas up to the end).
- */
-export function buildHistory(cells: Iterable<RollupCell>, qaAtFrom: QaLevel[], q: HistoryQuery, slPolicyOf: SlPolicyOf): MetricsRow[] {
-  const groupOf = (c: { queue: string; channel: string; operator?: string }) => q.groupBy.map((k) => c[k] ?? '').join('\u0001');
-  const step = q.intervalMs ?? Math.max(q.to - q.from, BUCKET_MS);
-  const slot = (bucket: number) => (q.intervalMs ? bucket - (((bucket % step) + step) % step) : q.from);
+const slotOf = (q: HistoryShape, bucket: number) => (q.intervalMs ? bucket - (((bucket % q.intervalMs) + q.intervalMs) % q.intervalMs) : q.from);
+const groupKeyOf = (keys: readonly GroupKey[], c: Partial<Record<GroupKey, string>>) => keys.map((k) => c[k] ?? '').join('\u0001');
 
+/**
+ * Turns aggregates (one per group × slot, from storage) into history rows: every interval of every group
+ * present (empty ones included), QA as the level at the end of each row's interval — the level at `from`
+ * plus the open/close deltas up to the end. Work in proportion to the answer.
+ */
+export function historyRows(aggregates: readonly HistoryAggregate[], qaAtFrom: readonly QaLevel[], q: HistoryShape): MetricsRow[] {
   interface Group {
-    keys: Record<string, string>;
-    slots: Map<number, MetricAccumulator>;
+    keys: Partial<Record<GroupKey, string>>;
+    slots: Map<number, HistoryAggregate>;
     qaStart: number;
   }
   const groups = new Map<string, Group>();
-  const group = (c: { queue: string; channel: string; operator?: string }) => {
-    const g = groupOf(c);
-    let gr = groups.get(g);
-    if (!gr) {
-      gr = { keys: Object.fromEntries(q.groupBy.map((k) => [k, c[k] ?? ''])), slots: new Map(), qaStart: 0 };
-      groups.set(g, gr);
+  const group = (c: Partial<Record<GroupKey, string>>) => {
+    const k = groupKeyOf(q.groupBy, c);
+    let g = groups.get(k);
+    if (!g) {
+      g = { keys: Object.fromEntries(q.groupBy.map((key) => [key, c[key] ?? ''])), slots: new Map(), qaStart: 0 };
+      groups.set(k, g);
     }
-    return gr;
+    return g;
   };
-
-  for (const c of cells) {
-    if (c.bucket < q.from || c.bucket >= q.to) continue;
-    const gr = group(c);
-    const s = slot(c.bucket);
-    let acc = gr.slots.get(s);
-    if (!acc) gr.slots.set(s, (acc = new MetricAccumulator()));
-    acc.add(c.counters, slPolicyOf(c.queue, c.channel));
-  }
+  for (const a of aggregates) group(a).slots.set(a.slot, a);
   if (q.level === 'queue') for (const l of qaAtFrom) if (l.qa !== 0) group(l).qaStart += l.qa;
 
-  const slots = q.intervalMs ? Math.ceil((q.to - slot(q.from)) / step) : 1;
+  const step = q.intervalMs;
+  const first = slotOf(q, q.from);
+  const slots = step ? Math.ceil((q.to - first) / step) : 1;
   if (q.maxRows !== undefined && groups.size * slots > q.maxRows) {
     throw new TooManyRowsError(`${groups.size} groups × ${slots} intervals is more than ${q.maxRows} rows; narrow the range or the grouping, or widen the interval`);
   }
   const rows: MetricsRow[] = [];
-  for (const gr of groups.values()) {
-    const starts = q.intervalMs ? denseSlots(slot(q.from), q.to, step) : [q.from];
-    let qa = gr.qaStart;
-    for (const s of starts) {
-      const acc = gr.slots.get(s) ?? new MetricAccumulator();
-      if (q.level === 'queue') qa += acc.counters().qaDelta;
-      acc.qa = q.level === 'queue' ? qa : 0;
-      const end = q.intervalMs ? s + step : q.to;
-      const row: MetricsRow = {
-        ...gr.keys,
-        ...(q.intervalMs ? { bucket: new Date(s).toISOString() } : {}),
+  for (const g of groups.values()) {
+    let qa = g.qaStart;
+    for (let i = 0; i < slots; i++) {
+      const s = step ? first + i * step : q.from;
+      const a = g.slots.get(s);
+      if (q.level === 'queue') qa += a?.qaDelta ?? 0;
+      const end = step ? s + step : q.to;
+      rows.push({
+        ...g.keys,
+        ...(step ? { bucket: new Date(s).toISOString() } : {}),
         final: q.finalBefore !== undefined && end <= q.finalBefore,
-        ...acc.values(),
-      };
-      rows.push(row);
+        ...metricValues(a ? sumsOf(a) : EMPTY, q.level === 'queue' ? qa : 0),
+      });
     }
   }
   return rows.sort((a, b) => (a.bucket ?? '').localeCompare(b.bucket ?? '') || compareKeys(a, b));
 }
 
-function denseSlots(first: number, to: number, step: number): number[] {
-  const out = [];
-  for (let s = first; s < to; s += step) out.push(s);
-  return out;
+const secOf = (bin: number | null) => (bin === null ? null : binLowerSec(bin));
+const sumsOf = (a: HistoryAggregate) => ({
+  ...a,
+  waitP50Sec: secOf(a.waitP50Bin),
+  waitP90Sec: secOf(a.waitP90Bin),
+  waitP95Sec: secOf(a.waitP95Bin),
+  longestWaitSec: secOf(a.longestBin),
+});
+const EMPTY = { offered: 0, aa: 0, ha: 0, missed: 0, waitSumMs: 0, waitCount: 0, handleSumMs: 0, handleCount: 0, slWithin: 0, slTotal: 0, waitP50Sec: null, waitP90Sec: null, waitP95Sec: null, longestWaitSec: null };
+
+/**
+ * The same aggregation as the storage's, over cells in memory: the definition the database's SQL is
+ * tested against, and what tests of the stream alone read history with.
+ */
+export function aggregateCells(cells: Iterable<RollupCell>, q: HistoryShape, slPolicyOf: SlPolicyOf): HistoryAggregate[] {
+  const acc = new Map<string, { keys: Partial<Record<GroupKey, string>>; slot: number; c: Counters; slWithin: number; slTotal: number }>();
+  for (const cell of cells) {
+    if (cell.bucket < q.from || cell.bucket >= q.to) continue;
+    const slot = slotOf(q, cell.bucket);
+    const key = `${groupKeyOf(q.groupBy, cell)}\u0002${slot}`;
+    let a = acc.get(key);
+    if (!a) acc.set(key, (a = { keys: Object.fromEntries(q.groupBy.map((k) => [k, cell[k]])), slot, c: emptyCounters(), slWithin: 0, slTotal: 0 }));
+    addCounters(a.c, cell.counters);
+    const policy = slPolicyOf(cell.queue, cell.channel);
+    a.slWithin += histCountBelow(cell.counters.waitHist, policy.targetSec);
+    a.slTotal += histCount(cell.counters.waitHist);
+    if (policy.abandonsCount) a.slTotal += histCount(cell.counters.abandonHist) - histCountBelow(cell.counters.abandonHist, policy.shortAbandonSec);
+  }
+  return [...acc.values()].map(({ keys, slot, c, slWithin, slTotal }) => {
+    const maxBin = (h: Record<string, number>) => histPercentileBin(h, 100);
+    const w = maxBin(c.waitHist);
+    const ab = maxBin(c.abandonHist);
+    return {
+      ...keys,
+      slot,
+      offered: c.offered,
+      aa: c.aa,
+      ha: c.ha,
+      missed: c.missed,
+      waitSumMs: c.waitSumMs,
+      waitCount: c.waitCount,
+      handleSumMs: c.handleSumMs,
+      handleCount: c.handleCount,
+      qaDelta: c.qaDelta,
+      slWithin,
+      slTotal,
+      waitP50Bin: histPercentileBin(c.waitHist, 50),
+      waitP90Bin: histPercentileBin(c.waitHist, 90),
+      waitP95Bin: histPercentileBin(c.waitHist, 95),
+      longestBin: w === null ? ab : ab === null ? w : Math.max(w, ab),
+    };
+  });
+}
+
+/** History rows from cells in memory (tests of the stream alone). */
+export function buildHistory(cells: Iterable<RollupCell>, qaAtFrom: QaLevel[], q: HistoryShape, slPolicyOf: SlPolicyOf): MetricsRow[] {
+  return historyRows(aggregateCells(cells, q, slPolicyOf), qaAtFrom, q);
 }
 
 function compareKeys(a: MetricsRow, b: MetricsRow): number {

@@ -78,6 +78,12 @@ export function histCountBelow(h: Histogram, sec: number): number {
 
 /** Nearest-rank percentile (p in 0..100), as the lower edge of its bin in seconds; null when empty. */
 export function histPercentileSec(h: Histogram, p: number): number | null {
+  const bin = histPercentileBin(h, p);
+  return bin === null ? null : binLowerSec(bin);
+}
+
+/** Nearest-rank percentile (p in 0..100) as the bin holding it; null when empty. */
+export function histPercentileBin(h: Histogram, p: number): number | null {
   const total = histCount(h);
   if (total === 0) return null;
   const rank = Math.max(1, Math.ceil((p / 100) * total));
@@ -85,7 +91,7 @@ export function histPercentileSec(h: Histogram, p: number): number | null {
   let seen = 0;
   for (const b of bins) {
     seen += h[b];
-    if (seen >= rank) return binLowerSec(b);
+    if (seen >= rank) return b;
   }
-  return binLowerSec(bins[bins.length - 1]);
+  return bins[bins.length - 1];
 }

@@ -1,7 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CcEvent } from '../contract/event.js';
-import { emptyCounters } from '../metrics/counters.js';
-import type { RollupCell, Storage } from './storage.js';
+import fc from 'fast-check';
+import { addCounters, emptyCounters } from '../metrics/counters.js';
+import type { SlPolicy } from '../metrics/finalize.js';
+import { aggregateCells } from '../metrics/history.js';
+import { CellMap } from '../stream/cells.js';
+import type { GroupKey, HistoryAggregate, RollupCell, Storage } from './storage.js';
+
+/** An aggregate of cells that cancelled out (a retraction) says nothing; storage may or may not return it. */
+const isEmptyAggregate = (a: HistoryAggregate) =>
+  a.offered === 0 && a.aa === 0 && a.ha === 0 && a.missed === 0 && a.waitSumMs === 0 && a.waitCount === 0 && a.handleSumMs === 0 &&
+  a.handleCount === 0 && a.qaDelta === 0 && a.slTotal === 0 && a.longestBin === null;
+const sortAggregates = (xs: HistoryAggregate[]) =>
+  xs.map((x) => ({ ...x })).sort((a, b) => a.slot - b.slot || `${a.queue}/${a.channel}/${a.operator}`.localeCompare(`${b.queue}/${b.channel}/${b.operator}`));
 
 /**
  * The behaviour every Storage backend must show. Each backend's test file calls this with a factory
@@ -137,6 +148,82 @@ export function storageConformance(
       expect(ops.map((r) => r.operator)).toEqual(['op1']);
       expect((await s.queryRollups({ tenant: 't9', from: t0, to: t0 + 60_000, level: 'queue', queue: 'b' })).length).toBe(1);
       expect((await s.queryRollups({ tenant: 't9', from: t0, to: t0 + 60_000, level: 'queue', queue: 'a' })).length).toBe(0);
+    });
+
+    it('aggregates history in the store exactly as the in-memory definition does, at every resolution', async (ctx) => {
+      if (!enabled) return ctx.skip();
+      const sl = {
+        default: { targetSec: 20, shortAbandonSec: 5, abandonsCount: true },
+        queues: [['a', { targetSec: 60, shortAbandonSec: 0, abandonsCount: false }]] as Array<[string, SlPolicy]>,
+        channels: [['email', { targetSec: 3600, shortAbandonSec: 0, abandonsCount: true }]] as Array<[string, SlPolicy]>,
+      };
+      const policyOf = (queue: string, channel: string) => new Map(sl.queues).get(queue) ?? new Map(sl.channels).get(channel) ?? sl.default;
+      const day0 = Date.UTC(2026, 10, 16);
+      // bins on and around the SL and short-abandon thresholds (bins 0, 5, 20, 60 and 266: 0, 5, 20, 60 s and 1 h) as often as anywhere else
+      const bin = fc.oneof(fc.constantFrom(0, 4, 5, 6, 19, 20, 21, 59, 60, 61, 265, 266, 267), fc.integer({ min: 0, max: 358 }));
+      const hist = fc.dictionary(bin.map(String), fc.integer({ min: 1, max: 3 }), { maxKeys: 4 });
+      const cellArb = fc.record({
+        queue: fc.constantFrom('a', 'b', 'constructor'),
+        channel: fc.constantFrom('voice', 'email'),
+        operator: fc.constantFrom('', '', 'o1', 'o2'),
+        bucket: fc.integer({ min: 0, max: 3 * 24 * 60 - 1 }).map((m) => day0 + m * 60_000),
+        counters: fc.record({
+          offered: fc.nat(5), aa: fc.nat(5), ha: fc.nat(5), missed: fc.nat(3), waitSumMs: fc.nat(900_000), waitCount: fc.nat(5),
+          handleSumMs: fc.nat(900_000), handleCount: fc.nat(5), qaDelta: fc.integer({ min: -3, max: 3 }),
+          waitHist: hist, abandonHist: hist, repairs: fc.dictionary(fc.constantFrom('expired', 'late'), fc.integer({ min: 1, max: 2 }), { maxKeys: 2 }),
+        }),
+      });
+      const minute = fc.integer({ min: 0, max: 3 * 24 * 60 }).map((m) => day0 + m * 60_000);
+      const queryArb = fc.record({
+        a: minute, b: minute,
+        groupBy: fc.subarray(['queue', 'channel', 'operator'] as GroupKey[]),
+        intervalMs: fc.option(fc.constantFrom(60_000, 15 * 60_000, 3_600_000, 86_400_000), { nil: undefined }),
+        level: fc.constantFrom('queue' as const, 'operator' as const),
+        queue: fc.option(fc.constantFrom('a', 'constructor'), { nil: undefined }),
+      });
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.array(cellArb, { maxLength: 25 }), fc.array(cellArb, { maxLength: 10 }), fc.nat(24), fc.array(queryArb, { minLength: 1, maxLength: 4 }), async (committed, later, retract, queries) => {
+          const tenant = `hist${++run}`;
+          const own = (c: Omit<RollupCell, 'tenant'>): RollupCell => ({ ...c, tenant, counters: { ...emptyCounters(), ...structuredClone(c.counters) } });
+          // a checkpoint holds each cell once (the processor's CellMap), as these do
+          const once = (cells: RollupCell[]) => {
+            const m = new CellMap();
+            for (const c of cells) m.addCell(c);
+            return m.nonZero();
+          };
+          const first = once(committed.map(own));
+          const negate = (c: RollupCell): RollupCell => {
+            const n = emptyCounters();
+            addCounters(n, c.counters, -1);
+            return { ...c, counters: n };
+          };
+          // a second commit adds cells and takes one of the first back, as a retraction does
+          const second = once([...later.map(own), ...(first.length ? [negate(first[retract % first.length])] : [])]);
+          await s.commitCheckpoint({ name: tenant, commitId: 1, position: 1, state: '{}', upserts: [], deletes: [], deadLetters: [], rollupDeltas: first });
+          await s.commitCheckpoint({ name: tenant, commitId: 2, position: 2, state: '{}', upserts: [], deletes: [], deadLetters: [], rollupDeltas: second });
+          const pending = later.slice(0, 3).map(own);
+          const all = [...first, ...second, ...pending];
+          for (const q of queries) {
+            const from = Math.min(q.a, q.b);
+            const to = Math.max(q.a, q.b) + 60_000;
+            const inQuery = all.filter((c) => (q.level === 'queue' ? c.operator === '' : c.operator !== '') && (q.queue === undefined || c.queue === q.queue));
+            const shape = { from, to, groupBy: q.groupBy, intervalMs: q.intervalMs, level: q.level };
+            const want = aggregateCells(inQuery, shape, policyOf).filter((x) => !isEmptyAggregate(x));
+            const got = await s.queryHistory(
+              { tenant, ...shape, queue: q.queue, sl, limit: 100_000 },
+              pending.filter((c) => (q.level === 'queue' ? c.operator === '' : c.operator !== '') && (q.queue === undefined || c.queue === q.queue) && c.bucket >= from && c.bucket < to),
+            );
+            expect(sortAggregates(got.filter((x) => !isEmptyAggregate(x)))).toEqual(sortAggregates(want));
+          }
+          const at = Math.min(queries[0].a, queries[0].b);
+          const qa = new Map<string, number>();
+          for (const c of [...first, ...second]) if (c.operator === '' && c.bucket < at) qa.set(`${c.queue}/${c.channel}`, (qa.get(`${c.queue}/${c.channel}`) ?? 0) + c.counters.qaDelta);
+          const levels = await s.qaLevels({ tenant, at });
+          expect(new Map(levels.map((l) => [`${l.queue}/${l.channel}`, l.qa]))).toEqual(new Map([...qa].filter(([, v]) => v !== 0)));
+        }),
+        { numRuns: Number(process.env.CCPULSE_PROPERTY_RUNS ?? 25) },
+      );
     });
 
     if (opts.reopen) {

@@ -1,5 +1,6 @@
 import type { CcEvent, LoggedEvent } from '../contract/event.js';
 import type { Counters } from '../metrics/counters.js';
+import type { SlPolicy } from '../metrics/finalize.js';
 
 /**
  * The one storage interface every backend implements (PGlite, PostgreSQL; TimescaleDB and ClickHouse
@@ -32,10 +33,18 @@ export interface Storage {
   loadCheckpoint(name: string): Promise<Checkpoint | null>;
   commitCheckpoint(commit: CheckpointCommit): Promise<void>;
 
-  /** Rollup cells of one tenant in [from, to), queue-level or operator-level. */
+  /** Minute rollup cells of one tenant in [from, to), queue-level or operator-level (live seeding, verify). */
   queryRollups(q: RollupQuery): Promise<RollupCell[]>;
 
-  /** QA per queue × channel at time `at` (the running sum of qaDelta of every cell before it). */
+  /**
+   * History aggregated in the store: one row per group × interval, from rollups kept at several
+   * resolutions, so the cost follows the size of the answer, not of the history. `pending` are cells
+   * not committed yet, aggregated with the stored ones. Histograms are merged in the store; only the
+   * answer's rows come back.
+   */
+  queryHistory(q: HistoryQuery, pending?: readonly RollupCell[]): Promise<HistoryAggregate[]>;
+
+  /** QA per queue × channel at time `at` (the running sum of qaDelta of every cell before it), kept incrementally. */
   qaLevels(q: { tenant: string; at: number; queue?: string; channel?: string }): Promise<QaLevel[]>;
 
   listDeadLetters(q: { tenant?: string; limit: number; afterId?: number; notReplayed?: boolean }): Promise<DeadLetter[]>;
@@ -67,6 +76,59 @@ export interface RollupQuery {
   queue?: string;
   channel?: string;
   operator?: string;
+}
+
+export type GroupKey = 'queue' | 'channel' | 'operator';
+
+export interface HistoryQuery {
+  tenant: string;
+  /** Whole minutes, epoch ms; [from, to). */
+  from: number;
+  to: number;
+  level: 'queue' | 'operator';
+  queue?: string;
+  channel?: string;
+  operator?: string;
+  groupBy: readonly GroupKey[];
+  /** Row interval in ms (whole minutes), slots aligned on the epoch; absent: one slot, starting at `from`. */
+  intervalMs?: number;
+  /** SL policy per cell: a queue's own, else its channel's, else the default (see config slPolicyOf). */
+  sl: SlPolicies;
+  /** At most this many aggregates are returned; one more means the answer is too big (the caller says so). */
+  limit: number;
+}
+
+export interface SlPolicies {
+  default: SlPolicy;
+  queues: ReadonlyArray<[string, SlPolicy]>;
+  channels: ReadonlyArray<[string, SlPolicy]>;
+}
+
+/** The sums of one group over one slot, and what its merged histograms say; turned into metrics by metrics/history.ts. */
+export interface HistoryAggregate {
+  queue?: string;
+  channel?: string;
+  operator?: string;
+  /** Slot start, epoch ms. */
+  slot: number;
+  offered: number;
+  aa: number;
+  ha: number;
+  missed: number;
+  waitSumMs: number;
+  waitCount: number;
+  handleSumMs: number;
+  handleCount: number;
+  qaDelta: number;
+  /** Answered within target plus abandons that count against SL, each cell judged by its own queue's policy. */
+  slWithin: number;
+  slTotal: number;
+  /** Nearest-rank percentiles of the answered waits, as histogram bins; null when none. */
+  waitP50Bin: number | null;
+  waitP90Bin: number | null;
+  waitP95Bin: number | null;
+  /** Highest bin of any wait that ended, answered or abandoned. */
+  longestBin: number | null;
 }
 
 export interface QaLevel {

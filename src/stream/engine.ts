@@ -3,7 +3,7 @@ import type { Config } from '../config/config.js';
 import { DEFAULT_CONFIG, inactivityTimeoutOf, slPolicyOf } from '../config/config.js';
 import type { CcEvent } from '../contract/event.js';
 import { BUCKET_MS, bucketOf } from '../metrics/appeal-story.js';
-import type { DeadLetter, QaLevel, RollupCell, RollupQuery, Storage } from '../storage/storage.js';
+import type { DeadLetter, HistoryAggregate, HistoryQuery, QaLevel, RollupCell, SlPolicies, Storage } from '../storage/storage.js';
 import { CHECKPOINT_NAME, Checkpointer } from './checkpointer.js';
 import { EventLog, type AppendOutcome } from './event-log.js';
 import { AdmissionController } from './admission.js';
@@ -36,12 +36,16 @@ export class Engine {
   private readonly listeners = new Set<() => void>();
   private notifyScheduled = false;
   readonly slPolicyOf;
+  /** The SL policies as data, for storage that judges SL in the database. */
+  readonly slPolicies: SlPolicies;
   readonly now: () => number;
   replayed = 0;
 
   private constructor(private readonly opts: EngineOptions) {
     this.now = opts.now ?? Date.now;
     this.slPolicyOf = slPolicyOf(opts.config as Config);
+    const sl = (opts.config as Config).sl;
+    this.slPolicies = { default: sl.default, queues: Object.entries(sl.queues), channels: Object.entries(sl.channels) };
     this.processor = new StreamProcessor({
       inactivityTimeoutOf: inactivityTimeoutOf(opts.config as Config),
       slPolicyOf: this.slPolicyOf,
@@ -155,21 +159,21 @@ export class Engine {
     });
   }
 
-  /** Rollup cells of a range: committed ones from storage plus those still waiting for the next checkpoint. */
-  async rollups(q: RollupQuery & { tenant: string }): Promise<{ cells: RollupCell[]; qaAtFrom: QaLevel[] }> {
+  /**
+   * History aggregated by the store, one aggregate per group × slot, with the cells still waiting for
+   * the next checkpoint added in, and the QA level at `from`. Only the answer's rows reach this thread.
+   */
+  async history(q: Omit<HistoryQuery, 'sl'>): Promise<{ aggregates: HistoryAggregate[]; qaAtFrom: QaLevel[] }> {
     return this.lock.read(async () => {
-      const [cells, qaAtFrom] = await Promise.all([
-        this.opts.storage.queryRollups(q),
-        q.level === 'queue' ? this.opts.storage.qaLevels({ tenant: q.tenant, at: q.from, queue: q.queue, channel: q.channel }) : Promise.resolve([]),
-      ]);
-      const qa = new Map(qaAtFrom.map((l) => [`${l.queue}\u0001${l.channel}`, { ...l }]));
+      const pending: RollupCell[] = [];
+      const qa = new Map<string, QaLevel>();
       for (const c of this.processor.pendingCells()) {
         if (c.tenant !== q.tenant) continue;
         if (q.queue !== undefined && c.queue !== q.queue) continue;
         if (q.channel !== undefined && c.channel !== q.channel) continue;
         if (q.level === 'queue' ? c.operator !== '' : c.operator === '') continue;
         if (q.operator !== undefined && c.operator !== q.operator) continue;
-        if (c.bucket >= q.from && c.bucket < q.to) cells.push(c);
+        if (c.bucket >= q.from && c.bucket < q.to) pending.push(c);
         else if (c.bucket < q.from && q.level === 'queue' && c.counters.qaDelta) {
           const k = `${c.queue}\u0001${c.channel}`;
           const l = qa.get(k) ?? { queue: c.queue, channel: c.channel, qa: 0 };
@@ -177,7 +181,16 @@ export class Engine {
           qa.set(k, l);
         }
       }
-      return { cells, qaAtFrom: [...qa.values()] };
+      const [aggregates, stored] = await Promise.all([
+        this.opts.storage.queryHistory({ ...q, sl: this.slPolicies }, pending),
+        q.level === 'queue' ? this.opts.storage.qaLevels({ tenant: q.tenant, at: q.from, queue: q.queue, channel: q.channel }) : Promise.resolve([]),
+      ]);
+      for (const l of stored) {
+        const k = `${l.queue}\u0001${l.channel}`;
+        const mine = qa.get(k);
+        qa.set(k, { ...l, qa: l.qa + (mine?.qa ?? 0) });
+      }
+      return { aggregates, qaAtFrom: [...qa.values()] };
     });
   }
 

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { BUCKET_MS } from '../../metrics/appeal-story.js';
-import { buildHistory, GROUP_KEYS, TooManyRowsError, type GroupKey } from '../../metrics/history.js';
+import { GROUP_KEYS, historyRows, TooManyRowsError, type GroupKey } from '../../metrics/history.js';
 import { NAME_MAX_LENGTH } from '../../contract/event.js';
 import type { Engine } from '../../stream/engine.js';
 import { badRequest, type ErrorDetail } from '../errors.js';
@@ -57,19 +57,16 @@ export const metricsRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, 
       }
       if (errors.length) throw badRequest(errors);
 
-      const level = operator !== undefined || groupBy.includes('operator') ? 'operator' : 'queue';
+      const level: 'queue' | 'operator' = operator !== undefined || groupBy.includes('operator') ? 'operator' : 'queue';
       // Cells are whole minutes: widen the range to minute edges so a partial minute is not lost.
       const fromB = Math.floor(from / BUCKET_MS) * BUCKET_MS;
       const toB = Math.ceil(to / BUCKET_MS) * BUCKET_MS;
-      const { cells, qaAtFrom } = await engine.rollups({ tenant: req.tenant, from: fromB, to: toB, level, queue, channel, operator });
+      const shape = { from: fromB, to: toB, groupBy: groupBy as GroupKey[], intervalMs, level, finalBefore: engine.processor.finalBefore(req.tenant), maxRows: MAX_ROWS };
+      // One more aggregate than rows allowed tells that the answer is too big, without fetching it all.
+      const { aggregates, qaAtFrom } = await engine.history({ tenant: req.tenant, ...shape, queue, channel, operator, limit: MAX_ROWS + 1 });
       try {
-        const rows = buildHistory(
-          cells,
-          qaAtFrom,
-          { from: fromB, to: toB, groupBy: groupBy as GroupKey[], intervalMs, level, finalBefore: engine.processor.finalBefore(req.tenant), maxRows: MAX_ROWS },
-          engine.slPolicyOf,
-        );
-        return { rows };
+        if (aggregates.length > MAX_ROWS) throw new TooManyRowsError(`more than ${MAX_ROWS} rows; narrow the range or the grouping, or widen the interval`);
+        return { rows: historyRows(aggregates, qaAtFrom, shape) };
       } catch (err) {
         if (err instanceof TooManyRowsError) throw badRequest([{ path: '/interval', message: err.message }]);
         throw err;

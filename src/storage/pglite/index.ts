@@ -6,7 +6,7 @@ import type { Storage } from '../storage.js';
 import { openPgliteClient } from './client.js';
 
 const METHODS = [
-  'append', 'readLog', 'readEventsByTime', 'readAppealEvents', 'loadCheckpoint', 'commitCheckpoint', 'queryRollups', 'qaLevels',
+  'append', 'readLog', 'readEventsByTime', 'readAppealEvents', 'loadCheckpoint', 'commitCheckpoint', 'queryRollups', 'queryHistory', 'qaLevels',
   'listDeadLetters', 'getDeadLetter', 'deadLetteredSeqs', 'markDeadLettersReplayed',
 ] as const satisfies ReadonlyArray<keyof Storage>;
 

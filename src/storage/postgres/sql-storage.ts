@@ -1,12 +1,12 @@
 import type { CcEvent, LoggedEvent } from '../../contract/event.js';
 import type { Counters } from '../../metrics/counters.js';
-import { addCounts } from '../../metrics/wait-histogram.js';
-import type { Checkpoint, CheckpointCommit, DeadLetter, QaLevel, RollupCell, RollupQuery, Storage } from '../storage.js';
+import type { Checkpoint, CheckpointCommit, DeadLetter, HistoryAggregate, HistoryQuery, QaLevel, RollupCell, RollupQuery, Storage } from '../storage.js';
+import { qaLevels, queryHistory } from './history.js';
+import { addRollupDeltas, readMinuteCells, toMs } from './rollups.js';
 import { MIGRATIONS } from './migrations/index.js';
 import type { SqlClient } from './sql-client.js';
 
 const MS = `'epoch'::timestamptz + x.%s * interval '1 millisecond'`;
-const toMs = (col: string) => `round(extract(epoch from ${col}) * 1000)::float8`;
 
 const EVENT_COLUMNS = `seq::float8 AS seq, tenant, id, type, ${toMs('ts')} AS ts, appeal_id, channel, queue, operator_id, status, direction, campaign_id, attrs`;
 
@@ -108,7 +108,7 @@ export class SqlStorage implements Storage {
       const last = stored ? Number(stored.commit_id) : 0;
       if (last === c.commitId) return; // applied already: only its acknowledgement was lost
       if (last !== c.commitId - 1) throw new Error(`checkpoint ${c.name}: commit ${c.commitId} does not follow the stored ${last} (another writer?)`);
-      if (c.rollupDeltas.length) await upsertRollupDeltas(tx, c.rollupDeltas);
+      if (c.rollupDeltas.length) await addRollupDeltas(tx, c.rollupDeltas);
       if (c.deadLetters.length) {
         await tx.query(
           `INSERT INTO dead_letters (tenant, event_id, seq, step, reason, payload)
@@ -136,57 +136,16 @@ export class SqlStorage implements Storage {
     });
   }
 
-  async queryRollups(q: RollupQuery): Promise<RollupCell[]> {
-    const params: unknown[] = [iso(q.from), iso(q.to)];
-    let where = `bucket >= $1::timestamptz AND bucket < $2::timestamptz AND operator ${q.level === 'queue' ? "= ''" : "<> ''"}`;
-    for (const [col, v] of [['tenant', q.tenant], ['queue', q.queue], ['channel', q.channel], ['operator', q.operator]] as const) {
-      if (v === undefined) continue;
-      params.push(v);
-      where += ` AND ${col} = $${params.length}`;
-    }
-    const rows = await this.db.query<Record<string, unknown>>(
-      `SELECT tenant, queue, channel, operator, ${toMs('bucket')} AS bucket, offered, aa, ha, missed,
-              wait_sum_ms::float8 AS wait_sum_ms, wait_count, handle_sum_ms::float8 AS handle_sum_ms, handle_count, qa_delta,
-              wait_hist, abandon_hist, repairs
-       FROM rollups WHERE ${where} ORDER BY bucket`,
-      params,
-    );
-    return rows.map((r) => ({
-      tenant: r.tenant as string,
-      queue: r.queue as string,
-      channel: r.channel as string,
-      operator: r.operator as string,
-      bucket: Number(r.bucket),
-      counters: {
-        offered: Number(r.offered),
-        aa: Number(r.aa),
-        ha: Number(r.ha),
-        missed: Number(r.missed),
-        waitSumMs: Number(r.wait_sum_ms),
-        waitCount: Number(r.wait_count),
-        handleSumMs: Number(r.handle_sum_ms),
-        handleCount: Number(r.handle_count),
-        qaDelta: Number(r.qa_delta),
-        waitHist: json(r.wait_hist),
-        abandonHist: json(r.abandon_hist),
-        repairs: json(r.repairs),
-      },
-    }));
+  queryRollups(q: RollupQuery): Promise<RollupCell[]> {
+    return readMinuteCells(this.db, q);
   }
 
-  async qaLevels(q: { tenant: string; at: number; queue?: string; channel?: string }): Promise<QaLevel[]> {
-    const params: unknown[] = [q.tenant, iso(q.at)];
-    let where = `tenant = $1 AND bucket < $2::timestamptz AND operator = ''`;
-    for (const [col, v] of [['queue', q.queue], ['channel', q.channel]] as const) {
-      if (v === undefined) continue;
-      params.push(v);
-      where += ` AND ${col} = $${params.length}`;
-    }
-    const rows = await this.db.query<{ queue: string; channel: string; qa: number }>(
-      `SELECT queue, channel, sum(qa_delta)::float8 AS qa FROM rollups WHERE ${where} GROUP BY queue, channel`,
-      params,
-    );
-    return rows.map((r) => ({ queue: r.queue, channel: r.channel, qa: Number(r.qa) }));
+  queryHistory(q: HistoryQuery, pending?: readonly RollupCell[]): Promise<HistoryAggregate[]> {
+    return queryHistory(this.db, q, pending);
+  }
+
+  qaLevels(q: { tenant: string; at: number; queue?: string; channel?: string }): Promise<QaLevel[]> {
+    return qaLevels(this.db, q);
   }
 
   async listDeadLetters(q: { tenant?: string; limit: number; afterId?: number; notReplayed?: boolean }): Promise<DeadLetter[]> {
@@ -220,59 +179,7 @@ export class SqlStorage implements Storage {
 
 const DLQ_COLUMNS = `id::float8 AS id, tenant, event_id, seq::float8 AS seq, step, reason, payload, ${toMs('created_at')} AS created_at, ${toMs('replayed_at')} AS replayed_at`;
 
-/**
- * Adds deltas to rollup cells. Counts are added in SQL; the sparse count maps (histograms, repairs) are
- * merged here, after reading the current ones under a row lock: merging JSON in SQL costs ~10× more.
- */
-async function upsertRollupDeltas(tx: SqlClient, cells: RollupCell[]): Promise<void> {
-  const keyOf = (c: { tenant: string; queue: string; channel: string; operator: string; bucket: number }) =>
-    `${c.tenant}\u0001${c.queue}\u0001${c.channel}\u0001${c.operator}\u0001${c.bucket}`;
-  const current = await tx.query<{ tenant: string; queue: string; channel: string; operator: string; bucket: number; wait_hist: unknown; abandon_hist: unknown; repairs: unknown }>(
-    `SELECT r.tenant, r.queue, r.channel, r.operator, ${toMs('r.bucket')} AS bucket, r.wait_hist, r.abandon_hist, r.repairs
-     FROM rollups r
-     JOIN json_to_recordset($1::text::json) AS k(tenant text, bucket bigint, queue text, channel text, operator text)
-       ON r.tenant = k.tenant AND r.bucket = 'epoch'::timestamptz + k.bucket * interval '1 millisecond'
-      AND r.queue = k.queue AND r.channel = k.channel AND r.operator = k.operator
-     FOR UPDATE OF r`,
-    [JSON.stringify(cells.map(({ tenant, queue, channel, operator, bucket }) => ({ tenant, queue, channel, operator, bucket })))],
-  );
-  const maps = new Map(current.map((r) => [keyOf({ ...r, bucket: Number(r.bucket) }), r]));
-  const merged = (now: unknown, delta: Record<string, number>) => {
-    const into = { ...json(now) };
-    addCounts(into, delta);
-    return into;
-  };
-  const rows = cells.map((cell) => {
-    const { tenant, queue, channel, operator, bucket, counters: c } = cell;
-    const was = maps.get(keyOf(cell));
-    return {
-      tenant, queue, channel, operator, bucket,
-      offered: c.offered, aa: c.aa, ha: c.ha, missed: c.missed,
-      wait_sum_ms: c.waitSumMs, wait_count: c.waitCount, handle_sum_ms: c.handleSumMs, handle_count: c.handleCount, qa_delta: c.qaDelta,
-      wait_hist: merged(was?.wait_hist, c.waitHist),
-      abandon_hist: merged(was?.abandon_hist, c.abandonHist),
-      repairs: merged(was?.repairs, c.repairs),
-    };
-  });
-  const add = (col: string) => `${col} = r.${col} + excluded.${col}`;
-  const set = (col: string) => `${col} = excluded.${col}`;
-  await tx.query(
-    `INSERT INTO rollups AS r (tenant, bucket, queue, channel, operator, offered, aa, ha, missed, wait_sum_ms, wait_count,
-                               handle_sum_ms, handle_count, qa_delta, wait_hist, abandon_hist, repairs)
-     SELECT x.tenant, ${MS.replace('%s', 'bucket')}, x.queue, x.channel, x.operator, x.offered, x.aa, x.ha, x.missed,
-            x.wait_sum_ms, x.wait_count, x.handle_sum_ms, x.handle_count, x.qa_delta, x.wait_hist, x.abandon_hist, x.repairs
-     FROM json_to_recordset($1::text::json) AS x(tenant text, bucket bigint, queue text, channel text, operator text, offered int, aa int,
-          ha int, missed int, wait_sum_ms bigint, wait_count int, handle_sum_ms bigint, handle_count int, qa_delta int,
-          wait_hist jsonb, abandon_hist jsonb, repairs jsonb)
-     ON CONFLICT (tenant, bucket, queue, channel, operator) DO UPDATE SET
-       ${['offered', 'aa', 'ha', 'missed', 'wait_sum_ms', 'wait_count', 'handle_sum_ms', 'handle_count', 'qa_delta'].map(add).join(', ')},
-       ${['wait_hist', 'abandon_hist', 'repairs'].map(set).join(', ')}`,
-    [JSON.stringify(rows)],
-  );
-}
-
 const iso = (ms: number) => new Date(ms).toISOString();
-const json = (v: unknown): Record<string, number> => (typeof v === 'string' ? JSON.parse(v) : (v as Record<string, number>) ?? {});
 
 function toLoggedEvent(r: Record<string, unknown>): LoggedEvent {
   const e: LoggedEvent = { seq: Number(r.seq), tenant: r.tenant as string, id: r.id as string, type: r.type as LoggedEvent['type'], ts: Number(r.ts) };

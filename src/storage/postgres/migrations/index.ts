@@ -3,6 +3,7 @@ import processorState from './002_processor_state.js';
 import settledState from './003_settled_state.js';
 import checkpointCommitId from './004_checkpoint_commit_id.js';
 import reconcileFromLog from './005_reconcile_from_log.js';
+import rollupResolutions from './006_rollup_resolutions.js';
 
 /** Numbered migrations, applied in order, each once. Never edit one that has shipped: add the next. */
 export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
@@ -11,4 +12,5 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 3, name: 'settled_state', sql: settledState },
   { version: 4, name: 'checkpoint_commit_id', sql: checkpointCommitId },
   { version: 5, name: 'reconcile_from_log', sql: reconcileFromLog },
+  { version: 6, name: 'rollup_resolutions', sql: rollupResolutions },
 ];
