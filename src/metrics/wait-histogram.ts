@@ -84,14 +84,20 @@ export function histPercentileSec(h: Histogram, p: number): number | null {
 
 /** Nearest-rank percentile (p in 0..100) as the bin holding it; null when empty. */
 export function histPercentileBin(h: Histogram, p: number): number | null {
-  const total = histCount(h);
+  const bins = Object.keys(h).map(Number).sort((a, b) => a - b);
+  return sortedPercentileBin(bins, bins.map((b) => h[b]), p);
+}
+
+/** The same, over a histogram given as bins in ascending order and their counts (as storage merges them). */
+export function sortedPercentileBin(bins: readonly number[], counts: readonly number[], p: number): number | null {
+  let total = 0;
+  for (const c of counts) total += c;
   if (total === 0) return null;
   const rank = Math.max(1, Math.ceil((p / 100) * total));
-  const bins = Object.keys(h).map(Number).sort((a, b) => a - b);
   let seen = 0;
-  for (const b of bins) {
-    seen += h[b];
-    if (seen >= rank) return b;
+  for (let i = 0; i < bins.length; i++) {
+    seen += counts[i];
+    if (seen >= rank) return bins[i];
   }
   return bins[bins.length - 1];
 }

@@ -1,6 +1,7 @@
-import { binOf } from '../../metrics/wait-histogram.js';
+import type { SlPolicy } from '../../metrics/finalize.js';
+import { binOf, sortedPercentileBin } from '../../metrics/wait-histogram.js';
 import { DAY_MS, planRange } from '../rollup-ranges.js';
-import type { HistoryAggregate, HistoryQuery, QaLevel, RollupCell, SlPolicies } from '../storage.js';
+import type { HistoryAggregate, HistoryQuery, QaLevel, RollupCell } from '../storage.js';
 import { fromMs, ROLLUP_TABLE, toMs, toPairs } from './rollups.js';
 import type { SqlClient } from './sql-client.js';
 
@@ -61,37 +62,51 @@ export async function queryHistory(db: SqlClient, q: HistoryQuery, pending: read
   const keys = [...q.groupBy];
   const by = [...keys, 'slot'].join(', ');
   const slot = q.intervalMs ? `date_bin(${p(q.intervalMs)}::float8 * interval '1 millisecond', c.bucket, timestamptz 'epoch')` : `${p(new Date(q.from).toISOString())}::timestamptz`;
-  const pol = policyParams(q.sl);
-  const pct = (x: number) => `min(bin) FILTER (WHERE cum >= greatest(1, ceil((${x}::float8 / 100) * total)))`;
+  // SL policy of each cell: its queue's own, else its channel's, else the default (CASE tries them in that order)
+  const policy = (pick: (x: SlPolicy) => unknown, type: 'int' | 'boolean') => {
+    const v = (x: SlPolicy) => `${p(pick(x))}::${type}`;
+    const when = [...q.sl.queues.map(([n, x]) => `WHEN c.queue = ${p(n)}::text THEN ${v(x)}`), ...q.sl.channels.map(([n, x]) => `WHEN c.channel = ${p(n)}::text THEN ${v(x)}`)];
+    return when.length ? `CASE ${when.join(' ')} ELSE ${v(q.sl.default)} END` : v(q.sl.default);
+  };
+  const gby = by.replace(/(\w+)/g, 'g.$1');
   const sql = `
-    WITH pq AS (SELECT * FROM json_to_recordset(${p(pol.queues)}::text::json) AS x(name text, t int, s int, a boolean)),
-    pc AS (SELECT * FROM json_to_recordset(${p(pol.channels)}::text::json) AS x(name text, t int, s int, a boolean)),
-    cells AS (${sources.join('\n UNION ALL ')}),
-    g AS (
+    WITH cells AS (${sources.join('\n UNION ALL ')}),
+    g AS MATERIALIZED (
       SELECT ${slot} AS slot, c.*,
-             coalesce(pq.t, pc.t, ${p(pol.def.t)}) AS tb, coalesce(pq.s, pc.s, ${p(pol.def.s)}) AS sb, coalesce(pq.a, pc.a, ${p(pol.def.a)}) AS ab
-      FROM cells c LEFT JOIN pq ON pq.name = c.queue LEFT JOIN pc ON pc.name = c.channel
+             ${policy((x) => binOf(x.targetSec * 1000), 'int')} AS tb,
+             ${policy((x) => binOf(x.shortAbandonSec * 1000), 'int')} AS sb,
+             ${policy((x) => x.abandonsCount, 'boolean')} AS ab
+      FROM cells c
     ),
     sums AS (SELECT ${by}, ${SUMS.map((s) => `sum(${s})::float8 AS ${s}`).join(', ')} FROM g GROUP BY ${by}),
     w AS (
-      SELECT ${by.replace(/(\w+)/g, 'g.$1')}, h.bin, sum(h.c)::float8 AS c, coalesce(sum(h.c) FILTER (WHERE h.bin < g.tb), 0)::float8 AS within
-      FROM g ${unnestPairs('wait_hist')} GROUP BY ${by.replace(/(\w+)/g, 'g.$1')}, h.bin HAVING sum(h.c) <> 0
+      SELECT ${gby}, h.bin, sum(h.c)::float8 AS c, coalesce(sum(h.c) FILTER (WHERE h.bin < g.tb), 0)::float8 AS within
+      FROM g ${unnestPairs('wait_hist')} GROUP BY ${gby}, h.bin HAVING sum(h.c) <> 0
     ),
-    wc AS (SELECT *, sum(c) OVER (PARTITION BY ${by} ORDER BY bin) AS cum, sum(c) OVER (PARTITION BY ${by}) AS total FROM w),
-    wa AS (SELECT ${by}, sum(within) AS within, sum(c) AS answered, ${pct(50)} AS p50, ${pct(90)} AS p90, ${pct(95)} AS p95, max(bin) AS maxw FROM wc GROUP BY ${by}),
+    wa AS (SELECT ${by}, sum(within) AS within, array_agg(bin) AS bins, array_agg(c) AS counts FROM w GROUP BY ${by}),
     a AS (
-      SELECT ${by.replace(/(\w+)/g, 'g.$1')}, h.bin, coalesce(sum(h.c) FILTER (WHERE g.ab AND h.bin >= g.sb), 0)::float8 AS counted
-      FROM g ${unnestPairs('abandon_hist')} GROUP BY ${by.replace(/(\w+)/g, 'g.$1')}, h.bin HAVING sum(h.c) <> 0
+      SELECT ${gby}, h.bin, coalesce(sum(h.c) FILTER (WHERE g.ab AND h.bin >= g.sb), 0)::float8 AS counted
+      FROM g ${unnestPairs('abandon_hist')} GROUP BY ${gby}, h.bin HAVING sum(h.c) <> 0
     ),
     aa AS (SELECT ${by}, sum(counted) AS counted, max(bin) AS maxa FROM a GROUP BY ${by})
     SELECT ${keys.map((k) => `s.${k}, `).join('')}${toMs('s.slot')} AS slot_ms, ${SUMS.map((x) => `s.${x}`).join(', ')},
-           coalesce(wa.within, 0) AS sl_within, coalesce(wa.answered, 0) + coalesce(aa.counted, 0) AS sl_total,
-           wa.p50, wa.p90, wa.p95, greatest(wa.maxw, aa.maxa) AS longest
+           coalesce(wa.within, 0) AS sl_within, coalesce(aa.counted, 0) AS abandons_counted, wa.bins, wa.counts, aa.maxa
     FROM sums s LEFT JOIN wa USING (${by}) LEFT JOIN aa USING (${by})
     ORDER BY ${by.split(', ').reverse().join(', ')}
     LIMIT ${p(q.limit)}`;
-  const rows = await db.query<Record<string, unknown>>(sql, values);
+  // The merge groups by (group, slot, bin): room enough to do it in memory, not in temporary files.
+  const rows = await db.transaction(async (tx) => {
+    await tx.exec(`SET LOCAL work_mem = '32MB'`);
+    return tx.query<Record<string, unknown>>(sql, values);
+  });
   return rows.map((r) => {
+    // The merged wait histogram comes back (in no order: sorting ~100 bins here is cheaper than in the
+    // database's group-by); its percentiles are picked here, by the one definition.
+    const [bins, counts] = sortedHistogram(intArray(r.bins), intArray(r.counts));
+    let answered = 0;
+    for (const c of counts) answered += c;
+    const maxWait = bins.length ? bins[bins.length - 1] : null;
+    const maxAbandon = numOrNull(r.maxa);
     const out: HistoryAggregate = {
       slot: Number(r.slot_ms),
       offered: Number(r.offered),
@@ -104,29 +119,30 @@ export async function queryHistory(db: SqlClient, q: HistoryQuery, pending: read
       handleCount: Number(r.handle_count),
       qaDelta: Number(r.qa_delta),
       slWithin: Number(r.sl_within),
-      slTotal: Number(r.sl_total),
-      waitP50Bin: numOrNull(r.p50),
-      waitP90Bin: numOrNull(r.p90),
-      waitP95Bin: numOrNull(r.p95),
-      longestBin: numOrNull(r.longest),
+      slTotal: answered + Number(r.abandons_counted),
+      waitP50Bin: sortedPercentileBin(bins, counts, 50),
+      waitP90Bin: sortedPercentileBin(bins, counts, 90),
+      waitP95Bin: sortedPercentileBin(bins, counts, 95),
+      longestBin: maxWait === null ? maxAbandon : maxAbandon === null ? maxWait : Math.max(maxWait, maxAbandon),
     };
     for (const k of keys) out[k] = r[k] as string;
     return out;
   });
 }
 
-const numOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-
-/** SL policies as the bins their thresholds fall on (thresholds sit on bin edges: checked at boot). */
-function policyParams(sl: SlPolicies) {
-  const enc = (x: { targetSec: number; shortAbandonSec: number; abandonsCount: boolean }) => ({
-    t: binOf(x.targetSec * 1000),
-    s: binOf(x.shortAbandonSec * 1000),
-    a: x.abandonsCount,
-  });
-  const list = (entries: SlPolicies['queues']) => JSON.stringify(entries.map(([name, x]) => ({ name, ...enc(x) })));
-  return { def: enc(sl.default), queues: list(sl.queues), channels: list(sl.channels) };
+function sortedHistogram(bins: number[], counts: number[]): [number[], number[]] {
+  const order = bins.map((_, i) => i).sort((a, b) => bins[a] - bins[b]);
+  return [order.map((i) => bins[i]), order.map((i) => counts[i])];
 }
+
+/** int[] or float8[] as drivers give it: an array, or PostgreSQL's text form `{1,2}`. */
+function intArray(v: unknown): number[] {
+  if (Array.isArray(v)) return v.map(Number);
+  if (typeof v === 'string' && v.length > 2) return v.slice(1, -1).split(',').map(Number);
+  return [];
+}
+
+const numOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
 /**
  * QA per queue × channel at `at`: the running total (kept by every checkpoint) less the deltas of cells
