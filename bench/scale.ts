@@ -26,7 +26,7 @@ import { runBaseline, type BaselineResult } from './scale/baseline-run.js';
 import { runMode, type ModeResult, type ScaleConfig } from './scale/ccpulse-run.js';
 import { ensureDataset, type DatasetSpec } from './scale/dataset.js';
 import { connect, createDatabase, dropDatabase, serverVersion, withDatabase } from './scale/pg-raw.js';
-import { curveSeries, curveTable, modeRows, svgPlot, table, type Machine } from './scale/report.js';
+import { crossCheck, curveSeries, curveTable, modeRows, svgPlot, table, type Machine } from './scale/report.js';
 
 const quick = process.argv.includes('--quick') || process.env.BENCH_SCALE_QUICK === '1';
 const variant = quick ? 'quick' : 'full';
@@ -148,6 +148,12 @@ async function main(): Promise<number> {
     curveTable(named),
     '',
     `Plot: ${base}-curve.svg`,
+    '',
+    '## Cross-check: the same appeals on both sides',
+    '',
+    'ccpulse returns a row for every group and bucket of the range, empty ones too; the baseline only non-empty ones. By operator, ccpulse counts no offered (an appeal is offered to a queue), the baseline counts them under the operator who took them.',
+    '',
+    crossCheck(results, baseline),
     '',
     `Total ${round((performance.now() - t0) / 1000, 0)} s.`,
   ].join('\n');

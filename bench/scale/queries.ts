@@ -38,6 +38,8 @@ export interface Timing {
   rows: number;
   /** Offered appeals summed over the answer's rows: a check that both sides counted the same thing. */
   offered: number;
+  /** Appointed (AA) summed over the rows: the same check for the by-operator rows, which carry no offered. */
+  appointed: number;
   /** Why the runs stopped before the asked number (time budget, an error). */
   note?: string;
   error?: string;
@@ -51,6 +53,7 @@ export async function timeRuns(fn: () => Promise<Array<Record<string, unknown>>>
   const samples: number[] = [];
   let rows = 0;
   let offered = 0;
+  let appointed = 0;
   const t0 = performance.now();
   let note: string | undefined;
   let error: string | undefined;
@@ -60,6 +63,7 @@ export async function timeRuns(fn: () => Promise<Array<Record<string, unknown>>>
       const r = await fn();
       rows = r.length;
       offered = r.reduce((n, x) => n + Number(x.offered ?? 0), 0);
+      appointed = r.reduce((n, x) => n + Number(x.aa ?? 0), 0);
     } catch (err) {
       error = (err as Error).message.slice(0, 200);
       break;
@@ -70,7 +74,7 @@ export async function timeRuns(fn: () => Promise<Array<Record<string, unknown>>>
       break;
     }
   }
-  return { ms: summarize(samples, 1), runs: samples.length, warmup, rows, offered, note, error };
+  return { ms: summarize(samples, 1), runs: samples.length, warmup, rows, offered, appointed, note, error };
 }
 
 export async function ccpulseMetrics(port: number, q: QueryDef, fromMs: number, toMs: number, timeoutMs: number): Promise<Array<Record<string, unknown>>> {

@@ -201,3 +201,14 @@ export function svgPlot(title: string, series: Series[]): string {
 }
 
 const escapeXml = (s: string) => s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
+
+/** Whether ccpulse and the baseline counted the same appeals (offered; appointed for the by-operator rows). */
+export function crossCheck(modes: ModeResult[], b: BaselineResult | undefined): string {
+  if (!b) return 'No baseline in this run.';
+  const lines = ['| query | baseline rows · offered · appointed | ' + modes.map((m) => `ccpulse ${m.mode} rows · offered · appointed`).join(' | ') + ' |', `|---|---|${modes.map(() => '---|').join('')}`];
+  for (const key of ['lastHour', 'rangeByQueue', 'rangeByOperator']) {
+    const cell = (t: Timing | undefined) => (t ? `${fmt(t.rows)} · ${fmt(t.offered)} · ${fmt(t.appointed)}` : 'n/a');
+    lines.push(`| ${key} | ${cell(b.queries[key])} | ${modes.map((m) => cell(m.queries[key])).join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
