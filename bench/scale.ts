@@ -1,6 +1,6 @@
 /**
  * Scale benchmark (issue #8): ccpulse on a 300-operator center's week (~2.1M events; --quick: a Sunday,
- * ~190k events), in embedded mode and in PostgreSQL mode, from outside (HTTP API and CLI only), with the raw
+ * ~160k events), in embedded mode and in PostgreSQL mode, from outside (HTTP API and CLI only), with the raw
  * PostgreSQL baselines measured in the same run: ingest vs INSERT-with-unique-key and COPY, history queries vs
  * the raw-scan SQL aggregation, event → SSE under heavy queries and a whole-range verify, RSS, start and
  * recovery after kill -9, and history latency against data size. Writes bench/results/scale-<quick|full>.json,
@@ -30,7 +30,7 @@ import { crossCheck, curveSeries, curveTable, modeRows, svgPlot, table, type Mac
 
 const quick = process.argv.includes('--quick') || process.env.BENCH_SCALE_QUICK === '1';
 const variant = quick ? 'quick' : 'full';
-// Full: Monday 00:00 UTC + one week. Quick: the Sunday of that week alone (the lightest day, ~190k events).
+// Full: Monday 00:00 UTC + one week. Quick: the Sunday of that week alone (the lightest day, ~160k events).
 // BENCH_SCALE_HOURS shortens the data set (from the same start), to develop the bench itself.
 const hours = num('BENCH_SCALE_HOURS', quick ? 24 : 168);
 const spec: DatasetSpec = { scenario: 'center-300-week', seed: 1, start: quick ? '2026-11-08T00:00:00Z' : '2026-11-02T00:00:00Z', duration: `${hours}h` };

@@ -87,7 +87,8 @@ export function rssWatcher(pid: number) {
   let lastKb = 0;
   const timer = setInterval(() => {
     const s = sampleProc(pid);
-    if (s) {
+    // A process that has just died (a zombie) has a status file without VmRSS: NaN, not a sample.
+    if (s && Number.isFinite(s.rssKb)) {
       lastKb = s.rssKb;
       peakKb = Math.max(peakKb, s.rssKb);
     }

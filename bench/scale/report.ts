@@ -161,7 +161,7 @@ export function svgPlot(title: string, series: Series[]): string {
   const W = 860;
   const H = 440;
   const L = 70;
-  const R = 330;
+  const R = 370;
   const T = 40;
   const B = 50;
   const all = series.flatMap((s) => s.points).filter((p) => p.y > 0 && Number.isFinite(p.y));
