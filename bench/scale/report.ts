@@ -88,7 +88,7 @@ export function modeRows(m: ModeResult, b: BaselineResult | undefined, rangeLabe
   const ingTarget = m.mode === 'embedded' ? 25_000 : 50_000;
   rows.push([
     `ingest, ${rangeLabel} through POST /v1/events (4 clients × 500), durable before the 202 — ${name}`,
-    `${fmt(ing.eventsPerSec)} events/s`,
+    `${fmt(ing.eventsPerSec)} events/s${ing.retries503 ? ` (${ing.retries503} batches refused with 503 and resent, included)` : ''}${ing.rejected || Object.keys(ing.errors).length ? ` · rejected ${ing.rejected}, errors ${JSON.stringify(ing.errors)}` : ''}`,
     b ? `INSERT unnest ${fmt(b.insert.eventsPerSec)}/s · COPY ${fmt(b.copy.eventsPerSec)}/s` : 'n/a',
     b ? `${ratio(ing.eventsPerSec, b.insert.eventsPerSec)} of INSERT · ${ratio(ing.eventsPerSec, b.copy.eventsPerSec)} of COPY` : 'n/a',
     `≥ ${fmt(ingTarget)} events/s`,
