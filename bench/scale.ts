@@ -29,10 +29,11 @@ import { connect, createDatabase, dropDatabase, serverVersion, withDatabase } fr
 import { crossCheck, curveSeries, curveTable, modeRows, svgPlot, table, type Machine } from './scale/report.js';
 
 const quick = process.argv.includes('--quick') || process.env.BENCH_SCALE_QUICK === '1';
-const variant = quick ? 'quick' : 'full';
 // Full: Monday 00:00 UTC + one week. Quick: the Sunday of that week alone (the lightest day, ~160k events).
 // BENCH_SCALE_HOURS shortens the data set (from the same start), to develop the bench itself.
 const hours = num('BENCH_SCALE_HOURS', quick ? 24 : 168);
+// A shortened data set is named as such, so its files never pass for the full or quick run's.
+const variant = `${quick ? 'quick' : 'full'}${hours === (quick ? 24 : 168) ? '' : `-${hours}h`}`;
 const spec: DatasetSpec = { scenario: 'center-300-week', seed: 1, start: quick ? '2026-11-08T00:00:00Z' : '2026-11-02T00:00:00Z', duration: `${hours}h` };
 const cfg: ScaleConfig = {
   clients: 4,
