@@ -12,7 +12,8 @@ import type { LineReader } from './dataset.js';
 export type Sql = postgres.Sql;
 
 const COLUMNS = ['id', 'type', 'ts', 'appeal_id', 'queue', 'channel', 'operator_id', 'status'] as const;
-const TABLE = `(id text PRIMARY KEY, type text NOT NULL, ts timestamptz NOT NULL, appeal_id text, queue text, channel text, operator_id text, status text)`;
+// Ids in the C collation: they are keys, not words, and sorting them by the locale's rules only slows the baseline down.
+const TABLE = `(id text COLLATE "C" PRIMARY KEY, type text NOT NULL, ts timestamptz NOT NULL, appeal_id text COLLATE "C", queue text, channel text, operator_id text, status text)`;
 
 export function connect(url: string, max = 4): Sql {
   return postgres(url, { max, onnotice: () => {}, idle_timeout: 0, connect_timeout: 30 });
