@@ -122,7 +122,7 @@ async function main(): Promise<number> {
   }
 
   const events = results[0]?.load.events ?? baseline?.insert.events ?? 0;
-  const rangeLabel = quick ? 'the day' : 'the week';
+  const rangeLabel = hours === 24 ? 'the day' : hours === 168 ? 'the week' : `all ${hours} h`;
   const rows = results.flatMap((r) => modeRows(r, baseline, rangeLabel));
   const named: Array<[string, NonNullable<BaselineResult['curve']>]> = [
     ...results.map((r) => [`ccpulse ${r.mode}`, r.curve] as [string, typeof r.curve]),

@@ -60,7 +60,7 @@ export function modeRows(m: ModeResult, b: BaselineResult | undefined, rangeLabe
   const lat = l.latency;
   rows.push([
     `event → SSE p99 at ${lat?.params.rate ?? '?'} events/s, heaviest queries + whole-range verify alongside — ${name}`,
-    lat ? `p99 ${fmt(lat.eventToSseMs.p99)} ms (p50 ${fmt(lat.eventToSseMs.p50)}, max ${fmt(lat.eventToSseMs.max)}); POST p99 ${fmt(lat.postRoundTripMs.p99)} ms; ${l.heavyQueries.count} heavy queries done` : `failed: ${l.latencyError}`,
+    lat ? `p99 ${fmt(lat.eventToSseMs.p99)} ms (p50 ${fmt(lat.eventToSseMs.p50)}, max ${fmt(lat.eventToSseMs.max)}); POST p99 ${fmt(lat.postRoundTripMs.p99)} ms; ${l.heavyQueries.count} heavy queries completed meanwhile` : `failed: ${l.latencyError}`,
     '—',
     '—',
     'p99 ≤ 50 ms',
