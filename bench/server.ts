@@ -27,6 +27,8 @@ export interface ServerHandle {
   dir: string;
   startupMs: number;
   child: ChildProcess;
+  /** How the process ended ("code 0", "signal SIGKILL", …), or null while it runs. */
+  exitStatus(): string | null;
   stderrTail(): string;
   /** Log lines the server wrote so far, by pino level (40 warn, 50 error, ...). */
   logLevels(): Record<string, number>;
@@ -50,9 +52,18 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startServer(opts: { label: string; cpuProfDir?: string; readyTimeoutMs?: number; extraEnv?: Record<string, string> }): Promise<ServerHandle> {
+export async function startServer(opts: {
+  label: string;
+  cpuProfDir?: string;
+  readyTimeoutMs?: number;
+  extraEnv?: Record<string, string>;
+  /** More `ccpulse start` flags (e.g. --storage postgres --postgres-url URL). */
+  extraArgs?: string[];
+  /** Restart on the temp dir of an earlier server (its data dir), to measure recovery; default a fresh one. */
+  reuseDir?: string;
+}): Promise<ServerHandle> {
   if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run "npm run build" first (npm run bench does)`);
-  const dir = mkdtempSync(path.join(os.tmpdir(), `ccpulse-bench-${opts.label}-`));
+  const dir = opts.reuseDir ?? mkdtempSync(path.join(os.tmpdir(), `ccpulse-bench-${opts.label}-`));
   tempDirs.add(dir);
   const dataDir = path.join(dir, 'data');
   const port = await freePort();
@@ -62,7 +73,7 @@ export async function startServer(opts: { label: string; cpuProfDir?: string; re
   Object.assign(env, opts.extraEnv);
   const nodeArgs = opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : [];
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, ENTRY, 'start', '--port', String(port), '--host', '127.0.0.1', '--data', dataDir, '--log-level', 'warn'], {
+  const child = spawn(process.execPath, [...nodeArgs, ENTRY, 'start', '--port', String(port), '--host', '127.0.0.1', '--data', dataDir, '--log-level', 'warn', ...(opts.extraArgs ?? [])], {
     cwd: dir,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -101,6 +112,7 @@ export async function startServer(opts: { label: string; cpuProfDir?: string; re
     dir,
     startupMs: 0,
     child,
+    exitStatus: () => exited,
     stderrTail: () => tail,
     logLevels: () => ({ ...levels }),
     async stop() {

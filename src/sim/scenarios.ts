@@ -248,6 +248,27 @@ const highLoad = (): ScenarioDef => {
   };
 };
 
+/**
+ * A 300-operator center over a week of event time, ~2M events: the data set of issue #8's scale benchmark
+ * (bench/scale). The demo center at 7× its staff (301 operators) and traffic, shaped by a working day
+ * (quiet nights, a plateau 09:00–18:00 UTC) and a working week (weekends lighter); no faults, so a raw-SQL
+ * baseline over the same events needs no repair logic.
+ */
+const center300Week = (): ScenarioDef => {
+  const scale = 7;
+  // Most of a 300-operator center's events are operator statuses (each appeal flips ready ↔ busy), so
+  // appeals arrive at ~18% of the 7× demo's rate on average: ~330k events on a weekday.
+  const day = [0.02, 0.02, 0.02, 0.02, 0.02, 0.02, 0.03, 0.06, 0.12, 0.17, 0.19, 0.19, 0.17, 0.17, 0.19, 0.19, 0.17, 0.16, 0.12, 0.09, 0.06, 0.05, 0.03, 0.02];
+  return {
+    name: 'center-300-week',
+    description: `The demo center at ${scale}× (9 streams, ~${centerStaff(scale).reduce((a, g) => a + g.n, 0)} operators), working-day and working-week profile (UTC), ~2M events a week (start it on a Monday 00:00 UTC), no faults; 7 days.`,
+    durationMs: 7 * 24 * HOUR,
+    streams: centerStreams(scale),
+    operators: centerStaff(scale),
+    load: { timeOfDay: day, weekday: [1, 1, 1, 1, 1, 0.6, 0.45] },
+  };
+};
+
 /** 1.5M-contact predictive outbound campaign (seed 003): 1,500 agents, 2,500 lines, 30% answer. */
 const campaign = (): ScenarioDef => ({
   name: 'campaign',
@@ -280,6 +301,7 @@ export const SCENARIOS: Record<string, (seed: number) => ScenarioDef> = {
   'email-backlog': emailBacklog,
   random,
   'high-load': highLoad,
+  'center-300-week': center300Week,
   campaign,
 };
 
