@@ -101,6 +101,54 @@ const isStart = (t: EventType) => t === 'APPEAL_NEW' || t === 'APPEAL_RETURNED';
  */
 export function tellAppealStory(events: readonly AppealEvent[], inactivityTimeoutMs: (channel: string) => number): AppealStory {
   const out: Contribution[] = [];
+  const segments = splitSegments(events, inactivityTimeoutMs);
+  let open = null as OpenSegment | null;
+  for (let i = 0; i < segments.length; i++) open = tellSegment(segments[i], segments[i + 1]?.[0].ts, inactivityTimeoutMs, out);
+  return { contributions: out, open };
+}
+
+// Split into segments at each start event. An event after a close or miss also opens one: its
+// APPEAL_RETURNED was lost. So does an event after a silence longer than the inactivity timeout:
+// the segment expired then, and what comes later cannot reopen it. Both rules make a settled
+// story final: events after it never change what it contributed, so the stream may forget a
+// settled appeal and tell what comes next as a story of its own, with the same numbers as the
+// batch path that tells all of it at once.
+export function splitSegments(events: readonly AppealEvent[], inactivityTimeoutMs: (channel: string) => number): AppealEvent[][] {
+  const segments: AppealEvent[][] = [];
+  let ended = false;
+  let prev: AppealEvent | undefined;
+  for (const e of events) {
+    if (prev === undefined || opensSegment(prev, ended, e, inactivityTimeoutMs)) {
+      segments.push([e]);
+      ended = false;
+    } else segments[segments.length - 1].push(e);
+    if (endsSegment(e)) ended = true;
+    prev = e;
+  }
+  return segments;
+}
+
+export const endsSegment = (e: AppealEvent) => e.type === 'APPEAL_CLOSED' || e.type === 'APPEAL_MISSED';
+
+/**
+ * Whether `e`, told right after `prev` (the last event of a segment that has `ended` or not), starts a
+ * segment of its own. Only the last segment decides: the stream uses this to tell an event that comes
+ * in order as a change to the last segment alone.
+ */
+export function opensSegment(prev: AppealEvent, ended: boolean, e: AppealEvent, inactivityTimeoutMs: (channel: string) => number): boolean {
+  return isStart(e.type) || ended || e.ts > prev.ts + inactivityTimeoutMs(prev.channel);
+}
+
+/**
+ * What one segment contributes (appended to `out`), and its open part if it is still open. A segment's
+ * numbers depend on its own events and on when the next segment starts (`nextStart`), nothing else.
+ */
+export function tellSegment(
+  seg: readonly AppealEvent[],
+  nextStart: number | undefined,
+  inactivityTimeoutMs: (channel: string) => number,
+  out: Contribution[],
+): OpenSegment | null {
   const add = (e: { queue: string; channel: string }, operator: string, ts: number, counters: Partial<Counters>) =>
     out.push({ queue: e.queue, channel: e.channel, operator, bucket: bucketOf(ts), counters });
   const repair = (e: { queue: string; channel: string }, ts: number, kind: string) => add(e, '', ts, { repairs: { [kind]: 1 } });
@@ -108,120 +156,94 @@ export function tellAppealStory(events: readonly AppealEvent[], inactivityTimeou
   const spanEnded = (h: { operatorId: string; since: number }, at: AppealEvent) =>
     add(at, h.operatorId, at.ts, { handleSumMs: at.ts - h.since, handleCount: 1 });
 
-  // Split into segments at each start event. An event after a close or miss also opens one: its
-  // APPEAL_RETURNED was lost. So does an event after a silence longer than the inactivity timeout:
-  // the segment expired then, and what comes later cannot reopen it. Both rules make a settled
-  // story final: events after it never change what it contributed, so the stream may forget a
-  // settled appeal and tell what comes next as a story of its own, with the same numbers as the
-  // batch path that tells all of it at once.
-  const segments: AppealEvent[][] = [];
-  let ended = false;
-  let prev: AppealEvent | undefined;
-  for (const e of events) {
-    const expired = prev !== undefined && e.ts > prev.ts + inactivityTimeoutMs(prev.channel);
-    if (isStart(e.type) || segments.length === 0 || ended || expired) {
-      segments.push([e]);
-      ended = false;
-    } else segments[segments.length - 1].push(e);
-    if (e.type === 'APPEAL_CLOSED' || e.type === 'APPEAL_MISSED') ended = true;
-    prev = e;
+  const startEv = seg[0];
+  if (!isStart(startEv.type)) repair(startEv, startEv.ts, REPAIR_KINDS.missingStart);
+
+  let where: { queue: string; channel: string } = startEv;
+  let sd: AppealEvent | undefined;
+  let appt: AppealEvent | undefined;
+  let handler: { operatorId: string; since: number } | undefined;
+  let end: AppealEvent | undefined;
+  let lastTs = startEv.ts;
+  add(where, '', startEv.ts, { qaDelta: 1 });
+
+  for (let k = isStart(startEv.type) ? 1 : 0; k < seg.length; k++) {
+    const e = seg[k];
+    lastTs = e.ts;
+    if (e.queue !== where.queue || e.channel !== where.channel) {
+      // The appeal moved (e.g. a transfer to another queue): QA moves with it.
+      add(where, '', e.ts, { qaDelta: -1 });
+      add(e, '', e.ts, { qaDelta: 1 });
+      where = e;
+    }
+    switch (e.type) {
+      case 'APPEAL_SENT_DISTRIBUTION':
+        if (!sd && !appt && !handler) sd = e;
+        break;
+      case 'APPEAL_APPOINTED':
+      case 'APPEAL_TRANSFERRED':
+        if (e.type === 'APPEAL_APPOINTED' && !appt && !handler) appt = e;
+        if (handler) spanEnded(handler, e);
+        // The first appointment's operator is credited below (unless the segment is missed);
+        // every later hand-over credits the receiving operator here.
+        if (e.operatorId && e !== appt) add(e, e.operatorId, e.ts, { aa: 1 });
+        if (e.operatorId) handler = { operatorId: e.operatorId, since: e.ts };
+        break;
+      case 'APPEAL_CLOSED':
+      case 'APPEAL_MISSED':
+        end = e;
+        break;
+    }
   }
 
-  let open = null as OpenSegment | null;
-  for (let i = 0; i < segments.length; i++) {
-    const seg = segments[i];
-    const startEv = seg[0];
-    if (!isStart(startEv.type)) repair(startEv, startEv.ts, REPAIR_KINDS.missingStart);
-    const nextStart = segments[i + 1]?.[0].ts;
+  const queuedEv = sd ?? startEv;
+  const queuedAt = queuedEv.ts;
+  add(queuedEv, '', queuedAt, { offered: 1 });
+  if (!sd && (appt || handler || end)) repair(startEv, startEv.ts, REPAIR_KINDS.noDistribution);
 
-    let where: { queue: string; channel: string } = startEv;
-    let sd: AppealEvent | undefined;
-    let appt: AppealEvent | undefined;
-    let handler: { operatorId: string; since: number } | undefined;
-    let end: AppealEvent | undefined;
-    let lastTs = startEv.ts;
-    add(where, '', startEv.ts, { qaDelta: 1 });
-
-    for (const e of seg.slice(isStart(startEv.type) ? 1 : 0)) {
-      lastTs = e.ts;
-      if (e.queue !== where.queue || e.channel !== where.channel) {
-        // The appeal moved (e.g. a transfer to another queue): QA moves with it.
-        add(where, '', e.ts, { qaDelta: -1 });
-        add(e, '', e.ts, { qaDelta: 1 });
-        where = e;
-      }
-      switch (e.type) {
-        case 'APPEAL_SENT_DISTRIBUTION':
-          if (!sd && !appt && !handler) sd = e;
-          break;
-        case 'APPEAL_APPOINTED':
-        case 'APPEAL_TRANSFERRED':
-          if (e.type === 'APPEAL_APPOINTED' && !appt && !handler) appt = e;
-          if (handler) spanEnded(handler, e);
-          // The first appointment's operator is credited below (unless the segment is missed);
-          // every later hand-over credits the receiving operator here.
-          if (e.operatorId && e !== appt) add(e, e.operatorId, e.ts, { aa: 1 });
-          if (e.operatorId) handler = { operatorId: e.operatorId, since: e.ts };
-          break;
-        case 'APPEAL_CLOSED':
-        case 'APPEAL_MISSED':
-          end = e;
-          break;
-      }
+  if (end?.type === 'APPEAL_MISSED') {
+    const waited = Math.max(0, end.ts - queuedAt);
+    add(end, '', end.ts, { missed: 1, abandonHist: { [binOf(waited)]: 1 } });
+  } else {
+    if (appt) {
+      const w = Math.max(0, appt.ts - queuedAt);
+      add(appt, '', appt.ts, { aa: 1, waitSumMs: w, waitCount: 1, waitHist: { [binOf(w)]: 1 } });
+      if (appt.operatorId) add(appt, appt.operatorId, appt.ts, { aa: 1, waitSumMs: w, waitCount: 1, waitHist: { [binOf(w)]: 1 } });
+    } else if (end || handler) {
+      // Answered, but the appointment was lost: accepted at the first sign of handling.
+      const seen = seg.find((e) => e.type === 'APPEAL_TRANSFERRED') ?? end!;
+      add(seen, '', seen.ts, { aa: 1 });
+      repair(seen, seen.ts, REPAIR_KINDS.noAppointment);
     }
-
-    const queuedEv = sd ?? startEv;
-    const queuedAt = queuedEv.ts;
-    add(queuedEv, '', queuedAt, { offered: 1 });
-    if (!sd && (appt || handler || end)) repair(startEv, startEv.ts, REPAIR_KINDS.noDistribution);
-
-    if (end?.type === 'APPEAL_MISSED') {
-      const waited = Math.max(0, end.ts - queuedAt);
-      add(end, '', end.ts, { missed: 1, abandonHist: { [binOf(waited)]: 1 } });
-    } else {
-      if (appt) {
-        const w = Math.max(0, appt.ts - queuedAt);
-        add(appt, '', appt.ts, { aa: 1, waitSumMs: w, waitCount: 1, waitHist: { [binOf(w)]: 1 } });
-        if (appt.operatorId) add(appt, appt.operatorId, appt.ts, { aa: 1, waitSumMs: w, waitCount: 1, waitHist: { [binOf(w)]: 1 } });
-      } else if (end || handler) {
-        // Answered, but the appointment was lost: accepted at the first sign of handling.
-        const seen = seg.find((e) => e.type === 'APPEAL_TRANSFERRED') ?? end!;
-        add(seen, '', seen.ts, { aa: 1 });
-        repair(seen, seen.ts, REPAIR_KINDS.noAppointment);
-      }
-      if (end) {
-        add(end, '', end.ts, appt ? { ha: 1, handleSumMs: end.ts - appt.ts, handleCount: 1 } : { ha: 1 });
-        const closer = end.operatorId ?? handler?.operatorId;
-        if (closer) add(end, closer, end.ts, { ha: 1 });
-        if (handler) spanEnded(handler, end);
-      }
-    }
-
-    // Leaving QA: at the close or miss; else at the next segment's start or at inactivity expiry.
     if (end) {
-      add(where, '', end.ts, { qaDelta: -1 });
-      continue;
-    }
-    const expiresAt = lastTs + inactivityTimeoutMs(where.channel);
-    if (nextStart !== undefined && nextStart < expiresAt) {
-      add(where, '', nextStart, { qaDelta: -1 });
-      repair(where, nextStart, REPAIR_KINDS.superseded);
-      continue;
-    }
-    add(where, '', expiresAt, { qaDelta: -1 });
-    repair(where, expiresAt, REPAIR_KINDS.expired);
-    if (nextStart === undefined) {
-      open = {
-        queue: where.queue,
-        channel: where.channel,
-        phase: appt || handler ? 'handling' : 'waiting',
-        startedAt: startEv.ts,
-        queuedAt,
-        expiresAt,
-        operatorId: handler?.operatorId,
-      };
+      add(end, '', end.ts, appt ? { ha: 1, handleSumMs: end.ts - appt.ts, handleCount: 1 } : { ha: 1 });
+      const closer = end.operatorId ?? handler?.operatorId;
+      if (closer) add(end, closer, end.ts, { ha: 1 });
+      if (handler) spanEnded(handler, end);
     }
   }
 
-  return { contributions: out, open };
+  // Leaving QA: at the close or miss; else at the next segment's start or at inactivity expiry.
+  if (end) {
+    add(where, '', end.ts, { qaDelta: -1 });
+    return null;
+  }
+  const expiresAt = lastTs + inactivityTimeoutMs(where.channel);
+  if (nextStart !== undefined && nextStart < expiresAt) {
+    add(where, '', nextStart, { qaDelta: -1 });
+    repair(where, nextStart, REPAIR_KINDS.superseded);
+    return null;
+  }
+  add(where, '', expiresAt, { qaDelta: -1 });
+  repair(where, expiresAt, REPAIR_KINDS.expired);
+  if (nextStart !== undefined) return null;
+  return {
+    queue: where.queue,
+    channel: where.channel,
+    phase: appt || handler ? 'handling' : 'waiting',
+    startedAt: startEv.ts,
+    queuedAt,
+    expiresAt,
+    operatorId: handler?.operatorId,
+  };
 }

@@ -1,5 +1,17 @@
 import type { LoggedEvent } from '../contract/event.js';
-import { appealKey, toAppealEvent, storyOrder, tellAppealStory, type AppealEvent, type Contribution, type OpenSegment } from '../metrics/appeal-story.js';
+import {
+  appealKey,
+  endsSegment,
+  opensSegment,
+  splitSegments,
+  storyOrder,
+  tellAppealStory,
+  tellSegment,
+  toAppealEvent,
+  type AppealEvent,
+  type Contribution,
+  type OpenSegment,
+} from '../metrics/appeal-story.js';
 import { addCounters, emptyCounters, isZero, type Counters } from '../metrics/counters.js';
 import { deadLetter, ok, type Step } from './steps.js';
 
@@ -16,24 +28,48 @@ export interface SavedAppeal {
 }
 
 export interface AppealState extends SavedAppeal {
-  /** Derived from the events (never saved): what the appeal currently contributes, and its open segment. */
-  contributions: Contribution[];
+  /** Derived from the events (never saved): where the last segment starts in `events`, what it contributes, and its open part. */
+  lastSegment: number;
+  tail: Contribution[];
   open: OpenSegment | null;
+}
+
+/** The appeal's own timeout lookup: fixed per channel at first use, and saved with it. */
+function timeoutsOf(st: SavedAppeal, inactivityTimeoutOf: (channel: string) => number): (channel: string) => number {
+  return (ch) => {
+    // own properties only: a channel may be named like an Object.prototype member
+    if (!Object.hasOwn(st.timeouts, ch)) Object.defineProperty(st.timeouts, ch, { value: inactivityTimeoutOf(ch), enumerable: true, writable: true, configurable: true });
+    return st.timeouts[ch];
+  };
 }
 
 /** The story of an appeal under its own fixed timeouts. */
 export function storyOf(st: SavedAppeal, inactivityTimeoutOf: (channel: string) => number) {
-  return tellAppealStory(st.events, (ch) => {
-    // own properties only: a channel may be named like an Object.prototype member
-    if (!Object.hasOwn(st.timeouts, ch)) Object.defineProperty(st.timeouts, ch, { value: inactivityTimeoutOf(ch), enumerable: true, writable: true, configurable: true });
-    return st.timeouts[ch];
-  });
+  return tellAppealStory(st.events, timeoutsOf(st, inactivityTimeoutOf));
+}
+
+/**
+ * The whole story told segment by segment, as tellAppealStory tells it, noting where the last
+ * segment's contributions begin: those are what an event coming in order can change.
+ */
+function tellWhole(st: SavedAppeal, inactivityTimeoutOf: (channel: string) => number) {
+  const timeoutOf = timeoutsOf(st, inactivityTimeoutOf);
+  const segments = splitSegments(st.events, timeoutOf);
+  const all: Contribution[] = [];
+  let open: OpenSegment | null = null;
+  let tailFrom = 0;
+  for (let i = 0; i < segments.length; i++) {
+    tailFrom = all.length;
+    open = tellSegment(segments[i], segments[i + 1]?.[0].ts, timeoutOf, all);
+  }
+  const last = segments[segments.length - 1] ?? [];
+  return { all, open, tail: all.slice(tailFrom), lastSegment: st.events.length - last.length };
 }
 
 /** Rebuilds the derived part of a saved appeal (its contributions are already in storage). */
 export function restoreAppeal(saved: SavedAppeal, inactivityTimeoutOf: (channel: string) => number): AppealState {
-  const story = storyOf(saved, inactivityTimeoutOf);
-  return { ...saved, contributions: story.contributions, open: story.open };
+  const told = tellWhole(saved, inactivityTimeoutOf);
+  return { ...saved, lastSegment: told.lastSegment, tail: told.tail, open: told.open };
 }
 
 export const saveAppeal = ({ tenant, appealId, events, timeouts, lastTs }: AppealState): SavedAppeal => ({ tenant, appealId, events, timeouts, lastTs });
@@ -44,10 +80,89 @@ export interface AppealSink {
 }
 
 /**
+ * Adds `ev` to the appeal and hands the sink the change in what the appeal contributes, so that what
+ * the sink has received for the appeal is always tellAppealStory of its events. An event that comes
+ * after every event held (the usual case) can only change the last segment, and, when it opens a
+ * segment of its own, how the previous one ended: only that is told again. An event that lands inside
+ * the known past retells the whole story.
+ */
+export function addToAppeal(st: AppealState, ev: AppealEvent, sink: AppealSink, inactivityTimeoutOf: (channel: string) => number): void {
+  const key = appealKey(st);
+  const events = st.events;
+  const last = events[events.length - 1];
+  let after: Contribution[];
+  let before: readonly Contribution[];
+  let open: OpenSegment | null;
+  if (last === undefined || storyOrder(last, ev) < 0) {
+    const timeoutOf = timeoutsOf(st, inactivityTimeoutOf);
+    before = st.tail;
+    after = [];
+    let ended = false;
+    for (let i = st.lastSegment; i < events.length; i++) if (endsSegment(events[i])) ended = true;
+    if (last !== undefined && opensSegment(last, ended, ev, timeoutOf)) {
+      // the previous segment now ends where this one starts (or at its expiry, if that comes first)
+      tellSegment(events.slice(st.lastSegment), ev.ts, timeoutOf, after);
+      st.lastSegment = events.length;
+    }
+    events.push(ev);
+    const tail: Contribution[] = [];
+    open = tellSegment(st.lastSegment === 0 ? events : events.slice(st.lastSegment), undefined, timeoutOf, tail);
+    for (const c of tail) after.push(c);
+    st.tail = tail;
+  } else {
+    before = tellWhole(st, inactivityTimeoutOf).all;
+    insertInOrder(events, ev);
+    const told = tellWhole(st, inactivityTimeoutOf);
+    after = told.all;
+    open = told.open;
+    st.tail = told.tail;
+    st.lastSegment = told.lastSegment;
+  }
+  st.lastTs = Math.max(st.lastTs, ev.ts);
+  emitChange(st.tenant, before, after, sink);
+  sink.openChanged(st.tenant, key, st.open, open);
+  st.open = open;
+}
+
+/**
+ * Hands the sink `after − before`. A contribution found unchanged on both sides cancels out (most do:
+ * a new event changes a cell or two of a story); the rest are retracted and added as they are, which
+ * sums to the same cells.
+ */
+export function emitChange(tenant: string, before: readonly Contribution[], after: readonly Contribution[], sink: AppealSink): void {
+  const matched = new Uint8Array(after.length);
+  for (const b of before) {
+    let j = 0;
+    for (; j < after.length; j++) if (!matched[j] && sameContribution(b, after[j])) break;
+    if (j < after.length) matched[j] = 1;
+    else sink.contribution(tenant, b, -1);
+  }
+  for (let j = 0; j < after.length; j++) if (!matched[j]) sink.contribution(tenant, after[j], 1);
+}
+
+function sameContribution(a: Contribution, b: Contribution): boolean {
+  return a.bucket === b.bucket && a.operator === b.operator && a.queue === b.queue && a.channel === b.channel && sameCounts(a.counters, b.counters);
+}
+
+function sameCounts(a: object, b: object): boolean {
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in x) {
+    n++;
+    const u = x[k];
+    const v = y[k];
+    if (typeof u === 'number' ? u !== v : v === undefined || typeof v !== 'object' || !sameCounts(u as object, v as object)) return false;
+  }
+  for (const _ in y) n--;
+  return n === 0;
+}
+
+/**
  * The appeal state machine as a pipeline step. It keeps every event of each live appeal and, on each
- * new one, swaps the appeal's previous contribution for the one its full story now gives. So a late
- * APPEAL_SENT_DISTRIBUTION, or a CLOSED arriving before its APPOINTED, corrects the numbers instead of
- * corrupting them.
+ * new one, swaps the appeal's previous contribution for the one its story now gives (see addToAppeal).
+ * So a late APPEAL_SENT_DISTRIBUTION, or a CLOSED arriving before its APPOINTED, corrects the numbers
+ * instead of corrupting them.
  */
 export function appealStep(
   appeals: Map<string, AppealState>,
@@ -60,22 +175,15 @@ export function appealStep(
     run(e: LoggedEvent) {
       const key = appealKey(e);
       let st = appeals.get(key);
-      // Each event retells the whole story; a runaway appeal (a looping integration) must not stall the stream.
+      // An event landing in the past retells the whole story; a runaway appeal (a looping integration) must not stall the stream.
       if (st && st.events.length >= MAX_EVENTS_PER_APPEAL) {
         return deadLetter(`appeal ${e.appealId} already has ${MAX_EVENTS_PER_APPEAL} events; more cannot be told as one story`);
       }
       if (!st) {
-        st = { tenant: e.tenant, appealId: e.appealId!, events: [], timeouts: {}, contributions: [], open: null, lastTs: e.ts };
+        st = { tenant: e.tenant, appealId: e.appealId!, events: [], timeouts: {}, lastSegment: 0, tail: [], open: null, lastTs: e.ts };
         appeals.set(key, st);
       }
-      insertInOrder(st.events, toAppealEvent(e));
-      st.lastTs = Math.max(st.lastTs, e.ts);
-
-      const story = storyOf(st, inactivityTimeoutOf);
-      for (const c of netChange(st.contributions, story.contributions)) sink.contribution(e.tenant, c, 1);
-      sink.openChanged(e.tenant, key, st.open, story.open);
-      st.contributions = story.contributions;
-      st.open = story.open;
+      addToAppeal(st, toAppealEvent(e), sink, inactivityTimeoutOf);
       touched(key);
       return ok;
     },

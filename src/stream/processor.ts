@@ -206,7 +206,7 @@ export class StreamProcessor {
     const after = told(events);
     for (const c of netChange(before.contributions, after.contributions)) this.sink.contribution(tenant, c, 1);
     this.live.setOpen(tenant, key, current?.open ?? null, after.open);
-    this.appeals.set(key, { tenant, appealId, events, timeouts, lastTs: events[events.length - 1].ts, contributions: after.contributions, open: after.open });
+    this.appeals.set(key, restoreAppeal({ tenant, appealId, events, timeouts, lastTs: events[events.length - 1].ts }, this.opts.inactivityTimeoutOf));
     this.retiredKeys.delete(key);
     this.touched.add(key);
   }
