@@ -103,7 +103,7 @@ export function tellAppealStory(events: readonly AppealEvent[], inactivityTimeou
   const out: Contribution[] = [];
   const segments = splitSegments(events, inactivityTimeoutMs);
   let open = null as OpenSegment | null;
-  for (let i = 0; i < segments.length; i++) open = tellSegment(segments[i], segments[i + 1]?.[0].ts, inactivityTimeoutMs, out);
+  for (let i = 0; i < segments.length; i++) open = tellSegment(segments[i], 0, segments[i + 1]?.[0].ts, inactivityTimeoutMs, out);
   return { contributions: out, open };
 }
 
@@ -140,11 +140,13 @@ export function opensSegment(prev: AppealEvent, ended: boolean, e: AppealEvent, 
 }
 
 /**
- * What one segment contributes (appended to `out`), and its open part if it is still open. A segment's
- * numbers depend on its own events and on when the next segment starts (`nextStart`), nothing else.
+ * What one segment, `events[from..]`, contributes (appended to `out`), and its open part if it is still
+ * open. A segment's numbers depend on its own events and on when the next segment starts (`nextStart`),
+ * nothing else.
  */
 export function tellSegment(
   seg: readonly AppealEvent[],
+  from: number,
   nextStart: number | undefined,
   inactivityTimeoutMs: (channel: string) => number,
   out: Contribution[],
@@ -156,7 +158,7 @@ export function tellSegment(
   const spanEnded = (h: { operatorId: string; since: number }, at: AppealEvent) =>
     add(at, h.operatorId, at.ts, { handleSumMs: at.ts - h.since, handleCount: 1 });
 
-  const startEv = seg[0];
+  const startEv = seg[from];
   if (!isStart(startEv.type)) repair(startEv, startEv.ts, REPAIR_KINDS.missingStart);
 
   let where: { queue: string; channel: string } = startEv;
@@ -167,7 +169,7 @@ export function tellSegment(
   let lastTs = startEv.ts;
   add(where, '', startEv.ts, { qaDelta: 1 });
 
-  for (let k = isStart(startEv.type) ? 1 : 0; k < seg.length; k++) {
+  for (let k = isStart(startEv.type) ? from + 1 : from; k < seg.length; k++) {
     const e = seg[k];
     lastTs = e.ts;
     if (e.queue !== where.queue || e.channel !== where.channel) {
@@ -211,7 +213,8 @@ export function tellSegment(
       if (appt.operatorId) add(appt, appt.operatorId, appt.ts, { aa: 1, waitSumMs: w, waitCount: 1, waitHist: { [binOf(w)]: 1 } });
     } else if (end || handler) {
       // Answered, but the appointment was lost: accepted at the first sign of handling.
-      const seen = seg.find((e) => e.type === 'APPEAL_TRANSFERRED') ?? end!;
+      let seen = end!;
+      for (let k = seg.length - 1; k >= from; k--) if (seg[k].type === 'APPEAL_TRANSFERRED') seen = seg[k];
       add(seen, '', seen.ts, { aa: 1 });
       repair(seen, seen.ts, REPAIR_KINDS.noAppointment);
     }

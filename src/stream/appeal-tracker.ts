@@ -60,7 +60,7 @@ function tellWhole(st: SavedAppeal, inactivityTimeoutOf: (channel: string) => nu
   let tailFrom = 0;
   for (let i = 0; i < segments.length; i++) {
     tailFrom = all.length;
-    open = tellSegment(segments[i], segments[i + 1]?.[0].ts, timeoutOf, all);
+    open = tellSegment(segments[i], 0, segments[i + 1]?.[0].ts, timeoutOf, all);
   }
   const last = segments[segments.length - 1] ?? [];
   return { all, open, tail: all.slice(tailFrom), lastSegment: st.events.length - last.length };
@@ -101,12 +101,12 @@ export function addToAppeal(st: AppealState, ev: AppealEvent, sink: AppealSink, 
     for (let i = st.lastSegment; i < events.length; i++) if (endsSegment(events[i])) ended = true;
     if (last !== undefined && opensSegment(last, ended, ev, timeoutOf)) {
       // the previous segment now ends where this one starts (or at its expiry, if that comes first)
-      tellSegment(events.slice(st.lastSegment), ev.ts, timeoutOf, after);
+      tellSegment(events, st.lastSegment, ev.ts, timeoutOf, after);
       st.lastSegment = events.length;
     }
     events.push(ev);
     const tail: Contribution[] = [];
-    open = tellSegment(st.lastSegment === 0 ? events : events.slice(st.lastSegment), undefined, timeoutOf, tail);
+    open = tellSegment(events, st.lastSegment, undefined, timeoutOf, tail);
     for (const c of tail) after.push(c);
     st.tail = tail;
   } else {

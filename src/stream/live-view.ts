@@ -3,12 +3,14 @@ import type { CcEvent, OperatorStatus } from '../contract/event.js';
 import { BUCKET_MS, bucketOf, type Contribution, type OpenSegment } from '../metrics/appeal-story.js';
 import { MetricAccumulator, type SlPolicyOf } from '../metrics/finalize.js';
 import { addCounts, type CountMap } from '../metrics/wait-histogram.js';
-import { CellMap, cellKey } from './cells.js';
+import { CellMap } from './cells.js';
 
 /** Minutes of queue-level cells kept in memory for the live windows (the longest window is 60). */
 const WINDOW_KEEP_MS = 61 * BUCKET_MS;
 
 interface Tile {
+  /** tileKeyOf(tenant, queue, channel), made once. */
+  key: string;
   tenant: string;
   queue: string;
   channel: string;
@@ -38,6 +40,8 @@ const emptyOperatorCounts = (): OperatorCounts => ({ offline: 0, ready: 0, busy:
  */
 export class LiveView {
   private readonly tiles = new Map<string, Tile>();
+  /** The same tiles by tenant, queue and channel: found per event without joining a key. */
+  private readonly tileIndex = new Map<string, Map<string, Map<string, Tile>>>();
   private readonly operators = new Map<string, OperatorState>();
   /** Repairs whose time has come, and those dated in the future (an open appeal's expiry), by tenant. */
   private readonly repairs = new Map<string, CountMap>();
@@ -151,14 +155,16 @@ export class LiveView {
         this.dirtyTenants.add(tenant);
       }
     }
-    const oldest = bucketOf(now - WINDOW_KEEP_MS);
+    this.recent.dropBefore(bucketOf(now - WINDOW_KEEP_MS));
     const active = new Set<string>();
-    for (const [k, c] of this.recent.cells) {
-      if (c.bucket < oldest) this.recent.cells.delete(k);
-      else active.add(tileKeyOf(c.tenant, c.queue, c.channel));
-    }
+    for (const c of this.recent.values()) active.add(tileKeyOf(c.tenant, c.queue, c.channel));
     // A queue × channel with nothing open, nobody based there and no traffic for an hour leaves the board.
-    for (const [k, t] of this.tiles) if (t.open.size === 0 && t.operators.size === 0 && !active.has(k)) this.tiles.delete(k);
+    for (const [k, t] of this.tiles) {
+      if (t.open.size === 0 && t.operators.size === 0 && !active.has(k)) {
+        this.tiles.delete(k);
+        this.tileIndex.get(t.tenant)!.get(t.queue)!.delete(t.channel);
+      }
+    }
   }
 
   /** Marks every tile of every tenant changed (the windows and longest waits move with the clock). */
@@ -221,7 +227,7 @@ export class LiveView {
       if (t.tenant !== tenant) continue;
       const policy = this.opts.slPolicyOf(t.queue, t.channel);
       for (let i = 0; i < 60; i++) {
-        const cell = this.recent.get(cellKey(t.tenant, t.queue, t.channel, '', last - i * BUCKET_MS));
+        const cell = this.recent.get(t.tenant, t.queue, t.channel, '', last - i * BUCKET_MS);
         if (!cell) continue;
         acc60.add(cell.counters, policy);
         if (i < 15) acc15.add(cell.counters, policy);
@@ -285,7 +291,7 @@ export class LiveView {
     const policy = this.opts.slPolicyOf(t.queue, t.channel);
     const last = bucketOf(now);
     for (let b = last - (minutes - 1) * BUCKET_MS; b <= last; b += BUCKET_MS) {
-      const cell = this.recent.get(cellKey(t.tenant, t.queue, t.channel, '', b));
+      const cell = this.recent.get(t.tenant, t.queue, t.channel, '', b);
       if (cell) acc.add(cell.counters, policy);
     }
     acc.qa = qa;
@@ -293,10 +299,15 @@ export class LiveView {
   }
 
   private tile(tenant: string, queue: string, channel: string): Tile {
-    const key = tileKeyOf(tenant, queue, channel);
-    let t = this.tiles.get(key);
+    let byQueue = this.tileIndex.get(tenant);
+    if (!byQueue) this.tileIndex.set(tenant, (byQueue = new Map()));
+    let byChannel = byQueue.get(queue);
+    if (!byChannel) byQueue.set(queue, (byChannel = new Map()));
+    let t = byChannel.get(channel);
     if (!t) {
-      t = { tenant, queue, channel, open: new Map(), operators: new Set() };
+      const key = tileKeyOf(tenant, queue, channel);
+      t = { key, tenant, queue, channel, open: new Map(), operators: new Set() };
+      byChannel.set(channel, t);
       this.tiles.set(key, t);
       this.dirtyTiles.add(key);
     }
@@ -348,6 +359,6 @@ export class LiveView {
   }
 
   private markDirty(t: Tile): void {
-    this.dirtyTiles.add(tileKeyOf(t.tenant, t.queue, t.channel));
+    this.dirtyTiles.add(t.key);
   }
 }

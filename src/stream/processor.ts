@@ -258,7 +258,7 @@ export class StreamProcessor {
 
   /** Deltas not yet committed, for queries that overlay them on storage. */
   pendingCells(): Iterable<RollupCell> {
-    return this.pending.cells.values();
+    return this.pending.values();
   }
 
   exportState(): ProcessorState {
