@@ -22,6 +22,8 @@ export class Checkpointer {
   lastCommitMs = 0;
   /** Number of the last checkpoint commit known to be stored. */
   commitId = 0;
+  /** Log position the last stored checkpoint covers: a crash now would replay the log after it. */
+  committedPosition = 0;
 
   constructor(
     private readonly storage: Storage,
@@ -67,6 +69,7 @@ export class Checkpointer {
           await this.storage.commitCheckpoint({ name: CHECKPOINT_NAME, ...take });
           this.inDoubt = null;
           this.commitId = take.commitId;
+          this.committedPosition = take.position;
           this.failures = 0;
           this.lastCommitMs = performance.now() - started;
         } catch (err) {

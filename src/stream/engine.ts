@@ -8,7 +8,6 @@ import { CHECKPOINT_NAME, Checkpointer } from './checkpointer.js';
 import { EventLog, type AppendOutcome } from './event-log.js';
 import { AdmissionController } from './admission.js';
 import { StreamProcessor, type ProcessorState } from './processor.js';
-import type { SavedAppeal } from './appeal-tracker.js';
 import { RwLock } from './rw-lock.js';
 import { reconcileLateEvents } from './reconcile.js';
 import { diffCells, recomputeCells, type CellDifference } from '../metrics/recompute.js';
@@ -40,6 +39,8 @@ export class Engine {
   readonly slPolicies: SlPolicies;
   readonly now: () => number;
   replayed = 0;
+  /** How the last start went: ms to load the checkpoint, and to replay the log after it (`replayed` events). */
+  readonly recovery = { loadMs: 0, replayMs: 0 };
 
   private constructor(private readonly opts: EngineOptions) {
     this.now = opts.now ?? Date.now;
@@ -89,9 +90,13 @@ export class Engine {
   /** Applies whatever the log holds after the processor's position (late events the checkpoint held first). */
   private async replayLog(): Promise<void> {
     await this.reconcileLate();
+    // The next page is read (on the storage's side) while this one is applied (on the main thread).
+    let next = this.opts.storage.readLog(this.processor.position, REPLAY_PAGE);
     for (;;) {
-      const page = await this.opts.storage.readLog(this.processor.position, REPLAY_PAGE);
+      const page = await next;
       if (page.length === 0) return;
+      next = this.opts.storage.readLog(page[page.length - 1].seq, REPLAY_PAGE);
+      next.catch(() => {}); // awaited in the next turn; a failure must not go unhandled meanwhile
       this.processor.apply(page);
       this.replayed += page.length;
       await this.reconcileLate();
@@ -100,17 +105,22 @@ export class Engine {
 
   private async recover(): Promise<void> {
     const { storage, log } = this.opts;
+    const started = performance.now();
     const cp = await storage.loadCheckpoint(CHECKPOINT_NAME);
     if (cp) {
-      this.processor.restore(cp.state as ProcessorState, cp.entries.map((e) => e.value as SavedAppeal));
+      this.processor.restore(cp.state as ProcessorState, cp.entries.map((e) => e.value));
       this.checkpointer.commitId = cp.commitId;
+      this.checkpointer.committedPosition = this.processor.position;
     }
     const since = bucketOf(this.now()) - 61 * BUCKET_MS;
     this.processor.live.seedRecent(await storage.queryRollups({ from: since, to: Date.UTC(2100, 0, 1), level: 'queue' }));
+    const loaded = performance.now();
+    this.recovery.loadMs = Math.round(loaded - started);
     await this.replayLog();
+    this.recovery.replayMs = Math.round(performance.now() - loaded);
     this.processor.sweep();
     this.processor.live.takeChanges();
-    log?.info({ position: this.processor.position, replayed: this.replayed, openAppeals: this.processor.openAppeals }, 'stream processor recovered');
+    log?.info({ position: this.processor.position, replayed: this.replayed, openAppeals: this.processor.openAppeals, ...this.recovery }, 'stream processor recovered');
   }
 
   /** The live state of a tenant, as GET /v1/live and the SSE snapshot give it. */

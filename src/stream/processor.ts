@@ -3,7 +3,8 @@ import { appealKey, bucketOf, storyOrder, toAppealEvent, type AppealEvent, type 
 import type { SlPolicyOf } from '../metrics/finalize.js';
 import type { CountMap } from '../metrics/wait-histogram.js';
 import type { CheckpointCommit, DeadLetter, RollupCell } from '../storage/storage.js';
-import { appealStep, evictSettled, netChange, restoreAppeal, saveAppeal, storyOf, type AppealSink, type AppealState, type SavedAppeal } from './appeal-tracker.js';
+import { appealStep, evictSettled, netChange, restoreAppeal, saveAppeal, storyOf, type AppealSink, type AppealState } from './appeal-tracker.js';
+import { decodeAppeal, encodeAppeal } from './appeal-codec.js';
 import { CellMap } from './cells.js';
 import { LiveView } from './live-view.js';
 import { deadLetter, drop, ok, type Step, type StepResult } from './steps.js';
@@ -233,7 +234,7 @@ export class StreamProcessor {
     const upserts: CheckpointTake['upserts'] = [];
     for (const key of this.touched) {
       const st = this.appeals.get(key);
-      if (st) upserts.push({ key, value: JSON.stringify(saveAppeal(st)) });
+      if (st) upserts.push({ key, value: JSON.stringify(encodeAppeal(saveAppeal(st))) });
     }
     const take: CheckpointTake = {
       position: this.position,
@@ -274,12 +275,13 @@ export class StreamProcessor {
   }
 
   /** Restores a checkpoint's state; its contributions are already in storage, so nothing is re-applied. */
-  restore(state: ProcessorState, appeals: Iterable<SavedAppeal>): void {
+  restore(state: ProcessorState, appeals: Iterable<unknown>): void {
     this.position = state.position;
     for (const [t, ts] of Object.entries(state.maxEventTs)) this.maxEventTs.set(t, ts);
     Object.assign(this.stats, state.stats);
     this.late = state.late ?? [];
-    for (const saved of appeals) {
+    for (const value of appeals) {
+      const saved = decodeAppeal(value);
       const key = appealKey(saved);
       const st = restoreAppeal(saved, this.opts.inactivityTimeoutOf);
       this.appeals.set(key, st);

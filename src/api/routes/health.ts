@@ -22,6 +22,9 @@ export const healthRoute: FastifyPluginAsync<{ engine: Engine; startedAt: number
     lateWaiting: engine.processor.lateWaiting,
     clampedFuture: engine.processor.stats.clampedFuture,
     lastCheckpointMs: Math.round(engine.checkpointer.lastCommitMs * 10) / 10,
+    // What a crash now would replay (log position − the last stored checkpoint's), and how the last start went.
+    checkpointLag: engine.processor.position - engine.checkpointer.committedPosition,
+    recovery: { replayed: engine.replayed, ...engine.recovery },
     // Admission: the backlog of admitted events, the measured drain rate, and refusals (503) so far.
     ingest: engine.eventLog.admission.snapshot(),
     eventLoopDelayMs: loop.snapshot(),
