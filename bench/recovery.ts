@@ -26,7 +26,7 @@ process.on('exit', killAllSync);
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
 
 async function oneRun(run: number) {
-  const s = await startServer({ label: `recovery${run}`, extraEnv: serverEnv });
+  const s = await startServer({ label: `recovery${run}`, extraEnv: serverEnv, readyTimeoutMs: 180_000 });
   const freshStartMs = s.startupMs;
   const agent = keepAliveAgent(clients);
   let stop = false;
@@ -60,7 +60,7 @@ async function oneRun(run: number) {
   await s.stop(); // reaps the killed child
   const rate = Math.round(acked / seconds);
 
-  const r = await startServer({ label: `recovery${run}`, extraEnv: serverEnv, reuseDir: s.dir, readyTimeoutMs: 120_000 });
+  const r = await startServer({ label: `recovery${run}`, extraEnv: serverEnv, reuseDir: s.dir, readyTimeoutMs: 180_000 });
   const h = await getJson<RecoveryHealth>(r.port, '/healthz');
   await r.stop();
   return {

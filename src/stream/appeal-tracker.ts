@@ -28,7 +28,10 @@ export interface SavedAppeal {
 }
 
 export interface AppealState extends SavedAppeal {
-  /** Derived from the events (never saved): where the last segment starts in `events`, what it contributes, and its open part. */
+  /**
+   * Derived from the events (never saved): where the last segment starts in `events`, what it
+   * contributes (nothing kept once it was closed or missed), and its open part.
+   */
   lastSegment: number;
   tail: Contribution[];
   open: OpenSegment | null;
@@ -63,7 +66,18 @@ function tellWhole(st: SavedAppeal, inactivityTimeoutOf: (channel: string) => nu
     open = tellSegment(segments[i], 0, segments[i + 1]?.[0].ts, timeoutOf, all);
   }
   const last = segments[segments.length - 1] ?? [];
-  return { all, open, tail: all.slice(tailFrom), lastSegment: st.events.length - last.length };
+  const lastSegment = st.events.length - last.length;
+  return { all, open, tail: hasEnded(st.events, lastSegment) ? [] : all.slice(tailFrom), lastSegment };
+}
+
+/**
+ * Whether the segment from `from` on was closed or missed. Nothing after such a segment changes what
+ * it contributed (see splitSegments), so its contributions are not kept in memory: most appeals held
+ * are settled ones, kept only for events arriving late.
+ */
+function hasEnded(events: readonly AppealEvent[], from: number): boolean {
+  for (let i = from; i < events.length; i++) if (endsSegment(events[i])) return true;
+  return false;
 }
 
 /** Rebuilds the derived part of a saved appeal (its contributions are already in storage). */
@@ -97,18 +111,18 @@ export function addToAppeal(st: AppealState, ev: AppealEvent, sink: AppealSink, 
     const timeoutOf = timeoutsOf(st, inactivityTimeoutOf);
     before = st.tail;
     after = [];
-    let ended = false;
-    for (let i = st.lastSegment; i < events.length; i++) if (endsSegment(events[i])) ended = true;
+    const ended = hasEnded(events, st.lastSegment);
     if (last !== undefined && opensSegment(last, ended, ev, timeoutOf)) {
-      // the previous segment now ends where this one starts (or at its expiry, if that comes first)
-      tellSegment(events, st.lastSegment, ev.ts, timeoutOf, after);
+      // The previous segment now ends where this one starts (or at its expiry, if that comes first);
+      // one that was closed or missed ended there whatever follows, and its tail was not kept.
+      if (!ended) tellSegment(events, st.lastSegment, ev.ts, timeoutOf, after);
       st.lastSegment = events.length;
     }
     events.push(ev);
     const tail: Contribution[] = [];
     open = tellSegment(events, st.lastSegment, undefined, timeoutOf, tail);
     for (const c of tail) after.push(c);
-    st.tail = tail;
+    st.tail = endsSegment(ev) ? [] : tail;
   } else {
     before = tellWhole(st, inactivityTimeoutOf).all;
     insertInOrder(events, ev);
