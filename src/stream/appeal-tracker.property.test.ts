@@ -61,10 +61,10 @@ describe('the incremental appeal story equals tellAppealStory', () => {
             open = next;
           },
         };
-        let st: AppealState = { tenant: 't', appealId: 'a', events: [], timeouts: {}, lastSegment: 0, tail: [], open: null, lastTs: 0 };
+        let st: AppealState = { tenant: 't', appealId: 'a', events: [], timeouts: {}, lastSegment: 0, tail: [], open: null, lastTs: 0, stored: { events: 0, rows: 0 } };
         const seen: AppealEvent[] = [];
         order.forEach((i, n) => {
-          if (restoreMidway && n === Math.floor(order.length / 2)) st = restoreAppeal(JSON.parse(JSON.stringify(saveAppeal(st))), timeoutOf);
+          if (restoreMidway && n === Math.floor(order.length / 2)) st = restoreAppeal(JSON.parse(JSON.stringify(saveAppeal(st))), timeoutOf, { events: 0, rows: 0 });
           addToAppeal(st, { ...events[i] }, sink, timeoutOf);
           seen.push(events[i]);
           const story = tellAppealStory([...seen].sort(storyOrder), timeoutOf);

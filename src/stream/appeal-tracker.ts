@@ -35,6 +35,11 @@ export interface AppealState extends SavedAppeal {
   lastSegment: number;
   tail: Contribution[];
   open: OpenSegment | null;
+  /**
+   * What the checkpoints hold of it: its first `events` events in order (−1: they must write it whole
+   * again, an event landed in its past), in `rows` rows (its own and its continuations).
+   */
+  stored: { events: number; rows: number };
 }
 
 /** The appeal's own timeout lookup: fixed per channel at first use, and saved with it. */
@@ -81,9 +86,9 @@ function hasEnded(events: readonly AppealEvent[], from: number): boolean {
 }
 
 /** Rebuilds the derived part of a saved appeal (its contributions are already in storage). */
-export function restoreAppeal(saved: SavedAppeal, inactivityTimeoutOf: (channel: string) => number): AppealState {
+export function restoreAppeal(saved: SavedAppeal, inactivityTimeoutOf: (channel: string) => number, stored: AppealState['stored']): AppealState {
   const told = tellWhole(saved, inactivityTimeoutOf);
-  return { ...saved, lastSegment: told.lastSegment, tail: told.tail, open: told.open };
+  return { ...saved, lastSegment: told.lastSegment, tail: told.tail, open: told.open, stored };
 }
 
 export const saveAppeal = ({ tenant, appealId, events, timeouts, lastTs }: AppealState): SavedAppeal => ({ tenant, appealId, events, timeouts, lastTs });
@@ -126,6 +131,7 @@ export function addToAppeal(st: AppealState, ev: AppealEvent, sink: AppealSink, 
   } else {
     before = tellWhole(st, inactivityTimeoutOf).all;
     insertInOrder(events, ev);
+    st.stored.events = -1;
     const told = tellWhole(st, inactivityTimeoutOf);
     after = told.all;
     open = told.open;
@@ -183,6 +189,8 @@ export function appealStep(
   sink: AppealSink,
   inactivityTimeoutOf: (channel: string) => number,
   touched: (key: string) => void,
+  /** Rows the checkpoints still hold of an appeal retired from memory since the last one (0 if none). */
+  storedRowsOf: (key: string) => number,
 ): Step {
   return {
     name: 'appeal',
@@ -194,7 +202,10 @@ export function appealStep(
         return deadLetter(`appeal ${e.appealId} already has ${MAX_EVENTS_PER_APPEAL} events; more cannot be told as one story`);
       }
       if (!st) {
-        st = { tenant: e.tenant, appealId: e.appealId!, events: [], timeouts: {}, lastSegment: 0, tail: [], open: null, lastTs: e.ts };
+        // a story begun after one that was retired: the next checkpoint overwrites what is left of that one
+        const rows = storedRowsOf(key);
+        const stored = { events: rows ? -1 : 0, rows };
+        st = { tenant: e.tenant, appealId: e.appealId!, events: [], timeouts: {}, lastSegment: 0, tail: [], open: null, lastTs: e.ts, stored };
         appeals.set(key, st);
       }
       addToAppeal(st, toAppealEvent(e), sink, inactivityTimeoutOf);

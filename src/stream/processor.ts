@@ -3,8 +3,8 @@ import { appealKey, bucketOf, storyOrder, toAppealEvent, type AppealEvent, type 
 import type { SlPolicyOf } from '../metrics/finalize.js';
 import type { CountMap } from '../metrics/wait-histogram.js';
 import type { CheckpointCommit, DeadLetter, RollupCell } from '../storage/storage.js';
-import { appealStep, evictSettled, netChange, restoreAppeal, saveAppeal, storyOf, type AppealSink, type AppealState } from './appeal-tracker.js';
-import { decodeAppeal, encodeAppeal } from './appeal-codec.js';
+import { appealStep, evictSettled, netChange, restoreAppeal, saveAppeal, storyOf, type AppealSink, type AppealState, type SavedAppeal } from './appeal-tracker.js';
+import { continuationKey, decodeAppeals, encodeAppeal, encodeContinuation } from './appeal-codec.js';
 import { CellMap } from './cells.js';
 import { LiveView } from './live-view.js';
 import { deadLetter, drop, ok, type Step, type StepResult } from './steps.js';
@@ -45,6 +45,9 @@ export interface ProcessorState {
   repairs: ReturnType<LiveView['exportRepairs']>;
 }
 
+/** An appeal stored in more rows than this is written whole again at the next checkpoint. */
+const MAX_ROWS_PER_APPEAL = 8;
+
 /** Settled appeals are retired each time event time crosses one of these steps: a function of the log alone. */
 const EVICT_STEP_MS = 10_000;
 
@@ -60,9 +63,9 @@ export class StreamProcessor {
   private appeals = new Map<string, AppealState>();
   private pending = new CellMap();
   private deadLetters: DeadLetter[] = [];
-  /** Appeals changed, and appeals retired from memory, since the last checkpoint. */
+  /** Appeals changed, and appeals retired from memory (with the rows the checkpoints hold of them), since the last checkpoint. */
   private touched = new Set<string>();
-  private retiredKeys = new Set<string>();
+  private retiredKeys = new Map<string, number>();
   /** Events too late to apply in order, waiting for their appeal's story from the log (see reconcile). */
   private late: LoggedEvent[] = [];
   private readonly steps: Record<'appeal' | 'operator' | 'late', Step>;
@@ -86,7 +89,13 @@ export class StreamProcessor {
     });
     this.gate = opts.knownQueues?.length ? knownQueueStep(new Set(opts.knownQueues)) : null;
     this.steps = {
-      appeal: appealStep(this.appeals, sink, opts.inactivityTimeoutOf, (key) => this.touched.add(key)),
+      appeal: appealStep(
+        this.appeals,
+        sink,
+        opts.inactivityTimeoutOf,
+        (key) => this.touched.add(key),
+        (key) => this.takeRetiredRows(key),
+      ),
       operator: {
         name: 'operator',
         run: (e) => (this.live.operatorStatus(e.tenant, e) ? ok : drop('older than the operator status already known')),
@@ -207,8 +216,9 @@ export class StreamProcessor {
     const after = told(events);
     for (const c of netChange(before.contributions, after.contributions)) this.sink.contribution(tenant, c, 1);
     this.live.setOpen(tenant, key, current?.open ?? null, after.open);
-    this.appeals.set(key, restoreAppeal({ tenant, appealId, events, timeouts, lastTs: events[events.length - 1].ts }, this.opts.inactivityTimeoutOf));
-    this.retiredKeys.delete(key);
+    // written whole at the next checkpoint, over whatever rows the checkpoints still hold of it
+    const rows = current ? current.stored.rows : this.takeRetiredRows(key);
+    this.appeals.set(key, restoreAppeal({ tenant, appealId, events, timeouts, lastTs: events[events.length - 1].ts }, this.opts.inactivityTimeoutOf, { events: -1, rows }));
     this.touched.add(key);
   }
 
@@ -220,7 +230,7 @@ export class StreamProcessor {
     evictSettled(this.appeals, tenant, this.watermark(tenant), this.allowedLatenessMs, (key, st) => {
       if (st.open) this.live.setOpen(st.tenant, key, st.open, null);
       this.touched.delete(key);
-      this.retiredKeys.add(key);
+      this.retiredKeys.set(key, st.stored.rows);
     });
   }
 
@@ -229,26 +239,52 @@ export class StreamProcessor {
     this.live.sweep();
   }
 
-  /** Hands everything since the last checkpoint to the checkpointer. */
+  /** Rows the checkpoints hold of an appeal retired since the last checkpoint, now told again: its story goes on. */
+  private takeRetiredRows(key: string): number {
+    const rows = this.retiredKeys.get(key) ?? 0;
+    this.retiredKeys.delete(key);
+    return rows;
+  }
+
+  /**
+   * Hands everything since the last checkpoint to the checkpointer. An appeal whose new events all came
+   * after those already stored gets a continuation row with just them; one whose past changed is
+   * written whole again (as is one spread over too many rows, to keep recovery's reads short).
+   */
   takeCheckpoint(): CheckpointTake {
     const upserts: CheckpointTake['upserts'] = [];
+    const deletes: string[] = [];
     for (const key of this.touched) {
       const st = this.appeals.get(key);
-      if (st) upserts.push({ key, value: JSON.stringify(encodeAppeal(saveAppeal(st))) });
+      if (!st) continue;
+      const stored = st.stored;
+      if (stored.events < 0 || stored.rows === 0 || stored.rows >= MAX_ROWS_PER_APPEAL) {
+        upserts.push({ key, value: JSON.stringify(encodeAppeal(saveAppeal(st))) });
+        for (let i = 1; i < stored.rows; i++) deletes.push(continuationKey(key, i));
+        stored.rows = 1;
+      } else if (st.events.length > stored.events) {
+        upserts.push({ key: continuationKey(key, stored.rows), value: JSON.stringify(encodeContinuation(st, stored.rows, stored.events)) });
+        stored.rows++;
+      }
+      stored.events = st.events.length;
+    }
+    // a retired appeal's story is in the log; its rows go
+    for (const [key, rows] of this.retiredKeys) {
+      deletes.push(key);
+      for (let i = 1; i < rows; i++) deletes.push(continuationKey(key, i));
     }
     const take: CheckpointTake = {
       position: this.position,
       state: JSON.stringify(this.exportState()),
       upserts,
-      // a retired appeal's story is in the log; its state row goes
-      deletes: [...this.retiredKeys].filter((key) => !this.appeals.has(key)),
+      deletes,
       rollupDeltas: this.pending.nonZero(),
       deadLetters: this.deadLetters,
     };
     this.pending = new CellMap();
     this.deadLetters = [];
     this.touched = new Set();
-    this.retiredKeys = new Set();
+    this.retiredKeys = new Map();
     return take;
   }
 
@@ -280,15 +316,19 @@ export class StreamProcessor {
     for (const [t, ts] of Object.entries(state.maxEventTs)) this.maxEventTs.set(t, ts);
     Object.assign(this.stats, state.stats);
     this.late = state.late ?? [];
-    for (const value of appeals) {
-      const saved = decodeAppeal(value);
+    for (const { saved, rows } of decodeAppeals(appeals)) {
       const key = appealKey(saved);
-      const st = restoreAppeal(saved, this.opts.inactivityTimeoutOf);
+      const st = restoreAppeal(saved, this.opts.inactivityTimeoutOf, { events: saved.events.length, rows });
       this.appeals.set(key, st);
       if (st.open) this.live.setOpen(st.tenant, key, null, st.open);
     }
     this.live.importOperators(state.operators);
     for (const [tenant, r] of Object.entries(state.repairs)) this.live.seedRepairs(tenant, r.due, r.future);
+  }
+
+  /** What memory holds of each appeal, as a checkpoint saves it. */
+  heldAppeals(): SavedAppeal[] {
+    return [...this.appeals.values()].map(saveAppeal);
   }
 
   get openAppeals(): number {
