@@ -93,6 +93,18 @@ export function storyOrder(a: AppealEvent, b: AppealEvent): number {
   return a.ts - b.ts || TYPE_ORDER[a.type] - TYPE_ORDER[b.type] || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
+// The contributions that are the same every time, shared rather than made per event: whoever adds
+// them copies their numbers (frozen, so one that did not would fail loudly).
+const QA_IN: Partial<Counters> = Object.freeze({ qaDelta: 1 });
+const QA_OUT: Partial<Counters> = Object.freeze({ qaDelta: -1 });
+const OFFERED: Partial<Counters> = Object.freeze({ offered: 1 });
+const AA: Partial<Counters> = Object.freeze({ aa: 1 });
+const HA: Partial<Counters> = Object.freeze({ ha: 1 });
+type RepairKind = keyof typeof REPAIR_KINDS;
+const REPAIR = Object.fromEntries(
+  Object.keys(REPAIR_KINDS).map((k) => [k, Object.freeze({ repairs: Object.freeze({ [k]: 1 }) })]),
+) as Record<RepairKind, Partial<Counters>>;
+
 const isStart = (t: EventType) => t === 'APPEAL_NEW' || t === 'APPEAL_RETURNED';
 
 /**
@@ -153,7 +165,7 @@ export function tellSegment(
 ): OpenSegment | null {
   const add = (e: { queue: string; channel: string }, operator: string, ts: number, counters: Partial<Counters>) =>
     out.push({ queue: e.queue, channel: e.channel, operator, bucket: bucketOf(ts), counters });
-  const repair = (e: { queue: string; channel: string }, ts: number, kind: string) => add(e, '', ts, { repairs: { [kind]: 1 } });
+  const repair = (e: { queue: string; channel: string }, ts: number, kind: RepairKind) => add(e, '', ts, REPAIR[kind]);
   // One operator's stretch of handling ended (by a transfer, a re-appointment or the close).
   const spanEnded = (h: { operatorId: string; since: number }, at: AppealEvent) =>
     add(at, h.operatorId, at.ts, { handleSumMs: at.ts - h.since, handleCount: 1 });
@@ -167,15 +179,15 @@ export function tellSegment(
   let handler: { operatorId: string; since: number } | undefined;
   let end: AppealEvent | undefined;
   let lastTs = startEv.ts;
-  add(where, '', startEv.ts, { qaDelta: 1 });
+  add(where, '', startEv.ts, QA_IN);
 
   for (let k = isStart(startEv.type) ? from + 1 : from; k < seg.length; k++) {
     const e = seg[k];
     lastTs = e.ts;
     if (e.queue !== where.queue || e.channel !== where.channel) {
       // The appeal moved (e.g. a transfer to another queue): QA moves with it.
-      add(where, '', e.ts, { qaDelta: -1 });
-      add(e, '', e.ts, { qaDelta: 1 });
+      add(where, '', e.ts, QA_OUT);
+      add(e, '', e.ts, QA_IN);
       where = e;
     }
     switch (e.type) {
@@ -188,7 +200,7 @@ export function tellSegment(
         if (handler) spanEnded(handler, e);
         // The first appointment's operator is credited below (unless the segment is missed);
         // every later hand-over credits the receiving operator here.
-        if (e.operatorId && e !== appt) add(e, e.operatorId, e.ts, { aa: 1 });
+        if (e.operatorId && e !== appt) add(e, e.operatorId, e.ts, AA);
         if (e.operatorId) handler = { operatorId: e.operatorId, since: e.ts };
         break;
       case 'APPEAL_CLOSED':
@@ -200,7 +212,7 @@ export function tellSegment(
 
   const queuedEv = sd ?? startEv;
   const queuedAt = queuedEv.ts;
-  add(queuedEv, '', queuedAt, { offered: 1 });
+  add(queuedEv, '', queuedAt, OFFERED);
   if (!sd && (appt || handler || end)) repair(startEv, startEv.ts, REPAIR_KINDS.noDistribution);
 
   if (end?.type === 'APPEAL_MISSED') {
@@ -215,29 +227,29 @@ export function tellSegment(
       // Answered, but the appointment was lost: accepted at the first sign of handling.
       let seen = end!;
       for (let k = seg.length - 1; k >= from; k--) if (seg[k].type === 'APPEAL_TRANSFERRED') seen = seg[k];
-      add(seen, '', seen.ts, { aa: 1 });
+      add(seen, '', seen.ts, AA);
       repair(seen, seen.ts, REPAIR_KINDS.noAppointment);
     }
     if (end) {
-      add(end, '', end.ts, appt ? { ha: 1, handleSumMs: end.ts - appt.ts, handleCount: 1 } : { ha: 1 });
+      add(end, '', end.ts, appt ? { ha: 1, handleSumMs: end.ts - appt.ts, handleCount: 1 } : HA);
       const closer = end.operatorId ?? handler?.operatorId;
-      if (closer) add(end, closer, end.ts, { ha: 1 });
+      if (closer) add(end, closer, end.ts, HA);
       if (handler) spanEnded(handler, end);
     }
   }
 
   // Leaving QA: at the close or miss; else at the next segment's start or at inactivity expiry.
   if (end) {
-    add(where, '', end.ts, { qaDelta: -1 });
+    add(where, '', end.ts, QA_OUT);
     return null;
   }
   const expiresAt = lastTs + inactivityTimeoutMs(where.channel);
   if (nextStart !== undefined && nextStart < expiresAt) {
-    add(where, '', nextStart, { qaDelta: -1 });
+    add(where, '', nextStart, QA_OUT);
     repair(where, nextStart, REPAIR_KINDS.superseded);
     return null;
   }
-  add(where, '', expiresAt, { qaDelta: -1 });
+  add(where, '', expiresAt, QA_OUT);
   repair(where, expiresAt, REPAIR_KINDS.expired);
   if (nextStart !== undefined) return null;
   return {

@@ -165,6 +165,7 @@ function sameContribution(a: Contribution, b: Contribution): boolean {
 }
 
 function sameCounts(a: object, b: object): boolean {
+  if (a === b) return true; // the story's constant contributions are shared
   const x = a as Record<string, unknown>;
   const y = b as Record<string, unknown>;
   let n = 0;
