@@ -44,7 +44,20 @@ export interface Storage {
   deadLetteredSeqs(seqs: number[]): Promise<number[]>;
   markDeadLettersReplayed(ids: number[]): Promise<void>;
 
+  /** The memory of the backend's own threads (the embedded databases), as they last reported it; absent where it has none. */
+  threadMemory?(): ThreadMemory[];
+
   close(): Promise<void>;
+}
+
+export interface ThreadMemory {
+  thread: string;
+  /** V8's heap of that thread. */
+  heapUsedMb: number;
+  heapTotalMb: number;
+  externalMb: number;
+  /** PGlite's WebAssembly memory (its whole PostgreSQL: shared buffers, caches, query memory). */
+  wasmMb: number;
 }
 
 export interface RollupCell {

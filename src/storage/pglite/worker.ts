@@ -2,19 +2,33 @@
  * Hosts the PGlite storage on its own thread. PGlite executes on the thread that calls it, so a long
  * report query here would otherwise stall ingestion and every live client on the main thread.
  */
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqlStorage } from '../postgres/sql-storage.js';
 import { openPgliteClient } from './client.js';
+import type { PgliteMemoryLimits } from './memory-limits.js';
 
 const port = parentPort!;
-const storage = new SqlStorage('pglite', await openPgliteClient(workerData.dataDir));
+const { dataDir, wasmModule, limits } = workerData as { dataDir?: string; wasmModule?: WebAssembly.Module; limits?: PgliteMemoryLimits };
+const client = await openPgliteClient(dataDir, { wasmModule, limits });
+const storage = new SqlStorage('pglite', client);
+
+// This thread's memory, sent with `ready` and then every few seconds for /healthz (which answers from
+// memory, never waiting on a thread that may be busy with a query). The WebAssembly memory is PGlite's
+// whole PostgreSQL.
+const MB = 1_048_576;
+const memory = () => {
+  const h = getHeapStatistics();
+  return { heapUsedMb: Math.round(h.used_heap_size / MB), heapTotalMb: Math.round(h.total_heap_size / MB), externalMb: Math.round(h.external_memory / MB), wasmMb: Math.round(client.wasmMemoryBytes() / MB) };
+};
 
 try {
   await storage.migrate();
-  port.postMessage({ ready: true });
+  port.postMessage({ ready: true, memory: memory() });
 } catch (err) {
   port.postMessage({ ready: false, error: (err as Error).message });
 }
+setInterval(() => port.postMessage({ memory: memory() }), 2_000).unref();
 
 port.on('message', async ({ id, method, args }: { id: number; method: keyof SqlStorage; args: unknown[] }) => {
   try {
@@ -22,6 +36,8 @@ port.on('message', async ({ id, method, args }: { id: number; method: keyof SqlS
     port.postMessage({ id, result });
     if (method === 'close') port.close();
   } catch (err) {
-    port.postMessage({ id, error: { message: (err as Error).message, stack: (err as Error).stack } });
+    // code: PostgreSQL's SQLSTATE, when it is a database error (the caller tells "out of memory" by it)
+    const e = err as Error & { code?: unknown };
+    port.postMessage({ id, error: { message: e.message, stack: e.stack, sqlState: typeof e.code === 'string' ? e.code : undefined } });
   }
 });
