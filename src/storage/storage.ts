@@ -58,6 +58,9 @@ export interface ThreadMemory {
   externalMb: number;
   /** PGlite's WebAssembly memory (its whole PostgreSQL: shared buffers, caches, query memory). */
   wasmMb: number;
+  /** Where the thread vacuums its database (PGlite has no autovacuum): how many times so far, and the last one's duration. */
+  vacuums?: number;
+  lastVacuumMs?: number;
 }
 
 export interface RollupCell {

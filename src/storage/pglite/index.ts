@@ -18,7 +18,7 @@ const METHODS = [
  * dataDir is undefined. With `thread: true` (what the server uses) the log and the store are two
  * databases, each on a worker thread of its own.
  */
-export async function openPgliteStorage(opts: { dataDir?: string; thread?: boolean; limits?: PgliteMemoryLimits }): Promise<Storage> {
+export async function openPgliteStorage(opts: { dataDir?: string; thread?: boolean; limits?: PgliteMemoryLimits; vacuumEveryMs?: number }): Promise<Storage> {
   const limits = opts.limits ?? DEFAULT_MEMORY_LIMITS;
   if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
   if (!opts.thread) {
@@ -34,7 +34,11 @@ export async function openPgliteStorage(opts: { dataDir?: string; thread?: boole
   const storeDir = opts.dataDir && join(opts.dataDir, 'store');
   const wasmModule = await compilePglite();
   if (logDir && storeDir) await createMissing([logDir, storeDir], wasmModule, limits);
-  const [log, store] = await Promise.all([openOnWorker(logDir, 'log', wasmModule, limits), openOnWorker(storeDir, 'store', wasmModule, limits)]);
+  // Only the store updates rows (rollups, checkpoints): it is the one that needs vacuuming.
+  const [log, store] = await Promise.all([
+    openOnWorker(logDir, 'log', wasmModule, limits),
+    openOnWorker(storeDir, 'store', wasmModule, limits, { vacuumEveryMs: opts.vacuumEveryMs ?? STORE_VACUUM_EVERY_MS }),
+  ]);
   const storage = { backend: 'pglite' } as Record<string, unknown>;
   for (const m of METHODS) {
     const target = LOG_METHODS.has(m) ? log : store;
@@ -46,6 +50,9 @@ export async function openPgliteStorage(opts: { dataDir?: string; thread?: boole
   };
   return storage as unknown as Storage;
 }
+
+/** See worker.ts: the store's dead row versions are reclaimed this often. */
+const STORE_VACUUM_EVERY_MS = 5 * 60_000;
 
 const LOG_METHODS: ReadonlySet<string> = new Set(['append', 'readLog', 'readEventsByTime', 'readAppealEvents']);
 
@@ -84,7 +91,13 @@ type Reply = { id: number; result?: unknown; error?: { message: string; stack?: 
  * fatal error) fails the calls it had, and a database on disk is opened again on a new thread, as after
  * a crash: the next calls wait for it. A database in memory is gone with its thread: every call fails.
  */
-async function openOnWorker(dataDir: string | undefined, name: string, wasmModule: WebAssembly.Module, limits: PgliteMemoryLimits): Promise<Storage> {
+async function openOnWorker(
+  dataDir: string | undefined,
+  name: string,
+  wasmModule: WebAssembly.Module,
+  limits: PgliteMemoryLimits,
+  maintenance: { vacuumEveryMs?: number } = {},
+): Promise<Storage> {
   // Under the test runner the sources are TypeScript: the worker then registers tsx before loading them.
   const isTs = import.meta.url.endsWith('.ts');
   const entry = new URL(isTs ? './worker.ts' : './worker.js', import.meta.url);
@@ -94,7 +107,7 @@ async function openOnWorker(dataDir: string | undefined, name: string, wasmModul
   let memory: Omit<ThreadMemory, 'thread'> | null = null;
 
   const start = async (): Promise<{ worker: Worker; pending: Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }> }> => {
-    const options = { workerData: { dataDir, wasmModule, limits }, resourceLimits: { maxOldGenerationSizeMb: limits.workerHeapMb } };
+    const options = { workerData: { dataDir, wasmModule, limits, ...maintenance }, resourceLimits: { maxOldGenerationSizeMb: limits.workerHeapMb } };
     const worker = isTs
       ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`, { ...options, eval: true })
       : new Worker(entry, options);

@@ -21,7 +21,7 @@ describe('the embedded databases on their threads', () => {
   let s: Storage;
   const limits = { ...DEFAULT_MEMORY_LIMITS, workerHeapMb: 48 };
   beforeAll(async () => {
-    s = await openPgliteStorage({ dataDir: join(dir, 'db'), thread: true, limits });
+    s = await openPgliteStorage({ dataDir: join(dir, 'db'), thread: true, limits, vacuumEveryMs: 1_000 });
   }, 120_000);
   afterAll(() => s?.close());
 
@@ -48,4 +48,19 @@ describe('the embedded databases on their threads', () => {
     expect(p2).toBeGreaterThan(p1);
     expect(await s.append(events(0, 1))).toEqual([null]); // still known: the log survived its thread
   }, 180_000);
+
+  it('the store is vacuumed between calls (PGlite has no autovacuum), and the calls go on', async () => {
+    const commit = (commitId: number) =>
+      s.commitCheckpoint({ name: 'c', commitId, position: commitId, state: JSON.stringify({ n: commitId }), upserts: [{ key: 'k', value: JSON.stringify('v'.repeat(10_000)) }], deletes: [], rollupDeltas: [], deadLetters: [] });
+    const vacuums = () => s.threadMemory!().find((t) => t.thread === 'store')!.vacuums ?? 0;
+    const before = vacuums();
+    let commitId = 0;
+    for (const deadline = Date.now() + 60_000; vacuums() <= before && Date.now() < deadline; ) {
+      await commit(++commitId);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(vacuums()).toBeGreaterThan(before);
+    await commit(++commitId);
+    expect(await s.loadCheckpoint('c')).toMatchObject({ commitId, position: commitId });
+  }, 90_000);
 });
