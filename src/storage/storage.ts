@@ -53,7 +53,23 @@ export interface Storage {
   deadLetteredSeqs(seqs: number[]): Promise<number[]>;
   markDeadLettersReplayed(ids: number[]): Promise<void>;
 
+  /** The memory of the backend's own threads (the embedded databases), as they last reported it; absent where it has none. */
+  threadMemory?(): ThreadMemory[];
+
   close(): Promise<void>;
+}
+
+export interface ThreadMemory {
+  thread: string;
+  /** V8's heap of that thread. */
+  heapUsedMb: number;
+  heapTotalMb: number;
+  externalMb: number;
+  /** PGlite's WebAssembly memory (its whole PostgreSQL: shared buffers, caches, query memory). */
+  wasmMb: number;
+  /** Where the thread vacuums its database (PGlite has no autovacuum): how many times so far, and the last one's duration. */
+  vacuums?: number;
+  lastVacuumMs?: number;
 }
 
 export interface RollupCell {

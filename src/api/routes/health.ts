@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Engine } from '../../stream/engine.js';
+import type { Storage } from '../../storage/storage.js';
 import { EventLoopMonitor } from '../../observe/event-loop.js';
 
 /**
@@ -28,13 +29,15 @@ export const healthRoute: FastifyPluginAsync<{ engine: Engine; startedAt: number
     // Admission: the backlog of admitted events, the measured drain rate, and refusals (503) so far.
     ingest: engine.eventLog.admission.snapshot(),
     eventLoopDelayMs: loop.snapshot(),
-    memoryMb: memoryMb(),
+    memoryMb: memoryMb(engine.storage),
   }));
 };
 
-function memoryMb() {
+function memoryMb(storage: Storage) {
   const m = process.memoryUsage();
   const mb = (b: number) => Math.round(b / 1048576);
-  // external includes the WebAssembly memory of PGlite when it runs on this thread (not on its workers)
-  return { rss: mb(m.rss), heapUsed: mb(m.heapUsed), heapTotal: mb(m.heapTotal), external: mb(m.external) };
+  // heap* and external are this (the main) thread's; external includes PGlite's WebAssembly memory when
+  // it runs on this thread. The embedded databases' own threads report theirs under `threads`.
+  const threads = storage.threadMemory?.();
+  return { rss: mb(m.rss), heapUsed: mb(m.heapUsed), heapTotal: mb(m.heapTotal), external: mb(m.external), ...(threads ? { threads } : {}) };
 }

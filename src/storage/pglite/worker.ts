@@ -2,26 +2,83 @@
  * Hosts the PGlite storage on its own thread. PGlite executes on the thread that calls it, so a long
  * report query here would otherwise stall ingestion and every live client on the main thread.
  */
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqlStorage } from '../postgres/sql-storage.js';
 import { openPgliteClient } from './client.js';
+import type { PgliteMemoryLimits } from './memory-limits.js';
 
 const port = parentPort!;
-const storage = new SqlStorage('pglite', await openPgliteClient(workerData.dataDir));
+const { dataDir, wasmModule, limits, vacuumEveryMs } = workerData as { dataDir?: string; wasmModule?: WebAssembly.Module; limits?: PgliteMemoryLimits; vacuumEveryMs?: number };
+const client = await openPgliteClient(dataDir, { wasmModule, limits });
+const storage = new SqlStorage('pglite', client);
+/** The store's VACUUMs (see below), for /healthz. */
+const vacuum = { count: 0, lastMs: 0 };
+
+// This thread's memory, sent with `ready` and then every few seconds for /healthz (which answers from
+// memory, never waiting on a thread that may be busy with a query). The WebAssembly memory is PGlite's
+// whole PostgreSQL.
+const MB = 1_048_576;
+const memory = () => {
+  const h = getHeapStatistics();
+  return {
+    heapUsedMb: Math.round(h.used_heap_size / MB),
+    heapTotalMb: Math.round(h.total_heap_size / MB),
+    externalMb: Math.round(h.external_memory / MB),
+    wasmMb: Math.round(client.wasmMemoryBytes() / MB),
+    ...(vacuumEveryMs ? { vacuums: vacuum.count, lastVacuumMs: vacuum.lastMs } : {}),
+  };
+};
 
 try {
   await storage.migrate();
-  port.postMessage({ ready: true });
+  port.postMessage({ ready: true, memory: memory() });
 } catch (err) {
   port.postMessage({ ready: false, error: (err as Error).message });
 }
+setInterval(() => port.postMessage({ memory: memory() }), 2_000).unref();
+
+/**
+ * PGlite runs PostgreSQL single-user, without autovacuum: rows updated again and again (the rollups of
+ * the current minutes, the checkpoint row and its TOASTed state) leave dead versions that nothing
+ * reclaims, and the files grow without bound (measured: a 1-row checkpoints table at 16 MB after 4
+ * minutes of the high-load scenario). So the store is vacuumed every `vacuumEveryMs`, when no call is
+ * running: VACUUM cannot run inside the transaction of a checkpoint commit, and calls arriving while
+ * it runs wait for it. Plain VACUUM only visits pages changed since the last one, so it stays short.
+ */
+let inFlight = 0;
+let vacuuming: Promise<void> | null = null;
+let vacuumDueAt = vacuumEveryMs ? Date.now() + vacuumEveryMs : Infinity;
+if (vacuumEveryMs) {
+  setInterval(() => {
+    if (Date.now() < vacuumDueAt || inFlight > 0 || vacuuming) return;
+    const t0 = performance.now();
+    vacuuming = client
+      .exec('VACUUM')
+      .then(() => {
+        vacuum.count++;
+        vacuum.lastMs = Math.round(performance.now() - t0);
+      })
+      .catch(() => {}) // a failed VACUUM is tried again next time; the calls must not see it
+      .finally(() => {
+        vacuumDueAt = Date.now() + vacuumEveryMs;
+        vacuuming = null;
+      });
+  }, 1_000).unref();
+}
 
 port.on('message', async ({ id, method, args }: { id: number; method: keyof SqlStorage; args: unknown[] }) => {
+  while (vacuuming) await vacuuming;
+  inFlight++;
   try {
     const result = await (storage[method] as (...a: unknown[]) => Promise<unknown>)(...args);
     port.postMessage({ id, result });
     if (method === 'close') port.close();
   } catch (err) {
-    port.postMessage({ id, error: { message: (err as Error).message, stack: (err as Error).stack } });
+    // code: PostgreSQL's SQLSTATE, when it is a database error (the caller tells "out of memory" by it)
+    const e = err as Error & { code?: unknown };
+    port.postMessage({ id, error: { message: e.message, stack: e.stack, sqlState: typeof e.code === 'string' ? e.code : undefined } });
+  } finally {
+    inFlight--;
   }
 });

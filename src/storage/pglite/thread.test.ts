@@ -1,0 +1,66 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CcEvent } from '../../contract/event.js';
+import type { Storage } from '../storage.js';
+import { openPgliteStorage } from './index.js';
+import { DEFAULT_MEMORY_LIMITS } from './memory-limits.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ccpulse-thread-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const T0 = Date.UTC(2026, 10, 21, 10);
+const events = (from: number, n: number, attrs: Record<string, unknown> = {}) =>
+  Array.from({ length: n }, (_, i) => ({
+    tenant: 't',
+    event: { id: `e${from + i}`, type: 'APPEAL_NEW', ts: T0 + from + i, appealId: `a${from + i}`, channel: 'voice', queue: 'q', attrs } as CcEvent,
+  }));
+
+describe('the embedded databases on their threads', () => {
+  let s: Storage;
+  const limits = { ...DEFAULT_MEMORY_LIMITS, workerHeapMb: 48 };
+  beforeAll(async () => {
+    s = await openPgliteStorage({ dataDir: join(dir, 'db'), thread: true, limits, vacuumEveryMs: 1_000 });
+  }, 120_000);
+  afterAll(() => s?.close());
+
+  it('report their memory: V8 heap and WebAssembly memory, within the cap', () => {
+    const threads = s.threadMemory!();
+    expect(threads.map((t) => t.thread)).toEqual(['log', 'store']);
+    for (const t of threads) {
+      expect(t.heapUsedMb).toBeGreaterThan(0);
+      expect(t.wasmMb).toBeGreaterThanOrEqual(128);
+      expect(t.wasmMb).toBeLessThanOrEqual(limits.wasmMaxMb);
+    }
+  });
+
+  it('a result larger than a thread’s heap fails that call with CCP_STORAGE_MEMORY; the database is opened again on a new thread, all its data kept', async () => {
+    const big = 'x'.repeat(4000);
+    for (let b = 0; b < 10; b++) await s.append(events(b * 1000, 1000, { big }));
+    // ~40 MB of rows: more than the log thread's 48 MB heap holds as JavaScript objects
+    await expect(s.readLog(0, 10_000)).rejects.toMatchObject({ code: 'CCP_STORAGE_MEMORY', statusCode: 503 });
+    const page = await s.readLog(9_990, 100);
+    expect(page.map((e) => e.id)).toEqual(Array.from({ length: 10 }, (_, i) => `e${9_990 + i}`));
+    // positions go on increasing (PostgreSQL's sequence skips a few after a crash: positions are not dense)
+    const [p1, p2] = (await s.append(events(10_000, 2))) as number[];
+    expect(p1).toBeGreaterThan(page.at(-1)!.seq);
+    expect(p2).toBeGreaterThan(p1);
+    expect(await s.append(events(0, 1))).toEqual([null]); // still known: the log survived its thread
+  }, 180_000);
+
+  it('the store is vacuumed between calls (PGlite has no autovacuum), and the calls go on', async () => {
+    const commit = (commitId: number) =>
+      s.commitCheckpoint({ name: 'c', commitId, position: commitId, state: JSON.stringify({ n: commitId }), upserts: [{ key: 'k', value: JSON.stringify('v'.repeat(10_000)) }], deletes: [], rollupDeltas: [], deadLetters: [] });
+    const vacuums = () => s.threadMemory!().find((t) => t.thread === 'store')!.vacuums ?? 0;
+    const before = vacuums();
+    let commitId = 0;
+    for (const deadline = Date.now() + 60_000; vacuums() <= before && Date.now() < deadline; ) {
+      await commit(++commitId);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(vacuums()).toBeGreaterThan(before);
+    await commit(++commitId);
+    expect(await s.loadCheckpoint('c')).toMatchObject({ commitId, position: commitId });
+  }, 90_000);
+});
