@@ -1,3 +1,4 @@
+import type { MessagePort } from 'node:worker_threads';
 import type { CcEvent, LoggedEvent } from '../contract/event.js';
 import type { Counters } from '../metrics/counters.js';
 import type { SlPolicy } from '../metrics/finalize.js';
@@ -53,7 +54,22 @@ export interface Storage {
   deadLetteredSeqs(seqs: number[]): Promise<number[]>;
   markDeadLettersReplayed(ids: number[]): Promise<void>;
 
+  /**
+   * How a worker thread can read this backend's databases itself, so that a long read (verify) runs
+   * off the main thread and its rows never cross it. Absent: the backend offers no such access.
+   */
+  sqlAccess?(): SqlAccess;
+
   close(): Promise<void>;
+}
+
+/** A database a worker thread can query: a PostgreSQL server to connect to, or a port to a thread that holds it (PGlite). */
+export type SqlEndpoint = { postgresUrl: string } | { port: MessagePort };
+
+/** The log (events) and the store (rollups, checkpoints, dead letters): one database or two. */
+export interface SqlAccess {
+  log: SqlEndpoint;
+  store: SqlEndpoint;
 }
 
 export interface RollupCell {

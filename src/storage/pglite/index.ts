@@ -1,8 +1,9 @@
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqlStorage } from '../postgres/sql-storage.js';
-import type { Storage } from '../storage.js';
+import type { SqlAccess, Storage } from '../storage.js';
+import { serveSqlOverPort } from '../sql-port.js';
 import { openPgliteClient } from './client.js';
 
 const METHODS = [
@@ -18,8 +19,16 @@ const METHODS = [
 export async function openPgliteStorage(opts: { dataDir?: string; thread?: boolean }): Promise<Storage> {
   if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
   if (!opts.thread) {
-    const storage = new SqlStorage('pglite', await openPgliteClient(opts.dataDir));
+    const client = await openPgliteClient(opts.dataDir);
+    const storage = new SqlStorage('pglite', client);
     await storage.migrate();
+    // one database on this thread: a reader on another thread queries it through a port served here
+    storage.sqlAccess = () => {
+      const { port1, port2 } = new MessageChannel();
+      serveSqlOverPort(client, port1);
+      port1.unref();
+      return { log: { port: port2 }, store: { port: port2 } };
+    };
     return storage;
   }
   // Two databases on two threads: the log (appends, replay reads) and the store (rollups, checkpoints,
@@ -38,8 +47,12 @@ export async function openPgliteStorage(opts: { dataDir?: string; thread?: boole
   storage.close = async () => {
     await Promise.all([log.close(), store.close()]);
   };
+  storage.sqlAccess = (): SqlAccess => ({ log: { port: connectTo(log) }, store: { port: connectTo(store) } });
   return storage as unknown as Storage;
 }
+
+/** A new port to the database thread behind `db` (see sqlAccess). */
+const connectTo = (db: Storage) => (db as unknown as { connect(): MessagePort }).connect();
 
 const LOG_METHODS: ReadonlySet<string> = new Set(['append', 'readLog', 'readEventsByTime', 'readAppealEvents']);
 
@@ -97,6 +110,11 @@ async function openOnWorker(dataDir: string | undefined): Promise<Storage> {
   storage.close = async () => {
     await call('close', []);
     await worker.terminate();
+  };
+  storage.connect = () => {
+    const { port1, port2 } = new MessageChannel();
+    worker.postMessage({ connect: port1 }, [port1]);
+    return port2;
   };
   return storage as unknown as Storage;
 }

@@ -2,12 +2,14 @@
  * Hosts the PGlite storage on its own thread. PGlite executes on the thread that calls it, so a long
  * report query here would otherwise stall ingestion and every live client on the main thread.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { SqlStorage } from '../postgres/sql-storage.js';
+import { serveSqlOverPort } from '../sql-port.js';
 import { openPgliteClient } from './client.js';
 
 const port = parentPort!;
-const storage = new SqlStorage('pglite', await openPgliteClient(workerData.dataDir));
+const client = await openPgliteClient(workerData.dataDir);
+const storage = new SqlStorage('pglite', client);
 
 try {
   await storage.migrate();
@@ -16,7 +18,9 @@ try {
   port.postMessage({ ready: false, error: (err as Error).message });
 }
 
-port.on('message', async ({ id, method, args }: { id: number; method: keyof SqlStorage; args: unknown[] }) => {
+port.on('message', async ({ id, method, args, connect }: { id: number; method: keyof SqlStorage; args: unknown[]; connect?: MessagePort }) => {
+  // a port for a reader on another thread (verify): its queries interleave with the calls above
+  if (connect) return serveSqlOverPort(client, connect);
   try {
     const result = await (storage[method] as (...a: unknown[]) => Promise<unknown>)(...args);
     port.postMessage({ id, result });
