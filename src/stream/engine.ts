@@ -233,7 +233,7 @@ export class Engine {
    * It runs on a worker thread of its own, in chunks of event time (src/verify/); each chunk's stream
    * side is taken here, under the read lock, with its log position.
    */
-  async verify(tenant: string, from: number, to: number, opts: Partial<typeof VERIFY_DEFAULTS> = {}): Promise<VerifyRangeResult> {
+  async verify(tenant: string, from: number, to: number, opts: Partial<Record<keyof typeof VERIFY_DEFAULTS, number>> = {}): Promise<VerifyRangeResult> {
     const { storage, config } = this.opts;
     const access = storage.sqlAccess?.();
     if (!access) throw new Error(`the ${storage.backend} storage offers no access for verify`);
