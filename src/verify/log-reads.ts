@@ -63,36 +63,26 @@ export async function newEventsPage(
 }
 
 /**
- * One page of the events in [from, to) of some channels (or of every channel but these, `exclude`)
- * that do not end a segment, in (ts, seq) order after (afterTs, afterSeq): the candidates for the
- * last event of an appeal before verify's range whose inactivity expiry falls in it.
+ * One page, in appeal id order after `after`, of the appeals with an event in [from, to) (of these
+ * channels, or of any when null): per appeal the time of its latest event there, and the channels of
+ * the events at that time that do not end a segment (null when all of them do).
  */
-export async function openingEventsPage(
+export async function latestInWindowPage(
   db: Db,
-  q: { tenant: string; from: number; to: number; maxSeq: number; channels: string[]; exclude: boolean; afterTs: number; afterSeq: number; limit: number },
-): Promise<Array<{ appealId: string; ts: number; seq: number }>> {
-  const rows = await db.query<{ appeal_id: string; ts: number; seq: number }>(
-    `SELECT appeal_id, ${TS_MS} AS ts, seq::float8 AS seq FROM events
-     WHERE tenant = $1 AND ts >= $2::timestamptz AND ts < $3::timestamptz AND seq <= $4
-       AND appeal_id IS NOT NULL AND type NOT IN ('APPEAL_CLOSED', 'APPEAL_MISSED', 'OPERATOR_STATUS')
-       AND (CASE WHEN $6::boolean THEN channel <> ALL($5::text[]) ELSE channel = ANY($5::text[]) END)
-       AND (ts, seq) > ($7::timestamptz, $8)
-     ORDER BY ts, seq LIMIT $9`,
-    [q.tenant, iso(q.from), iso(q.to), q.maxSeq, q.channels, q.exclude, iso(q.afterTs), q.afterSeq, q.limit],
+  q: { tenant: string; from: number; to: number; maxSeq: number; channels: string[] | null; after: string | null; limit: number },
+): Promise<Array<{ appealId: string; ts: number; openChannels: string[] | null }>> {
+  const rows = await db.query<{ appeal_id: string; ts: number; open_channels: string[] | null }>(
+    `SELECT appeal_id, ${TS_MS} AS ts,
+            array_agg(DISTINCT channel) FILTER (WHERE type NOT IN ('APPEAL_CLOSED', 'APPEAL_MISSED')) AS open_channels
+     FROM (SELECT appeal_id, ts, type, channel, rank() OVER (PARTITION BY appeal_id ORDER BY ts DESC) AS r
+           FROM events
+           WHERE tenant = $1 AND ts >= $2::timestamptz AND ts < $3::timestamptz AND seq <= $4
+             AND appeal_id IS NOT NULL AND type <> 'OPERATOR_STATUS'
+             AND ($5::text[] IS NULL OR channel = ANY($5::text[])) AND ($6::text IS NULL OR appeal_id > $6)) x
+     WHERE r = 1 GROUP BY appeal_id, ts ORDER BY appeal_id LIMIT $7`,
+    [q.tenant, iso(q.from), iso(q.to), q.maxSeq, q.channels, q.after, q.limit],
   );
-  return rows.map((r) => ({ appealId: r.appeal_id, ts: Number(r.ts), seq: Number(r.seq) }));
-}
-
-/** Per appeal, the time of its latest event before `before` logged at or before maxSeq (by the appeal index). */
-export async function latestEventBefore(db: Db, q: { tenant: string; appealIds: string[]; before: number; maxSeq: number }): Promise<Map<string, number>> {
-  if (q.appealIds.length === 0) return new Map();
-  const rows = await db.query<{ appeal_id: string; ts: number }>(
-    `SELECT appeal_id, round(extract(epoch from max(ts)) * 1000)::float8 AS ts FROM events
-     WHERE tenant = $1 AND appeal_id = ANY($2::text[]) AND ts < $3::timestamptz AND seq <= $4
-     GROUP BY appeal_id`,
-    [q.tenant, q.appealIds, iso(q.before), q.maxSeq],
-  );
-  return new Map(rows.map((r) => [r.appeal_id, Number(r.ts)]));
+  return rows.map((r) => ({ appealId: r.appeal_id, ts: Number(r.ts), openChannels: r.open_channels }));
 }
 
 /** The appeal and time of logged events, by position (a handful: dead letters not yet committed). */

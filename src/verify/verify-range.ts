@@ -11,9 +11,8 @@ import {
   deadLettersPage,
   eventsAt,
   hasDeadLetters,
-  latestEventBefore,
+  latestInWindowPage,
   newEventsPage,
-  openingEventsPage,
   type Db,
 } from './log-reads.js';
 import { TouchRegistry } from './touch-registry.js';
@@ -103,7 +102,7 @@ export async function verifyRange(deps: VerifyRangeDeps, o: VerifyRangeOptions):
     for await (const id of pages((after: string | null) => appealIdsInRange(deps.log, { tenant: o.tenant, from: chunk.from, to: chunk.to, maxSeq: p, after, limit: o.pageSize }), (id) => id, null as string | null, o.pageSize)) {
       candidates.add(id);
     }
-    if (chunk.index === 0) for (const id of await lookback(deps, o, p, snap.deadSeqs)) candidates.add(id);
+    if (chunk.index === 0) for (const id of await lookback(deps, o, p, snap.deadSeqs, timeoutOf)) candidates.add(id);
 
     const dead = { pending: new Set(snap.deadSeqs), stored: await hasDeadLetters(deps.store, o.tenant) };
     const batch = new BatchCells(chunk);
@@ -163,42 +162,29 @@ async function readStories(
 }
 
 /**
- * Appeals whose last event before `from` may expire inside the range: for each channel, events within
- * its inactivity timeout before `from` that do not end a segment and are their appeal's latest before
- * `from` (an earlier event's expiry is cut by the next event, so falls before `from`). Read in windows
- * of chunkMs so each statement stays small. A dead-lettered event may hide the true latest event, so
- * appeals with a dead letter in the lookback are taken as well (a candidate more is only more work).
+ * Appeals whose last event before `from` may expire inside the range. Only an appeal's latest event
+ * before `from` can (an earlier one's expiry is cut by the next event, so falls before `from`), and
+ * only if it does not end a segment and lies within its channel's timeout of `from`. So the lookback
+ * walks back from `from` in windows of chunkMs, per window one row per appeal (its latest event there):
+ * the first window an appeal shows up in holds its latest event. A window older than some channels'
+ * timeouts reads only the channels that reach it; an appeal whose later events were thus not read is
+ * taken as a candidate when it need not be, which costs a story told, never a cell wrong. A
+ * dead-lettered event may hide the true latest event, so appeals with a dead letter in the lookback
+ * are taken as well.
  */
-async function lookback(
-  deps: VerifyRangeDeps,
-  o: VerifyRangeOptions,
-  p: number,
-  pendingDead: number[],
-): Promise<Set<string>> {
+async function lookback(deps: VerifyRangeDeps, o: VerifyRangeOptions, p: number, pendingDead: number[], timeoutOf: (channel: string) => number): Promise<Set<string>> {
   const found = new Set<string>();
-  const explicit = [...o.timeouts.channels.keys()];
-  const groups = [
-    ...[...o.timeouts.channels].map(([channel, ms]) => ({ channels: [channel], exclude: false, ms })),
-    { channels: explicit, exclude: true, ms: o.timeouts.defaultMs },
-  ];
-  let longest = 0;
-  for (const g of groups) {
-    longest = Math.max(longest, g.ms);
-    for (let w = o.from - g.ms; w < o.from; w += o.chunkMs) {
-      const window = { from: w, to: Math.min(w + o.chunkMs, o.from) };
-      let after = { ts: window.from, seq: 0 };
-      for (;;) {
-        const rows = await openingEventsPage(deps.log, {
-          tenant: o.tenant, ...window, maxSeq: p, channels: g.channels, exclude: g.exclude, afterTs: after.ts, afterSeq: after.seq, limit: o.pageSize,
-        });
-        if (rows.length === 0) break;
-        after = rows[rows.length - 1];
-        const lastOf = new Map<string, number>();
-        for (const r of rows) lastOf.set(r.appealId, Math.max(r.ts, lastOf.get(r.appealId) ?? -Infinity));
-        const latest = await latestEventBefore(deps.log, { tenant: o.tenant, appealIds: [...lastOf.keys()], before: o.from, maxSeq: p });
-        for (const [id, ts] of lastOf) if (latest.get(id) === ts) found.add(id);
-        if (rows.length < o.pageSize) break;
-      }
+  const seen = new Set<string>();
+  const longest = Math.max(o.timeouts.defaultMs, ...o.timeouts.channels.values());
+  for (let to = o.from; to > o.from - longest; to -= o.chunkMs) {
+    const from = Math.max(to - o.chunkMs, o.from - longest);
+    // the channels whose timeout reaches back into this window (all, while the default one does)
+    const channels = o.from - o.timeouts.defaultMs < to ? null : [...o.timeouts.channels].filter(([, ms]) => o.from - ms < to).map(([c]) => c);
+    const read = (after: string | null) => latestInWindowPage(deps.log, { tenant: o.tenant, from, to, maxSeq: p, channels, after, limit: o.pageSize });
+    for await (const r of pages(read, (r) => r.appealId, null as string | null, o.pageSize)) {
+      if (seen.has(r.appealId)) continue;
+      seen.add(r.appealId);
+      if (r.openChannels?.some((c) => r.ts >= o.from - timeoutOf(c))) found.add(r.appealId);
     }
   }
   const inLookback = (ts: number) => ts >= o.from - longest && ts < o.from;
