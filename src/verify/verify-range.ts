@@ -13,6 +13,7 @@ import {
   hasDeadLetters,
   latestInWindowPage,
   newEventsPage,
+  refreshEventStatistics,
   type Db,
 } from './log-reads.js';
 import { TouchRegistry } from './touch-registry.js';
@@ -92,7 +93,10 @@ export async function verifyRange(deps: VerifyRangeDeps, o: VerifyRangeOptions):
   for (const chunk of chunks) {
     const snap = await deps.snapshot(chunk.from, chunk.to);
     const p = snap.position;
-    firstPosition ??= p;
+    if (firstPosition === null) {
+      firstPosition = p;
+      await refreshEventStatistics(deps.log, p);
+    }
     const candidates = touches.take(chunk.index);
     if (previous !== null && p > previous) {
       for await (const e of pages((after: number) => newEventsPage(deps.log, { tenant: o.tenant, afterSeq: after, maxSeq: p, before: chunk.to, limit: o.pageSize }), (e) => e.seq, previous, o.pageSize)) {
