@@ -180,11 +180,15 @@ async function lookback(deps: VerifyRangeDeps, o: VerifyRangeOptions, p: number,
   const found = new Set<string>();
   const seen = new Set<string>();
   const longest = Math.max(o.timeouts.defaultMs, ...o.timeouts.channels.values());
-  for (let to = o.from; to > o.from - longest; to -= o.chunkMs) {
-    const from = Math.max(to - o.chunkMs, o.from - longest);
-    // the channels whose timeout reaches back into this window (all, while the default one does)
-    const channels = o.from - o.timeouts.defaultMs < to ? null : [...o.timeouts.channels].filter(([, ms]) => o.from - ms < to).map(([c]) => c);
-    const read = (after: string | null) => latestInWindowPage(deps.log, { tenant: o.tenant, from, to, maxSeq: p, channels, after, limit: o.pageSize });
+  for (let end = o.from; end > o.from - longest; ) {
+    // the channels whose timeout reaches back into this window (all, while the default one does);
+    // past the default timeout only a few channels are read, so a window may span more time
+    const all = o.from - o.timeouts.defaultMs < end;
+    const start = Math.max(end - (all ? o.chunkMs : 8 * o.chunkMs), all ? o.from - o.timeouts.defaultMs : -Infinity, o.from - longest);
+    const channels = all ? null : [...o.timeouts.channels].filter(([, ms]) => o.from - ms < end).map(([c]) => c);
+    const window = { from: start, to: end };
+    end = start;
+    const read = (after: string | null) => latestInWindowPage(deps.log, { tenant: o.tenant, ...window, maxSeq: p, channels, after, limit: o.pageSize });
     for await (const r of pages(read, (r) => r.appealId, null as string | null, o.pageSize)) {
       if (seen.has(r.appealId)) continue;
       seen.add(r.appealId);
