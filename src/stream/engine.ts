@@ -11,7 +11,7 @@ import { StreamProcessor, type ProcessorState } from './processor.js';
 import type { SavedAppeal } from './appeal-tracker.js';
 import { RwLock } from './rw-lock.js';
 import { reconcileLateEvents } from './reconcile.js';
-import { VERIFY_DEFAULTS, verifyOnWorker } from '../verify/verifier.js';
+import { VERIFY_DEFAULTS, VerifyThread } from '../verify/verifier.js';
 import type { StreamSnapshot, VerifyRangeResult } from '../verify/verify-range.js';
 
 const REPLAY_PAGE = 10_000;
@@ -41,6 +41,8 @@ export class Engine {
   readonly slPolicies: SlPolicies;
   readonly now: () => number;
   replayed = 0;
+  /** Started by the first verify, kept for the next (see src/verify/verifier.ts). */
+  private verifyThread: VerifyThread | null = null;
 
   private constructor(private readonly opts: EngineOptions) {
     this.now = opts.now ?? Date.now;
@@ -235,14 +237,12 @@ export class Engine {
    */
   async verify(tenant: string, from: number, to: number, opts: Partial<Record<keyof typeof VERIFY_DEFAULTS, number>> = {}): Promise<VerifyRangeResult> {
     const { storage, config } = this.opts;
-    const access = storage.sqlAccess?.();
-    if (!access) throw new Error(`the ${storage.backend} storage offers no access for verify`);
+    if (!storage.sqlAccess) throw new Error(`the ${storage.backend} storage offers no access for verify`);
     const o = { ...VERIFY_DEFAULTS, ...opts };
-    return verifyOnWorker(
-      access,
+    this.verifyThread ??= new VerifyThread(() => storage.sqlAccess!(), o.maxHeapMb);
+    return this.verifyThread.run(
       { tenant, from, to, timeouts: inactivityTimeouts(config), chunkMs: o.chunkMs, pageSize: o.pageSize, appealBatch: o.appealBatch, maxDifferences: o.maxDifferences },
       (a, b) => this.streamSide(tenant, a, b),
-      o.maxHeapMb,
     );
   }
 
@@ -284,6 +284,7 @@ export class Engine {
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.eventLog.admission.close();
+    await this.verifyThread?.close();
     await this.checkpointer.stop();
   }
 }

@@ -18,51 +18,88 @@ export class VerifyFailedError extends Error {
   override name = 'VerifyFailedError';
 }
 
+interface Run {
+  resolve: (r: VerifyRangeResult) => void;
+  reject: (e: Error) => void;
+  snapshot: (from: number, to: number) => Promise<StreamSnapshot>;
+}
+
 /**
- * Runs verifyRange on a worker thread of its own, answering its requests for the stream side of each
- * chunk with `snapshot` (which runs here, on the main thread, where the live state is).
+ * The verify thread, seen from the main thread: started on the first run and kept (runs may overlap;
+ * each is answered on its own), restarted after it failed. Each run's requests for the stream side of a
+ * chunk are answered here, on the main thread, where the live state is.
  */
-export function verifyOnWorker(
-  access: SqlAccess,
-  options: VerifyRangeOptions,
-  snapshot: (from: number, to: number) => Promise<StreamSnapshot>,
-  maxHeapMb: number = VERIFY_DEFAULTS.maxHeapMb,
-): Promise<VerifyRangeResult> {
-  const input: VerifyWorkerInput = { access, options: { ...options, timeouts: { channels: [...options.timeouts.channels], defaultMs: options.timeouts.defaultMs } } };
-  const ports = [...new Set([access.log, access.store].flatMap((e) => ('port' in e ? [e.port] : [])))] as MessagePort[];
-  // Under the test runner the sources are TypeScript: the thread registers tsx before loading them.
-  const isTs = import.meta.url.endsWith('.ts');
-  const entry = new URL(isTs ? './thread.ts' : './thread.js', import.meta.url);
-  const workerOpts = { workerData: input, transferList: ports, resourceLimits: { maxOldGenerationSizeMb: maxHeapMb } };
-  const worker = isTs
-    ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, ...workerOpts })
-    : new Worker(entry, workerOpts);
-  return new Promise<VerifyRangeResult>((resolve, reject) => {
-    let settled = false;
-    const settle = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      fn();
-      void worker.terminate();
-    };
+export class VerifyThread {
+  private worker: Worker | null = null;
+  private readonly runs = new Map<number, Run>();
+  private nextRun = 1;
+
+  constructor(
+    private readonly access: () => SqlAccess,
+    private readonly maxHeapMb: number = VERIFY_DEFAULTS.maxHeapMb,
+  ) {}
+
+  run(options: VerifyRangeOptions, snapshot: Run['snapshot']): Promise<VerifyRangeResult> {
+    const worker = this.worker ?? this.start();
+    const run = this.nextRun++;
+    return new Promise<VerifyRangeResult>((resolve, reject) => {
+      this.runs.set(run, { resolve, reject, snapshot });
+      const wire = { ...options, timeouts: { channels: [...options.timeouts.channels], defaultMs: options.timeouts.defaultMs } };
+      worker.postMessage({ kind: 'run', run, options: wire } satisfies ToWorker);
+    });
+  }
+
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.worker = null;
+    await w?.terminate();
+  }
+
+  private start(): Worker {
+    const access = this.access();
+    const input: VerifyWorkerInput = { access };
+    const ports = [...new Set([access.log, access.store].flatMap((e) => ('port' in e ? [e.port] : [])))] as MessagePort[];
+    // Under the test runner the sources are TypeScript: the thread registers tsx before loading them.
+    const isTs = import.meta.url.endsWith('.ts');
+    const entry = new URL(isTs ? './thread.ts' : './thread.js', import.meta.url);
+    const opts = { workerData: input, transferList: ports, resourceLimits: { maxOldGenerationSizeMb: this.maxHeapMb } };
+    const worker = isTs
+      ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, ...opts })
+      : new Worker(entry, opts);
+    worker.unref(); // an idle verify thread does not keep the process alive
     worker.on('message', (m: ToMain) => {
+      const run = this.runs.get(m.run);
+      if (!run) return;
       if (m.kind === 'snapshot') {
-        snapshot(m.from, m.to).then(
-          (s) => worker.postMessage({ id: m.id, snapshot: s } satisfies ToWorker),
-          (err: Error) => settle(() => reject(err)),
+        run.snapshot(m.from, m.to).then(
+          (snapshot) => worker.postMessage({ kind: 'snapshot', id: m.id, snapshot } satisfies ToWorker),
+          (err: Error) => this.fail(worker, err),
         );
-      } else if (m.kind === 'done') settle(() => resolve(m.result));
-      else settle(() => reject(new VerifyFailedError(`verify failed: ${m.message}`)));
+        return;
+      }
+      this.runs.delete(m.run);
+      if (m.kind === 'done') run.resolve(m.result);
+      else run.reject(new VerifyFailedError(`verify failed: ${m.message}`));
     });
     worker.on('error', (err: Error & { code?: string }) =>
-      settle(() =>
-        reject(
-          err.code === 'ERR_WORKER_OUT_OF_MEMORY'
-            ? new VerifyFailedError(`verify needed more than its ${maxHeapMb} MB of memory; verify a shorter range`)
-            : new VerifyFailedError(`verify failed: ${err.message}`),
-        ),
+      this.fail(
+        worker,
+        err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? new VerifyFailedError(`verify needed more than its ${this.maxHeapMb} MB of memory; verify a shorter range`)
+          : new VerifyFailedError(`verify failed: ${err.message}`),
       ),
     );
-    worker.on('exit', (code) => settle(() => reject(new VerifyFailedError(`verify thread exited (code ${code}) before answering`))));
-  });
+    worker.on('exit', (code) => this.fail(worker, new VerifyFailedError(`the verify thread exited (code ${code})`)));
+    this.worker = worker;
+    return worker;
+  }
+
+  /** Every run in progress fails with `err`; the thread is ended and the next run starts a new one. */
+  private fail(worker: Worker, err: Error): void {
+    if (this.worker !== worker) return;
+    this.worker = null;
+    void worker.terminate();
+    for (const r of this.runs.values()) r.reject(err);
+    this.runs.clear();
+  }
 }

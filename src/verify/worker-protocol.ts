@@ -1,19 +1,18 @@
 import type { SqlAccess } from '../storage/storage.js';
 import type { StreamSnapshot, VerifyRangeOptions, VerifyRangeResult } from './verify-range.js';
 
-/** What the verify thread is started with (structured-cloneable: the timeouts as entries, not a Map). */
+/** What the verify thread is started with: how to reach the databases (opened once, kept for every run). */
 export interface VerifyWorkerInput {
   access: SqlAccess;
-  options: Omit<VerifyRangeOptions, 'timeouts'> & { timeouts: { channels: Array<[string, number]>; defaultMs: number } };
 }
 
-/** The verify thread asks for each chunk's stream side, then answers once. */
+/** One run's options, structured-cloneable (the timeouts as entries, not a Map). */
+export type WireOptions = Omit<VerifyRangeOptions, 'timeouts'> & { timeouts: { channels: Array<[string, number]>; defaultMs: number } };
+
+/** The verify thread asks for each chunk's stream side, then answers once per run. */
 export type ToMain =
-  | { kind: 'snapshot'; id: number; from: number; to: number }
-  | { kind: 'done'; result: VerifyRangeResult }
-  | { kind: 'failed'; message: string };
+  | { kind: 'snapshot'; run: number; id: number; from: number; to: number }
+  | { kind: 'done'; run: number; result: VerifyRangeResult }
+  | { kind: 'failed'; run: number; message: string };
 
-export interface ToWorker {
-  id: number;
-  snapshot: StreamSnapshot;
-}
+export type ToWorker = { kind: 'run'; run: number; options: WireOptions } | { kind: 'snapshot'; id: number; snapshot: StreamSnapshot };
