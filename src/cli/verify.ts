@@ -49,11 +49,14 @@ Options:
     if (v.json) {
       process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
     } else {
-      process.stdout.write(`${body.from} – ${body.to}, log position ${body.position}: ${body.cells} cells recomputed from ${body.events} events; ${body.differences.length} differences\n`);
+      // totalDifferences: servers before it listed every difference
+      const total = body.totalDifferences ?? body.differences.length;
+      process.stdout.write(`${body.from} – ${body.to}, log position ${body.position}: ${body.cells} cells recomputed from ${body.events} events; ${total} differences\n`);
       for (const d of body.differences) {
         process.stdout.write(`  ${d.bucket} ${d.queue}/${d.channel}${d.operator ? `/${d.operator}` : ''} ${d.field}: stream ${JSON.stringify(d.stream)}, batch ${JSON.stringify(d.batch)}\n`);
       }
+      if (body.truncated) process.stdout.write(`  … and ${total - body.differences.length} more (the server lists the first ${body.differences.length})\n`);
     }
-    return body.differences.length === 0 ? 0 : 1;
+    return (body.totalDifferences ?? body.differences.length) === 0 ? 0 : 1;
   },
 };

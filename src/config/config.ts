@@ -259,10 +259,14 @@ export const slPolicyOf = (cfg: Config) => {
 
 /** Inactivity timeout of a channel in ms: its own, else "default", else a day. Looked up as slPolicyOf is. */
 export const inactivityTimeoutOf = (cfg: Config) => {
+  const { channels, defaultMs } = inactivityTimeouts(cfg);
+  return (channel: string) => channels.get(channel) ?? defaultMs;
+};
+
+/** The inactivity timeouts in ms: the channels given their own, and the one of every other channel. */
+export const inactivityTimeouts = (cfg: Pick<Config, 'inactivityTimeoutSec'>) => {
   const t = new Map(Object.entries(cfg.inactivityTimeoutSec));
-  const fallback = (t.get('default') ?? 86_400) * 1000;
-  return (channel: string) => {
-    const own = t.get(channel);
-    return own === undefined ? fallback : own * 1000;
-  };
+  const defaultMs = (t.get('default') ?? 86_400) * 1000;
+  t.delete('default');
+  return { channels: new Map([...t].map(([c, s]) => [c, s * 1000] as [string, number])), defaultMs };
 };

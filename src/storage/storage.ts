@@ -1,3 +1,4 @@
+import type { MessagePort } from 'node:worker_threads';
 import type { CcEvent, LoggedEvent } from '../contract/event.js';
 import type { Counters } from '../metrics/counters.js';
 import type { SlPolicy } from '../metrics/finalize.js';
@@ -55,6 +56,11 @@ export interface Storage {
 
   /** The memory of the backend's own threads (the embedded databases), as they last reported it; absent where it has none. */
   threadMemory?(): ThreadMemory[];
+  /**
+   * How a worker thread can read this backend's databases itself, so that a long read (verify) runs
+   * off the main thread and its rows never cross it. Absent: the backend offers no such access.
+   */
+  sqlAccess?(): SqlAccess;
 
   close(): Promise<void>;
 }
@@ -70,6 +76,15 @@ export interface ThreadMemory {
   /** Where the thread vacuums its database (PGlite has no autovacuum): how many times so far, and the last one's duration. */
   vacuums?: number;
   lastVacuumMs?: number;
+}
+
+/** A database a worker thread can query: a PostgreSQL server to connect to, or a port to a thread that holds it (PGlite). */
+export type SqlEndpoint = { postgresUrl: string } | { port: MessagePort };
+
+/** The log (events) and the store (rollups, checkpoints, dead letters): one database or two. */
+export interface SqlAccess {
+  log: SqlEndpoint;
+  store: SqlEndpoint;
 }
 
 export interface RollupCell {

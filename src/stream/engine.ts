@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import { DEFAULT_CONFIG, inactivityTimeoutOf, slPolicyOf } from '../config/config.js';
+import { DEFAULT_CONFIG, inactivityTimeoutOf, inactivityTimeouts, slPolicyOf } from '../config/config.js';
 import type { CcEvent } from '../contract/event.js';
 import { BUCKET_MS, bucketOf } from '../metrics/appeal-story.js';
 import type { DeadLetter, HistoryAggregate, HistoryQuery, QaLevel, RollupCell, SlPolicies, Storage } from '../storage/storage.js';
@@ -10,7 +10,8 @@ import { AdmissionController } from './admission.js';
 import { StreamProcessor, type ProcessorState } from './processor.js';
 import { RwLock } from './rw-lock.js';
 import { reconcileLateEvents } from './reconcile.js';
-import { diffCells, recomputeCells, type CellDifference } from '../metrics/recompute.js';
+import { VERIFY_DEFAULTS, VerifyThread } from '../verify/verifier.js';
+import type { StreamSnapshot, VerifyRangeResult } from '../verify/verify-range.js';
 
 const REPLAY_PAGE = 10_000;
 
@@ -41,6 +42,8 @@ export class Engine {
   replayed = 0;
   /** How the last start went: ms to load the checkpoint, and to replay the log after it (`replayed` events). */
   readonly recovery = { loadMs: 0, replayMs: 0 };
+  /** Started by the first verify, kept for the next (see src/verify/verifier.ts). */
+  private verifyThread: VerifyThread | null = null;
 
   private constructor(private readonly opts: EngineOptions) {
     this.now = opts.now ?? Date.now;
@@ -238,16 +241,29 @@ export class Engine {
 
   /**
    * The independent check: recomputes every cell of [from, to) from the raw events by the batch path
-   * and compares it with what the stream produced. Events are read from `from` minus the longest
-   * inactivity timeout, so an appeal's whole story is seen; dead-lettered events are left out, as the
-   * stream left them out.
+   * (whole appeal stories, read by what the range needs) and compares it with what the stream produced.
+   * It runs on a worker thread of its own, in chunks of event time (src/verify/); each chunk's stream
+   * side is taken here, under the read lock, with its log position.
    */
-  async verify(tenant: string, from: number, to: number): Promise<{ events: number; cells: number; position: number; differences: CellDifference[] }> {
+  async verify(tenant: string, from: number, to: number, opts: Partial<Record<keyof typeof VERIFY_DEFAULTS, number>> = {}): Promise<VerifyRangeResult> {
     const { storage, config } = this.opts;
-    await this.checkpointer.commit(); // dead letters still pending are then in storage, and left out below
-    // The streamed side, as of one log position: committed cells plus the pending deltas, captured in
-    // the same turn as the position (no checkpoint can commit while the read lock is held).
-    const { streamed, position } = await this.lock.read(async () => {
+    if (!storage.sqlAccess) throw new Error(`the ${storage.backend} storage offers no access for verify`);
+    const o = { ...VERIFY_DEFAULTS, ...opts };
+    this.verifyThread ??= new VerifyThread(() => storage.sqlAccess!(), o.maxHeapMb);
+    return this.verifyThread.run(
+      { tenant, from, to, timeouts: inactivityTimeouts(config), chunkMs: o.chunkMs, pageSize: o.pageSize, appealBatch: o.appealBatch, maxDifferences: o.maxDifferences },
+      (a, b) => this.streamSide(tenant, a, b),
+    );
+  }
+
+  /**
+   * The streamed side of [from, to) as of one log position: committed cells plus the pending deltas,
+   * captured in the same turn as the position (no checkpoint can commit while the read lock is held),
+   * with the dead letters not yet in storage.
+   */
+  private streamSide(tenant: string, from: number, to: number): Promise<StreamSnapshot> {
+    const { storage } = this.opts;
+    return this.lock.read(async () => {
       const [q, o] = await Promise.all([
         storage.queryRollups({ tenant, from, to, level: 'queue' }),
         storage.queryRollups({ tenant, from, to, level: 'operator' }),
@@ -255,22 +271,13 @@ export class Engine {
       // Late events applied but not yet folded into their stories (a request in flight) would show as
       // differences that vanish a moment later: the stream side is taken once none is waiting.
       for (let waited = 0; this.processor.lateWaiting > 0 && waited < 30_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
-      const at = this.processor.position;
-      const pending = [...this.processor.pendingCells()]
-        .filter((c) => c.tenant === tenant && c.bucket >= from && c.bucket < to)
-        .map((c) => ({ ...c, counters: structuredClone(c.counters) }));
-      return { streamed: [...q, ...o, ...pending], position: at };
+      const position = this.processor.position;
+      const cells = [...q, ...o];
+      for (const c of this.processor.pendingCells()) {
+        if (c.tenant === tenant && c.bucket >= from && c.bucket < to) cells.push({ ...c, counters: structuredClone(c.counters) });
+      }
+      return { position, cells, deadSeqs: [...this.processor.pendingDeadLetterSeqs(), ...this.checkpointer.uncommittedDeadLetterSeqs()] };
     });
-    // The batch side, from the raw events up to that position.
-    const lookback = Math.max(...Object.values(config.inactivityTimeoutSec)) * 1000;
-    const [raw, letters] = await Promise.all([
-      storage.readEventsByTime(tenant, from - lookback, Date.UTC(2100, 0, 1)),
-      storage.listDeadLetters({ tenant, limit: 1_000_000 }),
-    ]);
-    const dead = new Set(letters.map((d) => d.seq));
-    const events = raw.filter((e) => e.seq <= position && !dead.has(e.seq));
-    const batch = [...recomputeCells(events, inactivityTimeoutOf(config as Config)).values()].filter((c) => c.bucket >= from && c.bucket < to);
-    return { events: events.length, cells: batch.length, position, differences: diffCells(streamed, batch) };
   }
 
   get storage(): Storage {
@@ -287,6 +294,7 @@ export class Engine {
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.eventLog.admission.close();
+    await this.verifyThread?.close();
     await this.checkpointer.stop();
   }
 }

@@ -2,11 +2,12 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { BUCKET_MS } from '../../metrics/appeal-story.js';
 import type { Engine } from '../../stream/engine.js';
-import { badRequest, type ErrorDetail } from '../errors.js';
+import { badRequest, Errors, type ErrorDetail } from '../errors.js';
+import { VerifyFailedError } from '../../verify/verifier.js';
 import { parseTime } from './metrics.js';
 import { ErrorSchema } from '../schemas.js';
 
-/** The batch path reads every event from the start of the range (less the longest inactivity timeout) on. */
+/** The longest range one request may verify (a month takes the batch path minutes: see src/verify/). */
 const MAX_RANGE_MS = 31 * 86_400_000;
 
 const Query = Type.Object(
@@ -35,7 +36,21 @@ export const verifyRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, {
       schema: {
         querystring: Query,
         response: {
-          200: Type.Object({ from: Type.String(), to: Type.String(), position: Type.Number(), events: Type.Number(), cells: Type.Number(), differences: Type.Array(Difference) }),
+          200: Type.Object({
+            from: Type.String(),
+            to: Type.String(),
+            /** The log position of the first chunk's comparison; each chunk is compared at the position of its own. */
+            position: Type.Number(),
+            lastPosition: Type.Number(),
+            /** Raw events of the range the recomputation read, and the appeals whose stories it told. */
+            events: Type.Number(),
+            appeals: Type.Number(),
+            cells: Type.Number(),
+            /** The first differences (at most 1,000), in time order; totalDifferences counts them all. */
+            differences: Type.Array(Difference),
+            totalDifferences: Type.Number(),
+            truncated: Type.Boolean(),
+          }),
           '4xx': ErrorSchema,
         },
       },
@@ -49,8 +64,15 @@ export const verifyRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, {
       if (!errors.length && from >= to) errors.push({ path: '/from', message: 'must be before to' });
       if (!errors.length && to - from > MAX_RANGE_MS) errors.push({ path: '/from', message: 'the range may span at most 31 days' });
       if (errors.length) throw badRequest(errors);
-      const r = await engine.verify(req.tenant, from, to);
-      return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...r };
+      let r;
+      try {
+        r = await engine.verify(req.tenant, from, to);
+      } catch (err) {
+        if (err instanceof VerifyFailedError) throw new Errors.OVERLOADED(err.message);
+        throw err;
+      }
+      const { appealsTold, ...rest } = r;
+      return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...rest, appeals: appealsTold };
     },
   );
 };

@@ -1,9 +1,10 @@
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { mkdirSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { SqlStorage } from '../postgres/sql-storage.js';
-import type { Storage, ThreadMemory } from '../storage.js';
+import type { SqlAccess, Storage, ThreadMemory } from '../storage.js';
+import { serveSqlOverPort } from '../sql-port.js';
 import { openPgliteClient } from './client.js';
 import { DEFAULT_MEMORY_LIMITS, SQLSTATE_OUT_OF_MEMORY, StorageMemoryError, type PgliteMemoryLimits } from './memory-limits.js';
 import { BUILT_TEMPLATE_DIR, copyTemplate, hasDatabase, isUsableTemplate, makeTemplate, pgliteDist } from './template.js';
@@ -22,8 +23,16 @@ export async function openPgliteStorage(opts: { dataDir?: string; thread?: boole
   const limits = opts.limits ?? DEFAULT_MEMORY_LIMITS;
   if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
   if (!opts.thread) {
-    const storage = new SqlStorage('pglite', await openPgliteClient(opts.dataDir, { limits }));
+    const client = await openPgliteClient(opts.dataDir, { limits });
+    const storage = new SqlStorage('pglite', client);
     await storage.migrate();
+    // one database on this thread: a reader on another thread queries it through a port served here
+    storage.sqlAccess = () => {
+      const { port1, port2 } = new MessageChannel();
+      serveSqlOverPort(client, port1);
+      port1.unref();
+      return { log: { port: port2 }, store: { port: port2 } };
+    };
     return storage;
   }
   // Two databases on two threads: the log (appends, replay reads) and the store (rollups, checkpoints,
@@ -48,11 +57,14 @@ export async function openPgliteStorage(opts: { dataDir?: string; thread?: boole
   storage.close = async () => {
     await Promise.all([log.close(), store.close()]);
   };
+  storage.sqlAccess = (): SqlAccess => ({ log: { port: connectTo(log) }, store: { port: connectTo(store) } });
   return storage as unknown as Storage;
 }
 
 /** See worker.ts: the store's dead row versions are reclaimed this often. */
 const STORE_VACUUM_EVERY_MS = 5 * 60_000;
+/** A new port to the database thread behind `db` (see sqlAccess). */
+const connectTo = (db: Storage) => (db as unknown as { connect(): MessagePort }).connect();
 
 const LOG_METHODS: ReadonlySet<string> = new Set(['append', 'readLog', 'readEventsByTime', 'readAppealEvents']);
 
@@ -175,6 +187,12 @@ async function openOnWorker(
     closing = true;
     await call('close', []);
     await (await current).worker.terminate();
+  };
+  // A port for a reader on another thread (verify), served by the thread now running (messages wait on the port until then).
+  storage.connect = () => {
+    const { port1, port2 } = new MessageChannel();
+    void current.then(({ worker }) => worker.postMessage({ connect: port1 }, [port1]));
+    return port2;
   };
   return storage as unknown as Storage;
 }

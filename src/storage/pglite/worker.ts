@@ -3,8 +3,9 @@
  * report query here would otherwise stall ingestion and every live client on the main thread.
  */
 import { getHeapStatistics } from 'node:v8';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { SqlStorage } from '../postgres/sql-storage.js';
+import { serveSqlOverPort } from '../sql-port.js';
 import { openPgliteClient } from './client.js';
 import type { PgliteMemoryLimits } from './memory-limits.js';
 
@@ -67,7 +68,9 @@ if (vacuumEveryMs) {
   }, 1_000).unref();
 }
 
-port.on('message', async ({ id, method, args }: { id: number; method: keyof SqlStorage; args: unknown[] }) => {
+port.on('message', async ({ id, method, args, connect }: { id: number; method: keyof SqlStorage; args: unknown[]; connect?: MessagePort }) => {
+  // a port for a reader on another thread (verify): its queries interleave with the calls above
+  if (connect) return serveSqlOverPort(client, connect);
   while (vacuuming) await vacuuming;
   inFlight++;
   try {

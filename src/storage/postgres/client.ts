@@ -47,5 +47,6 @@ export async function openPostgresStorage(url: string): Promise<SqlStorage> {
     },
   });
   await storage.migrate();
+  storage.sqlAccess = () => ({ log: { postgresUrl: url }, store: { postgresUrl: url } });
   return storage;
 }

@@ -1,0 +1,57 @@
+/**
+ * The verify worker thread: runs verifyRange with its own access to the databases (a connection of its
+ * own to PostgreSQL, or ports to the PGlite threads), so that neither the recomputation nor the rows it
+ * reads touch the main thread. Only the stream side of each chunk comes from the main thread, which
+ * holds the live state. The thread stays for the next run (starting one costs more than a small verify).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { sqlOverPort } from '../storage/sql-port.js';
+import type { SqlEndpoint } from '../storage/storage.js';
+import type { Db } from './log-reads.js';
+import { verifyRange, type StreamSnapshot } from './verify-range.js';
+import type { ToMain, ToWorker, VerifyWorkerInput } from './worker-protocol.js';
+
+const input = workerData as VerifyWorkerInput;
+const port = parentPort!;
+const send = (m: ToMain) => port.postMessage(m);
+const waiting = new Map<number, (s: StreamSnapshot) => void>();
+let nextId = 1;
+
+async function open(endpoint: SqlEndpoint, cache: Map<unknown, Db>): Promise<Db> {
+  const key = 'port' in endpoint ? endpoint.port : endpoint.postgresUrl;
+  const known = cache.get(key);
+  if (known) return known;
+  let db: Db;
+  if ('port' in endpoint) db = sqlOverPort(endpoint.port);
+  else {
+    const { default: postgres } = await import('postgres');
+    const sql = postgres(endpoint.postgresUrl, { max: 1, onnotice: () => {}, connect_timeout: 5, idle_timeout: 30 });
+    db = { query: async <T>(text: string, params: unknown[] = []) => (await sql.unsafe(text, params as never[])) as unknown as T[] };
+  }
+  cache.set(key, db);
+  return db;
+}
+const cache = new Map<unknown, Db>();
+const dbs = (async () => ({ log: await open(input.access.log, cache), store: await open(input.access.store, cache) }))();
+
+port.on('message', async (m: ToWorker) => {
+  if (m.kind === 'snapshot') {
+    waiting.get(m.id)?.(m.snapshot);
+    waiting.delete(m.id);
+    return;
+  }
+  const { run, options } = m;
+  try {
+    const { log, store } = await dbs;
+    const snapshot = (from: number, to: number) =>
+      new Promise<StreamSnapshot>((resolve) => {
+        const id = nextId++;
+        waiting.set(id, resolve);
+        send({ kind: 'snapshot', run, id, from, to });
+      });
+    const timeouts = { channels: new Map(options.timeouts.channels), defaultMs: options.timeouts.defaultMs };
+    send({ kind: 'done', run, result: await verifyRange({ log, store, snapshot }, { ...options, timeouts }) });
+  } catch (err) {
+    send({ kind: 'failed', run, message: (err as Error).message });
+  }
+});

@@ -1,0 +1,214 @@
+import type { LoggedEvent } from '../contract/event.js';
+import { diffCells, type CellDifference } from '../metrics/recompute.js';
+import type { RollupCell } from '../storage/storage.js';
+import { BatchCells } from './batch-cells.js';
+import { chunkIndexOf, chunksOf, type Chunk } from './chunks.js';
+import { DifferenceList } from './difference-list.js';
+import {
+  appealEventsPage,
+  appealIdsInRange,
+  deadLetteredAmong,
+  deadLettersPage,
+  eventsAt,
+  hasDeadLetters,
+  latestInWindowPage,
+  newEventsPage,
+  refreshEventStatistics,
+  type Db,
+} from './log-reads.js';
+import { TouchRegistry } from './touch-registry.js';
+
+/** The stream's side of one chunk, as of one log position (committed cells plus pending deltas). */
+export interface StreamSnapshot {
+  position: number;
+  cells: RollupCell[];
+  /** Positions dead-lettered but not yet in storage, as of `position`. */
+  deadSeqs: number[];
+}
+
+export interface VerifyRangeOptions {
+  tenant: string;
+  /** [from, to) on minute edges. */
+  from: number;
+  to: number;
+  /** Inactivity timeout (ms) per channel: the explicit ones, and the default for every other channel. */
+  timeouts: { channels: Map<string, number>; defaultMs: number };
+  /** Event time verified per step (memory holds one chunk's cells). */
+  chunkMs: number;
+  /** Rows per read (tests set it to 2 so that every read spans pages). */
+  pageSize: number;
+  /** Appeals whose stories are read together. */
+  appealBatch: number;
+  maxDifferences: number;
+}
+
+export interface VerifyRangeDeps {
+  log: Db;
+  store: Db;
+  /** The stream side of [from, to), taken atomically with its log position. */
+  snapshot(from: number, to: number): Promise<StreamSnapshot>;
+}
+
+export interface VerifyRangeResult {
+  /** Log position of the first chunk's comparison (each chunk is compared at the position of its own snapshot). */
+  position: number;
+  /** Log position of the last chunk's comparison. */
+  lastPosition: number;
+  events: number;
+  cells: number;
+  appealsTold: number;
+  differences: CellDifference[];
+  totalDifferences: number;
+  truncated: boolean;
+}
+
+/**
+ * The independent check, in bounded memory: recompute every cell of [from, to) from the raw events by
+ * whole appeal stories (tellAppealStory, nothing of the stream's state) and compare with the stream.
+ *
+ * Which appeals can put anything into a cell of chunk [a, b)? A contribution sits at one of the appeal's
+ * event times or at an inactivity expiry (last event of a segment + its channel's timeout). So:
+ *  - appeals with an event in [a, b): the chunk's scan;
+ *  - appeals whose expiry lands in [a, b) from a last event before a: if that event is before `from`,
+ *    it is the appeal's latest event before `from`, not a close or miss, and within its channel's
+ *    timeout of `from` (the lookback, per channel, done once); otherwise the appeal was told in an
+ *    earlier chunk, which registered it with this one (TouchRegistry);
+ *  - appeals with events logged while verify ran (between the previous chunk's position and this
+ *    one's) at a time before b: their stories may have changed where nothing else would look.
+ * Each is told whole (read by appeal id, however far before or after the range its events are), as of
+ * the chunk's log position, with the events dead-lettered by then left out, exactly as the stream left
+ * them out; its contributions inside the chunk are summed and compared with the stream's cells.
+ */
+export async function verifyRange(deps: VerifyRangeDeps, o: VerifyRangeOptions): Promise<VerifyRangeResult> {
+  const timeoutOf = (channel: string) => o.timeouts.channels.get(channel) ?? o.timeouts.defaultMs;
+  const chunks = chunksOf(o.from, o.to, o.chunkMs);
+  const touches = new TouchRegistry();
+  const differences = new DifferenceList(o.maxDifferences);
+  let firstPosition: number | null = null;
+  let previous: number | null = null;
+  let events = 0;
+  let cells = 0;
+  let appealsTold = 0;
+
+  for (const chunk of chunks) {
+    const snap = await deps.snapshot(chunk.from, chunk.to);
+    const p = snap.position;
+    if (firstPosition === null) {
+      firstPosition = p;
+      await refreshEventStatistics(deps.log, p);
+    }
+    const candidates = touches.take(chunk.index);
+    if (previous !== null && p > previous) {
+      for await (const e of pages((after: number) => newEventsPage(deps.log, { tenant: o.tenant, afterSeq: after, maxSeq: p, before: chunk.to, limit: o.pageSize }), (e) => e.seq, previous, o.pageSize)) {
+        candidates.add(e.appealId);
+      }
+    }
+    for await (const id of pages((after: string | null) => appealIdsInRange(deps.log, { tenant: o.tenant, from: chunk.from, to: chunk.to, maxSeq: p, after, limit: o.pageSize }), (id) => id, null as string | null, o.pageSize)) {
+      candidates.add(id);
+    }
+    if (chunk.index === 0) for (const id of await lookback(deps, o, p, snap.deadSeqs, timeoutOf)) candidates.add(id);
+
+    const dead = { pending: new Set(snap.deadSeqs), stored: await hasDeadLetters(deps.store, o.tenant) };
+    const batch = new BatchCells(chunk);
+    const ids = [...candidates];
+    candidates.clear();
+    for (let i = 0; i < ids.length; i += o.appealBatch) {
+      const group = ids.slice(i, i + o.appealBatch);
+      for (const [appealId, story] of await readStories(deps, o, group, p, dead)) {
+        appealsTold++;
+        for (const bucket of batch.tell(story, timeoutOf)) {
+          const later = chunkIndexOf(bucket, o.from, o.to, o.chunkMs);
+          if (later > chunk.index) touches.add(later, appealId);
+        }
+      }
+    }
+    const recomputed = batch.result();
+    events += batch.events;
+    cells += recomputed.length;
+    differences.add(diffCells(snap.cells, recomputed));
+    previous = p;
+  }
+
+  return {
+    position: firstPosition ?? 0,
+    lastPosition: previous ?? 0,
+    events,
+    cells,
+    appealsTold,
+    differences: differences.items,
+    totalDifferences: differences.total,
+    truncated: differences.truncated,
+  };
+}
+
+/** Whole stories of these appeals as of position p, read in pages, dead letters left out. */
+async function readStories(
+  deps: VerifyRangeDeps,
+  o: VerifyRangeOptions,
+  appealIds: string[],
+  p: number,
+  dead: { pending: Set<number>; stored: boolean },
+): Promise<Map<string, LoggedEvent[]>> {
+  const stories = new Map<string, LoggedEvent[]>(appealIds.map((id) => [id, []]));
+  let after = 0;
+  for (;;) {
+    const page = await appealEventsPage(deps.log, { tenant: o.tenant, appealIds, maxSeq: p, afterSeq: after, limit: o.pageSize });
+    if (page.length === 0) break;
+    after = page[page.length - 1].seq;
+    const storedDead = dead.stored ? new Set(await deadLetteredAmong(deps.store, { tenant: o.tenant, seqs: page.map((e) => e.seq) })) : null;
+    for (const e of page) {
+      if (dead.pending.has(e.seq) || storedDead?.has(e.seq)) continue;
+      stories.get(e.appealId!)?.push(e);
+    }
+    if (page.length < o.pageSize) break;
+  }
+  return stories;
+}
+
+/**
+ * Appeals whose last event before `from` may expire inside the range. Only an appeal's latest event
+ * before `from` can (an earlier one's expiry is cut by the next event, so falls before `from`), and
+ * only if it does not end a segment and lies within its channel's timeout of `from`. So the lookback
+ * walks back from `from` in windows of chunkMs, per window one row per appeal (its latest event there):
+ * the first window an appeal shows up in holds its latest event. A window older than some channels'
+ * timeouts reads only the channels that reach it; an appeal whose later events were thus not read is
+ * taken as a candidate when it need not be, which costs a story told, never a cell wrong. A
+ * dead-lettered event may hide the true latest event, so appeals with a dead letter in the lookback
+ * are taken as well.
+ */
+async function lookback(deps: VerifyRangeDeps, o: VerifyRangeOptions, p: number, pendingDead: number[], timeoutOf: (channel: string) => number): Promise<Set<string>> {
+  const found = new Set<string>();
+  const seen = new Set<string>();
+  const longest = Math.max(o.timeouts.defaultMs, ...o.timeouts.channels.values());
+  for (let end = o.from; end > o.from - longest; ) {
+    // the channels whose timeout reaches back into this window (all, while the default one does);
+    // past the default timeout only a few channels are read, so a window may span more time
+    const all = o.from - o.timeouts.defaultMs < end;
+    const start = Math.max(end - (all ? o.chunkMs : 8 * o.chunkMs), all ? o.from - o.timeouts.defaultMs : -Infinity, o.from - longest);
+    const channels = all ? null : [...o.timeouts.channels].filter(([, ms]) => o.from - ms < end).map(([c]) => c);
+    const window = { from: start, to: end };
+    end = start;
+    const read = (after: string | null) => latestInWindowPage(deps.log, { tenant: o.tenant, ...window, maxSeq: p, channels, after, limit: o.pageSize });
+    for await (const r of pages(read, (r) => r.appealId, null as string | null, o.pageSize)) {
+      if (seen.has(r.appealId)) continue;
+      seen.add(r.appealId);
+      if (r.openChannels?.some((c) => r.ts >= o.from - timeoutOf(c))) found.add(r.appealId);
+    }
+  }
+  const inLookback = (ts: number) => ts >= o.from - longest && ts < o.from;
+  for (const e of await eventsAt(deps.log, { tenant: o.tenant, seqs: pendingDead })) if (e.appealId !== null && inLookback(e.ts)) found.add(e.appealId);
+  for await (const d of pages((after: number) => deadLettersPage(deps.store, { tenant: o.tenant, maxSeq: p, afterId: after, limit: o.pageSize }), (d) => d.id, 0, o.pageSize)) {
+    if (d.appealId !== null && inLookback(d.ts)) found.add(d.appealId);
+  }
+  return found;
+}
+
+/** Keyset pagination: read(after) with the key of the previous page's last row, until a short page. */
+async function* pages<T, K>(read: (after: K) => Promise<T[]>, keyOf: (row: T) => K, start: K, limit: number): AsyncGenerator<T> {
+  for (let after = start; ; ) {
+    const rows = await read(after);
+    yield* rows;
+    if (rows.length < limit) return;
+    after = keyOf(rows[rows.length - 1]);
+  }
+}
