@@ -5,7 +5,17 @@ import { type CountMap, type Histogram, addCounts } from './wait-histogram.js';
  * Every field can be added and subtracted, which is what lets the stream retract a contribution when a
  * late or missing event changes an appeal's story, and lets storage merge cells with plain sums.
  */
-export interface Counters {
+export interface Counters extends CounterSums {
+  /** Waits of answered appeals (see wait-histogram.ts). */
+  waitHist: Histogram;
+  /** Waits of abandoned appeals, for SL's short-abandon rule. */
+  abandonHist: Histogram;
+  /** Repairs made for lost or disordered events, by kind. */
+  repairs: CountMap;
+}
+
+/** The plain sums of a cell: everything but its histograms and repair counts. */
+export interface CounterSums {
   offered: number;
   aa: number;
   ha: number;
@@ -16,12 +26,6 @@ export interface Counters {
   handleCount: number;
   /** +1 when an appeal opens in this cell, −1 when it leaves; QA at a time = running sum up to it. */
   qaDelta: number;
-  /** Waits of answered appeals (see wait-histogram.ts). */
-  waitHist: Histogram;
-  /** Waits of abandoned appeals, for SL's short-abandon rule. */
-  abandonHist: Histogram;
-  /** Repairs made for lost or disordered events, by kind. */
-  repairs: CountMap;
 }
 
 export const NUMERIC_FIELDS = [

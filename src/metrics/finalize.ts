@@ -1,5 +1,5 @@
 import type { MetricValues } from '../contract/api.js';
-import { type Counters, addCounters, emptyCounters } from './counters.js';
+import { type CounterSums, type Counters, addCounters, emptyCounters } from './counters.js';
 import { histCount, histCountBelow, histPercentileSec } from './wait-histogram.js';
 
 /** How SL % is judged for one queue. */
@@ -58,15 +58,7 @@ export class MetricAccumulator {
 }
 
 /** What the metrics are computed from: sums over cells, SL counts, and what the merged histograms say. */
-export interface MetricSums {
-  offered: number;
-  aa: number;
-  ha: number;
-  missed: number;
-  waitSumMs: number;
-  waitCount: number;
-  handleSumMs: number;
-  handleCount: number;
+export interface MetricSums extends Omit<CounterSums, 'qaDelta'> {
   slWithin: number;
   slTotal: number;
   waitP50Sec: number | null;

@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { CcEvent, LoggedEvent } from '../contract/event.js';
-import type { Counters } from '../metrics/counters.js';
+import type { CounterSums, Counters } from '../metrics/counters.js';
 import type { SlPolicy } from '../metrics/finalize.js';
 
 /**
@@ -98,9 +98,8 @@ export interface RollupCell {
   counters: Counters;
 }
 
-export interface RollupQuery {
-  /** Omitted: every tenant. */
-  tenant?: string;
+/** Which cells a read covers: [from, to), queue-level or operator-level, optionally one queue, channel or operator. */
+interface CellRange {
   from: number;
   to: number;
   level: 'queue' | 'operator';
@@ -109,17 +108,16 @@ export interface RollupQuery {
   operator?: string;
 }
 
+export interface RollupQuery extends CellRange {
+  /** Omitted: every tenant. */
+  tenant?: string;
+}
+
 export type GroupKey = 'queue' | 'channel' | 'operator';
 
-export interface HistoryQuery {
+export interface HistoryQuery extends CellRange {
   tenant: string;
-  /** Whole minutes, epoch ms; [from, to). */
-  from: number;
-  to: number;
-  level: 'queue' | 'operator';
-  queue?: string;
-  channel?: string;
-  operator?: string;
+  /** `from` and `to` in whole minutes. */
   groupBy: readonly GroupKey[];
   /** Row interval in ms (whole minutes), slots aligned on the epoch; absent: one slot, starting at `from`. */
   intervalMs?: number;
@@ -136,21 +134,12 @@ export interface SlPolicies {
 }
 
 /** The sums of one group over one slot, and what its merged histograms say; turned into metrics by metrics/history.ts. */
-export interface HistoryAggregate {
+export interface HistoryAggregate extends CounterSums {
   queue?: string;
   channel?: string;
   operator?: string;
   /** Slot start, epoch ms. */
   slot: number;
-  offered: number;
-  aa: number;
-  ha: number;
-  missed: number;
-  waitSumMs: number;
-  waitCount: number;
-  handleSumMs: number;
-  handleCount: number;
-  qaDelta: number;
   /** Answered within target plus abandons that count against SL, each cell judged by its own queue's policy. */
   slWithin: number;
   slTotal: number;

@@ -2,7 +2,7 @@ import type { SlPolicy } from '../../metrics/finalize.js';
 import { binOf, sortedPercentileBin } from '../../metrics/wait-histogram.js';
 import { DAY_MS, planRange } from '../rollup-ranges.js';
 import type { HistoryAggregate, HistoryQuery, QaLevel, RollupCell } from '../storage.js';
-import { fromMs, ROLLUP_TABLE, toMs, toPairs } from './rollups.js';
+import { fromMs, ROLLUP_TABLE, sumsFromRow, toMs, toPairs } from './rollups.js';
 import type { SqlClient } from './sql-client.js';
 
 const SUMS = ['offered', 'aa', 'ha', 'missed', 'wait_sum_ms', 'wait_count', 'handle_sum_ms', 'handle_count', 'qa_delta'] as const;
@@ -109,15 +109,7 @@ export async function queryHistory(db: SqlClient, q: HistoryQuery, pending: read
     const maxAbandon = numOrNull(r.maxa);
     const out: HistoryAggregate = {
       slot: Number(r.slot_ms),
-      offered: Number(r.offered),
-      aa: Number(r.aa),
-      ha: Number(r.ha),
-      missed: Number(r.missed),
-      waitSumMs: Number(r.wait_sum_ms),
-      waitCount: Number(r.wait_count),
-      handleSumMs: Number(r.handle_sum_ms),
-      handleCount: Number(r.handle_count),
-      qaDelta: Number(r.qa_delta),
+      ...sumsFromRow(r),
       slWithin: Number(r.sl_within),
       slTotal: answered + Number(r.abandons_counted),
       waitP50Bin: sortedPercentileBin(bins, counts, 50),

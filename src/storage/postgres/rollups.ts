@@ -1,4 +1,4 @@
-import { addCounters, emptyCounters, isZero, type Counters } from '../../metrics/counters.js';
+import { addCounters, emptyCounters, isZero, type CounterSums, type Counters } from '../../metrics/counters.js';
 import type { CountMap, Histogram } from '../../metrics/wait-histogram.js';
 import { truncate, type Resolution } from '../rollup-ranges.js';
 import type { RollupCell, RollupQuery } from '../storage.js';
@@ -127,20 +127,27 @@ export async function readMinuteCells(db: SqlClient, q: RollupQuery): Promise<Ro
     operator: r.operator as string,
     bucket: Number(r.bucket),
     counters: {
-      offered: Number(r.offered),
-      aa: Number(r.aa),
-      ha: Number(r.ha),
-      missed: Number(r.missed),
-      waitSumMs: Number(r.wait_sum_ms),
-      waitCount: Number(r.wait_count),
-      handleSumMs: Number(r.handle_sum_ms),
-      handleCount: Number(r.handle_count),
-      qaDelta: Number(r.qa_delta),
+      ...sumsFromRow(r),
       waitHist: fromPairs(r.wait_hist),
       abandonHist: fromPairs(r.abandon_hist),
       repairs: jsonMap(r.repairs),
     } satisfies Counters,
   }));
+}
+
+/** A row's summed columns (snake_case, as the rollup tables name them). */
+export function sumsFromRow(r: Record<string, unknown>): CounterSums {
+  return {
+    offered: Number(r.offered),
+    aa: Number(r.aa),
+    ha: Number(r.ha),
+    missed: Number(r.missed),
+    waitSumMs: Number(r.wait_sum_ms),
+    waitCount: Number(r.wait_count),
+    handleSumMs: Number(r.handle_sum_ms),
+    handleCount: Number(r.handle_count),
+    qaDelta: Number(r.qa_delta),
+  };
 }
 
 const jsonMap = (v: unknown): CountMap => (typeof v === 'string' ? JSON.parse(v) : (v as CountMap) ?? {});
