@@ -2,11 +2,10 @@ import type { SlPolicy } from '../../metrics/finalize.js';
 import { binOf, sortedPercentileBin } from '../../metrics/wait-histogram.js';
 import { DAY_MS, planRange } from '../rollup-ranges.js';
 import type { HistoryAggregate, HistoryQuery, QaLevel, RollupCell } from '../storage.js';
-import { fromMs, ROLLUP_TABLE, sumsFromRow, toMs, toPairs } from './rollups.js';
+import { CELL_RECORD, cellRow, fromMs, parseIntArray, ROLLUP_TABLE, SUMMED, sumsFromRow, toMs } from './rollups.js';
 import type { SqlClient } from './sql-client.js';
 
-const SUMS = ['offered', 'aa', 'ha', 'missed', 'wait_sum_ms', 'wait_count', 'handle_sum_ms', 'handle_count', 'qa_delta'] as const;
-const CELL_COLUMNS = `queue, channel, operator, bucket, ${SUMS.join(', ')}, wait_hist, abandon_hist`;
+const CELL_COLUMNS = `queue, channel, operator, bucket, ${SUMMED.join(', ')}, wait_hist, abandon_hist`;
 
 /** Builds positional parameters: `p(value)` returns `$n`. */
 function params() {
@@ -44,17 +43,9 @@ export async function queryHistory(db: SqlClient, q: HistoryQuery, pending: read
     (part) => `SELECT ${CELL_COLUMNS} FROM ${ROLLUP_TABLE.get(part.resolution)} WHERE ${cellFilter(p, q, part.from, part.to)}`,
   );
   if (pending.length) {
-    const rows = pending.map(({ queue, channel, operator, bucket, counters: c }) => ({
-      queue, channel, operator, bucket,
-      offered: c.offered, aa: c.aa, ha: c.ha, missed: c.missed, wait_sum_ms: c.waitSumMs, wait_count: c.waitCount,
-      handle_sum_ms: c.handleSumMs, handle_count: c.handleCount, qa_delta: c.qaDelta,
-      wait_hist: toPairs(c.waitHist), abandon_hist: toPairs(c.abandonHist),
-    }));
     sources.push(
-      `SELECT queue, channel, operator, ${fromMs('x.bucket')}, ${SUMS.join(', ')}, wait_hist, abandon_hist
-       FROM json_to_recordset(${p(JSON.stringify(rows))}::text::json) AS x(queue text, channel text, operator text, bucket bigint,
-            offered int, aa int, ha int, missed int, wait_sum_ms bigint, wait_count int, handle_sum_ms bigint, handle_count int,
-            qa_delta int, wait_hist int[], abandon_hist int[])`,
+      `SELECT queue, channel, operator, ${fromMs('x.bucket')}, ${SUMMED.join(', ')}, wait_hist, abandon_hist
+       FROM json_to_recordset(${p(JSON.stringify(pending.map(cellRow)))}::text::json) AS x(${CELL_RECORD})`,
     );
   }
   if (sources.length === 0) return [];
@@ -78,7 +69,7 @@ export async function queryHistory(db: SqlClient, q: HistoryQuery, pending: read
              ${policy((x) => x.abandonsCount, 'boolean')} AS ab
       FROM cells c
     ),
-    sums AS (SELECT ${by}, ${SUMS.map((s) => `sum(${s})::float8 AS ${s}`).join(', ')} FROM g GROUP BY ${by}),
+    sums AS (SELECT ${by}, ${SUMMED.map((s) => `sum(${s})::float8 AS ${s}`).join(', ')} FROM g GROUP BY ${by}),
     w AS (
       SELECT ${gby}, h.bin, sum(h.c)::float8 AS c, coalesce(sum(h.c) FILTER (WHERE h.bin < g.tb), 0)::float8 AS within
       FROM g ${unnestPairs('wait_hist')} GROUP BY ${gby}, h.bin HAVING sum(h.c) <> 0
@@ -89,7 +80,7 @@ export async function queryHistory(db: SqlClient, q: HistoryQuery, pending: read
       FROM g ${unnestPairs('abandon_hist')} GROUP BY ${gby}, h.bin HAVING sum(h.c) <> 0
     ),
     aa AS (SELECT ${by}, sum(counted) AS counted, max(bin) AS maxa FROM a GROUP BY ${by})
-    SELECT ${keys.map((k) => `s.${k}, `).join('')}${toMs('s.slot')} AS slot_ms, ${SUMS.map((x) => `s.${x}`).join(', ')},
+    SELECT ${keys.map((k) => `s.${k}, `).join('')}${toMs('s.slot')} AS slot_ms, ${SUMMED.map((x) => `s.${x}`).join(', ')},
            coalesce(wa.within, 0) AS sl_within, coalesce(aa.counted, 0) AS abandons_counted, wa.bins, wa.counts, aa.maxa
     FROM sums s LEFT JOIN wa USING (${by}) LEFT JOIN aa USING (${by})
     ORDER BY ${by.split(', ').reverse().join(', ')}
@@ -102,7 +93,7 @@ export async function queryHistory(db: SqlClient, q: HistoryQuery, pending: read
   return rows.map((r) => {
     // The merged wait histogram comes back (in no order: sorting ~100 bins here is cheaper than in the
     // database's group-by); its percentiles are picked here, by the one definition.
-    const [bins, counts] = sortedHistogram(intArray(r.bins), intArray(r.counts));
+    const [bins, counts] = sortedHistogram(parseIntArray(r.bins), parseIntArray(r.counts));
     let answered = 0;
     for (const c of counts) answered += c;
     const maxWait = bins.length ? bins[bins.length - 1] : null;
@@ -127,12 +118,6 @@ function sortedHistogram(bins: number[], counts: number[]): [number[], number[]]
   return [order.map((i) => bins[i]), order.map((i) => counts[i])];
 }
 
-/** int[] or float8[] as drivers give it: an array, or PostgreSQL's text form `{1,2}`. */
-function intArray(v: unknown): number[] {
-  if (Array.isArray(v)) return v.map(Number);
-  if (typeof v === 'string' && v.length > 2) return v.slice(1, -1).split(',').map(Number);
-  return [];
-}
 
 const numOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 

@@ -29,8 +29,8 @@ export function fromPairs(v: unknown): Histogram {
   return h;
 }
 
-/** int[] as drivers give it: an array (postgres.js) or the text form `{1,2}` (PGlite may give either). */
-function parseIntArray(v: unknown): number[] {
+/** int[] (or float8[]) as drivers give it: an array (postgres.js) or the text form `{1,2}` (PGlite may give either). */
+export function parseIntArray(v: unknown): number[] {
   if (Array.isArray(v)) return v.map(Number);
   if (typeof v === 'string') return v.length > 2 ? v.slice(1, -1).split(',').map(Number) : [];
   return [];
@@ -78,24 +78,31 @@ export function coarsen(cells: readonly RollupCell[], resolution: Resolution): R
   return [...out.values()].filter((c) => !isZero(c.counters));
 }
 
-const SUMMED = ['offered', 'aa', 'ha', 'missed', 'wait_sum_ms', 'wait_count', 'handle_sum_ms', 'handle_count', 'qa_delta'];
+/** The summed columns of a rollup table. */
+export const SUMMED = ['offered', 'aa', 'ha', 'missed', 'wait_sum_ms', 'wait_count', 'handle_sum_ms', 'handle_count', 'qa_delta'] as const;
+
+/** How cells sent as JSON (`cellRow`) are read back as rows: `json_to_recordset(…) AS x(${CELL_RECORD})`. */
+export const CELL_RECORD = `tenant text, bucket bigint, queue text, channel text, operator text, offered int, aa int,
+  ha int, missed int, wait_sum_ms bigint, wait_count int, handle_sum_ms bigint, handle_count int, qa_delta int,
+  wait_hist int[], abandon_hist int[], repairs jsonb`;
+
+/** A cell as one JSON record of CELL_RECORD. */
+export const cellRow = ({ tenant, queue, channel, operator, bucket, counters: c }: RollupCell) => ({
+  tenant, queue, channel, operator, bucket,
+  offered: c.offered, aa: c.aa, ha: c.ha, missed: c.missed,
+  wait_sum_ms: c.waitSumMs, wait_count: c.waitCount, handle_sum_ms: c.handleSumMs, handle_count: c.handleCount, qa_delta: c.qaDelta,
+  wait_hist: toPairs(c.waitHist), abandon_hist: toPairs(c.abandonHist), repairs: c.repairs,
+});
 
 async function upsert(tx: SqlClient, table: string, cells: readonly RollupCell[]): Promise<void> {
-  const rows = cells.map(({ tenant, queue, channel, operator, bucket, counters: c }) => ({
-    tenant, queue, channel, operator, bucket,
-    offered: c.offered, aa: c.aa, ha: c.ha, missed: c.missed,
-    wait_sum_ms: c.waitSumMs, wait_count: c.waitCount, handle_sum_ms: c.handleSumMs, handle_count: c.handleCount, qa_delta: c.qaDelta,
-    wait_hist: toPairs(c.waitHist), abandon_hist: toPairs(c.abandonHist), repairs: c.repairs,
-  }));
+  const rows = cells.map(cellRow);
   // A delta with an empty histogram or no repairs (most of them) leaves the stored one as it is.
   const merge = (col: string, fn: string, empty: string) => `${col} = CASE WHEN excluded.${col} = ${empty} THEN r.${col} ELSE ${fn}(r.${col}, excluded.${col}) END`;
   await tx.query(
     `INSERT INTO ${table} AS r (tenant, bucket, queue, channel, operator, ${SUMMED.join(', ')}, wait_hist, abandon_hist, repairs)
      SELECT x.tenant, ${fromMs('x.bucket')}, x.queue, x.channel, x.operator, ${SUMMED.map((c) => `x.${c}`).join(', ')},
             x.wait_hist, x.abandon_hist, x.repairs
-     FROM json_to_recordset($1::text::json) AS x(tenant text, bucket bigint, queue text, channel text, operator text, offered int, aa int,
-          ha int, missed int, wait_sum_ms bigint, wait_count int, handle_sum_ms bigint, handle_count int, qa_delta int,
-          wait_hist int[], abandon_hist int[], repairs jsonb)
+     FROM json_to_recordset($1::text::json) AS x(${CELL_RECORD})
      ON CONFLICT (tenant, bucket, queue, channel, operator) DO UPDATE SET
        ${SUMMED.map((c) => `${c} = r.${c} + excluded.${c}`).join(', ')},
        ${merge('wait_hist', 'ccp_hist_add', "'{}'::int[]")}, ${merge('abandon_hist', 'ccp_hist_add', "'{}'::int[]")},
