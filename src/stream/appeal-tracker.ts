@@ -255,11 +255,15 @@ export function evictSettled(
   onEvict: (key: string, st: AppealState) => void,
 ): void {
   for (const [key, st] of appeals) {
-    if (st.tenant !== tenant) continue;
-    const settledAt = st.open ? st.open.expiresAt : st.lastTs;
-    if (settledAt + retainMs < watermark) {
+    if (st.tenant === tenant && isSettled(st, watermark, retainMs)) {
       appeals.delete(key);
       onEvict(key, st);
     }
   }
+}
+
+/** The appeal's story is over (closed, missed or expired) and the watermark is `retainMs` past its end. */
+export function isSettled(st: AppealState, watermark: number, retainMs: number): boolean {
+  const settledAt = st.open ? st.open.expiresAt : st.lastTs;
+  return settledAt + retainMs < watermark;
 }

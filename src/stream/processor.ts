@@ -3,7 +3,7 @@ import { appealKey, bucketOf, storyOrder, toAppealEvent, type AppealEvent, type 
 import type { SlPolicyOf } from '../metrics/finalize.js';
 import type { CountMap } from '../metrics/wait-histogram.js';
 import type { CheckpointCommit, DeadLetter, RollupCell } from '../storage/storage.js';
-import { appealStep, evictSettled, netChange, restoreAppeal, saveAppeal, storyOf, type AppealSink, type AppealState, type SavedAppeal } from './appeal-tracker.js';
+import { appealStep, evictSettled, isSettled, netChange, restoreAppeal, saveAppeal, storyOf, type AppealSink, type AppealState, type SavedAppeal } from './appeal-tracker.js';
 import { continuationKey, decodeAppeals, encodeAppeal, encodeContinuation } from './appeal-codec.js';
 import { CellMap } from './cells.js';
 import { LiveView } from './live-view.js';
@@ -218,8 +218,16 @@ export class StreamProcessor {
     this.live.setOpen(tenant, key, current?.open ?? null, after.open);
     // written whole at the next checkpoint, over whatever rows the checkpoints still hold of it
     const rows = current ? current.stored.rows : this.takeRetiredRows(key);
-    this.appeals.set(key, restoreAppeal({ tenant, appealId, events, timeouts, lastTs: events[events.length - 1].ts }, this.opts.inactivityTimeoutOf, { events: -1, rows }));
+    const st = restoreAppeal({ tenant, appealId, events, timeouts, lastTs: events[events.length - 1].ts }, this.opts.inactivityTimeoutOf, { events: -1, rows });
+    this.appeals.set(key, st);
     this.touched.add(key);
+    // Already settled at the last retirement step: retire it now, as that step would have had it been held
+    // then. Otherwise when reconcile runs (after each batch, or after a replay's larger batches) would
+    // decide what memory and the live view hold.
+    if (isSettled(st, this.retirementWatermark(tenant), this.allowedLatenessMs)) {
+      this.appeals.delete(key);
+      this.retire(key, st);
+    }
   }
 
   /**
@@ -227,11 +235,22 @@ export class StreamProcessor {
    * event time advances (not on a timer) so a replay from a checkpoint retires exactly the same ones.
    */
   private retireSettled(tenant: string): void {
-    evictSettled(this.appeals, tenant, this.watermark(tenant), this.allowedLatenessMs, (key, st) => {
-      if (st.open) this.live.setOpen(st.tenant, key, st.open, null);
-      this.touched.delete(key);
-      this.retiredKeys.set(key, st.stored.rows);
-    });
+    evictSettled(this.appeals, tenant, this.retirementWatermark(tenant), this.allowedLatenessMs, (key, st) => this.retire(key, st));
+  }
+
+  /**
+   * The watermark retirement judges by: that of the start of the event-time step the tenant is in, so it
+   * depends on the step alone, not on which event of the step is being applied (reconcile retires by it too).
+   */
+  private retirementWatermark(tenant: string): number {
+    const maxTs = this.maxEventTs.get(tenant) ?? 0;
+    return Math.floor(maxTs / EVICT_STEP_MS) * EVICT_STEP_MS - this.outOfOrdernessMs;
+  }
+
+  private retire(key: string, st: AppealState): void {
+    if (st.open) this.live.setOpen(st.tenant, key, st.open, null);
+    this.touched.delete(key);
+    this.retiredKeys.set(key, st.stored.rows);
   }
 
   /** Periodic housekeeping of the live view: open appeals past their inactivity expiry, old window cells. */
