@@ -76,6 +76,8 @@ export interface ThreadMemory {
   /** Where the thread vacuums its database (PGlite has no autovacuum): how many times so far, and the last one's duration. */
   vacuums?: number;
   lastVacuumMs?: number;
+  /** Where the thread summarizes the log's block ranges (see SqlStorage.summarizeLog): ranges summarized so far. */
+  summarizedRanges?: number;
 }
 
 /** A database a worker thread can query: a PostgreSQL server to connect to, or a port to a thread that holds it (PGlite). */

@@ -10,11 +10,19 @@ import { openPgliteClient } from './client.js';
 import type { PgliteMemoryLimits } from './memory-limits.js';
 
 const port = parentPort!;
-const { dataDir, wasmModule, limits, vacuumEveryMs } = workerData as { dataDir?: string; wasmModule?: WebAssembly.Module; limits?: PgliteMemoryLimits; vacuumEveryMs?: number };
+const { dataDir, wasmModule, limits, vacuumEveryMs, summarizeEveryMs } = workerData as {
+  dataDir?: string;
+  wasmModule?: WebAssembly.Module;
+  limits?: PgliteMemoryLimits;
+  vacuumEveryMs?: number;
+  summarizeEveryMs?: number;
+};
 const client = await openPgliteClient(dataDir, { wasmModule, limits });
 const storage = new SqlStorage('pglite', client);
 /** The store's VACUUMs (see below), for /healthz. */
 const vacuum = { count: 0, lastMs: 0 };
+/** Block ranges of the log summarized so far (see below), for /healthz. */
+let summarizedRanges = 0;
 
 // This thread's memory, sent with `ready` and then every few seconds for /healthz (which answers from
 // memory, never waiting on a thread that may be busy with a query). The WebAssembly memory is PGlite's
@@ -28,6 +36,7 @@ const memory = () => {
     externalMb: Math.round(h.external_memory / MB),
     wasmMb: Math.round(client.wasmMemoryBytes() / MB),
     ...(vacuumEveryMs ? { vacuums: vacuum.count, lastVacuumMs: vacuum.lastMs } : {}),
+    ...(summarizeEveryMs ? { summarizedRanges } : {}),
   };
 };
 
@@ -66,6 +75,25 @@ if (vacuumEveryMs) {
         vacuuming = null;
       });
   }, 1_000).unref();
+}
+
+/**
+ * The log's block-range indexes are summarized on a timer (PGlite has no autovacuum to do it): without it
+ * every read of the log by seq or ts, replay and verify alike, scans the whole log. Each run costs a few
+ * ms per range filled since the last (at full ingest, a few ranges a second), and an append arriving
+ * meanwhile waits for it: that is bounded, where scanning the whole log is not.
+ */
+if (summarizeEveryMs) {
+  let summarizing = false;
+  setInterval(() => {
+    if (summarizing) return;
+    summarizing = true;
+    storage
+      .summarizeLog()
+      .then((n) => (summarizedRanges += n))
+      .catch(() => {}) // tried again at the next tick; calls must not see it
+      .finally(() => (summarizing = false));
+  }, summarizeEveryMs).unref();
 }
 
 port.on('message', async ({ id, method, args, connect }: { id: number; method: keyof SqlStorage; args: unknown[]; connect?: MessagePort }) => {

@@ -38,3 +38,19 @@ it('refuses a second writer on the same database while the first runs, and lets 
   const second = await openPostgresStorage(lockUrl);
   await second.close();
 });
+
+it('asks autovacuum to summarize each block range of the log as it fills (reads by seq or ts otherwise scan the unsummarized tail)', async (ctx) => {
+  if (!(await serverAvailable('PostgreSQL', '127.0.0.1', 5432))) return ctx.skip();
+  const storage = await freshDatabase();
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await sql`SELECT relname, reloptions FROM pg_class WHERE relname IN ('events_seq_brin', 'events_ts_brin') ORDER BY relname`;
+    expect(rows.map((r) => [r.relname, r.reloptions])).toEqual([
+      ['events_seq_brin', ['autosummarize=on']],
+      ['events_ts_brin', ['autosummarize=on']],
+    ]);
+  } finally {
+    await sql.end();
+    await storage.close();
+  }
+});

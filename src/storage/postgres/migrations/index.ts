@@ -4,6 +4,7 @@ import settledState from './003_settled_state.js';
 import checkpointCommitId from './004_checkpoint_commit_id.js';
 import reconcileFromLog from './005_reconcile_from_log.js';
 import rollupResolutions from './006_rollup_resolutions.js';
+import brinAutosummarize from './007_brin_autosummarize.js';
 
 /** Numbered migrations, applied in order, each once. Never edit one that has shipped: add the next. */
 export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
@@ -13,4 +14,5 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 4, name: 'checkpoint_commit_id', sql: checkpointCommitId },
   { version: 5, name: 'reconcile_from_log', sql: reconcileFromLog },
   { version: 6, name: 'rollup_resolutions', sql: rollupResolutions },
+  { version: 7, name: 'brin_autosummarize', sql: brinAutosummarize },
 ];
