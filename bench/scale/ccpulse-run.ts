@@ -28,6 +28,8 @@ export interface ScaleConfig {
   liveRate: number;
   verifyTimeoutSec: number;
   killAfterSec: number;
+  /** What runs beside the live phase's latency probe (default both): to tell their effects apart. */
+  liveWith?: { heavy: boolean; verify: boolean };
 }
 
 export interface CurvePoint {
@@ -245,7 +247,7 @@ export async function runMode(
  * loop and one verify of the whole range runs (the issue's "side by side"). The verify may outlive the
  * latency window; it gets cfg.verifyTimeoutSec, and whether the server survived it is part of the result.
  */
-async function liveUnderLoad(s: ServerHandle, ds: Dataset, cfg: ScaleConfig): Promise<LiveResult> {
+export async function liveUnderLoad(s: ServerHandle, ds: Dataset, cfg: ScaleConfig): Promise<LiveResult> {
   log(`live: ${cfg.liveRate} events/s for ${cfg.liveSeconds} s with the heaviest queries and a whole-range verify alongside`);
   const rssBeforeMb = rssMb(s.pid);
   const watch = rssWatcher(s.pid);
@@ -255,7 +257,7 @@ async function liveUnderLoad(s: ServerHandle, ds: Dataset, cfg: ScaleConfig): Pr
   const heavy = (async () => {
     await sleep(1_000); // the SSE snapshot first: it is the latency phase's start, not what is measured
     const loop = [QUERIES[2], QUERIES[1]];
-    for (let i = 0; !stop && s.exitStatus() === null; i++) {
+    for (let i = 0; (cfg.liveWith?.heavy ?? true) && !stop && s.exitStatus() === null; i++) {
       const q = loop[i % loop.length];
       const [from, to] = q.range(ds.startMs, ds.endMs);
       const t0 = performance.now();
@@ -268,7 +270,8 @@ async function liveUnderLoad(s: ServerHandle, ds: Dataset, cfg: ScaleConfig): Pr
       }
     }
   })();
-  const verifyP = sleep(1_000).then(() => verify(s.port, ds.startMs, ds.endMs, cfg.verifyTimeoutSec));
+  const verifyP =
+    (cfg.liveWith?.verify ?? true) ? sleep(1_000).then(() => verify(s.port, ds.startMs, ds.endMs, cfg.verifyTimeoutSec)) : Promise.resolve({ seconds: 0, ok: true, error: 'not run' });
   let latency: LatencyResult | undefined;
   let latencyError: string | undefined;
   try {
@@ -299,7 +302,7 @@ async function liveUnderLoad(s: ServerHandle, ds: Dataset, cfg: ScaleConfig): Pr
  * mid-flight; restart on the same data and time it until /healthz answers and until the processor's
  * position reaches the last acknowledged one (every 202 was durable: nothing acknowledged may be missing).
  */
-async function recoveryAfterKill(s: ServerHandle, cfg: ScaleConfig, extraArgs: string[]): Promise<{ server: ServerHandle; result: RecoveryResult }> {
+export async function recoveryAfterKill(s: ServerHandle, cfg: ScaleConfig, extraArgs: string[]): Promise<{ server: ServerHandle; result: RecoveryResult }> {
   log(`recovery: ${cfg.killAfterSec} s of full ingest, then kill -9`);
   const agent = keepAliveAgent(cfg.clients);
   let killed = false;

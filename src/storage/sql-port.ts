@@ -8,6 +8,10 @@ import type { SqlClient } from './postgres/sql-client.js';
  */
 export function serveSqlOverPort(db: Pick<SqlClient, 'query'>, port: MessagePort): void {
   port.on('message', async ({ id, text, params }: { id: number; text: string; params: unknown[] }) => {
+    // A reader's query waits one turn of this thread's event loop, so a call of the thread's owner that
+    // came in meanwhile (an append on the log's thread) reaches the database first: the owner waits for
+    // at most the one read already running, never a queue of them.
+    await new Promise((resolve) => setImmediate(resolve));
     try {
       port.postMessage({ id, rows: await db.query(text, params) });
     } catch (err) {

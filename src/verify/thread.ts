@@ -5,11 +5,15 @@
  * holds the live state. The thread stays for the next run (starting one costs more than a small verify).
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThisThreadPriority } from '../runtime/thread-priority.js';
 import { sqlOverPort } from '../storage/sql-port.js';
 import type { SqlEndpoint } from '../storage/storage.js';
 import type { Db } from './log-reads.js';
 import { verifyRange, type StreamSnapshot } from './verify-range.js';
 import type { ToMain, ToWorker, VerifyWorkerInput } from './worker-protocol.js';
+
+// Verify is the slow path: when the cores are busy, ingest and the live stream go first.
+lowerThisThreadPriority();
 
 const input = workerData as VerifyWorkerInput;
 const port = parentPort!;

@@ -6,8 +6,8 @@ import type { ToMain, ToWorker, VerifyWorkerInput } from './worker-protocol.js';
 /** The defaults of a verify run (see VerifyRangeOptions); tests pass smaller pages. */
 export const VERIFY_DEFAULTS = {
   chunkMs: 30 * 60_000,
-  pageSize: 2_000,
-  appealBatch: 500,
+  pageSize: 1_000,
+  appealBatch: 200,
   maxDifferences: 1_000,
   /** V8 heap of the verify thread: past it the thread ends (the check fails with a message), never the process. */
   maxHeapMb: 192,

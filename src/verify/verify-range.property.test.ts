@@ -38,6 +38,7 @@ const caseArb = fc.record({
   chunkMin: fc.constantFrom(15, 30, 60, 120),
   pageSize: fc.constantFrom(2, 3, 7, 1000),
   appealBatch: fc.constantFrom(1, 3, 50),
+  scanMin: fc.constantFrom(1, 7, 45, 500), // appeal-id scans narrower than a chunk, not dividing it, wider
 });
 type Case = typeof caseArb extends fc.Arbitrary<infer A> ? A : never;
 
@@ -75,7 +76,7 @@ const run = (c: Case, corrupt = false) => {
   return checkAgainstWholeLog(storage, db, {
     tenant, events, laterFrom: Math.ceil(events.length * (1 - c.laterShare)), perSnapshot: 3,
     deadFate: (i) => (c.dead.length ? c.dead[i % c.dead.length] : 'no'),
-    from: T0, to: T0 + 120 * MIN, chunkMs: c.chunkMin * MIN, pageSize: c.pageSize, appealBatch: c.appealBatch, corrupt,
+    from: T0, to: T0 + 120 * MIN, chunkMs: c.chunkMin * MIN, pageSize: c.pageSize, appealBatch: c.appealBatch, scanMs: c.scanMin * MIN, corrupt,
   });
 };
 

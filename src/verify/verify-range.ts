@@ -39,6 +39,11 @@ export interface VerifyRangeOptions {
   pageSize: number;
   /** Appeals whose stories are read together. */
   appealBatch: number;
+  /**
+   * Event time whose appeal ids one read scans (default 5 min): each read holds the log's thread, and so
+   * the appends behind it, for as long as it runs, so it is kept short whatever the chunk.
+   */
+  scanMs?: number;
   maxDifferences: number;
 }
 
@@ -103,8 +108,11 @@ export async function verifyRange(deps: VerifyRangeDeps, o: VerifyRangeOptions):
         candidates.add(e.appealId);
       }
     }
-    for await (const id of pages((after: string | null) => appealIdsInRange(deps.log, { tenant: o.tenant, from: chunk.from, to: chunk.to, maxSeq: p, after, limit: o.pageSize }), (id) => id, null as string | null, o.pageSize)) {
-      candidates.add(id);
+    const scanMs = o.scanMs ?? 5 * 60_000;
+    for (let from = chunk.from; from < chunk.to; from += scanMs) {
+      const window = { from, to: Math.min(from + scanMs, chunk.to) };
+      const read = (after: string | null) => appealIdsInRange(deps.log, { tenant: o.tenant, ...window, maxSeq: p, after, limit: o.pageSize });
+      for await (const id of pages(read, (id) => id, null as string | null, o.pageSize)) candidates.add(id);
     }
     if (chunk.index === 0) for (const id of await lookback(deps, o, p, snap.deadSeqs, timeoutOf)) candidates.add(id);
 

@@ -46,7 +46,7 @@ export async function openPgliteStorage(opts: { dataDir?: string; thread?: boole
   // Only the store updates rows (rollups, checkpoints): it is the one that needs vacuuming.
   const [log, store] = await Promise.all([
     openOnWorker(logDir, 'log', wasmModule, limits, { summarizeEveryMs: LOG_SUMMARIZE_EVERY_MS }),
-    openOnWorker(storeDir, 'store', wasmModule, limits, { vacuumEveryMs: opts.vacuumEveryMs ?? STORE_VACUUM_EVERY_MS }),
+    openOnWorker(storeDir, 'store', wasmModule, limits, { vacuumEveryMs: opts.vacuumEveryMs ?? STORE_VACUUM_EVERY_MS, lowPriority: true }),
   ]);
   const storage = { backend: 'pglite' } as Record<string, unknown>;
   for (const m of METHODS) {
@@ -110,7 +110,7 @@ async function openOnWorker(
   name: string,
   wasmModule: WebAssembly.Module,
   limits: PgliteMemoryLimits,
-  maintenance: { vacuumEveryMs?: number; summarizeEveryMs?: number } = {},
+  maintenance: { vacuumEveryMs?: number; summarizeEveryMs?: number; lowPriority?: boolean } = {},
 ): Promise<Storage> {
   // Under the test runner the sources are TypeScript: the worker then registers tsx before loading them.
   const isTs = import.meta.url.endsWith('.ts');

@@ -6,17 +6,21 @@ import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { SqlStorage } from '../postgres/sql-storage.js';
 import { serveSqlOverPort } from '../sql-port.js';
+import { lowerThisThreadPriority } from '../../runtime/thread-priority.js';
 import { openPgliteClient } from './client.js';
 import type { PgliteMemoryLimits } from './memory-limits.js';
 
 const port = parentPort!;
-const { dataDir, wasmModule, limits, vacuumEveryMs, summarizeEveryMs } = workerData as {
+const { dataDir, wasmModule, limits, vacuumEveryMs, summarizeEveryMs, lowPriority } = workerData as {
   dataDir?: string;
   wasmModule?: WebAssembly.Module;
   limits?: PgliteMemoryLimits;
   vacuumEveryMs?: number;
   summarizeEveryMs?: number;
+  /** The store's thread serves the slow path (history, checkpoints, verify's stream side): it yields the CPU to the log's. */
+  lowPriority?: boolean;
 };
+if (lowPriority) lowerThisThreadPriority();
 const client = await openPgliteClient(dataDir, { wasmModule, limits });
 const storage = new SqlStorage('pglite', client);
 /** The store's VACUUMs (see below), for /healthz. */
