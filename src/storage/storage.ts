@@ -76,7 +76,7 @@ export interface ThreadMemory {
   /** Where the thread vacuums its database (PGlite has no autovacuum): how many times so far, and the last one's duration. */
   vacuums?: number;
   lastVacuumMs?: number;
-  /** Where the thread summarizes the log's block ranges (see SqlStorage.summarizeLog): ranges summarized so far. */
+  /** Where the thread summarizes the log's block ranges (see SqlStorage.maintainLog): ranges summarized so far. */
   summarizedRanges?: number;
 }
 

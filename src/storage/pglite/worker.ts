@@ -82,10 +82,10 @@ if (vacuumEveryMs) {
 }
 
 /**
- * The log's block-range indexes are summarized on a timer (PGlite has no autovacuum to do it): without it
- * every read of the log by seq or ts, replay and verify alike, scans the whole log. Each run costs a few
- * ms per range filled since the last (at full ingest, a few ranges a second), and an append arriving
- * meanwhile waits for it: that is bounded, where scanning the whole log is not.
+ * The log is kept up on a timer (PGlite has no autovacuum to do it; see SqlStorage.maintainLog): its new
+ * block ranges summarized, without which every read by seq or ts, replay and verify alike, scans the
+ * whole log, and its statistics refreshed as it doubles. An append arriving meanwhile waits for it: a few
+ * ms, ~0.1 s for the rare ANALYZE, where scanning the whole log is not bounded at all.
  */
 if (summarizeEveryMs) {
   let summarizing = false;
@@ -93,8 +93,8 @@ if (summarizeEveryMs) {
     if (summarizing) return;
     summarizing = true;
     storage
-      .summarizeLog()
-      .then((n) => (summarizedRanges += n))
+      .maintainLog()
+      .then((r) => (summarizedRanges += r.summarizedRanges))
       .catch(() => {}) // tried again at the next tick; calls must not see it
       .finally(() => (summarizing = false));
   }, summarizeEveryMs).unref();

@@ -4,7 +4,7 @@
  * reads) scans the whole log. Measured on the embedded store with 2.1M events never summarized: 450 ms
  * for one 30-minute page, 33 ms once summarized. PostgreSQL's autovacuum summarizes each range as soon as
  * it fills when asked to (autosummarize); the embedded store has no autovacuum and summarizes on a timer
- * of its own (SqlStorage.summarizeLog).
+ * of its own (SqlStorage.maintainLog).
  */
 export default `
 ALTER INDEX events_seq_brin SET (autosummarize = on);
