@@ -61,6 +61,12 @@ export interface Storage {
    * off the main thread and its rows never cross it. Absent: the backend offers no such access.
    */
   sqlAccess?(): SqlAccess;
+  /**
+   * How a history thread reaches this storage's history reads (queryHistory, qaLevels) without the main
+   * thread relaying them: its own connection to PostgreSQL, or a port to the embedded store's thread.
+   * Absent (a database on the main thread, as in tests): history is read on the main thread.
+   */
+  historyAccess?(): HistoryAccess;
 
   close(): Promise<void>;
 }
@@ -82,6 +88,9 @@ export interface ThreadMemory {
 
 /** A database a worker thread can query: a PostgreSQL server to connect to, or a port to a thread that holds it (PGlite). */
 export type SqlEndpoint = { postgresUrl: string } | { port: MessagePort };
+
+/** See Storage.historyAccess: a PostgreSQL URL, or a port answering storage calls ({ id, method, args }). */
+export type HistoryAccess = { postgresUrl: string } | { callPort: MessagePort };
 
 /** The log (events) and the store (rollups, checkpoints, dead letters): one database or two. */
 export interface SqlAccess {

@@ -3,7 +3,10 @@ import type { Config } from '../config/config.js';
 import { DEFAULT_CONFIG, inactivityTimeoutOf, inactivityTimeouts, slPolicyOf } from '../config/config.js';
 import type { CcEvent } from '../contract/event.js';
 import { BUCKET_MS, bucketOf } from '../metrics/appeal-story.js';
-import type { DeadLetter, HistoryAggregate, HistoryQuery, QaLevel, RollupCell, SlPolicies, Storage } from '../storage/storage.js';
+import type { DeadLetter, HistoryQuery, QaLevel, RollupCell, SlPolicies, Storage } from '../storage/storage.js';
+import { answerHistory } from '../history/answer.js';
+import { HistoryThread } from '../history/history-thread.js';
+import type { HistoryShape } from '../metrics/history.js';
 import { CHECKPOINT_NAME, Checkpointer } from './checkpointer.js';
 import { EventLog, type AppendOutcome } from './event-log.js';
 import { AdmissionController } from './admission.js';
@@ -44,6 +47,7 @@ export class Engine {
   readonly recovery = { loadMs: 0, replayMs: 0 };
   /** Started by the first verify, kept for the next (see src/verify/verifier.ts). */
   private verifyThread: VerifyThread | null = null;
+  private historyThread: HistoryThread | null = null;
 
   private constructor(private readonly opts: EngineOptions) {
     this.now = opts.now ?? Date.now;
@@ -173,10 +177,14 @@ export class Engine {
   }
 
   /**
-   * History aggregated by the store, one aggregate per group × slot, with the cells still waiting for
-   * the next checkpoint added in, and the QA level at `from`. Only the answer's rows reach this thread.
+   * GET /v1/metrics's answer, serialized: aggregated by the store, one aggregate per group × slot, with
+   * the cells still waiting for the next checkpoint added in and the QA level at `from`, turned into rows
+   * on the history thread (src/history/) when the storage can be reached from one, so the main thread only
+   * gathers the pending cells and sends the string. Throws TooManyRowsError past shape.maxRows.
    */
-  async history(q: Omit<HistoryQuery, 'sl'>): Promise<{ aggregates: HistoryAggregate[]; qaAtFrom: QaLevel[] }> {
+  async historyJson(q: Omit<HistoryQuery, 'sl' | 'limit'>, shape: HistoryShape): Promise<string> {
+    const { storage } = this.opts;
+    if (storage.historyAccess) this.historyThread ??= new HistoryThread(() => storage.historyAccess!());
     return this.lock.read(async () => {
       const pending: RollupCell[] = [];
       const qa = new Map<string, QaLevel>();
@@ -194,16 +202,8 @@ export class Engine {
           qa.set(k, l);
         }
       }
-      const [aggregates, stored] = await Promise.all([
-        this.opts.storage.queryHistory({ ...q, sl: this.slPolicies }, pending),
-        q.level === 'queue' ? this.opts.storage.qaLevels({ tenant: q.tenant, at: q.from, queue: q.queue, channel: q.channel }) : Promise.resolve([]),
-      ]);
-      for (const l of stored) {
-        const k = `${l.queue}\u0001${l.channel}`;
-        const mine = qa.get(k);
-        qa.set(k, { ...l, qa: l.qa + (mine?.qa ?? 0) });
-      }
-      return { aggregates, qaAtFrom: [...qa.values()] };
+      const request = { query: { ...q, sl: this.slPolicies, limit: Number.MAX_SAFE_INTEGER }, pending, pendingQa: [...qa.values()], shape };
+      return this.historyThread ? this.historyThread.answer(request) : answerHistory(storage, request);
     });
   }
 
@@ -295,6 +295,7 @@ export class Engine {
     for (const t of this.timers) clearInterval(t);
     this.eventLog.admission.close();
     await this.verifyThread?.close();
+    await this.historyThread?.close();
     await this.checkpointer.stop();
   }
 }

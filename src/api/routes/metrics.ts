@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { BUCKET_MS } from '../../metrics/appeal-story.js';
-import { GROUP_KEYS, historyRows, TooManyRowsError, type GroupKey } from '../../metrics/history.js';
+import { GROUP_KEYS, TooManyRowsError, type GroupKey } from '../../metrics/history.js';
 import { NAME_MAX_LENGTH } from '../../contract/event.js';
 import type { Engine } from '../../stream/engine.js';
 import { badRequest, type ErrorDetail } from '../errors.js';
@@ -30,7 +30,7 @@ export const metricsRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, 
   app.get<{ Querystring: Static<typeof Query> }>(
     '/v1/metrics',
     { schema: { querystring: Query, response: { 200: Type.Object({ rows: Type.Array(MetricsRowSchema) }), '4xx': ErrorSchema } } },
-    async (req) => {
+    async (req, reply) => {
       const q = req.query;
       const errors: ErrorDetail[] = [];
       const to = q.to === undefined ? engine.now() : parseTime(q.to, '/to', errors);
@@ -62,11 +62,10 @@ export const metricsRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, 
       const fromB = Math.floor(from / BUCKET_MS) * BUCKET_MS;
       const toB = Math.ceil(to / BUCKET_MS) * BUCKET_MS;
       const shape = { from: fromB, to: toB, groupBy: groupBy as GroupKey[], intervalMs, level, finalBefore: engine.processor.finalBefore(req.tenant), maxRows: MAX_ROWS };
-      // One more aggregate than rows allowed tells that the answer is too big, without fetching it all.
-      const { aggregates, qaAtFrom } = await engine.history({ tenant: req.tenant, ...shape, queue, channel, operator, limit: MAX_ROWS + 1 });
       try {
-        if (aggregates.length > MAX_ROWS) throw new TooManyRowsError(`more than ${MAX_ROWS} rows; narrow the range or the grouping, or widen the interval`);
-        return { rows: historyRows(aggregates, qaAtFrom, shape) };
+        const json = await engine.historyJson({ tenant: req.tenant, from: fromB, to: toB, groupBy: shape.groupBy, intervalMs, level, queue, channel, operator }, shape);
+        // already serialized (on the history thread): sent as it is
+        return reply.type('application/json; charset=utf-8').send(json);
       } catch (err) {
         if (err instanceof TooManyRowsError) throw badRequest([{ path: '/interval', message: err.message }]);
         throw err;

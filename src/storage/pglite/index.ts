@@ -3,7 +3,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { SqlStorage } from '../postgres/sql-storage.js';
-import type { SqlAccess, Storage, ThreadMemory } from '../storage.js';
+import type { HistoryAccess, SqlAccess, Storage, ThreadMemory } from '../storage.js';
 import { serveSqlOverPort } from '../sql-port.js';
 import { openPgliteClient } from './client.js';
 import { DEFAULT_MEMORY_LIMITS, SQLSTATE_OUT_OF_MEMORY, StorageMemoryError, type PgliteMemoryLimits } from './memory-limits.js';
@@ -58,6 +58,7 @@ export async function openPgliteStorage(opts: { dataDir?: string; thread?: boole
     await Promise.all([log.close(), store.close()]);
   };
   storage.sqlAccess = (): SqlAccess => ({ log: { port: connectTo(log) }, store: { port: connectTo(store) } });
+  storage.historyAccess = (): HistoryAccess => ({ callPort: (store as unknown as { serve(): MessagePort }).serve() });
   return storage as unknown as Storage;
 }
 
@@ -194,6 +195,12 @@ async function openOnWorker(
   storage.connect = () => {
     const { port1, port2 } = new MessageChannel();
     void current.then(({ worker }) => worker.postMessage({ connect: port1 }, [port1]));
+    return port2;
+  };
+  // A port for another thread's read-only storage calls (the history thread), served like this thread's own.
+  storage.serve = () => {
+    const { port1, port2 } = new MessageChannel();
+    void current.then(({ worker }) => worker.postMessage({ serve: port1 }, [port1]));
     return port2;
   };
   return storage as unknown as Storage;

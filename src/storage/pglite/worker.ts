@@ -100,20 +100,31 @@ if (summarizeEveryMs) {
   }, summarizeEveryMs).unref();
 }
 
-port.on('message', async ({ id, method, args, connect }: { id: number; method: keyof SqlStorage; args: unknown[]; connect?: MessagePort }) => {
-  // a port for a reader on another thread (verify): its queries interleave with the calls above
-  if (connect) return serveSqlOverPort(client, connect);
-  while (vacuuming) await vacuuming;
-  inFlight++;
-  try {
-    const result = await (storage[method] as (...a: unknown[]) => Promise<unknown>)(...args);
-    port.postMessage({ id, result });
-    if (method === 'close') port.close();
-  } catch (err) {
-    // code: PostgreSQL's SQLSTATE, when it is a database error (the caller tells "out of memory" by it)
-    const e = err as Error & { code?: unknown };
-    port.postMessage({ id, error: { message: e.message, stack: e.stack, sqlState: typeof e.code === 'string' ? e.code : undefined } });
-  } finally {
-    inFlight--;
-  }
-});
+/** Storage calls from the thread that opened this one, or from another thread given a port to it (history). */
+function serveCalls(from: MessagePort | typeof port, owner: boolean): void {
+  from.on('message', async ({ id, method, args, connect, serve }: { id: number; method: keyof SqlStorage; args: unknown[]; connect?: MessagePort; serve?: MessagePort }) => {
+    // a port for a reader on another thread (verify): its queries interleave with the calls above
+    if (connect) return serveSqlOverPort(client, connect);
+    // a port for another thread's storage calls (the history thread): read-only methods only
+    if (serve) return serveCalls(serve, false);
+    if (!owner && !READ_METHODS.has(method)) return from.postMessage({ id, error: { message: `${String(method)} is not served to other threads` } });
+    while (vacuuming) await vacuuming;
+    inFlight++;
+    try {
+      const result = await (storage[method] as (...a: unknown[]) => Promise<unknown>)(...args);
+      from.postMessage({ id, result });
+      if (method === 'close') from.close();
+    } catch (err) {
+      // code: PostgreSQL's SQLSTATE, when it is a database error (the caller tells "out of memory" by it)
+      const e = err as Error & { code?: unknown };
+      from.postMessage({ id, error: { message: e.message, stack: e.stack, sqlState: typeof e.code === 'string' ? e.code : undefined } });
+    } finally {
+      inFlight--;
+    }
+  });
+}
+
+/** What another thread may call here: reads, never a write that the owner's bookkeeping would not know of. */
+const READ_METHODS: ReadonlySet<string> = new Set(['queryHistory', 'qaLevels', 'queryRollups']);
+
+serveCalls(port, true);

@@ -15,6 +15,14 @@ function wrap(sql: postgres.Sql | postgres.TransactionSql): SqlClient {
   };
 }
 
+/**
+ * A reader of a database another ccpulse writes (the history thread): no writer lock, no migrations.
+ * Few connections: history queries are the slow path and wait their turn.
+ */
+export function openPostgresReader(url: string, connections = 2): SqlStorage {
+  return new SqlStorage('postgres', wrap(postgres(url, { max: connections, onnotice: () => {}, idle_timeout: 30, connect_timeout: 5 })));
+}
+
 /** Key of the session advisory lock held by the one ccpulse writing to a database. */
 const WRITER_LOCK = 7406212;
 
@@ -48,5 +56,6 @@ export async function openPostgresStorage(url: string): Promise<SqlStorage> {
   });
   await storage.migrate();
   storage.sqlAccess = () => ({ log: { postgresUrl: url }, store: { postgresUrl: url } });
+  storage.historyAccess = () => ({ postgresUrl: url });
   return storage;
 }

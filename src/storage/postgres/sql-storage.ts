@@ -1,6 +1,6 @@
 import type { CcEvent, LoggedEvent } from '../../contract/event.js';
 import type { Counters } from '../../metrics/counters.js';
-import type { Checkpoint, CheckpointCommit, DeadLetter, HistoryAggregate, HistoryQuery, QaLevel, RollupCell, RollupQuery, SqlAccess, Storage } from '../storage.js';
+import type { Checkpoint, CheckpointCommit, DeadLetter, HistoryAccess, HistoryAggregate, HistoryQuery, QaLevel, RollupCell, RollupQuery, SqlAccess, Storage } from '../storage.js';
 import { qaLevels, queryHistory } from './history.js';
 import { addRollupDeltas, readMinuteCells, toMs } from './rollups.js';
 import { MIGRATIONS } from './migrations/index.js';
@@ -14,6 +14,8 @@ const EVENT_COLUMNS = `seq::float8 AS seq, tenant, id, type, ${toMs('ts')} AS ts
 export class SqlStorage implements Storage {
   /** Set by whoever opened the database and knows how another thread can reach it (see Storage.sqlAccess). */
   sqlAccess?: () => SqlAccess;
+  /** Likewise, for the history thread (see Storage.historyAccess). */
+  historyAccess?: () => HistoryAccess;
 
   constructor(
     readonly backend: string,
