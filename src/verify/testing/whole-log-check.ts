@@ -26,6 +26,8 @@ export interface WholeLogCase {
   chunkMs: number;
   pageSize: number;
   appealBatch: number;
+  /** Event time whose appeal ids one read scans (verifyRange's default when absent). */
+  scanMs?: number;
   /** Makes the stream side wrong by one offered appeal in the first cell (to show a test can fail). */
   corrupt?: boolean;
 }
@@ -71,6 +73,6 @@ export async function checkAgainstWholeLog(storage: SqlStorage, db: SqlClient, c
 
   return verifyRange(
     { log: db, store: db, snapshot },
-    { tenant, from: c.from, to: c.to, timeouts: TIMEOUTS, chunkMs: c.chunkMs, pageSize: c.pageSize, appealBatch: c.appealBatch, maxDifferences: 1000 },
+    { tenant, from: c.from, to: c.to, timeouts: TIMEOUTS, chunkMs: c.chunkMs, pageSize: c.pageSize, appealBatch: c.appealBatch, scanMs: c.scanMs, maxDifferences: 1000 },
   );
 }
