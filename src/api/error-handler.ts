@@ -32,16 +32,18 @@ function describe(thrown: unknown, req?: FastifyRequest): { status: number; body
   if (Array.isArray(raw.validation)) {
     // Paths are JSON Pointers into the part that failed (the query string, the body, the path parameters).
     const details = (raw.validation as Array<{ instancePath?: unknown; message?: unknown; params?: unknown }>).map((v) => {
-      const p = (typeof v?.params === 'object' && v.params !== null ? v.params : {}) as { missingProperty?: unknown; additionalProperty?: unknown };
+      const p = (typeof v?.params === 'object' && v.params !== null ? v.params : {}) as { missingProperty?: unknown; additionalProperty?: unknown; allowedValues?: unknown };
       const extra = typeof p.missingProperty === 'string' ? p.missingProperty : typeof p.additionalProperty === 'string' ? p.additionalProperty : undefined;
       const message =
         typeof p.missingProperty === 'string'
           ? 'required'
           : typeof p.additionalProperty === 'string'
             ? `unknown ${raw.validationContext === 'querystring' ? 'parameter' : 'field'}`
-            : typeof v?.message === 'string'
-              ? v.message
-              : 'invalid';
+            : Array.isArray(p.allowedValues) && p.allowedValues.every((x) => typeof x === 'string')
+              ? `must be one of ${p.allowedValues.join(', ')}` // an enum: say which, not "one of the allowed values"
+              : typeof v?.message === 'string'
+                ? v.message
+                : 'invalid';
       const at = typeof v?.instancePath === 'string' ? v.instancePath : '';
       return { path: `${at}${extra !== undefined ? `/${escapePointer(extra)}` : ''}` || '/', message };
     });

@@ -2,9 +2,9 @@
  * Fuzz test of every route of the real app (buildApp over a real engine and PGlite), through a real
  * listening server, with and without API keys. The routes are read from the app itself, so a new one is
  * fuzzed without anyone remembering to add it. For every route and method, plus HEAD, OPTIONS, other and
- * unknown methods, generated paths, query strings, headers and bodies must never give a 5xx (nor no
- * answer), and every 4xx must have the documented shape. POST /v1/events must keep the valid events of a
- * batch mixed with broken ones.
+ * unknown methods, generated paths, query strings, headers and bodies (events, dead-letter ids, staffing
+ * calculations, anything) must never give a 5xx (nor no answer), and every 4xx must have the documented
+ * shape. POST /v1/events must keep the valid events of a batch mixed with broken ones.
  */
 import http from 'node:http';
 import fc from 'fast-check';
@@ -263,6 +263,34 @@ const eventsBody = fc
 /** A dead-letter replay body. */
 const idsBody = fc.array(fc.oneof(fc.integer({ min: -2, max: 20 }), fc.constant(9007199254740991)), { maxLength: 4 }).map((ids) => Buffer.from(JSON.stringify({ ids })));
 
+/** A staffing calculation: the fields, mostly in their domains, some odd values and keys. */
+const staffingBody = fc
+  .record(
+    {
+      model: fc.constantFrom('erlang-c', 'erlang-a', 'chat', 'erlang-x'),
+      callsPerInterval: fc.oneof(fc.integer({ min: 0, max: 3000 }), fc.constantFrom(-1, 1e308, 0.5)),
+      intervalSec: fc.constantFrom(900, 1800, 0, -1, 1e308),
+      ahtSec: fc.oneof(fc.integer({ min: 1, max: 900 }), fc.constantFrom(0, 5e-324, 1e308)),
+      agents: fc.oneof(fc.integer({ min: 1, max: 2000 }), fc.constantFrom(0, 2.5, 100_000, 100_001, 1e308)),
+      slSec: fc.oneof(fc.integer({ min: 0, max: 300 }), fc.constantFrom(-1, 1e308)),
+      patienceSec: fc.oneof(fc.integer({ min: 1, max: 3600 }), fc.constantFrom(0, 5e-324, 1e-9, 1e308)),
+      concurrency: fc.oneof(fc.integer({ min: 1, max: 5 }), fc.constantFrom(0, 1.5, 51)),
+      slowdown: fc.oneof(fc.double({ min: 0, max: 1.2, noNaN: true }), fc.array(fc.double({ min: -0.1, max: 1.1, noNaN: true }), { maxLength: 4 })),
+      targetSlPct: fc.oneof(fc.double({ min: 0, max: 100, noNaN: true }), fc.constantFrom(80, 150)),
+      maxOccupancy: fc.double({ min: 0, max: 1.2, noNaN: true }),
+      shrinkage: fc.double({ min: 0, max: 1, noNaN: true }),
+      [PROTO[0]]: fc.jsonValue({ maxDepth: 1 }),
+      x: fc.jsonValue({ maxDepth: 1 }),
+    },
+    { requiredKeys: ['model', 'callsPerInterval', 'intervalSec', 'ahtSec', 'agents', 'slSec'] },
+  )
+  .map((r) => {
+    // an own `__proto__` key, as JSON.parse makes it (a plain assignment would set the prototype)
+    const o: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(r)) Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+    return Buffer.from(JSON.stringify(o));
+  });
+
 /** Bodies of any request: none, events, random JSON, JSON with __proto__ keys, NDJSON garbage, huge numbers, deep nesting, NUL, invalid UTF-8. */
 const anyBody = fc.oneof(
   fc.constant(undefined),
@@ -370,7 +398,7 @@ for (const keyed of [false, true]) {
       // the parse is right: every route found is one the app has, and the known ones are all there
       for (const r of routes) for (const m of r.methods) expect(t.app.hasRoute({ method: m as 'GET', url: r.url }), `${m} ${r.url}`).toBe(true);
       const urls = routes.map((r) => r.url);
-      for (const u of ['/v1/events', '/v1/live', '/v1/stream', '/v1/metrics', '/v1/verify', '/v1/dlq', '/v1/dlq/replay', '/v1/dlq/:id', '/healthz', '/*']) expect(urls).toContain(u);
+      for (const u of ['/v1/events', '/v1/live', '/v1/stream', '/v1/metrics', '/v1/verify', '/v1/dlq', '/v1/dlq/replay', '/v1/dlq/:id', '/v1/staffing/calc', '/healthz', '/*']) expect(urls).toContain(u);
     });
 
     it('never answers a generated request with a 5xx, and every 4xx in the documented shape', async () => {
@@ -380,7 +408,7 @@ for (const keyed of [false, true]) {
           path: concretePath(url).chain(pathVariant),
           query: fc.oneof(fc.constant(undefined), plausibleQueryOf(url), queryOf(url, keyed)),
           headers: headersOf(),
-          body: method === 'GET' || method === 'HEAD' ? fc.option(anyBody, { freq: 4, nil: undefined }) : method === 'POST' ? fc.oneof(eventsBody, idsBody, anyBody) : anyBody,
+          body: method === 'GET' || method === 'HEAD' ? fc.option(anyBody, { freq: 4, nil: undefined }) : method === 'POST' ? fc.oneof(eventsBody, idsBody, staffingBody, anyBody) : anyBody,
         });
         await fc.assert(
           fc.asyncProperty(request, async ({ path, query, headers, body }) => {

@@ -14,6 +14,8 @@ const ROUTES: Array<{ method: 'GET' | 'POST'; url: string; payload?: unknown }> 
   { method: 'GET', url: '/v1/dlq/1' },
   { method: 'POST', url: '/v1/dlq/replay', payload: {} },
   { method: 'POST', url: '/v1/events', payload: [ev('e1')] },
+  // pure computation, but behind the same keys
+  { method: 'POST', url: '/v1/staffing/calc', payload: { model: 'erlang-c', callsPerInterval: 100, intervalSec: 1800, ahtSec: 180, agents: 14, slSec: 20 } },
 ];
 const PROTOTYPE_NAMES = ['__proto__', 'constructor', 'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', '__defineGetter__'];
 
@@ -44,6 +46,14 @@ describe('API keys', () => {
       });
     }
   }
+
+  it('refuses a request with no key on every /v1 route', async () => {
+    for (const route of ROUTES) {
+      const r = await t.app.inject({ method: route.method, url: route.url, ...(route.payload !== undefined ? { payload: route.payload as object } : {}) });
+      expect(r.statusCode, `${route.method} ${route.url}`).toBe(401);
+      expect(r.json().error.code).toBe('CCP_UNAUTHORIZED');
+    }
+  });
 
   it('takes a configured key whatever its spelling, as data', async () => {
     const r = await t.app.inject({ url: '/v1/live', headers: { 'x-api-key': 'constructor' } });

@@ -6,10 +6,11 @@ import { startCommand } from './start.js';
 import { simulateCommand } from './simulate.js';
 import { dlqCommand } from './dlq.js';
 import { verifyCommand } from './verify.js';
+import { staffingCommand } from './staffing.js';
 import { ConfigError } from '../config/config.js';
 import { CliError, UsageError } from './errors.js';
 
-const COMMANDS: Command[] = [startCommand, simulateCommand, dlqCommand, verifyCommand];
+const COMMANDS: Command[] = [startCommand, simulateCommand, dlqCommand, verifyCommand, staffingCommand];
 
 const HELP = `ccpulse — real-time SLA analytics for multichannel contact centers
 

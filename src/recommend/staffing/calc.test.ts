@@ -96,6 +96,12 @@ describe('staffingCalc input validation names the field', () => {
     ['slSec', { slSec: -1 }],
     ['patienceSec', { model: 'erlang-a' }],
     ['patienceSec', { model: 'erlang-a', patienceSec: 0 }],
+    // at the ends of the double range the chain's rates overflow: refused by name, never answered NaN
+    ['patienceSec', { model: 'erlang-a', patienceSec: 5e-324 }],
+    ['patienceSec', { model: 'erlang-a', patienceSec: 1e308 }],
+    ['patienceSec', { model: 'erlang-a', ahtSec: 2.56, slSec: 1e-145, patienceSec: 1.7976931348623157e308 }],
+    ['patienceSec', { model: 'chat', concurrency: 2, patienceSec: 1e-300 }],
+    ['patienceSec', { model: 'chat', concurrency: 2, patienceSec: 1e300 }],
     ['concurrency', { model: 'chat' }],
     ['concurrency', { model: 'chat', concurrency: 0 }],
     ['concurrency', { model: 'chat', concurrency: 1.5 }],

@@ -13,7 +13,7 @@
  * is provably below 1e-16 of the queue's mass: past the mode the ratios λ/death(m) only shrink, so the
  * rest is bounded by a geometric series. With θ = 0 the queue part is geometric and summed in closed form.
  */
-import { QueueTooLongError } from './errors.js';
+import { QueueTooLongError, StaffingInputError } from './errors.js';
 
 export interface SaturatingChain {
   /** Offered load A = λ/μ, Erlangs. */
@@ -43,10 +43,21 @@ export interface ChainMetrics {
 const MAX_QUEUE_STATES = 500_000;
 /** Share of the queue's mass below which the rest of the queue is dropped. */
 const TAIL_EPSILON = 1e-16;
+/**
+ * Mean patience accepted, in AHTs: from a trillionth of a handle time to a trillion handle times.
+ * Beyond these the rates overflow or underflow a double (AHT / patience is Infinity, or A / θ is) and the
+ * sums turn into NaN; nothing real lies out there (use the erlang-c model for callers who never hang up).
+ */
+export const MIN_PATIENCE_AHT = 1e-12;
+export const MAX_PATIENCE_AHT = 1e12;
 
 export function solveSaturatingChain(chain: SaturatingChain): ChainMetrics {
   const { load, slots: c, serviceRate, abandonRate: theta, slThreshold: t } = chain;
   if (load <= 0) return { pWait: 0, meanWaitAnswered: 0, serviceLevel: 1, abandonRate: 0, occupancy: 0 };
+  if (theta !== 0 && !(theta <= 1 / MIN_PATIENCE_AHT)) throw new StaffingInputError('patienceSec', `must be at least 1e-12 times ahtSec, got ${1 / theta} times`);
+  if (theta !== 0 && !(theta >= 1 / MAX_PATIENCE_AHT)) {
+    throw new StaffingInputError('patienceSec', `must be at most 1e12 times ahtSec, got ${1 / theta} times; for callers who never hang up use the erlang-c model`);
+  }
   const a = serviceRate(c);
   if (theta === 0 && load >= a) return { pWait: 1, meanWaitAnswered: null, serviceLevel: 0, abandonRate: 0, occupancy: 1 };
 
