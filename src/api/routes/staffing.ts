@@ -15,10 +15,10 @@ export const StaffingCalcBody = Type.Object(
     callsPerInterval: Type.Number({ description: 'contacts offered in one interval, ≥ 0' }),
     intervalSec: Type.Number({ description: 'interval length, seconds (1800 for half-hours)' }),
     ahtSec: Type.Number({ description: 'mean handle time, seconds; for chat, of a chat served alone' }),
-    agents: Type.Integer({ description: 'productive agents (operators, for chat) to evaluate, 1 to 100000' }),
+    agents: Type.Integer({ description: 'productive agents (operators, for chat) to evaluate, 1 to 10000' }),
     slSec: Type.Number({ description: 'service-level threshold, seconds' }),
     patienceSec: Type.Optional(Type.Number({ description: 'mean patience, seconds: required by erlang-a, optional for chat, ignored by erlang-c' })),
-    concurrency: Type.Optional(Type.Integer({ description: 'chats per operator (chat only; required there)' })),
+    concurrency: Type.Optional(Type.Integer({ description: 'chats per operator, 1 to 20 (chat only; required there)' })),
     slowdown: Type.Optional(
       Type.Union([Type.Number(), Type.Array(Type.Number(), { maxItems: MAX_CONCURRENCY })], {
         description: 'chat only: one efficiency factor in (0, 1], or one speed factor per concurrency level',

@@ -59,6 +59,12 @@ export interface StaffingCalcResult {
 /** The longest handle time accepted: a week. Longer is a typo, and would otherwise surface as an absurd load. */
 export const MAX_AHT_SEC = 7 * 86_400;
 
+/**
+ * The most chats one operator may hold: more is not a contact center, and the model's work grows with it
+ * (the calculation runs where requests are served: its worst case at the limits stays near 0.15 s).
+ */
+export const MAX_CONCURRENCY = 20;
+
 /** The largest offered load accepted, Erlangs: beyond it no staffing up to MAX_AGENTS could cope. */
 export const MAX_LOAD_ERLANGS = MAX_AGENTS / 2;
 
@@ -68,12 +74,12 @@ export function staffingCalc(input: StaffingCalcInput): StaffingCalcResult {
   if (!STAFFING_MODELS.includes(model)) throw new StaffingInputError('model', `must be one of ${STAFFING_MODELS.join(', ')}, got ${JSON.stringify(model)}`);
 
   const calls = checkNumber('callsPerInterval', input.callsPerInterval, { min: 0 });
-  const intervalSec = checkNumber('intervalSec', input.intervalSec, { min: 0, minExclusive: true });
+  const intervalSec = checkNumber('intervalSec', input.intervalSec, { min: 1 }); // a second or more: shorter is a unit mistake (ms for s)
   const ahtSec = checkNumber('ahtSec', input.ahtSec, { min: 0, minExclusive: true, max: MAX_AHT_SEC });
   const agents = checkNumber('agents', input.agents, { min: 1, max: MAX_AGENTS, integer: true });
   const slSec = checkNumber('slSec', input.slSec, { min: 0 });
   const patienceSec = optional(input.patienceSec, (v) => checkNumber('patienceSec', v, { min: 0, minExclusive: true }));
-  const concurrency = optional(input.concurrency, (v) => checkNumber('concurrency', v, { min: 1, integer: true }));
+  const concurrency = optional(input.concurrency, (v) => checkNumber('concurrency', v, { min: 1, max: MAX_CONCURRENCY, integer: true }));
   const targetSlPct = optional(input.targetSlPct, (v) => checkTargetSlPct(v));
   const maxOccupancy = optional(input.maxOccupancy, (v) => checkNumber('maxOccupancy', v, { min: 0, minExclusive: true, max: 1 }));
   const shrinkage = optional(input.shrinkage, (v) => checkNumber('shrinkage', v, { min: 0, max: 1, maxExclusive: true }));

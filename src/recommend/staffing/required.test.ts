@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { StaffingInputError } from './errors.js';
 import { applyShrinkage, modelMetrics, requiredAgents, type ModelInputs, type StaffingModel } from './required.js';
-import { smallestPassing } from './search.js';
+import { MAX_AGENTS, smallestPassing } from './search.js';
 
 /** Random inputs for a model, with the load drawn separately so tests can vary it. */
 function inputsFor(model: StaffingModel, loadErlangs: number, patienceSec: number): ModelInputs[StaffingModel] {
@@ -161,7 +161,7 @@ describe('input checks', () => {
 describe('smallestPassing', () => {
   it('finds the threshold of any monotone test from any failing start', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 100_000 }), fc.integer({ min: 0, max: 100_000 }), (threshold, start) => {
+      fc.property(fc.integer({ min: 1, max: MAX_AGENTS }), fc.integer({ min: 0, max: MAX_AGENTS }), (threshold, start) => {
         fc.pre(start < threshold);
         let calls = 0;
         const n = smallestPassing((x) => {

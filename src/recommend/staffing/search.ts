@@ -8,7 +8,7 @@
  */
 
 /** The largest staffing the searches consider; beyond it a target is reported as out of reach. */
-export const MAX_AGENTS = 100_000;
+export const MAX_AGENTS = 10_000;
 
 /**
  * Smallest n in (knownFail, limit] with passes(n), or null if even `limit` fails. `passes` must be
