@@ -34,7 +34,7 @@ const LABELS: Record<Method, string> = {
   seasonal: 'seasonal × level only',
   naiveLastWeek: 'naive: same interval last week',
   naiveLast15: "naive: last 15 minutes' rate",
-  oracle: 'oracle: the simulator’s true rate (floor)',
+  oracle: "oracle: the simulator's true rate (the floor)",
 };
 
 const tune = process.argv.includes('--tune');
