@@ -76,5 +76,5 @@ export function recentShare(e: ErrorState, k: number, o: ForecastOptions['blend'
   const vS = Math.max(mseS - noise, 0.1 * mseS, 1e-12);
   const r = base / vR;
   const s = (1 - base) / vS;
-  return r / (r + s);
+  return r + s > 0 && Number.isFinite(r + s) ? r / (r + s) : base;
 }

@@ -116,6 +116,7 @@ describe('gaps and bad input', () => {
     expect(fieldOf(() => observeMinute(s(), { bucket: MONDAY + MIN, offered: -1 }))).toBe('cell.offered');
     expect(fieldOf(() => observeMinute(s(), { bucket: MONDAY + MIN, offered: Number.NaN }))).toBe('cell.offered');
     expect(fieldOf(() => observeMinute(s(), { bucket: MONDAY + MIN, offered: 1, handled: -2 }))).toBe('cell.handled');
+    expect(fieldOf(() => observeMinute(s(), { bucket: MONDAY + MIN, offered: 1e300 }))).toBe('cell.offered');
     expect(fieldOf(() => observeEmpty(createForecastState(), MONDAY))).toBe('until');
     expect(fieldOf(() => observeGap(s(), MONDAY))).toBe('until');
     expect(fieldOf(() => buildForecastState({ cells: [{ bucket: MONDAY, offered: 1 }], from: MONDAY + MIN, to: MONDAY + HOUR }))).toBe('cells');

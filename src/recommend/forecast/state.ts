@@ -54,13 +54,22 @@ export function createForecastState(options?: ForecastOptionsInput): ForecastSta
   };
 }
 
+/**
+ * The most appeals one minute of one queue × channel may hold: far above any center (a billion a
+ * minute), low enough that squares of hour sums stay finite in the error tracking. Beyond it is a bug
+ * upstream, and is refused rather than allowed to turn every forecast into Infinity.
+ */
+export const MAX_PER_MINUTE = 1e9;
+/** The longest handle time of one appeal, seconds: a week, as the staffing calculation accepts. */
+const MAX_HANDLE_SEC = 7 * 86_400;
+
 /** Checks a cell's fields; returns them with the optional ones filled. */
 export function checkCell(cell: MinuteCell, field = 'cell'): Required<MinuteCell> {
   if (typeof cell !== 'object' || cell === null) throw new ForecastInputError(field, 'must be an object');
   if (!isMinute(cell.bucket)) throw new ForecastInputError(`${field}.bucket`, `must be the epoch-ms start of a minute, got ${String(cell.bucket)}`);
-  const offered = checkRange(`${field}.offered`, cell.offered, 0, Number.MAX_VALUE);
-  const handleSec = checkRange(`${field}.handleSec`, cell.handleSec ?? 0, 0, Number.MAX_VALUE);
-  const handled = checkRange(`${field}.handled`, cell.handled ?? 0, 0, Number.MAX_VALUE);
+  const offered = checkRange(`${field}.offered`, cell.offered, 0, MAX_PER_MINUTE);
+  const handled = checkRange(`${field}.handled`, cell.handled ?? 0, 0, MAX_PER_MINUTE);
+  const handleSec = checkRange(`${field}.handleSec`, cell.handleSec ?? 0, 0, MAX_PER_MINUTE * MAX_HANDLE_SEC);
   return { bucket: cell.bucket, offered, handleSec, handled };
 }
 
