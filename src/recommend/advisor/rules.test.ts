@@ -1,0 +1,107 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { conditionsFor, DEFAULT_THRESHOLDS, type QueueSituation } from './rules.js';
+
+const base: QueueSituation = {
+  queue: 'billing',
+  channel: 'voice',
+  model: 'erlang-c',
+  sl: { targetPct: 80, thresholdSec: 20 },
+  recent: { offered: 50, slPct: 85, abandonPct: 2 },
+  waiting: 0,
+  longestWaitSec: 0,
+  available: 14,
+  // 200 an hour at 180 s: 10 Erlangs, the published case (14 agents: 88.8 % in 20 s)
+  forecast: { perHour: 200, ahtSec: 180, basis: 'blend' },
+  expectedLast15: 50,
+  silentSec: 0,
+  expectedWhileSilent: 0,
+  thresholds: DEFAULT_THRESHOLDS,
+};
+const byKind = (s: QueueSituation) => new Map(conditionsFor(s).map((c) => [c.kind, c]));
+
+describe('advice and alerts for one queue × channel', () => {
+  it('says nothing when staffing matches the forecast and the queue meets its target', () => {
+    expect(conditionsFor(base).filter((c) => c.active)).toEqual([]);
+  });
+
+  it('advises adding operators: how many, why, and the SL expected with and without them', () => {
+    const c = byKind({ ...base, available: 10, recent: { offered: 50, slPct: 61, abandonPct: 4 } }).get('staffing-add')!;
+    expect(c).toMatchObject({ active: true, severity: 'critical', key: 'staffing-add:billing:voice', data: { required: 14, available: 10, add: 4, onPrior: false } });
+    expect(c.data.expectedSlPctWithAdvice).toBeCloseTo(88.8, 0);
+    expect(c.data.expectedSlPctNow as number).toBeLessThan(10); // 10 agents at 10 Erlangs: unstable
+    expect(c.reason).toMatch(/billing voice: add 4 operators now/);
+    expect(c.reason).toMatch(/needs 14 for 80 % in 20 s; 10 on it/);
+  });
+
+  it('advises releasing only a clear surplus while SL is comfortably met and nobody waits', () => {
+    expect(byKind({ ...base, available: 20 }).get('staffing-release')).toMatchObject({ active: true, severity: 'info', data: { release: 6 } });
+    expect(byKind({ ...base, available: 15 }).get('staffing-release')!.active).toBe(false); // one spare is no surplus
+    expect(byKind({ ...base, available: 20, waiting: 3 }).get('staffing-release')!.active).toBe(false);
+    expect(byKind({ ...base, available: 20, recent: { offered: 50, slPct: 82, abandonPct: 1 } }).get('staffing-release')!.active).toBe(false);
+  });
+
+  it('says when the advice rests on priors, and raises no forecast-based alert then', () => {
+    const m = byKind({ ...base, available: 5, forecast: { ...base.forecast, basis: 'prior' }, expectedLast15: 50, recent: { offered: 0, slPct: null, abandonPct: null }, expectedWhileSilent: 100, silentSec: 1800 });
+    expect(m.get('staffing-add')!.reason).toMatch(/priors/);
+    expect(m.get('staffing-add')!.data.onPrior).toBe(true);
+    expect(m.get('off-forecast')!.active).toBe(false);
+    expect(m.get('channel-silent')!.active).toBe(false);
+  });
+
+  it('raises the alerts on what is happening now, with their thresholds', () => {
+    const m = byKind({ ...base, recent: { offered: 40, slPct: 55, abandonPct: 25 }, waiting: 6, longestWaitSec: 400, expectedLast15: 10, silentSec: 0 });
+    expect(m.get('sl-under-target')).toMatchObject({ active: true, severity: 'critical' });
+    expect(m.get('long-wait')).toMatchObject({ active: true, severity: 'critical', data: { longestWaitSec: 400, waiting: 6 } });
+    expect(m.get('abandon-high')).toMatchObject({ active: true, severity: 'critical' });
+    expect(m.get('off-forecast')).toMatchObject({ active: true, data: { offered: 40, expected: 10 } });
+    const silent = byKind({ ...base, silentSec: 1200, expectedWhileSilent: 66 }).get('channel-silent')!;
+    expect(silent).toMatchObject({ active: true, severity: 'critical' });
+    expect(silent.reason).toMatch(/nothing for 20 min while 66 arrivals were expected/);
+  });
+
+  it('does not judge SL or abandons on a handful of appeals', () => {
+    const m = byKind({ ...base, recent: { offered: 3, slPct: 0, abandonPct: 100 } });
+    expect(m.get('sl-under-target')!.active).toBe(false);
+    expect(m.get('abandon-high')!.active).toBe(false);
+  });
+
+  it('for any situation: one condition per key, finite numbers, never add and release at once, add exactly when short', () => {
+    const situation = fc.record({
+      model: fc.constantFrom('erlang-c' as const, 'erlang-a' as const, 'chat' as const),
+      targetPct: fc.integer({ min: 50, max: 99 }),
+      thresholdSec: fc.integer({ min: 5, max: 3600 }),
+      offered: fc.nat(2000),
+      slPct: fc.option(fc.double({ min: 0, max: 100, noNaN: true })),
+      abandonPct: fc.option(fc.double({ min: 0, max: 100, noNaN: true })),
+      waiting: fc.nat(500),
+      longestWaitSec: fc.double({ min: 0, max: 86_400, noNaN: true }),
+      available: fc.nat(2000),
+      perHour: fc.double({ min: 0, max: 5000, noNaN: true }),
+      ahtSec: fc.double({ min: 1, max: 3600, noNaN: true }),
+      basis: fc.constantFrom('prior' as const, 'recent' as const, 'seasonal' as const, 'blend' as const),
+      patienceSec: fc.option(fc.double({ min: 5, max: 3600, noNaN: true })),
+      concurrency: fc.integer({ min: 1, max: 6 }),
+    });
+    fc.assert(
+      fc.property(situation, (x) => {
+        const s: QueueSituation = {
+          ...base, model: x.model, sl: { targetPct: x.targetPct, thresholdSec: x.thresholdSec },
+          recent: { offered: x.offered, slPct: x.slPct, abandonPct: x.abandonPct }, waiting: x.waiting, longestWaitSec: x.longestWaitSec,
+          available: x.available, forecast: { perHour: x.perHour, ahtSec: x.ahtSec, basis: x.basis },
+          patienceSec: x.patienceSec ?? undefined, concurrency: x.concurrency,
+        };
+        // beyond what the staffing math takes (10,000 agents) is not a queue anyone staffs
+        if ((x.perHour * x.ahtSec) / 3600 > 1500) return;
+        const cs = conditionsFor(s);
+        expect(new Set(cs.map((c) => c.key)).size).toBe(cs.length);
+        for (const c of cs) for (const v of Object.values(c.data)) if (typeof v === 'number') expect(Number.isFinite(v)).toBe(true);
+        const add = cs.find((c) => c.kind === 'staffing-add')!;
+        const release = cs.find((c) => c.kind === 'staffing-release')!;
+        expect(add.active && release.active).toBe(false);
+        if (add.data.required !== undefined) expect(add.active).toBe((add.data.required as number) > x.available);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
