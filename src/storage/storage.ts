@@ -67,6 +67,11 @@ export interface Storage {
    * Absent (a database on the main thread, as in tests): history is read on the main thread.
    */
   historyAccess?(): HistoryAccess;
+  /**
+   * The log's upkeep, for the engine to run every few seconds where the storage does not do it itself
+   * (see SqlStorage.maintainLog). Absent where it is done elsewhere (the embedded store's log thread).
+   */
+  maintainLog?(): Promise<{ summarizedRanges: number; analyzed: boolean }>;
 
   close(): Promise<void>;
 }

@@ -54,3 +54,32 @@ it('asks autovacuum to summarize each block range of the log as it fills (reads 
     await storage.close();
   }
 });
+
+it('keeps the log up itself when the server does not (autovacuum off): new block ranges summarized, statistics taken as it grows', async (ctx) => {
+  if (!(await serverAvailable('PostgreSQL', '127.0.0.1', 5432))) return ctx.skip();
+  const storage = await freshDatabase();
+  const { Engine } = await import('../../stream/engine.js');
+  const { DEFAULT_CONFIG } = await import('../../config/config.js');
+  const engine = await Engine.start({ storage, config: DEFAULT_CONFIG });
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await sql`ALTER TABLE events SET (autovacuum_enabled = false)`; // whatever the server does, this table is ours to keep up
+    const t0 = Date.UTC(2026, 10, 21, 10);
+    for (let b = 0; b < 8; b++) {
+      const events = Array.from({ length: 5_000 }, (_, i) => ({ id: `e${b}-${i}`, type: 'APPEAL_NEW' as const, ts: t0 + b * 5_000 + i, appealId: `a${b}-${i}`, channel: 'voice', queue: 'q' }));
+      await engine.append('default', events);
+    }
+    let analyzed = false;
+    for (const deadline = Date.now() + 20_000; !analyzed && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 250));
+      [{ analyzed }] = await sql`SELECT last_analyze IS NOT NULL AS analyzed FROM pg_stat_user_tables WHERE relname = 'events'`;
+    }
+    expect(analyzed).toBe(true);
+    await engine.stop();
+    const [{ n }] = await sql`SELECT (brin_summarize_new_values('events_seq_brin') + brin_summarize_new_values('events_ts_brin'))::int AS n`;
+    expect(n).toBe(0);
+  } finally {
+    await sql.end();
+    await storage.close();
+  }
+}, 60_000);
