@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../runtime/module-worker.js';
 import { TooManyRowsError } from '../metrics/history.js';
 import { SQLSTATE_OUT_OF_MEMORY, StorageMemoryError } from '../storage/pglite/memory-limits.js';
 import type { HistoryAccess } from '../storage/storage.js';
@@ -39,13 +40,7 @@ export class HistoryThread {
   private start(): Worker {
     const access = this.access();
     const transferList = 'callPort' in access ? [access.callPort] : [];
-    // Under the test runner the sources are TypeScript: the thread registers tsx before loading them.
-    const isTs = import.meta.url.endsWith('.ts');
-    const entry = new URL(isTs ? './thread.ts' : './thread.js', import.meta.url);
-    const opts = { workerData: { access }, transferList, resourceLimits: { maxOldGenerationSizeMb: HISTORY_HEAP_MB } };
-    const worker = isTs
-      ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, ...opts })
-      : new Worker(entry, opts);
+    const worker = startModuleWorker(import.meta.url, 'thread', { workerData: { access }, transferList, resourceLimits: { maxOldGenerationSizeMb: HISTORY_HEAP_MB } });
     worker.unref(); // an idle history thread does not keep the process alive
     worker.on('message', (m: HistoryReply) => {
       const w = this.waiting.get(m.id);

@@ -1,4 +1,5 @@
-import { Worker, type MessagePort } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../runtime/module-worker.js';
 import type { SqlAccess } from '../storage/storage.js';
 import type { StreamSnapshot, VerifyRangeOptions, VerifyRangeResult } from './verify-range.js';
 import type { ToMain, ToWorker, VerifyWorkerInput } from './worker-protocol.js';
@@ -59,13 +60,7 @@ export class VerifyThread {
     const access = this.access();
     const input: VerifyWorkerInput = { access };
     const ports = [...new Set([access.log, access.store].flatMap((e) => ('port' in e ? [e.port] : [])))] as MessagePort[];
-    // Under the test runner the sources are TypeScript: the thread registers tsx before loading them.
-    const isTs = import.meta.url.endsWith('.ts');
-    const entry = new URL(isTs ? './thread.ts' : './thread.js', import.meta.url);
-    const opts = { workerData: input, transferList: ports, resourceLimits: { maxOldGenerationSizeMb: this.maxHeapMb } };
-    const worker = isTs
-      ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, ...opts })
-      : new Worker(entry, opts);
+    const worker = startModuleWorker(import.meta.url, 'thread', { workerData: input, transferList: ports, resourceLimits: { maxOldGenerationSizeMb: this.maxHeapMb } });
     worker.unref(); // an idle verify thread does not keep the process alive
     worker.on('message', (m: ToMain) => {
       const run = this.runs.get(m.run);

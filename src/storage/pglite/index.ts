@@ -1,4 +1,5 @@
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../../runtime/module-worker.js';
 import { mkdirSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -113,9 +114,6 @@ async function openOnWorker(
   limits: PgliteMemoryLimits,
   maintenance: { vacuumEveryMs?: number; summarizeEveryMs?: number; lowPriority?: boolean } = {},
 ): Promise<Storage> {
-  // Under the test runner the sources are TypeScript: the worker then registers tsx before loading them.
-  const isTs = import.meta.url.endsWith('.ts');
-  const entry = new URL(isTs ? './worker.ts' : './worker.js', import.meta.url);
   let nextId = 1;
   let failed: Error | null = null;
   let closing = false;
@@ -123,9 +121,7 @@ async function openOnWorker(
 
   const start = async (): Promise<{ worker: Worker; pending: Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }> }> => {
     const options = { workerData: { dataDir, wasmModule, limits, ...maintenance }, resourceLimits: { maxOldGenerationSizeMb: limits.workerHeapMb } };
-    const worker = isTs
-      ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`, { ...options, eval: true })
-      : new Worker(entry, options);
+    const worker = startModuleWorker(import.meta.url, 'worker', options);
     const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
     let opened: (err?: Error) => void = () => {};
     const ready = new Promise<void>((resolve, reject) => (opened = (err) => (err ? reject(err) : resolve())));
