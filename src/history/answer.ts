@@ -3,7 +3,8 @@ import type { HistoryAggregate, HistoryQuery, QaLevel, RollupCell } from '../sto
 
 /** One history question, with what the main thread holds that storage does not have yet. */
 export interface HistoryRequest {
-  query: HistoryQuery;
+  /** Its limit follows from shape.maxRows. */
+  query: Omit<HistoryQuery, 'limit'>;
   /** Deltas not yet committed, inside the range: the store adds them in (read-your-writes). */
   pending: RollupCell[];
   /** Open/close deltas not yet committed before `from`, per queue × channel: added to the stored QA level. */
@@ -24,9 +25,9 @@ export interface HistoryReads {
  */
 export async function answerHistory(reads: HistoryReads, r: HistoryRequest): Promise<string> {
   const { query: q, shape } = r;
-  const maxRows = shape.maxRows ?? Infinity;
+  const maxRows = shape.maxRows ?? Number.MAX_SAFE_INTEGER - 1;
   const [aggregates, stored] = await Promise.all([
-    reads.queryHistory({ ...q, limit: Number.isFinite(maxRows) ? maxRows + 1 : q.limit }, r.pending),
+    reads.queryHistory({ ...q, limit: maxRows + 1 }, r.pending),
     q.level === 'queue' ? reads.qaLevels({ tenant: q.tenant, at: q.from, queue: q.queue, channel: q.channel }) : Promise.resolve([]),
   ]);
   if (aggregates.length > maxRows) throw new TooManyRowsError(`more than ${maxRows} rows; narrow the range or the grouping, or widen the interval`);

@@ -3,7 +3,7 @@ import type { Config } from '../config/config.js';
 import { DEFAULT_CONFIG, inactivityTimeoutOf, inactivityTimeouts, slPolicyOf } from '../config/config.js';
 import type { CcEvent } from '../contract/event.js';
 import { BUCKET_MS, bucketOf } from '../metrics/appeal-story.js';
-import type { DeadLetter, HistoryQuery, QaLevel, RollupCell, SlPolicies, Storage } from '../storage/storage.js';
+import { LOG_UPKEEP_EVERY_MS, type DeadLetter, type HistoryQuery, type QaLevel, type RollupCell, type SlPolicies, type Storage } from '../storage/storage.js';
 import { answerHistory } from '../history/answer.js';
 import { HistoryThread } from '../history/history-thread.js';
 import type { HistoryShape } from '../metrics/history.js';
@@ -30,9 +30,6 @@ export interface EngineOptions {
  * checkpointer that commits the processor's output. Start = restore the last checkpoint, seed the live
  * window from storage, replay the log tail; only then is ingest opened.
  */
-/** See Engine.keepLogUp: a range of 128 pages fills in ~0.3 s at full ingest; each run costs a few ms per new one. */
-const LOG_UPKEEP_EVERY_MS = 2_000;
-
 export class Engine {
   readonly processor: StreamProcessor;
   readonly eventLog: EventLog;
@@ -206,8 +203,10 @@ export class Engine {
    * on the history thread (src/history/) when the storage can be reached from one, so the main thread only
    * gathers the pending cells and sends the string. Throws TooManyRowsError past shape.maxRows.
    */
-  async historyJson(q: Omit<HistoryQuery, 'sl' | 'limit'>, shape: HistoryShape): Promise<string> {
+  async historyJson(filter: Pick<HistoryQuery, 'tenant' | 'queue' | 'channel' | 'operator'>, shape: HistoryShape): Promise<string> {
     const { storage } = this.opts;
+    const { from, to, groupBy, intervalMs, level } = shape;
+    const q = { ...filter, from, to, groupBy, intervalMs, level };
     if (storage.historyAccess) this.historyThread ??= new HistoryThread(() => storage.historyAccess!());
     return this.lock.read(async () => {
       const pending: RollupCell[] = [];
@@ -226,7 +225,7 @@ export class Engine {
           qa.set(k, l);
         }
       }
-      const request = { query: { ...q, sl: this.slPolicies, limit: Number.MAX_SAFE_INTEGER }, pending, pendingQa: [...qa.values()], shape };
+      const request = { query: { ...q, sl: this.slPolicies }, pending, pendingQa: [...qa.values()], shape };
       return this.historyThread ? this.historyThread.answer(request) : answerHistory(storage, request);
     });
   }

@@ -63,7 +63,7 @@ export const metricsRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, 
       const toB = Math.ceil(to / BUCKET_MS) * BUCKET_MS;
       const shape = { from: fromB, to: toB, groupBy: groupBy as GroupKey[], intervalMs, level, finalBefore: engine.processor.finalBefore(req.tenant), maxRows: MAX_ROWS };
       try {
-        const json = await engine.historyJson({ tenant: req.tenant, from: fromB, to: toB, groupBy: shape.groupBy, intervalMs, level, queue, channel, operator }, shape);
+        const json = await engine.historyJson({ tenant: req.tenant, queue, channel, operator }, shape);
         // already serialized (on the history thread): sent as it is
         return reply.type('application/json; charset=utf-8').send(json);
       } catch (err) {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { backlogClearHours, backlogOperatorsNeeded } from './backlog.js';
-import { StaffingInputError } from './errors.js';
+import { failingField as field } from './testing/failing-field.js';
 
 describe('email backlog', () => {
   it('a worked example', () => {
@@ -41,15 +41,6 @@ describe('email backlog', () => {
   });
 
   it('names the field that is out of range', () => {
-    const field = (f: () => unknown) => {
-      try {
-        f();
-      } catch (e) {
-        expect(e).toBeInstanceOf(StaffingInputError);
-        return (e as StaffingInputError).field;
-      }
-      return 'no error';
-    };
     const ok = { backlog: 10, ratePerHour: 5, slaHours: 4, ahtSec: 300 };
     expect(field(() => backlogOperatorsNeeded({ ...ok, backlog: -1 }))).toBe('backlog');
     expect(field(() => backlogOperatorsNeeded({ ...ok, ratePerHour: Number.NaN }))).toBe('ratePerHour');

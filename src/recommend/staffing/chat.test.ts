@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chatMetrics, chatSpeedFactors, requiredChatOperators } from './chat.js';
 import { erlangCMetrics } from './erlang.js';
-import { StaffingInputError } from './errors.js';
+import { failingField as field } from './testing/failing-field.js';
 import { expectClose } from './testing/close.js';
 import { referenceChain, referenceMeanWaitAnswered, referenceServiceLevel, type ReferenceQueue } from './testing/reference-chain.js';
 
@@ -133,15 +133,6 @@ describe('chat speed factors', () => {
   });
 
   it('rejects a wrong count, bad values and bad concurrency, naming the field', () => {
-    const field = (f: () => unknown) => {
-      try {
-        f();
-      } catch (e) {
-        expect(e).toBeInstanceOf(StaffingInputError);
-        return (e as StaffingInputError).field;
-      }
-      return 'no error';
-    };
     expect(field(() => chatSpeedFactors(3, [1, 0.9]))).toBe('slowdown');
     expect(field(() => chatSpeedFactors(2, [1, 1.5]))).toBe('slowdown[1]');
     expect(field(() => chatSpeedFactors(2, 0))).toBe('slowdown');

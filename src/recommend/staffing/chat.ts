@@ -16,7 +16,7 @@
  * arrivals × that AHT; an AHT measured over mixed concurrency already includes some slowdown.
  */
 import { StaffingInputError } from './errors.js';
-import { solveSaturatingChain } from './saturating-chain.js';
+import { queueMetricsOf, solveSaturatingChain } from './saturating-chain.js';
 import { MAX_AGENTS, smallestPassing } from './search.js';
 import { IDLE_METRICS, type QueueMetrics, type TrafficInputs } from './types.js';
 import { checkNumber, checkTargetSlPct } from './validate.js';
@@ -71,13 +71,7 @@ export function chatMetrics(operators: number, inputs: ChatInputs): QueueMetrics
     abandonRate: patienceSec === undefined ? 0 : ahtSec / patienceSec,
     slThreshold: slSec / ahtSec,
   });
-  return {
-    pWait: chain.pWait,
-    asaSec: chain.meanWaitAnswered === null ? null : chain.meanWaitAnswered * ahtSec,
-    serviceLevel: chain.serviceLevel,
-    abandonRate: chain.abandonRate,
-    occupancy: chain.occupancy,
-  };
+  return queueMetricsOf(chain, ahtSec);
 }
 
 /**

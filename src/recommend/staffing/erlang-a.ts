@@ -6,7 +6,7 @@
  * The chain and the wait distribution are solved in saturating-chain.ts (see there for the method:
  * log-space stationary distribution, exact conditional waits via a regularized incomplete beta).
  */
-import { solveSaturatingChain } from './saturating-chain.js';
+import { queueMetricsOf, solveSaturatingChain } from './saturating-chain.js';
 import { IDLE_METRICS, type QueueMetrics, type TrafficInputs } from './types.js';
 import { checkNumber } from './validate.js';
 
@@ -26,13 +26,7 @@ export function erlangAMetrics(agents: number, inputs: ErlangAInputs): QueueMetr
     abandonRate: ahtSec / patienceSec,
     slThreshold: slSec / ahtSec,
   });
-  return {
-    pWait: chain.pWait,
-    asaSec: chain.meanWaitAnswered === null ? null : chain.meanWaitAnswered * ahtSec,
-    serviceLevel: chain.serviceLevel,
-    abandonRate: chain.abandonRate,
-    occupancy: chain.occupancy,
-  };
+  return queueMetricsOf(chain, ahtSec);
 }
 
 /** What was observed over some period: abandoned contacts and the waits of everyone who queued. */

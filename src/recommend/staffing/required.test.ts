@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { StaffingInputError } from './errors.js';
+import { failingField as field } from './testing/failing-field.js';
 import { applyShrinkage, modelMetrics, requiredAgents, type ModelInputs, type StaffingModel } from './required.js';
 import { MAX_AGENTS, smallestPassing } from './search.js';
 
@@ -134,15 +135,6 @@ describe('occupancy cap and shrinkage', () => {
 
 describe('input checks', () => {
   const inputs = { loadErlangs: 10, ahtSec: 180, slSec: 20 };
-  const field = (f: () => unknown) => {
-    try {
-      f();
-    } catch (e) {
-      expect(e).toBeInstanceOf(StaffingInputError);
-      return (e as StaffingInputError).field;
-    }
-    return 'no error';
-  };
 
   it('names the field', () => {
     expect(field(() => requiredAgents('erlang-c', inputs, 0))).toBe('targetSlPct');

@@ -14,6 +14,7 @@
  * rest is bounded by a geometric series. With θ = 0 the queue part is geometric and summed in closed form.
  */
 import { QueueTooLongError, StaffingInputError } from './errors.js';
+import type { QueueMetrics } from './types.js';
 
 export interface SaturatingChain {
   /** Offered load A = λ/μ, Erlangs. */
@@ -50,6 +51,17 @@ const TAIL_EPSILON = 1e-16;
  */
 export const MIN_PATIENCE_AHT = 1e-12;
 export const MAX_PATIENCE_AHT = 1e12;
+
+/** A chain's results as a queue's metrics, times back in seconds. */
+export function queueMetricsOf(chain: ChainMetrics, ahtSec: number): QueueMetrics {
+  return {
+    pWait: chain.pWait,
+    asaSec: chain.meanWaitAnswered === null ? null : chain.meanWaitAnswered * ahtSec,
+    serviceLevel: chain.serviceLevel,
+    abandonRate: chain.abandonRate,
+    occupancy: chain.occupancy,
+  };
+}
 
 export function solveSaturatingChain(chain: SaturatingChain): ChainMetrics {
   const { load, slots: c, serviceRate, abandonRate: theta, slThreshold: t } = chain;

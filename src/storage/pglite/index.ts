@@ -4,7 +4,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { SqlStorage } from '../postgres/sql-storage.js';
-import type { HistoryAccess, SqlAccess, Storage, ThreadMemory } from '../storage.js';
+import { LOG_UPKEEP_EVERY_MS, type HistoryAccess, type SqlAccess, type Storage, type ThreadMemory } from '../storage.js';
 import { serveSqlOverPort } from '../sql-port.js';
 import { openPgliteClient } from './client.js';
 import { DEFAULT_MEMORY_LIMITS, SQLSTATE_OUT_OF_MEMORY, StorageMemoryError, type PgliteMemoryLimits } from './memory-limits.js';
@@ -46,7 +46,7 @@ export async function openPgliteStorage(opts: { dataDir?: string; thread?: boole
   if (logDir && storeDir) await createMissing([logDir, storeDir], wasmModule, limits);
   // Only the store updates rows (rollups, checkpoints): it is the one that needs vacuuming.
   const [log, store] = await Promise.all([
-    openOnWorker(logDir, 'log', wasmModule, limits, { summarizeEveryMs: LOG_SUMMARIZE_EVERY_MS }),
+    openOnWorker(logDir, 'log', wasmModule, limits, { summarizeEveryMs: LOG_UPKEEP_EVERY_MS }),
     openOnWorker(storeDir, 'store', wasmModule, limits, { vacuumEveryMs: opts.vacuumEveryMs ?? STORE_VACUUM_EVERY_MS, lowPriority: true }),
   ]);
   const storage = { backend: 'pglite' } as Record<string, unknown>;
@@ -63,8 +63,6 @@ export async function openPgliteStorage(opts: { dataDir?: string; thread?: boole
   return storage as unknown as Storage;
 }
 
-/** See worker.ts: the log's new block ranges are summarized this often (a range of 128 pages fills in ~0.3 s at full ingest). */
-const LOG_SUMMARIZE_EVERY_MS = 2_000;
 /** See worker.ts: the store's dead row versions are reclaimed this often. */
 const STORE_VACUUM_EVERY_MS = 5 * 60_000;
 /** A new port to the database thread behind `db` (see sqlAccess). */
@@ -187,17 +185,14 @@ async function openOnWorker(
     await call('close', []);
     await (await current).worker.terminate();
   };
-  // A port for a reader on another thread (verify), served by the thread now running (messages wait on the port until then).
-  storage.connect = () => {
+  // Ports for another thread, served by the thread now running (messages wait on the port until then):
+  // `connect`, plain SQL for a reader (verify); `serve`, read-only storage calls (the history thread).
+  const portFor = (kind: 'connect' | 'serve') => {
     const { port1, port2 } = new MessageChannel();
-    void current.then(({ worker }) => worker.postMessage({ connect: port1 }, [port1]));
+    void current.then(({ worker }) => worker.postMessage({ [kind]: port1 }, [port1]));
     return port2;
   };
-  // A port for another thread's read-only storage calls (the history thread), served like this thread's own.
-  storage.serve = () => {
-    const { port1, port2 } = new MessageChannel();
-    void current.then(({ worker }) => worker.postMessage({ serve: port1 }, [port1]));
-    return port2;
-  };
+  storage.connect = () => portFor('connect');
+  storage.serve = () => portFor('serve');
   return storage as unknown as Storage;
 }

@@ -125,6 +125,6 @@ function serveCalls(from: MessagePort | typeof port, owner: boolean): void {
 }
 
 /** What another thread may call here: reads, never a write that the owner's bookkeeping would not know of. */
-const READ_METHODS: ReadonlySet<string> = new Set(['queryHistory', 'qaLevels', 'queryRollups']);
+const READ_METHODS: ReadonlySet<string> = new Set(['queryHistory', 'qaLevels']);
 
 serveCalls(port, true);

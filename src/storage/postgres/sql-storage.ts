@@ -53,7 +53,7 @@ export class SqlStorage implements Storage {
     );
     const due = Number(row.pages) > 2 * Math.max(Number(row.analyzed_pages), 64);
     if (due) await this.db.query(`ANALYZE events`);
-    return { summarizedRanges: Number(row?.n ?? 0), analyzed: due };
+    return { summarizedRanges: Number(row.n), analyzed: due };
   }
 
   async append(events: ReadonlyArray<{ tenant: string; event: CcEvent }>): Promise<Array<number | null>> {
