@@ -226,6 +226,35 @@ export function storageConformance(
       );
     });
 
+    it('keeps recommendations: the latest state of each item, its transitions, the open board and history by range', async (ctx) => {
+      if (!enabled) return ctx.skip();
+      expect(await s.lastRecommendationNumber()).toBe(0);
+      const base = { key: 'sl-under-target:sales:voice', kind: 'sl-under-target', severity: 'warning' as const, reason: 'SL 70 %', data: { slPct: 70 } };
+      const a1 = { ...base, tenant: 't1', num: 1, state: 'open' as const, openedAt: t0, updatedAt: t0 };
+      const other = { ...base, tenant: 't2', num: 2, state: 'open' as const, openedAt: t0, updatedAt: t0, key: '__proto__', data: { constructor: 1 } };
+      const acked = { ...a1, state: 'acknowledged' as const, acknowledgedAt: t0 + 1000, acknowledgedBy: 'ann', updatedAt: t0 + 1000 };
+      // one batch: opened and acknowledged; the row holds the latest, both transitions are kept
+      await s.saveRecommendations([
+        { item: a1, from: null, to: 'open', at: t0 },
+        { item: other, from: null, to: 'open', at: t0 },
+        { item: acked, from: 'open', to: 'acknowledged', at: t0 + 1000 },
+      ]);
+      expect(await s.listRecommendations({ tenant: 't1', open: true, limit: 10 })).toEqual([acked]);
+      expect(await s.listRecommendations({ tenant: 't2', open: true, limit: 10 })).toEqual([other]);
+      const resolved = { ...acked, state: 'resolved' as const, resolvedAt: t0 + 600_000, updatedAt: t0 + 600_000, severity: 'critical' as const };
+      const a3 = { ...base, tenant: 't1', num: 3, key: 'long-wait:sales:voice', kind: 'long-wait', state: 'open' as const, openedAt: t0 + 700_000, updatedAt: t0 + 700_000 };
+      await s.saveRecommendations([{ item: resolved, from: 'acknowledged', to: 'resolved', at: t0 + 600_000 }, { item: a3, from: null, to: 'open', at: t0 + 700_000 }]);
+      expect(await s.lastRecommendationNumber()).toBe(3);
+      expect(await s.listRecommendations({ tenant: 't1', open: true, limit: 10 })).toEqual([a3]);
+      // history: items whose lifetime overlaps the range, newest first
+      expect((await s.listRecommendations({ tenant: 't1', from: t0, to: t0 + 3_600_000, limit: 10 })).map((i) => i.num)).toEqual([3, 1]);
+      expect((await s.listRecommendations({ tenant: 't1', from: t0 + 650_000, to: t0 + 3_600_000, limit: 10 })).map((i) => i.num)).toEqual([3]);
+      expect((await s.listRecommendations({ tenant: 't1', from: t0 - 60_000, to: t0 + 1, limit: 10 })).map((i) => i.num)).toEqual([1]);
+      expect(await s.listRecommendations({ tenant: 't1', from: t0, to: t0 + 3_600_000, limit: 1 })).toEqual([a3]);
+      expect((await s.listRecommendations({ tenant: 't1', from: t0, to: t0 + 3_600_000, limit: 10 }))[1]).toEqual(resolved);
+      expect(await s.saveRecommendations([])).toBeUndefined();
+    });
+
     if (opts.reopen) {
       it('keeps the log, positions and checkpoints across a reopen', async (ctx) => {
         if (!enabled) return ctx.skip();
@@ -235,6 +264,8 @@ export function storageConformance(
         expect(await s.readLog(0, 1000)).toEqual(before);
         expect((await s.append([{ tenant: 't1', event: ev('e1') }]))[0]).toBeNull();
         expect((await s.loadCheckpoint('main'))?.position).toBe(5);
+        expect(await s.lastRecommendationNumber()).toBe(3);
+        expect((await s.listRecommendations({ tenant: 't1', open: true, limit: 10 })).map((i) => i.num)).toEqual([3]);
       });
     }
   });

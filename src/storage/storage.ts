@@ -54,6 +54,16 @@ export interface Storage {
   deadLetteredSeqs(seqs: number[]): Promise<number[]>;
   markDeadLettersReplayed(ids: number[]): Promise<void>;
 
+  /**
+   * Recommendations and alerts: stores each transition and the item as it stands after it, in one
+   * transaction (an item's row is replaced by its latest state; transitions are appended).
+   */
+  saveRecommendations(changes: readonly RecommendationChange[]): Promise<void>;
+  /** Items of one tenant: those not resolved (`open`), or those whose lifetime overlaps [from, to), newest first. */
+  listRecommendations(q: RecommendationQuery): Promise<StoredRecommendation[]>;
+  /** The highest item number stored (0 with none): numbering goes on from there after a restart. */
+  lastRecommendationNumber(): Promise<number>;
+
   /** The memory of the backend's own threads (the embedded databases), as they last reported it; absent where it has none. */
   threadMemory?(): ThreadMemory[];
   /**
@@ -78,6 +88,33 @@ export interface Storage {
 
 /** How often the log's owner runs its upkeep (Storage.maintainLog): a range of 128 pages fills in ~0.3 s at full ingest. */
 export const LOG_UPKEEP_EVERY_MS = 2_000;
+
+/** An item of advice or an alert as stored (see recommend/lifecycle: Item). */
+export interface StoredRecommendation {
+  tenant: string;
+  /** Its number: the id is "r" + num. */
+  num: number;
+  key: string;
+  kind: string;
+  state: 'open' | 'acknowledged' | 'resolved';
+  severity: 'info' | 'warning' | 'critical';
+  reason: string;
+  data: Record<string, unknown>;
+  openedAt: number;
+  updatedAt: number;
+  acknowledgedAt?: number;
+  acknowledgedBy?: string;
+  resolvedAt?: number;
+}
+
+export interface RecommendationChange {
+  item: StoredRecommendation;
+  from: StoredRecommendation['state'] | null;
+  to: StoredRecommendation['state'];
+  at: number;
+}
+
+export type RecommendationQuery = { tenant: string; limit: number } & ({ open: true } | { open?: false; from: number; to: number });
 
 export interface ThreadMemory {
   thread: string;

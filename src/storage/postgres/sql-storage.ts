@@ -1,6 +1,7 @@
 import type { CcEvent, LoggedEvent } from '../../contract/event.js';
 import type { Counters } from '../../metrics/counters.js';
-import type { Checkpoint, CheckpointCommit, DeadLetter, HistoryAccess, HistoryAggregate, HistoryQuery, QaLevel, RollupCell, RollupQuery, SqlAccess, Storage } from '../storage.js';
+import type { Checkpoint, CheckpointCommit, DeadLetter, HistoryAccess, HistoryAggregate, HistoryQuery, QaLevel, RecommendationChange, RecommendationQuery, RollupCell, RollupQuery, SqlAccess, Storage, StoredRecommendation } from '../storage.js';
+import { lastRecommendationNumber, listRecommendations, saveRecommendations } from './recommendations.js';
 import { qaLevels, queryHistory } from './history.js';
 import { addRollupDeltas, readMinuteCells, toMs } from './rollups.js';
 import { MIGRATIONS } from './migrations/index.js';
@@ -195,6 +196,18 @@ export class SqlStorage implements Storage {
 
   async markDeadLettersReplayed(ids: number[]): Promise<void> {
     if (ids.length) await this.db.query(`UPDATE dead_letters SET replayed_at = now() WHERE id = ANY($1::bigint[])`, [ids]);
+  }
+
+  saveRecommendations(changes: readonly RecommendationChange[]): Promise<void> {
+    return saveRecommendations(this.db, changes);
+  }
+
+  listRecommendations(q: RecommendationQuery): Promise<StoredRecommendation[]> {
+    return listRecommendations(this.db, q);
+  }
+
+  lastRecommendationNumber(): Promise<number> {
+    return lastRecommendationNumber(this.db);
   }
 
   close(): Promise<void> {

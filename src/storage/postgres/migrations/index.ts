@@ -6,6 +6,7 @@ import reconcileFromLog from './005_reconcile_from_log.js';
 import rollupResolutions from './006_rollup_resolutions.js';
 import brinAutosummarize from './007_brin_autosummarize.js';
 import logStatisticsSample from './008_log_statistics_sample.js';
+import recommendations from './009_recommendations.js';
 
 /** Numbered migrations, applied in order, each once. Never edit one that has shipped: add the next. */
 export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
@@ -17,4 +18,5 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 6, name: 'rollup_resolutions', sql: rollupResolutions },
   { version: 7, name: 'brin_autosummarize', sql: brinAutosummarize },
   { version: 8, name: 'log_statistics_sample', sql: logStatisticsSample },
+  { version: 9, name: 'recommendations', sql: recommendations },
 ];
