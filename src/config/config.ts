@@ -13,6 +13,41 @@ const SlPolicySchema = Type.Object(
   { additionalProperties: false },
 );
 
+const ThresholdsSchema = Type.Object(
+  {
+    longWaitSec: Type.Number({ exclusiveMinimum: 0 }),
+    abandonPct: Type.Number({ minimum: 0, maximum: 100 }),
+    forecastDeviation: Type.Number({ exclusiveMinimum: 0 }),
+    silentExpected: Type.Number({ exclusiveMinimum: 0 }),
+    maxOccupancy: Type.Number({ exclusiveMinimum: 0, maximum: 1 }),
+  },
+  { additionalProperties: false },
+);
+
+const RecommendSchema = Type.Object(
+  {
+    /** Off: no advice or alerts are computed (the staffing calculator still answers). */
+    enabled: Type.Boolean(),
+    /** The SL target, % answered within the SL policy's targetSec: per queue, "default" for the rest. */
+    slTargetPct: Type.Record(Type.String(), Type.Number({ minimum: 1, maximum: 99.9 })),
+    /** Alert thresholds: per queue, each field over "default"'s. */
+    thresholds: Type.Record(Type.String(), Type.Partial(ThresholdsSchema)),
+    /** Chats an operator holds at once, per channel; a channel not named is served one contact at a time (voice, email). */
+    chatConcurrency: Type.Record(Type.String(), Type.Integer({ minimum: 1, maximum: 20 })),
+    /** What to assume for a queue × channel with no history: per "queue:channel" or per channel. */
+    priors: Type.Record(Type.String(), Type.Object({ arrivalsPerHour: Type.Number({ minimum: 0 }), ahtSec: Type.Number({ exclusiveMinimum: 0 }) }, { additionalProperties: false })),
+    /**
+     * Hysteresis: a condition must hold `raiseAfterSec` before its item opens (a critical one opens at
+     * once), and be gone `clearAfterSec` before it resolves, `minOpenSec` after it opened at the earliest.
+     */
+    lifecycle: Type.Object(
+      { raiseAfterSec: Type.Number({ minimum: 0, maximum: 86_400 }), clearAfterSec: Type.Number({ minimum: 0, maximum: 86_400 }), minOpenSec: Type.Number({ minimum: 0, maximum: 86_400 }) },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const ConfigSchema = Type.Object(
   {
     port: Type.Integer({ minimum: 0, maximum: 65535 }),
@@ -45,6 +80,7 @@ export const ConfigSchema = Type.Object(
     ),
     /** Seconds without any event after which an open appeal leaves QA, per channel ("default" for the rest). */
     inactivityTimeoutSec: Type.Record(Type.String(), Type.Number({ exclusiveMinimum: 0 })),
+    recommend: RecommendSchema,
     ingest: Type.Object(
       {
         maxEvents: Type.Integer({ minimum: 1 }),
@@ -89,6 +125,14 @@ export const DEFAULT_CONFIG: Config = {
     email: 7 * 24 * 3600,
   },
   ingest: { maxEvents: 50_000, maxBytes: 16 * 1024 * 1024, maxQueueDelayMs: 1_000 },
+  recommend: {
+    enabled: true,
+    slTargetPct: { default: 80 },
+    thresholds: { default: { longWaitSec: 120, abandonPct: 10, forecastDeviation: 0.5, silentExpected: 10, maxOccupancy: 0.9 } },
+    chatConcurrency: { telegram: 3, vk: 3, whatsapp: 3, webchat: 3, cabinet: 2 },
+    priors: {},
+    lifecycle: { raiseAfterSec: 30, clearAfterSec: 120, minOpenSec: 300 },
+  },
 };
 
 /** Environment variables and the config keys they set. */
@@ -150,6 +194,13 @@ export function loadConfig(opts: { flags?: ConfigFlags; env?: NodeJS.ProcessEnv;
   if (isObject(merged.sl)) merged.sl.channels = mergeSection(DEFAULT_CONFIG.sl.channels, (fromFile.sl as Partial<Config['sl']> | undefined)?.channels);
   merged.inactivityTimeoutSec = mergeSection(DEFAULT_CONFIG.inactivityTimeoutSec, fromFile.inactivityTimeoutSec);
   merged.ingest = mergeSection(DEFAULT_CONFIG.ingest, fromFile.ingest);
+  merged.recommend = mergeSection(DEFAULT_CONFIG.recommend, fromFile.recommend);
+  if (isObject(merged.recommend)) {
+    const file = (fromFile.recommend ?? {}) as Partial<Config['recommend']>;
+    merged.recommend.slTargetPct = mergeSection(DEFAULT_CONFIG.recommend.slTargetPct, file.slTargetPct);
+    merged.recommend.thresholds = mergeSection(DEFAULT_CONFIG.recommend.thresholds, file.thresholds);
+    merged.recommend.lifecycle = mergeSection(DEFAULT_CONFIG.recommend.lifecycle, file.lifecycle);
+  }
   merged.knownQueues = (fromFile.knownQueues as Config['knownQueues'] | undefined) ?? DEFAULT_CONFIG.knownQueues;
 
   /** Where the value at a path came from, for the message. */

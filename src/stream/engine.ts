@@ -15,12 +15,19 @@ import { RwLock } from './rw-lock.js';
 import { reconcileLateEvents } from './reconcile.js';
 import { VERIFY_DEFAULTS, VerifyThread } from '../verify/verifier.js';
 import type { StreamSnapshot, VerifyRangeResult } from '../verify/verify-range.js';
+import { Recommender } from '../recommend/engine/recommender.js';
 
 const REPLAY_PAGE = 10_000;
+/** Evaluations of the recommender after a change are at least this far apart (its latency budget is 75 ms). */
+const RECOMMEND_SPACING_MS = 50;
 
 export interface EngineOptions {
   storage: Storage;
-  config: Pick<Config, 'checkpointIntervalMs' | 'sl' | 'inactivityTimeoutSec' | 'knownQueues' | 'watermarkDelaySec' | 'allowedLatenessSec'> & { ingest?: Pick<Config['ingest'], 'maxQueueDelayMs'> };
+  config: Pick<Config, 'checkpointIntervalMs' | 'sl' | 'inactivityTimeoutSec' | 'knownQueues' | 'watermarkDelaySec' | 'allowedLatenessSec'> & {
+    ingest?: Pick<Config['ingest'], 'maxQueueDelayMs'>;
+    /** Advice and alerts; the defaults (on) when absent. */
+    recommend?: Config['recommend'];
+  };
   log?: Logger;
   now?: () => number;
 }
@@ -48,6 +55,10 @@ export class Engine {
   /** Started by the first verify, kept for the next (see src/verify/verifier.ts). */
   private verifyThread: VerifyThread | null = null;
   private historyThread: HistoryThread | null = null;
+  /** Advice and alerts over the live board (src/recommend/engine); null when switched off. */
+  recommender: Recommender | null = null;
+  private recommendTimer: NodeJS.Timeout | null = null;
+  private lastRecommendAt = 0;
 
   private constructor(private readonly opts: EngineOptions) {
     this.now = opts.now ?? Date.now;
@@ -92,6 +103,7 @@ export class Engine {
       engine.processor.live.touchAll();
       engine.scheduleNotify();
     });
+    await engine.startRecommender();
     return engine;
   }
 
@@ -113,6 +125,43 @@ export class Engine {
         .catch((err: Error) => this.opts.log?.warn({ err: err.message }, 'log upkeep failed; trying again'))
         .finally(() => (running = false));
     });
+  }
+
+  private async startRecommender(): Promise<void> {
+    const settings = this.opts.config.recommend ?? DEFAULT_CONFIG.recommend;
+    if (!settings.enabled) return;
+    const live = this.processor.live;
+    this.recommender = await Recommender.start({
+      source: {
+        tenants: () => live.tenantNames(),
+        tiles: (tenant) => live.tilesOf(tenant),
+        cell: (tenant, queue, channel, bucket) => live.recent.get(tenant, queue, channel, '', bucket)?.counters,
+      },
+      storage: this.opts.storage,
+      settings,
+      slPolicyOf: this.slPolicyOf,
+      now: this.now,
+      log: this.opts.log,
+    });
+    this.recommender.evaluate(); // loads the tenants already on the board
+    await this.recommender.loaded();
+    this.onChange(() => this.scheduleRecommend());
+  }
+
+  /** An evaluation soon after a change (at most one per RECOMMEND_SPACING_MS); the 1-s tick covers the passing of time. */
+  private scheduleRecommend(): void {
+    if (!this.recommender || this.recommendTimer) return;
+    const wait = Math.max(0, this.lastRecommendAt + RECOMMEND_SPACING_MS - performance.now());
+    this.recommendTimer = setTimeout(() => {
+      this.recommendTimer = null;
+      this.lastRecommendAt = performance.now();
+      try {
+        this.recommender?.evaluate();
+      } catch (err) {
+        this.opts.log?.error({ err }, 'recommender evaluation failed');
+      }
+    }, wait);
+    this.recommendTimer.unref();
   }
 
   /** Applies whatever the log holds after the processor's position (late events the checkpoint held first). */
@@ -316,6 +365,10 @@ export class Engine {
   /** Stops timers and commits a last checkpoint (the log is durable regardless). */
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    if (this.recommendTimer) clearTimeout(this.recommendTimer);
+    const recommender = this.recommender;
+    this.recommender = null;
+    await recommender?.flush().catch(() => {});
     this.eventLog.admission.close();
     await this.verifyThread?.close();
     await this.historyThread?.close();

@@ -194,6 +194,19 @@ export class LiveView {
     return out;
   }
 
+  /** Tenants with a tile on the board. */
+  tenantNames(): IterableIterator<string> {
+    return this.tileIndex.keys();
+  }
+
+  /** A tenant's tiles as they stand now, in no particular order. */
+  tilesOf(tenant: string): LiveTile[] {
+    const now = this.opts.now();
+    const out: LiveTile[] = [];
+    for (const byChannel of this.tileIndex.get(tenant)?.values() ?? []) for (const t of byChannel.values()) out.push(this.render(t, now));
+    return out;
+  }
+
   snapshot(tenant: string, position: number, watermark: number | null = null): LiveSnapshot {
     const now = this.opts.now();
     const tiles = [...this.tiles.values()]

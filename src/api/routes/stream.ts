@@ -3,6 +3,7 @@ import type { ServerResponse } from 'node:http';
 import type { LiveUpdate } from '../../contract/api.js';
 import type { Engine } from '../../stream/engine.js';
 import { NoQuery } from '../schemas.js';
+import { viewOf } from './recommendations.js';
 
 /** A client that lets this much pile up unsent is dropped; EventSource reconnects and gets a fresh snapshot. */
 const MAX_BUFFERED = 4 * 1024 * 1024;
@@ -15,8 +16,10 @@ const SSE_HEADERS = {
 };
 
 /**
- * GET /v1/stream: Server-Sent Events. `snapshot` first (the whole live state), then `update` with the
- * tiles that changed, as soon as the processor has applied the events that changed them.
+ * GET /v1/stream: Server-Sent Events. `snapshot` first (the whole live state) and `recommendations`
+ * (the open board of advice and alerts), then `update` with the tiles that changed, as soon as the
+ * processor has applied the events that changed them, and `recommendation` with each item that opened,
+ * was acknowledged or resolved ({ from, to, at, item }).
  */
 export const streamRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, { engine }) => {
   const clients = new Map<ServerResponse, string>();
@@ -40,6 +43,11 @@ export const streamRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, {
     }
   });
 
+  const offAdvice = engine.recommender?.onTransition((e) => {
+    const frame = `event: recommendation\ndata: ${JSON.stringify({ from: e.from, to: e.to, at: new Date(e.at).toISOString(), item: viewOf(e.item) })}\n\n`;
+    for (const [res, t] of clients) if (t === e.tenant) send(res, frame);
+  });
+
   const heartbeat = setInterval(() => {
     for (const res of clients.keys()) send(res, `: keep-alive\n\n`);
   }, HEARTBEAT_MS);
@@ -58,6 +66,7 @@ export const streamRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, {
   // connection stays open until we end it.
   app.addHook('preClose', async () => {
     off();
+    offAdvice?.();
     clearInterval(heartbeat);
     for (const res of clients.keys()) res.end();
     clients.clear();
@@ -77,6 +86,7 @@ export const streamRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, {
     res.socket?.setNoDelay(true);
     const snapshot = engine.snapshot(req.tenant);
     res.write(`retry: 2000\nevent: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`);
+    if (engine.recommender) res.write(`event: recommendations\ndata: ${JSON.stringify({ items: engine.recommender.board(req.tenant).map(viewOf) })}\n\n`);
     clients.set(res, req.tenant);
     req.raw.on('close', () => clients.delete(res));
   });

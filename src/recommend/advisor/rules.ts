@@ -51,21 +51,31 @@ export const DEFAULT_THRESHOLDS: AlertThresholds = { longWaitSec: 120, abandonPc
 const round1 = (x: number) => Math.round(x * 10) / 10;
 const pct = (x: number) => `${round1(x * 100)} %`;
 
+/** Operators needed for the forecast load at the SL target, and the expected metrics with those on it now and with the advice. */
+export interface Staffing {
+  required: number;
+  withNow: QueueMetrics | null;
+  withRequired: QueueMetrics;
+}
+
+/** The staffing behind a situation, or null with no load forecast. The engine memoizes it: it changes only with its inputs. */
+export function staffingFor(s: Pick<QueueSituation, 'model' | 'sl' | 'available' | 'forecast' | 'patienceSec' | 'concurrency' | 'thresholds'>): Staffing | null {
+  const load = (s.forecast.perHour * s.forecast.ahtSec) / 3600;
+  const m = modelInputs(s, load);
+  if (!(load > 0) || !m) return null;
+  const need = requiredAgents(m.model, m.inputs as never, s.sl.targetPct, { maxOccupancy: s.thresholds.maxOccupancy });
+  return { required: need.agents, withRequired: need.metrics, withNow: s.available > 0 ? modelMetrics(m.model, s.available, m.inputs as never) : null };
+}
+
 /** Every condition about one queue × channel, active or not (an inactive one lets the lifecycle clear its item). */
-export function conditionsFor(s: QueueSituation): Condition[] {
+export function conditionsFor(s: QueueSituation, staffingOf: (s: QueueSituation) => Staffing | null = staffingFor): Condition[] {
   const where = `${s.queue} ${s.channel}`;
   const about = `${s.queue}:${s.channel}`;
   const onPrior = s.forecast.basis === 'prior';
   const out: Condition[] = [];
 
   // Staffing: operators needed for the forecast load at the SL target, against those on it now.
-  const load = (s.forecast.perHour * s.forecast.ahtSec) / 3600;
-  const m = modelInputs(s, load);
-  let staffing: { required: number; withNow: QueueMetrics | null; withRequired: QueueMetrics } | null = null;
-  if (load > 0 && m) {
-    const need = requiredAgents(m.model, m.inputs as never, s.sl.targetPct, { maxOccupancy: s.thresholds.maxOccupancy });
-    staffing = { required: need.agents, withRequired: need.metrics, withNow: s.available > 0 ? modelMetrics(m.model, s.available, m.inputs as never) : null };
-  }
+  const staffing = staffingOf(s);
   const basisNote = onPrior ? ' (forecast from priors: no history for this queue yet)' : '';
   const numbers = staffing && {
     forecastPerHour: round1(s.forecast.perHour),
@@ -152,7 +162,7 @@ export function conditionsFor(s: QueueSituation): Condition[] {
 }
 
 /** The model's inputs; Erlang A without a measured patience falls back to Erlang C (nobody abandons: the cautious side). */
-function modelInputs(s: QueueSituation, loadErlangs: number): { model: StaffingModel; inputs: object } | null {
+function modelInputs(s: Pick<QueueSituation, 'model' | 'sl' | 'forecast' | 'patienceSec' | 'concurrency'>, loadErlangs: number): { model: StaffingModel; inputs: object } | null {
   if (!(s.forecast.ahtSec > 0)) return null;
   const traffic = { loadErlangs, ahtSec: s.forecast.ahtSec, slSec: s.sl.thresholdSec };
   const patience = s.patienceSec && s.patienceSec > 0 ? { patienceSec: s.patienceSec } : null;

@@ -1,0 +1,220 @@
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../config/config.js';
+import { Engine } from '../../stream/engine.js';
+import { expectErrorShape } from '../testing/http.js';
+import { startTestApp, type TestApp } from '../testing/test-app.js';
+
+/** No hysteresis, so that a test sees items open and resolve as soon as their conditions change. */
+const recommend = { ...DEFAULT_CONFIG.recommend, lifecycle: { raiseAfterSec: 0, clearAfterSec: 0, minOpenSec: 0 } };
+
+/** An appeal queued `waitSec` ago and still waiting (nobody answers it). */
+const waiting = (appealId: string, queue: string, waitSec: number) => {
+  const ts = Date.now() - waitSec * 1000;
+  return [
+    { id: `${appealId}:new`, type: 'APPEAL_NEW', ts, appealId, queue, channel: 'voice' },
+    { id: `${appealId}:sd`, type: 'APPEAL_SENT_DISTRIBUTION', ts, appealId, queue, channel: 'voice' },
+  ];
+};
+const answered = (appealId: string, queue: string) => [{ id: `${appealId}:ap`, type: 'APPEAL_APPOINTED', ts: Date.now(), appealId, queue, channel: 'voice', operatorId: 'op1' }];
+
+interface Item {
+  id: string;
+  key: string;
+  kind: string;
+  state: string;
+  severity: string;
+  reason: string;
+  data: Record<string, unknown>;
+  acknowledgedBy?: string;
+  resolvedAt?: string;
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('recommendations over HTTP: the open board, acknowledging, history, the live stream', () => {
+  let t: TestApp;
+  const post = (events: object[], key = 'k1') =>
+    t.app.inject({ method: 'POST', url: '/v1/events', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, payload: JSON.stringify(events) });
+  const board = async (key = 'k1') => {
+    const r = await t.app.inject({ url: '/v1/recommendations', headers: { authorization: `Bearer ${key}` } });
+    expect(r.statusCode, r.body).toBe(200);
+    return (r.json() as { items: Item[] }).items;
+  };
+  const ack = (id: string, payload: unknown, key = 'k1') =>
+    t.app.inject({ method: 'POST', url: `/v1/recommendations/${id}/ack`, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, payload: JSON.stringify(payload) });
+  const openOf = async (key: string, kind: string) => (await board()).find((i) => i.key === key && i.kind === kind);
+
+  beforeAll(async () => {
+    t = await startTestApp({ recommend, apiKeys: { k1: 't1', k2: 't2' } });
+  });
+  afterAll(() => t?.close());
+
+  it('opens a critical long-wait alert and staffing advice as soon as the event that caused them is applied, with the numbers', async () => {
+    expect((await post(waiting('a1', 'sales', 400))).statusCode).toBe(202);
+    const wait = await until('the long-wait alert', () => openOf('long-wait:sales:voice', 'long-wait'), 2_000);
+    expect(wait).toMatchObject({ state: 'open', severity: 'critical', data: { waiting: 1, thresholdSec: 120 } });
+    expect(wait.data.longestWaitSec).toBeGreaterThanOrEqual(400);
+    expect(wait.reason).toMatch(/^sales voice: the longest wait is \d+ s \(threshold 120 s\), 1 waiting$/);
+    // nobody is on sales/voice: the advice is to add operators, with the numbers
+    const add = (await board()).find((i) => i.key === 'staffing-add:sales:voice')!;
+    expect(add.data).toMatchObject({ available: 0, expectedSlPctNow: 0 });
+    expect(add.data.add).toBe(add.data.required);
+    expect(add.data.onPrior).toBe(add.data.basis === 'prior');
+    // a queue whose first appeal came this minute has no settled minute yet: its advice rests on priors, and says so
+    expect((await post(waiting('n1', 'fresh', 0))).statusCode).toBe(202);
+    const fresh = await until('advice for the new queue', async () => (await board()).find((i) => i.key === 'staffing-add:fresh:voice'));
+    expect(fresh.data).toMatchObject({ onPrior: true, basis: 'prior', available: 0 });
+    expect(fresh.reason).toContain('forecast from priors');
+  });
+
+  it("acknowledges an item (who and when), idempotently; another tenant neither sees nor acknowledges it", async () => {
+    const item = (await openOf('long-wait:sales:voice', 'long-wait'))!;
+    const r = await ack(item.id, { by: 'ann' });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json()).toMatchObject({ id: item.id, state: 'acknowledged', acknowledgedBy: 'ann' });
+    const again = await ack(item.id, { by: 'bob' });
+    expect(again.json()).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'ann' });
+    expect((await openOf('long-wait:sales:voice', 'long-wait'))!.state).toBe('acknowledged');
+
+    expect(await board('k2')).toEqual([]);
+    const foreign = await ack(item.id, { by: 'mallory' }, 'k2');
+    expect(foreign.statusCode).toBe(404);
+    expectErrorShape(foreign.json());
+  });
+
+  it('resolves the item when its condition clears, and keeps it in the history of its range', async () => {
+    const item = (await openOf('long-wait:sales:voice', 'long-wait'))!;
+    expect((await post(answered('a1', 'sales'))).statusCode).toBe(202);
+    await until('the long-wait alert to resolve', async () => ((await openOf('long-wait:sales:voice', 'long-wait')) ? undefined : true), 3_000);
+    const from = new Date(Date.now() - 3_600_000).toISOString();
+    const r = await t.app.inject({ url: `/v1/recommendations?from=${from}`, headers: { authorization: 'Bearer k1' } });
+    expect(r.statusCode, r.body).toBe(200);
+    const kept = (r.json() as { items: Item[] }).items.find((i) => i.id === item.id)!;
+    expect(kept).toMatchObject({ state: 'resolved', acknowledgedBy: 'ann' });
+    expect(typeof kept.resolvedAt).toBe('string');
+    // resolved: no longer acknowledgeable
+    expect((await ack(item.id, {})).statusCode).toBe(404);
+  });
+
+  it('pushes each transition over /v1/stream after the snapshot and the open board', async () => {
+    const url = await t.listen();
+    const frames: Array<{ event: string; data: unknown }> = [];
+    const req = http.get(`${url}/v1/stream`, { headers: { authorization: 'Bearer k1' } });
+    let buf = '';
+    req.on('response', (res) => {
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buf += chunk;
+        let end;
+        while ((end = buf.indexOf('\n\n')) >= 0) {
+          const block = buf.slice(0, end);
+          buf = buf.slice(end + 2);
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event && data) frames.push({ event, data: JSON.parse(data) });
+        }
+      });
+    });
+    try {
+      await until('the board frame', async () => (frames.some((f) => f.event === 'recommendations') ? true : undefined));
+      expect(frames.map((f) => f.event).slice(0, 2)).toEqual(['snapshot', 'recommendations']);
+      const sent = Date.now();
+      expect((await post(waiting('b1', 'billing', 500))).statusCode).toBe(202);
+      const pushed = await until('the pushed transition', async () =>
+        frames.find((f) => f.event === 'recommendation' && (f.data as { item: Item }).item.key === 'long-wait:billing:voice'),
+      );
+      expect(Date.now() - sent).toBeLessThan(2_000);
+      expect(pushed.data).toMatchObject({ from: null, to: 'open', item: { kind: 'long-wait', state: 'open', severity: 'critical' } });
+    } finally {
+      req.destroy();
+    }
+  });
+
+  it('keeps the open board and the numbering across a restart of the engine', async () => {
+    const before = await board();
+    expect(before.length).toBeGreaterThan(0);
+    await t.engine.stop();
+    const engine = await Engine.start({ storage: t.storage, config: { ...DEFAULT_CONFIG, recommend } });
+    try {
+      engine.recommender!.evaluate();
+      await engine.recommender!.loaded();
+      const ids = new Set(before.map((i) => i.id));
+      const restored = engine.recommender!.board('t1');
+      expect(restored.filter((i) => ids.has(i.id)).map((i) => i.key).sort()).toEqual(before.map((i) => i.key).sort());
+      // new items are numbered after the stored ones
+      const maxBefore = Math.max(...before.map((i) => Number(i.id.slice(1))));
+      expect(engine.recommender!.board('t1').every((i) => ids.has(i.id) || Number(i.id.slice(1)) > maxBefore)).toBe(true);
+    } finally {
+      await engine.stop();
+    }
+  });
+});
+
+describe('recommendation requests that are wrong get a 4xx naming the field', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ recommend });
+  });
+  afterAll(() => t?.close());
+
+  it.each([
+    ['/v1/recommendations?to=2026-11-30T10:00:00Z', '/from'],
+    ['/v1/recommendations?limit=5', '/from'],
+    ['/v1/recommendations?from=yesterday', '/from'],
+    ['/v1/recommendations?from=2026-11-30T10:00:00Z&to=2026-11-30T09:00:00Z', '/from'],
+    ['/v1/recommendations?from=2001-01-01&to=2026-01-01', '/from'],
+    ['/v1/recommendations?from=2026-11-30&limit=0', '/limit'],
+    ['/v1/recommendations?from=2026-11-30&limit=__proto__', '/limit'],
+  ])('GET %s → 400 at %s', async (url, path) => {
+    const r = await t.app.inject({ url });
+    expect(r.statusCode, r.body).toBe(400);
+    expectErrorShape(r.json());
+    expect(JSON.stringify(r.json())).toContain(path);
+  });
+
+  it.each([
+    ['x1', {}, 400, '/id'],
+    ['constructor', {}, 400, '/id'],
+    ['r0', {}, 400, '/id'],
+    ['r99999', {}, 404, ''],
+    ['r1', { by: 5 }, 400, '/by'],
+    ['r1', { by: '' }, 400, '/by'],
+    ['r1', { by: 'ann', extra: 1 }, 400, 'extra'],
+  ])('POST /v1/recommendations/%s/ack %j → %i', async (id, body, status, path) => {
+    const r = await t.app.inject({ method: 'POST', url: `/v1/recommendations/${id}/ack`, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+    expect(r.statusCode, r.body).toBe(status);
+    expectErrorShape(r.json());
+    expect(JSON.stringify(r.json())).toContain(path);
+  });
+
+  it('acknowledges with no body at all (who: anonymous)', async () => {
+    expect((await t.app.inject({ method: 'POST', url: '/v1/events', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(waiting('c1', 'sales', 900)) })).statusCode).toBe(202);
+    const item = await until('an item', async () => {
+      const r = await t.app.inject({ url: '/v1/recommendations' });
+      return (r.json() as { items: Item[] }).items.find((i) => i.kind === 'long-wait');
+    });
+    const r = await t.app.inject({ method: 'POST', url: `/v1/recommendations/${item.id}/ack` });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json()).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'anonymous' });
+  });
+
+  it('answers 404 with a clear message when recommendations are switched off', async () => {
+    const off = await startTestApp({ recommend: { ...recommend, enabled: false } });
+    try {
+      const r = await off.app.inject({ url: '/v1/recommendations' });
+      expect(r.statusCode).toBe(404);
+      expect(r.json().error.message).toContain('switched off');
+    } finally {
+      await off.close();
+    }
+  });
+});

@@ -1,0 +1,308 @@
+/**
+ * The recommendation engine at run time: for every tenant's queue × channel on the live board it
+ * follows the forecast, builds the situation (live tile, forecast, measured patience, settings), asks
+ * the advisor's rules what holds, and runs the lifecycle over the answers. Transitions go to listeners
+ * at once (the live stream) and to storage behind them (history that survives restarts).
+ *
+ * It runs on the main thread beside the live view it reads, because it must answer within tens of
+ * milliseconds of the event that changed things. That is cheap: a forecast is recomputed once a minute
+ * per queue × channel, and the staffing search only when its inputs change (memoized), so an
+ * evaluation is a walk over the board's tiles.
+ */
+import type { Logger } from 'pino';
+import type { LiveTile } from '../../contract/api.js';
+import type { Config } from '../../config/config.js';
+import type { Counters } from '../../metrics/counters.js';
+import type { SlPolicy } from '../../metrics/finalize.js';
+import type { RecommendationChange, Storage, StoredRecommendation } from '../../storage/storage.js';
+import { conditionsFor, DEFAULT_THRESHOLDS, staffingFor, type AlertThresholds, type QueueSituation, type Staffing } from '../advisor/rules.js';
+import type { ForecastPriors } from '../forecast/index.js';
+import { acknowledge, emptyLifecycle, evaluate, type Condition, type Item, type LifecycleOptions, type LifecycleState, type Transition } from '../lifecycle/lifecycle.js';
+import { StreamFollower } from './follower.js';
+
+const MINUTE_MS = 60_000;
+/** The live view keeps this many minutes of cells (see stream/live-view.ts). */
+const LIVE_MINUTES = 60;
+/** What a queue × channel with no history and no configured prior is assumed to get, by kind of channel. */
+const PRODUCT_PRIORS = { voice: { arrivalsPerHour: 60, ahtSec: 240 }, email: { arrivalsPerHour: 20, ahtSec: 600 }, chat: { arrivalsPerHour: 30, ahtSec: 480 } };
+/** Items a tenant's open board holds at most, newest kept. Far above what a person can read. */
+const MAX_OPEN_LISTED = 1_000;
+
+/** What the recommender reads: the live board. */
+export interface BoardSource {
+  tenants(): Iterable<string>;
+  tiles(tenant: string): LiveTile[];
+  /** The queue-level minute cell of one queue × channel, as the live view has it. */
+  cell(tenant: string, queue: string, channel: string, bucket: number): Counters | undefined;
+}
+
+export type RecommendationStore = Pick<Storage, 'saveRecommendations' | 'listRecommendations' | 'lastRecommendationNumber'>;
+
+export interface RecommenderOptions {
+  source: BoardSource;
+  storage: RecommendationStore;
+  settings: Config['recommend'];
+  slPolicyOf: (queue: string, channel: string) => SlPolicy;
+  now: () => number;
+  log?: Logger;
+}
+
+/** A transition as listeners get it: the tenant, the item after it, where it came from. */
+export interface RecommendationEvent {
+  tenant: string;
+  item: Item;
+  from: Item['state'] | null;
+  to: Item['state'];
+  at: number;
+}
+
+interface TenantState {
+  lifecycle: LifecycleState;
+  streams: Map<string, StreamFollower>;
+}
+
+export class Recommender {
+  private readonly tenants = new Map<string, TenantState>();
+  private readonly loading = new Map<string, Promise<void>>();
+  private readonly listeners = new Set<(e: RecommendationEvent) => void>();
+  private readonly staffingMemo = new Map<string, Staffing | null>();
+  private nextNum = 1;
+  private pending: RecommendationChange[] = [];
+  private flushing: Promise<void> | null = null;
+  private saveFailures = 0;
+  private readonly thresholds: Map<string, Partial<AlertThresholds>>;
+  private readonly targets: Map<string, number>;
+  private readonly concurrency: Map<string, number>;
+  private readonly priors: Map<string, { arrivalsPerHour: number; ahtSec: number }>;
+  private readonly lifecycle: LifecycleOptions;
+  /** Evaluations so far and the time they took (ms), for /healthz and the bench. */
+  readonly stats = { evaluations: 0, totalMs: 0, maxMs: 0 };
+
+  private constructor(private readonly opts: RecommenderOptions) {
+    const s = opts.settings;
+    // Names come from events: looked up in Maps, never as property names (a queue called "__proto__").
+    this.thresholds = new Map(Object.entries(s.thresholds));
+    this.targets = new Map(Object.entries(s.slTargetPct));
+    this.concurrency = new Map(Object.entries(s.chatConcurrency));
+    this.priors = new Map(Object.entries(s.priors));
+    const l = s.lifecycle;
+    this.lifecycle = { raiseAfterMs: l.raiseAfterSec * 1000, clearAfterMs: l.clearAfterSec * 1000, minOpenMs: l.minOpenSec * 1000 };
+  }
+
+  static async start(opts: RecommenderOptions): Promise<Recommender> {
+    const r = new Recommender(opts);
+    r.nextNum = (await opts.storage.lastRecommendationNumber()) + 1;
+    return r;
+  }
+
+  onTransition(fn: (e: RecommendationEvent) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /**
+   * One evaluation of every loaded tenant's board at the current time. A tenant seen for the first time
+   * is loaded first (its open items from storage) and evaluated from the next call on.
+   */
+  evaluate(): RecommendationEvent[] {
+    const t0 = performance.now();
+    const now = this.opts.now();
+    const out: RecommendationEvent[] = [];
+    for (const tenant of this.opts.source.tenants()) {
+      const state = this.tenants.get(tenant);
+      if (!state) {
+        this.load(tenant);
+        continue;
+      }
+      const conditions = this.conditionsOf(tenant, state, now);
+      state.lifecycle.nextId = this.nextNum;
+      const transitions = evaluate(state.lifecycle, conditions, now, this.lifecycle);
+      this.nextNum = state.lifecycle.nextId;
+      for (const t of transitions) out.push(this.record(tenant, t));
+    }
+    const ms = performance.now() - t0;
+    this.stats.evaluations++;
+    this.stats.totalMs += ms;
+    this.stats.maxMs = Math.max(this.stats.maxMs, ms);
+    return out;
+  }
+
+  /** The tenant's open and acknowledged items, most severe first, then newest. */
+  board(tenant: string): Item[] {
+    const state = this.tenants.get(tenant);
+    if (!state) return [];
+    const rank = { critical: 0, warning: 1, info: 2 } as const;
+    return [...state.lifecycle.open.values()]
+      .sort((a, b) => rank[a.severity] - rank[b.severity] || b.openedAt - a.openedAt)
+      .slice(0, MAX_OPEN_LISTED)
+      .map((i) => ({ ...i }));
+  }
+
+  /** Items whose lifetime overlaps [from, to), from storage (resolved ones included), newest first. */
+  async history(tenant: string, from: number, to: number, limit: number): Promise<Item[]> {
+    await this.flush();
+    const rows = await this.opts.storage.listRecommendations({ tenant, from, to, limit });
+    return rows.map(toItem);
+  }
+
+  /**
+   * Acknowledges an open item: durable when the promise resolves. Acknowledging an acknowledged item
+   * again changes nothing and answers it as it is. Null: no such item open for this tenant.
+   */
+  async acknowledge(tenant: string, id: string, by: string): Promise<Item | null> {
+    const state = this.tenants.get(tenant);
+    const open = state && [...state.lifecycle.open.values()].find((i) => i.id === id);
+    if (!state || !open) return null; // unknown, another tenant's, or resolved already
+    const t = acknowledge(state.lifecycle, id, by, this.opts.now());
+    if (t) this.record(tenant, t);
+    await this.flush();
+    return { ...open };
+  }
+
+  /** Writes every change recorded so far; retried on failure (the changes stay queued meanwhile). */
+  flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    if (this.pending.length === 0) return Promise.resolve();
+    const run = async () => {
+      while (this.pending.length) {
+        const batch = this.pending;
+        this.pending = [];
+        try {
+          await this.opts.storage.saveRecommendations(batch);
+          this.saveFailures = 0;
+        } catch (err) {
+          this.pending = [...batch, ...this.pending];
+          this.saveFailures++;
+          this.opts.log?.warn({ err: (err as Error).message, failures: this.saveFailures }, 'saving recommendations failed; will retry');
+          throw err;
+        }
+      }
+    };
+    this.flushing = run().finally(() => (this.flushing = null));
+    return this.flushing;
+  }
+
+  private record(tenant: string, t: Transition): RecommendationEvent {
+    const e: RecommendationEvent = { tenant, item: t.item, from: t.from, to: t.to, at: t.at };
+    const num = numOf(t.item.id)!;
+    this.pending.push({ item: { ...t.item, tenant, num }, from: t.from, to: t.to, at: t.at });
+    for (const fn of this.listeners) fn(e);
+    // storage follows the live stream; a failed write is retried at the next flush
+    if (!this.flushing) void this.flush().catch(() => setTimeout(() => void this.flush().catch(() => {}), Math.min(30_000, 500 * 2 ** this.saveFailures)).unref());
+    return e;
+  }
+
+  private load(tenant: string): void {
+    if (this.loading.has(tenant)) return;
+    const p = this.opts.storage
+      .listRecommendations({ tenant, open: true, limit: MAX_OPEN_LISTED })
+      .then((rows) => {
+        const lifecycle = emptyLifecycle();
+        for (const r of rows) lifecycle.open.set(r.key, toItem(r));
+        this.tenants.set(tenant, { lifecycle, streams: new Map() });
+      })
+      .catch((err) => this.opts.log?.warn({ err: (err as Error).message, tenant }, 'loading open recommendations failed; will retry'))
+      .finally(() => this.loading.delete(tenant));
+    this.loading.set(tenant, p);
+  }
+
+  /** Waits for tenants being loaded (tests, and the first evaluation after a start). */
+  async loaded(): Promise<void> {
+    await Promise.all(this.loading.values());
+  }
+
+  private conditionsOf(tenant: string, state: TenantState, now: number): Condition[] {
+    const minute = now - (now % MINUTE_MS);
+    // a minute is fed once it has had a minute to settle (late events of the watermark's delay)
+    const settled = minute - MINUTE_MS;
+    const oldest = minute - LIVE_MINUTES * MINUTE_MS;
+    const tiles = this.opts.source.tiles(tenant);
+    const channelFigures = channelAverages(tiles);
+    const out: Condition[] = [];
+    for (const tile of tiles) {
+      const key = `${tile.queue}\u0001${tile.channel}`;
+      let f = state.streams.get(key);
+      if (!f) state.streams.set(key, (f = new StreamFollower(tile.queue, tile.channel)));
+      const cellAt = (b: number) => this.opts.source.cell(tenant, tile.queue, tile.channel, b);
+      f.feed(settled, oldest, cellAt);
+      const forecast = f.forecastAt(minute, this.priorsOf(tile.queue, tile.channel, channelFigures));
+      const h30 = forecast.horizons.find((h) => h.minutes === 30)!;
+      const concurrency = this.concurrency.get(tile.channel);
+      const silence = f.silence(now, (cellAt(minute)?.offered ?? 0) > 0);
+      const policy = this.opts.slPolicyOf(tile.queue, tile.channel);
+      const situation: QueueSituation = {
+        queue: tile.queue,
+        channel: tile.channel,
+        model: concurrency !== undefined ? 'chat' : f.patienceSec !== undefined ? 'erlang-a' : 'erlang-c',
+        sl: { targetPct: this.targets.get(tile.queue) ?? this.targets.get('default') ?? 80, thresholdSec: policy.targetSec },
+        recent: { offered: tile.last15m.offered, slPct: tile.last15m.slPct, abandonPct: tile.last15m.abandonPct },
+        waiting: tile.waiting,
+        longestWaitSec: tile.longestWaitSec,
+        available: tile.operators.ready + tile.operators.busy + tile.operators.acw,
+        forecast: { perHour: h30.perHour, ahtSec: forecast.aht.sec, basis: forecast.basis },
+        expectedLast15: f.expectedLast15(minute),
+        silentSec: silence.silentSec,
+        expectedWhileSilent: silence.expected,
+        patienceSec: f.patienceSec,
+        concurrency,
+        thresholds: this.thresholdsOf(tile.queue),
+      };
+      out.push(...conditionsFor(situation, (s) => this.staffing(s)));
+    }
+    return out;
+  }
+
+  /** The staffing search, memoized on its inputs (they change a few times a minute, evaluations many times a second). */
+  private staffing(s: QueueSituation): Staffing | null {
+    const key = `${s.model}|${s.forecast.perHour.toFixed(3)}|${s.forecast.ahtSec.toFixed(2)}|${s.sl.targetPct}|${s.sl.thresholdSec}|${s.available}|${s.patienceSec?.toFixed(1)}|${s.concurrency}|${s.thresholds.maxOccupancy}`;
+    if (this.staffingMemo.has(key)) return this.staffingMemo.get(key)!;
+    let result: Staffing | null;
+    try {
+      result = staffingFor(s);
+    } catch (err) {
+      // a load beyond what any staffing can carry (the calculator's limits): no staffing advice, alerts still hold
+      this.opts.log?.debug({ err: (err as Error).message, queue: s.queue, channel: s.channel }, 'no staffing for this load');
+      result = null;
+    }
+    if (this.staffingMemo.size > 10_000) this.staffingMemo.clear();
+    this.staffingMemo.set(key, result);
+    return result;
+  }
+
+  private thresholdsOf(queue: string): AlertThresholds {
+    return { ...DEFAULT_THRESHOLDS, ...this.thresholds.get('default'), ...this.thresholds.get(queue) };
+  }
+
+  private priorsOf(queue: string, channel: string, channelFigures: Map<string, { arrivalsPerHour: number; ahtSec: number }>): ForecastPriors {
+    const kind = channel === 'voice' ? 'voice' : channel === 'email' ? 'email' : 'chat';
+    return {
+      configured: this.priors.get(`${queue}:${channel}`) ?? this.priors.get(channel),
+      channel: channelFigures.get(channel) ?? PRODUCT_PRIORS[kind],
+    };
+  }
+}
+
+/** The channel's figures across the center over the last hour: mean arrivals per queue and the mean AHT. */
+function channelAverages(tiles: readonly LiveTile[]): Map<string, { arrivalsPerHour: number; ahtSec: number }> {
+  const sums = new Map<string, { offered: number; queues: number; ahtSum: number; ahtN: number }>();
+  for (const t of tiles) {
+    let s = sums.get(t.channel);
+    if (!s) sums.set(t.channel, (s = { offered: 0, queues: 0, ahtSum: 0, ahtN: 0 }));
+    s.offered += t.last60m.offered;
+    s.queues++;
+    if (t.last60m.ahtSec !== null) {
+      s.ahtSum += t.last60m.ahtSec;
+      s.ahtN++;
+    }
+  }
+  const out = new Map<string, { arrivalsPerHour: number; ahtSec: number }>();
+  for (const [channel, s] of sums) if (s.offered > 0 && s.ahtN > 0) out.set(channel, { arrivalsPerHour: s.offered / s.queues, ahtSec: s.ahtSum / s.ahtN });
+  return out;
+}
+
+const numOf = (id: string): number | null => (/^r[1-9]\d{0,15}$/.test(id) ? Number(id.slice(1)) : null);
+
+function toItem(r: StoredRecommendation): Item {
+  const { tenant: _tenant, num, ...rest } = r;
+  return { id: `r${num}`, ...rest };
+}
