@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { DEFAULT_CONFIG, inactivityTimeoutOf, inactivityTimeouts, slPolicyOf } from '../config/config.js';
+import type { LiveTile } from '../contract/api.js';
 import type { CcEvent } from '../contract/event.js';
 import { BUCKET_MS, bucketOf } from '../metrics/appeal-story.js';
 import { LOG_UPKEEP_EVERY_MS, type DeadLetter, type HistoryQuery, type QaLevel, type RollupCell, type SlPolicies, type Storage } from '../storage/storage.js';
@@ -43,7 +44,7 @@ export class Engine {
   readonly checkpointer: Checkpointer;
   private readonly lock = new RwLock();
   private readonly timers: NodeJS.Timeout[] = [];
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new Set<(changes: ReadonlyMap<string, LiveTile[]>) => void>();
   private notifyScheduled = false;
   readonly slPolicyOf;
   /** The SL policies as data, for storage that judges SL in the database. */
@@ -145,7 +146,10 @@ export class Engine {
     });
     this.recommender.evaluate(); // loads the tenants already on the board
     await this.recommender.loaded();
-    this.onChange(() => this.scheduleRecommend());
+    this.onChange((changes) => {
+      this.recommender?.observe(changes);
+      this.scheduleRecommend();
+    });
   }
 
   /** An evaluation soon after a change (at most one per RECOMMEND_SPACING_MS); the 1-s tick covers the passing of time. */
@@ -231,8 +235,11 @@ export class Engine {
     return outcome.accepted ? outcome : { ...outcome, position: this.processor.position };
   }
 
-  /** Called (coalesced, once per event-loop turn) after the live state changed. */
-  onChange(fn: () => void): () => void {
+  /**
+   * Called (coalesced, once per event-loop turn) after the live state changed, with the tiles that
+   * changed by tenant: rendered once, for every listener (the live stream, the recommender).
+   */
+  onChange(fn: (changes: ReadonlyMap<string, LiveTile[]>) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
   }
@@ -242,7 +249,10 @@ export class Engine {
     this.notifyScheduled = true;
     setImmediate(() => {
       this.notifyScheduled = false;
-      for (const fn of this.listeners) fn();
+      const live = this.processor.live;
+      if (this.listeners.size === 0) return live.clearChanges(); // nobody to render for
+      const changes = live.takeChanges();
+      for (const fn of this.listeners) fn(changes);
     });
   }
 

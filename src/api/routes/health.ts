@@ -29,6 +29,8 @@ export const healthRoute: FastifyPluginAsync<{ engine: Engine; startedAt: number
     // Admission: the backlog of admitted events, the measured drain rate, and refusals (503) so far.
     ingest: engine.eventLog.admission.snapshot(),
     eventLoopDelayMs: loop.snapshot(),
+    // The recommender's evaluations so far and what they cost the main thread.
+    ...(engine.recommender ? { recommender: engine.recommender.cost() } : {}),
     memoryMb: memoryMb(engine.storage),
   }));
 };

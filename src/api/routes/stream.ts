@@ -24,9 +24,8 @@ const SSE_HEADERS = {
 export const streamRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, { engine }) => {
   const clients = new Map<ServerResponse, string>();
 
-  const off = engine.onChange(() => {
-    if (clients.size === 0) return engine.processor.live.clearChanges(); // nobody to render for
-    const changes = engine.processor.live.takeChanges();
+  const off = engine.onChange((changes) => {
+    if (clients.size === 0) return;
     const at = engine.now();
     const position = engine.processor.position;
     for (const [tenant, tiles] of changes) {

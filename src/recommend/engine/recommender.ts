@@ -59,7 +59,14 @@ export interface RecommendationEvent {
 interface TenantState {
   lifecycle: LifecycleState;
   streams: Map<string, StreamFollower>;
+  /** The board's tiles as last rendered, by queue × channel: kept up by observe(), re-read whole every RESYNC_MS. */
+  tiles: Map<string, LiveTile>;
+  syncedAt: number;
 }
+
+/** The whole board is re-read this often (tiles that left it go); in between the live view's changes keep it. */
+const RESYNC_MS = 5_000;
+const tileKey = (t: LiveTile) => `${t.queue}\u0001${t.channel}`;
 
 export class Recommender {
   private readonly tenants = new Map<string, TenantState>();
@@ -95,9 +102,23 @@ export class Recommender {
     return r;
   }
 
+  /** Evaluations so far, their mean and longest time on the main thread (ms). */
+  cost(): { evaluations: number; meanMs: number; maxMs: number } {
+    const { evaluations, totalMs, maxMs } = this.stats;
+    return { evaluations, meanMs: evaluations ? Math.round((totalMs / evaluations) * 100) / 100 : 0, maxMs: Math.round(maxMs * 100) / 100 };
+  }
+
   onTransition(fn: (e: RecommendationEvent) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
+  }
+
+  /** The tiles the live view rendered after a change (see Engine.onChange): the board as it stands, without rendering it again. */
+  observe(changes: ReadonlyMap<string, LiveTile[]>): void {
+    for (const [tenant, tiles] of changes) {
+      const state = this.tenants.get(tenant);
+      if (state) for (const t of tiles) state.tiles.set(tileKey(t), t);
+    }
   }
 
   /**
@@ -199,7 +220,7 @@ export class Recommender {
       .then((rows) => {
         const lifecycle = emptyLifecycle();
         for (const r of rows) lifecycle.open.set(r.key, toItem(r));
-        this.tenants.set(tenant, { lifecycle, streams: new Map() });
+        this.tenants.set(tenant, { lifecycle, streams: new Map(), tiles: new Map(), syncedAt: -Infinity });
       })
       .catch((err) => this.opts.log?.warn({ err: (err as Error).message, tenant }, 'loading open recommendations failed; will retry'))
       .finally(() => this.loading.delete(tenant));
@@ -216,11 +237,17 @@ export class Recommender {
     // a minute is fed once it has had a minute to settle (late events of the watermark's delay)
     const settled = minute - MINUTE_MS;
     const oldest = minute - LIVE_MINUTES * MINUTE_MS;
-    const tiles = this.opts.source.tiles(tenant);
+    if (now - state.syncedAt >= RESYNC_MS || now < state.syncedAt) {
+      state.tiles = new Map(this.opts.source.tiles(tenant).map((t) => [tileKey(t), t]));
+      state.syncedAt = now;
+      // a queue × channel that left the board (nothing open, nothing in the last hour) is followed no more
+      for (const key of state.streams.keys()) if (!state.tiles.has(key)) state.streams.delete(key);
+    }
+    const tiles = [...state.tiles.values()];
     const channelFigures = channelAverages(tiles);
     const out: Condition[] = [];
     for (const tile of tiles) {
-      const key = `${tile.queue}\u0001${tile.channel}`;
+      const key = tileKey(tile);
       let f = state.streams.get(key);
       if (!f) state.streams.set(key, (f = new StreamFollower(tile.queue, tile.channel)));
       const cellAt = (b: number) => this.opts.source.cell(tenant, tile.queue, tile.channel, b);
