@@ -1,15 +1,22 @@
 /**
  * The live stream: an EventSource on /v1/stream. EventSource reconnects by itself after a dropped
  * connection; when the browser gives up (CLOSED, e.g. the server answered with an error status) we open a
- * new one after a backoff. The stream sends `snapshot` first and after every reconnect, then `update`s.
+ * new one after a backoff. The stream sends `snapshot` first and after every reconnect, then `update`s;
+ * with recommendations on, `recommendations` (the open board) right after each snapshot, then a
+ * `recommendation` for each transition of an item.
  */
 import type { LiveSnapshot, LiveUpdate } from '../contract/api.js';
+import type { AdviceBoardMessage, AdviceTransition } from './state.js';
 
 export type ConnState = 'connecting' | 'live' | 'reconnecting';
 
 export interface StreamHandlers {
   onSnapshot(s: LiveSnapshot): void;
   onUpdate(u: LiveUpdate): void;
+  /** The open board of advice and alerts (replaces what there was). */
+  onAdviceBoard(b: AdviceBoardMessage): void;
+  /** One item opened, was acknowledged or resolved. */
+  onAdvice(t: AdviceTransition): void;
   onState(s: ConnState): void;
 }
 
@@ -47,6 +54,14 @@ export function openStream(url: string, h: StreamHandlers): { close(): void } {
     src.addEventListener('update', (ev) => {
       const u = parse<LiveUpdate>(ev as MessageEvent);
       if (u) h.onUpdate(u);
+    });
+    src.addEventListener('recommendations', (ev) => {
+      const b = parse<AdviceBoardMessage>(ev as MessageEvent);
+      if (b && Array.isArray(b.items)) h.onAdviceBoard(b);
+    });
+    src.addEventListener('recommendation', (ev) => {
+      const t = parse<AdviceTransition>(ev as MessageEvent);
+      if (t && t.item && typeof t.item.id === 'string') h.onAdvice(t);
     });
     src.onopen = () => {
       attempt = 0;

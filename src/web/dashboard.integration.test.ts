@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveSnapshot } from '../contract/api.js';
+import { waitForServer } from './testing/built-server.js';
 import { CHROMIUM_ARGS, requireChromium } from './testing/require-chromium.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -181,23 +182,3 @@ describe.skipIf(!chromiumPath)('live dashboard in Chromium against `ccpulse star
     expect(pageErrors).toEqual([]);
   });
 });
-
-
-async function waitForServer(child: ChildProcess, url: string, timeoutMs: number, log: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`ccpulse exited (${child.exitCode ?? child.signalCode}) before serving ${url}:\n${log()}`);
-    }
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      if (res.ok) return;
-      last = `HTTP ${res.status}`;
-    } catch (e) {
-      last = String(e);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`ccpulse did not serve ${url} within ${timeoutMs} ms (${last}):\n${log()}`);
-}

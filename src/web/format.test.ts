@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   NONE,
+  adviceKindLabel,
   channelLabel,
   formatClock,
   formatCount,
@@ -8,6 +9,7 @@ import {
   formatPct,
   formatSmallPct,
   isLongWait,
+  severityText,
   slLevel,
   slLevelText,
 } from './format.js';
@@ -112,5 +114,19 @@ describe('misc', () => {
     expect(channelLabel('toString')).toBe('ToString');
     expect(channelLabel('__proto__')).toBe('__proto__');
     expect(channelLabel('hasOwnProperty')).toBe('HasOwnProperty');
+  });
+});
+
+describe('advice labels', () => {
+  it('names severities and kinds, and shows what it does not know as data', () => {
+    expect(severityText('critical')).toBe('Critical');
+    expect(severityText('warning')).toBe('Warning');
+    expect(severityText('info')).toBe('Info');
+    expect(severityText('__proto__')).toBe('Info');
+    expect(adviceKindLabel('long-wait')).toBe('Long wait');
+    expect(adviceKindLabel('staffing-add')).toBe('Add operators');
+    expect(adviceKindLabel('queue-on-fire')).toBe('Queue on fire');
+    for (const k of ['constructor', 'toString', '__proto__']) expect(adviceKindLabel(k)).toBe(k[0].toUpperCase() + k.slice(1));
+    expect(adviceKindLabel('')).toBe('');
   });
 });

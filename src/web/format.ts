@@ -106,3 +106,32 @@ export function channelLabel(channel: string): string {
   if (known) return known;
   return channel.length ? channel[0].toUpperCase() + channel.slice(1) : channel;
 }
+
+/** Severity words for advice and alerts, so a severity is not told by colour alone. A Map: values come from the wire. */
+const SEVERITY_TEXT: ReadonlyMap<string, string> = new Map([
+  ['critical', 'Critical'],
+  ['warning', 'Warning'],
+  ['info', 'Info'],
+]);
+
+export function severityText(severity: string): string {
+  return SEVERITY_TEXT.get(severity) ?? 'Info';
+}
+
+const ADVICE_KIND_LABELS: ReadonlyMap<string, string> = new Map([
+  ['staffing-add', 'Add operators'],
+  ['staffing-release', 'Release operators'],
+  ['sl-under-target', 'SL under target'],
+  ['long-wait', 'Long wait'],
+  ['abandon-high', 'High abandon'],
+  ['off-forecast', 'Off forecast'],
+  ['channel-silent', 'Channel silent'],
+]);
+
+/** Short label of a kind of advice; a kind this dashboard does not know is shown as sent, dashes as spaces. */
+export function adviceKindLabel(kind: string): string {
+  const known = ADVICE_KIND_LABELS.get(kind);
+  if (known) return known;
+  const words = kind.replace(/-/g, ' ');
+  return words.length ? words[0].toUpperCase() + words.slice(1) : words;
+}

@@ -24,6 +24,28 @@ export function iconMarkup(channel: string): string {
 
 /** A decorative (aria-hidden) icon element for a channel. */
 export function channelIcon(channel: string): SVGSVGElement {
+  return glyph(iconMarkup(channel));
+}
+
+/** Severity glyphs: an octagon for critical, a triangle for warning, a circle for info (shape, not only colour). */
+const SEVERITY_PATHS: ReadonlyMap<string, string> = new Map(Object.entries({
+  critical: '<path d="M7.86 2h8.28L22 7.86v8.28L16.14 22H7.86L2 16.14V7.86z"/><path d="M12 7.5v5M12 16.5h.01"/>',
+  warning: '<path d="M10.29 3.86 1.82 18a2 2 0 0 0 1.71 3h16.94a2 2 0 0 0 1.71-3L13.71 3.86a2 2 0 0 0-3.42 0z"/><path d="M12 9v4M12 17h.01"/>',
+  info: '<circle cx="12" cy="12" r="10"/><path d="M12 16v-4.5M12 8h.01"/>',
+}));
+
+/** The glyph's markup for a severity: static markup from the table above; an unknown severity gets info's. */
+export function severityMarkup(severity: string): string {
+  return SEVERITY_PATHS.get(severity) ?? SEVERITY_PATHS.get('info')!;
+}
+
+/** A decorative (aria-hidden) icon element for a severity; the severity's word goes next to it. */
+export function severityIcon(severity: string): SVGSVGElement {
+  return glyph(severityMarkup(severity));
+}
+
+/** A 24×24 stroked SVG of trusted markup (from the tables above only). */
+function glyph(markup: string): SVGSVGElement {
   const svg = document.createElementNS(SVG_NS, 'svg');
   svg.setAttribute('viewBox', '0 0 24 24');
   svg.setAttribute('width', '24');
@@ -35,7 +57,7 @@ export function channelIcon(channel: string): SVGSVGElement {
   svg.setAttribute('stroke-linejoin', 'round');
   svg.setAttribute('aria-hidden', 'true');
   svg.setAttribute('focusable', 'false');
-  svg.innerHTML = iconMarkup(channel);
+  svg.innerHTML = markup;
   return svg;
 }
 

@@ -1,12 +1,13 @@
 /**
  * ccpulse live dashboard: GET /v1/live for a first paint, then the SSE stream /v1/stream.
  * Messages only update the store and mark tiles dirty; the DOM is written once per animation frame.
+ * The stream also carries the open board of advice and alerts, shown above the queues.
  */
 import type { LiveSnapshot } from '../contract/api.js';
 import { openStream, type ConnState } from './connection.js';
 import { formatClock } from './format.js';
-import { LiveStore, tileKey, type Change, type Window } from './state.js';
-import { Board, HeaderView } from './view.js';
+import { AdviceBoard, LiveStore, tileKey, type Change, type Window } from './state.js';
+import { AdviceView, Board, HeaderView } from './view.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(sel: string): T => {
   const e = document.querySelector<T>(sel);
@@ -23,12 +24,17 @@ const connEl = $('#conn');
 const connText = $('#conn-text');
 const emptyEl = $('#empty');
 const toggle = $<HTMLButtonElement>('#window-toggle');
+const advice = new AdviceBoard();
+const adviceView = new AdviceView($('#advice'), (id) => void acknowledge(id));
 
 let window_: Window = initialWindow();
 const dirty = new Set<string>();
 let removed: string[] = [];
 let everything = true;
 let headerDirty = true;
+let adviceDirty = false;
+/** Server time minus local time, from the last message: ages of advice are counted on the server's clock. */
+let clockOffset = 0;
 let raf = 0;
 let peeked: string | null = null;
 
@@ -91,7 +97,12 @@ function frame(): void {
     if (emptyEl.hidden === empty) emptyEl.hidden = !empty;
   }
 
-  if (board.size !== fittedFor) fit();
+  if (adviceDirty) {
+    adviceDirty = false;
+    adviceView.update(advice, now + clockOffset);
+  }
+
+  if (board.size !== fittedFor || adviceView.size !== fittedForAdvice) fit();
 }
 
 // ---- fit the wall ------------------------------------------------------------------------------
@@ -104,14 +115,17 @@ function frame(): void {
 const MIN_ZOOM = 0.6;
 const fitEnabled = new URLSearchParams(location.search).get('fit') !== '0';
 let fittedFor = -1;
+let fittedForAdvice = -1;
 
 function fit(): void {
   fittedFor = board.size;
+  fittedForAdvice = adviceView.size;
   if (!fitEnabled) return;
   const style = boardEl.style as CSSStyleDeclaration & { zoom: string };
   style.zoom = '';
   if (window.innerWidth < 700) return;
-  const avail = window.innerHeight - $('#center').getBoundingClientRect().height;
+  // Below the header and the advice panel (the board's top in the document).
+  const avail = window.innerHeight - (boardEl.getBoundingClientRect().top + window.scrollY);
   let z = 1;
   while (z > MIN_ZOOM && boardEl.getBoundingClientRect().height > avail) {
     z = Math.max(MIN_ZOOM, Math.round((z - 0.04) * 100) / 100);
@@ -148,6 +162,44 @@ function setConn(s: ConnState): void {
 const apiKey = new URLSearchParams(location.search).get('apiKey');
 const withKey = (url: string): string => (apiKey ? `${url}?apiKey=${encodeURIComponent(apiKey)}` : url);
 
+/** The error's text for the user: the server's message when it sent one. */
+async function failure(res: Response): Promise<string> {
+  try {
+    const body = (await res.json()) as { error?: { message?: unknown } };
+    if (typeof body.error?.message === 'string' && body.error.message) return body.error.message;
+  } catch {
+    /* not JSON */
+  }
+  return `HTTP ${res.status}`;
+}
+
+/**
+ * Acknowledge an item of advice. The button stays disabled until the stream brings the transition (which
+ * updates the item); a failure is shown next to the item and the button comes back.
+ */
+async function acknowledge(id: string): Promise<void> {
+  if (!advice.ackStarted(id)) return;
+  markAdvice();
+  try {
+    const res = await fetch(withKey(`v1/recommendations/${encodeURIComponent(id)}/ack`), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: '{}',
+    });
+    if (!res.ok) throw new Error(await failure(res));
+    advice.ackSucceeded(id);
+  } catch (err) {
+    const why = err instanceof TypeError ? 'the server did not answer' : err instanceof Error ? err.message : String(err);
+    advice.ackFailed(id, `Could not acknowledge: ${why}`);
+  }
+  markAdvice();
+}
+
+function markAdvice(): void {
+  adviceDirty = true;
+  schedule();
+}
+
 async function loadInitial(): Promise<void> {
   try {
     const res = await fetch(withKey('v1/live'), { headers: { accept: 'application/json' } });
@@ -163,8 +215,24 @@ async function loadInitial(): Promise<void> {
 setConn('connecting');
 void loadInitial();
 openStream(withKey('v1/stream'), {
-  onSnapshot: (s) => apply(store.applySnapshot(s, Date.now())),
-  onUpdate: (u) => apply(store.applyUpdate(u, Date.now())),
+  onSnapshot: (s) => {
+    clockOffset = s.at - Date.now();
+    apply(store.applySnapshot(s, Date.now()));
+  },
+  onUpdate: (u) => {
+    clockOffset = u.at - Date.now();
+    apply(store.applyUpdate(u, Date.now()));
+  },
+  onAdviceBoard: (b) => {
+    advice.replace(b);
+    markAdvice();
+  },
+  onAdvice: (t) => {
+    const at = Date.parse(t.at);
+    if (Number.isFinite(at)) clockOffset = at - Date.now();
+    advice.apply(t);
+    markAdvice();
+  },
   onState: setConn,
 });
 
@@ -180,6 +248,11 @@ function tick(): void {
   const now = Date.now();
   for (const [k, t] of store.tiles) {
     if (t.waiting > 0) dirty.add(k);
+  }
+  // Ages of advice grow every second.
+  if (advice.items.size) {
+    adviceDirty = true;
+    schedule();
   }
   if (store.hasData) {
     headerDirty = true;

@@ -1,6 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { LiveSnapshot, LiveTile, MetricValues, OperatorCounts } from '../contract/api.js';
-import { LiveStore, centerTotals, compareChannels, compareTiles, sumRepairs, tileKey } from './state.js';
+import {
+  AdviceBoard,
+  LiveStore,
+  centerTotals,
+  compareAdvice,
+  compareChannels,
+  compareTiles,
+  openForSec,
+  severityRank,
+  sumRepairs,
+  tileKey,
+  type Advice,
+  type AdviceState,
+  type AdviceTransition,
+} from './state.js';
 
 const ops = (ready = 0, busy = 0, brk = 0): OperatorCounts => ({ offline: 0, ready, busy, break: brk, acw: 0 });
 
@@ -145,5 +159,149 @@ describe('centerTotals', () => {
     expect(centerTotals(s, 'last60m', 0).slPct).toBeNull();
     s.center = { last15m: mv({ slPct: 77.7, abandonPct: 3.3 }), last60m: mv() };
     expect(centerTotals(s, 'last15m', 0)).toMatchObject({ slPct: 77.7, abandonPct: 3.3 });
+  });
+});
+
+const T0 = Date.parse('2025-03-01T10:00:00.000Z');
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function adv(id: string, p: Partial<Advice> = {}): Advice {
+  return {
+    id,
+    key: `long-wait:sales:voice:${id}`,
+    kind: 'long-wait',
+    state: 'open',
+    severity: 'warning',
+    reason: `reason of ${id}`,
+    data: {},
+    openedAt: iso(T0),
+    updatedAt: iso(T0),
+    ...p,
+  };
+}
+
+const move = (item: Advice, to: AdviceState, from: AdviceState | null = null): AdviceTransition => ({ from, to, at: iso(T0 + 1000), item: { ...item, state: to } });
+
+describe('AdviceBoard', () => {
+  it('is not received until the server sends a board, then replaces it wholesale (a reconnect starts fresh)', () => {
+    const b = new AdviceBoard();
+    expect(b.received).toBe(false);
+    b.replace({ items: [adv('r1'), adv('r2')] });
+    expect(b.received).toBe(true);
+    expect([...b.items.keys()]).toEqual(['r1', 'r2']);
+    b.replace({ items: [adv('r3', { state: 'acknowledged', acknowledgedBy: 'ann' })] });
+    expect([...b.items.keys()]).toEqual(['r3']);
+    expect(b.items.get('r3')?.acknowledgedBy).toBe('ann');
+    b.replace({ items: [] });
+    expect(b.items.size).toBe(0);
+    expect(b.received).toBe(true);
+  });
+
+  it('upserts an item by id on each transition and removes it when it resolves', () => {
+    const b = new AdviceBoard();
+    b.replace({ items: [adv('r1')] });
+    b.apply(move(adv('r2', { severity: 'critical' }), 'open'));
+    expect([...b.items.keys()].sort()).toEqual(['r1', 'r2']);
+
+    // acknowledged: the same id, replaced (not a second entry)
+    b.apply(move(adv('r2', { severity: 'critical', acknowledgedBy: 'anonymous' }), 'acknowledged', 'open'));
+    expect(b.items.size).toBe(2);
+    expect(b.items.get('r2')).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'anonymous' });
+
+    // a reason that changed while open replaces the old one
+    b.apply({ ...move(adv('r1', { reason: 'new numbers' }), 'open', 'open') });
+    expect(b.items.get('r1')?.reason).toBe('new numbers');
+
+    b.apply(move(adv('r2'), 'resolved', 'acknowledged'));
+    expect([...b.items.keys()]).toEqual(['r1']);
+    // resolving an item the board never had is harmless
+    b.apply(move(adv('r9'), 'resolved', 'open'));
+    expect([...b.items.keys()]).toEqual(['r1']);
+  });
+
+  it('orders most severe first, then the most recently opened', () => {
+    const b = new AdviceBoard();
+    b.replace({
+      items: [
+        adv('r1', { severity: 'info', openedAt: iso(T0 + 50_000) }),
+        adv('r2', { severity: 'critical', openedAt: iso(T0) }),
+        adv('r3', { severity: 'warning', openedAt: iso(T0 + 10_000) }),
+        adv('r4', { severity: 'critical', openedAt: iso(T0 + 5_000) }),
+        adv('r5', { severity: 'warning', openedAt: iso(T0 + 20_000) }),
+      ],
+    });
+    expect(b.sorted().map((i) => i.id)).toEqual(['r4', 'r2', 'r5', 'r3', 'r1']);
+    // a new critical item goes to the top
+    b.apply(move(adv('r6', { severity: 'critical', openedAt: iso(T0 + 60_000) }), 'open'));
+    expect(b.sorted()[0].id).toBe('r6');
+    expect(b.counts()).toEqual({ critical: 3, warning: 2, info: 1 });
+  });
+
+  it('breaks ties by the newer id (r10 after r9), and ranks a severity it does not know lowest', () => {
+    const same = { severity: 'warning' as const, openedAt: iso(T0) };
+    expect([adv('r9', same), adv('r10', same)].sort(compareAdvice).map((i) => i.id)).toEqual(['r10', 'r9']);
+    const odd = adv('r1', { severity: 'bogus' as Advice['severity'] });
+    expect([odd, adv('r2', { severity: 'info' })].sort(compareAdvice).map((i) => i.id)).toEqual(['r2', 'r1']);
+    expect(severityRank('critical')).toBeGreaterThan(severityRank('warning'));
+    expect(severityRank('constructor')).toBe(0);
+    expect(severityRank('__proto__')).toBe(0);
+  });
+
+  it('treats ids and keys named like Object.prototype properties as plain data', () => {
+    const b = new AdviceBoard();
+    const names = ['__proto__', 'constructor', 'toString', 'hasOwnProperty'];
+    b.replace({ items: names.map((n) => adv(n, { key: n, kind: n, reason: '<script>alert(1)</script>' })) });
+    expect(b.items.size).toBe(4);
+    expect(b.sorted().map((i) => i.id).sort()).toEqual([...names].sort());
+    expect(b.items.get('__proto__')?.key).toBe('__proto__');
+    expect(b.acknowledgeable('__proto__')).toBe(true);
+    expect(b.acknowledgeable('valueOf')).toBe(false);
+    expect(b.ackStarted('__proto__')).toBe(true);
+    b.ackFailed('constructor', 'nope');
+    expect(b.errors.get('constructor')).toBe('nope');
+    b.apply(move(adv('__proto__'), 'resolved', 'open'));
+    expect(b.items.has('__proto__')).toBe(false);
+    expect(b.pending.has('__proto__')).toBe(false);
+    expect(Object.prototype).not.toHaveProperty('key');
+    expect(({} as Record<string, unknown>).key).toBeUndefined();
+  });
+
+  it('keeps an Acknowledge pending until the stream says so, and lets a failed one be tried again', () => {
+    const b = new AdviceBoard();
+    b.replace({ items: [adv('r1'), adv('r2'), adv('r3', { state: 'acknowledged' })] });
+    expect(b.ackStarted('r3')).toBe(false); // acknowledged already
+    expect(b.ackStarted('r404')).toBe(false); // not on the board
+    expect(b.ackStarted('r1')).toBe(true);
+    expect(b.ackStarted('r1')).toBe(false); // one POST at a time
+    b.ackSucceeded('r1');
+    expect(b.pending.has('r1')).toBe(true); // still waiting for the transition
+    b.apply(move(adv('r1', { acknowledgedBy: 'anonymous' }), 'acknowledged', 'open'));
+    expect(b.pending.has('r1')).toBe(false);
+
+    // the transition may come before the POST's answer
+    expect(b.ackStarted('r2')).toBe(true);
+    b.apply(move(adv('r2'), 'acknowledged', 'open'));
+    b.ackSucceeded('r2');
+    expect(b.pending.size).toBe(0);
+
+    // a failure: the error is kept for the item, and the button is back
+    b.replace({ items: [adv('r5')] });
+    expect(b.ackStarted('r5')).toBe(true);
+    b.ackFailed('r5', 'Could not acknowledge: HTTP 503');
+    expect(b.pending.has('r5')).toBe(false);
+    expect(b.errors.get('r5')).toBe('Could not acknowledge: HTTP 503');
+    expect(b.ackStarted('r5')).toBe(true); // retrying clears the error
+    expect(b.errors.has('r5')).toBe(false);
+    b.ackFailed('r5', 'again');
+    // a fresh board without the item forgets its error
+    b.replace({ items: [] });
+    expect(b.errors.size).toBe(0);
+  });
+
+  it('counts how long an item has been open on the server clock, never negative', () => {
+    const it = adv('r1', { openedAt: iso(T0) });
+    expect(openForSec(it, T0 + 400_000)).toBe(400);
+    expect(openForSec(it, T0 - 5_000)).toBe(0);
+    expect(openForSec(adv('r2', { openedAt: 'not a time' }), T0)).toBeNull();
   });
 });

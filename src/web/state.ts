@@ -204,3 +204,161 @@ export function sumRepairs(r: Record<string, number> | undefined): number {
   if (r) for (const v of Object.values(r)) if (typeof v === 'number' && Number.isFinite(v)) n += v;
   return n;
 }
+
+// ---- advice and alerts -------------------------------------------------------------------------
+
+export type Severity = 'info' | 'warning' | 'critical';
+export type AdviceState = 'open' | 'acknowledged' | 'resolved';
+
+/** An item of advice or an alert, as GET /v1/recommendations and the stream send it (times ISO 8601). */
+export interface Advice {
+  id: string;
+  key: string;
+  kind: string;
+  state: AdviceState;
+  severity: Severity;
+  reason: string;
+  data: Record<string, unknown>;
+  openedAt: string;
+  updatedAt: string;
+  acknowledgedAt?: string;
+  acknowledgedBy?: string;
+  resolvedAt?: string;
+}
+
+/** SSE `recommendations`: the open board (open and acknowledged items). */
+export interface AdviceBoardMessage {
+  items: Advice[];
+}
+
+/** SSE `recommendation`: one lifecycle transition of an item. */
+export interface AdviceTransition {
+  from: AdviceState | null;
+  to: AdviceState;
+  /** Server time of the transition, ISO 8601. */
+  at: string;
+  item: Advice;
+}
+
+/** Severities by rank, most severe highest; an unknown severity ranks lowest. A Map: values come from the wire. */
+const SEVERITY_RANK: ReadonlyMap<string, number> = new Map([
+  ['critical', 3],
+  ['warning', 2],
+  ['info', 1],
+]);
+
+export function severityRank(s: string): number {
+  return SEVERITY_RANK.get(s) ?? 0;
+}
+
+/** A time from the wire in epoch ms; NaN (an unparsable time) becomes 0, i.e. oldest. */
+function ms(iso: string | undefined): number {
+  const t = iso === undefined ? NaN : Date.parse(iso);
+  return Number.isFinite(t) ? t : 0;
+}
+
+/** The number in an id `r12` (0 when there is none), so that r10 sorts after r9. */
+function idNumber(id: string): number {
+  const m = /^r(\d+)$/.exec(id);
+  return m ? Number(m[1]) : 0;
+}
+
+/** Order of the board: most severe first, then the most recently opened, then the highest id. */
+export function compareAdvice(a: Advice, b: Advice): number {
+  return (
+    severityRank(b.severity) - severityRank(a.severity) ||
+    ms(b.openedAt) - ms(a.openedAt) ||
+    idNumber(b.id) - idNumber(a.id) ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
+}
+
+/** How long an item has been open at `serverNow` (epoch ms), in seconds, never negative; null when its time is unreadable. */
+export function openForSec(item: Advice, serverNow: number): number | null {
+  const opened = Date.parse(item.openedAt);
+  return Number.isFinite(opened) ? Math.max(0, (serverNow - opened) / 1000) : null;
+}
+
+/**
+ * The open board of advice and alerts, by id, and the dashboard's own acknowledging state (a POST on its
+ * way, or the error it ended with). Ids and keys come from the wire: a Map, never an object indexed by them.
+ */
+export class AdviceBoard {
+  readonly items = new Map<string, Advice>();
+  /** Items whose Acknowledge POST is on its way, or went through while the stream has not told us yet. */
+  readonly pending = new Set<string>();
+  /** Why the last Acknowledge of an item failed. */
+  readonly errors = new Map<string, string>();
+  /** False until the server has sent a board (servers with recommendations off never do). */
+  received = false;
+
+  /** Replace the whole board (sent after every snapshot, so a reconnect starts fresh). */
+  replace(msg: AdviceBoardMessage): void {
+    this.items.clear();
+    for (const it of msg.items ?? []) {
+      if (it.state !== 'resolved') this.items.set(it.id, it);
+    }
+    for (const id of [...this.pending]) if (!this.acknowledgeable(id)) this.pending.delete(id);
+    for (const id of [...this.errors.keys()]) if (!this.items.has(id)) this.errors.delete(id);
+    this.received = true;
+  }
+
+  /** Apply one transition: upsert the item by id, or remove it when it resolved. */
+  apply(t: AdviceTransition): void {
+    const it = t.item;
+    if (t.to === 'resolved' || it.state === 'resolved') {
+      this.items.delete(it.id);
+      this.pending.delete(it.id);
+      this.errors.delete(it.id);
+      return;
+    }
+    this.items.set(it.id, it);
+    if (it.state !== 'open') {
+      this.pending.delete(it.id);
+      this.errors.delete(it.id);
+    }
+  }
+
+  /** Open (not yet acknowledged) and on the board. */
+  acknowledgeable(id: string): boolean {
+    return this.items.get(id)?.state === 'open';
+  }
+
+  /** An Acknowledge POST starts: false when there is nothing to acknowledge or one is on its way already. */
+  ackStarted(id: string): boolean {
+    if (!this.acknowledgeable(id) || this.pending.has(id)) return false;
+    this.pending.add(id);
+    this.errors.delete(id);
+    return true;
+  }
+
+  /**
+   * The POST went through. The item stays pending (its button disabled) until the stream brings the
+   * transition, unless that has come already.
+   */
+  ackSucceeded(id: string): void {
+    if (!this.acknowledgeable(id)) this.pending.delete(id);
+  }
+
+  /** The POST failed: say why next to the item, and let the user try again. */
+  ackFailed(id: string, message: string): void {
+    this.pending.delete(id);
+    if (this.items.has(id)) this.errors.set(id, message);
+  }
+
+  /** The items in board order: most severe first, then newest. */
+  sorted(): Advice[] {
+    return [...this.items.values()].sort(compareAdvice);
+  }
+
+  /** How many items of each severity are on the board. */
+  counts(): { critical: number; warning: number; info: number } {
+    const c = { critical: 0, warning: 0, info: 0 };
+    for (const it of this.items.values()) {
+      if (it.severity === 'critical') c.critical++;
+      else if (it.severity === 'warning') c.warning++;
+      else c.info++;
+    }
+    return c;
+  }
+}

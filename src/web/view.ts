@@ -3,24 +3,37 @@
  * cache of the last text/attribute written, so a frame touches only what actually changed.
  *
  * Test hooks: tiles are `[data-queue][data-channel]`, each number is `[data-metric=NAME]` with the
- * raw value in `data-value` ('' for null).
+ * raw value in `data-value` ('' for null). Advice items are `.advice-item[data-id]` with `data-kind`,
+ * `data-severity` and `data-state`.
  */
 import type { LiveTile, MetricValues } from '../contract/api.js';
 import {
   NONE,
+  adviceKindLabel,
   channelLabel,
+  formatClock,
   formatCount,
   formatDuration,
   formatPct,
   formatSmallPct,
   isLongWait,
+  severityText,
   slLevel,
   slLevelText,
   type SlLevel,
 } from './format.js';
-import { KNOWN_CHANNELS, channelIcon } from './icons.js';
+import { KNOWN_CHANNELS, channelIcon, severityIcon } from './icons.js';
 import { Sparkline } from './sparkline.js';
-import { compareChannels, compareQueues, type CenterTotals, type Window } from './state.js';
+import {
+  compareChannels,
+  compareQueues,
+  openForSec,
+  severityRank,
+  type Advice,
+  type AdviceBoard,
+  type CenterTotals,
+  type Window,
+} from './state.js';
 
 interface Cell {
   el: HTMLElement;
@@ -487,5 +500,174 @@ export class HeaderView {
     const title = detail ? `Repairs of lost or disordered events since the start of the data\n${detail}` : 'No repairs of lost events';
     if (this.repairsBox.title !== title) this.repairsBox.title = title;
     this.repairsBox.classList.toggle('zero', t.repairs === 0);
+  }
+}
+
+// ---- advice and alerts -------------------------------------------------------------------------
+
+const KNOWN_SEVERITIES = ['critical', 'warning', 'info'] as const;
+
+/** A severity fit for a class name: the wire's value when it is one we know, else info. */
+function severityOf(it: Advice): (typeof KNOWN_SEVERITIES)[number] {
+  return severityRank(it.severity) === 3 ? 'critical' : severityRank(it.severity) === 2 ? 'warning' : 'info';
+}
+
+/** Set an element's text only when it changed (the ages tick every second). */
+function text(el: HTMLElement, t: string): void {
+  if (el.textContent !== t) el.textContent = t;
+}
+
+/** One item on the advice board. Everything from the wire is written as text, never as markup. */
+class AdviceRow {
+  readonly el: HTMLLIElement;
+  private readonly badge: HTMLElement;
+  private readonly sevText: HTMLElement;
+  private readonly kind: HTMLElement;
+  private readonly reason: HTMLElement;
+  private readonly age: HTMLElement;
+  private readonly acked: HTMLElement;
+  private readonly button: HTMLButtonElement;
+  private readonly error: HTMLElement;
+  private severity = '';
+  private state = '';
+  private openedAt = '';
+
+  constructor(readonly id: string, onAck: (id: string) => void) {
+    this.el = h('li', 'advice-item');
+    this.el.dataset.id = id;
+    this.badge = h('span', 'sev');
+    this.sevText = h('span', 'sev-text');
+    const body = h('div', 'advice-body');
+    this.kind = h('span', 'advice-kind');
+    this.reason = h('p', 'advice-reason');
+    this.reason.id = `adv-${Math.random().toString(36).slice(2, 9)}`;
+    body.append(this.kind, this.reason);
+    const meta = h('div', 'advice-meta');
+    this.age = h('span', 'advice-age');
+    this.acked = h('span', 'advice-acked');
+    this.acked.hidden = true;
+    meta.append(this.age);
+    this.button = h('button', 'ack', 'Acknowledge');
+    this.button.type = 'button';
+    this.button.setAttribute('aria-describedby', this.reason.id);
+    this.button.addEventListener('click', () => onAck(this.id));
+    this.error = h('p', 'advice-error');
+    this.error.setAttribute('role', 'alert');
+    this.error.hidden = true;
+    // Who acknowledged takes the button's place.
+    this.el.append(this.badge, body, meta, this.button, this.acked, this.error);
+  }
+
+  update(it: Advice, pending: boolean, error: string | undefined, serverNow: number): void {
+    const sev = severityOf(it);
+    if (sev !== this.severity) {
+      if (this.severity) this.el.classList.remove(`sev-${this.severity}`);
+      this.el.classList.add(`sev-${sev}`);
+      this.el.dataset.severity = sev;
+      this.badge.replaceChildren(severityIcon(sev), this.sevText);
+      this.sevText.textContent = severityText(sev);
+      this.severity = sev;
+    }
+    this.el.dataset.kind = it.kind;
+    this.el.dataset.key = it.key;
+    text(this.kind, adviceKindLabel(it.kind));
+    text(this.reason, it.reason);
+
+    const acknowledged = it.state === 'acknowledged';
+    if (it.state !== this.state) {
+      this.state = it.state;
+      this.el.dataset.state = it.state;
+      this.el.classList.toggle('acked', acknowledged);
+      this.button.hidden = acknowledged;
+      this.acked.hidden = !acknowledged;
+    }
+    if (acknowledged) {
+      const who = `Acknowledged by ${it.acknowledgedBy ?? 'someone'}`;
+      text(this.acked, who);
+      const at = it.acknowledgedAt === undefined ? NaN : Date.parse(it.acknowledgedAt);
+      const title = Number.isFinite(at) ? `${who} at ${formatClock(new Date(at))}` : who;
+      if (this.acked.title !== title) this.acked.title = title;
+    }
+    text(this.age, `Open ${formatDuration(openForSec(it, serverNow))}`);
+    if (it.openedAt !== this.openedAt) {
+      this.openedAt = it.openedAt;
+      const at = Date.parse(it.openedAt);
+      this.age.title = Number.isFinite(at) ? `Opened at ${formatClock(new Date(at))}` : '';
+    }
+
+    if (this.button.disabled !== pending) {
+      this.button.disabled = pending;
+      this.button.setAttribute('aria-busy', String(pending));
+      this.button.textContent = pending ? 'Acknowledging…' : 'Acknowledge';
+    }
+    const err = error ?? '';
+    if (this.error.textContent !== err) this.error.textContent = err;
+    if (this.error.hidden !== !err) this.error.hidden = !err;
+  }
+}
+
+/** The "Advice & alerts" panel: the open board, critical first; a calm line when it is empty. */
+export class AdviceView {
+  private readonly rows = new Map<string, AdviceRow>();
+  private readonly list: HTMLElement;
+  private readonly empty: HTMLElement;
+  private readonly counts: HTMLElement;
+  private order: string[] = [];
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly onAck: (id: string) => void,
+  ) {
+    const q = (sel: string): HTMLElement => {
+      const e = root.querySelector<HTMLElement>(sel);
+      if (!e) throw new Error(`dashboard markup is missing ${sel}`);
+      return e;
+    };
+    this.list = q('.advice-list');
+    this.empty = q('.advice-empty');
+    this.counts = q('.advice-counts');
+  }
+
+  get size(): number {
+    return this.rows.size;
+  }
+
+  update(board: AdviceBoard, serverNow: number): void {
+    if (this.root.hidden === board.received) this.root.hidden = !board.received;
+    const items = board.sorted();
+    const ids = items.map((it) => it.id);
+    for (const it of items) {
+      let row = this.rows.get(it.id);
+      if (!row) {
+        row = new AdviceRow(it.id, this.onAck);
+        this.rows.set(it.id, row);
+      }
+      row.update(it, board.pending.has(it.id), board.errors.get(it.id), serverNow);
+    }
+    const keep = new Set(ids);
+    for (const [id, row] of this.rows) {
+      if (!keep.has(id)) {
+        row.el.remove();
+        this.rows.delete(id);
+      }
+    }
+    if (ids.length !== this.order.length || ids.some((id, i) => id !== this.order[i])) {
+      // Re-append in order; moving the focused button would drop focus, so give it back.
+      const focused = document.activeElement;
+      for (const id of ids) this.list.append(this.rows.get(id)!.el);
+      if (focused instanceof HTMLElement && focused !== document.activeElement && focused.isConnected) focused.focus();
+      this.order = ids;
+    }
+    const empty = items.length === 0;
+    if (this.empty.hidden === empty) this.empty.hidden = !empty;
+    if (this.list.hidden !== empty) this.list.hidden = empty;
+    const c = board.counts();
+    const parts = [
+      c.critical ? `${c.critical} critical` : '',
+      c.warning ? `${c.warning} warning` : '',
+      c.info ? `${c.info} info` : '',
+    ].filter(Boolean);
+    text(this.counts, parts.join(' · '));
+    this.root.dataset.critical = String(c.critical);
   }
 }
