@@ -7,10 +7,11 @@ import { simulateCommand } from './simulate.js';
 import { dlqCommand } from './dlq.js';
 import { verifyCommand } from './verify.js';
 import { staffingCommand } from './staffing.js';
+import { evaluateCommand } from './evaluate.js';
 import { ConfigError } from '../config/config.js';
 import { CliError, UsageError } from './errors.js';
 
-const COMMANDS: Command[] = [startCommand, simulateCommand, dlqCommand, verifyCommand, staffingCommand];
+const COMMANDS: Command[] = [startCommand, simulateCommand, dlqCommand, verifyCommand, staffingCommand, evaluateCommand];
 
 const HELP = `ccpulse — real-time SLA analytics for multichannel contact centers
 

@@ -291,6 +291,29 @@ const campaign = (): ScenarioDef => ({
   ],
 });
 
+/**
+ * A messenger-first center: four of five contacts come by chat, where an operator holds up to three
+ * conversations and each slows the others down. Load rises to 1.5× in the second hour; a little short
+ * on chat operators for it.
+ */
+const chatHeavy = (): ScenarioDef => ({
+  name: 'chat-heavy',
+  description: 'Chat-first center: 2 queues, telegram/whatsapp/webchat 1,600/h and voice 200/h; 22 chat operators × 3 chats, 5 voice; 1.5× in the second hour; 3 h.',
+  durationMs: 3 * HOUR,
+  streams: [
+    ...q('orders', chat('telegram', 500), chat('whatsapp', 400), chat('webchat', 200), voice(120)),
+    ...q('returns', chat('telegram', 300), chat('whatsapp', 200), voice(80)),
+  ],
+  operators: [
+    { n: 12, skills: ['orders/telegram', 'orders/whatsapp', 'orders/webchat'], prefix: 'oc', concurrency: { telegram: 3, whatsapp: 3, webchat: 3 }, breaks: BREAKS },
+    { n: 7, skills: ['returns/telegram', 'returns/whatsapp'], prefix: 'rc', concurrency: { telegram: 3, whatsapp: 3 }, breaks: BREAKS },
+    { n: 3, skills: ['orders/webchat', 'returns/telegram'], prefix: 'xc', concurrency: { webchat: 3, telegram: 3 }, breaks: BREAKS },
+    { n: 3, skills: ['orders/voice'], prefix: 'ov', breaks: BREAKS },
+    { n: 2, skills: ['returns/voice'], prefix: 'rv', breaks: BREAKS },
+  ],
+  load: { windows: [{ from: HOUR, to: 2 * HOUR, factor: 1.5 }], sine: { amplitude: 0.15, periodMs: 40 * MIN } },
+});
+
 export const SCENARIOS: Record<string, (seed: number) => ScenarioDef> = {
   demo,
   reference,
@@ -298,6 +321,7 @@ export const SCENARIOS: Record<string, (seed: number) => ScenarioDef> = {
   'flash-crowd': flashCrowd,
   'silent-channel': silentChannel,
   understaffed,
+  'chat-heavy': chatHeavy,
   'email-backlog': emailBacklog,
   random,
   'high-load': highLoad,

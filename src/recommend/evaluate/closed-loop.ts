@@ -1,0 +1,184 @@
+/**
+ * Proof that the advice helps: a scenario runs through the simulator into a real engine (the embedded
+ * store in memory, the live view, the recommender), in simulated time, minute by minute. After each
+ * minute the recommender evaluates the board as of that minute, and a policy acts on the simulated
+ * center:
+ *
+ * - `ignore`: nothing is done (the scenario's own staffing);
+ * - `follow`: every staffing item the engine has open and current is applied as it says (add N to a
+ *   queue × channel, release N), the moment it opens or its numbers change;
+ * - `oracle`: every 15 minutes, each queue × channel gets the operators the staffing math requires for
+ *   the arrivals that will actually come in those 15 minutes (counted in a first pass of the same
+ *   scenario and seed) at the handle time actually measured: perfect knowledge of the future load.
+ *
+ * What is reported comes from ccpulse's own metrics over the run (15-minute rows per queue × channel)
+ * and the simulator's count of operators online: the share of intervals meeting the SL target, abandon %,
+ * mean wait, operator-hours.
+ */
+import { DEFAULT_CONFIG, type Config } from '../../config/config.js';
+import type { MetricsRow } from '../../contract/api.js';
+import type { CcEvent } from '../../contract/event.js';
+import { createSimulation, type ScenarioDef } from '../../sim/index.js';
+import { openPgliteStorage } from '../../storage/pglite/index.js';
+import { Engine } from '../../stream/engine.js';
+import { requiredAgents } from '../staffing/required.js';
+
+export type Policy = 'follow' | 'ignore' | 'oracle';
+export const POLICIES: readonly Policy[] = ['follow', 'ignore', 'oracle'];
+
+const MINUTE = 60_000;
+const INTERVAL = 15 * MINUTE;
+const TENANT = 'default';
+
+export interface EvaluateOptions {
+  scenario: string | ScenarioDef;
+  seed?: number;
+  policy: Policy;
+  /** Simulated run length; default the scenario's. */
+  durationMs?: number;
+  /** The server settings the run uses (recommend.*, sl.*); the defaults when absent. */
+  config?: Config;
+}
+
+export interface PolicyResult {
+  policy: Policy;
+  scenario: string;
+  seed: number;
+  /** 15-minute intervals × queue × channel with traffic, and the share of them meeting the SL target. */
+  intervals: number;
+  intervalsMeetingSlPct: number;
+  abandonPct: number;
+  meanWaitSec: number;
+  operatorHours: number;
+  /** Staffing actions taken: operators added and released. */
+  added: number;
+  released: number;
+  offered: number;
+}
+
+export async function evaluatePolicy(o: EvaluateOptions): Promise<PolicyResult> {
+  const seed = o.seed ?? 1;
+  const config = o.config ?? DEFAULT_CONFIG;
+  const oracle = o.policy === 'oracle' ? await arrivalsByInterval(o.scenario, seed, o.durationMs) : null;
+  const sim = createSimulation({ scenario: o.scenario, seed, durationMs: o.durationMs, faults: {} });
+  let now = sim.startTime;
+  const storage = await openPgliteStorage({});
+  const engine = await Engine.start({ storage, config, now: () => now });
+  const result = { added: 0, released: 0, operatorMinutes: 0 };
+  const targetOf = (queue: string) => {
+    const t = new Map(Object.entries(config.recommend.slTargetPct));
+    return t.get(queue) ?? t.get('default') ?? 80;
+  };
+  try {
+    const applied = new Map<string, number>();
+    for (now = sim.startTime + MINUTE; ; now += MINUTE) {
+      const end = Math.min(now, sim.endTime);
+      await appendAll(engine, sim.next(end));
+      now = end;
+      const r = engine.recommender!;
+      r.evaluate();
+      await r.loaded();
+      if (o.policy === 'follow') {
+        for (const item of r.board(TENANT)) {
+          // an item acts when it opens and whenever its numbers are renewed (its condition still holds)
+          if (item.updatedAt !== now || applied.get(item.id) === now) continue;
+          applied.set(item.id, now);
+          const [queue, channel] = item.key.slice(item.kind.length + 1).split(':');
+          const n = Number(item.data.add ?? item.data.release ?? 0);
+          if (!(n > 0)) continue;
+          if (item.kind === 'staffing-add') result.added += sim.actions.addOperators(queue, channel, n).length;
+          if (item.kind === 'staffing-release') result.released += sim.actions.removeOperators(queue, channel, n).length;
+        }
+      }
+      if (oracle && (now - sim.startTime) % INTERVAL === 0 && now < sim.endTime) {
+        const next = oracle.get(now) ?? new Map();
+        for (const tile of engine.processor.live.tilesOf(TENANT)) {
+          const key = `${tile.queue}/${tile.channel}`;
+          const arrivals = next.get(key) ?? 0;
+          const ahtSec = tile.last60m.ahtSec ?? 0;
+          const have = tile.operators.ready + tile.operators.busy + tile.operators.acw;
+          const need = arrivals > 0 && ahtSec > 0 ? requiredFor(tile.channel, config, arrivals * 4, ahtSec, targetOf(tile.queue), config.sl) : 0;
+          if (need > have) result.added += sim.actions.addOperators(tile.queue, tile.channel, need - have).length;
+          if (need < have) result.released += sim.actions.removeOperators(tile.queue, tile.channel, have - need).length;
+        }
+      }
+      result.operatorMinutes += sim.stats().operatorsOnline;
+      if (now >= sim.endTime) break;
+    }
+    await appendAll(engine, sim.next(sim.endTime + 6 * 3_600_000)); // what was still open drains
+    const rows = JSON.parse(
+      await engine.historyJson({ tenant: TENANT }, { from: sim.startTime, to: sim.endTime, groupBy: ['queue', 'channel'], intervalMs: INTERVAL, level: 'queue' }),
+    ).rows as MetricsRow[];
+    return summarize(o, seed, rows, result, targetOf);
+  } finally {
+    await engine.stop();
+    await storage.close();
+  }
+}
+
+async function appendAll(engine: Engine, events: CcEvent[]): Promise<void> {
+  for (let i = 0; i < events.length; i += 5_000) await engine.append(TENANT, events.slice(i, i + 5_000));
+}
+
+/** Operators the staffing math requires for `perHour` arrivals at `ahtSec`, as the advisor computes it for the channel. */
+function requiredFor(channel: string, config: Config, perHour: number, ahtSec: number, targetPct: number, sl: Config['sl']): number {
+  const slSec = new Map(Object.entries(sl.channels)).get(channel)?.targetSec ?? sl.default.targetSec;
+  const traffic = { loadErlangs: (perHour * ahtSec) / 3600, ahtSec, slSec };
+  const concurrency = new Map(Object.entries(config.recommend.chatConcurrency)).get(channel);
+  const maxOccupancy = config.recommend.thresholds.default?.maxOccupancy ?? 0.9;
+  try {
+    return concurrency !== undefined
+      ? requiredAgents('chat', { ...traffic, concurrency }, targetPct, { maxOccupancy }).agents
+      : requiredAgents('erlang-c', traffic, targetPct, { maxOccupancy }).agents;
+  } catch {
+    return 0;
+  }
+}
+
+/** A first pass, nothing done: arrivals (queued appeals) per 15-minute interval start and `queue/channel`. */
+async function arrivalsByInterval(scenario: string | ScenarioDef, seed: number, durationMs?: number): Promise<Map<number, Map<string, number>>> {
+  const sim = createSimulation({ scenario, seed, durationMs, faults: {} });
+  const out = new Map<number, Map<string, number>>();
+  for (const e of sim.next(sim.endTime)) {
+    if (e.type !== 'APPEAL_SENT_DISTRIBUTION') continue;
+    const slot = sim.startTime + Math.floor((e.ts - sim.startTime) / INTERVAL) * INTERVAL;
+    let m = out.get(slot);
+    if (!m) out.set(slot, (m = new Map()));
+    const key = `${e.queue}/${e.channel}`;
+    m.set(key, (m.get(key) ?? 0) + 1);
+  }
+  return out;
+}
+
+function summarize(o: EvaluateOptions, seed: number, rows: MetricsRow[], acts: { added: number; released: number; operatorMinutes: number }, targetOf: (queue: string) => number): PolicyResult {
+  let intervals = 0;
+  let meeting = 0;
+  let offered = 0;
+  let aa = 0;
+  let missed = 0;
+  let waitSum = 0;
+  for (const r of rows) {
+    if (r.offered === 0 && r.aa === 0 && r.missed === 0) continue;
+    offered += r.offered;
+    aa += r.aa;
+    missed += r.missed;
+    if (r.awtSec !== null) waitSum += r.awtSec * r.aa;
+    if (r.slPct === null) continue;
+    intervals++;
+    if (r.slPct >= targetOf(r.queue!)) meeting++;
+  }
+  const round1 = (x: number) => Math.round(x * 10) / 10;
+  return {
+    policy: o.policy,
+    scenario: typeof o.scenario === 'string' ? o.scenario : o.scenario.name,
+    seed,
+    intervals,
+    intervalsMeetingSlPct: intervals ? round1((100 * meeting) / intervals) : 0,
+    abandonPct: aa + missed ? round1((100 * missed) / (aa + missed)) : 0,
+    meanWaitSec: aa ? round1(waitSum / aa) : 0,
+    operatorHours: round1(acts.operatorMinutes / 60),
+    added: acts.added,
+    released: acts.released,
+    offered,
+  };
+}
