@@ -32,8 +32,19 @@ const RecommendSchema = Type.Object(
     slTargetPct: Type.Record(Type.String(), Type.Number({ minimum: 1, maximum: 99.9 })),
     /** Alert thresholds: per queue, each field over "default"'s. */
     thresholds: Type.Record(Type.String(), Type.Partial(ThresholdsSchema)),
-    /** Chats an operator holds at once, per channel; a channel not named is served one contact at a time (voice, email). */
+    /**
+     * Chats an operator may hold at once, per channel. A channel not named here is measured: the most
+     * chats busy operators were seen holding on it over the last hour (3 until anything is seen). Voice
+     * and email are one contact at a time.
+     */
     chatConcurrency: Type.Record(Type.String(), Type.Integer({ minimum: 1, maximum: 20 })),
+    /**
+     * Staff for the arrivals of a 15-minute interval at this quantile, not their mean: at the mean the
+     * SL target holds in about half the intervals. 0.5 plans for the mean.
+     */
+    planQuantile: Type.Number({ minimum: 0.5, maximum: 0.999 }),
+    /** Chat slowdown per extra chat held (staffing/chat.ts); 1: none beyond what the measured AHT holds. */
+    chatEfficiency: Type.Number({ exclusiveMinimum: 0, maximum: 1 }),
     /** What to assume for a queue × channel with no history: per "queue:channel" or per channel. */
     priors: Type.Record(Type.String(), Type.Object({ arrivalsPerHour: Type.Number({ minimum: 0 }), ahtSec: Type.Number({ exclusiveMinimum: 0 }) }, { additionalProperties: false })),
     /**
@@ -129,7 +140,9 @@ export const DEFAULT_CONFIG: Config = {
     enabled: true,
     slTargetPct: { default: 80 },
     thresholds: { default: { longWaitSec: 120, abandonPct: 10, forecastDeviation: 0.5, silentExpected: 10, maxOccupancy: 0.9 } },
-    chatConcurrency: { telegram: 3, vk: 3, whatsapp: 3, webchat: 3, cabinet: 2 },
+    chatConcurrency: {},
+    planQuantile: 0.95,
+    chatEfficiency: 1,
     priors: {},
     lifecycle: { raiseAfterSec: 30, clearAfterSec: 120, minOpenSec: 300 },
   },

@@ -31,6 +31,11 @@ export interface EngineOptions {
   };
   log?: Logger;
   now?: () => number;
+  /**
+   * Whether the engine evaluates the recommender itself, after changes and every second (default). Off
+   * for a caller that drives it in simulated time (ccpulse evaluate), so that runs are repeatable.
+   */
+  recommendOnChange?: boolean;
 }
 
 /**
@@ -148,7 +153,7 @@ export class Engine {
     await this.recommender.loaded();
     this.onChange((changes) => {
       this.recommender?.observe(changes);
-      this.scheduleRecommend();
+      if (this.opts.recommendOnChange !== false) this.scheduleRecommend();
     });
   }
 

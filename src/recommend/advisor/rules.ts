@@ -33,6 +33,14 @@ export interface QueueSituation {
   expectedWhileSilent: number;
   patienceSec?: number;
   concurrency?: number;
+  /**
+   * Chat only: each extra chat an operator holds slows every one of them by this factor (see
+   * staffing/chat.ts). Default 1: the forecast AHT is measured from the chats as they were handled,
+   * at the concurrency operators actually held, so it already includes the slowdown.
+   */
+  chatEfficiency?: number;
+  /** Plan for the arrivals of a 15-minute interval at this quantile (see plannedPerHour); 0.5 or absent: the forecast mean. */
+  planQuantile?: number;
   thresholds: AlertThresholds;
 }
 
@@ -58,13 +66,49 @@ export interface Staffing {
   withRequired: QueueMetrics;
 }
 
-/** The staffing behind a situation, or null with no load forecast. The engine memoizes it: it changes only with its inputs. */
-export function staffingFor(s: Pick<QueueSituation, 'model' | 'sl' | 'available' | 'forecast' | 'patienceSec' | 'concurrency' | 'thresholds'>): Staffing | null {
+/**
+ * Arrivals per hour to plan for: the forecast rate raised to the `quantile` of a 15-minute interval's
+ * Poisson arrivals (normal approximation). Staffing for the mean meets the SL target in about half the
+ * intervals, since half of them bring more than the mean; the upper quantile is what makes the target
+ * hold interval after interval. quantile ≤ 0.5 plans for the mean.
+ */
+export function plannedPerHour(perHour: number, quantile: number): number {
+  const perInterval = perHour / 4;
+  const z = quantile > 0.5 ? normalQuantile(quantile) : 0;
+  return 4 * (perInterval + z * Math.sqrt(perInterval));
+}
+
+/** Φ⁻¹(p) for p in (0.5, 1), Acklam's rational approximation of the upper region and centre (|error| < 1.2e-9). */
+export function normalQuantile(p: number): number {
+  if (!(p > 0 && p < 1)) throw new RangeError(`quantile must be in (0, 1), got ${p}`);
+  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const tail = (q: number) => {
+    const t = Math.sqrt(-2 * Math.log(q));
+    return (((((c[0] * t + c[1]) * t + c[2]) * t + c[3]) * t + c[4]) * t + c[5]) / ((((d[0] * t + d[1]) * t + d[2]) * t + d[3]) * t + 1);
+  };
+  if (p < 0.02425) return tail(p);
+  if (p > 1 - 0.02425) return -tail(1 - p);
+  const q = p - 0.5;
+  const r = q * q;
+  return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+}
+
+/**
+ * The staffing behind a situation, or null with no load forecast: operators required for the planned
+ * load (the forecast at `planQuantile`), and the metrics expected at the forecast load with those on it
+ * now and with the required ones. The engine memoizes it: it changes only with its inputs.
+ */
+export function staffingFor(s: Pick<QueueSituation, 'model' | 'sl' | 'available' | 'forecast' | 'patienceSec' | 'concurrency' | 'chatEfficiency' | 'planQuantile' | 'thresholds'>): Staffing | null {
   const load = (s.forecast.perHour * s.forecast.ahtSec) / 3600;
   const m = modelInputs(s, load);
   if (!(load > 0) || !m) return null;
-  const need = requiredAgents(m.model, m.inputs as never, s.sl.targetPct, { maxOccupancy: s.thresholds.maxOccupancy });
-  return { required: need.agents, withRequired: need.metrics, withNow: s.available > 0 ? modelMetrics(m.model, s.available, m.inputs as never) : null };
+  const planned = modelInputs(s, (plannedPerHour(s.forecast.perHour, s.planQuantile ?? 0.5) * s.forecast.ahtSec) / 3600)!;
+  const need = requiredAgents(planned.model, planned.inputs as never, s.sl.targetPct, { maxOccupancy: s.thresholds.maxOccupancy });
+  const at = (n: number) => modelMetrics(m.model, n, m.inputs as never);
+  return { required: need.agents, withRequired: at(need.agents), withNow: s.available > 0 ? at(s.available) : null };
 }
 
 /** Every condition about one queue × channel, active or not (an inactive one lets the lifecycle clear its item). */
@@ -100,17 +144,19 @@ export function conditionsFor(s: QueueSituation, staffingOf: (s: QueueSituation)
       : `${where}: no load forecast`,
     data: { ...numbers, add: Math.max(0, gap) },
   });
-  // Release only with a clear surplus and SL comfortably met, so advice does not swing back and forth.
+  // Release only with a clear surplus and SL comfortably met, and then half of it: the forecast may be
+  // low for a while, and operators sent away are slow to bring back, so advice does not swing back and forth.
   const surplus = staffing ? s.available - staffing.required : 0;
   const comfortably = slNow === null || slNow >= s.sl.targetPct + 5;
   const release = staffing !== null && surplus >= Math.max(2, Math.ceil(staffing.required * 0.2)) && comfortably && s.waiting === 0;
+  const releaseN = Math.max(1, Math.floor(surplus / 2));
   out.push({
     key: `staffing-release:${about}`,
     kind: 'staffing-release',
     active: release,
     severity: 'info',
-    reason: `${where}: ${surplus} operator${surplus === 1 ? '' : 's'} could be released — ${staffing?.required ?? 0} cover the forecast ${round1(s.forecast.perHour)}/h at ${s.sl.targetPct} % in ${s.sl.thresholdSec} s; ${s.available} on it${basisNote}`,
-    data: { ...numbers, release: Math.max(0, surplus) },
+    reason: `${where}: ${releaseN} operator${releaseN === 1 ? '' : 's'} could be released — ${staffing?.required ?? 0} cover the forecast ${round1(s.forecast.perHour)}/h at ${s.sl.targetPct} % in ${s.sl.thresholdSec} s; ${s.available} on it${basisNote}`,
+    data: { ...numbers, release: release ? releaseN : 0, surplus: Math.max(0, surplus) },
   });
 
   // Alerts on what is happening now.
@@ -162,11 +208,11 @@ export function conditionsFor(s: QueueSituation, staffingOf: (s: QueueSituation)
 }
 
 /** The model's inputs; Erlang A without a measured patience falls back to Erlang C (nobody abandons: the cautious side). */
-function modelInputs(s: Pick<QueueSituation, 'model' | 'sl' | 'forecast' | 'patienceSec' | 'concurrency'>, loadErlangs: number): { model: StaffingModel; inputs: object } | null {
+function modelInputs(s: Pick<QueueSituation, 'model' | 'sl' | 'forecast' | 'patienceSec' | 'concurrency' | 'chatEfficiency'>, loadErlangs: number): { model: StaffingModel; inputs: object } | null {
   if (!(s.forecast.ahtSec > 0)) return null;
   const traffic = { loadErlangs, ahtSec: s.forecast.ahtSec, slSec: s.sl.thresholdSec };
   const patience = s.patienceSec && s.patienceSec > 0 ? { patienceSec: s.patienceSec } : null;
-  if (s.model === 'chat') return { model: 'chat', inputs: { ...traffic, concurrency: s.concurrency ?? 1, ...patience } };
+  if (s.model === 'chat') return { model: 'chat', inputs: { ...traffic, concurrency: s.concurrency ?? 1, slowdown: s.chatEfficiency ?? 1, ...patience } };
   if (s.model === 'erlang-a' && patience) return { model: 'erlang-a', inputs: { ...traffic, ...patience } };
   return { model: 'erlang-c', inputs: traffic };
 }

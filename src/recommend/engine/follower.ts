@@ -32,6 +32,8 @@ export class StreamFollower {
   private readonly past: PastForecast[] = [];
   /** End of the last minute with an arrival, epoch ms; null before any. */
   lastArrivalEnd: number | null = null;
+  /** The first minute fed (from the live view or storage); null before any. */
+  firstMinute: number | null = null;
   /** Mean patience of callers, seconds, over the last hour; undefined without enough abandons. */
   patienceSec: number | undefined;
 
@@ -44,6 +46,7 @@ export class StreamFollower {
   seed(cells: Iterable<{ bucket: number; counters: Counters }>): void {
     for (const c of cells) {
       if (this.state.next !== null && c.bucket < this.state.next) continue;
+      this.firstMinute ??= c.bucket;
       observeMinute(this.state, cellFromCounters(c.bucket, c.counters));
       if (c.counters.offered > 0) this.lastArrivalEnd = c.bucket + MINUTE_MS;
     }
@@ -59,6 +62,7 @@ export class StreamFollower {
     // queue is new): it starts at the first minute with a cell, and rests on priors until then.
     if (this.state.next === null) while (m < until && !cellAt(m)) m += MINUTE_MS;
     if (m >= until) return false;
+    this.firstMinute ??= m;
     for (; m < until; m += MINUTE_MS) {
       const c = cellAt(m);
       observeMinute(this.state, c ? cellFromCounters(m, c) : { bucket: m, offered: 0 });

@@ -58,6 +58,10 @@ export interface RecommendationEvent {
 
 interface TenantState {
   lifecycle: LifecycleState;
+  /** The situation of each queue × channel at the last evaluation (what the rules were given). */
+  situations: Map<string, QueueSituation>;
+  /** Per chat channel: the most chats per busy operator seen in each of the last 60 minutes (minute → ratio). */
+  holding: Map<string, Map<number, number>>;
   streams: Map<string, StreamFollower>;
   /** The board's tiles as last rendered, by queue × channel: kept up by observe(), re-read whole every RESYNC_MS. */
   tiles: Map<string, LiveTile>;
@@ -220,7 +224,7 @@ export class Recommender {
       .then((rows) => {
         const lifecycle = emptyLifecycle();
         for (const r of rows) lifecycle.open.set(r.key, toItem(r));
-        this.tenants.set(tenant, { lifecycle, streams: new Map(), tiles: new Map(), syncedAt: -Infinity });
+        this.tenants.set(tenant, { lifecycle, situations: new Map(), holding: new Map(), streams: new Map(), tiles: new Map(), syncedAt: -Infinity });
       })
       .catch((err) => this.opts.log?.warn({ err: (err as Error).message, tenant }, 'loading open recommendations failed; will retry'))
       .finally(() => this.loading.delete(tenant));
@@ -244,7 +248,8 @@ export class Recommender {
       for (const key of state.streams.keys()) if (!state.tiles.has(key)) state.streams.delete(key);
     }
     const tiles = [...state.tiles.values()];
-    const channelFigures = channelAverages(tiles);
+    const channelFigures = channelAverages(tiles, state.streams, minute);
+    noteHolding(state.holding, tiles, minute);
     const out: Condition[] = [];
     for (const tile of tiles) {
       const key = tileKey(tile);
@@ -254,7 +259,7 @@ export class Recommender {
       f.feed(settled, oldest, cellAt);
       const forecast = f.forecastAt(minute, this.priorsOf(tile.queue, tile.channel, channelFigures));
       const h30 = forecast.horizons.find((h) => h.minutes === 30)!;
-      const concurrency = this.concurrency.get(tile.channel);
+      const concurrency = isOneAtATime(tile.channel) ? undefined : (this.concurrency.get(tile.channel) ?? measuredConcurrency(state.holding, tile.channel, minute));
       const silence = f.silence(now, (cellAt(minute)?.offered ?? 0) > 0);
       const policy = this.opts.slPolicyOf(tile.queue, tile.channel);
       const situation: QueueSituation = {
@@ -265,23 +270,38 @@ export class Recommender {
         recent: { offered: tile.last15m.offered, slPct: tile.last15m.slPct, abandonPct: tile.last15m.abandonPct },
         waiting: tile.waiting,
         longestWaitSec: tile.longestWaitSec,
-        available: tile.operators.ready + tile.operators.busy + tile.operators.acw,
+        available: availableOn(tile, concurrency ?? 1),
         forecast: { perHour: h30.perHour, ahtSec: forecast.aht.sec, basis: forecast.basis },
         expectedLast15: f.expectedLast15(minute),
         silentSec: silence.silentSec,
         expectedWhileSilent: silence.expected,
         patienceSec: f.patienceSec,
         concurrency,
+        chatEfficiency: this.opts.settings.chatEfficiency,
+        planQuantile: this.opts.settings.planQuantile,
         thresholds: this.thresholdsOf(tile.queue),
       };
+      state.situations.set(key, situation);
       out.push(...conditionsFor(situation, (s) => this.staffing(s)));
     }
     return out;
   }
 
+  /** Each queue × channel's situation at the last evaluation: the numbers the advice rested on. */
+  situations(tenant: string): QueueSituation[] {
+    return [...(this.tenants.get(tenant)?.situations.values() ?? [])];
+  }
+
+  /** Chats an operator may hold on `channel` for this tenant: configured, else measured (see config recommend.chatConcurrency); undefined for voice and email. */
+  concurrencyOf(tenant: string, channel: string): number | undefined {
+    if (isOneAtATime(channel)) return undefined;
+    const state = this.tenants.get(tenant);
+    return this.concurrency.get(channel) ?? (state ? measuredConcurrency(state.holding, channel, this.opts.now()) : DEFAULT_CONCURRENCY);
+  }
+
   /** The staffing search, memoized on its inputs (they change a few times a minute, evaluations many times a second). */
   private staffing(s: QueueSituation): Staffing | null {
-    const key = `${s.model}|${s.forecast.perHour.toFixed(3)}|${s.forecast.ahtSec.toFixed(2)}|${s.sl.targetPct}|${s.sl.thresholdSec}|${s.available}|${s.patienceSec?.toFixed(1)}|${s.concurrency}|${s.thresholds.maxOccupancy}`;
+    const key = `${s.model}|${s.forecast.perHour.toFixed(3)}|${s.forecast.ahtSec.toFixed(2)}|${s.sl.targetPct}|${s.sl.thresholdSec}|${s.available}|${s.patienceSec?.toFixed(1)}|${s.concurrency}|${s.chatEfficiency}|${s.planQuantile}|${s.thresholds.maxOccupancy}`;
     if (this.staffingMemo.has(key)) return this.staffingMemo.get(key)!;
     let result: Staffing | null;
     try {
@@ -309,13 +329,59 @@ export class Recommender {
   }
 }
 
-/** The channel's figures across the center over the last hour: mean arrivals per queue and the mean AHT. */
-function channelAverages(tiles: readonly LiveTile[]): Map<string, { arrivalsPerHour: number; ahtSec: number }> {
-  const sums = new Map<string, { offered: number; queues: number; ahtSum: number; ahtN: number }>();
+const DEFAULT_CONCURRENCY = 3;
+
+/**
+ * Operators serving a queue × channel now. The live view places each operator on one tile (the queue
+ * of their status, or of what they handle), so operators who also serve this stream from another
+ * tile's pool are not on it; the contacts in handling show them: each operator-load of them
+ * (concurrency chats, or one call) is an operator at work here.
+ */
+function availableOn(t: LiveTile, concurrency: number): number {
+  const placed = t.operators.ready + t.operators.busy + t.operators.acw;
+  return Math.max(placed, t.operators.ready + t.operators.acw + Math.ceil(t.inHandling / concurrency));
+}
+const isOneAtATime = (channel: string) => channel === 'voice' || channel === 'email';
+
+/** Notes, per chat channel, the chats per busy operator on it now, keeping each minute's highest for an hour. */
+function noteHolding(holding: Map<string, Map<number, number>>, tiles: readonly LiveTile[], minute: number): void {
+  const sums = new Map<string, { chats: number; busy: number }>();
   for (const t of tiles) {
+    if (isOneAtATime(t.channel) || t.operators.busy === 0) continue;
     let s = sums.get(t.channel);
-    if (!s) sums.set(t.channel, (s = { offered: 0, queues: 0, ahtSum: 0, ahtN: 0 }));
-    s.offered += t.last60m.offered;
+    if (!s) sums.set(t.channel, (s = { chats: 0, busy: 0 }));
+    s.chats += t.inHandling;
+    s.busy += t.operators.busy;
+  }
+  for (const [channel, s] of sums) {
+    let byMinute = holding.get(channel);
+    if (!byMinute) holding.set(channel, (byMinute = new Map()));
+    byMinute.set(minute, Math.max(byMinute.get(minute) ?? 0, s.chats / s.busy));
+    for (const m of byMinute.keys()) if (m <= minute - 60 * MINUTE_MS) byMinute.delete(m);
+  }
+}
+
+/** The most chats busy operators held on `channel` in the last hour, rounded (at least 1); the default before any. */
+function measuredConcurrency(holding: Map<string, Map<number, number>>, channel: string, now: number): number {
+  let peak = 0;
+  for (const [m, r] of holding.get(channel) ?? []) if (m > now - 60 * MINUTE_MS) peak = Math.max(peak, r);
+  return peak > 0 ? Math.max(1, Math.min(20, Math.round(peak))) : DEFAULT_CONCURRENCY;
+}
+
+/**
+ * The channel's figures across the center: the mean arrival rate of its queues and their mean AHT, from
+ * the streams followed for at least 5 minutes, each rate over the time it has been followed (at most
+ * the last hour): just after a start the live window holds minutes, not an hour.
+ */
+function channelAverages(tiles: readonly LiveTile[], streams: ReadonlyMap<string, StreamFollower>, minute: number): Map<string, { arrivalsPerHour: number; ahtSec: number }> {
+  const sums = new Map<string, { rate: number; queues: number; ahtSum: number; ahtN: number }>();
+  for (const t of tiles) {
+    const first = streams.get(tileKey(t))?.firstMinute;
+    const minutes = first == null ? 0 : Math.min(60, (minute - first) / MINUTE_MS);
+    if (minutes < 5) continue;
+    let s = sums.get(t.channel);
+    if (!s) sums.set(t.channel, (s = { rate: 0, queues: 0, ahtSum: 0, ahtN: 0 }));
+    s.rate += (t.last60m.offered * 60) / minutes;
     s.queues++;
     if (t.last60m.ahtSec !== null) {
       s.ahtSum += t.last60m.ahtSec;
@@ -323,7 +389,7 @@ function channelAverages(tiles: readonly LiveTile[]): Map<string, { arrivalsPerH
     }
   }
   const out = new Map<string, { arrivalsPerHour: number; ahtSec: number }>();
-  for (const [channel, s] of sums) if (s.offered > 0 && s.ahtN > 0) out.set(channel, { arrivalsPerHour: s.offered / s.queues, ahtSec: s.ahtSum / s.ahtN });
+  for (const [channel, s] of sums) if (s.rate > 0 && s.ahtN > 0) out.set(channel, { arrivalsPerHour: s.rate / s.queues, ahtSec: s.ahtSum / s.ahtN });
   return out;
 }
 

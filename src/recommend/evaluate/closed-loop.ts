@@ -7,9 +7,11 @@
  * - `ignore`: nothing is done (the scenario's own staffing);
  * - `follow`: every staffing item the engine has open and current is applied as it says (add N to a
  *   queue × channel, release N), the moment it opens or its numbers change;
- * - `oracle`: every 15 minutes, each queue × channel gets the operators the staffing math requires for
- *   the arrivals that will actually come in those 15 minutes (counted in a first pass of the same
- *   scenario and seed) at the handle time actually measured: perfect knowledge of the future load.
+ * - `oracle`: at the start of every 15 minutes, each queue × channel is staffed to what the same
+ *   staffing math (the same safety margin, recommend.planQuantile) requires for the arrivals that will
+ *   actually come in those 15 minutes (counted in a
+ *   first pass of the same scenario and seed), with everything else as the engine measured it (handle
+ *   time, patience, concurrency, operators at work): workforce planning with perfect knowledge of the load.
  *
  * What is reported comes from ccpulse's own metrics over the run (15-minute rows per queue × channel)
  * and the simulator's count of operators online: the share of intervals meeting the SL target, abandon %,
@@ -21,7 +23,7 @@ import type { CcEvent } from '../../contract/event.js';
 import { createSimulation, type ScenarioDef } from '../../sim/index.js';
 import { openPgliteStorage } from '../../storage/pglite/index.js';
 import { Engine } from '../../stream/engine.js';
-import { requiredAgents } from '../staffing/required.js';
+import { staffingFor } from '../advisor/rules.js';
 
 export type Policy = 'follow' | 'ignore' | 'oracle';
 export const POLICIES: readonly Policy[] = ['follow', 'ignore', 'oracle'];
@@ -38,6 +40,8 @@ export interface EvaluateOptions {
   durationMs?: number;
   /** The server settings the run uses (recommend.*, sl.*); the defaults when absent. */
   config?: Config;
+  /** Told of every staffing action taken (sim time, what, where, how many, why). */
+  onAction?: (a: { at: number; action: 'add' | 'release'; queue: string; channel: string; n: number; reason: string }) => void;
 }
 
 export interface PolicyResult {
@@ -54,16 +58,18 @@ export interface PolicyResult {
   added: number;
   released: number;
   offered: number;
+  /** The intervals that missed the target: where the advice fell short. */
+  missed: Array<{ queue: string; channel: string; bucket: string; slPct: number; offered: number }>;
 }
 
 export async function evaluatePolicy(o: EvaluateOptions): Promise<PolicyResult> {
   const seed = o.seed ?? 1;
   const config = o.config ?? DEFAULT_CONFIG;
-  const oracle = o.policy === 'oracle' ? await arrivalsByInterval(o.scenario, seed, o.durationMs) : null;
+  const arrivals = o.policy === 'oracle' ? await arrivalsByMinute(o.scenario, seed, o.durationMs) : null;
   const sim = createSimulation({ scenario: o.scenario, seed, durationMs: o.durationMs, faults: {} });
   let now = sim.startTime;
   const storage = await openPgliteStorage({});
-  const engine = await Engine.start({ storage, config, now: () => now });
+  const engine = await Engine.start({ storage, config, now: () => now, recommendOnChange: false });
   const result = { added: 0, released: 0, operatorMinutes: 0 };
   const targetOf = (queue: string) => {
     const t = new Map(Object.entries(config.recommend.slTargetPct));
@@ -88,18 +94,20 @@ export async function evaluatePolicy(o: EvaluateOptions): Promise<PolicyResult> 
           if (!(n > 0)) continue;
           if (item.kind === 'staffing-add') result.added += sim.actions.addOperators(queue, channel, n).length;
           if (item.kind === 'staffing-release') result.released += sim.actions.removeOperators(queue, channel, n).length;
+          o.onAction?.({ at: now, action: item.kind === 'staffing-add' ? 'add' : 'release', queue, channel, n, reason: item.reason });
         }
       }
-      if (oracle && (now - sim.startTime) % INTERVAL === 0 && now < sim.endTime) {
-        const next = oracle.get(now) ?? new Map();
-        for (const tile of engine.processor.live.tilesOf(TENANT)) {
-          const key = `${tile.queue}/${tile.channel}`;
-          const arrivals = next.get(key) ?? 0;
-          const ahtSec = tile.last60m.ahtSec ?? 0;
-          const have = tile.operators.ready + tile.operators.busy + tile.operators.acw;
-          const need = arrivals > 0 && ahtSec > 0 ? requiredFor(tile.channel, config, arrivals * 4, ahtSec, targetOf(tile.queue), config.sl) : 0;
-          if (need > have) result.added += sim.actions.addOperators(tile.queue, tile.channel, need - have).length;
-          if (need < have) result.released += sim.actions.removeOperators(tile.queue, tile.channel, have - need).length;
+      if (arrivals && (now - sim.startTime) % INTERVAL === 0 && now < sim.endTime) {
+        for (const situation of r.situations(TENANT)) {
+          const { queue, channel } = situation;
+          let known = 0;
+          for (let m = now; m < now + INTERVAL; m += MINUTE) known += arrivals.get(`${queue}/${channel}`)?.get(m) ?? 0;
+          const staffing = known > 0 ? staffingOrNull({ ...situation, forecast: { ...situation.forecast, perHour: known * 4 } }) : null;
+          const need = staffing?.required ?? 0;
+          const have = situation.available;
+          if (need > have) result.added += sim.actions.addOperators(queue, channel, need - have).length;
+          if (need < have) result.released += sim.actions.removeOperators(queue, channel, have - need).length;
+          if (need !== have) o.onAction?.({ at: now, action: need > have ? 'add' : 'release', queue, channel, n: Math.abs(need - have), reason: `oracle: ${known} arrivals in the next 15 min need ${need}` });
         }
       }
       result.operatorMinutes += sim.stats().operatorsOnline;
@@ -116,36 +124,29 @@ export async function evaluatePolicy(o: EvaluateOptions): Promise<PolicyResult> 
   }
 }
 
+function staffingOrNull(s: Parameters<typeof staffingFor>[0]): ReturnType<typeof staffingFor> {
+  try {
+    return staffingFor(s);
+  } catch {
+    return null; // beyond what any staffing carries
+  }
+}
+
 async function appendAll(engine: Engine, events: CcEvent[]): Promise<void> {
   for (let i = 0; i < events.length; i += 5_000) await engine.append(TENANT, events.slice(i, i + 5_000));
 }
 
-/** Operators the staffing math requires for `perHour` arrivals at `ahtSec`, as the advisor computes it for the channel. */
-function requiredFor(channel: string, config: Config, perHour: number, ahtSec: number, targetPct: number, sl: Config['sl']): number {
-  const slSec = new Map(Object.entries(sl.channels)).get(channel)?.targetSec ?? sl.default.targetSec;
-  const traffic = { loadErlangs: (perHour * ahtSec) / 3600, ahtSec, slSec };
-  const concurrency = new Map(Object.entries(config.recommend.chatConcurrency)).get(channel);
-  const maxOccupancy = config.recommend.thresholds.default?.maxOccupancy ?? 0.9;
-  try {
-    return concurrency !== undefined
-      ? requiredAgents('chat', { ...traffic, concurrency }, targetPct, { maxOccupancy }).agents
-      : requiredAgents('erlang-c', traffic, targetPct, { maxOccupancy }).agents;
-  } catch {
-    return 0;
-  }
-}
-
-/** A first pass, nothing done: arrivals (queued appeals) per 15-minute interval start and `queue/channel`. */
-async function arrivalsByInterval(scenario: string | ScenarioDef, seed: number, durationMs?: number): Promise<Map<number, Map<string, number>>> {
+/** A first pass, nothing done: arrivals (queued appeals) per minute, by `queue/channel`. */
+async function arrivalsByMinute(scenario: string | ScenarioDef, seed: number, durationMs?: number): Promise<Map<string, Map<number, number>>> {
   const sim = createSimulation({ scenario, seed, durationMs, faults: {} });
-  const out = new Map<number, Map<string, number>>();
+  const out = new Map<string, Map<number, number>>();
   for (const e of sim.next(sim.endTime)) {
     if (e.type !== 'APPEAL_SENT_DISTRIBUTION') continue;
-    const slot = sim.startTime + Math.floor((e.ts - sim.startTime) / INTERVAL) * INTERVAL;
-    let m = out.get(slot);
-    if (!m) out.set(slot, (m = new Map()));
     const key = `${e.queue}/${e.channel}`;
-    m.set(key, (m.get(key) ?? 0) + 1);
+    let m = out.get(key);
+    if (!m) out.set(key, (m = new Map()));
+    const minute = e.ts - (e.ts % MINUTE);
+    m.set(minute, (m.get(minute) ?? 0) + 1);
   }
   return out;
 }
@@ -157,6 +158,7 @@ function summarize(o: EvaluateOptions, seed: number, rows: MetricsRow[], acts: {
   let aa = 0;
   let missed = 0;
   let waitSum = 0;
+  const missedRows: PolicyResult['missed'] = [];
   for (const r of rows) {
     if (r.offered === 0 && r.aa === 0 && r.missed === 0) continue;
     offered += r.offered;
@@ -166,6 +168,7 @@ function summarize(o: EvaluateOptions, seed: number, rows: MetricsRow[], acts: {
     if (r.slPct === null) continue;
     intervals++;
     if (r.slPct >= targetOf(r.queue!)) meeting++;
+    else missedRows.push({ queue: r.queue!, channel: r.channel!, bucket: r.bucket!, slPct: r.slPct, offered: r.offered });
   }
   const round1 = (x: number) => Math.round(x * 10) / 10;
   return {
@@ -180,5 +183,6 @@ function summarize(o: EvaluateOptions, seed: number, rows: MetricsRow[], acts: {
     added: acts.added,
     released: acts.released,
     offered,
+    missed: missedRows,
   };
 }
