@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { conditionsFor, DEFAULT_THRESHOLDS, type QueueSituation } from './rules.js';
+import { conditionsFor, DEFAULT_THRESHOLDS, normalQuantile, plannedPerHour, type QueueSituation } from './rules.js';
 
 const base: QueueSituation = {
   queue: 'billing',
@@ -82,6 +82,7 @@ describe('advice and alerts for one queue × channel', () => {
       basis: fc.constantFrom('prior' as const, 'recent' as const, 'seasonal' as const, 'blend' as const),
       patienceSec: fc.option(fc.double({ min: 5, max: 3600, noNaN: true })),
       concurrency: fc.integer({ min: 1, max: 6 }),
+      planQuantile: fc.option(fc.double({ min: 0.5, max: 0.999, noNaN: true })),
     });
     fc.assert(
       fc.property(situation, (x) => {
@@ -89,10 +90,10 @@ describe('advice and alerts for one queue × channel', () => {
           ...base, model: x.model, sl: { targetPct: x.targetPct, thresholdSec: x.thresholdSec },
           recent: { offered: x.offered, slPct: x.slPct, abandonPct: x.abandonPct }, waiting: x.waiting, longestWaitSec: x.longestWaitSec,
           available: x.available, forecast: { perHour: x.perHour, ahtSec: x.ahtSec, basis: x.basis },
-          patienceSec: x.patienceSec ?? undefined, concurrency: x.concurrency,
+          patienceSec: x.patienceSec ?? undefined, concurrency: x.concurrency, planQuantile: x.planQuantile ?? undefined,
         };
         // beyond what the staffing math takes (10,000 agents) is not a queue anyone staffs
-        if ((x.perHour * x.ahtSec) / 3600 > 1500) return;
+        if ((plannedPerHour(x.perHour, x.planQuantile ?? 0.5) * x.ahtSec) / 3600 > 1500) return;
         const cs = conditionsFor(s);
         expect(new Set(cs.map((c) => c.key)).size).toBe(cs.length);
         for (const c of cs) for (const v of Object.values(c.data)) if (typeof v === 'number') expect(Number.isFinite(v)).toBe(true);
@@ -103,5 +104,27 @@ describe('advice and alerts for one queue × channel', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('planning for the upper quantile of a 15-minute interval', () => {
+  it('takes the normal quantile from published values', () => {
+    // Abramowitz & Stegun, table 26.1
+    expect(normalQuantile(0.6)).toBeCloseTo(0.2533471, 6);
+    expect(normalQuantile(0.95)).toBeCloseTo(1.6448536, 6);
+    expect(normalQuantile(0.975)).toBeCloseTo(1.959964, 6);
+    expect(normalQuantile(0.999)).toBeCloseTo(3.090232, 6);
+    expect(normalQuantile(0.01)).toBeCloseTo(-2.326348, 6);
+    expect(() => normalQuantile(1)).toThrow(RangeError);
+  });
+
+  it('raises the rate to the quantile of Poisson arrivals, close to the exact Poisson quantile', () => {
+    expect(plannedPerHour(400, 0.5)).toBe(400);
+    expect(plannedPerHour(400, 0.95)).toBeCloseTo(4 * (100 + 1.6448536 * 10), 4);
+    // exact Poisson(100): P(N ≤ 116) = 0.9478, P(N ≤ 117) = 0.9572 — the approximation sits between
+    const perInterval = plannedPerHour(400, 0.95) / 4;
+    expect(perInterval).toBeGreaterThan(116);
+    expect(perInterval).toBeLessThan(117);
+    expect(plannedPerHour(0, 0.95)).toBe(0);
   });
 });

@@ -108,7 +108,8 @@ export function staffingFor(s: Pick<QueueSituation, 'model' | 'sl' | 'available'
   const planned = modelInputs(s, (plannedPerHour(s.forecast.perHour, s.planQuantile ?? 0.5) * s.forecast.ahtSec) / 3600)!;
   const need = requiredAgents(planned.model, planned.inputs as never, s.sl.targetPct, { maxOccupancy: s.thresholds.maxOccupancy });
   const at = (n: number) => modelMetrics(m.model, n, m.inputs as never);
-  return { required: need.agents, withRequired: at(need.agents), withNow: s.available > 0 ? at(s.available) : null };
+  // the metrics at the forecast load (the requirement's own are at the planned one); none needed, none to show
+  return { required: need.agents, withRequired: need.agents > 0 ? at(need.agents) : need.metrics, withNow: s.available > 0 ? at(s.available) : null };
 }
 
 /** Every condition about one queue × channel, active or not (an inactive one lets the lifecycle clear its item). */
