@@ -83,7 +83,11 @@ export async function evaluatePolicy(o: EvaluateOptions): Promise<PolicyResult> 
       now = end;
       const r = engine.recommender!;
       r.evaluate();
-      await r.loaded();
+      if (r.situations(TENANT).length === 0) {
+        // the tenant's board was being loaded (its first events): evaluate once it is
+        await r.loaded();
+        r.evaluate();
+      }
       if (o.policy === 'follow') {
         for (const item of r.board(TENANT)) {
           // an item acts when it opens and whenever its numbers are renewed (its condition still holds)
@@ -97,7 +101,8 @@ export async function evaluatePolicy(o: EvaluateOptions): Promise<PolicyResult> 
           o.onAction?.({ at: now, action: item.kind === 'staffing-add' ? 'add' : 'release', queue, channel, n, reason: item.reason });
         }
       }
-      if (arrivals && (now - sim.startTime) % INTERVAL === 0 && now < sim.endTime) {
+      // at every interval's start, and at the first minute (the center's first events: nothing to see before)
+      if (arrivals && ((now - sim.startTime) % INTERVAL === 0 || now === sim.startTime + MINUTE) && now < sim.endTime) {
         for (const situation of r.situations(TENANT)) {
           const { queue, channel } = situation;
           let known = 0;
