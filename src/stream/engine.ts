@@ -142,6 +142,7 @@ export class Engine {
         tenants: () => live.tenantNames(),
         tiles: (tenant) => live.tilesOf(tenant),
         cell: (tenant, queue, channel, bucket) => live.recent.get(tenant, queue, channel, '', bucket)?.counters,
+        maxHeld: (tenant) => live.maxHeldPerOperator(tenant),
       },
       storage: this.opts.storage,
       settings,

@@ -199,6 +199,23 @@ export class LiveView {
     return this.tileIndex.keys();
   }
 
+  /** Per channel, the most contacts any one operator of the tenant is handling on it now (chat concurrency as practised). */
+  maxHeldPerOperator(tenant: string): Map<string, number> {
+    const now = this.opts.now();
+    const held = new Map<string, Map<string, number>>();
+    for (const byChannel of this.tileIndex.get(tenant)?.values() ?? [])
+      for (const t of byChannel.values())
+        for (const seg of t.open.values()) {
+          if (seg.phase !== 'handling' || seg.operatorId === undefined || seg.expiresAt <= now) continue;
+          let ops = held.get(t.channel);
+          if (!ops) held.set(t.channel, (ops = new Map()));
+          ops.set(seg.operatorId, (ops.get(seg.operatorId) ?? 0) + 1);
+        }
+    const out = new Map<string, number>();
+    for (const [channel, ops] of held) out.set(channel, Math.max(...ops.values()));
+    return out;
+  }
+
   /** A tenant's tiles as they stand now, in no particular order. */
   tilesOf(tenant: string): LiveTile[] {
     const now = this.opts.now();

@@ -35,8 +35,7 @@ export interface QueueSituation {
   concurrency?: number;
   /**
    * Chat only: each extra chat an operator holds slows every one of them by this factor (see
-   * staffing/chat.ts). Default 1: the forecast AHT is measured from the chats as they were handled,
-   * at the concurrency operators actually held, so it already includes the slowdown.
+   * staffing/chat.ts); default 1. The server passes recommend.chatEfficiency (see config.ts).
    */
   chatEfficiency?: number;
   /** Plan for the arrivals of a 15-minute interval at this quantile (see plannedPerHour); 0.5 or absent: the forecast mean. */

@@ -34,6 +34,8 @@ export interface BoardSource {
   tiles(tenant: string): LiveTile[];
   /** The queue-level minute cell of one queue × channel, as the live view has it. */
   cell(tenant: string, queue: string, channel: string, bucket: number): Counters | undefined;
+  /** Per channel, the most contacts one operator is handling on it now. */
+  maxHeld(tenant: string): Map<string, number>;
 }
 
 export type RecommendationStore = Pick<Storage, 'saveRecommendations' | 'listRecommendations' | 'lastRecommendationNumber'>;
@@ -60,8 +62,9 @@ interface TenantState {
   lifecycle: LifecycleState;
   /** The situation of each queue × channel at the last evaluation (what the rules were given). */
   situations: Map<string, QueueSituation>;
-  /** Per chat channel: the most chats per busy operator seen in each of the last 60 minutes (minute → ratio). */
+  /** Per chat channel: the most chats one operator held, in each of the last 60 minutes (minute → chats). */
   holding: Map<string, Map<number, number>>;
+  holdingNotedAt: number;
   streams: Map<string, StreamFollower>;
   /** The board's tiles as last rendered, by queue × channel: kept up by observe(), re-read whole every RESYNC_MS. */
   tiles: Map<string, LiveTile>;
@@ -224,7 +227,7 @@ export class Recommender {
       .then((rows) => {
         const lifecycle = emptyLifecycle();
         for (const r of rows) lifecycle.open.set(r.key, toItem(r));
-        this.tenants.set(tenant, { lifecycle, situations: new Map(), holding: new Map(), streams: new Map(), tiles: new Map(), syncedAt: -Infinity });
+        this.tenants.set(tenant, { lifecycle, situations: new Map(), holding: new Map(), holdingNotedAt: -1, streams: new Map(), tiles: new Map(), syncedAt: -Infinity });
       })
       .catch((err) => this.opts.log?.warn({ err: (err as Error).message, tenant }, 'loading open recommendations failed; will retry'))
       .finally(() => this.loading.delete(tenant));
@@ -249,7 +252,10 @@ export class Recommender {
     }
     const tiles = [...state.tiles.values()];
     const channelFigures = channelAverages(tiles, state.streams, minute);
-    noteHolding(state.holding, tiles, minute);
+    if (state.holdingNotedAt !== minute) {
+      noteHolding(state.holding, this.opts.source.maxHeld(tenant), minute);
+      state.holdingNotedAt = minute;
+    }
     const out: Condition[] = [];
     for (const tile of tiles) {
       const key = tileKey(tile);
@@ -343,25 +349,22 @@ function availableOn(t: LiveTile, concurrency: number): number {
 }
 const isOneAtATime = (channel: string) => channel === 'voice' || channel === 'email';
 
-/** Notes, per chat channel, the chats per busy operator on it now, keeping each minute's highest for an hour. */
-function noteHolding(holding: Map<string, Map<number, number>>, tiles: readonly LiveTile[], minute: number): void {
-  const sums = new Map<string, { chats: number; busy: number }>();
-  for (const t of tiles) {
-    if (isOneAtATime(t.channel) || t.operators.busy === 0) continue;
-    let s = sums.get(t.channel);
-    if (!s) sums.set(t.channel, (s = { chats: 0, busy: 0 }));
-    s.chats += t.inHandling;
-    s.busy += t.operators.busy;
-  }
-  for (const [channel, s] of sums) {
+/** Notes, per chat channel, the most chats one operator holds now, keeping each minute's highest for an hour. */
+function noteHolding(holding: Map<string, Map<number, number>>, held: ReadonlyMap<string, number>, minute: number): void {
+  for (const [channel, n] of held) {
+    if (isOneAtATime(channel)) continue;
     let byMinute = holding.get(channel);
     if (!byMinute) holding.set(channel, (byMinute = new Map()));
-    byMinute.set(minute, Math.max(byMinute.get(minute) ?? 0, s.chats / s.busy));
+    byMinute.set(minute, Math.max(byMinute.get(minute) ?? 0, n));
     for (const m of byMinute.keys()) if (m <= minute - 60 * MINUTE_MS) byMinute.delete(m);
   }
 }
 
-/** The most chats busy operators held on `channel` in the last hour, rounded (at least 1); the default before any. */
+/**
+ * The most chats one operator held on `channel` in the last hour (at least 1; the default before any):
+ * the concurrency operators actually work at. Under light load nobody reaches it, and the estimate stays
+ * at the last hour's busiest moment; what the channel allows can be configured instead.
+ */
 function measuredConcurrency(holding: Map<string, Map<number, number>>, channel: string, now: number): number {
   let peak = 0;
   for (const [m, r] of holding.get(channel) ?? []) if (m > now - 60 * MINUTE_MS) peak = Math.max(peak, r);
