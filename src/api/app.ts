@@ -13,6 +13,7 @@ import { healthRoute } from './routes/health.js';
 import { liveRoute } from './routes/live.js';
 import { metricsRoute } from './routes/metrics.js';
 import { recommendationsRoute } from './routes/recommendations.js';
+import { whatIfRoute } from './routes/whatif.js';
 import { staffingRoute } from './routes/staffing.js';
 import { streamRoute } from './routes/stream.js';
 import { installTenantResolution } from './tenant.js';
@@ -67,6 +68,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(verifyRoute, { engine });
   await app.register(staffingRoute);
   await app.register(recommendationsRoute, { engine });
+  await app.register(whatIfRoute, { engine });
   await app.register(healthRoute, { engine, startedAt: Date.now(), detailed: Object.keys(opts.config.apiKeys).length === 0 });
   const webRoot = opts.webRoot ?? findWebRoot();
   // Dotfiles are never served (the plugin's default serves them): 403, like a path out of the root.

@@ -17,6 +17,8 @@ import { reconcileLateEvents } from './reconcile.js';
 import { VERIFY_DEFAULTS, VerifyThread } from '../verify/verifier.js';
 import type { StreamSnapshot, VerifyRangeResult } from '../verify/verify-range.js';
 import { Recommender } from '../recommend/engine/recommender.js';
+import { WhatIfThread } from '../recommend/whatif/whatif-thread.js';
+import type { WhatIfAction, WhatIfResult } from '../recommend/whatif/whatif.js';
 
 const REPLAY_PAGE = 10_000;
 /** Evaluations of the recommender after a change are at least this far apart (its latency budget is 75 ms). */
@@ -64,6 +66,7 @@ export class Engine {
   /** Advice and alerts over the live board (src/recommend/engine); null when switched off. */
   recommender: Recommender | null = null;
   private recommendTimer: NodeJS.Timeout | null = null;
+  private whatIfThread: WhatIfThread | null = null;
   private lastRecommendAt = 0;
 
   private constructor(private readonly opts: EngineOptions) {
@@ -172,6 +175,17 @@ export class Engine {
       }
     }, wait);
     this.recommendTimer.unref();
+  }
+
+  /**
+   * POST /v1/whatif: the hour ahead of `tenant`'s center simulated `runs` times with `actions` applied,
+   * on the what-if thread (never on this one). Actions must name queues × channels of the board
+   * (whatIfStreams); the caller checks.
+   */
+  whatIf(tenant: string, actions: WhatIfAction[], runs: number): Promise<WhatIfResult> {
+    const streams = this.recommender?.whatIfStreams(tenant) ?? [];
+    this.whatIfThread ??= new WhatIfThread();
+    return this.whatIfThread.run({ streams, actions, opts: { runs, horizonMinutes: 60, startTime: this.now() } });
   }
 
   /** Applies whatever the log holds after the processor's position (late events the checkpoint held first). */
@@ -388,6 +402,7 @@ export class Engine {
     this.eventLog.admission.close();
     await this.verifyThread?.close();
     await this.historyThread?.close();
+    await this.whatIfThread?.close();
     await this.checkpointer.stop();
   }
 }

@@ -84,6 +84,11 @@ export class StreamFollower {
     return f;
   }
 
+  /** The last forecast made (forecastAt), or null before any. */
+  get latest(): Forecast | null {
+    return this.current?.forecast ?? null;
+  }
+
   /** Arrivals the forecast made 15 minutes before `minute` expected for the 15 minutes since; 0 when none was made. */
   expectedLast15(minute: number): number {
     return this.pastAt(minute - 15 * MINUTE_MS)?.next15 ?? 0;

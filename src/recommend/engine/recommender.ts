@@ -19,6 +19,7 @@ import { conditionsFor, DEFAULT_THRESHOLDS, staffingFor, type AlertThresholds, t
 import type { ForecastPriors } from '../forecast/index.js';
 import { acknowledge, emptyLifecycle, evaluate, type Condition, type Item, type LifecycleOptions, type LifecycleState, type Transition } from '../lifecycle/lifecycle.js';
 import { StreamFollower } from './follower.js';
+import type { WhatIfStream } from '../whatif/whatif.js';
 
 const MINUTE_MS = 60_000;
 /** The live view keeps this many minutes of cells (see stream/live-view.ts). */
@@ -296,6 +297,33 @@ export class Recommender {
   /** Each queue × channel's situation at the last evaluation: the numbers the advice rested on. */
   situations(tenant: string): QueueSituation[] {
     return [...(this.tenants.get(tenant)?.situations.values() ?? [])];
+  }
+
+  /**
+   * The center as the what-if model takes it (src/recommend/whatif): per queue × channel at the last
+   * evaluation, the forecast's four 15-minute slots, the measured handle time, patience and concurrency,
+   * the operators at work and who waits.
+   */
+  whatIfStreams(tenant: string): WhatIfStream[] {
+    const state = this.tenants.get(tenant);
+    if (!state) return [];
+    const out: WhatIfStream[] = [];
+    for (const [key, s] of state.situations) {
+      const f = state.streams.get(key)?.latest;
+      const policy = this.opts.slPolicyOf(s.queue, s.channel);
+      out.push({
+        queue: s.queue,
+        channel: s.channel,
+        perHourBySlot: f ? f.slots.map((x) => x.perHour) : [s.forecast.perHour, s.forecast.perHour, s.forecast.perHour, s.forecast.perHour],
+        ahtSec: s.forecast.ahtSec,
+        patienceSec: s.patienceSec,
+        concurrency: s.model === 'chat' ? s.concurrency : undefined,
+        operators: s.available,
+        waiting: s.waiting,
+        sl: { targetSec: policy.targetSec, shortAbandonSec: policy.shortAbandonSec, abandonsCount: policy.abandonsCount },
+      });
+    }
+    return out;
   }
 
   /** Chats an operator may hold on `channel` for this tenant: configured, else measured (see config recommend.chatConcurrency); undefined for voice and email. */

@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../config/config.js';
+import { expectErrorShape } from '../testing/http.js';
+import { startTestApp, type TestApp } from '../testing/test-app.js';
+
+/** sales/voice with 3 operators ready and 6 people waiting; support/voice with 2 ready. */
+function center(now: number) {
+  const ops = (queue: string, n: number) =>
+    Array.from({ length: n }, (_, i) => ({ id: `${queue}-op${i}:ready`, type: 'OPERATOR_STATUS', ts: now - 60_000, operatorId: `${queue}-op${i}`, status: 'ready', queue, channel: 'voice' }));
+  const waiting = Array.from({ length: 6 }, (_, i) => [
+    { id: `w${i}:new`, type: 'APPEAL_NEW', ts: now - 30_000, appealId: `w${i}`, queue: 'sales', channel: 'voice' },
+    { id: `w${i}:sd`, type: 'APPEAL_SENT_DISTRIBUTION', ts: now - 30_000, appealId: `w${i}`, queue: 'sales', channel: 'voice' },
+  ]).flat();
+  const support = [
+    { id: 's1:new', type: 'APPEAL_NEW', ts: now - 20_000, appealId: 's1', queue: 'support', channel: 'voice' },
+    { id: 's1:sd', type: 'APPEAL_SENT_DISTRIBUTION', ts: now - 20_000, appealId: 's1', queue: 'support', channel: 'voice' },
+  ];
+  return [...ops('sales', 3), ...ops('support', 2), ...waiting, ...support];
+}
+
+interface Reply {
+  at: string;
+  horizonMinutes: number;
+  runs: number;
+  streams: Array<{ queue: string; channel: string; operators: { now: number; withActions: number }; steps: Array<{ minute: number; slPct: { p10: number; p50: number; p90: number } | null; waiting: { p10: number; p50: number; p90: number } }> }>;
+}
+
+describe('POST /v1/whatif', () => {
+  let t: TestApp;
+  const ask = (payload: unknown) => t.app.inject({ method: 'POST', url: '/v1/whatif', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
+
+  beforeAll(async () => {
+    t = await startTestApp({ recommend: { ...DEFAULT_CONFIG.recommend } });
+    expect((await t.app.inject({ method: 'POST', url: '/v1/events', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(center(Date.now())) })).statusCode).toBe(202);
+    // the recommender has seen the board (it evaluates within 50 ms of a change)
+    for (let i = 0; i < 100 && t.engine.recommender!.whatIfStreams('default').length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+  });
+  afterAll(() => t?.close());
+
+  it('answers the hour ahead in 5-minute steps with a band, per queue × channel, with the actions applied', async () => {
+    const r = await ask({ actions: [{ action: 'add', queue: 'sales', channel: 'voice', n: 3 }], runs: 8 });
+    expect(r.statusCode, r.body).toBe(200);
+    const body = r.json() as Reply;
+    expect(body).toMatchObject({ horizonMinutes: 60, runs: 8 });
+    const sales = body.streams.find((s) => s.queue === 'sales')!;
+    expect(sales.operators).toEqual({ now: 3, withActions: 6 });
+    expect(sales.steps.map((s) => s.minute)).toEqual([5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60]);
+    for (const s of sales.steps) {
+      expect(s.waiting.p10).toBeLessThanOrEqual(s.waiting.p50);
+      expect(s.waiting.p50).toBeLessThanOrEqual(s.waiting.p90);
+      if (s.slPct) expect(s.slPct.p10 <= s.slPct.p50 && s.slPct.p50 <= s.slPct.p90 && s.slPct.p90 <= 100).toBe(true);
+    }
+    expect(body.streams.find((s) => s.queue === 'support')!.operators).toEqual({ now: 2, withActions: 2 });
+  });
+
+  it('more operators never look worse: the same runs with three more answer the waiting sooner', async () => {
+    const waitingSum = (b: Reply) => b.streams.find((s) => s.queue === 'sales')!.steps.reduce((n, s) => n + s.waiting.p50, 0);
+    const none = (await ask({ actions: [], runs: 8 })).json() as Reply;
+    const more = (await ask({ actions: [{ action: 'add', queue: 'sales', channel: 'voice', n: 3 }], runs: 8 })).json() as Reply;
+    const fewer = (await ask({ actions: [{ action: 'move', from: { queue: 'sales', channel: 'voice' }, to: { queue: 'support', channel: 'voice' }, n: 2 }], runs: 8 })).json() as Reply;
+    expect(waitingSum(more)).toBeLessThanOrEqual(waitingSum(none));
+    expect(waitingSum(fewer)).toBeGreaterThanOrEqual(waitingSum(none));
+    expect(fewer.streams.find((s) => s.queue === 'support')!.operators).toEqual({ now: 2, withActions: 4 });
+  });
+
+  it.each([
+    [{ actions: [{ action: 'add', queue: 'nowhere', channel: 'voice', n: 1 }] }, 400, '/actions/0/queue'],
+    [{ actions: [{ action: 'move', from: { queue: 'sales', channel: 'voice' }, to: { queue: '__proto__', channel: 'voice' }, n: 1 }] }, 400, '/actions/0/to'],
+    [{ actions: [{ action: 'add', queue: 'sales', channel: 'voice', n: 0 }] }, 400, '/actions/0'],
+    [{ actions: [{ action: 'hire', queue: 'sales', channel: 'voice', n: 1 }] }, 400, '/actions/0'],
+    [{ actions: [], runs: 500 }, 400, '/runs'],
+    [{}, 400, 'actions'],
+    [{ actions: [], constructor: 1 }, 400, 'constructor'],
+  ])('%j → %i naming %s', async (payload, status, path) => {
+    const r = await ask(payload);
+    expect(r.statusCode, r.body).toBe(status);
+    expectErrorShape(r.json());
+    expect(JSON.stringify(r.json())).toContain(path);
+  });
+
+  it('refuses at once with 503 and Retry-After beyond two simulations in flight, and serves again after', async () => {
+    const rs = await Promise.all(Array.from({ length: 5 }, () => ask({ actions: [], runs: 50 })));
+    const refused = rs.filter((r) => r.statusCode === 503);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const r of refused) {
+      expect(Number(r.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(r.json().error.code).toBe('CCP_OVERLOADED');
+    }
+    expect(rs.filter((r) => r.statusCode === 200).length).toBeGreaterThan(0);
+    expect((await ask({ actions: [], runs: 2 })).statusCode).toBe(200);
+  });
+});
