@@ -20,6 +20,8 @@ const ThresholdsSchema = Type.Object(
     forecastDeviation: Type.Number({ exclusiveMinimum: 0 }),
     silentExpected: Type.Number({ exclusiveMinimum: 0 }),
     maxOccupancy: Type.Number({ exclusiveMinimum: 0, maximum: 1 }),
+    stuckAhtMultiple: Type.Number({ exclusiveMinimum: 0 }),
+    stuckMinSec: Type.Number({ minimum: 0 }),
   },
   { additionalProperties: false },
 );
@@ -144,7 +146,7 @@ export const DEFAULT_CONFIG: Config = {
   recommend: {
     enabled: true,
     slTargetPct: { default: 80 },
-    thresholds: { default: { longWaitSec: 120, abandonPct: 10, forecastDeviation: 0.5, silentExpected: 10, maxOccupancy: 0.9 } },
+    thresholds: { default: { longWaitSec: 120, abandonPct: 10, forecastDeviation: 0.5, silentExpected: 10, maxOccupancy: 0.9, stuckAhtMultiple: 4, stuckMinSec: 600 } },
     chatConcurrency: {},
     planQuantile: 0.95,
     chatEfficiency: 0.85,

@@ -145,7 +145,7 @@ export class Engine {
         tenants: () => live.tenantNames(),
         tiles: (tenant) => live.tilesOf(tenant),
         cell: (tenant, queue, channel, bucket) => live.recent.get(tenant, queue, channel, '', bucket)?.counters,
-        maxHeld: (tenant) => live.maxHeldPerOperator(tenant),
+        handling: (tenant) => live.handlingNow(tenant),
       },
       storage: this.opts.storage,
       settings,

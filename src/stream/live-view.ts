@@ -199,21 +199,31 @@ export class LiveView {
     return this.tileIndex.keys();
   }
 
-  /** Per channel, the most contacts any one operator of the tenant is handling on it now (chat concurrency as practised). */
-  maxHeldPerOperator(tenant: string): Map<string, number> {
+  /**
+   * The contacts in handling now, in one pass over the tenant's open segments: per channel the most any
+   * one operator holds (chat concurrency as practised), and per queue × channel when each started
+   * (appeals stuck in handling).
+   */
+  handlingNow(tenant: string): { maxHeld: Map<string, number>; startedAt: Map<string, number[]> } {
     const now = this.opts.now();
     const held = new Map<string, Map<string, number>>();
+    const startedAt = new Map<string, number[]>();
     for (const byChannel of this.tileIndex.get(tenant)?.values() ?? [])
-      for (const t of byChannel.values())
+      for (const t of byChannel.values()) {
+        const starts: number[] = [];
         for (const seg of t.open.values()) {
-          if (seg.phase !== 'handling' || seg.operatorId === undefined || seg.expiresAt <= now) continue;
+          if (seg.phase !== 'handling' || seg.expiresAt <= now) continue;
+          starts.push(seg.startedAt);
+          if (seg.operatorId === undefined) continue;
           let ops = held.get(t.channel);
           if (!ops) held.set(t.channel, (ops = new Map()));
           ops.set(seg.operatorId, (ops.get(seg.operatorId) ?? 0) + 1);
         }
-    const out = new Map<string, number>();
-    for (const [channel, ops] of held) out.set(channel, Math.max(...ops.values()));
-    return out;
+        if (starts.length) startedAt.set(`${t.queue}\u0001${t.channel}`, starts);
+      }
+    const maxHeld = new Map<string, number>();
+    for (const [channel, ops] of held) maxHeld.set(channel, Math.max(...ops.values()));
+    return { maxHeld, startedAt };
   }
 
   /** A tenant's tiles as they stand now, in no particular order. */

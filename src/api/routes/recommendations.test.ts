@@ -207,6 +207,27 @@ describe('recommendation requests that are wrong get a 4xx naming the field', ()
     expect(r.json()).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'anonymous' });
   });
 
+  it('raises a stuck alert for a contact in handling far longer than the AHT (its close event lost)', async () => {
+    const fresh = await startTestApp({ recommend });
+    try {
+      const ts = Date.now() - 40 * 60_000;
+      const events = [
+        { id: 'k1:new', type: 'APPEAL_NEW', ts, appealId: 'k1', queue: 'care', channel: 'voice' },
+        { id: 'k1:sd', type: 'APPEAL_SENT_DISTRIBUTION', ts, appealId: 'k1', queue: 'care', channel: 'voice' },
+        { id: 'k1:ap', type: 'APPEAL_APPOINTED', ts: ts + 5_000, appealId: 'k1', queue: 'care', channel: 'voice', operatorId: 'op9' },
+      ];
+      expect((await fresh.app.inject({ method: 'POST', url: '/v1/events', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(events) })).statusCode).toBe(202);
+      const stuck = await until('the stuck alert', async () => {
+        const r = await fresh.app.inject({ url: '/v1/recommendations' });
+        return (r.json() as { items: Item[] }).items.find((i) => i.kind === 'stuck');
+      });
+      expect(stuck).toMatchObject({ key: 'stuck:care:voice', severity: 'warning', data: { stuck: 1 } });
+      expect(stuck.data.oldestSec).toBeGreaterThan(39 * 60);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('answers 404 with a clear message when recommendations are switched off', async () => {
     const off = await startTestApp({ recommend: { ...recommend, enabled: false } });
     try {

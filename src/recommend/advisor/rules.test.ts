@@ -60,6 +60,17 @@ describe('advice and alerts for one queue × channel', () => {
     expect(silent.reason).toMatch(/nothing for 20 min while 66 arrivals were expected/);
   });
 
+  it('flags contacts stuck in handling: over 4× the AHT and at least 10 minutes', () => {
+    // AHT 180 s: 4× is 12 min
+    const m = byKind({ ...base, handlingAgesSec: [60, 700, 800, 2400] });
+    expect(m.get('stuck')).toMatchObject({ active: true, severity: 'warning', data: { stuck: 2, oldestSec: 2400, stuckAfterSec: 720 } });
+    expect(m.get('stuck')!.reason).toMatch(/2 contacts in handling for over 12 min .*the oldest 40 min/);
+    expect(byKind({ ...base, handlingAgesSec: [700] }).get('stuck')!.active).toBe(false);
+    // a short AHT does not make a few minutes "stuck": the 10-minute floor
+    expect(byKind({ ...base, forecast: { ...base.forecast, ahtSec: 30 }, handlingAgesSec: [500] }).get('stuck')!.active).toBe(false);
+    expect(byKind({ ...base }).get('stuck')!.active).toBe(false);
+  });
+
   it('does not judge SL or abandons on a handful of appeals', () => {
     const m = byKind({ ...base, recent: { offered: 3, slPct: 0, abandonPct: 100 } });
     expect(m.get('sl-under-target')!.active).toBe(false);

@@ -28,6 +28,8 @@ export interface QueueSituation {
   forecast: { perHour: number; ahtSec: number; basis: 'prior' | 'recent' | 'seasonal' | 'blend' };
   /** Arrivals the forecast expected over the last 15 minutes (to compare with recent.offered). */
   expectedLast15: number;
+  /** How long each contact in handling now has been (seconds); absent: not known. */
+  handlingAgesSec?: readonly number[];
   /** Seconds since this queue × channel's last event; and the arrivals the forecast expected meanwhile. */
   silentSec: number;
   expectedWhileSilent: number;
@@ -51,9 +53,12 @@ export interface AlertThresholds {
   /** Arrivals expected while nothing came in that make the silence an outage. */
   silentExpected: number;
   maxOccupancy: number;
+  /** A contact in handling this many times the AHT (and at least stuckMinSec) is stuck: a close event lost, or a customer left hanging. */
+  stuckAhtMultiple: number;
+  stuckMinSec: number;
 }
 
-export const DEFAULT_THRESHOLDS: AlertThresholds = { longWaitSec: 120, abandonPct: 10, forecastDeviation: 0.5, silentExpected: 10, maxOccupancy: 0.9 };
+export const DEFAULT_THRESHOLDS: AlertThresholds = { longWaitSec: 120, abandonPct: 10, forecastDeviation: 0.5, silentExpected: 10, maxOccupancy: 0.9, stuckAhtMultiple: 4, stuckMinSec: 600 };
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 const pct = (x: number) => `${round1(x * 100)} %`;
@@ -195,6 +200,17 @@ export function conditionsFor(s: QueueSituation, staffingOf: (s: QueueSituation)
     severity: 'info',
     reason: `${where}: ${s.recent.offered} arrivals in the last 15 minutes against ${round1(expected)} forecast (${deviation >= 0 ? '+' : ''}${pct(deviation)})`,
     data: { offered: s.recent.offered, expected: round1(expected), deviation: round1(deviation * 100) / 100 },
+  });
+  const stuckAfterSec = Math.max(s.thresholds.stuckMinSec, s.thresholds.stuckAhtMultiple * s.forecast.ahtSec);
+  const stuck = (s.handlingAgesSec ?? []).filter((a) => a > stuckAfterSec);
+  const oldest = stuck.length ? Math.max(...stuck) : 0;
+  out.push({
+    key: `stuck:${about}`,
+    kind: 'stuck',
+    active: stuck.length > 0,
+    severity: 'warning',
+    reason: `${where}: ${stuck.length} contact${stuck.length === 1 ? '' : 's'} in handling for over ${Math.round(stuckAfterSec / 60)} min (${s.thresholds.stuckAhtMultiple}× the AHT), the oldest ${Math.round(oldest / 60)} min — a close event lost, or a customer left hanging?`,
+    data: { stuck: stuck.length, oldestSec: Math.round(oldest), stuckAfterSec: Math.round(stuckAfterSec) },
   });
   out.push({
     key: `channel-silent:${about}`,

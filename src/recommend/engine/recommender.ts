@@ -35,8 +35,8 @@ export interface BoardSource {
   tiles(tenant: string): LiveTile[];
   /** The queue-level minute cell of one queue × channel, as the live view has it. */
   cell(tenant: string, queue: string, channel: string, bucket: number): Counters | undefined;
-  /** Per channel, the most contacts one operator is handling on it now. */
-  maxHeld(tenant: string): Map<string, number>;
+  /** The contacts in handling now: per channel the most one operator holds, per queue × channel (`queue\u0001channel`) when each started. */
+  handling(tenant: string): { maxHeld: Map<string, number>; startedAt: Map<string, number[]> };
 }
 
 export type RecommendationStore = Pick<Storage, 'saveRecommendations' | 'listRecommendations' | 'lastRecommendationNumber'>;
@@ -66,6 +66,8 @@ interface TenantState {
   /** Per chat channel: the most chats one operator held, in each of the last 60 minutes (minute → chats). */
   holding: Map<string, Map<number, number>>;
   holdingNotedAt: number;
+  /** When each contact in handling started, per queue × channel, as of holdingNotedAt. */
+  handlingStartedAt: Map<string, number[]>;
   streams: Map<string, StreamFollower>;
   /** The board's tiles as last rendered, by queue × channel: kept up by observe(), re-read whole every RESYNC_MS. */
   tiles: Map<string, LiveTile>;
@@ -228,7 +230,7 @@ export class Recommender {
       .then((rows) => {
         const lifecycle = emptyLifecycle();
         for (const r of rows) lifecycle.open.set(r.key, toItem(r));
-        this.tenants.set(tenant, { lifecycle, situations: new Map(), holding: new Map(), holdingNotedAt: -1, streams: new Map(), tiles: new Map(), syncedAt: -Infinity });
+        this.tenants.set(tenant, { lifecycle, situations: new Map(), holding: new Map(), holdingNotedAt: -1, handlingStartedAt: new Map(), streams: new Map(), tiles: new Map(), syncedAt: -Infinity });
       })
       .catch((err) => this.opts.log?.warn({ err: (err as Error).message, tenant }, 'loading open recommendations failed; will retry'))
       .finally(() => this.loading.delete(tenant));
@@ -254,7 +256,10 @@ export class Recommender {
     const tiles = [...state.tiles.values()];
     const channelFigures = channelAverages(tiles, state.streams, minute);
     if (state.holdingNotedAt !== minute) {
-      noteHolding(state.holding, this.opts.source.maxHeld(tenant), minute);
+      // once a minute: a pass over every contact in handling
+      const handling = this.opts.source.handling(tenant);
+      noteHolding(state.holding, handling.maxHeld, minute);
+      state.handlingStartedAt = handling.startedAt;
       state.holdingNotedAt = minute;
     }
     const out: Condition[] = [];
@@ -284,6 +289,7 @@ export class Recommender {
         expectedWhileSilent: silence.expected,
         patienceSec: f.patienceSec,
         concurrency,
+        handlingAgesSec: (state.handlingStartedAt.get(key) ?? []).map((t) => (now - t) / 1000),
         chatEfficiency: this.opts.settings.chatEfficiency,
         planQuantile: this.opts.settings.planQuantile,
         thresholds: this.thresholdsOf(tile.queue),
