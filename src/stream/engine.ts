@@ -146,6 +146,12 @@ export class Engine {
         tiles: (tenant) => live.tilesOf(tenant),
         cell: (tenant, queue, channel, bucket) => live.recent.get(tenant, queue, channel, '', bucket)?.counters,
         handling: (tenant) => live.handlingNow(tenant),
+        operatorAht: async (tenant, from, to) => {
+          const fromB = Math.floor(from / BUCKET_MS) * BUCKET_MS;
+          const toB = Math.ceil(to / BUCKET_MS) * BUCKET_MS;
+          const json = await this.historyJson({ tenant }, { from: fromB, to: toB, groupBy: ['queue', 'channel', 'operator'], level: 'operator', maxRows: 20_000 });
+          return (JSON.parse(json) as { rows: Array<{ queue: string; channel: string; operator: string; ahtSec: number | null; ha: number }> }).rows;
+        },
       },
       storage: this.opts.storage,
       settings,

@@ -228,6 +228,34 @@ describe('recommendation requests that are wrong get a 4xx naming the field', ()
     }
   });
 
+  it("raises an AHT alert for an operator far slower than the peers on the same queue × channel, from the last hour's history", async () => {
+    const fresh = await startTestApp({ recommend });
+    try {
+      const t0 = Date.now() - 50 * 60_000;
+      const events = ['a', 'b', 'c', 'slow'].flatMap((op) =>
+        Array.from({ length: 12 }, (_, i) => {
+          const id = `${op}-${i}`;
+          const ts = t0 + i * 3 * 60_000;
+          const handle = op === 'slow' ? 170_000 : 60_000;
+          return [
+            { id: `${id}:new`, type: 'APPEAL_NEW', ts, appealId: id, queue: 'care', channel: 'voice' },
+            { id: `${id}:sd`, type: 'APPEAL_SENT_DISTRIBUTION', ts, appealId: id, queue: 'care', channel: 'voice' },
+            { id: `${id}:ap`, type: 'APPEAL_APPOINTED', ts: ts + 2_000, appealId: id, queue: 'care', channel: 'voice', operatorId: op },
+            { id: `${id}:cl`, type: 'APPEAL_CLOSED', ts: ts + 2_000 + handle, appealId: id, queue: 'care', channel: 'voice', operatorId: op },
+          ];
+        }).flat(),
+      );
+      expect((await fresh.app.inject({ method: 'POST', url: '/v1/events', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(events) })).statusCode).toBe(202);
+      const alert = await until('the AHT alert', async () => {
+        const r = await fresh.app.inject({ url: '/v1/recommendations' });
+        return (r.json() as { items: Item[] }).items.find((i) => i.kind === 'aht-outlier');
+      });
+      expect(alert).toMatchObject({ key: 'aht-outlier:care:voice:slow', severity: 'info', data: { operator: 'slow', ahtSec: 170, peersMedianSec: 60, peers: 3, handled: 12 } });
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('answers 404 with a clear message when recommendations are switched off', async () => {
     const off = await startTestApp({ recommend: { ...recommend, enabled: false } });
     try {

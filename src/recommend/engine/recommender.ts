@@ -35,9 +35,27 @@ export interface BoardSource {
   tiles(tenant: string): LiveTile[];
   /** The queue-level minute cell of one queue × channel, as the live view has it. */
   cell(tenant: string, queue: string, channel: string, bucket: number): Counters | undefined;
+  /** Each operator's handle time per queue × channel over [from, to) (the slow path: history). */
+  operatorAht?(tenant: string, from: number, to: number): Promise<OperatorAht[]>;
   /** The contacts in handling now: per channel the most one operator holds, per queue × channel (`queue\u0001channel`) when each started. */
   handling(tenant: string): { maxHeld: Map<string, number>; startedAt: Map<string, number[]> };
 }
+
+export interface OperatorAht {
+  queue: string;
+  channel: string;
+  operator: string;
+  ahtSec: number | null;
+  /** Contacts handled (closed) in the range. */
+  ha: number;
+}
+
+/** How often operators' handle times are read again (a query on the slow path), and over how long. */
+const AHT_PEERS_EVERY_MS = 5 * MINUTE_MS;
+const AHT_PEERS_WINDOW_MS = 60 * MINUTE_MS;
+/** An operator with at least this many closes whose AHT is this far from the median of peers on the same queue × channel (at least 3 of them). */
+const AHT_MIN_HANDLED = 10;
+const AHT_OUTLIER_RATIO = 1.5;
 
 export type RecommendationStore = Pick<Storage, 'saveRecommendations' | 'listRecommendations' | 'lastRecommendationNumber'>;
 
@@ -66,6 +84,8 @@ interface TenantState {
   /** Per chat channel: the most chats one operator held, in each of the last 60 minutes (minute → chats). */
   holding: Map<string, Map<number, number>>;
   holdingNotedAt: number;
+  /** Operators' handle times of the last hour, read every AHT_PEERS_EVERY_MS: when, and the outliers found. */
+  ahtPeers: { at: number; reading: boolean; outliers: Condition[] };
   /** When each contact in handling started, per queue × channel, as of holdingNotedAt. */
   handlingStartedAt: Map<string, number[]>;
   streams: Map<string, StreamFollower>;
@@ -230,7 +250,7 @@ export class Recommender {
       .then((rows) => {
         const lifecycle = emptyLifecycle();
         for (const r of rows) lifecycle.open.set(r.key, toItem(r));
-        this.tenants.set(tenant, { lifecycle, situations: new Map(), holding: new Map(), holdingNotedAt: -1, handlingStartedAt: new Map(), streams: new Map(), tiles: new Map(), syncedAt: -Infinity });
+        this.tenants.set(tenant, { lifecycle, situations: new Map(), holding: new Map(), holdingNotedAt: -1, handlingStartedAt: new Map(), ahtPeers: { at: -Infinity, reading: false, outliers: [] }, streams: new Map(), tiles: new Map(), syncedAt: -Infinity });
       })
       .catch((err) => this.opts.log?.warn({ err: (err as Error).message, tenant }, 'loading open recommendations failed; will retry'))
       .finally(() => this.loading.delete(tenant));
@@ -297,6 +317,8 @@ export class Recommender {
       state.situations.set(key, situation);
       out.push(...conditionsFor(situation, (s) => this.staffing(s)));
     }
+    this.readAhtPeers(tenant, state, now);
+    out.push(...state.ahtPeers.outliers);
     return out;
   }
 
@@ -337,6 +359,20 @@ export class Recommender {
     if (isOneAtATime(channel)) return undefined;
     const state = this.tenants.get(tenant);
     return this.concurrency.get(channel) ?? (state ? measuredConcurrency(state.holding, channel, this.opts.now()) : DEFAULT_CONCURRENCY);
+  }
+
+  /** Starts a read of the operators' handle times when the last one is AHT_PEERS_EVERY_MS old; the outliers hold until the next. */
+  private readAhtPeers(tenant: string, state: TenantState, now: number): void {
+    const read = this.opts.source.operatorAht;
+    if (!read || state.ahtPeers.reading || now - state.ahtPeers.at < AHT_PEERS_EVERY_MS) return;
+    state.ahtPeers.reading = true;
+    read(tenant, now - AHT_PEERS_WINDOW_MS, now)
+      .then((rows) => {
+        state.ahtPeers.outliers = ahtOutliers(rows);
+        state.ahtPeers.at = now;
+      })
+      .catch((err) => this.opts.log?.warn({ err: (err as Error).message, tenant }, 'reading operators\' handle times failed; will retry'))
+      .finally(() => (state.ahtPeers.reading = false));
   }
 
   /** The staffing search, memoized on its inputs (they change a few times a minute, evaluations many times a second). */
@@ -427,6 +463,41 @@ function channelAverages(tiles: readonly LiveTile[], streams: ReadonlyMap<string
   }
   const out = new Map<string, { arrivalsPerHour: number; ahtSec: number }>();
   for (const [channel, s] of sums) if (s.rate > 0 && s.ahtN > 0) out.set(channel, { arrivalsPerHour: s.rate / s.queues, ahtSec: s.ahtSum / s.ahtN });
+  return out;
+}
+
+/**
+ * Operators whose AHT on a queue × channel is more than 1.5× the median of their peers there, or under
+ * 1/1.5 of it (each with at least 10 closes, at least 3 such operators): someone struggling, or closing
+ * contacts too fast.
+ */
+export function ahtOutliers(rows: readonly OperatorAht[]): Condition[] {
+  const byStream = new Map<string, OperatorAht[]>();
+  for (const r of rows) {
+    if (r.ahtSec === null || r.ha < AHT_MIN_HANDLED) continue;
+    const k = `${r.queue}\u0001${r.channel}`;
+    let list = byStream.get(k);
+    if (!list) byStream.set(k, (list = []));
+    list.push(r);
+  }
+  const out: Condition[] = [];
+  for (const list of byStream.values()) {
+    if (list.length < 3) continue;
+    const sorted = list.map((r) => r.ahtSec!).sort((a, b) => a - b);
+    const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+    for (const r of list) {
+      const ratio = r.ahtSec! / median;
+      if (ratio <= AHT_OUTLIER_RATIO && ratio >= 1 / AHT_OUTLIER_RATIO) continue;
+      out.push({
+        key: `aht-outlier:${r.queue}:${r.channel}:${r.operator}`,
+        kind: 'aht-outlier',
+        active: true,
+        severity: 'info',
+        reason: `${r.queue} ${r.channel}: operator ${r.operator} handles in ${Math.round(r.ahtSec!)} s on average, ${ratio > 1 ? `${Math.round(ratio * 10) / 10}× the` : `${Math.round((1 / ratio) * 10) / 10}× faster than the`} ${Math.round(median)} s of their ${list.length - 1} peers (last hour, ${r.ha} closed)`,
+        data: { operator: r.operator, ahtSec: Math.round(r.ahtSec!), peersMedianSec: Math.round(median), peers: list.length - 1, handled: r.ha },
+      });
+    }
+  }
   return out;
 }
 
