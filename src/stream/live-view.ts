@@ -201,13 +201,14 @@ export class LiveView {
 
   /**
    * The contacts in handling now, in one pass over the tenant's open segments: per channel the most any
-   * one operator holds (chat concurrency as practised), and per queue × channel when each started
-   * (appeals stuck in handling).
+   * one operator holds (chat concurrency as practised), per queue × channel when each started (appeals
+   * stuck in handling), and per operator the queues × channels they are handling (skills, as practised).
    */
-  handlingNow(tenant: string): { maxHeld: Map<string, number>; startedAt: Map<string, number[]> } {
+  handlingNow(tenant: string): { maxHeld: Map<string, number>; startedAt: Map<string, number[]>; streamsOf: Map<string, Set<string>> } {
     const now = this.opts.now();
     const held = new Map<string, Map<string, number>>();
     const startedAt = new Map<string, number[]>();
+    const streamsOf = new Map<string, Set<string>>();
     for (const byChannel of this.tileIndex.get(tenant)?.values() ?? [])
       for (const t of byChannel.values()) {
         const starts: number[] = [];
@@ -215,6 +216,9 @@ export class LiveView {
           if (seg.phase !== 'handling' || seg.expiresAt <= now) continue;
           starts.push(seg.startedAt);
           if (seg.operatorId === undefined) continue;
+          let streams = streamsOf.get(seg.operatorId);
+          if (!streams) streamsOf.set(seg.operatorId, (streams = new Set()));
+          streams.add(`${t.queue}\u0001${t.channel}`);
           let ops = held.get(t.channel);
           if (!ops) held.set(t.channel, (ops = new Map()));
           ops.set(seg.operatorId, (ops.get(seg.operatorId) ?? 0) + 1);
@@ -223,7 +227,7 @@ export class LiveView {
       }
     const maxHeld = new Map<string, number>();
     for (const [channel, ops] of held) maxHeld.set(channel, Math.max(...ops.values()));
-    return { maxHeld, startedAt };
+    return { maxHeld, startedAt, streamsOf };
   }
 
   /** A tenant's tiles as they stand now, in no particular order. */

@@ -38,7 +38,7 @@ export interface BoardSource {
   /** Each operator's handle time per queue × channel over [from, to) (the slow path: history). */
   operatorAht?(tenant: string, from: number, to: number): Promise<OperatorAht[]>;
   /** The contacts in handling now: per channel the most one operator holds, per queue × channel (`queue\u0001channel`) when each started. */
-  handling(tenant: string): { maxHeld: Map<string, number>; startedAt: Map<string, number[]> };
+  handling(tenant: string): { maxHeld: Map<string, number>; startedAt: Map<string, number[]>; streamsOf: Map<string, Set<string>> };
 }
 
 export interface OperatorAht {
@@ -86,6 +86,8 @@ interface TenantState {
   holdingNotedAt: number;
   /** Operators' handle times of the last hour, read every AHT_PEERS_EVERY_MS: when, and the outliers found. */
   ahtPeers: { at: number; reading: boolean; outliers: Condition[] };
+  /** Skills as practised: per operator, the queues × channels seen in their hands, and the minute last seen. */
+  skills: Map<string, Map<string, number>>;
   /** When each contact in handling started, per queue × channel, as of holdingNotedAt. */
   handlingStartedAt: Map<string, number[]>;
   streams: Map<string, StreamFollower>;
@@ -250,7 +252,7 @@ export class Recommender {
       .then((rows) => {
         const lifecycle = emptyLifecycle();
         for (const r of rows) lifecycle.open.set(r.key, toItem(r));
-        this.tenants.set(tenant, { lifecycle, situations: new Map(), holding: new Map(), holdingNotedAt: -1, handlingStartedAt: new Map(), ahtPeers: { at: -Infinity, reading: false, outliers: [] }, streams: new Map(), tiles: new Map(), syncedAt: -Infinity });
+        this.tenants.set(tenant, { lifecycle, situations: new Map(), holding: new Map(), holdingNotedAt: -1, skills: new Map(), handlingStartedAt: new Map(), ahtPeers: { at: -Infinity, reading: false, outliers: [] }, streams: new Map(), tiles: new Map(), syncedAt: -Infinity });
       })
       .catch((err) => this.opts.log?.warn({ err: (err as Error).message, tenant }, 'loading open recommendations failed; will retry'))
       .finally(() => this.loading.delete(tenant));
@@ -280,6 +282,7 @@ export class Recommender {
       const handling = this.opts.source.handling(tenant);
       noteHolding(state.holding, handling.maxHeld, minute);
       state.handlingStartedAt = handling.startedAt;
+      learnSkills(state.skills, handling.streamsOf, minute);
       state.holdingNotedAt = minute;
     }
     const out: Condition[] = [];
@@ -317,6 +320,7 @@ export class Recommender {
       state.situations.set(key, situation);
       out.push(...conditionsFor(situation, (s) => this.staffing(s)));
     }
+    out.push(...moves([...state.situations.values()].filter((x) => state.tiles.has(`${x.queue}\u0001${x.channel}`)), (x) => this.staffing(x), state.skills));
     this.readAhtPeers(tenant, state, now);
     out.push(...state.ahtPeers.outliers);
     return out;
@@ -418,6 +422,64 @@ function availableOn(t: LiveTile, concurrency: number): number {
   return Math.max(placed, t.operators.ready + t.operators.acw + Math.ceil(t.inHandling / concurrency));
 }
 const isOneAtATime = (channel: string) => channel === 'voice' || channel === 'email';
+
+/** Skills are remembered this long after an operator was last seen handling the queue × channel (a shift). */
+const SKILL_MEMORY_MS = 8 * 60 * MINUTE_MS;
+
+function learnSkills(skills: Map<string, Map<string, number>>, streamsOf: ReadonlyMap<string, ReadonlySet<string>>, minute: number): void {
+  for (const [operator, streams] of streamsOf) {
+    let seen = skills.get(operator);
+    if (!seen) skills.set(operator, (seen = new Map()));
+    for (const k of streams) seen.set(k, minute);
+  }
+  for (const [operator, seen] of skills) {
+    for (const [k, at] of seen) if (at <= minute - SKILL_MEMORY_MS) seen.delete(k);
+    if (seen.size === 0) skills.delete(operator);
+  }
+}
+
+/**
+ * Moving operators instead of adding them: where one queue × channel is short and another has a
+ * comfortable surplus (its SL 5 points over target, nobody waiting), and operators were seen handling
+ * both in the last 8 hours, move the fewest of gap, surplus and such operators. Shortest first.
+ */
+export function moves(situations: readonly QueueSituation[], staffingOf: (s: QueueSituation) => Staffing | null, skills: ReadonlyMap<string, ReadonlyMap<string, number>>): Condition[] {
+  const keyOf = (s: QueueSituation) => `${s.queue}\u0001${s.channel}`;
+  const need = new Map<string, number>();
+  for (const s of situations) {
+    const st = staffingOf(s);
+    if (st) need.set(keyOf(s), st.required - s.available);
+  }
+  const short = situations.filter((s) => (need.get(keyOf(s)) ?? 0) > 0).sort((a, b) => need.get(keyOf(b))! - need.get(keyOf(a))!);
+  const spare = new Map(
+    situations
+      .filter((s) => (need.get(keyOf(s)) ?? 0) < 0 && s.waiting === 0 && (s.recent.slPct === null || s.recent.slPct >= s.sl.targetPct + 5))
+      .map((s) => [keyOf(s), { s, left: -need.get(keyOf(s))! }]),
+  );
+  const out: Condition[] = [];
+  for (const to of short) {
+    let gap = need.get(keyOf(to))!;
+    for (const [fromKey, from] of spare) {
+      if (gap <= 0) break;
+      if (from.left <= 0) continue;
+      const both: string[] = [];
+      for (const [operator, seen] of skills) if (seen.has(fromKey) && seen.has(keyOf(to))) both.push(operator);
+      const n = Math.min(gap, from.left, both.length);
+      if (n <= 0) continue;
+      gap -= n;
+      from.left -= n;
+      out.push({
+        key: `staffing-move:${from.s.queue}:${from.s.channel}>${to.queue}:${to.channel}`,
+        kind: 'staffing-move',
+        active: true,
+        severity: 'warning',
+        reason: `move ${n} operator${n === 1 ? '' : 's'} from ${from.s.queue} ${from.s.channel} to ${to.queue} ${to.channel} — ${to.queue} ${to.channel} is ${need.get(keyOf(to))} short, ${from.s.queue} ${from.s.channel} has ${-need.get(fromKey)!} to spare, and ${both.length} operator${both.length === 1 ? ' was' : 's were'} seen handling both in the last 8 hours`,
+        data: { from: { queue: from.s.queue, channel: from.s.channel }, to: { queue: to.queue, channel: to.channel }, move: n, operators: both.slice(0, 20) },
+      });
+    }
+  }
+  return out;
+}
 
 /** Notes, per chat channel, the most chats one operator holds now, keeping each minute's highest for an hour. */
 function noteHolding(holding: Map<string, Map<number, number>>, held: ReadonlyMap<string, number>, minute: number): void {

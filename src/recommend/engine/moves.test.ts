@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_THRESHOLDS, type QueueSituation, type Staffing } from '../advisor/rules.js';
+import { moves } from './recommender.js';
+
+const situation = (queue: string, channel: string, available: number, extra: Partial<QueueSituation> = {}): QueueSituation => ({
+  queue, channel, model: 'erlang-c', sl: { targetPct: 80, thresholdSec: 20 }, recent: { offered: 50, slPct: 90, abandonPct: 1 },
+  waiting: 0, longestWaitSec: 0, available, forecast: { perHour: 100, ahtSec: 180, basis: 'recent' }, expectedLast15: 25,
+  silentSec: 0, expectedWhileSilent: 0, thresholds: DEFAULT_THRESHOLDS, ...extra,
+});
+/** The requirement per queue, as the staffing math would say it. */
+const required = (r: Record<string, number>) => (s: QueueSituation): Staffing => ({ required: new Map(Object.entries(r)).get(s.queue)!, withNow: null, withRequired: null as never });
+const skills = (entries: Array<[string, string[]]>) => new Map(entries.map(([op, streams]) => [op, new Map(streams.map((k) => [k.replace('/', '\u0001'), 0]))]));
+
+describe('moving operators between queues they were seen handling', () => {
+  it('moves the fewest of gap, surplus and operators seen on both, with the numbers', () => {
+    const out = moves(
+      [situation('sales', 'voice', 10), situation('billing', 'voice', 2, { waiting: 4, recent: { offered: 30, slPct: 40, abandonPct: 10 } })],
+      required({ sales: 6, billing: 5 }),
+      skills([['ann', ['sales/voice', 'billing/voice']], ['bob', ['sales/voice', 'billing/voice']], ['cid', ['sales/voice']]]),
+    );
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({ key: 'staffing-move:sales:voice>billing:voice', kind: 'staffing-move', active: true, data: { move: 2, from: { queue: 'sales' }, to: { queue: 'billing' }, operators: ['ann', 'bob'] } });
+    expect(out[0].reason).toBe('move 2 operators from sales voice to billing voice — billing voice is 3 short, sales voice has 4 to spare, and 2 operators were seen handling both in the last 8 hours');
+  });
+
+  it('never moves from a queue that is waiting, under its target, or without a surplus; nor without shared skills', () => {
+    const skilled = skills([['ann', ['sales/voice', 'billing/voice']]]);
+    const short = situation('billing', 'voice', 1);
+    expect(moves([situation('sales', 'voice', 10, { waiting: 1 }), short], required({ sales: 6, billing: 5 }), skilled)).toEqual([]);
+    expect(moves([situation('sales', 'voice', 10, { recent: { offered: 50, slPct: 82, abandonPct: 1 } }), short], required({ sales: 6, billing: 5 }), skilled)).toEqual([]);
+    expect(moves([situation('sales', 'voice', 6), short], required({ sales: 6, billing: 5 }), skilled)).toEqual([]);
+    expect(moves([situation('sales', 'voice', 10), short], required({ sales: 6, billing: 5 }), skills([['ann', ['sales/voice']]]))).toEqual([]);
+  });
+
+  it('spreads one surplus over several short queues, the shortest first, never beyond it', () => {
+    const everyone = skills(Array.from({ length: 10 }, (_, i) => [`op${i}`, ['sales/voice', 'billing/voice', 'care/voice']] as [string, string[]]));
+    const out = moves(
+      [situation('sales', 'voice', 9), situation('billing', 'voice', 1), situation('care', 'voice', 3)],
+      required({ sales: 5, billing: 4, care: 5 }),
+      everyone,
+    );
+    expect(out.map((c) => [c.data.to, c.data.move])).toEqual([
+      [{ queue: 'billing', channel: 'voice' }, 3],
+      [{ queue: 'care', channel: 'voice' }, 1],
+    ]);
+  });
+});
