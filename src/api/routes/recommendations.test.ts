@@ -217,10 +217,11 @@ describe('recommendation requests that are wrong get a 4xx naming the field', ()
         { id: 'k1:ap', type: 'APPEAL_APPOINTED', ts: ts + 5_000, appealId: 'k1', queue: 'care', channel: 'voice', operatorId: 'op9' },
       ];
       expect((await fresh.app.inject({ method: 'POST', url: '/v1/events', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(events) })).statusCode).toBe(202);
+      // found by the pass over the contacts in handling the recommender makes once a minute, on its next evaluation
       const stuck = await until('the stuck alert', async () => {
         const r = await fresh.app.inject({ url: '/v1/recommendations' });
         return (r.json() as { items: Item[] }).items.find((i) => i.kind === 'stuck');
-      });
+      }, 20_000);
       expect(stuck).toMatchObject({ key: 'stuck:care:voice', severity: 'warning', data: { stuck: 1 } });
       expect(stuck.data.oldestSec).toBeGreaterThan(39 * 60);
     } finally {
@@ -246,10 +247,11 @@ describe('recommendation requests that are wrong get a 4xx naming the field', ()
         }).flat(),
       );
       expect((await fresh.app.inject({ method: 'POST', url: '/v1/events', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(events) })).statusCode).toBe(202);
+      // read from history on the slow path (the history thread) after the first evaluation
       const alert = await until('the AHT alert', async () => {
         const r = await fresh.app.inject({ url: '/v1/recommendations' });
         return (r.json() as { items: Item[] }).items.find((i) => i.kind === 'aht-outlier');
-      });
+      }, 20_000);
       expect(alert).toMatchObject({ key: 'aht-outlier:care:voice:slow', severity: 'info', data: { operator: 'slow', ahtSec: 170, peersMedianSec: 60, peers: 3, handled: 12 } });
     } finally {
       await fresh.close();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CcEvent } from '../../contract/event.js';
-import type { Storage } from '../storage.js';
+import { LOG_UPKEEP_EVERY_MS, type Storage } from '../storage.js';
 import { sqlOverPort } from '../sql-port.js';
 import { openPgliteStorage } from './index.js';
 import { DEFAULT_MEMORY_LIMITS } from './memory-limits.js';
@@ -69,7 +69,16 @@ describe('the embedded databases on their threads', () => {
     const summarized = () => s.threadMemory!().find((t) => t.thread === 'log')!.summarizedRanges ?? 0;
     const before = summarized();
     for (let b = 0; b < 8; b++) await s.append(events(100_000 + b * 5_000, 5_000)); // a few ranges of 128 pages
-    for (const deadline = Date.now() + 30_000; summarized() <= before && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 200));
+    // until an upkeep round has run after the last append: the count has grown and then held for two rounds
+    // (a round that ran while the appends went on left the last ranges for the next one)
+    let last = summarized();
+    let stableSince = Date.now();
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 200));
+      const now = summarized();
+      if (now !== last) [last, stableSince] = [now, Date.now()];
+      else if (now > before && Date.now() - stableSince > 2.5 * LOG_UPKEEP_EVERY_MS) break;
+    }
     expect(summarized()).toBeGreaterThan(before);
     // nothing left for anyone else to summarize
     const log = sqlOverPort((s.sqlAccess!().log as { port: import('node:worker_threads').MessagePort }).port);
