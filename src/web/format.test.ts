@@ -3,15 +3,19 @@ import {
   NONE,
   adviceKindLabel,
   channelLabel,
+  curvePath,
   formatClock,
   formatCount,
   formatDuration,
   formatPct,
+  formatPctBand,
   formatSmallPct,
   isLongWait,
   severityText,
   slLevel,
   slLevelText,
+  whatIfActionText,
+  whatIfLine,
 } from './format.js';
 
 describe('formatDuration', () => {
@@ -128,5 +132,48 @@ describe('advice labels', () => {
     expect(adviceKindLabel('queue-on-fire')).toBe('Queue on fire');
     for (const k of ['constructor', 'toString', '__proto__']) expect(adviceKindLabel(k)).toBe(k[0].toUpperCase() + k.slice(1));
     expect(adviceKindLabel('')).toBe('');
+  });
+});
+
+describe('what-if answer', () => {
+  const band = (p10: number, p50: number, p90: number) => ({ p10, p50, p90 });
+
+  it('shows a simulated percentage as its median and its 10th–90th percentile band', () => {
+    expect(formatPctBand(band(78.4, 84.2, 90))).toBe('84 % (78–90 %)');
+    expect(formatPctBand(band(100, 100, 100))).toBe('100 %');
+    expect(formatPctBand(band(99.6, 100, 100))).toBe('100 %');
+    expect(formatPctBand(band(-3, 0, 120))).toBe('0 % (0–100 %)');
+    expect(formatPctBand(band(70, 60, 50))).toBe('60 % (50–70 %)');
+    expect(formatPctBand(null)).toBe(NONE);
+    expect(formatPctBand(undefined)).toBe(NONE);
+    expect(formatPctBand(band(1, NaN, 2))).toBe(NONE);
+  });
+
+  it('writes the answer line: the action, SL in 30 min with it, and as things stand', () => {
+    const l = whatIfLine({ action: 'add', n: 3 }, { slPct: band(78, 84, 90) }, { slPct: band(50, 61, 70) });
+    expect(l.text).toBe('Add 3 now → SL in 30 min ≈ 84 % (78–90 %), as things stand ≈ 61 % (50–70 %)');
+    expect(l.lead + l.tail).toBe(l.text);
+    expect(whatIfLine({ action: 'release', n: 1 }, { slPct: band(90, 95, 99) }, { slPct: band(97, 98, 100) }).text).toBe(
+      'Release 1 now → SL in 30 min ≈ 95 % (90–99 %), as things stand ≈ 98 % (97–100 %)',
+    );
+    // no wait ended in the step: people waiting and nobody answered, or nobody came; or no step at all
+    expect(whatIfLine({ action: 'add', n: 2 }, { slPct: band(0, 10, 20) }, { slPct: null, waiting: band(9, 12.4, 15) }).text).toBe(
+      'Add 2 now → SL in 30 min ≈ 10 % (0–20 %), as things stand: none answered, 12 waiting',
+    );
+    expect(whatIfLine({ action: 'release', n: 1 }, { slPct: null, waiting: band(0, 0.2, 1) }, { slPct: null }).text).toBe(
+      'Release 1 now → SL in 30 min: no contacts, as things stand: no contacts',
+    );
+    expect(whatIfLine({ action: 'add', n: 2 }, null, null, 45).text).toBe(`Add 2 now → SL in 45 min ≈ ${NONE}, as things stand ≈ ${NONE}`);
+    expect(whatIfActionText({ action: 'release', n: 4 })).toBe('Release 4 now');
+  });
+
+  it('draws the curve over the hour: minute 30 in the middle, 100 % at the top, gaps where SL is null', () => {
+    expect(curvePath([], 120, 24)).toBe('');
+    expect(curvePath([{ minute: 30, slPct: 100 }, { minute: 60, slPct: 0 }], 120, 24)).toBe('M60 2 L120 22');
+    expect(curvePath([{ minute: 5, slPct: 50 }, { minute: 10, slPct: null }, { minute: 15, slPct: 50 }, { minute: 20, slPct: 50 }], 120, 24, 60, 0)).toBe(
+      'M10 12 h0 M30 12 L40 12',
+    );
+    // out of range values are clamped into the box
+    expect(curvePath([{ minute: 90, slPct: 140 }, { minute: -5, slPct: -10 }], 60, 10, 60, 0)).toBe('M60 0 L0 10');
   });
 });

@@ -135,3 +135,98 @@ export function adviceKindLabel(kind: string): string {
   const words = kind.replace(/-/g, ' ');
   return words.length ? words[0].toUpperCase() + words.slice(1) : words;
 }
+
+// ---- live what-if --------------------------------------------------------------------------------
+
+/** A band of percentiles, as POST /v1/whatif sends them. */
+export interface PctBand {
+  p10: number;
+  p50: number;
+  p90: number;
+}
+
+const wholePct = (v: number): number => Math.round(clampPct(v));
+
+/**
+ * A simulated percentage with its band: `84 % (78–90 %)` (median, then 10th–90th percentile), `100 %`
+ * when the band is one number, `—` when there is none (no wait ended in the step).
+ */
+export function formatPctBand(band: PctBand | null | undefined): string {
+  if (!band || !isNum(band.p50)) return NONE;
+  const mid = wholePct(band.p50);
+  if (!isNum(band.p10) || !isNum(band.p90)) return `${mid} %`;
+  const lo = wholePct(Math.min(band.p10, band.p90));
+  const hi = wholePct(Math.max(band.p10, band.p90));
+  return lo === hi ? `${mid} %` : `${mid} % (${lo}–${hi} %)`;
+}
+
+/** What a staffing what-if proposes, for people: `Add 3 now`, `Release 2 now`. */
+export function whatIfActionText(action: { action: 'add' | 'release'; n: number }): string {
+  return `${action.action === 'add' ? 'Add' : 'Release'} ${action.n} now`;
+}
+
+/** A simulated step as the answer line reads it: its SL band, and who waits at its end. */
+export interface WhatIfStepLike {
+  slPct: PctBand | null;
+  waiting?: PctBand | null;
+}
+
+/**
+ * SL of a simulated step for the answer line: ` ≈ 84 % (78–90 %)`; when no wait ended in the step (SL
+ * null), what that means: `: none answered, 12 waiting` or `: no contacts`; ` ≈ —` when there is no step.
+ */
+function stepSl(step: WhatIfStepLike | null): string {
+  if (!step) return ` ≈ ${NONE}`;
+  if (step.slPct) return ` ≈ ${formatPctBand(step.slPct)}`;
+  const w = step.waiting && isNum(step.waiting.p50) ? Math.round(step.waiting.p50) : 0;
+  return w > 0 ? `: none answered, ${formatCount(w)} waiting` : ': no contacts';
+}
+
+/**
+ * The answer of a what-if in one line, in two parts so the view can colour them like the curve's two lines:
+ * `Add 3 now → SL in 30 min ≈ 84 % (78–90 %)` and `, as things stand ≈ 61 % (50–70 %)`.
+ */
+export function whatIfLine(
+  action: { action: 'add' | 'release'; n: number },
+  withAction: WhatIfStepLike | null,
+  asThingsStand: WhatIfStepLike | null,
+  minute = 30,
+): { lead: string; tail: string; text: string } {
+  const lead = `${whatIfActionText(action)} → SL in ${minute} min${stepSl(withAction)}`;
+  const tail = `, as things stand${stepSl(asThingsStand)}`;
+  return { lead, tail, text: lead + tail };
+}
+
+/**
+ * An SVG path `d` of a curve of percentages over the hour ahead, in a `width` × `height` box: x is the
+ * minute (0 at the left edge, `horizon` at the right), y is 100 % at the top and 0 % at the bottom, inset by
+ * `pad`. A null point breaks the line; a point alone is a zero-length segment (a dot with round caps).
+ */
+export function curvePath(
+  points: ReadonlyArray<{ minute: number; slPct: number | null }>,
+  width: number,
+  height: number,
+  horizon = 60,
+  pad = 2,
+): string {
+  const r = (v: number): string => String(Math.round(v * 10) / 10);
+  const parts: string[] = [];
+  let inRun = false;
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i];
+    if (!isNum(p.slPct) || !isNum(p.minute)) {
+      inRun = false;
+      continue;
+    }
+    const x = r((Math.min(Math.max(p.minute, 0), horizon) / horizon) * width);
+    const y = r(pad + (1 - clampPct(p.slPct) / 100) * (height - 2 * pad));
+    if (inRun) parts.push(`L${x} ${y}`);
+    else {
+      parts.push(`M${x} ${y}`);
+      const next = points[i + 1];
+      if (!next || !isNum(next.slPct)) parts.push('h0');
+    }
+    inRun = true;
+  }
+  return parts.join(' ');
+}

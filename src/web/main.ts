@@ -5,8 +5,22 @@
  */
 import type { LiveSnapshot } from '../contract/api.js';
 import { openStream, type ConnState } from './connection.js';
-import { formatClock } from './format.js';
-import { AdviceBoard, LiveStore, tileKey, type Change, type Window } from './state.js';
+import { channelLabel, formatClock } from './format.js';
+import {
+  AdviceBoard,
+  Limiter,
+  LiveStore,
+  WhatIfBoard,
+  WHATIF_RUNS,
+  tileKey,
+  whatIfActionOf,
+  whatIfStreamOf,
+  type Change,
+  type WhatIfAction,
+  type WhatIfAnswer,
+  type WhatIfReply,
+  type Window,
+} from './state.js';
 import { AdviceView, Board, HeaderView } from './view.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(sel: string): T => {
@@ -25,7 +39,12 @@ const connText = $('#conn-text');
 const emptyEl = $('#empty');
 const toggle = $<HTMLButtonElement>('#window-toggle');
 const advice = new AdviceBoard();
-const adviceView = new AdviceView($('#advice'), (id) => void acknowledge(id));
+const whatIfs = new WhatIfBoard();
+const adviceView = new AdviceView(
+  $('#advice'),
+  (id) => void acknowledge(id),
+  (id) => void whatIf(id),
+);
 
 let window_: Window = initialWindow();
 const dirty = new Set<string>();
@@ -99,7 +118,8 @@ function frame(): void {
 
   if (adviceDirty) {
     adviceDirty = false;
-    adviceView.update(advice, now + clockOffset);
+    whatIfs.retain(advice.items.keys());
+    adviceView.update(advice, now + clockOffset, whatIfs);
   }
 
   if (board.size !== fittedFor || adviceView.size !== fittedForAdvice) fit();
@@ -193,6 +213,47 @@ async function acknowledge(id: string): Promise<void> {
     advice.ackFailed(id, `Could not acknowledge: ${why}`);
   }
   markAdvice();
+}
+
+/** The server simulates two what-ifs at a time and refuses a third (503): the page never asks for more. */
+const simulations = new Limiter(2);
+
+/** POST /v1/whatif: the hour ahead with `actions` (none: as things stand). */
+function simulate(actions: WhatIfAction[]): Promise<WhatIfReply> {
+  return simulations.run(async () => {
+    const res = await fetch(withKey('v1/whatif'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ actions, runs: WHATIF_RUNS }),
+    });
+    if (!res.ok) throw new Error(await failure(res));
+    return (await res.json()) as WhatIfReply;
+  });
+}
+
+/**
+ * What if the staffing advice `id` were followed? The hour ahead simulated twice, as things stand and with
+ * the item's action; the answer (or why there is none) is shown under the item.
+ */
+async function whatIf(id: string): Promise<void> {
+  const item = advice.items.get(id);
+  const action = item ? whatIfActionOf(item) : null;
+  if (!action) return;
+  const ticket = whatIfs.start(id);
+  if (ticket === null) return;
+  markAdvice();
+  let result: { answer: WhatIfAnswer } | { error: string };
+  try {
+    const [asIs, withAction] = await Promise.all([simulate([]), simulate([action])]);
+    const base = whatIfStreamOf(asIs, action.queue, action.channel);
+    const changed = whatIfStreamOf(withAction, action.queue, action.channel);
+    if (!base || !changed) throw new Error(`the simulation has no ${action.queue} ${channelLabel(action.channel)} (no longer on the live board?)`);
+    result = { answer: { action, base, withAction: changed, at: withAction.at, runs: withAction.runs } };
+  } catch (err) {
+    const why = err instanceof TypeError ? 'the server did not answer' : err instanceof Error ? err.message : String(err);
+    result = { error: `Could not simulate: ${why}` };
+  }
+  if (whatIfs.finish(id, ticket, result)) markAdvice();
 }
 
 function markAdvice(): void {

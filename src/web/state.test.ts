@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { LiveSnapshot, LiveTile, MetricValues, OperatorCounts } from '../contract/api.js';
 import {
   AdviceBoard,
+  Limiter,
   LiveStore,
+  WhatIfBoard,
+  adviceKeyParts,
+  slCurve,
+  whatIfActionOf,
+  whatIfStepAt,
+  whatIfStreamOf,
   centerTotals,
   compareAdvice,
   compareChannels,
@@ -14,6 +21,9 @@ import {
   type Advice,
   type AdviceState,
   type AdviceTransition,
+  type WhatIfAnswer,
+  type WhatIfReply,
+  type WhatIfStep,
 } from './state.js';
 
 const ops = (ready = 0, busy = 0, brk = 0): OperatorCounts => ({ offline: 0, ready, busy, break: brk, acw: 0 });
@@ -303,5 +313,139 @@ describe('AdviceBoard', () => {
     expect(openForSec(it, T0 + 400_000)).toBe(400);
     expect(openForSec(it, T0 - 5_000)).toBe(0);
     expect(openForSec(adv('r2', { openedAt: 'not a time' }), T0)).toBeNull();
+  });
+});
+
+describe('what-if of staffing advice', () => {
+  const staffing = (kind: string, key: string, data: Record<string, unknown>) => ({ kind, key, data });
+
+  it('splits a key into queue and channel at the last colon, after the kind', () => {
+    expect(adviceKeyParts('staffing-add:sales:voice', 'staffing-add')).toEqual({ queue: 'sales', channel: 'voice' });
+    expect(adviceKeyParts('staffing-add:a:b:voice', 'staffing-add')).toEqual({ queue: 'a:b', channel: 'voice' });
+    expect(adviceKeyParts('staffing-add:__proto__:voice', 'staffing-add')).toEqual({ queue: '__proto__', channel: 'voice' });
+    expect(adviceKeyParts('staffing-add::x:y:email', 'staffing-add')).toEqual({ queue: ':x:y', channel: 'email' });
+    expect(adviceKeyParts('staffing-release:<b>q</b> 1:webchat', 'staffing-release')).toEqual({ queue: '<b>q</b> 1', channel: 'webchat' });
+  });
+
+  it('finds no queue and channel in a key of another kind, or without both', () => {
+    expect(adviceKeyParts('long-wait:sales:voice', 'staffing-add')).toBeNull();
+    expect(adviceKeyParts('staffing-add:sales', 'staffing-add')).toBeNull();
+    expect(adviceKeyParts('staffing-add::voice', 'staffing-add')).toBeNull();
+    expect(adviceKeyParts('staffing-add:sales:', 'staffing-add')).toBeNull();
+    expect(adviceKeyParts('staffing-add:sales:voice', '')).toBeNull();
+    expect(adviceKeyParts('staffing-addition:sales:voice', 'staffing-add')).toBeNull();
+  });
+
+  it('chooses the action: add data.add, or release data.release, on the key\'s queue × channel', () => {
+    expect(whatIfActionOf(staffing('staffing-add', 'staffing-add:sales:voice', { add: 3, required: 5 }))).toEqual({ action: 'add', queue: 'sales', channel: 'voice', n: 3 });
+    expect(whatIfActionOf(staffing('staffing-release', 'staffing-release:a:b:voice', { release: 2, add: 9 }))).toEqual({ action: 'release', queue: 'a:b', channel: 'voice', n: 2 });
+    // wire data: a queue named __proto__, and data parsed from JSON with an own __proto__ key
+    const data = JSON.parse('{"__proto__": {"add": 7}, "add": 1}') as Record<string, unknown>;
+    expect(whatIfActionOf(staffing('staffing-add', 'staffing-add:__proto__:voice', data))).toEqual({ action: 'add', queue: '__proto__', channel: 'voice', n: 1 });
+  });
+
+  it('offers no what-if for other kinds, or when the number is missing, inherited, zero or not a whole number', () => {
+    expect(whatIfActionOf(staffing('long-wait', 'long-wait:sales:voice', { add: 3 }))).toBeNull();
+    expect(whatIfActionOf(staffing('staffing-add', 'staffing-add:sales:voice', {}))).toBeNull();
+    expect(whatIfActionOf(staffing('staffing-add', 'staffing-add:sales:voice', { add: 0 }))).toBeNull();
+    expect(whatIfActionOf(staffing('staffing-add', 'staffing-add:sales:voice', { add: 2.5 }))).toBeNull();
+    expect(whatIfActionOf(staffing('staffing-add', 'staffing-add:sales:voice', { add: '3' }))).toBeNull();
+    expect(whatIfActionOf(staffing('staffing-add', 'staffing-add:sales:voice', { add: 1e6 }))).toBeNull();
+    expect(whatIfActionOf(staffing('staffing-add', 'staffing-add:sales:voice', { release: 2 }))).toBeNull();
+    expect(whatIfActionOf(staffing('staffing-add', 'staffing-add:sales:voice', Object.create({ add: 3 }) as Record<string, unknown>))).toBeNull();
+    expect(whatIfActionOf({ kind: 'staffing-add', key: 'staffing-add:sales:voice', data: null as unknown as Record<string, unknown> })).toBeNull();
+    expect(whatIfActionOf(staffing('staffing-add', 'long-wait:sales:voice', { add: 3 }))).toBeNull();
+  });
+
+  const band = (p50: number, p10 = p50, p90 = p50) => ({ p10, p50, p90 });
+  const step = (minute: number, sl: number | null): WhatIfStep => ({ minute, slPct: sl === null ? null : band(sl, sl - 5, sl + 5), waiting: band(1), abandonPct: null });
+  const reply: WhatIfReply = {
+    at: '2024-01-01T10:00:00.000Z',
+    horizonMinutes: 60,
+    runs: 16,
+    streams: [
+      { queue: 'sales', channel: 'voice', operators: { now: 0, withActions: 3 }, steps: [5, 10, 15, 20, 25, 30, 35].map((m) => step(m, m === 10 ? null : m)) },
+      { queue: 'a:b', channel: 'voice', operators: { now: 1, withActions: 1 }, steps: [step(5, 90)] },
+    ],
+  };
+
+  it('picks the stream of a queue × channel and its step at minute 30', () => {
+    const s = whatIfStreamOf(reply, 'sales', 'voice');
+    expect(s?.operators.withActions).toBe(3);
+    expect(whatIfStreamOf(reply, 'a:b', 'voice')?.operators.now).toBe(1);
+    expect(whatIfStreamOf(reply, 'a', 'b:voice')).toBeNull();
+    expect(whatIfStreamOf(reply, '__proto__', 'voice')).toBeNull();
+    expect(whatIfStreamOf({ streams: undefined as unknown as [] }, 'sales', 'voice')).toBeNull();
+    expect(whatIfStepAt(s)).toEqual(step(30, 30));
+    expect(whatIfStepAt(s, 10)?.slPct).toBeNull();
+    expect(whatIfStepAt(whatIfStreamOf(reply, 'a:b', 'voice'))).toBeNull();
+    expect(whatIfStepAt(null)).toBeNull();
+  });
+
+  it('gives the SL p50 curve, null where no wait ended', () => {
+    expect(slCurve(whatIfStreamOf(reply, 'sales', 'voice')).slice(0, 3)).toEqual([
+      { minute: 5, slPct: 5 },
+      { minute: 10, slPct: null },
+      { minute: 15, slPct: 15 },
+    ]);
+    expect(slCurve(null)).toEqual([]);
+  });
+
+  it('tracks what-ifs by item: one at a time, stale answers dropped, gone items forgotten', () => {
+    const w = new WhatIfBoard();
+    const t1 = w.start('r1')!;
+    expect(w.states.get('r1')).toEqual({ status: 'pending' });
+    expect(w.start('r1')).toBeNull(); // one on its way already
+    expect(w.finish('r1', t1, { error: 'busy' })).toBe(true);
+    expect(w.states.get('r1')).toEqual({ status: 'error', message: 'busy' });
+    const t2 = w.start('r1')!;
+    expect(t2).not.toBe(t1);
+    expect(w.finish('r1', t1, { error: 'late' })).toBe(false);
+    const answer = { runs: 16 } as WhatIfAnswer;
+    expect(w.finish('r1', t2, { answer })).toBe(true);
+    expect(w.states.get('r1')).toEqual({ status: 'done', answer });
+
+    const t3 = w.start('r2')!;
+    w.retain(['r1']);
+    expect(w.states.has('r2')).toBe(false);
+    expect(w.finish('r2', t3, { answer })).toBe(false); // the item left the board while it ran
+    expect(w.states.has('r2')).toBe(false);
+    expect(w.states.has('r1')).toBe(true);
+  });
+
+  it('runs at most two requests at once, the rest in order', async () => {
+    const limit = new Limiter(2);
+    const started: number[] = [];
+    const releases: Array<() => void> = [];
+    const task = (i: number) => () =>
+      new Promise<number>((resolve) => {
+        started.push(i);
+        releases[i] = () => resolve(i);
+      });
+    const done = [0, 1, 2, 3].map((i) => limit.run(task(i)));
+    await Promise.resolve();
+    expect(started).toEqual([0, 1]);
+    expect(limit.active).toBe(2);
+    releases[0]();
+    expect(await done[0]).toBe(0);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(started).toEqual([0, 1, 2]);
+    // a newcomer does not slip in ahead of the queue
+    const late = limit.run(task(4));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(started).toEqual([0, 1, 2]);
+    expect(limit.active).toBe(2);
+    releases[1]();
+    releases[2]();
+    await Promise.all([done[1], done[2]]);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(started).toEqual([0, 1, 2, 3, 4]);
+    releases[3]();
+    releases[4]();
+    await Promise.all([done[3], late]);
+    expect(limit.active).toBe(0);
+    // a failing task frees its slot too
+    await expect(limit.run(() => Promise.reject(new Error('x')))).rejects.toThrow('x');
+    expect(limit.active).toBe(0);
   });
 });

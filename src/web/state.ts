@@ -362,3 +362,176 @@ export class AdviceBoard {
     return c;
   }
 }
+
+// ---- live what-if on staffing advice ------------------------------------------------------------
+
+/** A band of a simulated number: the 10th, 50th and 90th percentile of the runs. */
+export interface WhatIfBand {
+  p10: number;
+  p50: number;
+  p90: number;
+}
+
+/** One 5-minute step of POST /v1/whatif's reply. */
+export interface WhatIfStep {
+  minute: number;
+  slPct: WhatIfBand | null;
+  waiting: WhatIfBand;
+  abandonPct: WhatIfBand | null;
+}
+
+export interface WhatIfStream {
+  queue: string;
+  channel: string;
+  operators: { now: number; withActions: number };
+  steps: WhatIfStep[];
+}
+
+/** POST /v1/whatif's 200 reply. */
+export interface WhatIfReply {
+  at: string;
+  horizonMinutes: number;
+  runs: number;
+  streams: WhatIfStream[];
+}
+
+/** What an item of staffing advice proposes, as one action of POST /v1/whatif. */
+export interface WhatIfAction {
+  action: 'add' | 'release';
+  queue: string;
+  channel: string;
+  n: number;
+}
+
+/** How many simulations each what-if asks for. */
+export const WHATIF_RUNS = 16;
+/** The step the answer line reads (minutes from now). */
+export const WHATIF_MINUTE = 30;
+/** The most operators one action may name (the route's limit). */
+const WHATIF_MAX_N = 10_000;
+
+/**
+ * The queue and channel of an advice key `${kind}:${queue}:${channel}`: the kind prefix split off, then the
+ * last ':' (channels never contain one; queues may). Null when the key is not of that kind or has no channel.
+ */
+export function adviceKeyParts(key: string, kind: string): { queue: string; channel: string } | null {
+  const prefix = `${kind}:`;
+  if (!kind || !key.startsWith(prefix)) return null;
+  const rest = key.slice(prefix.length);
+  const cut = rest.lastIndexOf(':');
+  if (cut <= 0 || cut === rest.length - 1) return null;
+  return { queue: rest.slice(0, cut), channel: rest.slice(cut + 1) };
+}
+
+/** The operators an item's `data` names under `field`: a whole number from 1 up, else null (wire data, so checked). */
+function operatorsIn(data: unknown, field: 'add' | 'release'): number | null {
+  if (typeof data !== 'object' || data === null || !Object.hasOwn(data, field)) return null;
+  const n = (data as Record<string, unknown>)[field];
+  return typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= WHATIF_MAX_N ? n : null;
+}
+
+/**
+ * The action a staffing item proposes: `staffing-add` adds `data.add`, `staffing-release` releases
+ * `data.release`, on the queue × channel of its key. Null for any other item, or one with nothing to do.
+ */
+export function whatIfActionOf(item: Pick<Advice, 'kind' | 'key' | 'data'>): WhatIfAction | null {
+  const action = item.kind === 'staffing-add' ? 'add' : item.kind === 'staffing-release' ? 'release' : null;
+  if (!action) return null;
+  const where = adviceKeyParts(item.key, item.kind);
+  const n = operatorsIn(item.data, action);
+  if (!where || n === null) return null;
+  return { action, queue: where.queue, channel: where.channel, n };
+}
+
+/** The reply's stream for a queue × channel, if it has one. */
+export function whatIfStreamOf(reply: Pick<WhatIfReply, 'streams'>, queue: string, channel: string): WhatIfStream | null {
+  return (Array.isArray(reply.streams) ? reply.streams : []).find((s) => s.queue === queue && s.channel === channel) ?? null;
+}
+
+/** The step of a stream that ends at `minute` (30 by default), if there is one. */
+export function whatIfStepAt(stream: Pick<WhatIfStream, 'steps'> | null, minute = WHATIF_MINUTE): WhatIfStep | null {
+  return (Array.isArray(stream?.steps) ? stream.steps : []).find((s) => s.minute === minute) ?? null;
+}
+
+/** SL p50 of each step, in the steps' order (null where no wait ended in the step): the curve's points. */
+export function slCurve(stream: Pick<WhatIfStream, 'steps'> | null): Array<{ minute: number; slPct: number | null }> {
+  return (Array.isArray(stream?.steps) ? stream.steps : []).map((s) => ({ minute: s.minute, slPct: s.slPct ? s.slPct.p50 : null }));
+}
+
+/** One what-if answered: the stream as things stand and with the item's action. */
+export interface WhatIfAnswer {
+  action: WhatIfAction;
+  base: WhatIfStream;
+  withAction: WhatIfStream;
+  /** Server time of the simulation (ISO 8601). */
+  at: string;
+  runs: number;
+}
+
+export type WhatIfState = { status: 'pending' } | { status: 'done'; answer: WhatIfAnswer } | { status: 'error'; message: string };
+
+/**
+ * The what-ifs asked from the advice board, by item id: pending, answered or failed. Each start gets a
+ * ticket; an answer is taken only for the latest ticket of an item still on the board.
+ */
+export class WhatIfBoard {
+  readonly states = new Map<string, WhatIfState>();
+  private readonly tickets = new Map<string, number>();
+  private next = 1;
+
+  /** A what-if starts for `id`: its ticket, or null when one is on its way already. */
+  start(id: string): number | null {
+    if (this.states.get(id)?.status === 'pending') return null;
+    const t = this.next++;
+    this.tickets.set(id, t);
+    this.states.set(id, { status: 'pending' });
+    return t;
+  }
+
+  /** Finish ticket `t` of `id` with an answer or an error; false (and nothing changes) when it is stale. */
+  finish(id: string, t: number, result: { answer: WhatIfAnswer } | { error: string }): boolean {
+    if (this.tickets.get(id) !== t) return false;
+    this.tickets.delete(id);
+    this.states.set(id, 'answer' in result ? { status: 'done', answer: result.answer } : { status: 'error', message: result.error });
+    return true;
+  }
+
+  /** Forget the items no longer on the board (their answers, and any what-if still on its way). */
+  retain(ids: Iterable<string>): void {
+    const keep = new Set(ids);
+    for (const id of [...this.states.keys()]) {
+      if (!keep.has(id)) {
+        this.states.delete(id);
+        this.tickets.delete(id);
+      }
+    }
+  }
+}
+
+/**
+ * At most `max` tasks at once, the rest queued in order: POST /v1/whatif serves two simulations at a time
+ * and refuses a third with 503, so the page never sends more than that itself.
+ */
+export class Limiter {
+  private running = 0;
+  private readonly queue: Array<() => void> = [];
+
+  constructor(private readonly max: number) {}
+
+  get active(): number {
+    return this.running;
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    // A finished task hands its slot straight to the next in line, so no newcomer slips in between.
+    if (this.running >= this.max) await new Promise<void>((resolve) => this.queue.push(resolve));
+    else this.running++;
+    try {
+      return await task();
+    } finally {
+      const next = this.queue.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+}

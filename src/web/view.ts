@@ -4,13 +4,15 @@
  *
  * Test hooks: tiles are `[data-queue][data-channel]`, each number is `[data-metric=NAME]` with the
  * raw value in `data-value` ('' for null). Advice items are `.advice-item[data-id]` with `data-kind`,
- * `data-severity` and `data-state`.
+ * `data-severity` and `data-state`; staffing items have a `button.whatif`, and its answer is
+ * `.advice-whatif[data-status=pending|done|error]` with the line in `.whatif-line`.
  */
 import type { LiveTile, MetricValues } from '../contract/api.js';
 import {
   NONE,
   adviceKindLabel,
   channelLabel,
+  curvePath,
   formatClock,
   formatCount,
   formatDuration,
@@ -20,6 +22,8 @@ import {
   severityText,
   slLevel,
   slLevelText,
+  whatIfActionText,
+  whatIfLine,
   type SlLevel,
 } from './format.js';
 import { KNOWN_CHANNELS, channelIcon, severityIcon } from './icons.js';
@@ -29,9 +33,16 @@ import {
   compareQueues,
   openForSec,
   severityRank,
+  slCurve,
+  whatIfActionOf,
+  whatIfStepAt,
+  WHATIF_MINUTE,
   type Advice,
   type AdviceBoard,
   type CenterTotals,
+  type WhatIfAnswer,
+  type WhatIfBoard,
+  type WhatIfState,
   type Window,
 } from './state.js';
 
@@ -528,11 +539,14 @@ class AdviceRow {
   private readonly acked: HTMLElement;
   private readonly button: HTMLButtonElement;
   private readonly error: HTMLElement;
+  private readonly whatIfButton: HTMLButtonElement;
+  private readonly whatIf: WhatIfView;
   private severity = '';
   private state = '';
   private openedAt = '';
+  private whatIfLabel = '';
 
-  constructor(readonly id: string, onAck: (id: string) => void) {
+  constructor(readonly id: string, onAck: (id: string) => void, onWhatIf: (id: string) => void) {
     this.el = h('li', 'advice-item');
     this.el.dataset.id = id;
     this.badge = h('span', 'sev');
@@ -546,7 +560,12 @@ class AdviceRow {
     this.age = h('span', 'advice-age');
     this.acked = h('span', 'advice-acked');
     this.acked.hidden = true;
-    meta.append(this.age);
+    // Staffing advice: what the next hour looks like with it and without it, simulated on the server.
+    this.whatIfButton = h('button', 'whatif', 'What if?');
+    this.whatIfButton.type = 'button';
+    this.whatIfButton.hidden = true;
+    this.whatIfButton.addEventListener('click', () => onWhatIf(this.id));
+    meta.append(this.age, this.whatIfButton);
     this.button = h('button', 'ack', 'Acknowledge');
     this.button.type = 'button';
     this.button.setAttribute('aria-describedby', this.reason.id);
@@ -554,11 +573,12 @@ class AdviceRow {
     this.error = h('p', 'advice-error');
     this.error.setAttribute('role', 'alert');
     this.error.hidden = true;
+    this.whatIf = new WhatIfView();
     // Who acknowledged takes the button's place.
-    this.el.append(this.badge, body, meta, this.button, this.acked, this.error);
+    this.el.append(this.badge, body, meta, this.button, this.acked, this.error, this.whatIf.el);
   }
 
-  update(it: Advice, pending: boolean, error: string | undefined, serverNow: number): void {
+  update(it: Advice, pending: boolean, error: string | undefined, serverNow: number, whatIf: WhatIfState | undefined): void {
     const sev = severityOf(it);
     if (sev !== this.severity) {
       if (this.severity) this.el.classList.remove(`sev-${this.severity}`);
@@ -603,7 +623,95 @@ class AdviceRow {
     const err = error ?? '';
     if (this.error.textContent !== err) this.error.textContent = err;
     if (this.error.hidden !== !err) this.error.hidden = !err;
+
+    const action = whatIfActionOf(it);
+    if (this.whatIfButton.hidden !== !action) this.whatIfButton.hidden = !action;
+    const running = whatIf?.status === 'pending';
+    const title = action ? `Simulate the next hour on ${action.queue} ${channelLabel(action.channel)}: ${whatIfActionText(action).toLowerCase()}, and as things stand` : '';
+    const label = `${running}\u0000${title}`;
+    if (label !== this.whatIfLabel) {
+      this.whatIfLabel = label;
+      this.whatIfButton.disabled = running;
+      this.whatIfButton.setAttribute('aria-busy', String(running));
+      this.whatIfButton.textContent = running ? 'Simulating…' : 'What if?';
+      this.whatIfButton.title = title;
+    }
+    this.whatIf.update(action ? whatIf : undefined);
   }
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+const CURVE_W = 120;
+const CURVE_H = 28;
+
+function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string>): SVGElementTagNameMap[K] {
+  const e = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  return e;
+}
+
+/**
+ * A what-if's answer under its item: a tiny curve of SL (median of the runs) over the hour ahead with the
+ * action (solid) and as things stand (dashed), and the line for minute 30. Text only, never markup.
+ */
+class WhatIfView {
+  readonly el: HTMLElement;
+  private shown: WhatIfState | undefined;
+
+  constructor() {
+    this.el = h('div', 'advice-whatif');
+    this.el.setAttribute('aria-live', 'polite');
+    this.el.hidden = true;
+  }
+
+  update(state: WhatIfState | undefined): void {
+    if (state === this.shown) return;
+    this.shown = state;
+    this.el.hidden = !state;
+    if (!state) {
+      this.el.replaceChildren();
+      delete this.el.dataset.status;
+      return;
+    }
+    this.el.dataset.status = state.status;
+    this.el.setAttribute('aria-busy', String(state.status === 'pending'));
+    if (state.status === 'pending') {
+      this.el.replaceChildren(h('span', 'whatif-pending', 'Simulating the next hour…'));
+    } else if (state.status === 'error') {
+      const e = h('span', 'whatif-error', state.message);
+      e.setAttribute('role', 'alert');
+      this.el.replaceChildren(e);
+    } else {
+      this.el.replaceChildren(curve(state.answer), answerLine(state.answer));
+    }
+  }
+}
+
+function answerLine(a: WhatIfAnswer): HTMLElement {
+  const l = whatIfLine(a.action, whatIfStepAt(a.withAction), whatIfStepAt(a.base), WHATIF_MINUTE);
+  const line = h('p', 'whatif-line');
+  line.append(h('span', 'wi-with', l.lead), h('span', 'wi-base', l.tail));
+  const at = Date.parse(a.at);
+  const ops = `${a.base.operators.now} → ${a.withAction.operators.withActions} operators`;
+  line.title = `Median of ${a.runs} simulated hours, 10th–90th percentile in brackets; ${ops}${Number.isFinite(at) ? `; simulated at ${formatClock(new Date(at))}` : ''}`;
+  return line;
+}
+
+function curve(a: WhatIfAnswer): SVGSVGElement {
+  const s = svg('svg', { class: 'whatif-curve', viewBox: `0 0 ${CURVE_W} ${CURVE_H}`, width: String(CURVE_W), height: String(CURVE_H), role: 'img' });
+  const label = `SL over the next 60 minutes: ${whatIfActionText(a.action).toLowerCase()} (solid) and as things stand (dashed)`;
+  s.setAttribute('aria-label', label);
+  const title = svg('title', {});
+  title.textContent = label;
+  const mid = String(CURVE_W / 2);
+  s.append(
+    title,
+    svg('line', { class: 'wi-axis', x1: '0', x2: String(CURVE_W), y1: String(CURVE_H - 0.5), y2: String(CURVE_H - 0.5) }),
+    svg('line', { class: 'wi-mark', x1: mid, x2: mid, y1: '0', y2: String(CURVE_H) }),
+    svg('path', { class: 'wi-base', d: curvePath(slCurve(a.base), CURVE_W, CURVE_H) }),
+    svg('path', { class: 'wi-with', d: curvePath(slCurve(a.withAction), CURVE_W, CURVE_H) }),
+  );
+  return s;
 }
 
 /** The "Advice & alerts" panel: the open board, critical first; a calm line when it is empty. */
@@ -617,6 +725,7 @@ export class AdviceView {
   constructor(
     private readonly root: HTMLElement,
     private readonly onAck: (id: string) => void,
+    private readonly onWhatIf: (id: string) => void,
   ) {
     const q = (sel: string): HTMLElement => {
       const e = root.querySelector<HTMLElement>(sel);
@@ -632,17 +741,17 @@ export class AdviceView {
     return this.rows.size;
   }
 
-  update(board: AdviceBoard, serverNow: number): void {
+  update(board: AdviceBoard, serverNow: number, whatIfs?: WhatIfBoard): void {
     if (this.root.hidden === board.received) this.root.hidden = !board.received;
     const items = board.sorted();
     const ids = items.map((it) => it.id);
     for (const it of items) {
       let row = this.rows.get(it.id);
       if (!row) {
-        row = new AdviceRow(it.id, this.onAck);
+        row = new AdviceRow(it.id, this.onAck, this.onWhatIf);
         this.rows.set(it.id, row);
       }
-      row.update(it, board.pending.has(it.id), board.errors.get(it.id), serverNow);
+      row.update(it, board.pending.has(it.id), board.errors.get(it.id), serverNow, whatIfs?.states.get(it.id));
     }
     const keep = new Set(ids);
     for (const [id, row] of this.rows) {
