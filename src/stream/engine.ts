@@ -158,6 +158,8 @@ export class Engine {
       slPolicyOf: this.slPolicyOf,
       now: this.now,
       log: this.opts.log,
+      // driven in simulated time (ccpulse evaluate): nothing waits on this thread, and runs must repeat
+      staffingBudgetMs: this.opts.recommendOnChange === false ? Infinity : undefined,
     });
     this.recommender.evaluate(); // loads the tenants already on the board
     await this.recommender.loaded();
@@ -167,10 +169,15 @@ export class Engine {
     });
   }
 
-  /** An evaluation soon after a change (at most one per RECOMMEND_SPACING_MS); the 1-s tick covers the passing of time. */
+  /**
+   * An evaluation soon after a change (at most one per RECOMMEND_SPACING_MS, or per ten times what the
+   * last one took on a large board); the 1-s tick covers the passing of time.
+   */
   private scheduleRecommend(): void {
     if (!this.recommender || this.recommendTimer) return;
-    const wait = Math.max(0, this.lastRecommendAt + RECOMMEND_SPACING_MS - performance.now());
+    // at least RECOMMEND_SPACING_MS apart, and 10× the last evaluation's time: at most a tenth of this thread
+    const spacing = Math.max(RECOMMEND_SPACING_MS, 10 * this.recommender.stats.lastMs);
+    const wait = Math.max(0, this.lastRecommendAt + spacing - performance.now());
     this.recommendTimer = setTimeout(() => {
       this.recommendTimer = null;
       this.lastRecommendAt = performance.now();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_THRESHOLDS, type QueueSituation, type Staffing } from '../advisor/rules.js';
-import { moves } from './recommender.js';
+import { moves, sharedSkills } from './recommender.js';
 
 const situation = (queue: string, channel: string, available: number, extra: Partial<QueueSituation> = {}): QueueSituation => ({
   queue, channel, model: 'erlang-c', sl: { targetPct: 80, thresholdSec: 20 }, recent: { offered: 50, slPct: 90, abandonPct: 1 },
@@ -9,7 +9,7 @@ const situation = (queue: string, channel: string, available: number, extra: Par
 });
 /** The requirement per queue, as the staffing math would say it. */
 const required = (r: Record<string, number>) => (s: QueueSituation): Staffing => ({ required: new Map(Object.entries(r)).get(s.queue)!, withNow: null, withRequired: null as never });
-const skills = (entries: Array<[string, string[]]>) => new Map(entries.map(([op, streams]) => [op, new Map(streams.map((k) => [k.replace('/', '\u0001'), 0]))]));
+const skills = (entries: Array<[string, string[]]>) => sharedSkills(new Map(entries.map(([op, streams]) => [op, new Map(streams.map((k) => [k.replace('/', '\u0001'), 0]))])));
 
 describe('moving operators between queues they were seen handling', () => {
   it('moves the fewest of gap, surplus and operators seen on both, with the numbers', () => {

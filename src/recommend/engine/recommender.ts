@@ -66,6 +66,13 @@ export interface RecommenderOptions {
   slPolicyOf: (queue: string, channel: string) => SlPolicy;
   now: () => number;
   log?: Logger;
+  /**
+   * Main-thread time one evaluation may spend on staffing searches it has not memoized (ms; default 10).
+   * Past it, a queue × channel keeps its last staffing until a later evaluation has time: a large center
+   * whose forecasts all move at a minute's turn would otherwise hold the event loop for up to a second.
+   * Infinity where nothing else waits (ccpulse evaluate, which must be repeatable).
+   */
+  staffingBudgetMs?: number;
 }
 
 /** A transition as listeners get it: the tenant, the item after it, where it came from. */
@@ -88,6 +95,8 @@ interface TenantState {
   ahtPeers: { at: number; reading: boolean; outliers: Condition[] };
   /** Skills as practised: per operator, the queues × channels seen in their hands, and the minute last seen. */
   skills: Map<string, Map<string, number>>;
+  /** sharedSkills(skills), as of the last time skills were learned. */
+  shared: SharedSkills;
   /** When each contact in handling started, per queue × channel, as of holdingNotedAt. */
   handlingStartedAt: Map<string, number[]>;
   streams: Map<string, StreamFollower>;
@@ -105,6 +114,10 @@ export class Recommender {
   private readonly loading = new Map<string, Promise<void>>();
   private readonly listeners = new Set<(e: RecommendationEvent) => void>();
   private readonly staffingMemo = new Map<string, Staffing | null>();
+  /** The last staffing computed per tenant × queue × channel, for when an evaluation's budget is spent. */
+  private readonly lastStaffing = new Map<string, Staffing | null>();
+  private staffingDeadline = Infinity;
+  private currentTenant = '';
   private nextNum = 1;
   private pending: RecommendationChange[] = [];
   private flushing: Promise<void> | null = null;
@@ -115,7 +128,7 @@ export class Recommender {
   private readonly priors: Map<string, { arrivalsPerHour: number; ahtSec: number }>;
   private readonly lifecycle: LifecycleOptions;
   /** Evaluations so far and the time they took (ms), for /healthz and the bench. */
-  readonly stats = { evaluations: 0, totalMs: 0, maxMs: 0 };
+  readonly stats = { evaluations: 0, totalMs: 0, maxMs: 0, lastMs: 0 };
 
   private constructor(private readonly opts: RecommenderOptions) {
     const s = opts.settings;
@@ -159,6 +172,7 @@ export class Recommender {
    */
   evaluate(): RecommendationEvent[] {
     const t0 = performance.now();
+    this.staffingDeadline = t0 + (this.opts.staffingBudgetMs ?? 10);
     const now = this.opts.now();
     const out: RecommendationEvent[] = [];
     for (const tenant of this.opts.source.tenants()) {
@@ -177,6 +191,7 @@ export class Recommender {
     this.stats.evaluations++;
     this.stats.totalMs += ms;
     this.stats.maxMs = Math.max(this.stats.maxMs, ms);
+    this.stats.lastMs = ms;
     return out;
   }
 
@@ -252,7 +267,7 @@ export class Recommender {
       .then((rows) => {
         const lifecycle = emptyLifecycle();
         for (const r of rows) lifecycle.open.set(r.key, toItem(r));
-        this.tenants.set(tenant, { lifecycle, situations: new Map(), holding: new Map(), holdingNotedAt: -1, skills: new Map(), handlingStartedAt: new Map(), ahtPeers: { at: -Infinity, reading: false, outliers: [] }, streams: new Map(), tiles: new Map(), syncedAt: -Infinity });
+        this.tenants.set(tenant, { lifecycle, situations: new Map(), holding: new Map(), holdingNotedAt: -1, skills: new Map(), shared: new Map(), handlingStartedAt: new Map(), ahtPeers: { at: -Infinity, reading: false, outliers: [] }, streams: new Map(), tiles: new Map(), syncedAt: -Infinity });
       })
       .catch((err) => this.opts.log?.warn({ err: (err as Error).message, tenant }, 'loading open recommendations failed; will retry'))
       .finally(() => this.loading.delete(tenant));
@@ -265,6 +280,7 @@ export class Recommender {
   }
 
   private conditionsOf(tenant: string, state: TenantState, now: number): Condition[] {
+    this.currentTenant = tenant;
     const minute = now - (now % MINUTE_MS);
     // a minute is fed once it has had a minute to settle (late events of the watermark's delay)
     const settled = minute - MINUTE_MS;
@@ -283,6 +299,7 @@ export class Recommender {
       noteHolding(state.holding, handling.maxHeld, minute);
       state.handlingStartedAt = handling.startedAt;
       learnSkills(state.skills, handling.streamsOf, minute);
+      state.shared = sharedSkills(state.skills);
       state.holdingNotedAt = minute;
     }
     const out: Condition[] = [];
@@ -320,7 +337,7 @@ export class Recommender {
       state.situations.set(key, situation);
       out.push(...conditionsFor(situation, (s) => this.staffing(s)));
     }
-    out.push(...moves([...state.situations.values()].filter((x) => state.tiles.has(`${x.queue}\u0001${x.channel}`)), (x) => this.staffing(x), state.skills));
+    out.push(...moves([...state.situations.values()].filter((x) => state.tiles.has(`${x.queue}\u0001${x.channel}`)), (x) => this.staffing(x), state.shared));
     this.readAhtPeers(tenant, state, now);
     out.push(...state.ahtPeers.outliers);
     return out;
@@ -383,6 +400,9 @@ export class Recommender {
   private staffing(s: QueueSituation): Staffing | null {
     const key = `${s.model}|${s.forecast.perHour.toFixed(3)}|${s.forecast.ahtSec.toFixed(2)}|${s.sl.targetPct}|${s.sl.thresholdSec}|${s.available}|${s.patienceSec?.toFixed(1)}|${s.concurrency}|${s.chatEfficiency}|${s.planQuantile}|${s.thresholds.maxOccupancy}`;
     if (this.staffingMemo.has(key)) return this.staffingMemo.get(key)!;
+    const stream = `${this.currentTenant}\u0001${s.queue}\u0001${s.channel}`;
+    // over budget: the last staffing found, or none yet (a later evaluation finds it)
+    if (performance.now() > this.staffingDeadline) return this.lastStaffing.get(stream) ?? null;
     let result: Staffing | null;
     try {
       result = staffingFor(s);
@@ -393,6 +413,8 @@ export class Recommender {
     }
     if (this.staffingMemo.size > 10_000) this.staffingMemo.clear();
     this.staffingMemo.set(key, result);
+    if (this.lastStaffing.size > 100_000) this.lastStaffing.clear();
+    this.lastStaffing.set(stream, result);
     return result;
   }
 
@@ -423,6 +445,27 @@ function availableOn(t: LiveTile, concurrency: number): number {
 }
 const isOneAtATime = (channel: string) => channel === 'voice' || channel === 'email';
 
+/** Per ordered pair of queues × channels (`from\u0002to`), the operators seen handling both: how many, and the first 20. */
+export type SharedSkills = ReadonlyMap<string, { count: number; operators: string[] }>;
+
+/** The operators shared by each pair of queues × channels, in one pass over the operators (each serves a few). */
+export function sharedSkills(skills: ReadonlyMap<string, ReadonlyMap<string, number>>): SharedSkills {
+  const out = new Map<string, { count: number; operators: string[] }>();
+  for (const [operator, seen] of skills) {
+    if (seen.size < 2) continue;
+    const keys = [...seen.keys()];
+    for (const a of keys)
+      for (const b of keys) {
+        if (a === b) continue;
+        let p = out.get(`${a}\u0002${b}`);
+        if (!p) out.set(`${a}\u0002${b}`, (p = { count: 0, operators: [] }));
+        p.count++;
+        if (p.operators.length < 20) p.operators.push(operator);
+      }
+  }
+  return out;
+}
+
 /** Skills are remembered this long after an operator was last seen handling the queue × channel (a shift). */
 const SKILL_MEMORY_MS = 8 * 60 * MINUTE_MS;
 
@@ -443,7 +486,7 @@ function learnSkills(skills: Map<string, Map<string, number>>, streamsOf: Readon
  * comfortable surplus (its SL 5 points over target, nobody waiting), and operators were seen handling
  * both in the last 8 hours, move the fewest of gap, surplus and such operators. Shortest first.
  */
-export function moves(situations: readonly QueueSituation[], staffingOf: (s: QueueSituation) => Staffing | null, skills: ReadonlyMap<string, ReadonlyMap<string, number>>): Condition[] {
+export function moves(situations: readonly QueueSituation[], staffingOf: (s: QueueSituation) => Staffing | null, shared: SharedSkills): Condition[] {
   const keyOf = (s: QueueSituation) => `${s.queue}\u0001${s.channel}`;
   const need = new Map<string, number>();
   for (const s of situations) {
@@ -462,9 +505,9 @@ export function moves(situations: readonly QueueSituation[], staffingOf: (s: Que
     for (const [fromKey, from] of spare) {
       if (gap <= 0) break;
       if (from.left <= 0) continue;
-      const both: string[] = [];
-      for (const [operator, seen] of skills) if (seen.has(fromKey) && seen.has(keyOf(to))) both.push(operator);
-      const n = Math.min(gap, from.left, both.length);
+      const pair = shared.get(`${fromKey}\u0002${keyOf(to)}`);
+      const both = pair?.operators ?? [];
+      const n = Math.min(gap, from.left, pair?.count ?? 0);
       if (n <= 0) continue;
       gap -= n;
       from.left -= n;
@@ -473,8 +516,8 @@ export function moves(situations: readonly QueueSituation[], staffingOf: (s: Que
         kind: 'staffing-move',
         active: true,
         severity: 'warning',
-        reason: `move ${n} operator${n === 1 ? '' : 's'} from ${from.s.queue} ${from.s.channel} to ${to.queue} ${to.channel} — ${to.queue} ${to.channel} is ${need.get(keyOf(to))} short, ${from.s.queue} ${from.s.channel} has ${-need.get(fromKey)!} to spare, and ${both.length} operator${both.length === 1 ? ' was' : 's were'} seen handling both in the last 8 hours`,
-        data: { from: { queue: from.s.queue, channel: from.s.channel }, to: { queue: to.queue, channel: to.channel }, move: n, operators: both.slice(0, 20) },
+        reason: `move ${n} operator${n === 1 ? '' : 's'} from ${from.s.queue} ${from.s.channel} to ${to.queue} ${to.channel} — ${to.queue} ${to.channel} is ${need.get(keyOf(to))} short, ${from.s.queue} ${from.s.channel} has ${-need.get(fromKey)!} to spare, and ${pair!.count} operator${pair!.count === 1 ? ' was' : 's were'} seen handling both in the last 8 hours`,
+        data: { from: { queue: from.s.queue, channel: from.s.channel }, to: { queue: to.queue, channel: to.channel }, move: n, operators: both },
       });
     }
   }
