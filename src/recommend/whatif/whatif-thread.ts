@@ -24,9 +24,12 @@ export class WhatIfThread {
     });
   }
 
+  /** Stops the thread; questions still in flight fail (a caller holding a lock for one must not wait forever). */
   async close(): Promise<void> {
     const w = this.worker;
     this.worker = null;
+    for (const q of this.waiting.values()) q.reject(new Error('the what-if thread was stopped'));
+    this.waiting.clear();
     await w?.terminate();
   }
 
