@@ -22,7 +22,7 @@ import type { WhatIfAction, WhatIfResult } from '../recommend/whatif/whatif.js';
 
 const REPLAY_PAGE = 10_000;
 /** Evaluations of the recommender after a change are at least this far apart (its latency budget is 75 ms). */
-const RECOMMEND_SPACING_MS = 50;
+const RECOMMEND_SPACING_MS = 25;
 
 export interface EngineOptions {
   storage: Storage;
