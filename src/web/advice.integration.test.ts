@@ -3,14 +3,10 @@
  * demo traffic) with hysteresis off, so items open and resolve as soon as their conditions change.
  * Debian's Chromium driven by playwright-core. Needs the build (`npm run build`: dist/cli and dist/web).
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium, type Browser, type Locator, type Page, type Route } from 'playwright-core';
+import { type Locator, type Page, type Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../testing/server-process.js';
-import { requireBuild, startBuiltServer, type BuiltServer } from './testing/built-server.js';
-import { CHROMIUM_ARGS, requireChromium } from './testing/require-chromium.js';
+import { openAdviceDashboard, waitingAppeal as waiting, type AdviceDashboard } from './testing/advice-page.js';
+import { requireChromium } from './testing/require-chromium.js';
 
 const SCREENSHOT = '/tmp/advice-panel.png';
 /** A queue named like markup: its name reaches the page inside reasons, and must stay text. */
@@ -18,25 +14,15 @@ const HOSTILE = '<img src=x onerror="window.__xss=1">';
 
 const chromiumPath = requireChromium('advice.integration.test.ts');
 
-/** An appeal queued `waitSec` ago and still waiting (nobody answers it). */
-const waiting = (appealId: string, queue: string, waitSec: number) => {
-  const ts = new Date(Date.now() - waitSec * 1000).toISOString();
-  return [
-    { id: `${appealId}:new`, type: 'APPEAL_NEW', ts, appealId, queue, channel: 'voice' },
-    { id: `${appealId}:sd`, type: 'APPEAL_SENT_DISTRIBUTION', ts, appealId, queue, channel: 'voice' },
-  ];
-};
 const answered = (appealId: string, queue: string) => [
   { id: `${appealId}:ap`, type: 'APPEAL_APPOINTED', ts: new Date().toISOString(), appealId, queue, channel: 'voice', operatorId: 'op1' },
 ];
 
 describe.skipIf(!chromiumPath)('advice & alerts panel in Chromium against `ccpulse start`', () => {
-  let server: BuiltServer | undefined;
-  let dataDir = '';
+  let dash: AdviceDashboard | undefined;
   let base = '';
-  let browser: Browser | undefined;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   const post = async (events: object[]): Promise<void> => {
     const res = await fetch(`${base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
@@ -47,27 +33,13 @@ describe.skipIf(!chromiumPath)('advice & alerts panel in Chromium against `ccpul
   const item = (key: string): Locator => page.locator(`#advice .advice-item[data-key=${JSON.stringify(key)}]`);
 
   beforeAll(async () => {
-    requireBuild();
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccpulse-advice-e2e-'));
-    const config = path.join(dataDir, 'ccpulse.config.json');
-    fs.writeFileSync(config, JSON.stringify({ recommend: { lifecycle: { raiseAfterSec: 0, clearAfterSec: 0, minOpenSec: 0 } } }));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    server = await startBuiltServer(['start', '--port', String(port), '--data', path.join(dataDir, 'data'), '--config', config], `${base}/v1/live`);
-
-    browser = await chromium.launch({ executablePath: chromiumPath!, args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(m.text());
-    });
+    dash = await openAdviceDashboard('advice', chromiumPath!);
+    ({ base, page, pageErrors } = dash);
     await page.goto(base + '/');
   });
 
   afterAll(async () => {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    await dash?.close();
   });
 
   it('shows a calm line while the board is empty', async () => {

@@ -3,14 +3,10 @@
  * start`, no demo traffic) with hysteresis off, so advice opens as soon as its condition holds. Debian's
  * Chromium driven by playwright-core. Needs the build (`npm run build`: dist/cli and dist/web).
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium, type Browser, type Locator, type Page, type Request, type Route } from 'playwright-core';
+import { type Locator, type Page, type Request, type Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../testing/server-process.js';
-import { requireBuild, startBuiltServer, type BuiltServer } from './testing/built-server.js';
-import { CHROMIUM_ARGS, requireChromium } from './testing/require-chromium.js';
+import { openAdviceDashboard, waitingAppeal as waiting, type AdviceDashboard } from './testing/advice-page.js';
+import { requireChromium } from './testing/require-chromium.js';
 
 const SCREENSHOT = '/tmp/whatif-panel.png';
 /** A queue with ':' in its name (the key's last ':' is the channel's) and markup that must stay text. */
@@ -18,25 +14,15 @@ const ODD = 'a:b <img src=x onerror="window.__xss=1">';
 
 const chromiumPath = requireChromium('whatif.integration.test.ts');
 
-/** An appeal queued `waitSec` ago and still waiting (nobody answers it). */
-const waiting = (appealId: string, queue: string, waitSec: number) => {
-  const ts = new Date(Date.now() - waitSec * 1000).toISOString();
-  return [
-    { id: `${appealId}:new`, type: 'APPEAL_NEW', ts, appealId, queue, channel: 'voice' },
-    { id: `${appealId}:sd`, type: 'APPEAL_SENT_DISTRIBUTION', ts, appealId, queue, channel: 'voice' },
-  ];
-};
 
 /** The answer line: SL in 30 minutes with the advice, and as things stand (with nobody on the queue, no wait ends). */
 const LINE = /^Add (\d+) now → SL in 30 min ≈ \d+ %( \(\d+–\d+ %\))?, as things stand( ≈ \d+ %( \(\d+–\d+ %\))?|: none answered, \d+ waiting)$/;
 
 describe.skipIf(!chromiumPath)('what-if on staffing advice in Chromium against `ccpulse start`', () => {
-  let server: BuiltServer | undefined;
-  let dataDir = '';
+  let dash: AdviceDashboard | undefined;
   let base = '';
-  let browser: Browser | undefined;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
   /** Bodies of the page's POST /v1/whatif requests, in order. */
   const whatIfBodies: unknown[] = [];
 
@@ -48,20 +34,8 @@ describe.skipIf(!chromiumPath)('what-if on staffing advice in Chromium against `
   const item = (key: string): Locator => page.locator(`#advice .advice-item[data-key=${JSON.stringify(key)}]`);
 
   beforeAll(async () => {
-    requireBuild();
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccpulse-whatif-e2e-'));
-    const config = path.join(dataDir, 'ccpulse.config.json');
-    fs.writeFileSync(config, JSON.stringify({ recommend: { lifecycle: { raiseAfterSec: 0, clearAfterSec: 0, minOpenSec: 0 } } }));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    server = await startBuiltServer(['start', '--port', String(port), '--data', path.join(dataDir, 'data'), '--config', config], `${base}/v1/live`);
-
-    browser = await chromium.launch({ executablePath: chromiumPath!, args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(m.text());
-    });
+    dash = await openAdviceDashboard('whatif', chromiumPath!);
+    ({ base, page, pageErrors } = dash);
     page.on('request', (r: Request) => {
       if (r.method() === 'POST' && new URL(r.url()).pathname === '/v1/whatif') whatIfBodies.push(JSON.parse(r.postData() ?? 'null'));
     });
@@ -70,9 +44,7 @@ describe.skipIf(!chromiumPath)('what-if on staffing advice in Chromium against `
   });
 
   afterAll(async () => {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    await dash?.close();
   });
 
   it('offers "What if?" on staffing advice only', async () => {
