@@ -75,6 +75,7 @@ const QUERY_NAMES: Record<string, string[]> = {
   '/v1/metrics': ['from', 'to', 'queue', 'channel', 'operator', 'groupBy', 'interval'],
   '/v1/verify': ['from', 'to'],
   '/v1/dlq': ['limit', 'afterId'],
+  '/v1/recommendations': ['from', 'to', 'limit'],
 };
 const ALL_NAMES = [...new Set(Object.values(QUERY_NAMES).flat())];
 const HOUR_AGO = Date.now() - 3_600_000;
@@ -264,6 +265,25 @@ const eventsBody = fc
 const idsBody = fc.array(fc.oneof(fc.integer({ min: -2, max: 20 }), fc.constant(9007199254740991)), { maxLength: 4 }).map((ids) => Buffer.from(JSON.stringify({ ids })));
 
 /** A staffing calculation: the fields, mostly in their domains, some odd values and keys. */
+/** A what-if body: add / release / move on names of every kind (most not on the board), odd counts and runs. */
+const whatIfBody = fc
+  .record(
+    {
+      actions: fc.array(
+        fc.oneof(
+          fc.record({ action: fc.constantFrom('add', 'release', 'hire', '__proto__'), queue: NAMES, channel: fc.constantFrom('voice', 'telegram', 'toString'), n: fc.oneof(fc.integer({ min: -2, max: 20_000 }), fc.constantFrom(1.5, 1e308)) }),
+          fc.record({ action: fc.constant('move'), from: fc.record({ queue: NAMES, channel: fc.constantFrom('voice', 'email') }), to: fc.record({ queue: NAMES, channel: fc.constantFrom('voice', 'constructor') }), n: fc.integer({ min: 0, max: 5 }) }),
+          fc.jsonValue({ maxDepth: 2 }),
+        ),
+        { maxLength: 4 },
+      ),
+      runs: fc.oneof(fc.integer({ min: 0, max: 60 }), fc.constantFrom(1.5, -1, 1e308)),
+    },
+    { requiredKeys: [] },
+  )
+  .map((r) => Buffer.from(JSON.stringify(r)));
+/** An acknowledgement body: who, or something else. */
+const ackBody = fc.oneof(fc.record({ by: fc.oneof(NAMES, fc.constant(''), fc.integer()) }, { requiredKeys: [] }), fc.jsonValue({ maxDepth: 1 })).map((r) => Buffer.from(JSON.stringify(r)));
 const staffingBody = fc
   .record(
     {
@@ -398,7 +418,7 @@ for (const keyed of [false, true]) {
       // the parse is right: every route found is one the app has, and the known ones are all there
       for (const r of routes) for (const m of r.methods) expect(t.app.hasRoute({ method: m as 'GET', url: r.url }), `${m} ${r.url}`).toBe(true);
       const urls = routes.map((r) => r.url);
-      for (const u of ['/v1/events', '/v1/live', '/v1/stream', '/v1/metrics', '/v1/verify', '/v1/dlq', '/v1/dlq/replay', '/v1/dlq/:id', '/v1/staffing/calc', '/healthz', '/*']) expect(urls).toContain(u);
+      for (const u of ['/v1/events', '/v1/live', '/v1/stream', '/v1/metrics', '/v1/verify', '/v1/dlq', '/v1/dlq/replay', '/v1/dlq/:id', '/v1/staffing/calc', '/v1/recommendations', '/v1/recommendations/:id/ack', '/v1/whatif', '/healthz', '/*']) expect(urls).toContain(u);
     });
 
     it('never answers a generated request with a 5xx, and every 4xx in the documented shape', async () => {
@@ -408,7 +428,7 @@ for (const keyed of [false, true]) {
           path: concretePath(url).chain(pathVariant),
           query: fc.oneof(fc.constant(undefined), plausibleQueryOf(url), queryOf(url, keyed)),
           headers: headersOf(),
-          body: method === 'GET' || method === 'HEAD' ? fc.option(anyBody, { freq: 4, nil: undefined }) : method === 'POST' ? fc.oneof(eventsBody, idsBody, staffingBody, anyBody) : anyBody,
+          body: method === 'GET' || method === 'HEAD' ? fc.option(anyBody, { freq: 4, nil: undefined }) : method === 'POST' ? fc.oneof(eventsBody, idsBody, staffingBody, whatIfBody, ackBody, anyBody) : anyBody,
         });
         await fc.assert(
           fc.asyncProperty(request, async ({ path, query, headers, body }) => {
