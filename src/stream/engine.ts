@@ -146,6 +146,18 @@ export class Engine {
         tiles: (tenant) => live.tilesOf(tenant),
         cell: (tenant, queue, channel, bucket) => live.recent.get(tenant, queue, channel, '', bucket)?.counters,
         handling: (tenant) => live.handlingNow(tenant),
+        slotHistory: async (tenant, from, to, slotMs) => {
+          const json = await this.historyJson({ tenant }, { from, to, groupBy: ['queue', 'channel'], intervalMs: slotMs, level: 'queue', maxRows: 200_000 });
+          return (JSON.parse(json) as { rows: Array<{ queue: string; channel: string; bucket: string; offered: number; ahtSec: number | null; ha: number }> }).rows.map((r) => ({
+            queue: r.queue,
+            channel: r.channel,
+            slot: Date.parse(r.bucket),
+            slotMs,
+            offered: r.offered,
+            ahtSec: r.ahtSec,
+            ha: r.ha,
+          }));
+        },
         operatorAht: async (tenant, from, to) => {
           const fromB = Math.floor(from / BUCKET_MS) * BUCKET_MS;
           const toB = Math.ceil(to / BUCKET_MS) * BUCKET_MS;

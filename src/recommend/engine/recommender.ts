@@ -35,11 +35,32 @@ export interface BoardSource {
   tiles(tenant: string): LiveTile[];
   /** The queue-level minute cell of one queue × channel, as the live view has it. */
   cell(tenant: string, queue: string, channel: string, bucket: number): Counters | undefined;
+  /**
+   * Arrivals and handle times per queue × channel and 15-minute slot over [from, to) (the slow path:
+   * history), to seed the forecasts of a tenant when the recommender starts.
+   */
+  slotHistory?(tenant: string, from: number, to: number, slotMs: number): Promise<SlotHistory[]>;
   /** Each operator's handle time per queue × channel over [from, to) (the slow path: history). */
   operatorAht?(tenant: string, from: number, to: number): Promise<OperatorAht[]>;
   /** The contacts in handling now: per channel the most one operator holds, per queue × channel (`queue\u0001channel`) when each started. */
   handling(tenant: string): { maxHeld: Map<string, number>; startedAt: Map<string, number[]>; streamsOf: Map<string, Set<string>> };
 }
+
+export interface SlotHistory {
+  queue: string;
+  channel: string;
+  /** Slot start, epoch ms. */
+  slot: number;
+  /** Slot length, ms. */
+  slotMs: number;
+  offered: number;
+  ahtSec: number | null;
+  /** Closes in the slot (what ahtSec is the mean of). */
+  ha: number;
+}
+
+/** How far back a tenant's forecasts are seeded from history when the recommender starts: a week and a day, for the weekly profile. */
+const SEED_HISTORY_MS = 8 * 24 * 60 * 60_000;
 
 export interface OperatorAht {
   queue: string;
@@ -262,16 +283,56 @@ export class Recommender {
 
   private load(tenant: string): void {
     if (this.loading.has(tenant)) return;
-    const p = this.opts.storage
-      .listRecommendations({ tenant, open: true, limit: MAX_OPEN_LISTED })
-      .then((rows) => {
+    const p = Promise.all([this.opts.storage.listRecommendations({ tenant, open: true, limit: MAX_OPEN_LISTED }), this.seededStreams(tenant)])
+      .then(([rows, streams]) => {
         const lifecycle = emptyLifecycle();
         for (const r of rows) lifecycle.open.set(r.key, toItem(r));
-        this.tenants.set(tenant, { lifecycle, situations: new Map(), holding: new Map(), holdingNotedAt: -1, skills: new Map(), shared: new Map(), handlingStartedAt: new Map(), ahtPeers: { at: -Infinity, reading: false, outliers: [] }, streams: new Map(), tiles: new Map(), syncedAt: -Infinity });
+        this.tenants.set(tenant, { lifecycle, situations: new Map(), holding: new Map(), holdingNotedAt: -1, skills: new Map(), shared: new Map(), handlingStartedAt: new Map(), ahtPeers: { at: -Infinity, reading: false, outliers: [] }, streams, tiles: new Map(), syncedAt: -Infinity });
       })
       .catch((err) => this.opts.log?.warn({ err: (err as Error).message, tenant }, 'loading open recommendations failed; will retry'))
       .finally(() => this.loading.delete(tenant));
     this.loading.set(tenant, p);
+  }
+
+  /**
+   * Followers of the tenant's queues × channels seeded from history up to where the live view's minutes
+   * begin (the last hour is fed from them as usual): the recent flow and the weekly profile survive a
+   * restart. History older than the last whole 15-minute slot comes in slots, spread evenly over their
+   * minutes (the profile is kept per 15-minute slot; the recent flow is learned again from the live
+   * minutes), the rest by the minute. Without history (or if the read fails) the followers start empty,
+   * on priors.
+   */
+  private async seededStreams(tenant: string): Promise<Map<string, StreamFollower>> {
+    const streams = new Map<string, StreamFollower>();
+    if (!this.opts.source.slotHistory) return streams;
+    const now = this.opts.now();
+    const liveFrom = now - (now % MINUTE_MS) - LIVE_MINUTES * MINUTE_MS;
+    const to = liveFrom - (liveFrom % SLOT_MS);
+    let rows: SlotHistory[];
+    try {
+      // 15-minute slots up to the last whole one before the live minutes, then the minutes up to them
+      const [slots, minutes] = await Promise.all([
+        this.opts.source.slotHistory(tenant, to - SEED_HISTORY_MS, to, SLOT_MS),
+        to < liveFrom ? this.opts.source.slotHistory(tenant, to, liveFrom, MINUTE_MS) : Promise.resolve([]),
+      ]);
+      rows = [...slots, ...minutes];
+    } catch (err) {
+      this.opts.log?.warn({ err: (err as Error).message, tenant }, 'reading history to seed the forecasts failed; they start from the live minutes');
+      return streams;
+    }
+    const byStream = new Map<string, SlotHistory[]>();
+    for (const r of rows) {
+      const k = `${r.queue}\u0001${r.channel}`;
+      let list = byStream.get(k);
+      if (!list) byStream.set(k, (list = []));
+      list.push(r);
+    }
+    for (const [k, list] of byStream) {
+      const f = new StreamFollower(list[0].queue, list[0].channel);
+      f.seed(spreadSlots(list.sort((a, b) => a.slot - b.slot)));
+      streams.set(k, f);
+    }
+    return streams;
   }
 
   /** Waits for tenants being loaded (tests, and the first evaluation after a start). */
@@ -604,6 +665,20 @@ export function ahtOutliers(rows: readonly OperatorAht[]): Condition[] {
     }
   }
   return out;
+}
+
+const SLOT_MS = 15 * MINUTE_MS;
+
+/** Slots as minute cells: each slot's arrivals and handle time spread evenly over its minutes. */
+function* spreadSlots(slots: readonly SlotHistory[]): Iterable<{ bucket: number; counters: Counters }> {
+  for (const s of slots) {
+    const minutes = Math.max(1, Math.round(s.slotMs / MINUTE_MS));
+    const handleSumMs = s.ahtSec === null ? 0 : s.ahtSec * 1000 * s.ha;
+    for (let m = 0; m < minutes; m++) {
+      const counters = { offered: s.offered / minutes, handleSumMs: handleSumMs / minutes, handleCount: s.ha / minutes } as Counters;
+      yield { bucket: s.slot + m * MINUTE_MS, counters };
+    }
+  }
 }
 
 const numOf = (id: string): number | null => (/^r[1-9]\d{0,15}$/.test(id) ? Number(id.slice(1)) : null);
