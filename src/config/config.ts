@@ -52,6 +52,8 @@ const RecommendSchema = Type.Object(
      * SL in 63–90 % of intervals, with 0.85 in 87–99 % (docs/RECOMMENDATIONS.md).
      */
     chatEfficiency: Type.Number({ exclusiveMinimum: 0, maximum: 1 }),
+    /** Outbound campaigns: the most dropped calls (answered, no agent free) allowed, % of answered. */
+    campaignDropCapPct: Type.Number({ exclusiveMinimum: 0, maximum: 100 }),
     /** What to assume for a queue × channel with no history: per "queue:channel" or per channel. */
     priors: Type.Record(Type.String(), Type.Object({ arrivalsPerHour: Type.Number({ minimum: 0 }), ahtSec: Type.Number({ exclusiveMinimum: 0 }) }, { additionalProperties: false })),
     /**
@@ -149,6 +151,7 @@ export const DEFAULT_CONFIG: Config = {
     thresholds: { default: { longWaitSec: 120, abandonPct: 10, forecastDeviation: 0.5, silentExpected: 10, maxOccupancy: 0.9, stuckAhtMultiple: 4, stuckMinSec: 600 } },
     chatConcurrency: {},
     planQuantile: 0.95,
+    campaignDropCapPct: 3,
     chatEfficiency: 0.85,
     priors: {},
     lifecycle: { raiseAfterSec: 30, clearAfterSec: 120, minOpenSec: 300 },

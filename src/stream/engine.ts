@@ -86,6 +86,7 @@ export class Engine {
       opts.storage,
       async (events) => {
         this.processor.apply(events);
+        this.recommender?.noteEvents(events);
         this.scheduleNotify();
         await this.reconcileLate();
       },
@@ -224,6 +225,7 @@ export class Engine {
       next = this.opts.storage.readLog(page[page.length - 1].seq, REPLAY_PAGE);
       next.catch(() => {}); // awaited in the next turn; a failure must not go unhandled meanwhile
       this.processor.apply(page);
+      this.recommender?.noteEvents(page);
       this.replayed += page.length;
       await this.reconcileLate();
     }

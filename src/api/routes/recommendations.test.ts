@@ -258,6 +258,31 @@ describe('recommendation requests that are wrong get a 4xx naming the field', ()
     }
   });
 
+  it('tells an outbound campaign dropping too many answered calls to slow down, learned from its events', async () => {
+    const fresh = await startTestApp({ recommend });
+    try {
+      const ts = Date.now() - 5 * 60_000;
+      const events = Array.from({ length: 60 }, (_, i) => {
+        const base = { appealId: `dial-${i}`, queue: 'outbound', channel: 'voice', direction: 'outbound', campaignId: 'renewals' };
+        return [
+          { id: `d${i}:new`, type: 'APPEAL_NEW', ts: ts + i * 1000, ...base },
+          { id: `d${i}:sd`, type: 'APPEAL_SENT_DISTRIBUTION', ts: ts + i * 1000, ...base },
+          i < 6
+            ? { id: `d${i}:miss`, type: 'APPEAL_MISSED', ts: ts + i * 1000 + 500, ...base, attrs: { reason: 'no-agent' } }
+            : { id: `d${i}:ap`, type: 'APPEAL_APPOINTED', ts: ts + i * 1000 + 500, operatorId: `a${i % 5}`, ...base },
+        ];
+      }).flat();
+      expect((await fresh.app.inject({ method: 'POST', url: '/v1/events', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(events) })).statusCode).toBe(202);
+      const slow = await until('the pacing advice', async () => {
+        const r = await fresh.app.inject({ url: '/v1/recommendations' });
+        return (r.json() as { items: Item[] }).items.find((i) => i.kind === 'campaign-slow-down');
+      }, 20_000);
+      expect(slow).toMatchObject({ key: 'campaign-slow-down:renewals', severity: 'critical', data: { answered: 60, dropped: 6, dropPct: 10, capPct: 3 } });
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('answers 404 with a clear message when recommendations are switched off', async () => {
     const off = await startTestApp({ recommend: { ...recommend, enabled: false } });
     try {

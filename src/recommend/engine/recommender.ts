@@ -19,6 +19,8 @@ import { conditionsFor, DEFAULT_THRESHOLDS, staffingFor, type AlertThresholds, t
 import type { ForecastPriors } from '../forecast/index.js';
 import { acknowledge, emptyLifecycle, evaluate, type Condition, type Item, type LifecycleOptions, type LifecycleState, type Transition } from '../lifecycle/lifecycle.js';
 import { StreamFollower } from './follower.js';
+import { CampaignCounts } from '../campaigns/pacing.js';
+import type { LoggedEvent } from '../../contract/event.js';
 import type { WhatIfStream } from '../whatif/whatif.js';
 
 const MINUTE_MS = 60_000;
@@ -166,6 +168,13 @@ export class Recommender {
     const r = new Recommender(opts);
     r.nextNum = (await opts.storage.lastRecommendationNumber()) + 1;
     return r;
+  }
+
+  private readonly campaigns = new CampaignCounts();
+
+  /** Events as they are applied (and replayed): outbound campaigns are counted from them. */
+  noteEvents(events: readonly LoggedEvent[]): void {
+    this.campaigns.note(events);
   }
 
   /** Evaluations so far, their mean and longest time on the main thread (ms). */
@@ -401,6 +410,9 @@ export class Recommender {
     out.push(...moves([...state.situations.values()].filter((x) => state.tiles.has(`${x.queue}\u0001${x.channel}`)), (x) => this.staffing(x), state.shared));
     this.readAhtPeers(tenant, state, now);
     out.push(...state.ahtPeers.outliers);
+    const readyByQueue = new Map<string, number>();
+    for (const t of tiles) readyByQueue.set(t.queue, (readyByQueue.get(t.queue) ?? 0) + t.operators.ready);
+    out.push(...this.campaigns.conditions(tenant, now, { dropCapPct: this.opts.settings.campaignDropCapPct, readyOn: (q) => readyByQueue.get(q) ?? 0 }));
     return out;
   }
 

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import type { LoggedEvent } from '../../contract/event.js';
+import { CampaignCounts } from './pacing.js';
+
+const NOW = Date.UTC(2026, 10, 30, 12, 0);
+let seq = 0;
+/** `answered` answered calls of campaign `id`, `dropped` of them dropped, `ago` ms before NOW. */
+function calls(id: string, answered: number, dropped: number, ago = 60_000, tenant = 't1'): LoggedEvent[] {
+  const out: LoggedEvent[] = [];
+  for (let i = 0; i < answered; i++) {
+    const base = { tenant, ts: NOW - ago, appealId: `${id}-${seq}`, queue: 'outbound', channel: 'voice', direction: 'outbound' as const, campaignId: id };
+    out.push({ ...base, seq: ++seq, id: `e${seq}`, type: 'APPEAL_NEW' });
+    out.push({ ...base, seq: ++seq, id: `e${seq}`, type: 'APPEAL_SENT_DISTRIBUTION' });
+    if (i < dropped) out.push({ ...base, seq: ++seq, id: `e${seq}`, type: 'APPEAL_MISSED' });
+  }
+  return out;
+}
+
+describe('outbound campaign pacing, learned from its events', () => {
+  const opts = (ready = 0) => ({ dropCapPct: 3, readyOn: () => ready });
+
+  it('slows a campaign down over the drop cap (critical at twice it), with the numbers', () => {
+    const c = new CampaignCounts();
+    c.note(calls('spring', 100, 4));
+    expect(c.conditions('t1', NOW, opts())).toEqual([
+      expect.objectContaining({ key: 'campaign-slow-down:spring', kind: 'campaign-slow-down', severity: 'warning', data: expect.objectContaining({ answered: 100, dropped: 4, dropPct: 4, capPct: 3 }) }),
+    ]);
+    c.note(calls('spring', 100, 10));
+    expect(c.conditions('t1', NOW, opts())[0]).toMatchObject({ severity: 'critical', data: { answered: 200, dropped: 14, dropPct: 7 } });
+  });
+
+  it('offers to speed up well under the cap while operators wait, and says nothing in between or on too few calls', () => {
+    const c = new CampaignCounts();
+    c.note(calls('calm', 100, 0));
+    expect(c.conditions('t1', NOW, opts(0))).toEqual([]);
+    const [up] = c.conditions('t1', NOW, opts(4));
+    expect(up).toMatchObject({ key: 'campaign-speed-up:calm', kind: 'campaign-speed-up', severity: 'info' });
+    expect(up.reason).toBe('campaign calm: room to speed up — 0 % dropped in the last 15 minutes (cap 3 %) while 4 operators wait on outbound');
+    const mid = new CampaignCounts();
+    mid.note(calls('mid', 100, 2));
+    expect(mid.conditions('t1', NOW, opts(4))).toEqual([]);
+    const few = new CampaignCounts();
+    few.note(calls('few', 20, 10));
+    expect(few.conditions('t1', NOW, opts())).toEqual([]);
+  });
+
+  it('judges the last 15 minutes only, tenant by tenant, names as data', () => {
+    const c = new CampaignCounts();
+    c.note(calls('__proto__', 100, 50, 20 * 60_000));
+    c.note(calls('constructor', 100, 50, 60_000, 't2'));
+    expect(c.conditions('t1', NOW, opts())).toEqual([]);
+    expect(c.conditions('t2', NOW, opts()).map((x) => x.key)).toEqual(['campaign-slow-down:constructor']);
+  });
+});
