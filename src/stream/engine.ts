@@ -174,8 +174,9 @@ export class Engine {
       // driven in simulated time (ccpulse evaluate): nothing waits on this thread, and runs must repeat
       staffingBudgetMs: this.opts.recommendOnChange === false ? Infinity : undefined,
     });
-    this.recommender.evaluate(); // loads the tenants already on the board
-    await this.recommender.loaded();
+    // Loads the tenants already on the board (their open items, and their forecasts seeded from history)
+    // in the background: the server does not wait for the history read to start serving.
+    this.recommender.evaluate();
     this.onChange((changes) => {
       this.recommender?.observe(changes);
       if (this.opts.recommendOnChange !== false) this.scheduleRecommend();

@@ -60,7 +60,7 @@ describe('recommendations over HTTP: the open board, acknowledging, history, the
 
   it('opens a critical long-wait alert and staffing advice as soon as the event that caused them is applied, with the numbers', async () => {
     expect((await post(waiting('a1', 'sales', 400))).statusCode).toBe(202);
-    const wait = await until('the long-wait alert', () => openOf('long-wait:sales:voice', 'long-wait'), 2_000);
+    const wait = await until('the long-wait alert', () => openOf('long-wait:sales:voice', 'long-wait'), 10_000);
     expect(wait).toMatchObject({ state: 'open', severity: 'critical', data: { waiting: 1, thresholdSec: 120 } });
     expect(wait.data.longestWaitSec).toBeGreaterThanOrEqual(400);
     expect(wait.reason).toMatch(/^sales voice: the longest wait is \d+ s \(threshold 120 s\), 1 waiting$/);
