@@ -448,12 +448,22 @@ const isOneAtATime = (channel: string) => channel === 'voice' || channel === 'em
 /** Per ordered pair of queues × channels (`from\u0002to`), the operators seen handling both: how many, and the first 20. */
 export type SharedSkills = ReadonlyMap<string, { count: number; operators: string[] }>;
 
+/**
+ * An operator's queues × channels paired up at most: the pairs grow with the square of them, and one
+ * operator id seen on every queue (a bot, an integration's generic id) on a board of a thousand queues
+ * would make a million pairs, seconds of the main thread. The ones seen last are kept.
+ */
+const PAIRED_SKILLS_PER_OPERATOR = 20;
+
 /** The operators shared by each pair of queues × channels, in one pass over the operators (each serves a few). */
 export function sharedSkills(skills: ReadonlyMap<string, ReadonlyMap<string, number>>): SharedSkills {
   const out = new Map<string, { count: number; operators: string[] }>();
   for (const [operator, seen] of skills) {
     if (seen.size < 2) continue;
-    const keys = [...seen.keys()];
+    const keys =
+      seen.size <= PAIRED_SKILLS_PER_OPERATOR
+        ? [...seen.keys()]
+        : [...seen].sort((a, b) => b[1] - a[1]).slice(0, PAIRED_SKILLS_PER_OPERATOR).map(([k]) => k);
     for (const a of keys)
       for (const b of keys) {
         if (a === b) continue;
@@ -499,10 +509,26 @@ export function moves(situations: readonly QueueSituation[], staffingOf: (s: Que
       .filter((s) => (need.get(keyOf(s)) ?? 0) < 0 && s.waiting === 0 && (s.recent.slPct === null || s.recent.slPct >= s.sl.targetPct + 5))
       .map((s) => [keyOf(s), { s, left: -need.get(keyOf(s))! }]),
   );
+  // per short queue × channel, the spare ones it shares operators with, in the order of spare: from the
+  // pairs seen (a few per operator), not from every pair of short and spare (a board of thousands of
+  // queues made millions of them, a second of the main thread per evaluation)
+  const order = new Map([...spare.keys()].map((k, i) => [k, i]));
+  const sharing = new Map<string, string[]>();
+  for (const pair of shared.keys()) {
+    const cut = pair.indexOf('\u0002');
+    const fromKey = pair.slice(0, cut);
+    const toKey = pair.slice(cut + 1);
+    if (!order.has(fromKey) || !((need.get(toKey) ?? 0) > 0)) continue;
+    let list = sharing.get(toKey);
+    if (!list) sharing.set(toKey, (list = []));
+    list.push(fromKey);
+  }
+  for (const list of sharing.values()) list.sort((a, b) => order.get(a)! - order.get(b)!);
   const out: Condition[] = [];
   for (const to of short) {
     let gap = need.get(keyOf(to))!;
-    for (const [fromKey, from] of spare) {
+    for (const fromKey of sharing.get(keyOf(to)) ?? []) {
+      const from = spare.get(fromKey)!;
       if (gap <= 0) break;
       if (from.left <= 0) continue;
       const pair = shared.get(`${fromKey}\u0002${keyOf(to)}`);
