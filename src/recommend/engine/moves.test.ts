@@ -69,4 +69,19 @@ describe('moving operators between queues they were seen handling', () => {
     expect(pairs.has('q999\u0001voice\u0002q980\u0001voice')).toBe(true);
     expect(pairs.has('q999\u0001voice\u0002q979\u0001voice')).toBe(false);
   });
+
+  it("never gives two different moves one key, whatever ':' and '>' the queues' names hold", () => {
+    // x → "y:voice>z" and "x:voice>y" → z were both staffing-move:x:voice>y:voice>z:voice
+    const board = [situation('x', 'voice', 10), situation('y:voice>z', 'voice', 1, { waiting: 3 }), situation('x:voice>y', 'voice', 10), situation('z', 'voice', 1, { waiting: 3 })];
+    const out = moves(
+      board,
+      () => ({ required: 5, withNow: null, withRequired: null as never }),
+      skills([['ann', ['x/voice', 'y:voice>z/voice']], ['bob', ['x:voice>y/voice', 'z/voice']]]),
+    );
+    expect(out.map((c) => [c.data.from, c.data.to])).toEqual([
+      [{ queue: 'x', channel: 'voice' }, { queue: 'y:voice>z', channel: 'voice' }],
+      [{ queue: 'x:voice>y', channel: 'voice' }, { queue: 'z', channel: 'voice' }],
+    ]);
+    expect(new Set(out.map((c) => c.key)).size).toBe(2);
+  });
 });

@@ -538,7 +538,7 @@ export function moves(situations: readonly QueueSituation[], staffingOf: (s: Que
       gap -= n;
       from.left -= n;
       out.push({
-        key: `staffing-move:${from.s.queue}:${from.s.channel}>${to.queue}:${to.channel}`,
+        key: `staffing-move:${keyPart(from.s.queue)}:${keyPart(from.s.channel)}>${keyPart(to.queue)}:${keyPart(to.channel)}`,
         kind: 'staffing-move',
         active: true,
         severity: 'warning',
@@ -620,7 +620,7 @@ export function ahtOutliers(rows: readonly OperatorAht[]): Condition[] {
       const ratio = r.ahtSec! / median;
       if (ratio <= AHT_OUTLIER_RATIO && ratio >= 1 / AHT_OUTLIER_RATIO) continue;
       out.push({
-        key: `aht-outlier:${r.queue}:${r.channel}:${r.operator}`,
+        key: `aht-outlier:${keyPart(r.queue)}:${keyPart(r.channel)}:${keyPart(r.operator)}`,
         kind: 'aht-outlier',
         active: true,
         severity: 'info',
@@ -631,6 +631,13 @@ export function ahtOutliers(rows: readonly OperatorAht[]): Condition[] {
   }
   return out;
 }
+
+/**
+ * A name from events as a part of an item's key with more than two names in it: its separators (':' and
+ * '>') and '%' written %XX, so that two different conditions never share a key (operator "voice:x" on
+ * queue "a", and operator "x" on queue "a:voice", were both "aht-outlier:a:voice:voice:x").
+ */
+const keyPart = (name: string) => name.replace(/[%:>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 const numOf = (id: string): number | null => (/^r[1-9]\d{0,15}$/.test(id) ? Number(id.slice(1)) : null);
 
