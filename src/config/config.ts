@@ -51,7 +51,7 @@ const RecommendSchema = Type.Object(
      * spread evenly over operators), which ccpulse evaluate measured: with 1, following the advice met
      * SL in 63–90 % of intervals, with 0.85 in 87–99 % (docs/RECOMMENDATIONS.md).
      */
-    chatEfficiency: Type.Number({ exclusiveMinimum: 0, maximum: 1 }),
+    chatEfficiency: Type.Number({ minimum: 0.01, maximum: 1 }),
     /** Outbound campaigns: the most dropped calls (answered, no agent free) allowed, % of answered. */
     campaignDropCapPct: Type.Number({ exclusiveMinimum: 0, maximum: 100 }),
     /** What to assume for a queue × channel with no history: per "queue:channel" or per channel. */

@@ -91,6 +91,25 @@ describe('recommendations over HTTP: the open board, acknowledging, history, the
     expectErrorShape(foreign.json());
   });
 
+  it('refuses a "by" that storage cannot hold (NUL, control characters, broken UTF-16) with 400 naming /by; saving goes on for every tenant', async () => {
+    expect((await post(waiting('z1', 'zed', 400))).statusCode).toBe(202);
+    const item = await until('the long-wait alert on zed', () => openOf('long-wait:zed:voice', 'long-wait'));
+    for (const by of ['a\u0000b', 'a\u0001b', '\ud800']) {
+      const r = await ack(item.id, { by });
+      expect(r.statusCode, r.body).toBe(400);
+      expectErrorShape(r.json());
+      expect(JSON.stringify(r.json())).toContain('/by');
+    }
+    expect((await openOf('long-wait:zed:voice', 'long-wait'))!.state).toBe('open');
+    // a NUL reached PostgreSQL: the batch failed (500), was retried at the head of the queue forever, and no
+    // item of any tenant was saved again; every history read answered 500
+    expect((await ack(item.id, { by: '<b>ann</b> & "co"' })).json()).toMatchObject({ state: 'acknowledged', acknowledgedBy: '<b>ann</b> & "co"' });
+    for (const key of ['k1', 'k2']) {
+      const r = await t.app.inject({ url: `/v1/recommendations?from=${new Date(Date.now() - 3_600_000).toISOString()}`, headers: { authorization: `Bearer ${key}` } });
+      expect(r.statusCode, r.body).toBe(200);
+    }
+  });
+
   it('resolves the item when its condition clears, and keeps it in the history of its range', async () => {
     const item = (await openOf('long-wait:sales:voice', 'long-wait'))!;
     expect((await post(answered('a1', 'sales'))).statusCode).toBe(202);

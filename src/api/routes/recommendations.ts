@@ -99,8 +99,10 @@ export const recommendationsRoute: FastifyPluginAsync<{ engine: Engine }> = asyn
       const errors: ErrorDetail[] = [];
       const id = nameParam(req.params.id, '/id', ID_MAX_LENGTH, errors);
       if (id !== undefined && !/^r[1-9]\d*$/.test(id)) errors.push({ path: '/id', message: 'must be r followed by a number (e.g. r12)' });
+      // stored with the item: a NUL cannot be (PostgreSQL), and a failed save is retried ahead of every later one
+      const by = nameParam(req.body?.by, '/by', 128, errors);
       if (errors.length) throw badRequest(errors);
-      const item = await recommender().acknowledge(req.tenant, id!, req.body?.by ?? 'anonymous');
+      const item = await recommender().acknowledge(req.tenant, id!, by ?? 'anonymous');
       if (!item) throw new Errors.NOT_FOUND(`no open recommendation ${id} (unknown, or resolved already)`);
       return viewOf(item);
     },

@@ -78,6 +78,20 @@ describe('POST /v1/whatif', () => {
     expect(JSON.stringify(r.json())).toContain(path);
   });
 
+  it('refuses actions that add more than 10,000 operators in all, naming /actions (a million ran the thread out of memory: 500)', async () => {
+    const million = { actions: Array.from({ length: 100 }, () => ({ action: 'add', queue: 'sales', channel: 'voice', n: 10_000 })), runs: 50 };
+    const justOver = { actions: [{ action: 'add', queue: 'sales', channel: 'voice', n: 10_000 }, { action: 'add', queue: 'support', channel: 'voice', n: 1 }] };
+    for (const payload of [million, justOver]) {
+      const r = await ask(payload);
+      expect(r.statusCode, r.body).toBe(400);
+      expectErrorShape(r.json());
+      expect(JSON.stringify(r.json())).toContain('/actions');
+    }
+    // releases and moves add nobody
+    const moves = Array.from({ length: 100 }, () => ({ action: 'move', from: { queue: 'sales', channel: 'voice' }, to: { queue: 'support', channel: 'voice' }, n: 10_000 }));
+    expect((await ask({ actions: moves, runs: 1 })).statusCode).toBe(200);
+  });
+
   it('refuses at once with 503 and Retry-After beyond two simulations in flight, and serves again after', async () => {
     const rs = await Promise.all(Array.from({ length: 5 }, () => ask({ actions: [], runs: 50 })));
     const refused = rs.filter((r) => r.statusCode === 503);

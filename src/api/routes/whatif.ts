@@ -7,7 +7,8 @@ import { ErrorSchema } from '../schemas.js';
 
 const Name = Type.String({ minLength: 1, maxLength: 128 });
 const Where = Type.Object({ queue: Name, channel: Name }, { additionalProperties: false });
-const N = Type.Integer({ minimum: 1, maximum: 10_000, description: 'operators' });
+const MAX_N = 10_000;
+const N = Type.Integer({ minimum: 1, maximum: MAX_N, description: 'operators' });
 const Body = Type.Object(
   {
     actions: Type.Array(
@@ -64,6 +65,10 @@ export const whatIfRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, {
         check(a.to.queue, a.to.channel, `/actions/${i}/to`);
       } else check(a.queue, a.channel, `/actions/${i}/queue`);
     });
+    // each operator is simulated in every run: 100 actions of 10,000 would be a million of them (the
+    // thread runs out of memory, or holds both slots for minutes)
+    const added = req.body.actions.reduce((sum, a) => sum + (a.action === 'add' ? a.n : 0), 0);
+    if (added > MAX_N) errors.push({ path: '/actions', message: `may add at most ${MAX_N} operators in all (these add ${added})` });
     if (errors.length) throw badRequest(errors);
     const at = engine.now();
     const result = await engine.whatIf(req.tenant, req.body.actions as WhatIfAction[], req.body.runs ?? 16);

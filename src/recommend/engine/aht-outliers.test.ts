@@ -27,4 +27,15 @@ describe('AHT outliers among peers on the same queue × channel', () => {
     expect(out.map((c) => c.key)).toEqual(['aht-outlier:constructor:voice:c']);
     expect(({} as Record<string, unknown>).c).toBeUndefined();
   });
+
+  it("never gives two operators one key, whatever ':' their names hold", () => {
+    // operator "voice:x" on queue "a", and operator "x" on queue "a:voice": both were aht-outlier:a:voice:voice:x
+    const peers = (queue: string) => [row('p1', 100, 20, queue), row('p2', 100, 20, queue), row('p3', 100, 20, queue)];
+    const out = ahtOutliers([...peers('a'), row('voice:x', 400, 20, 'a'), ...peers('a:voice'), row('x', 400, 20, 'a:voice')]);
+    expect(out).toHaveLength(2);
+    expect(new Set(out.map((c) => c.key)).size).toBe(2);
+    expect(out.map((c) => c.data.operator).sort()).toEqual(['voice:x', 'x']);
+    // plain names keep their keys
+    expect(ahtOutliers([...peers('sales'), row('slow', 400)]).map((c) => c.key)).toEqual(['aht-outlier:sales:voice:slow']);
+  });
 });

@@ -44,4 +44,44 @@ describe('moving operators between queues they were seen handling', () => {
       [{ queue: 'care', channel: 'voice' }, 1],
     ]);
   });
+
+  it('costs the pairs of operators seen, not every pair of short and spare queues: thousands of queues stay fast', () => {
+    const board = Array.from({ length: 3_000 }, (_, i) => [situation(`spare${i}`, 'voice', 10), situation(`short${i}`, 'voice', 1, { waiting: 3 })]).flat();
+    const five = () => ({ required: 5, withNow: null, withRequired: null as never });
+    const t0 = performance.now();
+    // nobody seen on two of them: nothing to move (9 million pairs looked up: about a second on this thread)
+    expect(moves(board, five, skills([]))).toEqual([]);
+    expect(performance.now() - t0).toBeLessThan(250);
+    // the pairs seen still move, in the order of the board
+    const out = moves(board, five, skills([['ann', ['spare7/voice', 'short2/voice']], ['bob', ['spare3/voice', 'short2/voice']]]));
+    expect(out.map((c) => [c.data.from, c.data.move])).toEqual([
+      [{ queue: 'spare3', channel: 'voice' }, 1],
+      [{ queue: 'spare7', channel: 'voice' }, 1],
+    ]);
+  });
+
+  it('pairs up the 20 queues × channels an operator was seen on last: one id seen on a thousand is not a million pairs', () => {
+    const seen = new Map(Array.from({ length: 1_000 }, (_, i) => [`q${i}\u0001voice`, i * 60_000]));
+    const t0 = performance.now();
+    const pairs = sharedSkills(new Map([['bot', seen]]));
+    expect(performance.now() - t0).toBeLessThan(250);
+    expect(pairs.size).toBe(20 * 19);
+    expect(pairs.has('q999\u0001voice\u0002q980\u0001voice')).toBe(true);
+    expect(pairs.has('q999\u0001voice\u0002q979\u0001voice')).toBe(false);
+  });
+
+  it("never gives two different moves one key, whatever ':' and '>' the queues' names hold", () => {
+    // x → "y:voice>z" and "x:voice>y" → z were both staffing-move:x:voice>y:voice>z:voice
+    const board = [situation('x', 'voice', 10), situation('y:voice>z', 'voice', 1, { waiting: 3 }), situation('x:voice>y', 'voice', 10), situation('z', 'voice', 1, { waiting: 3 })];
+    const out = moves(
+      board,
+      () => ({ required: 5, withNow: null, withRequired: null as never }),
+      skills([['ann', ['x/voice', 'y:voice>z/voice']], ['bob', ['x:voice>y/voice', 'z/voice']]]),
+    );
+    expect(out.map((c) => [c.data.from, c.data.to])).toEqual([
+      [{ queue: 'x', channel: 'voice' }, { queue: 'y:voice>z', channel: 'voice' }],
+      [{ queue: 'x:voice>y', channel: 'voice' }, { queue: 'z', channel: 'voice' }],
+    ]);
+    expect(new Set(out.map((c) => c.key)).size).toBe(2);
+  });
 });

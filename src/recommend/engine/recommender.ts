@@ -145,6 +145,8 @@ export class Recommender {
   private pending: RecommendationChange[] = [];
   private flushing: Promise<void> | null = null;
   private saveFailures = 0;
+  /** Changes that failed to save on their own, and how many times. */
+  private readonly changeFailures = new WeakMap<RecommendationChange, number>();
   private readonly thresholds: Map<string, Partial<AlertThresholds>>;
   private readonly targets: Map<string, number>;
   private readonly concurrency: Map<string, number>;
@@ -269,7 +271,11 @@ export class Recommender {
           await this.opts.storage.saveRecommendations(batch);
           this.saveFailures = 0;
         } catch (err) {
-          this.pending = [...batch, ...this.pending];
+          // One change the store refuses must not hold every later one back: a batch that fails is saved
+          // change by change, and a change that fails alone MAX_SAVE_TRIES times is given up (logged).
+          const kept = batch.length > 1 ? await this.saveOneByOne(batch) : this.countFailure(batch[0], err as Error);
+          this.pending = [...kept, ...this.pending];
+          if (kept.length === 0) continue;
           this.saveFailures++;
           this.opts.log?.warn({ err: (err as Error).message, failures: this.saveFailures }, 'saving recommendations failed; will retry');
           throw err;
@@ -278,6 +284,31 @@ export class Recommender {
     };
     this.flushing = run().finally(() => (this.flushing = null));
     return this.flushing;
+  }
+
+  /** Saves each change alone; returns those to try again. */
+  private async saveOneByOne(batch: readonly RecommendationChange[]): Promise<RecommendationChange[]> {
+    const kept: RecommendationChange[] = [];
+    for (const c of batch) {
+      try {
+        await this.opts.storage.saveRecommendations([c]);
+      } catch (err) {
+        kept.push(...this.countFailure(c, err as Error));
+      }
+    }
+    return kept;
+  }
+
+  /** [change] to try again, or [] once it has failed MAX_SAVE_TRIES times on its own. */
+  private countFailure(c: RecommendationChange, err: Error): RecommendationChange[] {
+    const n = (this.changeFailures.get(c) ?? 0) + 1;
+    if (n < MAX_SAVE_TRIES) {
+      this.changeFailures.set(c, n);
+      return [c];
+    }
+    this.changeFailures.delete(c);
+    this.opts.log?.error({ err: err.message, tenant: c.item.tenant, id: `r${c.item.num}`, to: c.to }, 'a recommendation change could not be saved; given up');
+    return [];
   }
 
   private record(tenant: string, t: Transition): RecommendationEvent {
@@ -521,12 +552,22 @@ const isOneAtATime = (channel: string) => channel === 'voice' || channel === 'em
 /** Per ordered pair of queues × channels (`from\u0002to`), the operators seen handling both: how many, and the first 20. */
 export type SharedSkills = ReadonlyMap<string, { count: number; operators: string[] }>;
 
+/**
+ * An operator's queues × channels paired up at most: the pairs grow with the square of them, and one
+ * operator id seen on every queue (a bot, an integration's generic id) on a board of a thousand queues
+ * would make a million pairs, seconds of the main thread. The ones seen last are kept.
+ */
+const PAIRED_SKILLS_PER_OPERATOR = 20;
+
 /** The operators shared by each pair of queues × channels, in one pass over the operators (each serves a few). */
 export function sharedSkills(skills: ReadonlyMap<string, ReadonlyMap<string, number>>): SharedSkills {
   const out = new Map<string, { count: number; operators: string[] }>();
   for (const [operator, seen] of skills) {
     if (seen.size < 2) continue;
-    const keys = [...seen.keys()];
+    const keys =
+      seen.size <= PAIRED_SKILLS_PER_OPERATOR
+        ? [...seen.keys()]
+        : [...seen].sort((a, b) => b[1] - a[1]).slice(0, PAIRED_SKILLS_PER_OPERATOR).map(([k]) => k);
     for (const a of keys)
       for (const b of keys) {
         if (a === b) continue;
@@ -572,10 +613,26 @@ export function moves(situations: readonly QueueSituation[], staffingOf: (s: Que
       .filter((s) => (need.get(keyOf(s)) ?? 0) < 0 && s.waiting === 0 && (s.recent.slPct === null || s.recent.slPct >= s.sl.targetPct + 5))
       .map((s) => [keyOf(s), { s, left: -need.get(keyOf(s))! }]),
   );
+  // per short queue × channel, the spare ones it shares operators with, in the order of spare: from the
+  // pairs seen (a few per operator), not from every pair of short and spare (a board of thousands of
+  // queues made millions of them, a second of the main thread per evaluation)
+  const order = new Map([...spare.keys()].map((k, i) => [k, i]));
+  const sharing = new Map<string, string[]>();
+  for (const pair of shared.keys()) {
+    const cut = pair.indexOf('\u0002');
+    const fromKey = pair.slice(0, cut);
+    const toKey = pair.slice(cut + 1);
+    if (!order.has(fromKey) || !((need.get(toKey) ?? 0) > 0)) continue;
+    let list = sharing.get(toKey);
+    if (!list) sharing.set(toKey, (list = []));
+    list.push(fromKey);
+  }
+  for (const list of sharing.values()) list.sort((a, b) => order.get(a)! - order.get(b)!);
   const out: Condition[] = [];
   for (const to of short) {
     let gap = need.get(keyOf(to))!;
-    for (const [fromKey, from] of spare) {
+    for (const fromKey of sharing.get(keyOf(to)) ?? []) {
+      const from = spare.get(fromKey)!;
       if (gap <= 0) break;
       if (from.left <= 0) continue;
       const pair = shared.get(`${fromKey}\u0002${keyOf(to)}`);
@@ -585,7 +642,7 @@ export function moves(situations: readonly QueueSituation[], staffingOf: (s: Que
       gap -= n;
       from.left -= n;
       out.push({
-        key: `staffing-move:${from.s.queue}:${from.s.channel}>${to.queue}:${to.channel}`,
+        key: `staffing-move:${keyPart(from.s.queue)}:${keyPart(from.s.channel)}>${keyPart(to.queue)}:${keyPart(to.channel)}`,
         kind: 'staffing-move',
         active: true,
         severity: 'warning',
@@ -667,7 +724,7 @@ export function ahtOutliers(rows: readonly OperatorAht[]): Condition[] {
       const ratio = r.ahtSec! / median;
       if (ratio <= AHT_OUTLIER_RATIO && ratio >= 1 / AHT_OUTLIER_RATIO) continue;
       out.push({
-        key: `aht-outlier:${r.queue}:${r.channel}:${r.operator}`,
+        key: `aht-outlier:${keyPart(r.queue)}:${keyPart(r.channel)}:${keyPart(r.operator)}`,
         kind: 'aht-outlier',
         active: true,
         severity: 'info',
@@ -680,6 +737,8 @@ export function ahtOutliers(rows: readonly OperatorAht[]): Condition[] {
 }
 
 const SLOT_MS = 15 * MINUTE_MS;
+/** Tries of a change that fails to save on its own before it is given up. */
+const MAX_SAVE_TRIES = 5;
 
 /** Slots as minute cells: each slot's arrivals and handle time spread evenly over its minutes. */
 function* spreadSlots(slots: readonly SlotHistory[]): Iterable<{ bucket: number; counters: Counters }> {
@@ -692,6 +751,13 @@ function* spreadSlots(slots: readonly SlotHistory[]): Iterable<{ bucket: number;
     }
   }
 }
+
+/**
+ * A name from events as a part of an item's key with more than two names in it: its separators (':' and
+ * '>') and '%' written %XX, so that two different conditions never share a key (operator "voice:x" on
+ * queue "a", and operator "x" on queue "a:voice", were both "aht-outlier:a:voice:voice:x").
+ */
+const keyPart = (name: string) => name.replace(/[%:>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 const numOf = (id: string): number | null => (/^r[1-9]\d{0,15}$/.test(id) ? Number(id.slice(1)) : null);
 
