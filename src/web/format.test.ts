@@ -129,6 +129,8 @@ describe('advice labels', () => {
     expect(severityText('__proto__')).toBe('Info');
     expect(adviceKindLabel('long-wait')).toBe('Long wait');
     expect(adviceKindLabel('staffing-add')).toBe('Add operators');
+    expect(adviceKindLabel('staffing-move')).toBe('Move operators');
+    expect(adviceKindLabel('campaign-slow-down')).toBe('Slow the campaign');
     expect(adviceKindLabel('queue-on-fire')).toBe('Queue on fire');
     for (const k of ['constructor', 'toString', '__proto__']) expect(adviceKindLabel(k)).toBe(k[0].toUpperCase() + k.slice(1));
     expect(adviceKindLabel('')).toBe('');

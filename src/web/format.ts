@@ -126,6 +126,11 @@ const ADVICE_KIND_LABELS: ReadonlyMap<string, string> = new Map([
   ['abandon-high', 'High abandon'],
   ['off-forecast', 'Off forecast'],
   ['channel-silent', 'Channel silent'],
+  ['stuck', 'Stuck in handling'],
+  ['staffing-move', 'Move operators'],
+  ['aht-outlier', 'Handle time'],
+  ['campaign-slow-down', 'Slow the campaign'],
+  ['campaign-speed-up', 'Speed up the campaign'],
 ]);
 
 /** Short label of a kind of advice; a kind this dashboard does not know is shown as sent, dashes as spaces. */
