@@ -2,7 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import fastifyStatic from '@fastify/static';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Config } from '../config/config.js';
+import { DEFAULT_CONFIG, type Config } from '../config/config.js';
 import type { Engine } from '../stream/engine.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandler, refuseConnect } from './error-handler.js';
 import { badRequest } from './errors.js';
@@ -14,13 +14,14 @@ import { liveRoute } from './routes/live.js';
 import { metricsRoute } from './routes/metrics.js';
 import { recommendationsRoute } from './routes/recommendations.js';
 import { whatIfRoute } from './routes/whatif.js';
+import { campaignsRoute } from './routes/campaigns.js';
 import { staffingRoute } from './routes/staffing.js';
 import { streamRoute } from './routes/stream.js';
 import { installTenantResolution } from './tenant.js';
 
 export interface AppOptions {
   engine: Engine;
-  config: Pick<Config, 'apiKeys' | 'ingest' | 'customChannels' | 'logLevel' | 'maxFutureSkewSec'>;
+  config: Pick<Config, 'apiKeys' | 'ingest' | 'customChannels' | 'logLevel' | 'maxFutureSkewSec'> & { recommend?: Pick<Config['recommend'], 'campaignDropCapPct'> };
   /** Directory of the built dashboard; found next to the compiled code by default. */
   webRoot?: string;
   /** The process logger (pino); a silent one when absent. */
@@ -69,6 +70,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(staffingRoute);
   await app.register(recommendationsRoute, { engine });
   await app.register(whatIfRoute, { engine });
+  await app.register(campaignsRoute, { engine, defaultDropCapPct: opts.config.recommend?.campaignDropCapPct ?? DEFAULT_CONFIG.recommend.campaignDropCapPct });
   await app.register(healthRoute, { engine, startedAt: Date.now(), detailed: Object.keys(opts.config.apiKeys).length === 0 });
   const webRoot = opts.webRoot ?? findWebRoot();
   // Dotfiles are never served (the plugin's default serves them): 403, like a path out of the root.

@@ -255,6 +255,19 @@ export function storageConformance(
       expect(await s.saveRecommendations([])).toBeUndefined();
     });
 
+    it('keeps registered campaigns per tenant, a second registration replacing the first', async (ctx) => {
+      if (!enabled) return ctx.skip();
+      expect(await s.listCampaigns('t1')).toEqual([]);
+      const c = { tenant: 't1', id: '__proto__', queue: 'outbound', listSize: 150_000, deadline: t0 + 86_400_000, dropCapPct: 3, answerRate: 0.3, registeredAt: t0 };
+      await s.putCampaign(c);
+      await s.putCampaign({ tenant: 't2', id: '__proto__', listSize: 5, deadline: t0, dropCapPct: 1.5, registeredAt: t0 });
+      expect(await s.listCampaigns('t1')).toEqual([c]);
+      const again = { tenant: 't1', id: '__proto__', listSize: 120_000, deadline: t0 + 3_600_000, dropCapPct: 2.5, registeredAt: t0 + 1 };
+      await s.putCampaign(again);
+      expect(await s.listCampaigns('t1')).toEqual([again]);
+      expect(await s.listCampaigns('t2')).toEqual([{ tenant: 't2', id: '__proto__', listSize: 5, deadline: t0, dropCapPct: 1.5, registeredAt: t0 }]);
+    });
+
     if (opts.reopen) {
       it('keeps the log, positions and checkpoints across a reopen', async (ctx) => {
         if (!enabled) return ctx.skip();

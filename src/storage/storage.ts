@@ -64,6 +64,11 @@ export interface Storage {
   /** The highest item number stored (0 with none): numbering goes on from there after a restart. */
   lastRecommendationNumber(): Promise<number>;
 
+  /** Registers an outbound campaign, or replaces its registration. */
+  putCampaign(c: Campaign): Promise<void>;
+  /** A tenant's registered campaigns, by id. */
+  listCampaigns(tenant: string): Promise<Campaign[]>;
+
   /** The memory of the backend's own threads (the embedded databases), as they last reported it; absent where it has none. */
   threadMemory?(): ThreadMemory[];
   /**
@@ -105,6 +110,23 @@ export interface StoredRecommendation {
   acknowledgedAt?: number;
   acknowledgedBy?: string;
   resolvedAt?: number;
+}
+
+/** An outbound campaign as registered (PUT /v1/campaigns/:id). */
+export interface Campaign {
+  tenant: string;
+  id: string;
+  /** The queue its calls go to, when it is not learned from the events. */
+  queue?: string;
+  /** Contacts on the list. */
+  listSize: number;
+  /** Epoch ms by which the list should be done. */
+  deadline: number;
+  /** The most dropped calls allowed, % of answered. */
+  dropCapPct: number;
+  /** Share of dialled contacts that answer, when known (0–1): the answered calls the list will make. */
+  answerRate?: number;
+  registeredAt: number;
 }
 
 export interface RecommendationChange {

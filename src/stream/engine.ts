@@ -4,7 +4,7 @@ import { DEFAULT_CONFIG, inactivityTimeoutOf, inactivityTimeouts, slPolicyOf } f
 import type { LiveTile } from '../contract/api.js';
 import type { CcEvent } from '../contract/event.js';
 import { BUCKET_MS, bucketOf } from '../metrics/appeal-story.js';
-import { LOG_UPKEEP_EVERY_MS, type DeadLetter, type HistoryQuery, type QaLevel, type RollupCell, type SlPolicies, type Storage } from '../storage/storage.js';
+import { LOG_UPKEEP_EVERY_MS, type Campaign, type DeadLetter, type HistoryQuery, type QaLevel, type RollupCell, type SlPolicies, type Storage } from '../storage/storage.js';
 import { answerHistory } from '../history/answer.js';
 import { HistoryThread } from '../history/history-thread.js';
 import type { HistoryShape } from '../metrics/history.js';
@@ -202,6 +202,12 @@ export class Engine {
       }
     }, wait);
     this.recommendTimer.unref();
+  }
+
+  /** PUT /v1/campaigns/:id: stored, then used by the recommender from its next evaluation. */
+  async putCampaign(c: Campaign): Promise<void> {
+    await this.opts.storage.putCampaign(c);
+    this.recommender?.setCampaign(c.tenant, c);
   }
 
   /**

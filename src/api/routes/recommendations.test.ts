@@ -302,6 +302,51 @@ describe('recommendation requests that are wrong get a 4xx naming the field', ()
     }
   });
 
+  it('registers a campaign (PUT /v1/campaigns/:id), lists it with its progress, and says when it will miss its deadline', async () => {
+    const fresh = await startTestApp({ recommend });
+    try {
+      const put = (id: string, body: unknown) => fresh.app.inject({ method: 'PUT', url: `/v1/campaigns/${id}`, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+      const deadline = new Date(Date.now() + 30 * 60_000).toISOString();
+      const r = await put('renewals', { listSize: 5_000, deadline, answerRate: 0.4, dropCapPct: 2 });
+      expect(r.statusCode, r.body).toBe(200);
+      expect(r.json()).toMatchObject({ id: 'renewals', listSize: 5_000, dropCapPct: 2, answerRate: 0.4, deadline, progress: { answeredSinceStart: 0 } });
+      // 40 answered in the last minutes, none dropped
+      const ts = Date.now() - 2 * 60_000;
+      const events = Array.from({ length: 40 }, (_, i) => {
+        const base = { appealId: `r-${i}`, queue: 'outbound', channel: 'voice', direction: 'outbound', campaignId: 'renewals' };
+        return [
+          { id: `r${i}:new`, type: 'APPEAL_NEW', ts: ts + i * 1000, ...base },
+          { id: `r${i}:sd`, type: 'APPEAL_SENT_DISTRIBUTION', ts: ts + i * 1000, ...base },
+        ];
+      }).flat();
+      expect((await fresh.app.inject({ method: 'POST', url: '/v1/events', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(events) })).statusCode).toBe(202);
+      const list = (await fresh.app.inject({ url: '/v1/campaigns' })).json() as { items: Array<{ id: string; progress: { answeredSinceStart: number } }> };
+      expect(list.items).toEqual([expect.objectContaining({ id: 'renewals', progress: { answeredSinceStart: 40, answeredLast15m: 40 } })]);
+      // 2,000 to answer at ~160 an hour: far past a deadline in 30 minutes
+      const late = await until('the finish-time alert', async () => {
+        const res = await fresh.app.inject({ url: '/v1/recommendations' });
+        return (res.json() as { items: Item[] }).items.find((i) => i.kind === 'campaign-late');
+      }, 20_000);
+      expect(late).toMatchObject({ key: 'campaign-late:renewals', severity: 'warning', data: { remaining: 1960 } });
+      // bad registrations are named
+      for (const [body, path] of [
+        [{ listSize: 0, deadline }, '/listSize'],
+        [{ listSize: 10, deadline: 'tomorrow' }, '/deadline'],
+        [{ listSize: 10, deadline, answerRate: 1.5 }, '/answerRate'],
+        [{ listSize: 10, deadline, extra: 1 }, 'extra'],
+        [{ deadline }, 'listSize'],
+      ] as const) {
+        const bad = await put('x', body);
+        expect(bad.statusCode, JSON.stringify(body)).toBe(400);
+        expect(bad.body).toContain(path);
+      }
+      const badId = await put('%00', { listSize: 10, deadline });
+      expect(badId.statusCode).toBe(400);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('answers 404 with a clear message when recommendations are switched off', async () => {
     const off = await startTestApp({ recommend: { ...recommend, enabled: false } });
     try {

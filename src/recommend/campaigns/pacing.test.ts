@@ -51,4 +51,22 @@ describe('outbound campaign pacing, learned from its events', () => {
     expect(c.conditions('t1', NOW, opts())).toEqual([]);
     expect(c.conditions('t2', NOW, opts()).map((x) => x.key)).toEqual(['campaign-slow-down:constructor']);
   });
+
+  it('forecasts the finish of a registered campaign at the pace of the last 15 minutes, against its deadline and its own cap', () => {
+    const c = new CampaignCounts();
+    c.note(calls('list', 150, 2)); // 150 answered in the last 15 minutes: 10 a minute
+    const plan = { id: 'list', listSize: 10_000, answerRate: 0.3, dropCapPct: 1, deadline: NOW + 60 * 60_000 };
+    // 3,000 to answer, 150 done: 2,850 at 10 a minute is 4 h 45 min, past a deadline in 1 h
+    const out = c.conditions('t1', NOW, { ...opts(), plans: new Map([['list', plan]]) });
+    const late = out.find((x) => x.kind === 'campaign-late')!;
+    expect(late).toMatchObject({ key: 'campaign-late:list', severity: 'warning', data: { remaining: 2850, answeredPerHour: 600, eta: NOW + 285 * 60_000, deadline: plan.deadline } });
+    expect(late.reason).toBe('campaign list: at the pace of the last 15 minutes (600 answered an hour) it finishes about 2026-11-30 16:45 UTC, after its deadline 2026-11-30 13:00 UTC — 2850 answered calls to go');
+    // its own cap (1 %), not the default 3 %: 2 drops of 150 are over it
+    expect(out.find((x) => x.kind === 'campaign-slow-down')).toMatchObject({ data: { capPct: 1 } });
+    // a later deadline: on time, nothing said; no answer rate: nothing to judge by
+    expect(c.conditions('t1', NOW, { ...opts(), plans: new Map([['list', { ...plan, deadline: NOW + 6 * 3_600_000 }]]) }).some((x) => x.kind === 'campaign-late')).toBe(false);
+    expect(c.conditions('t1', NOW, { ...opts(), plans: new Map([['list', { ...plan, answerRate: undefined }]]) }).some((x) => x.kind === 'campaign-late')).toBe(false);
+    // past the deadline with calls still to make: critical
+    expect(c.conditions('t1', NOW, { ...opts(), plans: new Map([['list', { ...plan, deadline: NOW - 1 }]]) }).find((x) => x.kind === 'campaign-late')).toMatchObject({ severity: 'critical' });
+  });
 });

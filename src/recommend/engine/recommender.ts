@@ -19,7 +19,7 @@ import { conditionsFor, DEFAULT_THRESHOLDS, staffingFor, type AlertThresholds, t
 import type { ForecastPriors } from '../forecast/index.js';
 import { acknowledge, emptyLifecycle, evaluate, type Condition, type Item, type LifecycleOptions, type LifecycleState, type Transition } from '../lifecycle/lifecycle.js';
 import { StreamFollower } from './follower.js';
-import { CampaignCounts } from '../campaigns/pacing.js';
+import { CampaignCounts, type CampaignPlan } from '../campaigns/pacing.js';
 import type { LoggedEvent } from '../../contract/event.js';
 import type { WhatIfStream } from '../whatif/whatif.js';
 
@@ -80,7 +80,7 @@ const AHT_PEERS_WINDOW_MS = 60 * MINUTE_MS;
 const AHT_MIN_HANDLED = 10;
 const AHT_OUTLIER_RATIO = 1.5;
 
-export type RecommendationStore = Pick<Storage, 'saveRecommendations' | 'listRecommendations' | 'lastRecommendationNumber'>;
+export type RecommendationStore = Pick<Storage, 'saveRecommendations' | 'listRecommendations' | 'lastRecommendationNumber' | 'listCampaigns'>;
 
 export interface RecommenderOptions {
   source: BoardSource;
@@ -109,6 +109,8 @@ export interface RecommendationEvent {
 
 interface TenantState {
   lifecycle: LifecycleState;
+  /** Campaigns registered with PUT /v1/campaigns/:id, by id. */
+  plans: Map<string, CampaignPlan>;
   /** The situation of each queue × channel at the last evaluation (what the rules were given). */
   situations: Map<string, QueueSituation>;
   /** Per chat channel: the most chats one operator held, in each of the last 60 minutes (minute → chats). */
@@ -173,6 +175,16 @@ export class Recommender {
   }
 
   private readonly campaigns = new CampaignCounts();
+
+  /** A campaign registered or registered again (already stored): its plan is used from the next evaluation. */
+  setCampaign(tenant: string, plan: CampaignPlan): void {
+    this.tenants.get(tenant)?.plans.set(plan.id, plan); // a tenant not loaded yet reads it from storage when it is
+  }
+
+  /** A campaign's answered calls since this server started and over the last 15 minutes. */
+  campaignProgress(tenant: string, id: string): { answeredTotal: number; answeredLast15: number } {
+    return this.campaigns.progress(tenant, id);
+  }
 
   /** Events as they are applied (and replayed): outbound campaigns are counted from them. */
   noteEvents(events: readonly LoggedEvent[]): void {
@@ -323,11 +335,11 @@ export class Recommender {
 
   private load(tenant: string): void {
     if (this.loading.has(tenant)) return;
-    const p = Promise.all([this.opts.storage.listRecommendations({ tenant, open: true, limit: MAX_OPEN_LISTED }), this.seededStreams(tenant)])
-      .then(([rows, streams]) => {
+    const p = Promise.all([this.opts.storage.listRecommendations({ tenant, open: true, limit: MAX_OPEN_LISTED }), this.seededStreams(tenant), this.opts.storage.listCampaigns(tenant)])
+      .then(([rows, streams, campaigns]) => {
         const lifecycle = emptyLifecycle();
         for (const r of rows) lifecycle.open.set(r.key, toItem(r));
-        this.tenants.set(tenant, { lifecycle, situations: new Map(), holding: new Map(), holdingNotedAt: -1, skills: new Map(), shared: new Map(), handlingStartedAt: new Map(), ahtPeers: { at: -Infinity, reading: false, outliers: [] }, streams, tiles: new Map(), syncedAt: -Infinity });
+        this.tenants.set(tenant, { lifecycle, plans: new Map(campaigns.map((c) => [c.id, c])), situations: new Map(), holding: new Map(), holdingNotedAt: -1, skills: new Map(), shared: new Map(), handlingStartedAt: new Map(), ahtPeers: { at: -Infinity, reading: false, outliers: [] }, streams, tiles: new Map(), syncedAt: -Infinity });
       })
       .catch((err) => this.opts.log?.warn({ err: (err as Error).message, tenant }, 'loading open recommendations failed; will retry'))
       .finally(() => this.loading.delete(tenant));
@@ -443,7 +455,7 @@ export class Recommender {
     out.push(...state.ahtPeers.outliers);
     const readyByQueue = new Map<string, number>();
     for (const t of tiles) readyByQueue.set(t.queue, (readyByQueue.get(t.queue) ?? 0) + t.operators.ready);
-    out.push(...this.campaigns.conditions(tenant, now, { dropCapPct: this.opts.settings.campaignDropCapPct, readyOn: (q) => readyByQueue.get(q) ?? 0 }));
+    out.push(...this.campaigns.conditions(tenant, now, { dropCapPct: this.opts.settings.campaignDropCapPct, readyOn: (q) => readyByQueue.get(q) ?? 0, plans: state.plans }));
     return out;
   }
 

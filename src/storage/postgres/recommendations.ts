@@ -1,4 +1,4 @@
-import type { RecommendationChange, RecommendationQuery, StoredRecommendation } from '../storage.js';
+import type { Campaign, RecommendationChange, RecommendationQuery, StoredRecommendation } from '../storage.js';
 import { toMs } from './rollups.js';
 import type { SqlClient } from './sql-client.js';
 
@@ -86,4 +86,28 @@ function toStored(r: Record<string, unknown>): StoredRecommendation {
   if (r.acknowledged_by != null) item.acknowledgedBy = r.acknowledged_by as string;
   if (r.resolved_at != null) item.resolvedAt = Number(r.resolved_at);
   return item;
+}
+
+export async function putCampaign(db: SqlClient, c: Campaign): Promise<void> {
+  await db.query(
+    `INSERT INTO campaigns (tenant, id, queue, list_size, deadline, drop_cap_pct, answer_rate, registered_at)
+     VALUES ($1, $2, $3, $4, $5::timestamptz, $6, $7, $8::timestamptz)
+     ON CONFLICT (tenant, id) DO UPDATE SET queue = excluded.queue, list_size = excluded.list_size, deadline = excluded.deadline,
+       drop_cap_pct = excluded.drop_cap_pct, answer_rate = excluded.answer_rate, registered_at = excluded.registered_at`,
+    [c.tenant, c.id, c.queue ?? null, c.listSize, iso(c.deadline), c.dropCapPct, c.answerRate ?? null, iso(c.registeredAt)],
+  );
+}
+
+export async function listCampaigns(db: SqlClient, tenant: string): Promise<Campaign[]> {
+  const rows = await db.query(
+    `SELECT tenant, id, queue, list_size, ${toMs('deadline')} AS deadline, drop_cap_pct::float8 AS drop_cap_pct, answer_rate::float8 AS answer_rate, ${toMs('registered_at')} AS registered_at
+     FROM campaigns WHERE tenant = $1 ORDER BY id`,
+    [tenant],
+  );
+  return rows.map((r) => {
+    const c: Campaign = { tenant: r.tenant as string, id: r.id as string, listSize: Number(r.list_size), deadline: Number(r.deadline), dropCapPct: Math.round(Number(r.drop_cap_pct) * 1000) / 1000, registeredAt: Number(r.registered_at) };
+    if (r.queue != null) c.queue = r.queue as string;
+    if (r.answer_rate != null) c.answerRate = Math.round(Number(r.answer_rate) * 1e6) / 1e6;
+    return c;
+  });
 }

@@ -1,7 +1,7 @@
 import type { CcEvent, LoggedEvent } from '../../contract/event.js';
 import type { Counters } from '../../metrics/counters.js';
-import type { Checkpoint, CheckpointCommit, DeadLetter, HistoryAccess, HistoryAggregate, HistoryQuery, QaLevel, RecommendationChange, RecommendationQuery, RollupCell, RollupQuery, SqlAccess, Storage, StoredRecommendation } from '../storage.js';
-import { lastRecommendationNumber, listRecommendations, saveRecommendations } from './recommendations.js';
+import type { Checkpoint, CheckpointCommit, DeadLetter, HistoryAccess, HistoryAggregate, HistoryQuery, QaLevel, Campaign, RecommendationChange, RecommendationQuery, RollupCell, RollupQuery, SqlAccess, Storage, StoredRecommendation } from '../storage.js';
+import { lastRecommendationNumber, listCampaigns, listRecommendations, putCampaign, saveRecommendations } from './recommendations.js';
 import { qaLevels, queryHistory } from './history.js';
 import { addRollupDeltas, readMinuteCells, toMs } from './rollups.js';
 import { MIGRATIONS } from './migrations/index.js';
@@ -208,6 +208,14 @@ export class SqlStorage implements Storage {
 
   lastRecommendationNumber(): Promise<number> {
     return lastRecommendationNumber(this.db);
+  }
+
+  putCampaign(c: Campaign): Promise<void> {
+    return putCampaign(this.db, c);
+  }
+
+  listCampaigns(tenant: string): Promise<Campaign[]> {
+    return listCampaigns(this.db, tenant);
   }
 
   close(): Promise<void> {

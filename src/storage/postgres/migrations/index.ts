@@ -7,6 +7,7 @@ import rollupResolutions from './006_rollup_resolutions.js';
 import brinAutosummarize from './007_brin_autosummarize.js';
 import logStatisticsSample from './008_log_statistics_sample.js';
 import recommendations from './009_recommendations.js';
+import campaigns from './010_campaigns.js';
 
 /** Numbered migrations, applied in order, each once. Never edit one that has shipped: add the next. */
 export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
@@ -19,4 +20,5 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 7, name: 'brin_autosummarize', sql: brinAutosummarize },
   { version: 8, name: 'log_statistics_sample', sql: logStatisticsSample },
   { version: 9, name: 'recommendations', sql: recommendations },
+  { version: 10, name: 'campaigns', sql: campaigns },
 ];

@@ -1,0 +1,80 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import { NAME_MAX_LENGTH } from '../../contract/event.js';
+import type { Engine } from '../../stream/engine.js';
+import { badRequest, type ErrorDetail } from '../errors.js';
+import { nameParam } from '../query.js';
+import { ErrorSchema, NoQuery } from '../schemas.js';
+import { parseTime } from './metrics.js';
+
+const Body = Type.Object(
+  {
+    queue: Type.Optional(Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH.queue })),
+    listSize: Type.Integer({ minimum: 1, maximum: 100_000_000, description: 'contacts on the list' }),
+    deadline: Type.String({ description: 'ISO 8601 or epoch ms: when the list should be done' }),
+    dropCapPct: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100, description: 'the most dropped calls allowed, % of answered; default recommend.campaignDropCapPct' })),
+    answerRate: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'share of dialled contacts that answer: with it, the finish time is forecast' })),
+  },
+  { additionalProperties: false },
+);
+
+const CampaignSchema = Type.Object({
+  id: Type.String(),
+  queue: Type.Optional(Type.String()),
+  listSize: Type.Number(),
+  deadline: Type.String(),
+  dropCapPct: Type.Number(),
+  answerRate: Type.Optional(Type.Number()),
+  registeredAt: Type.String(),
+  /** Answered calls since this server started, and over the last 15 minutes, from the campaign's events. */
+  progress: Type.Object({ answeredSinceStart: Type.Number(), answeredLast15m: Type.Number() }),
+});
+
+/**
+ * Outbound campaigns. PUT /v1/campaigns/:id registers one (or replaces its registration): what the
+ * events do not say — list size, deadline, its own drop cap, the answer rate — for pacing advice against
+ * its cap and a finish-time forecast against its deadline. GET /v1/campaigns lists them with progress.
+ */
+export const campaignsRoute: FastifyPluginAsync<{ engine: Engine; defaultDropCapPct: number }> = async (app, { engine, defaultDropCapPct }) => {
+  const view = (tenant: string, c: Awaited<ReturnType<typeof engine.storage.listCampaigns>>[number]) => {
+    const p = engine.recommender?.campaignProgress(tenant, c.id) ?? { answeredTotal: 0, answeredLast15: 0 };
+    return {
+      id: c.id,
+      ...(c.queue !== undefined ? { queue: c.queue } : {}),
+      listSize: c.listSize,
+      deadline: new Date(c.deadline).toISOString(),
+      dropCapPct: c.dropCapPct,
+      ...(c.answerRate !== undefined ? { answerRate: c.answerRate } : {}),
+      registeredAt: new Date(c.registeredAt).toISOString(),
+      progress: { answeredSinceStart: p.answeredTotal, answeredLast15m: p.answeredLast15 },
+    };
+  };
+
+  app.put<{ Params: { id: string }; Body: Static<typeof Body> }>(
+    '/v1/campaigns/:id',
+    { schema: { params: Type.Object({ id: Type.String() }), body: Body, response: { 200: CampaignSchema, '4xx': ErrorSchema } } },
+    async (req) => {
+      const errors: ErrorDetail[] = [];
+      const id = nameParam(req.params.id, '/id', NAME_MAX_LENGTH.campaignId, errors);
+      const queue = req.body.queue === undefined ? undefined : nameParam(req.body.queue, '/queue', NAME_MAX_LENGTH.queue, errors);
+      const deadline = parseTime(req.body.deadline, '/deadline', errors);
+      if (errors.length) throw badRequest(errors);
+      const c = {
+        tenant: req.tenant,
+        id: id!,
+        ...(queue !== undefined ? { queue } : {}),
+        listSize: req.body.listSize,
+        deadline,
+        dropCapPct: req.body.dropCapPct ?? defaultDropCapPct,
+        ...(req.body.answerRate !== undefined ? { answerRate: req.body.answerRate } : {}),
+        registeredAt: engine.now(),
+      };
+      await engine.putCampaign(c);
+      return view(req.tenant, c);
+    },
+  );
+
+  app.get('/v1/campaigns', { schema: { querystring: NoQuery, response: { 200: Type.Object({ items: Type.Array(CampaignSchema) }), '4xx': ErrorSchema } } }, async (req) => ({
+    items: (await engine.storage.listCampaigns(req.tenant)).map((c) => view(req.tenant, c)),
+  }));
+};
