@@ -80,10 +80,10 @@ function table(rs: PolicyResult[]): string {
   const lines = [
     `scenario ${rs[0].scenario}, seed ${rs[0].seed}: ${rs[0].intervals} intervals (15 min × queue × channel with traffic)`,
     '',
-    'policy   intervals meeting SL   abandon %   mean wait   operator-hours   added / released',
+    'policy   intervals meeting SL   abandon %   mean wait   operator-hours   added / released / moved',
   ];
   for (const r of rs) {
-    lines.push(`${r.policy.padEnd(8)} ${`${r.intervalsMeetingSlPct} %`.padStart(20)}   ${`${r.abandonPct} %`.padStart(9)}   ${`${r.meanWaitSec} s`.padStart(9)}   ${String(r.operatorHours).padStart(14)}   ${r.added} / ${r.released}`);
+    lines.push(`${r.policy.padEnd(8)} ${`${r.intervalsMeetingSlPct} %`.padStart(20)}   ${`${r.abandonPct} %`.padStart(9)}   ${`${r.meanWaitSec} s`.padStart(9)}   ${String(r.operatorHours).padStart(14)}   ${r.added} / ${r.released} / ${r.moved}`);
   }
   return lines.join('\n');
 }

@@ -4,7 +4,7 @@ import { moves, sharedSkills } from './recommender.js';
 
 const situation = (queue: string, channel: string, available: number, extra: Partial<QueueSituation> = {}): QueueSituation => ({
   queue, channel, model: 'erlang-c', sl: { targetPct: 80, thresholdSec: 20 }, recent: { offered: 50, slPct: 90, abandonPct: 1 },
-  waiting: 0, longestWaitSec: 0, available, forecast: { perHour: 100, ahtSec: 180, basis: 'recent' }, expectedLast15: 25,
+  waiting: 0, longestWaitSec: 0, available, forecast: { perHour: 100, ahtSec: 180, basis: 'recent' }, expectedLast15: 50,
   silentSec: 0, expectedWhileSilent: 0, thresholds: DEFAULT_THRESHOLDS, ...extra,
 });
 /** The requirement per queue, as the staffing math would say it. */
@@ -30,6 +30,10 @@ describe('moving operators between queues they were seen handling', () => {
     expect(moves([situation('sales', 'voice', 10, { recent: { offered: 50, slPct: 82, abandonPct: 1 } }), short], required({ sales: 6, billing: 5 }), skilled)).toEqual([]);
     expect(moves([situation('sales', 'voice', 6), short], required({ sales: 6, billing: 5 }), skilled)).toEqual([]);
     expect(moves([situation('sales', 'voice', 10), short], required({ sales: 6, billing: 5 }), skills([['ann', ['sales/voice']]]))).toEqual([]);
+    // arrivals rising above the forecast (every queue surging at once): the surplus may not last
+    expect(moves([situation('sales', 'voice', 10, { recent: { offered: 70, slPct: 95, abandonPct: 0 } }), short], required({ sales: 6, billing: 5 }), skilled)).toEqual([]);
+    // and with no forecast made 15 minutes ago to compare with, nothing is moved either
+    expect(moves([situation('sales', 'voice', 10, { expectedLast15: 0 }), short], required({ sales: 6, billing: 5 }), skilled)).toEqual([]);
   });
 
   it('spreads one surplus over several short queues, the shortest first, never beyond it', () => {

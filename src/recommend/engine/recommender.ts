@@ -609,8 +609,9 @@ function learnSkills(skills: Map<string, Map<string, number>>, streamsOf: Readon
 
 /**
  * Moving operators instead of adding them: where one queue × channel is short and another has a
- * comfortable surplus (its SL 5 points over target, nobody waiting), and operators were seen handling
- * both in the last 8 hours, move the fewest of gap, surplus and such operators. Shortest first.
+ * comfortable surplus (its SL 5 points over target, nobody waiting, arrivals not rising above its
+ * forecast), and operators were seen handling both in the last 8 hours, move the fewest of gap, surplus
+ * and such operators. Shortest first.
  */
 export function moves(situations: readonly QueueSituation[], staffingOf: (s: QueueSituation) => Staffing | null, shared: SharedSkills): Condition[] {
   const keyOf = (s: QueueSituation) => `${s.queue}\u0001${s.channel}`;
@@ -622,7 +623,7 @@ export function moves(situations: readonly QueueSituation[], staffingOf: (s: Que
   const short = situations.filter((s) => (need.get(keyOf(s)) ?? 0) > 0).sort((a, b) => need.get(keyOf(b))! - need.get(keyOf(a))!);
   const spare = new Map(
     situations
-      .filter((s) => (need.get(keyOf(s)) ?? 0) < 0 && s.waiting === 0 && (s.recent.slPct === null || s.recent.slPct >= s.sl.targetPct + 5))
+      .filter((s) => (need.get(keyOf(s)) ?? 0) < 0 && s.waiting === 0 && (s.recent.slPct === null || s.recent.slPct >= s.sl.targetPct + 5) && !risingAboveForecast(s))
       .map((s) => [keyOf(s), { s, left: -need.get(keyOf(s))! }]),
   );
   // per short queue × channel, the spare ones it shares operators with, in the order of spare: from the
@@ -665,6 +666,13 @@ export function moves(situations: readonly QueueSituation[], staffingOf: (s: Que
   }
   return out;
 }
+
+/**
+ * Arrivals of the last 15 minutes more than 20 % over what the forecast expected then (or no forecast
+ * made then to compare with): the stream's surplus may be gone before the operators moved away are
+ * missed, as when every queue surges at once.
+ */
+const risingAboveForecast = (s: QueueSituation) => s.expectedLast15 <= 0 || s.recent.offered > 1.2 * s.expectedLast15;
 
 /** Notes, per chat channel, the most chats one operator holds now, keeping each minute's highest for an hour. */
 function noteHolding(holding: Map<string, Map<number, number>>, held: ReadonlyMap<string, number>, minute: number): void {

@@ -5,8 +5,8 @@
  * center:
  *
  * - `ignore`: nothing is done (the scenario's own staffing);
- * - `follow`: every staffing item the engine has open and current is applied as it says (add N to a
- *   queue × channel, release N), the moment it opens or its numbers change;
+ * - `follow`: every staffing item the engine has open and current is applied as it says (move N between
+ *   queues × channels, add N, release N), the moment it opens or its numbers change;
  * - `oracle`: at the start of every 15 minutes, each queue × channel is staffed to what the same
  *   staffing math (the same safety margin, recommend.planQuantile) requires for the arrivals that will
  *   actually come in those 15 minutes (counted in a
@@ -40,8 +40,8 @@ export interface EvaluateOptions {
   durationMs?: number;
   /** The server settings the run uses (recommend.*, sl.*); the defaults when absent. */
   config?: Config;
-  /** Told of every staffing action taken (sim time, what, where, how many, why). */
-  onAction?: (a: { at: number; action: 'add' | 'release'; queue: string; channel: string; n: number; reason: string }) => void;
+  /** Told of every staffing action taken (sim time, what, where (for a move: where to), how many, why). */
+  onAction?: (a: { at: number; action: 'add' | 'release' | 'move'; queue: string; channel: string; n: number; reason: string }) => void;
 }
 
 export interface PolicyResult {
@@ -54,9 +54,10 @@ export interface PolicyResult {
   abandonPct: number;
   meanWaitSec: number;
   operatorHours: number;
-  /** Staffing actions taken: operators added and released. */
+  /** Staffing actions taken: operators added, released and moved between queues × channels. */
   added: number;
   released: number;
+  moved: number;
   offered: number;
   /** The intervals that missed the target: where the advice fell short. */
   missed: Array<{ queue: string; channel: string; bucket: string; slPct: number; offered: number }>;
@@ -70,7 +71,7 @@ export async function evaluatePolicy(o: EvaluateOptions): Promise<PolicyResult> 
   let now = sim.startTime;
   const storage = await openPgliteStorage({});
   const engine = await Engine.start({ storage, config, now: () => now, recommendOnChange: false });
-  const result = { added: 0, released: 0, operatorMinutes: 0 };
+  const result = { added: 0, released: 0, moved: 0, operatorMinutes: 0 };
   const targetOf = (queue: string) => {
     const t = new Map(Object.entries(config.recommend.slTargetPct));
     return t.get(queue) ?? t.get('default') ?? 80;
@@ -89,15 +90,28 @@ export async function evaluatePolicy(o: EvaluateOptions): Promise<PolicyResult> 
         r.evaluate();
       }
       if (o.policy === 'follow') {
-        for (const item of r.board(TENANT)) {
-          // an item acts when it opens and whenever its numbers are renewed (its condition still holds)
-          if (item.updatedAt !== now || applied.get(item.id) === now) continue;
+        // an item acts when it opens and whenever its numbers are renewed (its condition still holds);
+        // moves first: a stream that got operators moved to it (or from it) this minute waits for the
+        // next evaluation before adding (or releasing) more
+        const current = r.board(TENANT).filter((item) => item.updatedAt === now && applied.get(item.id) !== now);
+        const touched = new Set<string>();
+        for (const item of current.filter((i) => i.kind === 'staffing-move')) {
           applied.set(item.id, now);
+          const { from, to, move } = item.data as { from: { queue: string; channel: string }; to: { queue: string; channel: string }; move: number };
+          const moved = sim.actions.moveOperators(from, to, move).length;
+          result.moved += moved;
+          touched.add(`${from.queue}\u0001${from.channel}`).add(`${to.queue}\u0001${to.channel}`);
+          o.onAction?.({ at: now, action: 'move', queue: to.queue, channel: to.channel, n: moved, reason: item.reason });
+        }
+        for (const item of current) {
+          if (item.kind !== 'staffing-add' && item.kind !== 'staffing-release') continue;
           const [queue, channel] = item.key.slice(item.kind.length + 1).split(':');
+          if (touched.has(`${queue}\u0001${channel}`)) continue;
+          applied.set(item.id, now);
           const n = Number(item.data.add ?? item.data.release ?? 0);
           if (!(n > 0)) continue;
           if (item.kind === 'staffing-add') result.added += sim.actions.addOperators(queue, channel, n).length;
-          if (item.kind === 'staffing-release') result.released += sim.actions.removeOperators(queue, channel, n).length;
+          else result.released += sim.actions.removeOperators(queue, channel, n).length;
           o.onAction?.({ at: now, action: item.kind === 'staffing-add' ? 'add' : 'release', queue, channel, n, reason: item.reason });
         }
       }
@@ -156,7 +170,7 @@ async function arrivalsByMinute(scenario: string | ScenarioDef, seed: number, du
   return out;
 }
 
-function summarize(o: EvaluateOptions, seed: number, rows: MetricsRow[], acts: { added: number; released: number; operatorMinutes: number }, targetOf: (queue: string) => number): PolicyResult {
+function summarize(o: EvaluateOptions, seed: number, rows: MetricsRow[], acts: { added: number; released: number; moved: number; operatorMinutes: number }, targetOf: (queue: string) => number): PolicyResult {
   let intervals = 0;
   let meeting = 0;
   let offered = 0;
@@ -187,6 +201,7 @@ function summarize(o: EvaluateOptions, seed: number, rows: MetricsRow[], acts: {
     operatorHours: round1(acts.operatorMinutes / 60),
     added: acts.added,
     released: acts.released,
+    moved: acts.moved,
     offered,
     missed: missedRows,
   };
