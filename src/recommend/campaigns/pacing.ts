@@ -6,13 +6,14 @@
  */
 import type { LoggedEvent } from '../../contract/event.js';
 import type { Condition } from '../lifecycle/lifecycle.js';
+import type { Campaign } from '../../storage/storage.js';
 
 const MINUTE_MS = 60_000;
 /** The window judged, and the least answered calls in it that make a judgement. */
 const WINDOW_MINUTES = 15;
 const MIN_ANSWERED = 30;
 
-interface Campaign {
+interface Counted {
   queue: string;
   /** Minute start → answered and dropped in it. */
   minutes: Map<number, { answered: number; dropped: number }>;
@@ -21,18 +22,11 @@ interface Campaign {
 }
 
 /** What a registration (PUT /v1/campaigns/:id) adds to what the events say. */
-export interface CampaignPlan {
-  id: string;
-  queue?: string;
-  listSize: number;
-  deadline: number;
-  dropCapPct: number;
-  answerRate?: number;
-}
+export type CampaignPlan = Pick<Campaign, 'id' | 'queue' | 'listSize' | 'deadline' | 'dropCapPct' | 'answerRate'>;
 
 export class CampaignCounts {
   /** Tenant → campaign id → its minutes. */
-  private readonly tenants = new Map<string, Map<string, Campaign>>();
+  private readonly tenants = new Map<string, Map<string, Counted>>();
 
   /** Counts the outbound appeal events of a batch (called on the apply path: a check per event). */
   note(events: readonly LoggedEvent[]): void {
