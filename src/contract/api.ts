@@ -44,6 +44,12 @@ export interface OperatorCounts {
   acw: number;
 }
 
+/**
+ * One queue × channel as a key, where the live view and the recommender must agree on it (contacts in
+ * handling by stream, skills as practised). '\u0001' cannot occur in a name (see ingest/validate.ts).
+ */
+export const streamKey = (queue: string, channel: string): string => `${queue}\u0001${channel}`;
+
 /** The live state of one queue × channel. */
 export interface LiveTile {
   queue: string;

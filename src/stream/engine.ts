@@ -17,6 +17,7 @@ import { reconcileLateEvents } from './reconcile.js';
 import { VERIFY_DEFAULTS, VerifyThread } from '../verify/verifier.js';
 import type { StreamSnapshot, VerifyRangeResult } from '../verify/verify-range.js';
 import { Recommender } from '../recommend/engine/recommender.js';
+import { engineBoardSource } from '../recommend/engine/board-source.js';
 import { WhatIfThread } from '../recommend/whatif/whatif-thread.js';
 import type { WhatIfAction, WhatIfResult } from '../recommend/whatif/whatif.js';
 
@@ -140,32 +141,8 @@ export class Engine {
   private async startRecommender(): Promise<void> {
     const settings = this.opts.config.recommend ?? DEFAULT_CONFIG.recommend;
     if (!settings.enabled) return;
-    const live = this.processor.live;
     this.recommender = await Recommender.start({
-      source: {
-        tenants: () => live.tenantNames(),
-        tiles: (tenant) => live.tilesOf(tenant),
-        cell: (tenant, queue, channel, bucket) => live.recent.get(tenant, queue, channel, '', bucket)?.counters,
-        handling: (tenant) => live.handlingNow(tenant),
-        slotHistory: async (tenant, from, to, slotMs) => {
-          const json = await this.historyJson({ tenant }, { from, to, groupBy: ['queue', 'channel'], intervalMs: slotMs, level: 'queue', maxRows: 200_000 });
-          return (JSON.parse(json) as { rows: Array<{ queue: string; channel: string; bucket: string; offered: number; ahtSec: number | null; ha: number }> }).rows.map((r) => ({
-            queue: r.queue,
-            channel: r.channel,
-            slot: Date.parse(r.bucket),
-            slotMs,
-            offered: r.offered,
-            ahtSec: r.ahtSec,
-            ha: r.ha,
-          }));
-        },
-        operatorAht: async (tenant, from, to) => {
-          const fromB = Math.floor(from / BUCKET_MS) * BUCKET_MS;
-          const toB = Math.ceil(to / BUCKET_MS) * BUCKET_MS;
-          const json = await this.historyJson({ tenant }, { from: fromB, to: toB, groupBy: ['queue', 'channel', 'operator'], level: 'operator', maxRows: 20_000 });
-          return (JSON.parse(json) as { rows: Array<{ queue: string; channel: string; operator: string; ahtSec: number | null; ha: number }> }).rows;
-        },
-      },
+      source: engineBoardSource(this.processor.live, (filter, shape) => this.historyJson(filter, shape)),
       storage: this.opts.storage,
       settings,
       slPolicyOf: this.slPolicyOf,

@@ -1,4 +1,4 @@
-import type { CenterWindows, LiveSnapshot, LiveTile, OperatorCounts } from '../contract/api.js';
+import { streamKey, type CenterWindows, type LiveSnapshot, type LiveTile, type OperatorCounts } from '../contract/api.js';
 import type { CcEvent, OperatorStatus } from '../contract/event.js';
 import { BUCKET_MS, bucketOf, type Contribution, type OpenSegment } from '../metrics/appeal-story.js';
 import { MetricAccumulator, type SlPolicyOf } from '../metrics/finalize.js';
@@ -218,12 +218,12 @@ export class LiveView {
           if (seg.operatorId === undefined) continue;
           let streams = streamsOf.get(seg.operatorId);
           if (!streams) streamsOf.set(seg.operatorId, (streams = new Set()));
-          streams.add(`${t.queue}\u0001${t.channel}`);
+          streams.add(streamKey(t.queue, t.channel));
           let ops = held.get(t.channel);
           if (!ops) held.set(t.channel, (ops = new Map()));
           ops.set(seg.operatorId, (ops.get(seg.operatorId) ?? 0) + 1);
         }
-        if (starts.length) startedAt.set(`${t.queue}\u0001${t.channel}`, starts);
+        if (starts.length) startedAt.set(streamKey(t.queue, t.channel), starts);
       }
     const maxHeld = new Map<string, number>();
     for (const [channel, ops] of held) maxHeld.set(channel, Math.max(...ops.values()));
@@ -240,10 +240,7 @@ export class LiveView {
 
   snapshot(tenant: string, position: number, watermark: number | null = null): LiveSnapshot {
     const now = this.opts.now();
-    const tiles = [...this.tiles.values()]
-      .filter((t) => t.tenant === tenant)
-      .map((t) => this.render(t, now))
-      .sort((a, b) => a.queue.localeCompare(b.queue) || a.channel.localeCompare(b.channel));
+    const tiles = this.tilesOf(tenant).sort((a, b) => a.queue.localeCompare(b.queue) || a.channel.localeCompare(b.channel));
     return { tenant, at: now, position, watermark, tiles, center: this.center(tenant), operators: this.operatorTotals(tenant), repairs: this.repairsOf(tenant) };
   }
 

@@ -10,15 +10,19 @@
  * evaluation is a walk over the board's tiles.
  */
 import type { Logger } from 'pino';
-import type { LiveTile } from '../../contract/api.js';
+import { streamKey, type LiveTile } from '../../contract/api.js';
 import type { Config } from '../../config/config.js';
 import type { Counters } from '../../metrics/counters.js';
 import type { SlPolicy } from '../../metrics/finalize.js';
-import type { RecommendationChange, Storage, StoredRecommendation } from '../../storage/storage.js';
+import type { Storage, StoredRecommendation } from '../../storage/storage.js';
 import { conditionsFor, DEFAULT_THRESHOLDS, staffingFor, type AlertThresholds, type QueueSituation, type Staffing } from '../advisor/rules.js';
 import type { ForecastPriors } from '../forecast/index.js';
 import { acknowledge, emptyLifecycle, evaluate, type Condition, type Item, type LifecycleOptions, type LifecycleState, type Transition } from '../lifecycle/lifecycle.js';
 import { StreamFollower } from './follower.js';
+import { ItemSaver } from './item-saver.js';
+import { ahtOutliers, type OperatorAht } from '../advisor/aht-outliers.js';
+export type { OperatorAht };
+import { learnSkills, moves, sharedSkills, type SharedSkills } from '../advisor/moves.js';
 import { CampaignCounts, type CampaignPlan } from '../campaigns/pacing.js';
 import type { LoggedEvent } from '../../contract/event.js';
 import type { WhatIfStream } from '../whatif/whatif.js';
@@ -64,21 +68,9 @@ export interface SlotHistory {
 /** How far back a tenant's forecasts are seeded from history when the recommender starts: a week and a day, for the weekly profile. */
 const SEED_HISTORY_MS = 8 * 24 * 60 * 60_000;
 
-export interface OperatorAht {
-  queue: string;
-  channel: string;
-  operator: string;
-  ahtSec: number | null;
-  /** Contacts handled (closed) in the range. */
-  ha: number;
-}
-
 /** How often operators' handle times are read again (a query on the slow path), and over how long. */
 const AHT_PEERS_EVERY_MS = 5 * MINUTE_MS;
 const AHT_PEERS_WINDOW_MS = 60 * MINUTE_MS;
-/** An operator with at least this many closes whose AHT is this far from the median of peers on the same queue × channel (at least 3 of them). */
-const AHT_MIN_HANDLED = 10;
-const AHT_OUTLIER_RATIO = 1.5;
 
 export type RecommendationStore = Pick<Storage, 'saveRecommendations' | 'listRecommendations' | 'lastRecommendationNumber' | 'listCampaigns'>;
 
@@ -132,7 +124,7 @@ interface TenantState {
 
 /** The whole board is re-read this often (tiles that left it go); in between the live view's changes keep it. */
 const RESYNC_MS = 5_000;
-const tileKey = (t: LiveTile) => `${t.queue}\u0001${t.channel}`;
+const tileKey = (t: LiveTile) => streamKey(t.queue, t.channel);
 
 export class Recommender {
   private readonly tenants = new Map<string, TenantState>();
@@ -142,13 +134,8 @@ export class Recommender {
   /** The last staffing computed per tenant × queue × channel, for when an evaluation's budget is spent. */
   private readonly lastStaffing = new Map<string, Staffing | null>();
   private staffingDeadline = Infinity;
-  private currentTenant = '';
   private nextNum = 1;
-  private pending: RecommendationChange[] = [];
-  private flushing: Promise<void> | null = null;
-  private saveFailures = 0;
-  /** Changes that failed to save on their own, and how many times. */
-  private readonly changeFailures = new WeakMap<RecommendationChange, number>();
+  private readonly saver: ItemSaver;
   private readonly thresholds: Map<string, Partial<AlertThresholds>>;
   private readonly targets: Map<string, number>;
   private readonly concurrency: Map<string, number>;
@@ -164,6 +151,7 @@ export class Recommender {
     this.targets = new Map(Object.entries(s.slTargetPct));
     this.concurrency = new Map(Object.entries(s.chatConcurrency));
     this.priors = new Map(Object.entries(s.priors));
+    this.saver = new ItemSaver(opts.storage, opts.log);
     const l = s.lifecycle;
     this.lifecycle = { raiseAfterMs: l.raiseAfterSec * 1000, clearAfterMs: l.clearAfterSec * 1000, minOpenMs: l.minOpenSec * 1000 };
   }
@@ -271,65 +259,16 @@ export class Recommender {
     return { ...open };
   }
 
-  /** Writes every change recorded so far; retried on failure (the changes stay queued meanwhile). */
+  /** Writes every change recorded so far (see ItemSaver). */
   flush(): Promise<void> {
-    if (this.flushing) return this.flushing;
-    if (this.pending.length === 0) return Promise.resolve();
-    const run = async () => {
-      while (this.pending.length) {
-        const batch = this.pending;
-        this.pending = [];
-        try {
-          await this.opts.storage.saveRecommendations(batch);
-          this.saveFailures = 0;
-        } catch (err) {
-          // One change the store refuses must not hold every later one back: a batch that fails is saved
-          // change by change, and a change that fails alone MAX_SAVE_TRIES times is given up (logged).
-          const kept = batch.length > 1 ? await this.saveOneByOne(batch) : this.countFailure(batch[0], err as Error);
-          this.pending = [...kept, ...this.pending];
-          if (kept.length === 0) continue;
-          this.saveFailures++;
-          this.opts.log?.warn({ err: (err as Error).message, failures: this.saveFailures }, 'saving recommendations failed; will retry');
-          throw err;
-        }
-      }
-    };
-    this.flushing = run().finally(() => (this.flushing = null));
-    return this.flushing;
-  }
-
-  /** Saves each change alone; returns those to try again. */
-  private async saveOneByOne(batch: readonly RecommendationChange[]): Promise<RecommendationChange[]> {
-    const kept: RecommendationChange[] = [];
-    for (const c of batch) {
-      try {
-        await this.opts.storage.saveRecommendations([c]);
-      } catch (err) {
-        kept.push(...this.countFailure(c, err as Error));
-      }
-    }
-    return kept;
-  }
-
-  /** [change] to try again, or [] once it has failed MAX_SAVE_TRIES times on its own. */
-  private countFailure(c: RecommendationChange, err: Error): RecommendationChange[] {
-    const n = (this.changeFailures.get(c) ?? 0) + 1;
-    if (n < MAX_SAVE_TRIES) {
-      this.changeFailures.set(c, n);
-      return [c];
-    }
-    this.changeFailures.delete(c);
-    this.opts.log?.error({ err: err.message, tenant: c.item.tenant, id: `r${c.item.num}`, to: c.to }, 'a recommendation change could not be saved; given up');
-    return [];
+    return this.saver.flush();
   }
 
   private record(tenant: string, t: Transition): RecommendationEvent {
     const e: RecommendationEvent = { tenant, item: t.item, from: t.from, to: t.to, at: t.at };
     const num = numOf(t.item.id)!;
-    this.pending.push({ item: { ...t.item, tenant, num }, from: t.from, to: t.to, at: t.at });
+    this.saver.add({ item: { ...t.item, tenant, num }, from: t.from, to: t.to, at: t.at }); // storage follows the live stream
     for (const fn of this.listeners) fn(e);
-    // storage follows the live stream; a failed write is retried at the next flush
-    if (!this.flushing) void this.flush().catch(() => setTimeout(() => void this.flush().catch(() => {}), Math.min(30_000, 500 * 2 ** this.saveFailures)).unref());
     return e;
   }
 
@@ -374,7 +313,7 @@ export class Recommender {
     }
     const byStream = new Map<string, SlotHistory[]>();
     for (const r of rows) {
-      const k = `${r.queue}\u0001${r.channel}`;
+      const k = streamKey(r.queue, r.channel);
       let list = byStream.get(k);
       if (!list) byStream.set(k, (list = []));
       list.push(r);
@@ -393,7 +332,6 @@ export class Recommender {
   }
 
   private conditionsOf(tenant: string, state: TenantState, now: number): Condition[] {
-    this.currentTenant = tenant;
     const minute = now - (now % MINUTE_MS);
     // a minute is fed once it has had a minute to settle (late events of the watermark's delay)
     const settled = minute - MINUTE_MS;
@@ -403,6 +341,7 @@ export class Recommender {
       state.syncedAt = now;
       // a queue × channel that left the board (nothing open, nothing in the last hour) is followed no more
       for (const key of state.streams.keys()) if (!state.tiles.has(key)) state.streams.delete(key);
+      for (const key of state.situations.keys()) if (!state.tiles.has(key)) state.situations.delete(key);
     }
     const tiles = [...state.tiles.values()];
     const channelFigures = channelAverages(tiles, state.streams, minute);
@@ -448,9 +387,9 @@ export class Recommender {
         thresholds: this.thresholdsOf(tile.queue),
       };
       state.situations.set(key, situation);
-      out.push(...conditionsFor(situation, (s) => this.staffing(s)));
+      out.push(...conditionsFor(situation, (s) => this.staffing(tenant, s)));
     }
-    out.push(...moves([...state.situations.values()].filter((x) => state.tiles.has(`${x.queue}\u0001${x.channel}`)), (x) => this.staffing(x), state.shared));
+    out.push(...moves([...state.situations.values()], (x) => this.staffing(tenant, x), state.shared));
     this.readAhtPeers(tenant, state, now);
     out.push(...state.ahtPeers.outliers);
     const readyByQueue = new Map<string, number>();
@@ -513,10 +452,10 @@ export class Recommender {
   }
 
   /** The staffing search, memoized on its inputs (they change a few times a minute, evaluations many times a second). */
-  private staffing(s: QueueSituation): Staffing | null {
+  private staffing(tenant: string, s: QueueSituation): Staffing | null {
     const key = `${s.model}|${s.forecast.perHour.toFixed(3)}|${s.forecast.ahtSec.toFixed(2)}|${s.sl.targetPct}|${s.sl.thresholdSec}|${s.available}|${s.patienceSec?.toFixed(1)}|${s.concurrency}|${s.chatEfficiency}|${s.planQuantile}|${s.thresholds.maxOccupancy}`;
     if (this.staffingMemo.has(key)) return this.staffingMemo.get(key)!;
-    const stream = `${this.currentTenant}\u0001${s.queue}\u0001${s.channel}`;
+    const stream = `${tenant}\u0001${s.queue}\u0001${s.channel}`;
     // over budget: the last staffing found, or none yet (a later evaluation finds it)
     if (performance.now() > this.staffingDeadline) return this.lastStaffing.get(stream) ?? null;
     let result: Staffing | null;
@@ -560,119 +499,6 @@ function availableOn(t: LiveTile, concurrency: number): number {
   return Math.max(placed, t.operators.ready + t.operators.acw + Math.ceil(t.inHandling / concurrency));
 }
 const isOneAtATime = (channel: string) => channel === 'voice' || channel === 'email';
-
-/** Per ordered pair of queues × channels (`from\u0002to`), the operators seen handling both: how many, and the first 20. */
-export type SharedSkills = ReadonlyMap<string, { count: number; operators: string[] }>;
-
-/**
- * An operator's queues × channels paired up at most: the pairs grow with the square of them, and one
- * operator id seen on every queue (a bot, an integration's generic id) on a board of a thousand queues
- * would make a million pairs, seconds of the main thread. The ones seen last are kept.
- */
-const PAIRED_SKILLS_PER_OPERATOR = 20;
-
-/** The operators shared by each pair of queues × channels, in one pass over the operators (each serves a few). */
-export function sharedSkills(skills: ReadonlyMap<string, ReadonlyMap<string, number>>): SharedSkills {
-  const out = new Map<string, { count: number; operators: string[] }>();
-  for (const [operator, seen] of skills) {
-    if (seen.size < 2) continue;
-    const keys =
-      seen.size <= PAIRED_SKILLS_PER_OPERATOR
-        ? [...seen.keys()]
-        : [...seen].sort((a, b) => b[1] - a[1]).slice(0, PAIRED_SKILLS_PER_OPERATOR).map(([k]) => k);
-    for (const a of keys)
-      for (const b of keys) {
-        if (a === b) continue;
-        let p = out.get(`${a}\u0002${b}`);
-        if (!p) out.set(`${a}\u0002${b}`, (p = { count: 0, operators: [] }));
-        p.count++;
-        if (p.operators.length < 20) p.operators.push(operator);
-      }
-  }
-  return out;
-}
-
-/** Skills are remembered this long after an operator was last seen handling the queue × channel (a shift). */
-const SKILL_MEMORY_MS = 8 * 60 * MINUTE_MS;
-
-function learnSkills(skills: Map<string, Map<string, number>>, streamsOf: ReadonlyMap<string, ReadonlySet<string>>, minute: number): void {
-  for (const [operator, streams] of streamsOf) {
-    let seen = skills.get(operator);
-    if (!seen) skills.set(operator, (seen = new Map()));
-    for (const k of streams) seen.set(k, minute);
-  }
-  for (const [operator, seen] of skills) {
-    for (const [k, at] of seen) if (at <= minute - SKILL_MEMORY_MS) seen.delete(k);
-    if (seen.size === 0) skills.delete(operator);
-  }
-}
-
-/**
- * Moving operators instead of adding them: where one queue × channel is short and another has a
- * comfortable surplus (its SL 5 points over target, nobody waiting, arrivals not rising above its
- * forecast), and operators were seen handling both in the last 8 hours, move the fewest of gap, surplus
- * and such operators. Shortest first.
- */
-export function moves(situations: readonly QueueSituation[], staffingOf: (s: QueueSituation) => Staffing | null, shared: SharedSkills): Condition[] {
-  const keyOf = (s: QueueSituation) => `${s.queue}\u0001${s.channel}`;
-  const need = new Map<string, number>();
-  for (const s of situations) {
-    const st = staffingOf(s);
-    if (st) need.set(keyOf(s), st.required - s.available);
-  }
-  const short = situations.filter((s) => (need.get(keyOf(s)) ?? 0) > 0).sort((a, b) => need.get(keyOf(b))! - need.get(keyOf(a))!);
-  const spare = new Map(
-    situations
-      .filter((s) => (need.get(keyOf(s)) ?? 0) < 0 && s.waiting === 0 && (s.recent.slPct === null || s.recent.slPct >= s.sl.targetPct + 5) && !risingAboveForecast(s))
-      .map((s) => [keyOf(s), { s, left: -need.get(keyOf(s))! }]),
-  );
-  // per short queue × channel, the spare ones it shares operators with, in the order of spare: from the
-  // pairs seen (a few per operator), not from every pair of short and spare (a board of thousands of
-  // queues made millions of them, a second of the main thread per evaluation)
-  const order = new Map([...spare.keys()].map((k, i) => [k, i]));
-  const sharing = new Map<string, string[]>();
-  for (const pair of shared.keys()) {
-    const cut = pair.indexOf('\u0002');
-    const fromKey = pair.slice(0, cut);
-    const toKey = pair.slice(cut + 1);
-    if (!order.has(fromKey) || !((need.get(toKey) ?? 0) > 0)) continue;
-    let list = sharing.get(toKey);
-    if (!list) sharing.set(toKey, (list = []));
-    list.push(fromKey);
-  }
-  for (const list of sharing.values()) list.sort((a, b) => order.get(a)! - order.get(b)!);
-  const out: Condition[] = [];
-  for (const to of short) {
-    let gap = need.get(keyOf(to))!;
-    for (const fromKey of sharing.get(keyOf(to)) ?? []) {
-      const from = spare.get(fromKey)!;
-      if (gap <= 0) break;
-      if (from.left <= 0) continue;
-      const pair = shared.get(`${fromKey}\u0002${keyOf(to)}`);
-      const both = pair?.operators ?? [];
-      const n = Math.min(gap, from.left, pair?.count ?? 0);
-      if (n <= 0) continue;
-      gap -= n;
-      from.left -= n;
-      out.push({
-        key: `staffing-move:${keyPart(from.s.queue)}:${keyPart(from.s.channel)}>${keyPart(to.queue)}:${keyPart(to.channel)}`,
-        kind: 'staffing-move',
-        active: true,
-        severity: 'warning',
-        reason: `move ${n} operator${n === 1 ? '' : 's'} from ${from.s.queue} ${from.s.channel} to ${to.queue} ${to.channel} — ${to.queue} ${to.channel} is ${need.get(keyOf(to))} short, ${from.s.queue} ${from.s.channel} has ${-need.get(fromKey)!} to spare, and ${pair!.count} operator${pair!.count === 1 ? ' was' : 's were'} seen handling both in the last 8 hours`,
-        data: { from: { queue: from.s.queue, channel: from.s.channel }, to: { queue: to.queue, channel: to.channel }, move: n, operators: both },
-      });
-    }
-  }
-  return out;
-}
-
-/**
- * Arrivals of the last 15 minutes more than 20 % over what the forecast expected then (or no forecast
- * made then to compare with): the stream's surplus may be gone before the operators moved away are
- * missed, as when every queue surges at once.
- */
-const risingAboveForecast = (s: QueueSituation) => s.expectedLast15 <= 0 || s.recent.offered > 1.2 * s.expectedLast15;
 
 /** Notes, per chat channel, the most chats one operator holds now, keeping each minute's highest for an hour. */
 function noteHolding(holding: Map<string, Map<number, number>>, held: ReadonlyMap<string, number>, minute: number): void {
@@ -721,44 +547,7 @@ function channelAverages(tiles: readonly LiveTile[], streams: ReadonlyMap<string
   return out;
 }
 
-/**
- * Operators whose AHT on a queue × channel is more than 1.5× the median of their peers there, or under
- * 1/1.5 of it (each with at least 10 closes, at least 3 such operators): someone struggling, or closing
- * contacts too fast.
- */
-export function ahtOutliers(rows: readonly OperatorAht[]): Condition[] {
-  const byStream = new Map<string, OperatorAht[]>();
-  for (const r of rows) {
-    if (r.ahtSec === null || r.ha < AHT_MIN_HANDLED) continue;
-    const k = `${r.queue}\u0001${r.channel}`;
-    let list = byStream.get(k);
-    if (!list) byStream.set(k, (list = []));
-    list.push(r);
-  }
-  const out: Condition[] = [];
-  for (const list of byStream.values()) {
-    if (list.length < 3) continue;
-    const sorted = list.map((r) => r.ahtSec!).sort((a, b) => a - b);
-    const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
-    for (const r of list) {
-      const ratio = r.ahtSec! / median;
-      if (ratio <= AHT_OUTLIER_RATIO && ratio >= 1 / AHT_OUTLIER_RATIO) continue;
-      out.push({
-        key: `aht-outlier:${keyPart(r.queue)}:${keyPart(r.channel)}:${keyPart(r.operator)}`,
-        kind: 'aht-outlier',
-        active: true,
-        severity: 'info',
-        reason: `${r.queue} ${r.channel}: operator ${r.operator} handles in ${Math.round(r.ahtSec!)} s on average, ${ratio > 1 ? `${Math.round(ratio * 10) / 10}× the` : `${Math.round((1 / ratio) * 10) / 10}× faster than the`} ${Math.round(median)} s of their ${list.length - 1} peers (last hour, ${r.ha} closed)`,
-        data: { operator: r.operator, ahtSec: Math.round(r.ahtSec!), peersMedianSec: Math.round(median), peers: list.length - 1, handled: r.ha },
-      });
-    }
-  }
-  return out;
-}
-
 const SLOT_MS = 15 * MINUTE_MS;
-/** Tries of a change that fails to save on its own before it is given up. */
-const MAX_SAVE_TRIES = 5;
 
 /** Slots as minute cells: each slot's arrivals and handle time spread evenly over its minutes. */
 function* spreadSlots(slots: readonly SlotHistory[]): Iterable<{ bucket: number; counters: Counters }> {
@@ -771,13 +560,6 @@ function* spreadSlots(slots: readonly SlotHistory[]): Iterable<{ bucket: number;
     }
   }
 }
-
-/**
- * A name from events as a part of an item's key with more than two names in it: its separators (':' and
- * '>') and '%' written %XX, so that two different conditions never share a key (operator "voice:x" on
- * queue "a", and operator "x" on queue "a:voice", were both "aht-outlier:a:voice:voice:x").
- */
-const keyPart = (name: string) => name.replace(/[%:>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 const numOf = (id: string): number | null => (/^r[1-9]\d{0,15}$/.test(id) ? Number(id.slice(1)) : null);
 

@@ -72,10 +72,8 @@ export async function evaluatePolicy(o: EvaluateOptions): Promise<PolicyResult> 
   const storage = await openPgliteStorage({});
   const engine = await Engine.start({ storage, config, now: () => now, recommendOnChange: false });
   const result = { added: 0, released: 0, moved: 0, operatorMinutes: 0 };
-  const targetOf = (queue: string) => {
-    const t = new Map(Object.entries(config.recommend.slTargetPct));
-    return t.get(queue) ?? t.get('default') ?? 80;
-  };
+  const targets = new Map(Object.entries(config.recommend.slTargetPct));
+  const targetOf = (queue: string) => targets.get(queue) ?? targets.get('default') ?? 80;
   try {
     const applied = new Map<string, number>();
     for (now = sim.startTime + MINUTE; ; now += MINUTE) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_THRESHOLDS, type QueueSituation, type Staffing } from '../advisor/rules.js';
-import { moves, sharedSkills } from './recommender.js';
+import { DEFAULT_THRESHOLDS, type QueueSituation, type Staffing } from './rules.js';
+import { moves, sharedSkills } from './moves.js';
 
 const situation = (queue: string, channel: string, available: number, extra: Partial<QueueSituation> = {}): QueueSituation => ({
   queue, channel, model: 'erlang-c', sl: { targetPct: 80, thresholdSec: 20 }, recent: { offered: 50, slPct: 90, abandonPct: 1 },

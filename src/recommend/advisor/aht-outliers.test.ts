@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ahtOutliers, type OperatorAht } from './recommender.js';
+import { ahtOutliers, type OperatorAht } from './aht-outliers.js';
 
 const row = (operator: string, ahtSec: number | null, ha = 20, queue = 'sales', channel = 'voice'): OperatorAht => ({ queue, channel, operator, ahtSec, ha });
 
