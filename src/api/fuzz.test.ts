@@ -341,13 +341,10 @@ interface Answer {
 const agent = new http.Agent({ keepAlive: false });
 
 /** One request over a real socket; the path is sent exactly as given. An event stream is read up to its headers. */
-function send(base: string, method: string, path: string, headers: Record<string, string>, body?: Buffer): Promise<Answer> {
+function send(base: string, method: string, path: string, headers: Record<string, string>, body?: Buffer, limitMs = 10_000): Promise<Answer> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
     const req = http.request({ host: hostname, port, method, path, headers: { ...headers, ...(body ? { 'content-length': String(body.length) } : {}) }, agent });
-    // verify recomputes history on a thread that yields the CPU (the slow path): on a CI machine whose two
-    // cores run the whole suite it may take longer; everything else answers within 10 s
-    const limitMs = path.startsWith('/v1/verify') ? 30_000 : 10_000;
     const timer = setTimeout(() => {
       req.destroy();
       reject(new Error(`no answer within ${limitMs / 1000} s to ${method} ${path}`));
@@ -438,7 +435,9 @@ for (const keyed of [false, true]) {
           fc.asyncProperty(request, async ({ path, query, headers, body }) => {
             const full = query === undefined ? path : `${path}?${query}`;
             const what = `${method} ${full} ${JSON.stringify(headers)}${body ? ` body ${JSON.stringify(body.toString('utf8').slice(0, 120))}` : ''}`;
-            check(await send(t.url, method, full, headers, body), what, method);
+            // verify recomputes history on a thread that yields the CPU (the slow path): on a CI machine whose
+            // two cores run the whole suite it may take longer, however its path is spelt; the rest, 10 s
+            check(await send(t.url, method, full, headers, body, url === '/v1/verify' ? 30_000 : 10_000), what, method);
           }),
           { numRuns: own ? NUM_RUNS * 4 : NUM_RUNS },
         );
