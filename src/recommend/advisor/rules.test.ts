@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { conditionsFor, DEFAULT_THRESHOLDS, normalQuantile, plannedPerHour, type QueueSituation } from './rules.js';
+import { conditionsFor, DEFAULT_THRESHOLDS, normalQuantile, planFor, plannedPerHour, staffingFor, type QueueSituation } from './rules.js';
 
 const base: QueueSituation = {
   queue: 'billing',
@@ -39,6 +39,57 @@ describe('advice and alerts for one queue × channel', () => {
     expect(byKind({ ...base, available: 15 }).get('staffing-release')!.active).toBe(false); // one spare is no surplus
     expect(byKind({ ...base, available: 20, waiting: 3 }).get('staffing-release')!.active).toBe(false);
     expect(byKind({ ...base, available: 20, recent: { offered: 50, slPct: 82, abandonPct: 1 } }).get('staffing-release')!.active).toBe(false);
+  });
+
+  it('plans for a surge the forecast has not caught up with, read at the low end of the last minutes\' arrivals', () => {
+    // 200/h forecast; 15 in the last minute (900/h), 30 in the last 3 (600/h)
+    const s = { ...base, arrivedLately: [{ count: 15, sec: 60 }, { count: 30, sec: 180 }] };
+    const plan = planFor(s);
+    // each window at count − 1.645·√count: 15 → 8.63/min (517.7/h), 30 → 20.99 per 3 min (420/h); the larger
+    expect(plan.basis).toBe('surge');
+    expect(plan.perHour).toBeCloseTo(((15 - 1.645 * Math.sqrt(15)) * 3600) / 60, 6);
+    expect(plan.surge).toMatchObject({ count: 15, sec: 60 });
+    const add = byKind(s).get('staffing-add')!;
+    expect(add.active).toBe(true);
+    expect(add.data).toMatchObject({ basis: 'surge', forecastPerHour: 200 });
+    expect(add.data.required as number).toBeGreaterThan(staffingFor(base)!.required);
+    expect(add.reason).toMatch(/15 arrivals in the last 1 min \(at least 517\.7\/h, forecast 200\/h\)/);
+    // and nothing is released in a surge, whatever the surplus
+    expect(byKind({ ...s, available: 60 }).get('staffing-release')!.active).toBe(false);
+  });
+
+  it('takes no surge from noise, a handful of arrivals, or a channel whose threshold absorbs minutes', () => {
+    // 200/h is 3.3 a minute: 7 in a minute reads as at least 2.65/min, under the forecast
+    expect(planFor({ ...base, arrivedLately: [{ count: 7, sec: 60 }] })).toMatchObject({ basis: 'forecast', perHour: 200 });
+    // a quiet queue (6/h): 4 arrivals in a minute are too few to name a surge
+    expect(planFor({ ...base, forecast: { ...base.forecast, perHour: 6 }, arrivedLately: [{ count: 4, sec: 60 }] }).basis).toBe('forecast');
+    // read at 223/h: above the forecast, but not 1.2× it
+    expect(planFor({ ...base, arrivedLately: [{ count: 90, sec: 1200 }] }).basis).toBe('forecast');
+    // email (1 h threshold): a minute's burst is the backlog math's business
+    expect(planFor({ ...base, sl: { targetPct: 80, thresholdSec: 3600 }, arrivedLately: [{ count: 40, sec: 60 }] }).basis).toBe('forecast');
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 5000, noNaN: true }), fc.array(fc.record({ count: fc.nat(10_000), sec: fc.double({ min: 0, max: 600, noNaN: true }) }), { maxLength: 4 }), fc.nat(500), fc.double({ min: 0, max: 3600, noNaN: true }), (perHour, windows, waiting, longestWaitSec) => {
+        const p = planFor({ ...base, forecast: { ...base.forecast, perHour }, arrivedLately: windows, waiting, longestWaitSec });
+        // never below the forecast, always finite, and a surge only with a window that makes one
+        expect(Number.isFinite(p.perHour)).toBe(true);
+        expect(p.perHour).toBeGreaterThanOrEqual(perHour);
+        if (p.basis === 'surge') expect(windows.some((w) => w.count >= 5 && w.sec >= 30)).toBe(true);
+      }),
+    );
+  });
+
+  it('adds a backlog waiting past the threshold as work to clear within five minutes', () => {
+    expect(planFor({ ...base, waiting: 10, longestWaitSec: 15 })).toMatchObject({ backlog: 0, perHour: 200 }); // within the threshold: the model's own queue
+    const plan = planFor({ ...base, waiting: 10, longestWaitSec: 45 });
+    expect(plan).toMatchObject({ backlog: 10, basis: 'forecast' });
+    expect(plan.perHour).toBeCloseTo(200 + (10 * 3600) / 300, 9);
+    expect(byKind({ ...base, waiting: 10, longestWaitSec: 45 }).get('staffing-add')!.reason).toMatch(/and 10 waiting past 20 s to work off/);
+  });
+
+  it('releases nobody while a channel is silent against its forecast (an outage upstream comes back all at once)', () => {
+    expect(byKind({ ...base, available: 20 }).get('staffing-release')!.active).toBe(true);
+    expect(byKind({ ...base, available: 20, silentSec: 120, expectedWhileSilent: 6.7 }).get('staffing-release')!.active).toBe(false);
+    expect(byKind({ ...base, available: 20, silentSec: 30, expectedWhileSilent: 1.7 }).get('staffing-release')!.active).toBe(true);
   });
 
   it('says when the advice rests on priors, and raises no forecast-based alert then', () => {

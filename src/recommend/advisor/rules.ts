@@ -28,6 +28,12 @@ export interface QueueSituation {
   forecast: { perHour: number; ahtSec: number; basis: 'prior' | 'recent' | 'seasonal' | 'blend' };
   /** Arrivals the forecast expected over the last 15 minutes (to compare with recent.offered). */
   expectedLast15: number;
+  /**
+   * Arrivals counted in the last few minutes, the current one included as far as it has gone: windows of
+   * `sec` seconds, shortest first. A surge shows here minutes before the forecast (fed settled minutes,
+   * smoothed) follows it; see planFor.
+   */
+  arrivedLately?: ReadonlyArray<{ count: number; sec: number }>;
   /** How long each contact in handling now has been (seconds); absent: not known. */
   handlingAgesSec?: readonly number[];
   /** Seconds since this queue × channel's last event; and the arrivals the forecast expected meanwhile. */
@@ -100,16 +106,70 @@ export function normalQuantile(p: number): number {
   return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
 }
 
+/** The arrivals of a window are read at the lower end of their one-sided 95 % Poisson interval: a noisy minute does not staff for its peak. */
+const SURGE_Z = 1.645;
+/** A surge is named only where the rate read from the last minutes is this far above the forecast. */
+const SURGE_MIN_RATIO = 1.2;
+/** Shortest window read: seconds of arrivals say little of the next minutes. */
+const SURGE_MIN_WINDOW_SEC = 30;
+/** Fewest arrivals in a window that can make a surge: a handful in a quiet queue is not one. */
+const SURGE_MIN_COUNT = 5;
+/** Thresholds this long (email, callbacks) absorb a few minutes' surge: their backlog math plans for the forecast. */
+const SURGE_MAX_THRESHOLD_SEC = 600;
+/** Arrivals expected during a silence (none came) past which no release is advised: P(none | 3 expected) ≈ 5 %. */
+const SILENT_HOLD_EXPECTED = 3;
+/** A backlog waiting past the SL threshold is planned to be worked off within this many seconds. */
+const CATCH_UP_SEC = 300;
+
+/** The arrival rate the staffing plans for, and why: the forecast, or a surge the forecast has not caught up with yet. */
+export interface LoadPlan {
+  perHour: number;
+  basis: 'forecast' | 'surge';
+  /** The surge: arrivals counted, over how many seconds, and the rate read from them (when basis is 'surge'). */
+  surge?: { count: number; sec: number; perHour: number };
+  /** Contacts waiting past the SL threshold, planned as extra arrivals to be worked off within CATCH_UP_SEC. */
+  backlog: number;
+}
+
+/**
+ * The load to staff for now. The forecast, fed minutes once they settle and smoothed (and, with no
+ * history, sharing with a prior for its first half hour), follows a surge minutes late; an outage drags it
+ * down just before the traffic returns. The arrivals of the last minutes are then the better estimate of
+ * the next ones: each window is read at the low end of its 95 % interval (count − 1.645·√count), so that
+ * noise does not staff for a lucky peak, and where one is well above the forecast (SURGE_MIN_RATIO) the
+ * advice rests on it and says so. A queue already failing its SL (the longest wait past the threshold)
+ * also has its backlog to work off: those contacts are planned as extra arrivals over CATCH_UP_SEC.
+ */
+export function planFor(s: Pick<QueueSituation, 'forecast' | 'arrivedLately' | 'waiting' | 'longestWaitSec' | 'sl'>): LoadPlan {
+  let perHour = s.forecast.perHour;
+  let surge: LoadPlan['surge'];
+  if (s.sl.thresholdSec < SURGE_MAX_THRESHOLD_SEC) {
+    for (const w of s.arrivedLately ?? []) {
+      if (!(w.sec >= SURGE_MIN_WINDOW_SEC) || w.count < SURGE_MIN_COUNT) continue;
+      const low = ((w.count - SURGE_Z * Math.sqrt(w.count)) * 3600) / w.sec;
+      if (low > perHour && low > SURGE_MIN_RATIO * s.forecast.perHour) {
+        perHour = low;
+        surge = { count: w.count, sec: w.sec, perHour: low };
+      }
+    }
+  }
+  const backlog = s.waiting > 0 && s.longestWaitSec > s.sl.thresholdSec ? s.waiting : 0;
+  return { perHour: perHour + (backlog * 3600) / CATCH_UP_SEC, basis: surge ? 'surge' : 'forecast', surge, backlog };
+}
+
 /**
  * The staffing behind a situation, or null with no load forecast: operators required for the planned
  * load (the forecast at `planQuantile`), and the metrics expected at the forecast load with those on it
  * now and with the required ones. The engine memoizes it: it changes only with its inputs.
  */
-export function staffingFor(s: Pick<QueueSituation, 'model' | 'sl' | 'available' | 'forecast' | 'patienceSec' | 'concurrency' | 'chatEfficiency' | 'planQuantile' | 'thresholds'>): Staffing | null {
-  const load = (s.forecast.perHour * s.forecast.ahtSec) / 3600;
+export function staffingFor(
+  s: Pick<QueueSituation, 'model' | 'sl' | 'available' | 'forecast' | 'patienceSec' | 'concurrency' | 'chatEfficiency' | 'planQuantile' | 'thresholds'> & Partial<Pick<QueueSituation, 'arrivedLately' | 'waiting' | 'longestWaitSec'>>,
+  plan: LoadPlan = planFor({ waiting: 0, longestWaitSec: 0, ...s }),
+): Staffing | null {
+  const load = (plan.perHour * s.forecast.ahtSec) / 3600;
   const m = modelInputs(s, load);
   if (!(load > 0) || !m) return null;
-  const planned = modelInputs(s, (plannedPerHour(s.forecast.perHour, s.planQuantile ?? 0.5) * s.forecast.ahtSec) / 3600)!;
+  const planned = modelInputs(s, (plannedPerHour(plan.perHour, s.planQuantile ?? 0.5) * s.forecast.ahtSec) / 3600)!;
   const need = requiredAgents(planned.model, planned.inputs as never, s.sl.targetPct, { maxOccupancy: s.thresholds.maxOccupancy });
   const at = (n: number) => modelMetrics(m.model, n, m.inputs as never);
   // the metrics at the forecast load (the requirement's own are at the planned one); none needed, none to show
@@ -123,19 +183,28 @@ export function conditionsFor(s: QueueSituation, staffingOf: (s: QueueSituation)
   const onPrior = s.forecast.basis === 'prior';
   const out: Condition[] = [];
 
-  // Staffing: operators needed for the forecast load at the SL target, against those on it now.
+  // Staffing: operators needed for the load planned (the forecast, or a surge it has not caught up
+  // with, plus a backlog to work off) at the SL target, against those on it now.
+  const plan = planFor(s);
   const staffing = staffingOf(s);
-  const basisNote = onPrior ? ' (forecast from priors: no history for this queue yet)' : '';
+  const basisNote = onPrior && plan.basis === 'forecast' ? ' (forecast from priors: no history for this queue yet)' : '';
   const numbers = staffing && {
     forecastPerHour: round1(s.forecast.perHour),
+    plannedPerHour: round1(plan.perHour),
     ahtSec: round1(s.forecast.ahtSec),
     required: staffing.required,
     available: s.available,
     expectedSlPctNow: staffing.withNow ? round1(staffing.withNow.serviceLevel * 100) : 0,
     expectedSlPctWithAdvice: round1(staffing.withRequired.serviceLevel * 100),
-    basis: s.forecast.basis,
+    basis: plan.basis === 'surge' ? 'surge' : s.forecast.basis,
+    ...(plan.surge && { surgePerHour: round1(plan.surge.perHour), surgeWindowSec: Math.round(plan.surge.sec) }),
+    backlog: plan.backlog,
     onPrior,
   };
+  const load = plan.surge
+    ? `${plan.surge.count} arrivals in the last ${Math.round(plan.surge.sec / 60) || 1} min (at least ${round1(plan.surge.perHour)}/h, forecast ${round1(s.forecast.perHour)}/h)`
+    : `forecast ${round1(s.forecast.perHour)}/h`;
+  const backlogNote = plan.backlog > 0 ? ` and ${plan.backlog} waiting past ${s.sl.thresholdSec} s to work off` : '';
   const gap = staffing ? staffing.required - s.available : 0;
   const slNow = s.recent.slPct;
   const missing = slNow !== null && s.recent.offered >= 5 && slNow < s.sl.targetPct;
@@ -145,22 +214,25 @@ export function conditionsFor(s: QueueSituation, staffingOf: (s: QueueSituation)
     active: gap > 0,
     severity: gap > 0 && (missing || !staffing?.withNow || staffing.withNow.serviceLevel * 100 < s.sl.targetPct - 15) ? 'critical' : 'warning',
     reason: staffing
-      ? `${where}: add ${gap} operator${gap === 1 ? '' : 's'} now — forecast ${round1(s.forecast.perHour)}/h at AHT ${Math.round(s.forecast.ahtSec)} s needs ${staffing.required} for ${s.sl.targetPct} % in ${s.sl.thresholdSec} s; ${s.available} on it, expected SL ${numbers!.expectedSlPctNow} % now, ${numbers!.expectedSlPctWithAdvice} % with them${basisNote}`
+      ? `${where}: add ${gap} operator${gap === 1 ? '' : 's'} now — ${load} at AHT ${Math.round(s.forecast.ahtSec)} s${backlogNote} needs ${staffing.required} for ${s.sl.targetPct} % in ${s.sl.thresholdSec} s; ${s.available} on it, expected SL ${numbers!.expectedSlPctNow} % now, ${numbers!.expectedSlPctWithAdvice} % with them${basisNote}`
       : `${where}: no load forecast`,
     data: { ...numbers, add: Math.max(0, gap) },
   });
   // Release only with a clear surplus and SL comfortably met, and then half of it: the forecast may be
   // low for a while, and operators sent away are slow to bring back, so advice does not swing back and forth.
+  // Never in a surge, nor while a channel is silent against its forecast: a gap of arrivals is as often
+  // an outage upstream, and its customers come back all at once.
   const surplus = staffing ? s.available - staffing.required : 0;
   const comfortably = slNow === null || slNow >= s.sl.targetPct + 5;
-  const release = staffing !== null && surplus >= Math.max(2, Math.ceil(staffing.required * 0.2)) && comfortably && s.waiting === 0;
+  const silent = !onPrior && s.expectedWhileSilent >= SILENT_HOLD_EXPECTED;
+  const release = staffing !== null && surplus >= Math.max(2, Math.ceil(staffing.required * 0.2)) && comfortably && s.waiting === 0 && plan.basis === 'forecast' && !silent;
   const releaseN = Math.max(1, Math.floor(surplus / 2));
   out.push({
     key: `staffing-release:${about}`,
     kind: 'staffing-release',
     active: release,
     severity: 'info',
-    reason: `${where}: ${releaseN} operator${releaseN === 1 ? '' : 's'} could be released — ${staffing?.required ?? 0} cover the forecast ${round1(s.forecast.perHour)}/h at ${s.sl.targetPct} % in ${s.sl.thresholdSec} s; ${s.available} on it${basisNote}`,
+    reason: `${where}: ${releaseN} operator${releaseN === 1 ? '' : 's'} could be released — ${staffing?.required ?? 0} cover the ${load} at ${s.sl.targetPct} % in ${s.sl.thresholdSec} s; ${s.available} on it${basisNote}`,
     data: { ...numbers, release: release ? releaseN : 0, surplus: Math.max(0, surplus) },
   });
 

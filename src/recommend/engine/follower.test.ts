@@ -55,10 +55,13 @@ describe('StreamFollower', () => {
     // the forecast made at minute 30 (60/h) expected 15 arrivals in the 15 minutes after it
     expect(f.expectedLast15(T0 + 45 * M)).toBeCloseTo(15, 0);
     // nothing since minute 30: 15 minutes of silence against ~15 expected by the forecast made then
-    const s = f.silence(T0 + 45 * M, false);
+    const s = f.silence(T0 + 45 * M, null);
     expect(s.silentSec).toBe(15 * 60);
     expect(s.expected).toBeCloseTo(15, 0);
-    expect(f.silence(T0 + 45 * M, true)).toEqual({ silentSec: 0, expected: 0 });
+    expect(f.silence(T0 + 45 * M, T0 + 45 * M)).toEqual({ silentSec: 0, expected: 0 });
+    // an arrival in a minute still settling (not fed yet) ends the silence there
+    const live = f.silence(T0 + 45 * M, T0 + 44 * M);
+    expect(live.silentSec).toBe(60);
   });
 
   it('says nothing about a silence it has no forecast from before (just after a start)', () => {
@@ -66,7 +69,7 @@ describe('StreamFollower', () => {
     const f = new StreamFollower('q', 'voice');
     f.feed(T0 + 30 * M, T0, (b) => cells.get(b));
     f.forecastAt(T0 + 30 * M, priors);
-    expect(f.silence(T0 + 30 * M, false)).toEqual({ silentSec: 29 * 60, expected: 0 });
+    expect(f.silence(T0 + 30 * M, null)).toEqual({ silentSec: 29 * 60, expected: 0 });
   });
 });
 

@@ -94,13 +94,18 @@ export class StreamFollower {
     return this.pastAt(minute - 15 * MINUTE_MS)?.next15 ?? 0;
   }
 
-  /** Seconds since the last arrival and the arrivals expected meanwhile by the forecast made when it came. */
-  silence(now: number, arrivingNow: boolean): { silentSec: number; expected: number } {
-    if (arrivingNow || this.lastArrivalEnd === null || now <= this.lastArrivalEnd) return { silentSec: 0, expected: 0 };
-    const silentSec = (now - this.lastArrivalEnd) / 1000;
+  /**
+   * Seconds since the last arrival and the arrivals expected meanwhile by the forecast made when it came.
+   * `liveArrivalEnd`: the end of the last arrival the live view has and the forecast was not fed yet (the
+   * minutes still settling; `now` when one is arriving this minute), or null.
+   */
+  silence(now: number, liveArrivalEnd: number | null): { silentSec: number; expected: number } {
+    const last = Math.max(this.lastArrivalEnd ?? -Infinity, liveArrivalEnd ?? -Infinity);
+    if (last === -Infinity || now <= last) return { silentSec: 0, expected: 0 };
+    const silentSec = (now - last) / 1000;
     // Only a forecast made before the silence began says what should have come: one made since has
     // learned from the silence, or (just after a start) rests on priors.
-    const then = this.pastAt(this.lastArrivalEnd);
+    const then = this.pastAt(last);
     return { silentSec, expected: then ? (then.perHour * silentSec) / 3600 : 0 };
   }
 

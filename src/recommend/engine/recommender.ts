@@ -15,7 +15,7 @@ import type { Config } from '../../config/config.js';
 import type { Counters } from '../../metrics/counters.js';
 import type { SlPolicy } from '../../metrics/finalize.js';
 import type { Storage, StoredRecommendation } from '../../storage/storage.js';
-import { conditionsFor, DEFAULT_THRESHOLDS, staffingFor, type AlertThresholds, type QueueSituation, type Staffing } from '../advisor/rules.js';
+import { conditionsFor, DEFAULT_THRESHOLDS, planFor, staffingFor, type AlertThresholds, type QueueSituation, type Staffing } from '../advisor/rules.js';
 import type { ForecastPriors } from '../forecast/index.js';
 import { acknowledge, emptyLifecycle, evaluate, type Condition, type Item, type LifecycleOptions, type LifecycleState, type Transition } from '../lifecycle/lifecycle.js';
 import { StreamFollower } from './follower.js';
@@ -364,7 +364,9 @@ export class Recommender {
       const forecast = f.forecastAt(minute, this.priorsOf(tile.queue, tile.channel, channelFigures));
       const h30 = forecast.horizons.find((h) => h.minutes === 30)!;
       const concurrency = isOneAtATime(tile.channel) ? undefined : (this.concurrency.get(tile.channel) ?? measuredConcurrency(state.holding, tile.channel, minute));
-      const silence = f.silence(now, (cellAt(minute)?.offered ?? 0) > 0);
+      // the minutes not fed yet (still settling) count for the silence as the live view has them
+      const liveArrivalEnd = (cellAt(minute)?.offered ?? 0) > 0 ? now : (cellAt(minute - MINUTE_MS)?.offered ?? 0) > 0 ? minute : null;
+      const silence = f.silence(now, liveArrivalEnd);
       const policy = this.opts.slPolicyOf(tile.queue, tile.channel);
       const situation: QueueSituation = {
         queue: tile.queue,
@@ -377,6 +379,7 @@ export class Recommender {
         available: availableOn(tile, concurrency ?? 1),
         forecast: { perHour: h30.perHour, ahtSec: forecast.aht.sec, basis: forecast.basis },
         expectedLast15: f.expectedLast15(minute),
+        arrivedLately: arrivedLately(now, minute, f.firstMinute, cellAt),
         silentSec: silence.silentSec,
         expectedWhileSilent: silence.expected,
         patienceSec: f.patienceSec,
@@ -453,14 +456,15 @@ export class Recommender {
 
   /** The staffing search, memoized on its inputs (they change a few times a minute, evaluations many times a second). */
   private staffing(tenant: string, s: QueueSituation): Staffing | null {
-    const key = `${s.model}|${s.forecast.perHour.toFixed(3)}|${s.forecast.ahtSec.toFixed(2)}|${s.sl.targetPct}|${s.sl.thresholdSec}|${s.available}|${s.patienceSec?.toFixed(1)}|${s.concurrency}|${s.chatEfficiency}|${s.planQuantile}|${s.thresholds.maxOccupancy}`;
+    const plan = planFor(s);
+    const key = `${s.model}|${plan.perHour.toFixed(3)}|${s.forecast.ahtSec.toFixed(2)}|${s.sl.targetPct}|${s.sl.thresholdSec}|${s.available}|${s.patienceSec?.toFixed(1)}|${s.concurrency}|${s.chatEfficiency}|${s.planQuantile}|${s.thresholds.maxOccupancy}`;
     if (this.staffingMemo.has(key)) return this.staffingMemo.get(key)!;
     const stream = `${tenant}\u0001${s.queue}\u0001${s.channel}`;
     // over budget: the last staffing found, or none yet (a later evaluation finds it)
     if (performance.now() > this.staffingDeadline) return this.lastStaffing.get(stream) ?? null;
     let result: Staffing | null;
     try {
-      result = staffingFor(s);
+      result = staffingFor(s, plan);
     } catch (err) {
       // a load beyond what any staffing can carry (the calculator's limits): no staffing advice, alerts still hold
       this.opts.log?.debug({ err: (err as Error).message, queue: s.queue, channel: s.channel }, 'no staffing for this load');
@@ -566,4 +570,25 @@ const numOf = (id: string): number | null => (/^r[1-9]\d{0,15}$/.test(id) ? Numb
 function toItem(r: StoredRecommendation): Item {
   const { tenant: _tenant, num, ...rest } = r;
   return { id: `r${num}`, ...rest };
+}
+
+/**
+ * Arrivals of the last minutes as counted so far, the current minute included as far as it has gone:
+ * over it and the 1, 3 and 5 minutes before, none from before the stream's first minute (see planFor:
+ * a surge shows here first; so does a cold start's prior that is far off).
+ */
+function arrivedLately(now: number, minute: number, first: number | null, cellAt: (bucket: number) => { offered: number } | undefined): Array<{ count: number; sec: number }> {
+  const partialSec = (now - minute) / 1000;
+  let count = cellAt(minute)?.offered ?? 0;
+  const out: Array<{ count: number; sec: number }> = [];
+  for (let k = 1; k <= 5; k++) {
+    const m = minute - k * MINUTE_MS;
+    if (first === null || m < first) {
+      if (k > 1) out.push({ count, sec: partialSec + (k - 1) * 60 });
+      break;
+    }
+    count += cellAt(m)?.offered ?? 0;
+    if (k === 1 || k === 3 || k === 5) out.push({ count, sec: partialSec + k * 60 });
+  }
+  return out;
 }

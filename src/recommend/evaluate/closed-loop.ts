@@ -23,7 +23,7 @@ import type { CcEvent } from '../../contract/event.js';
 import { createSimulation, type ScenarioDef } from '../../sim/index.js';
 import { openPgliteStorage } from '../../storage/pglite/index.js';
 import { Engine } from '../../stream/engine.js';
-import { staffingFor } from '../advisor/rules.js';
+import { staffingFor, type LoadPlan } from '../advisor/rules.js';
 
 export type Policy = 'follow' | 'ignore' | 'oracle';
 export const POLICIES: readonly Policy[] = ['follow', 'ignore', 'oracle'];
@@ -119,7 +119,8 @@ export async function evaluatePolicy(o: EvaluateOptions): Promise<PolicyResult> 
           const { queue, channel } = situation;
           let known = 0;
           for (let m = now; m < now + INTERVAL; m += MINUTE) known += arrivals.get(`${queue}/${channel}`)?.get(m) ?? 0;
-          const staffing = known > 0 ? staffingOrNull({ ...situation, forecast: { ...situation.forecast, perHour: known * 4 } }) : null;
+          // the arrivals known, nothing read from the last minutes (no surge, no backlog): the plan is the future itself
+          const staffing = known > 0 ? staffingOrNull(situation, { perHour: known * 4, basis: 'forecast', backlog: 0 }) : null;
           const need = staffing?.required ?? 0;
           const have = situation.available;
           if (need > have) result.added += sim.actions.addOperators(queue, channel, need - have).length;
@@ -141,9 +142,9 @@ export async function evaluatePolicy(o: EvaluateOptions): Promise<PolicyResult> 
   }
 }
 
-function staffingOrNull(s: Parameters<typeof staffingFor>[0]): ReturnType<typeof staffingFor> {
+function staffingOrNull(s: Parameters<typeof staffingFor>[0], plan: LoadPlan): ReturnType<typeof staffingFor> {
   try {
-    return staffingFor(s);
+    return staffingFor(s, plan);
   } catch {
     return null; // beyond what any staffing carries
   }
