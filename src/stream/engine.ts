@@ -87,7 +87,6 @@ export class Engine {
       opts.storage,
       async (events) => {
         this.processor.apply(events);
-        this.recommender?.noteEvents(events);
         this.scheduleNotify();
         await this.reconcileLate();
       },
@@ -142,7 +141,7 @@ export class Engine {
     const settings = this.opts.config.recommend ?? DEFAULT_CONFIG.recommend;
     if (!settings.enabled) return;
     this.recommender = await Recommender.start({
-      source: engineBoardSource(this.processor.live, (filter, shape) => this.historyJson(filter, shape)),
+      source: engineBoardSource(this.processor.live, this.processor.campaigns, (filter, shape) => this.historyJson(filter, shape)),
       storage: this.opts.storage,
       settings,
       slPolicyOf: this.slPolicyOf,
@@ -209,7 +208,6 @@ export class Engine {
       next = this.opts.storage.readLog(page[page.length - 1].seq, REPLAY_PAGE);
       next.catch(() => {}); // awaited in the next turn; a failure must not go unhandled meanwhile
       this.processor.apply(page);
-      this.recommender?.noteEvents(page);
       this.replayed += page.length;
       await this.reconcileLate();
     }

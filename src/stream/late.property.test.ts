@@ -37,6 +37,8 @@ const appealArb = fc.record({
   queue: fc.constantFrom('sales', 'support'),
   channel: fc.constantFrom('voice', 'webchat'),
   segments: fc.array(segmentArb, { minLength: 1, maxLength: 3 }),
+  // some appeals are an outbound campaign's calls: the campaign tally must come through crashes exact too
+  campaign: fc.constantFrom(undefined, undefined, 'spring'),
 });
 type Appeal = typeof appealArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -47,7 +49,8 @@ function eventsOf(appeals: Appeal[]): LoggedEvent[] {
     let at = a.start;
     const push = (type: EventType, ts: number, lost: boolean, extra: Partial<LoggedEvent> = {}) => {
       at = Math.max(at, ts);
-      if (!lost) out.push({ tenant: 't', seq: 0, id: `${appealId}-${out.length}`, type, ts: T0 + ts, appealId, queue: a.queue, channel: a.channel, ...extra });
+      const outbound = a.campaign ? { direction: 'outbound' as const, campaignId: a.campaign } : {};
+      if (!lost) out.push({ tenant: 't', seq: 0, id: `${appealId}-${out.length}`, type, ts: T0 + ts, appealId, queue: a.queue, channel: a.channel, ...outbound, ...extra });
     };
     a.segments.forEach((s, k) => {
       const start = k === 0 ? a.start : at + s.gap;
@@ -149,6 +152,10 @@ async function checkOne(appeals: Appeal[], delays: number[], sizes: number[], cr
   expect(diffCells(whole.rollups, batch())).toEqual([]);
   expect(diffCells(crashed.rollups, batch())).toEqual([]);
   expect(crashed.open).toEqual(whole.open);
+  // campaigns: every answered call counted once, crashes or not (the batch count: the log less dead letters)
+  expect(crashed.processor.campaigns.export()).toEqual(whole.processor.campaigns.export());
+  const answered = log.filter((e) => e.campaignId === 'spring' && e.type === 'APPEAL_SENT_DISTRIBUTION' && !whole.dead.has(e.seq)).length;
+  expect(crashed.processor.campaigns.answeredTotal('t', 'spring')).toBe(answered);
 }
 
 describe('late events, returns after retirement and crashes: the stream equals the batch', () => {
@@ -179,5 +186,6 @@ describe('late events, returns after retirement and crashes: the stream equals t
     expect(repairs.expired).toBeGreaterThan(0);
     expect(repairs.missingStart).toBeGreaterThan(0);
     expect(processor.stats.deadLettered).toBeGreaterThan(0);
+    expect(processor.campaigns.answeredTotal('t', 'spring')).toBeGreaterThan(0);
   });
 });

@@ -1,3 +1,4 @@
+import { CampaignTally, type CampaignTallyState } from './campaign-tally.js';
 import type { LoggedEvent } from '../contract/event.js';
 import { appealKey, bucketOf, storyOrder, toAppealEvent, type AppealEvent, type Contribution, type OpenSegment } from '../metrics/appeal-story.js';
 import type { SlPolicyOf } from '../metrics/finalize.js';
@@ -43,6 +44,8 @@ export interface ProcessorState {
   late: LoggedEvent[];
   operators: ReturnType<LiveView['exportOperators']>;
   repairs: ReturnType<LiveView['exportRepairs']>;
+  /** Absent in checkpoints taken before campaigns were tallied. */
+  campaigns?: CampaignTallyState;
 }
 
 /** An appeal stored in more rows than this is written whole again at the next checkpoint. */
@@ -71,6 +74,8 @@ export class StreamProcessor {
   private readonly steps: Record<'appeal' | 'operator' | 'late', Step>;
   private readonly gate: Step | null;
   private readonly sink: AppealSink;
+  /** Outbound campaigns' answered and dropped calls (an aggregator; in the checkpoint's state). */
+  readonly campaigns = new CampaignTally();
   readonly stats = { processed: 0, dropped: 0, deadLettered: 0, late: 0, clampedFuture: 0 };
   private readonly outOfOrdernessMs: number;
   private readonly allowedLatenessMs: number;
@@ -134,7 +139,7 @@ export class StreamProcessor {
         this.stats.deadLettered++;
       } else if (result.kind === 'drop') {
         this.stats.dropped++;
-      }
+      } else this.campaigns.note(e);
       this.advance(e);
     }
   }
@@ -326,6 +331,7 @@ export class StreamProcessor {
       late: this.late,
       operators: this.live.exportOperators(),
       repairs: this.live.exportRepairs(),
+      campaigns: this.campaigns.export(),
     };
   }
 
@@ -335,6 +341,7 @@ export class StreamProcessor {
     for (const [t, ts] of Object.entries(state.maxEventTs)) this.maxEventTs.set(t, ts);
     Object.assign(this.stats, state.stats);
     this.late = state.late ?? [];
+    this.campaigns.import(state.campaigns);
     for (const { saved, rows } of decodeAppeals(appeals)) {
       const key = appealKey(saved);
       const st = restoreAppeal(saved, this.opts.inactivityTimeoutOf, { events: saved.events.length, rows });

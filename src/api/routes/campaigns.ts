@@ -26,8 +26,8 @@ const CampaignSchema = Type.Object({
   dropCapPct: Type.Number(),
   answerRate: Type.Optional(Type.Number()),
   registeredAt: Type.String(),
-  /** Answered calls since this server started, and over the last 15 minutes, from the campaign's events. */
-  progress: Type.Object({ answeredSinceStart: Type.Number(), answeredLast15m: Type.Number() }),
+  /** Answered calls so far (since ccpulse first saw the campaign's events) and over the last 15 minutes. */
+  progress: Type.Object({ answered: Type.Number(), answeredLast15m: Type.Number() }),
 });
 
 /**
@@ -46,7 +46,7 @@ export const campaignsRoute: FastifyPluginAsync<{ engine: Engine; defaultDropCap
       dropCapPct: c.dropCapPct,
       ...(c.answerRate !== undefined ? { answerRate: c.answerRate } : {}),
       registeredAt: new Date(c.registeredAt).toISOString(),
-      progress: { answeredSinceStart: p.answeredTotal, answeredLast15m: p.answeredLast15 },
+      progress: { answered: p.answeredTotal, answeredLast15m: p.answeredLast15 },
     };
   };
 

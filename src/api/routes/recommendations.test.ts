@@ -309,7 +309,7 @@ describe('recommendation requests that are wrong get a 4xx naming the field', ()
       const deadline = new Date(Date.now() + 30 * 60_000).toISOString();
       const r = await put('renewals', { listSize: 5_000, deadline, answerRate: 0.4, dropCapPct: 2 });
       expect(r.statusCode, r.body).toBe(200);
-      expect(r.json()).toMatchObject({ id: 'renewals', listSize: 5_000, dropCapPct: 2, answerRate: 0.4, deadline, progress: { answeredSinceStart: 0 } });
+      expect(r.json()).toMatchObject({ id: 'renewals', listSize: 5_000, dropCapPct: 2, answerRate: 0.4, deadline, progress: { answered: 0 } });
       // 40 answered in the last minutes, none dropped
       const ts = Date.now() - 2 * 60_000;
       const events = Array.from({ length: 40 }, (_, i) => {
@@ -320,8 +320,8 @@ describe('recommendation requests that are wrong get a 4xx naming the field', ()
         ];
       }).flat();
       expect((await fresh.app.inject({ method: 'POST', url: '/v1/events', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(events) })).statusCode).toBe(202);
-      const list = (await fresh.app.inject({ url: '/v1/campaigns' })).json() as { items: Array<{ id: string; progress: { answeredSinceStart: number } }> };
-      expect(list.items).toEqual([expect.objectContaining({ id: 'renewals', progress: { answeredSinceStart: 40, answeredLast15m: 40 } })]);
+      const list = (await fresh.app.inject({ url: '/v1/campaigns' })).json() as { items: Array<{ id: string; progress: { answered: number } }> };
+      expect(list.items).toEqual([expect.objectContaining({ id: 'renewals', progress: { answered: 40, answeredLast15m: 40 } })]);
       // 2,000 to answer at ~160 an hour: far past a deadline in 30 minutes
       const late = await until('the finish-time alert', async () => {
         const res = await fresh.app.inject({ url: '/v1/recommendations' });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { LoggedEvent } from '../../contract/event.js';
-import { CampaignCounts } from './pacing.js';
+import { CampaignTally } from '../../stream/campaign-tally.js';
+import { pacingConditions } from './pacing.js';
+
+/** The stream's tally fed events one by one, and pacing read from it. */
+function tallied() {
+  const t = new CampaignTally();
+  return { tally: t, note: (events: LoggedEvent[]) => events.forEach((e) => t.note(e)), conditions: (tenant: string, now: number, o: Parameters<typeof pacingConditions>[3]) => pacingConditions(t, tenant, now, o) };
+}
 
 const NOW = Date.UTC(2026, 10, 30, 12, 0);
 let seq = 0;
@@ -20,7 +27,7 @@ describe('outbound campaign pacing, learned from its events', () => {
   const opts = (ready = 0) => ({ dropCapPct: 3, readyOn: () => ready });
 
   it('slows a campaign down over the drop cap (critical at twice it), with the numbers', () => {
-    const c = new CampaignCounts();
+    const c = tallied();
     c.note(calls('spring', 100, 4));
     expect(c.conditions('t1', NOW, opts())).toEqual([
       expect.objectContaining({ key: 'campaign-slow-down:spring', kind: 'campaign-slow-down', severity: 'warning', data: expect.objectContaining({ answered: 100, dropped: 4, dropPct: 4, capPct: 3 }) }),
@@ -30,22 +37,22 @@ describe('outbound campaign pacing, learned from its events', () => {
   });
 
   it('offers to speed up well under the cap while operators wait, and says nothing in between or on too few calls', () => {
-    const c = new CampaignCounts();
+    const c = tallied();
     c.note(calls('calm', 100, 0));
     expect(c.conditions('t1', NOW, opts(0))).toEqual([]);
     const [up] = c.conditions('t1', NOW, opts(4));
     expect(up).toMatchObject({ key: 'campaign-speed-up:calm', kind: 'campaign-speed-up', severity: 'info' });
     expect(up.reason).toBe('campaign calm: room to speed up — 0 % dropped in the last 15 minutes (cap 3 %) while 4 operators wait on outbound');
-    const mid = new CampaignCounts();
+    const mid = tallied();
     mid.note(calls('mid', 100, 2));
     expect(mid.conditions('t1', NOW, opts(4))).toEqual([]);
-    const few = new CampaignCounts();
+    const few = tallied();
     few.note(calls('few', 20, 10));
     expect(few.conditions('t1', NOW, opts())).toEqual([]);
   });
 
   it('judges the last 15 minutes only, tenant by tenant, names as data', () => {
-    const c = new CampaignCounts();
+    const c = tallied();
     c.note(calls('__proto__', 100, 50, 20 * 60_000));
     c.note(calls('constructor', 100, 50, 60_000, 't2'));
     expect(c.conditions('t1', NOW, opts())).toEqual([]);
@@ -53,7 +60,7 @@ describe('outbound campaign pacing, learned from its events', () => {
   });
 
   it('forecasts the finish of a registered campaign at the pace of the last 15 minutes, against its deadline and its own cap', () => {
-    const c = new CampaignCounts();
+    const c = tallied();
     c.note(calls('list', 150, 2)); // 150 answered in the last 15 minutes: 10 a minute
     const plan = { id: 'list', listSize: 10_000, answerRate: 0.3, dropCapPct: 1, deadline: NOW + 60 * 60_000 };
     // 3,000 to answer, 150 done: 2,850 at 10 a minute is 4 h 45 min, past a deadline in 1 h
@@ -68,5 +75,20 @@ describe('outbound campaign pacing, learned from its events', () => {
     expect(c.conditions('t1', NOW, { ...opts(), plans: new Map([['list', { ...plan, answerRate: undefined }]]) }).some((x) => x.kind === 'campaign-late')).toBe(false);
     // past the deadline with calls still to make: critical
     expect(c.conditions('t1', NOW, { ...opts(), plans: new Map([['list', { ...plan, deadline: NOW - 1 }]]) }).find((x) => x.kind === 'campaign-late')).toMatchObject({ severity: 'critical' });
+  });
+
+  it('keeps its counts across a checkpoint: what it exports it imports, exactly', () => {
+    const c = tallied();
+    c.note(calls('list', 150, 2));
+    c.note(calls('old', 40, 1, 3 * 3_600_000)); // hours ago: counted in the total only
+    const again = tallied();
+    again.tally.import(JSON.parse(JSON.stringify(c.tally.export())));
+    expect(again.tally.export()).toEqual(c.tally.export());
+    expect(again.tally.answeredTotal('t1', 'list')).toBe(150);
+    expect(again.conditions('t1', NOW, opts())).toEqual(c.conditions('t1', NOW, opts()));
+    // the last hour is kept, no more: an old campaign's minutes go once later ones come
+    c.note(calls('old', 1, 0));
+    expect(c.tally.export().find((x) => x.id === 'old')!.minutes).toHaveLength(1);
+    expect(c.tally.answeredTotal('t1', 'old')).toBe(41);
   });
 });

@@ -2,6 +2,7 @@ import { BUCKET_MS } from '../../metrics/appeal-story.js';
 import type { HistoryShape } from '../../metrics/history.js';
 import type { HistoryQuery } from '../../storage/storage.js';
 import type { LiveView } from '../../stream/live-view.js';
+import type { CampaignCounts } from '../campaigns/pacing.js';
 import type { BoardSource, OperatorAht, SlotHistory } from './recommender.js';
 
 type HistoryJson = (filter: Pick<HistoryQuery, 'tenant'>, shape: HistoryShape) => Promise<string>;
@@ -11,12 +12,13 @@ type HistoryJson = (filter: Pick<HistoryQuery, 'tenant'>, shape: HistoryShape) =
  * history through the engine's history answers (the slow path: read on the history thread, only the
  * answer's rows parsed here).
  */
-export function engineBoardSource(live: LiveView, historyJson: HistoryJson): BoardSource {
+export function engineBoardSource(live: LiveView, campaigns: CampaignCounts, historyJson: HistoryJson): BoardSource {
   return {
     tenants: () => live.tenantNames(),
     tiles: (tenant) => live.tilesOf(tenant),
     cell: (tenant, queue, channel, bucket) => live.recent.get(tenant, queue, channel, '', bucket)?.counters,
     handling: (tenant) => live.handlingNow(tenant),
+    campaigns,
     async slotHistory(tenant, from, to, slotMs): Promise<SlotHistory[]> {
       const json = await historyJson({ tenant }, { from, to, groupBy: ['queue', 'channel'], intervalMs: slotMs, level: 'queue', maxRows: 200_000 });
       const rows = (JSON.parse(json) as { rows: Array<{ queue: string; channel: string; bucket: string; offered: number; ahtSec: number | null; ha: number }> }).rows;

@@ -23,7 +23,7 @@ import { ItemSaver } from './item-saver.js';
 import { ahtOutliers, type OperatorAht } from '../advisor/aht-outliers.js';
 export type { OperatorAht };
 import { learnSkills, moves, sharedSkills, type SharedSkills } from '../advisor/moves.js';
-import { CampaignCounts, type CampaignPlan } from '../campaigns/pacing.js';
+import { campaignProgress, pacingConditions, type CampaignCounts, type CampaignPlan } from '../campaigns/pacing.js';
 import type { LoggedEvent } from '../../contract/event.js';
 import type { WhatIfStream } from '../whatif/whatif.js';
 
@@ -50,6 +50,8 @@ export interface BoardSource {
   operatorAht?(tenant: string, from: number, to: number): Promise<OperatorAht[]>;
   /** The contacts in handling now: per channel the most one operator holds, per queue × channel (`queue\u0001channel`) when each started. */
   handling(tenant: string): { maxHeld: Map<string, number>; startedAt: Map<string, number[]>; streamsOf: Map<string, Set<string>> };
+  /** Outbound campaigns' answered and dropped calls, as the stream counted them. */
+  campaigns: CampaignCounts;
 }
 
 export interface SlotHistory {
@@ -162,21 +164,14 @@ export class Recommender {
     return r;
   }
 
-  private readonly campaigns = new CampaignCounts();
-
   /** A campaign registered or registered again (already stored): its plan is used from the next evaluation. */
   setCampaign(tenant: string, plan: CampaignPlan): void {
     this.tenants.get(tenant)?.plans.set(plan.id, plan); // a tenant not loaded yet reads it from storage when it is
   }
 
-  /** A campaign's answered calls since this server started and over the last 15 minutes. */
+  /** A campaign's answered calls in total and over the last 15 minutes. */
   campaignProgress(tenant: string, id: string): { answeredTotal: number; answeredLast15: number } {
-    return this.campaigns.progress(tenant, id);
-  }
-
-  /** Events as they are applied (and replayed): outbound campaigns are counted from them. */
-  noteEvents(events: readonly LoggedEvent[]): void {
-    this.campaigns.note(events);
+    return campaignProgress(this.opts.source.campaigns, tenant, id, this.opts.now());
   }
 
   /** Evaluations so far, their mean and longest time on the main thread (ms). */
@@ -397,7 +392,7 @@ export class Recommender {
     out.push(...state.ahtPeers.outliers);
     const readyByQueue = new Map<string, number>();
     for (const t of tiles) readyByQueue.set(t.queue, (readyByQueue.get(t.queue) ?? 0) + t.operators.ready);
-    out.push(...this.campaigns.conditions(tenant, now, { dropCapPct: this.opts.settings.campaignDropCapPct, readyOn: (q) => readyByQueue.get(q) ?? 0, plans: state.plans }));
+    out.push(...pacingConditions(this.opts.source.campaigns, tenant, now, { dropCapPct: this.opts.settings.campaignDropCapPct, readyOn: (q) => readyByQueue.get(q) ?? 0, plans: state.plans }));
     return out;
   }
 

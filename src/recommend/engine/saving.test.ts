@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../config/config.js';
 import { openPgliteStorage } from '../../storage/pglite/index.js';
+import { CampaignTally } from '../../stream/campaign-tally.js';
 import { Recommender } from './recommender.js';
 
 const item = (id: string, key: string, reason: string) => ({ id, key, kind: 'long-wait', state: 'open' as const, severity: 'warning' as const, reason, data: {}, openedAt: 1, updatedAt: 1 });
@@ -10,7 +11,7 @@ describe('saving recommendations', () => {
     const storage = await openPgliteStorage({});
     try {
       const r = await Recommender.start({
-        source: { tenants: () => [], tiles: () => [], cell: () => undefined, handling: () => ({ maxHeld: new Map(), startedAt: new Map(), streamsOf: new Map() }) },
+        source: { tenants: () => [], tiles: () => [], cell: () => undefined, handling: () => ({ maxHeld: new Map(), startedAt: new Map(), streamsOf: new Map() }), campaigns: new CampaignTally() },
         storage,
         settings: DEFAULT_CONFIG.recommend,
         slPolicyOf: () => DEFAULT_CONFIG.sl.default,
