@@ -88,6 +88,11 @@ export class ServerProcess {
     return { status: res.status, body: await res.json(), headers: res.headers };
   }
 
+  async put(path: string, body: unknown): Promise<{ status: number; body: any }> {
+    const res = await fetch(`${this.url}${path}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, body: await res.json() };
+  }
+
   async get(path: string): Promise<{ status: number; body: any }> {
     const res = await fetch(`${this.url}${path}`);
     return { status: res.status, body: await res.json() };
