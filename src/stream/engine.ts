@@ -193,8 +193,9 @@ export class Engine {
    */
   whatIf(tenant: string, actions: WhatIfAction[], runs: number): Promise<WhatIfResult> {
     const streams = this.recommender?.whatIfStreams(tenant) ?? [];
+    const campaigns = this.recommender?.whatIfCampaigns(tenant) ?? [];
     this.whatIfThread ??= new WhatIfThread();
-    return this.whatIfThread.run({ streams, actions, opts: { runs, horizonMinutes: 60, startTime: this.now() } });
+    return this.whatIfThread.run({ streams, campaigns, actions, opts: { runs, horizonMinutes: 60, startTime: this.now() } });
   }
 
   /** Applies whatever the log holds after the processor's position (late events the checkpoint held first). */

@@ -104,3 +104,59 @@ describe('POST /v1/whatif', () => {
     expect((await ask({ actions: [], runs: 2 })).statusCode).toBe(200);
   });
 });
+
+/** An outbound campaign running now: 5 operators on outbound/voice, 30 calls answered in the last minutes, 2 of them handled. */
+function campaignCenter(now: number) {
+  const ops = Array.from({ length: 5 }, (_, i) => ({ id: `ob-op${i}:ready`, type: 'OPERATOR_STATUS', ts: now - 120_000, operatorId: `ob-op${i}`, status: 'ready', queue: 'outbound', channel: 'voice' }));
+  const calls = Array.from({ length: 30 }, (_, i) => {
+    const base = { appealId: `c${i}`, queue: 'outbound', channel: 'voice', direction: 'outbound', campaignId: 'spring', ts: now - 60_000 + i * 1_000 };
+    const handled = i < 2 ? [{ ...base, id: `c${i}:ap`, type: 'APPEAL_APPOINTED', operatorId: `ob-op${i}` }, { ...base, id: `c${i}:cl`, type: 'APPEAL_CLOSED', operatorId: `ob-op${i}`, ts: base.ts + 5_000 }] : [];
+    return [{ ...base, id: `c${i}:new`, type: 'APPEAL_NEW' }, { ...base, id: `c${i}:sd`, type: 'APPEAL_SENT_DISTRIBUTION' }, ...handled];
+  }).flat();
+  return [...ops, ...calls];
+}
+
+describe('POST /v1/whatif: a campaign\'s pace', () => {
+  let t: TestApp;
+  const ask = (payload: unknown) => t.app.inject({ method: 'POST', url: '/v1/whatif', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
+  const deadline = new Date(Date.now() + 3_600_000).toISOString();
+
+  beforeAll(async () => {
+    t = await startTestApp({ recommend: { ...DEFAULT_CONFIG.recommend } });
+    const put = await t.app.inject({ method: 'PUT', url: '/v1/campaigns/spring', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ listSize: 1_000, answerRate: 0.3, deadline }) });
+    expect(put.statusCode, put.body).toBe(200);
+    expect((await t.app.inject({ method: 'POST', url: '/v1/events', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(campaignCenter(Date.now())) })).statusCode).toBe(202);
+    for (let i = 0; i < 100 && t.engine.recommender!.whatIfStreams('default').length < 1; i++) await new Promise((r) => setTimeout(r, 20));
+  });
+  afterAll(() => t?.close());
+
+  it('simulates the campaign at its pace now and at the pace asked: answered calls, drops against the cap, the finish against the deadline', async () => {
+    const now = await ask({ actions: [], runs: 8 });
+    expect(now.statusCode, now.body).toBe(200);
+    const [c] = now.json().campaigns;
+    // 30 answered in the last 15 minutes: 120 an hour
+    expect(c).toMatchObject({ id: 'spring', queue: 'outbound', pace: { answeredPerHour: 120, factor: 1 }, dropCapPct: 3, finish: { remaining: 270, deadline } });
+    expect(c.steps).toHaveLength(12);
+    const faster = (await ask({ actions: [{ action: 'pace', campaign: 'spring', factor: 4 }], runs: 8 })).json().campaigns[0];
+    expect(faster.pace.factor).toBe(4);
+    expect(faster.answered.p50).toBeGreaterThan(c.answered.p50);
+    expect(Date.parse(faster.finish.eta)).toBeLessThan(Date.parse(c.finish.eta));
+    expect(faster.finish.onTime).toBe(true); // 270 to go at ~480 an hour: within the hour
+    const paused = (await ask({ actions: [{ action: 'pace', campaign: 'spring', factor: 0 }], runs: 2 })).json().campaigns[0];
+    expect(paused).toMatchObject({ answered: { p50: 0 }, dropPct: null, finish: { eta: null, onTime: false } });
+  });
+
+  it.each([
+    [{ actions: [{ action: 'pace', campaign: 'autumn', factor: 1.2 }] }, '/actions/0/campaign'],
+    [{ actions: [{ action: 'pace', campaign: '__proto__', factor: 1.2 }] }, '/actions/0/campaign'],
+    [{ actions: [{ action: 'pace', campaign: 'spring', factor: 6 }] }, '/actions/0'],
+    [{ actions: [{ action: 'pace', campaign: 'spring', factor: -1 }] }, '/actions/0'],
+    [{ actions: [{ action: 'pace', campaign: 'spring' }] }, '/actions/0'],
+  ])('%j → 400 naming %s', async (payload, path) => {
+    const r = await ask(payload);
+    expect(r.statusCode, r.body).toBe(400);
+    expectErrorShape(r.json());
+    expect(JSON.stringify(r.json())).toContain(path);
+  });
+});
+

@@ -15,6 +15,10 @@ const Body = Type.Object(
       Type.Union([
         Type.Object({ action: Type.Union([Type.Literal('add'), Type.Literal('release')]), queue: Name, channel: Name, n: N }, { additionalProperties: false }),
         Type.Object({ action: Type.Literal('move'), from: Where, to: Where, n: N }, { additionalProperties: false }),
+        Type.Object(
+          { action: Type.Literal('pace'), campaign: Name, factor: Type.Number({ minimum: 0, maximum: 5, description: 'the pace now times this: 0.8 a fifth slower, 1.25 a quarter faster, 0 paused' }) },
+          { additionalProperties: false },
+        ),
       ]),
       { maxItems: 100, description: 'none: the hour ahead as things stand' },
     ),
@@ -24,6 +28,16 @@ const Body = Type.Object(
 );
 
 const BandSchema = Type.Object({ p10: Type.Number(), p50: Type.Number(), p90: Type.Number() });
+const CampaignReply = Type.Object({
+  id: Type.String(),
+  queue: Type.String(),
+  pace: Type.Object({ answeredPerHour: Type.Number(), factor: Type.Number() }),
+  answered: BandSchema,
+  dropPct: Type.Union([BandSchema, Type.Null()]),
+  dropCapPct: Type.Number(),
+  steps: Type.Array(Type.Object({ minute: Type.Number(), answered: BandSchema, dropPct: Type.Union([BandSchema, Type.Null()]) })),
+  finish: Type.Optional(Type.Object({ remaining: Type.Number(), eta: Type.Union([Type.String(), Type.Null()]), deadline: Type.String(), onTime: Type.Boolean() })),
+});
 const Reply = Type.Object({
   at: Type.String(),
   horizonMinutes: Type.Number(),
@@ -43,10 +57,12 @@ const Reply = Type.Object({
       ),
     }),
   ),
+  campaigns: Type.Array(CampaignReply, { description: 'the outbound campaigns answering calls now' }),
 });
 
 /**
- * POST /v1/whatif: what the next hour looks like with these actions (add, release or move operators),
+ * POST /v1/whatif: what the next hour looks like with these actions (add, release or move operators,
+ * change a campaign's pace),
  * simulated from the center as it stands now, several times over: SL, waiting and abandons per queue ×
  * channel in 5-minute steps, each with its 10th–90th percentile band. See src/recommend/whatif.
  */
@@ -55,12 +71,15 @@ export const whatIfRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, {
     if (!engine.recommender) throw new Errors.NOT_FOUND('what-if needs the recommendations, switched off on this server (recommend.enabled = false)');
     const streams = engine.recommender.whatIfStreams(req.tenant);
     const known = new Set(streams.map((s) => `${s.queue}\u0001${s.channel}`));
+    const campaigns = new Set(engine.recommender.whatIfCampaigns(req.tenant).map((c) => c.id));
     const errors: ErrorDetail[] = [];
     const check = (q: string, c: string, path: string) => {
       if (!known.has(`${q}\u0001${c}`)) errors.push({ path, message: `"${q}" × "${c}" is not on the live board (a queue × channel with traffic)` });
     };
     req.body.actions.forEach((a, i) => {
-      if (a.action === 'move') {
+      if (a.action === 'pace') {
+        if (!campaigns.has(a.campaign)) errors.push({ path: `/actions/${i}/campaign`, message: `campaign "${a.campaign}" answered no call in the last 15 minutes: there is no pace to change` });
+      } else if (a.action === 'move') {
         check(a.from.queue, a.from.channel, `/actions/${i}/from`);
         check(a.to.queue, a.to.channel, `/actions/${i}/to`);
       } else check(a.queue, a.channel, `/actions/${i}/queue`);
@@ -72,6 +91,11 @@ export const whatIfRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, {
     if (errors.length) throw badRequest(errors);
     const at = engine.now();
     const result = await engine.whatIf(req.tenant, req.body.actions as WhatIfAction[], req.body.runs ?? 16);
-    return { at: new Date(at).toISOString(), ...result };
+    const iso = (t: number) => new Date(t).toISOString();
+    return {
+      at: iso(at),
+      ...result,
+      campaigns: result.campaigns.map((c) => ({ ...c, ...(c.finish ? { finish: { ...c.finish, eta: c.finish.eta === null ? null : iso(c.finish.eta), deadline: iso(c.finish.deadline) } } : {}) })),
+    };
   });
 };

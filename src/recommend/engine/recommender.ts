@@ -25,7 +25,7 @@ export type { OperatorAht };
 import { learnSkills, moves, sharedSkills, type SharedSkills } from '../advisor/moves.js';
 import { campaignProgress, pacingConditions, type CampaignCounts, type CampaignPlan } from '../campaigns/pacing.js';
 import type { LoggedEvent } from '../../contract/event.js';
-import type { WhatIfStream } from '../whatif/whatif.js';
+import type { WhatIfCampaign, WhatIfStream } from '../whatif/whatif.js';
 
 const MINUTE_MS = 60_000;
 /** The live view keeps this many minutes of cells (see stream/live-view.ts). */
@@ -428,6 +428,32 @@ export class Recommender {
     return out;
   }
 
+  /**
+   * The outbound campaigns answering calls now (in the last 15 minutes), as the what-if model takes them:
+   * their pace, their queue's voice handle time, their drop cap, and for a registered one with an answer
+   * rate the answered calls still to make and its deadline.
+   */
+  whatIfCampaigns(tenant: string): WhatIfCampaign[] {
+    const state = this.tenants.get(tenant);
+    const now = this.opts.now();
+    const out: WhatIfCampaign[] = [];
+    for (const c of this.opts.source.campaigns.campaigns(tenant)) {
+      const p = campaignProgress(this.opts.source.campaigns, tenant, c.id, now);
+      if (p.answeredLast15 === 0) continue;
+      const plan = state?.plans.get(c.id);
+      const voice = state?.situations.get(streamKey(c.queue, 'voice'));
+      out.push({
+        id: c.id,
+        queue: c.queue,
+        answeredPerHour: p.answeredLast15 * 4,
+        ahtSec: voice?.forecast.ahtSec ?? DEFAULT_CAMPAIGN_AHT_SEC,
+        dropCapPct: plan?.dropCapPct ?? this.opts.settings.campaignDropCapPct,
+        ...(plan?.answerRate !== undefined ? { remaining: Math.max(0, Math.round(plan.listSize * plan.answerRate - p.answeredTotal)), deadline: plan.deadline } : {}),
+      });
+    }
+    return out;
+  }
+
   /** Chats an operator may hold on `channel` for this tenant: configured, else measured (see config recommend.chatConcurrency); undefined for voice and email. */
   concurrencyOf(tenant: string, channel: string): number | undefined {
     if (isOneAtATime(channel)) return undefined;
@@ -486,6 +512,8 @@ export class Recommender {
 }
 
 const DEFAULT_CONCURRENCY = 3;
+/** A campaign's handle time when its queue's voice has none measured yet. */
+const DEFAULT_CAMPAIGN_AHT_SEC = 180;
 
 /**
  * Operators serving a queue × channel now. The live view places each operator on one tile (the queue

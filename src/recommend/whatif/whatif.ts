@@ -5,6 +5,12 @@
  * abandon curves come back in 5-minute steps with a band (10th–90th percentile of the runs). Pure: the
  * simulator (src/sim) in memory, no I/O; the server runs it on a thread of its own.
  *
+ * An outbound campaign is modelled at its pace of the last 15 minutes (answered calls an hour), or that
+ * pace times an action's factor: its answered calls arrive at random (Poisson) on its queue's voice
+ * operators, alongside the inbound calls, and one that finds nobody free is dropped (as a dialer's is).
+ * A predictive dialer times its calls to the operators it expects to be free, so it drops fewer than this
+ * model at the same pace: the drop rate answered is the cautious side.
+ *
  * What the model leaves out, so that the answer is read for what it is: the contacts in handling now are
  * not carried over (operators start free: the first minutes are a little optimistic), the people waiting
  * now arrive in the first minute (as many as wait on average, Poisson, their waits counted from then), and
@@ -32,9 +38,25 @@ export interface WhatIfStream {
   sl: { targetSec: number; shortAbandonSec: number; abandonsCount: boolean };
 }
 
+/** An outbound campaign as it runs now. */
+export interface WhatIfCampaign {
+  id: string;
+  queue: string;
+  /** Answered calls an hour over the last 15 minutes: the pace now. */
+  answeredPerHour: number;
+  /** Handle time of its calls (its queue's voice AHT). */
+  ahtSec: number;
+  dropCapPct: number;
+  /** A registered campaign: answered calls still to make, and its deadline (epoch ms). */
+  remaining?: number;
+  deadline?: number;
+}
+
 export type WhatIfAction =
   | { action: 'add' | 'release'; queue: string; channel: string; n: number }
-  | { action: 'move'; from: { queue: string; channel: string }; to: { queue: string; channel: string }; n: number };
+  | { action: 'move'; from: { queue: string; channel: string }; to: { queue: string; channel: string }; n: number }
+  /** A campaign's pace times `factor` (0.8: a fifth slower; 0: paused). */
+  | { action: 'pace'; campaign: string; factor: number };
 
 export interface Band {
   p10: number;
@@ -59,10 +81,25 @@ export interface WhatIfStreamResult {
   steps: WhatIfStep[];
 }
 
+export interface WhatIfCampaignResult {
+  id: string;
+  queue: string;
+  /** The pace simulated: answered calls an hour now, and the factor applied. */
+  pace: { answeredPerHour: number; factor: number };
+  /** Over the hour: answered calls, and the share of them dropped, against the cap. */
+  answered: Band;
+  dropPct: Band | null;
+  dropCapPct: number;
+  steps: Array<{ minute: number; answered: Band; dropPct: Band | null }>;
+  /** A registered campaign: when it finishes at the pace simulated (the median run), against its deadline. */
+  finish?: { remaining: number; eta: number | null; deadline: number; onTime: boolean };
+}
+
 export interface WhatIfResult {
   horizonMinutes: number;
   runs: number;
   streams: WhatIfStreamResult[];
+  campaigns: WhatIfCampaignResult[];
 }
 
 const keyOf = (queue: string, channel: string) => `${queue}/${channel}`;
@@ -72,6 +109,7 @@ export function operatorsAfter(streams: readonly WhatIfStream[], actions: readon
   const n = new Map(streams.map((s) => [keyOf(s.queue, s.channel), s.operators]));
   const bump = (q: string, c: string, d: number) => n.set(keyOf(q, c), Math.max(0, n.get(keyOf(q, c))! + d));
   for (const a of actions) {
+    if (a.action === 'pace') continue;
     if (a.action === 'move') {
       const moved = Math.min(a.n, n.get(keyOf(a.from.queue, a.from.channel))!);
       bump(a.from.queue, a.from.channel, -moved);
@@ -81,13 +119,39 @@ export function operatorsAfter(streams: readonly WhatIfStream[], actions: readon
   return n;
 }
 
-/** The hour ahead as a simulator scenario: one stream and one operator group per queue × channel. */
-export function scenarioOf(streams: readonly WhatIfStream[], operators: ReadonlyMap<string, number>, horizonMinutes: number): ScenarioDef {
+/** Each campaign's pace after the actions (the last `pace` action on it wins). */
+export function pacesAfter(campaigns: readonly WhatIfCampaign[], actions: readonly WhatIfAction[]): Map<string, number> {
+  const out = new Map(campaigns.map((c) => [c.id, 1]));
+  for (const a of actions) if (a.action === 'pace' && out.has(a.campaign)) out.set(a.campaign, a.factor);
+  return out;
+}
+
+/** The simulator's channel of a campaign's calls: by position, so that no campaign id reaches a skill name. */
+const campaignChannel = (i: number) => `campaign#${i}`;
+
+/**
+ * The hour ahead as a simulator scenario: one stream and one operator group per queue × channel; each
+ * campaign a stream of its own on its queue's voice operators, its calls taken out of that queue's voice
+ * forecast (which counts them).
+ */
+export function scenarioOf(streams: readonly WhatIfStream[], operators: ReadonlyMap<string, number>, horizonMinutes: number, campaigns: readonly WhatIfCampaign[] = [], paces: ReadonlyMap<string, number> = new Map()): ScenarioDef {
   const defs: StreamDef[] = [];
   const groups: OperatorGroup[] = [];
   const windows: NonNullable<ScenarioDef['load']>['windows'] = [];
+  const outboundOn = new Map<string, number>();
+  const campaignSkills = new Map<string, string[]>();
+  campaigns.forEach((c, i) => {
+    outboundOn.set(c.queue, (outboundOn.get(c.queue) ?? 0) + c.answeredPerHour);
+    const perHour = c.answeredPerHour * (paces.get(c.id) ?? 1);
+    if (!(perHour > 0)) return;
+    defs.push({ queue: c.queue, channel: campaignChannel(i), perHour, handle: { logn: c.ahtSec * 1000, cv: 0.8 }, patience: 0, routeDelay: 0 });
+    const skills = campaignSkills.get(c.queue) ?? [];
+    campaignSkills.set(c.queue, [...skills, keyOf(c.queue, campaignChannel(i))]);
+  });
   streams.forEach((s, i) => {
-    const base = Math.max(...s.perHourBySlot, 1e-9);
+    const outbound = s.channel === 'voice' ? (outboundOn.get(s.queue) ?? 0) : 0;
+    const slots = s.perHourBySlot.map((r) => Math.max(0, r - outbound));
+    const base = Math.max(...slots, 1e-9);
     defs.push({
       queue: s.queue,
       channel: s.channel,
@@ -99,25 +163,29 @@ export function scenarioOf(streams: readonly WhatIfStream[], operators: Readonly
     // the forecast's 15-minute slots as load factors, and the people waiting now as extra arrivals in the
     // first minute (spread over a minute, not a second: the simulator's thinning draws candidates at the
     // highest rate for the whole run, so a one-second burst would cost 60× more)
-    s.perHourBySlot.forEach((r, k) => windows.push({ from: k * 15 * MINUTE + (k === 0 ? MINUTE : 0), to: (k + 1) * 15 * MINUTE, factor: r / base, queue: s.queue, channel: s.channel }));
-    windows.push({ from: 0, to: MINUTE, factor: (s.perHourBySlot[0] + s.waiting * 60) / base, queue: s.queue, channel: s.channel });
+    slots.forEach((r, k) => windows.push({ from: k * 15 * MINUTE + (k === 0 ? MINUTE : 0), to: (k + 1) * 15 * MINUTE, factor: r / base, queue: s.queue, channel: s.channel }));
+    windows.push({ from: 0, to: MINUTE, factor: (slots[0] + s.waiting * 60) / base, queue: s.queue, channel: s.channel });
     const n = operators.get(keyOf(s.queue, s.channel)) ?? 0;
-    if (n > 0) groups.push({ n, skills: [keyOf(s.queue, s.channel)], prefix: `w${i}-`, ...(s.concurrency ? { concurrency: { [s.channel]: s.concurrency } } : {}) });
+    const skills = [keyOf(s.queue, s.channel), ...(s.channel === 'voice' ? (campaignSkills.get(s.queue) ?? []) : [])];
+    if (n > 0) groups.push({ n, skills, prefix: `w${i}-`, ...(s.concurrency ? { concurrency: { [s.channel]: s.concurrency } } : {}) });
   });
   return { name: 'whatif', description: 'the hour ahead from now', durationMs: horizonMinutes * MINUTE, streams: defs, operators: groups, load: { windows } };
 }
 
-/** Runs the hour ahead `runs` times (seeds 1…runs) and summarizes each stream's steps. */
-export function whatIf(streams: readonly WhatIfStream[], actions: readonly WhatIfAction[], opts: { runs: number; horizonMinutes: number; startTime: number }): WhatIfResult {
+/** Runs the hour ahead `runs` times (seeds 1…runs) and summarizes each stream's and each campaign's steps. */
+export function whatIf(streams: readonly WhatIfStream[], actions: readonly WhatIfAction[], opts: { runs: number; horizonMinutes: number; startTime: number }, campaigns: readonly WhatIfCampaign[] = []): WhatIfResult {
   const after = operatorsAfter(streams, actions);
-  const scenario = scenarioOf(streams, after, opts.horizonMinutes);
+  const paces = pacesAfter(campaigns, actions);
+  const scenario = scenarioOf(streams, after, opts.horizonMinutes, campaigns, paces);
   const steps = opts.horizonMinutes / STEP_MINUTES;
   // per stream, per step, per run
   const per = new Map(streams.map((s) => [keyOf(s.queue, s.channel), Array.from({ length: steps }, () => ({ sl: [] as number[], waiting: [] as number[], abandon: [] as number[] }))]));
+  const perCampaign = campaigns.map(() => ({ steps: Array.from({ length: steps }, () => ({ answered: [] as number[], drop: [] as number[] })), answered: [] as number[], drop: [] as number[] }));
   for (let run = 1; run <= opts.runs; run++) {
     const sim = createSimulation({ scenario, seed: run, startTime: opts.startTime, faults: {}, runId: `whatif${run}` });
     const events = sim.next(sim.endTime);
     for (const s of streams) tally(events, s, opts.startTime, steps, per.get(keyOf(s.queue, s.channel))!);
+    campaigns.forEach((c, i) => tallyCampaign(events, c.queue, campaignChannel(i), opts.startTime, steps, perCampaign[i]));
   }
   return {
     horizonMinutes: opts.horizonMinutes,
@@ -133,7 +201,58 @@ export function whatIf(streams: readonly WhatIfStream[], actions: readonly WhatI
         abandonPct: band(x.abandon),
       })),
     })),
+    campaigns: campaigns.map((c, i) => {
+      const t = perCampaign[i];
+      const answered = band(t.answered)!;
+      const perHour = (answered.p50 * 60) / opts.horizonMinutes;
+      const finish =
+        c.remaining !== undefined && c.deadline !== undefined
+          ? (() => {
+              const eta = c.remaining === 0 ? opts.startTime : perHour > 0 ? opts.startTime + (c.remaining / perHour) * 3_600_000 : null;
+              return { remaining: c.remaining, eta, deadline: c.deadline, onTime: eta !== null && eta <= c.deadline };
+            })()
+          : undefined;
+      return {
+        id: c.id,
+        queue: c.queue,
+        pace: { answeredPerHour: Math.round(c.answeredPerHour * 10) / 10, factor: paces.get(c.id) ?? 1 },
+        answered,
+        dropPct: band(t.drop),
+        dropCapPct: c.dropCapPct,
+        steps: t.steps.map((x, k) => ({ minute: (k + 1) * STEP_MINUTES, answered: band(x.answered)!, dropPct: band(x.drop) })),
+        ...(finish ? { finish } : {}),
+      };
+    }),
   };
+}
+
+/** One run's answered and dropped calls of a campaign, per step and over the hour. */
+function tallyCampaign(
+  events: readonly CcEvent[],
+  queue: string,
+  channel: string,
+  start: number,
+  steps: number,
+  into: { steps: Array<{ answered: number[]; drop: number[] }>; answered: number[]; drop: number[] },
+): void {
+  const answered = new Array<number>(steps).fill(0);
+  const dropped = new Array<number>(steps).fill(0);
+  for (const e of events) {
+    if (e.queue !== queue || e.channel !== channel) continue;
+    const k = Math.min(steps - 1, Math.floor((e.ts - start) / (STEP_MINUTES * MINUTE)));
+    if (e.type === 'APPEAL_SENT_DISTRIBUTION') answered[k]++;
+    else if (e.type === 'APPEAL_MISSED') dropped[k]++;
+  }
+  let a = 0;
+  let d = 0;
+  for (let k = 0; k < steps; k++) {
+    into.steps[k].answered.push(answered[k]);
+    if (answered[k]) into.steps[k].drop.push((100 * dropped[k]) / answered[k]);
+    a += answered[k];
+    d += dropped[k];
+  }
+  into.answered.push(a);
+  if (a) into.drop.push((100 * d) / a);
 }
 
 /** One run's steps for one stream: SL and abandons of the waits that ended in each step, and who waits at its end. */
