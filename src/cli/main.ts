@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import type { Command } from './command.js';
 import { startCommand } from './start.js';
 import { simulateCommand } from './simulate.js';
+import { adviceCommand } from './advice.js';
 import { dlqCommand } from './dlq.js';
 import { verifyCommand } from './verify.js';
 import { staffingCommand } from './staffing.js';
@@ -11,7 +12,7 @@ import { evaluateCommand } from './evaluate.js';
 import { ConfigError } from '../config/config.js';
 import { CliError, UsageError } from './errors.js';
 
-const COMMANDS: Command[] = [startCommand, simulateCommand, dlqCommand, verifyCommand, staffingCommand, evaluateCommand];
+const COMMANDS: Command[] = [startCommand, simulateCommand, adviceCommand, dlqCommand, verifyCommand, staffingCommand, evaluateCommand];
 
 const HELP = `ccpulse — real-time SLA analytics for multichannel contact centers
 
