@@ -12,7 +12,7 @@ import { evaluateCommand } from './evaluate.js';
 import { ConfigError } from '../config/config.js';
 import { CliError, UsageError } from './errors.js';
 
-const COMMANDS: Command[] = [startCommand, simulateCommand, adviceCommand, dlqCommand, verifyCommand, staffingCommand, evaluateCommand];
+const COMMANDS: Command[] = [startCommand, simulateCommand, dlqCommand, verifyCommand, staffingCommand, evaluateCommand, adviceCommand];
 
 const HELP = `ccpulse — real-time SLA analytics for multichannel contact centers
 
