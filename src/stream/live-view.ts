@@ -391,6 +391,13 @@ export class LiveView {
       const tenant = key.slice(0, sep);
       const id = key.slice(sep + 1);
       const tileKey = op.tileKey;
+      // placed already (by an open appeal restored before its operator): that placement gives way to the saved one
+      const placed = this.operators.get(key)?.tileKey;
+      const old = placed ? this.tiles.get(placed) : undefined;
+      if (old) {
+        old.operators.delete(key);
+        this.markDirty(old);
+      }
       this.operators.set(key, { ...op, tileKey: null, statusTs: op.statusTs ?? -Infinity });
       if (tileKey) {
         const [, queue, channel] = tileKey.split('\u0001');
