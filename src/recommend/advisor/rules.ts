@@ -110,6 +110,15 @@ export function normalQuantile(p: number): number {
 const SURGE_Z = 1.645;
 /** A surge is named only where the rate read from the last minutes is this far above the forecast. */
 const SURGE_MIN_RATIO = 1.2;
+/**
+ * And only where the window's count is this many Poisson deviations, plus SURGE_TEST_MARGIN arrivals,
+ * above what the forecast expects in it: three windows re-read at every evaluation test the same noise
+ * many times over, and a 95 % bound alone reads a surge from a correct forecast every hour or so.
+ */
+const SURGE_TEST_Z = 3.5;
+const SURGE_TEST_MARGIN = 3;
+/** A surge's rate is rounded up to the next step of a 5 % grid: it moves with every arrival, and the staffing search is memoized on it. */
+const SURGE_GRID = 1.05;
 /** Shortest window read: seconds of arrivals say little of the next minutes. */
 const SURGE_MIN_WINDOW_SEC = 30;
 /** Fewest arrivals in a window that can make a surge: a handful in a quiet queue is not one. */
@@ -127,7 +136,7 @@ export interface LoadPlan {
   basis: 'forecast' | 'surge';
   /** The surge: arrivals counted, over how many seconds, and the rate read from them (when basis is 'surge'). */
   surge?: { count: number; sec: number; perHour: number };
-  /** Contacts waiting past the SL threshold, planned as extra arrivals to be worked off within CATCH_UP_SEC. */
+  /** Contacts waiting once the longest of them has waited past the SL threshold, planned as extra arrivals to be worked off within CATCH_UP_SEC. */
   backlog: number;
 }
 
@@ -137,22 +146,27 @@ export interface LoadPlan {
  * down just before the traffic returns. The arrivals of the last minutes are then the better estimate of
  * the next ones: each window is read at the low end of its 95 % interval (count − 1.645·√count), so that
  * noise does not staff for a lucky peak, and where one is well above the forecast (SURGE_MIN_RATIO) the
- * advice rests on it and says so. A queue already failing its SL (the longest wait past the threshold)
- * also has its backlog to work off: those contacts are planned as extra arrivals over CATCH_UP_SEC.
+ * advice rests on it and says so; a window counts only well past the forecast's noise (SURGE_TEST_Z). A
+ * queue already failing its SL (the longest wait past the threshold) also has its backlog to work off:
+ * everyone waiting is planned as extra arrivals over CATCH_UP_SEC.
  */
 export function planFor(s: Pick<QueueSituation, 'forecast' | 'arrivedLately' | 'waiting' | 'longestWaitSec' | 'sl'>): LoadPlan {
   let perHour = s.forecast.perHour;
   let surge: LoadPlan['surge'];
   if (s.sl.thresholdSec < SURGE_MAX_THRESHOLD_SEC) {
     for (const w of s.arrivedLately ?? []) {
-      if (!(w.sec >= SURGE_MIN_WINDOW_SEC) || w.count < SURGE_MIN_COUNT) continue;
-      const low = ((w.count - SURGE_Z * Math.sqrt(w.count)) * 3600) / w.sec;
+      if (!(w.sec >= SURGE_MIN_WINDOW_SEC) || !(w.count >= SURGE_MIN_COUNT) || !Number.isFinite(w.count) || !Number.isFinite(w.sec)) continue;
+      const expected = (s.forecast.perHour * w.sec) / 3600;
+      if (!(w.count >= expected + SURGE_TEST_Z * Math.sqrt(expected) + SURGE_TEST_MARGIN)) continue;
+      const low = gridUp(((w.count - SURGE_Z * Math.sqrt(w.count)) * 3600) / w.sec);
       if (low > perHour && low > SURGE_MIN_RATIO * s.forecast.perHour) {
         perHour = low;
         surge = { count: w.count, sec: w.sec, perHour: low };
       }
     }
   }
+  // the whole queue once its longest wait is past the threshold: the queue is failing, and those behind
+  // the longest are on their way past it (the board has the count waiting, not the age of each)
   const backlog = s.waiting > 0 && s.longestWaitSec > s.sl.thresholdSec ? s.waiting : 0;
   return { perHour: perHour + (backlog * 3600) / CATCH_UP_SEC, basis: surge ? 'surge' : 'forecast', surge, backlog };
 }
@@ -204,7 +218,7 @@ export function conditionsFor(s: QueueSituation, staffingOf: (s: QueueSituation)
   const load = plan.surge
     ? `${plan.surge.count} arrivals in the last ${Math.round(plan.surge.sec / 60) || 1} min (at least ${round1(plan.surge.perHour)}/h, forecast ${round1(s.forecast.perHour)}/h)`
     : `forecast ${round1(s.forecast.perHour)}/h`;
-  const backlogNote = plan.backlog > 0 ? ` and ${plan.backlog} waiting past ${s.sl.thresholdSec} s to work off` : '';
+  const backlogNote = plan.backlog > 0 ? ` and ${plan.backlog} waiting (the longest ${Math.round(s.longestWaitSec)} s, past ${s.sl.thresholdSec} s) to work off` : '';
   const gap = staffing ? staffing.required - s.available : 0;
   const slNow = s.recent.slPct;
   const missing = slNow !== null && s.recent.offered >= 5 && slNow < s.sl.targetPct;
@@ -303,4 +317,9 @@ function modelInputs(s: Pick<QueueSituation, 'model' | 'sl' | 'forecast' | 'pati
   if (s.model === 'chat') return { model: 'chat', inputs: { ...traffic, concurrency: s.concurrency ?? 1, slowdown: s.chatEfficiency ?? 1, ...patience } };
   if (s.model === 'erlang-a' && patience) return { model: 'erlang-a', inputs: { ...traffic, ...patience } };
   return { model: 'erlang-c', inputs: traffic };
+}
+
+/** `x` rounded up to the next power of SURGE_GRID (x > 0). */
+function gridUp(x: number): number {
+  return x > 0 ? SURGE_GRID ** Math.ceil(Math.log(x) / Math.log(SURGE_GRID) - 1e-9) : x;
 }
