@@ -94,6 +94,9 @@ describe('ccpulse advice, against a running server', () => {
     [['advice', 'whatif', '--add', 'sales/voice=0'], /--add must be a whole number from 1 to 10000, got "0"/],
     [['advice', 'whatif', '--move', 'sales/voice=2'], /--move "sales\/voice=2": write it as FROM_QUEUE\/CHANNEL>TO_QUEUE\/CHANNEL=N/],
     [['advice', 'whatif', '--pace', 'spring=9'], /--pace: the factor must be a number from 0 to 5/],
+    [['advice', 'whatif', '--pace', 'spring=0x1'], /--pace: the factor must be a number from 0 to 5/],
+    [['advice', 'ack', '..'], /"\.\." is not a recommendation id/],
+    [['advice', 'ack', 'r1/../x'], /is not a recommendation id/],
     [['advice', 'whatif', 'extra'], /whatif takes no arguments \(got "extra"\)/],
   ])('%j is a usage error: %s', async (args, message) => {
     const r = await ccpulse([...args, '--url', s.url]);

@@ -17,8 +17,8 @@ function counted(text: string, flag: string): [string, string] {
 }
 
 function factorOf(text: string, flag: string): number {
-  const x = Number(text);
-  if (text.trim() === '' || !Number.isFinite(x) || x < 0 || x > 5) throw new UsageError(`${flag}: the factor must be a number from 0 to 5 (0.8 a fifth slower, 0 paused), got "${text}"`);
+  const x = /^[0-9]+(\.[0-9]+)?$/.test(text) ? Number(text) : NaN;
+  if (!Number.isFinite(x) || x < 0 || x > 5) throw new UsageError(`${flag}: the factor must be a number from 0 to 5 (0.8 a fifth slower, 0 paused), got "${text}"`);
   return x;
 }
 
@@ -108,6 +108,7 @@ Options:
     }
     if (action === 'ack') {
       if (rest.length !== 1) throw new UsageError(`ack takes one id (got ${rest.length}), e.g. ccpulse advice ack r12`);
+      if (!/^r[0-9]{1,15}$/.test(rest[0])) throw new UsageError(`"${rest[0]}" is not a recommendation id: ids are r and a number, as "ccpulse advice list" shows them (r12)`);
       const body = await call(`/v1/recommendations/${encodeURIComponent(rest[0])}/ack`, { method: 'POST', body: JSON.stringify(v.by !== undefined ? { by: v.by } : {}) });
       print(v.json ? body : `${body.id} acknowledged${body.acknowledgedBy ? ` by ${body.acknowledgedBy}` : ''}: ${body.reason}`);
       return 0;

@@ -261,6 +261,7 @@ export class StreamProcessor {
   /** Periodic housekeeping of the live view: open appeals past their inactivity expiry, old window cells. */
   sweep(): void {
     this.live.sweep();
+    this.campaigns.sweep((tenant) => this.maxEventTs.get(tenant));
   }
 
   /** Rows the checkpoints hold of an appeal retired since the last checkpoint, now told again: its story goes on. */

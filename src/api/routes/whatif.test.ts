@@ -160,3 +160,35 @@ describe('POST /v1/whatif: a campaign\'s pace', () => {
   });
 });
 
+describe('POST /v1/whatif: what one request may simulate', () => {
+  let t: TestApp;
+  const ask = (payload: unknown) => t.app.inject({ method: 'POST', url: '/v1/whatif', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
+
+  beforeAll(async () => {
+    t = await startTestApp({ recommend: { ...DEFAULT_CONFIG.recommend } });
+    // a dialer at ~52,000 answered calls an hour: 13,000 in the last minutes, on 5 operators
+    const now = Date.now();
+    const ops = Array.from({ length: 5 }, (_, i) => ({ id: `op${i}`, type: 'OPERATOR_STATUS', ts: now - 600_000, operatorId: `op${i}`, status: 'ready', queue: 'blast', channel: 'voice' }));
+    const calls = Array.from({ length: 13_000 }, (_, i) => ({ id: `b${i}`, type: 'APPEAL_NEW', ts: now - 300_000 + Math.floor(i / 50) * 1_000, appealId: `b${i}`, queue: 'blast', channel: 'voice', direction: 'outbound', campaignId: 'blast' }));
+    const r = await t.app.inject({ method: 'POST', url: '/v1/events', headers: { 'content-type': 'application/json' }, payload: JSON.stringify([...ops, ...calls]) });
+    expect(r.statusCode, r.body).toBe(202);
+    for (let i = 0; i < 100 && t.engine.recommender!.whatIfCampaigns('default').length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  }, 60_000);
+  afterAll(() => t?.close());
+
+  it('refuses a pace past 250,000 calls an hour, naming the factor, and runs fewer simulations of a busy hour', async () => {
+    const tooFast = await ask({ actions: [{ action: 'pace', campaign: 'blast', factor: 5 }] });
+    expect(tooFast.statusCode, tooFast.body).toBe(400);
+    expectErrorShape(tooFast.json());
+    expect(JSON.stringify(tooFast.json())).toContain('/actions/0/factor');
+    // as it is: ~52,000 calls a run, and blast/voice's forecast besides: 4 runs at most, not 16
+    const started = performance.now();
+    const asIs = await ask({ actions: [], runs: 16 });
+    expect(asIs.statusCode, asIs.body).toBe(200);
+    expect(asIs.json().runs).toBeGreaterThanOrEqual(1);
+    expect(asIs.json().runs).toBeLessThanOrEqual(4);
+    expect(asIs.json().campaigns[0]).toMatchObject({ id: 'blast', queue: 'blast', channel: 'voice' });
+    expect(performance.now() - started).toBeLessThan(15_000);
+  }, 60_000);
+});
+

@@ -18,7 +18,7 @@ export type CampaignPlan = Pick<Campaign, 'id' | 'queue' | 'listSize' | 'deadlin
 
 /** What pacing reads of a tenant's campaigns (the stream's CampaignTally). */
 export interface CampaignCounts {
-  campaigns(tenant: string): Array<{ id: string; queue: string }>;
+  campaigns(tenant: string): Array<{ id: string; queue: string; channel: string }>;
   window(tenant: string, id: string, from: number): CampaignMinute;
   answeredTotal(tenant: string, id: string): number;
 }

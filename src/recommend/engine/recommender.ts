@@ -430,7 +430,7 @@ export class Recommender {
 
   /**
    * The outbound campaigns answering calls now (in the last 15 minutes), as the what-if model takes them:
-   * their pace, their queue's voice handle time, their drop cap, and for a registered one with an answer
+   * their pace, their queue × channel's handle time, their drop cap, and for a registered one with an answer
    * rate the answered calls still to make and its deadline.
    */
   whatIfCampaigns(tenant: string): WhatIfCampaign[] {
@@ -441,12 +441,13 @@ export class Recommender {
       const p = campaignProgress(this.opts.source.campaigns, tenant, c.id, now);
       if (p.answeredLast15 === 0) continue;
       const plan = state?.plans.get(c.id);
-      const voice = state?.situations.get(streamKey(c.queue, 'voice'));
+      const stream = state?.situations.get(streamKey(c.queue, c.channel));
       out.push({
         id: c.id,
         queue: c.queue,
+        channel: c.channel,
         answeredPerHour: p.answeredLast15 * 4,
-        ahtSec: voice?.forecast.ahtSec ?? DEFAULT_CAMPAIGN_AHT_SEC,
+        ahtSec: stream?.forecast.ahtSec ?? DEFAULT_CAMPAIGN_AHT_SEC,
         dropCapPct: plan?.dropCapPct ?? this.opts.settings.campaignDropCapPct,
         ...(plan?.answerRate !== undefined ? { remaining: Math.max(0, Math.round(plan.listSize * plan.answerRate - p.answeredTotal)), deadline: plan.deadline } : {}),
       });
@@ -512,7 +513,7 @@ export class Recommender {
 }
 
 const DEFAULT_CONCURRENCY = 3;
-/** A campaign's handle time when its queue's voice has none measured yet. */
+/** A campaign's handle time when its queue × channel has none measured yet. */
 const DEFAULT_CAMPAIGN_AHT_SEC = 180;
 
 /**

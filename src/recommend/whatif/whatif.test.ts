@@ -5,7 +5,7 @@ const START = Date.UTC(2026, 10, 30, 9, 0);
 const sl = { targetSec: 20, shortAbandonSec: 5, abandonsCount: true };
 /** An outbound queue: 10 operators, 60 inbound calls an hour besides the campaign's. */
 const voice: WhatIfStream = { queue: 'outbound', channel: 'voice', perHourBySlot: [300, 300, 300, 300], ahtSec: 120, patienceSec: 60, operators: 10, waiting: 0, sl };
-const spring: WhatIfCampaign = { id: 'spring', queue: 'outbound', answeredPerHour: 240, ahtSec: 120, dropCapPct: 3, remaining: 1_000, deadline: START + 2 * 3_600_000 };
+const spring: WhatIfCampaign = { id: 'spring', queue: 'outbound', channel: 'voice', answeredPerHour: 240, ahtSec: 120, dropCapPct: 3, remaining: 1_000, deadline: START + 2 * 3_600_000 };
 const opts = { runs: 12, horizonMinutes: 60, startTime: START };
 
 describe('what-if with an outbound campaign', () => {
@@ -39,6 +39,19 @@ describe('what-if with an outbound campaign', () => {
     expect(f.finish!.eta!).toBeLessThan(c.finish!.eta!);
     // paused: nothing answered, no finish
     expect(paused.campaigns[0]).toMatchObject({ answered: { p10: 0, p50: 0, p90: 0 }, dropPct: null, finish: { eta: null, onTime: false } });
+  });
+
+  it('a campaign on a chat channel is worked by that channel\'s operators, as many at once as they hold chats', () => {
+    const chat: WhatIfStream = { queue: 'promo', channel: 'whatsapp', perHourBySlot: [120, 120, 120, 120], ahtSec: 300, concurrency: 3, operators: 5, waiting: 0, sl };
+    const messages: WhatIfCampaign = { id: 'promo-dec', queue: 'promo', channel: 'whatsapp', answeredPerHour: 80, ahtSec: 300, dropCapPct: 3 };
+    const s = scenarioOf([chat], new Map([['promo/whatsapp', 5]]), 60, [messages]);
+    expect(s.streams.find((x) => x.channel === 'whatsapp')!.perHour).toBe(40); // 120 counted, 80 of them the campaign's
+    const out = s.streams.find((x) => x.channel !== 'whatsapp')!.channel;
+    expect(s.operators).toEqual([expect.objectContaining({ n: 5, skills: ['promo/whatsapp', `promo/${out}`], concurrency: { whatsapp: 3, [out]: 3 } })]);
+    // 5 operators × 3 chats for ~10 Erlangs of load: some drops, not all of them
+    const [c] = whatIf([chat], [], opts, [messages]).campaigns;
+    expect(c.channel).toBe('whatsapp');
+    expect(c.dropPct!.p50).toBeLessThan(50);
   });
 
   it('an unregistered campaign has no finish; a pace on a campaign not running changes nothing', () => {

@@ -6,8 +6,9 @@
  * simulator (src/sim) in memory, no I/O; the server runs it on a thread of its own.
  *
  * An outbound campaign is modelled at its pace of the last 15 minutes (answered calls an hour), or that
- * pace times an action's factor: its answered calls arrive at random (Poisson) on its queue's voice
- * operators, alongside the inbound calls, and one that finds nobody free is dropped (as a dialer's is).
+ * pace times an action's factor: its answered calls arrive at random (Poisson) on the operators of its
+ * queue × channel, alongside the inbound contacts, and one that finds nobody free is dropped (as a
+ * dialer's is).
  * A predictive dialer times its calls to the operators it expects to be free, so it drops fewer than this
  * model at the same pace: the drop rate answered is the cautious side.
  *
@@ -42,9 +43,11 @@ export interface WhatIfStream {
 export interface WhatIfCampaign {
   id: string;
   queue: string;
+  /** The channel its calls (or messages) go out on. */
+  channel: string;
   /** Answered calls an hour over the last 15 minutes: the pace now. */
   answeredPerHour: number;
-  /** Handle time of its calls (its queue's voice AHT). */
+  /** Handle time of its calls (its queue × channel's AHT). */
   ahtSec: number;
   dropCapPct: number;
   /** A registered campaign: answered calls still to make, and its deadline (epoch ms). */
@@ -84,6 +87,7 @@ export interface WhatIfStreamResult {
 export interface WhatIfCampaignResult {
   id: string;
   queue: string;
+  channel: string;
   /** The pace simulated: answered calls an hour now, and the factor applied. */
   pace: { answeredPerHour: number; factor: number };
   /** Over the hour: answered calls, and the share of them dropped, against the cap. */
@@ -131,8 +135,9 @@ const campaignChannel = (i: number) => `campaign#${i}`;
 
 /**
  * The hour ahead as a simulator scenario: one stream and one operator group per queue × channel; each
- * campaign a stream of its own on its queue's voice operators, its calls taken out of that queue's voice
- * forecast (which counts them).
+ * campaign a stream of its own on the operators of its queue × channel, its calls taken out of that
+ * stream's forecast (which counts them). A campaign on a queue × channel not on the board has nobody to
+ * take its calls: all are dropped, which is what would happen.
  */
 export function scenarioOf(streams: readonly WhatIfStream[], operators: ReadonlyMap<string, number>, horizonMinutes: number, campaigns: readonly WhatIfCampaign[] = [], paces: ReadonlyMap<string, number> = new Map()): ScenarioDef {
   const defs: StreamDef[] = [];
@@ -141,15 +146,15 @@ export function scenarioOf(streams: readonly WhatIfStream[], operators: Readonly
   const outboundOn = new Map<string, number>();
   const campaignSkills = new Map<string, string[]>();
   campaigns.forEach((c, i) => {
-    outboundOn.set(c.queue, (outboundOn.get(c.queue) ?? 0) + c.answeredPerHour);
+    outboundOn.set(keyOf(c.queue, c.channel), (outboundOn.get(keyOf(c.queue, c.channel)) ?? 0) + c.answeredPerHour);
     const perHour = c.answeredPerHour * (paces.get(c.id) ?? 1);
     if (!(perHour > 0)) return;
     defs.push({ queue: c.queue, channel: campaignChannel(i), perHour, handle: { logn: c.ahtSec * 1000, cv: 0.8 }, patience: 0, routeDelay: 0 });
-    const skills = campaignSkills.get(c.queue) ?? [];
-    campaignSkills.set(c.queue, [...skills, keyOf(c.queue, campaignChannel(i))]);
+    const skills = campaignSkills.get(keyOf(c.queue, c.channel)) ?? [];
+    campaignSkills.set(keyOf(c.queue, c.channel), [...skills, campaignChannel(i)]);
   });
   streams.forEach((s, i) => {
-    const outbound = s.channel === 'voice' ? (outboundOn.get(s.queue) ?? 0) : 0;
+    const outbound = outboundOn.get(keyOf(s.queue, s.channel)) ?? 0;
     const slots = s.perHourBySlot.map((r) => Math.max(0, r - outbound));
     const base = Math.max(...slots, 1e-9);
     defs.push({
@@ -166,8 +171,11 @@ export function scenarioOf(streams: readonly WhatIfStream[], operators: Readonly
     slots.forEach((r, k) => windows.push({ from: k * 15 * MINUTE + (k === 0 ? MINUTE : 0), to: (k + 1) * 15 * MINUTE, factor: r / base, queue: s.queue, channel: s.channel }));
     windows.push({ from: 0, to: MINUTE, factor: (slots[0] + s.waiting * 60) / base, queue: s.queue, channel: s.channel });
     const n = operators.get(keyOf(s.queue, s.channel)) ?? 0;
-    const skills = [keyOf(s.queue, s.channel), ...(s.channel === 'voice' ? (campaignSkills.get(s.queue) ?? []) : [])];
-    if (n > 0) groups.push({ n, skills, prefix: `w${i}-`, ...(s.concurrency ? { concurrency: { [s.channel]: s.concurrency } } : {}) });
+    // the campaign's pseudo-channels are worked like the channel itself (as many at once, for chats)
+    const outChannels = campaignSkills.get(keyOf(s.queue, s.channel)) ?? [];
+    const skills = [keyOf(s.queue, s.channel), ...outChannels.map((ch) => keyOf(s.queue, ch))];
+    const concurrency = s.concurrency ? Object.fromEntries([s.channel, ...outChannels].map((ch) => [ch, s.concurrency!])) : undefined;
+    if (n > 0) groups.push({ n, skills, prefix: `w${i}-`, ...(concurrency ? { concurrency } : {}) });
   });
   return { name: 'whatif', description: 'the hour ahead from now', durationMs: horizonMinutes * MINUTE, streams: defs, operators: groups, load: { windows } };
 }
@@ -215,6 +223,7 @@ export function whatIf(streams: readonly WhatIfStream[], actions: readonly WhatI
       return {
         id: c.id,
         queue: c.queue,
+        channel: c.channel,
         pace: { answeredPerHour: Math.round(c.answeredPerHour * 10) / 10, factor: paces.get(c.id) ?? 1 },
         answered,
         dropPct: band(t.drop),
