@@ -1,3 +1,4 @@
+import { tierRoute } from './routes/tier.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import { existsSync } from 'node:fs';
@@ -71,6 +72,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(recommendationsRoute, { engine });
   await app.register(whatIfRoute, { engine });
   await app.register(campaignsRoute, { engine, defaultDropCapPct: opts.config.recommend?.campaignDropCapPct ?? DEFAULT_CONFIG.recommend.campaignDropCapPct });
+  await app.register(tierRoute, { engine, open: Object.keys(opts.config.apiKeys).length === 0 });
   await app.register(healthRoute, { engine, startedAt: Date.now(), detailed: Object.keys(opts.config.apiKeys).length === 0 });
   const webRoot = opts.webRoot ?? findWebRoot();
   // Dotfiles are never served (the plugin's default serves them): 403, like a path out of the root.

@@ -1,3 +1,4 @@
+import { TierMeter } from '../storage/tier/meter.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { DEFAULT_CONFIG, inactivityTimeoutOf, inactivityTimeouts, slPolicyOf } from '../config/config.js';
@@ -66,6 +67,8 @@ export class Engine {
   private historyThread: HistoryThread | null = null;
   /** Advice and alerts over the live board (src/recommend/engine); null when switched off. */
   recommender: Recommender | null = null;
+  /** Operators working and events applied, per minute over the last day: what the tier advice reads (GET /v1/tier). */
+  readonly tierMeter = new TierMeter();
   private recommendTimer: NodeJS.Timeout | null = null;
   private whatIfThread: WhatIfThread | null = null;
   private lastRecommendAt = 0;
@@ -106,7 +109,10 @@ export class Engine {
     const engine = new Engine(opts);
     await engine.recover();
     engine.checkpointer.start();
-    engine.every(5_000, () => engine.processor.sweep());
+    engine.every(5_000, () => {
+      engine.processor.sweep();
+      engine.sampleTier();
+    });
     engine.keepLogUp();
     // The windows and longest waits move with the clock even when no event arrives.
     engine.every(1_000, () => {
@@ -135,6 +141,16 @@ export class Engine {
         .catch((err: Error) => this.opts.log?.warn({ err: err.message }, 'log upkeep failed; trying again'))
         .finally(() => (running = false));
     });
+  }
+
+  /** A sample for the tier advice: operators working (not offline) across tenants, and events applied so far. */
+  sampleTier(): void {
+    let operators = 0;
+    for (const tenant of this.processor.live.tenantNames()) {
+      const c = this.processor.live.operatorTotals(tenant);
+      operators += c.ready + c.busy + c.acw + c.break;
+    }
+    this.tierMeter.sample(this.now(), this.processor.stats.processed, operators);
   }
 
   private async startRecommender(): Promise<void> {

@@ -273,8 +273,27 @@ async function loadInitial(): Promise<void> {
   }
 }
 
+/**
+ * The storage tier's quiet notice (GET /v1/tier): shown, small, below the board when the center has
+ * outgrown, or is nearing, what its store is made for. Checked at load and every 5 minutes; a server that
+ * does not answer it (with API keys it is server-wide, not for every key) shows nothing.
+ */
+async function checkTier(): Promise<void> {
+  const el = document.getElementById('tier-notice')!;
+  try {
+    const res = await fetch(withKey('v1/tier'), { headers: { accept: 'application/json' } });
+    const notice = res.ok ? ((await res.json()) as { current?: { notice?: unknown } }).current?.notice : null;
+    el.textContent = typeof notice === 'string' ? `${notice} Run "ccpulse tier" for the reasons.` : '';
+    el.hidden = typeof notice !== 'string';
+  } catch {
+    el.hidden = true; // the notice is a courtesy: the stream's own state shows a server that is away
+  }
+}
+
 setConn('connecting');
 void loadInitial();
+void checkTier();
+setInterval(() => void checkTier(), 5 * 60_000);
 openStream(withKey('v1/stream'), {
   onSnapshot: (s) => {
     clockOffset = s.at - Date.now();
