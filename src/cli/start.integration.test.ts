@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -244,3 +244,21 @@ function frameReader(reader: ReadableStreamDefaultReader<Uint8Array>) {
     },
   };
 }
+
+describe('the backend as one URL', () => {
+  it('--storage pglite:DIR keeps the data in DIR, across a restart', async () => {
+    const dir = tempDir();
+    const s = await ServerProcess.start({ args: ['--storage', `pglite:${dir}`] });
+    try {
+      expect((await s.post('/v1/events', EXAMPLE.slice(0, 6))).status).toBe(202);
+      expect((await s.get('/healthz')).body).toMatchObject({ status: 'ok', storage: 'pglite' });
+      expect(existsSync(join(dir, 'pglite'))).toBe(true);
+      await s.stop();
+      await s.restart();
+      const rows = (await s.get(`/v1/metrics?${HOUR}&groupBy=queue`)).body.rows;
+      expect(rows.length).toBeGreaterThan(0);
+    } finally {
+      await s.stop();
+    }
+  }, 90_000);
+});

@@ -65,7 +65,9 @@ Options:
   --host H            address to listen on (default 127.0.0.1)                env CCPULSE_HOST
   --data DIR          data directory (default ./data)                         env CCPULSE_DATA
   --demo              feed realistic demo traffic (simulated contact center)
-  --storage KIND      pglite (embedded, default) or postgres                  env CCPULSE_STORAGE
+  --storage URL       where the data lives: pglite:DIR (the embedded store in DIR, default
+                      pglite:./data) or postgres://USER@HOST:PORT/DB          env CCPULSE_STORAGE
+                      (the plain names pglite and postgres take --data and --postgres-url)
   --postgres-url URL  PostgreSQL connection string for --storage postgres      env CCPULSE_POSTGRES_URL
   --config FILE       JSON config file (default ./ccpulse.config.json if present) env CCPULSE_CONFIG
   --log-level L       fatal, error, warn, info, debug, trace, silent          env CCPULSE_LOG_LEVEL

@@ -180,6 +180,35 @@ export const FLAGS: Partial<Record<keyof Config, string>> = {
   logLevel: '--log-level',
 };
 
+/**
+ * The backend as one URL (`--storage`, CCPULSE_STORAGE, the file's `storage`): `pglite:DIR` is the
+ * embedded store in DIR, `postgres://…` (or `postgresql://…`) a PostgreSQL server; the plain names
+ * `pglite` and `postgres` take `dataDir` and `postgresUrl` as before. Rewrites `merged` to the plain
+ * form; returns what is wrong, or null.
+ */
+function resolveStorageUrl(merged: Config, given: (key: keyof Config) => boolean): string | null {
+  const raw = merged.storage as unknown;
+  if (typeof raw !== 'string' || raw === 'pglite' || raw === 'postgres') return typeof raw === 'string' ? null : `must be pglite:DIR or postgres://…, got ${JSON.stringify(raw)}`;
+  if (raw.startsWith('pglite:')) {
+    const dir = raw.slice('pglite:'.length);
+    if (dir === '') return 'pglite: needs a data directory after it (pglite:./data)';
+    if (given('dataDir') && merged.dataDir !== dir) return `names the data directory "${dir}" and the data directory is also set to "${merged.dataDir}": give it once`;
+    merged.storage = 'pglite';
+    merged.dataDir = dir;
+    return null;
+  }
+  if (/^postgres(ql)?:\/\//i.test(raw)) {
+    if (given('postgresUrl') && merged.postgresUrl !== raw) return 'names a PostgreSQL URL and the PostgreSQL URL is also set (--postgres-url, CCPULSE_POSTGRES_URL or postgresUrl): give it once';
+    merged.storage = 'postgres';
+    merged.postgresUrl = raw;
+    return null;
+  }
+  if (/^(clickhouse|timescale(db)?):/i.test(raw)) return `${raw.split(':')[0]} is not a backend of this version yet (issue #10): use pglite:DIR or postgres://…`;
+  // a URL may hold a password: its scheme is named, not the URL
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(raw)?.[1];
+  return `must be pglite:DIR or postgres://… (or pglite, postgres), got ${scheme ? `a ${scheme}:// URL` : JSON.stringify(raw.length > 80 ? `${raw.slice(0, 80)}…` : raw)}`;
+}
+
 /** The configuration is not valid; the message names each mistake and where it comes from (flag, variable, file). */
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -235,6 +264,12 @@ export function loadConfig(opts: { flags?: ConfigFlags; env?: NodeJS.ProcessEnv;
   };
   const errors: string[] = [];
   const seen = new Set<string>();
+  const given = (key: keyof Config) => Object.hasOwn(fromFlags, key) || Object.hasOwn(fromEnv, key) || Object.hasOwn(fromFile, key);
+  const storageError = resolveStorageUrl(merged, given);
+  if (storageError) {
+    errors.push(`${source('/storage')}: ${storageError}`);
+    seen.add('/storage');
+  }
   for (const e of Value.Errors(ConfigSchema, merged)) {
     if (seen.has(e.path)) continue; // one message per field
     seen.add(e.path);

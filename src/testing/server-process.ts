@@ -28,9 +28,10 @@ export class ServerProcess {
     this.url = `http://127.0.0.1:${port}`;
   }
 
-  static async start(opts: { dataDir: string; args?: string[]; port?: number }): Promise<ServerProcess> {
+  /** `dataDir` absent: the arguments say where the data goes (`--storage pglite:DIR`, `--storage postgres://…`). */
+  static async start(opts: { dataDir?: string; args?: string[]; port?: number }): Promise<ServerProcess> {
     const port = opts.port ?? (await freePort());
-    const s = new ServerProcess(port, ['start', '--port', String(port), '--data', opts.dataDir, '--log-level', 'warn', ...(opts.args ?? [])]);
+    const s = new ServerProcess(port, ['start', '--port', String(port), ...(opts.dataDir !== undefined ? ['--data', opts.dataDir] : []), '--log-level', 'warn', ...(opts.args ?? [])]);
     await s.spawn();
     return s;
   }
