@@ -6,6 +6,7 @@ import { startCommand } from './start.js';
 import { simulateCommand } from './simulate.js';
 import { adviceCommand } from './advice.js';
 import { tierCommand } from './tier.js';
+import { migrateCommand } from './migrate.js';
 import { dlqCommand } from './dlq.js';
 import { verifyCommand } from './verify.js';
 import { staffingCommand } from './staffing.js';
@@ -13,7 +14,7 @@ import { evaluateCommand } from './evaluate.js';
 import { ConfigError } from '../config/config.js';
 import { CliError, UsageError } from './errors.js';
 
-const COMMANDS: Command[] = [startCommand, simulateCommand, dlqCommand, verifyCommand, staffingCommand, evaluateCommand, adviceCommand, tierCommand];
+const COMMANDS: Command[] = [startCommand, simulateCommand, dlqCommand, verifyCommand, staffingCommand, evaluateCommand, adviceCommand, tierCommand, migrateCommand];
 
 const HELP = `ccpulse — real-time SLA analytics for multichannel contact centers
 

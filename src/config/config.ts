@@ -180,33 +180,46 @@ export const FLAGS: Partial<Record<keyof Config, string>> = {
   logLevel: '--log-level',
 };
 
+/** A backend named by one URL: `pglite:DIR` or `postgres://…` (see parseStorageUrl). */
+export type StorageTarget = { storage: 'pglite'; dataDir: string } | { storage: 'postgres'; postgresUrl: string };
+
 /**
- * The backend as one URL (`--storage`, CCPULSE_STORAGE, the file's `storage`): `pglite:DIR` is the
- * embedded store in DIR, `postgres://…` (or `postgresql://…`) a PostgreSQL server; the plain names
- * `pglite` and `postgres` take `dataDir` and `postgresUrl` as before. Rewrites `merged` to the plain
- * form; returns what is wrong, or null.
+ * A backend as one URL: `pglite:DIR` is the embedded store in DIR, `postgres://…` (or `postgresql://…`) a
+ * PostgreSQL server. Returns what it names, or what is wrong with it (a URL it does not know is named by
+ * its scheme, never echoed: it may hold a password).
+ */
+export function parseStorageUrl(raw: string): StorageTarget | { error: string } {
+  if (raw.startsWith('pglite:')) {
+    const dir = raw.slice('pglite:'.length);
+    return dir === '' ? { error: 'pglite: needs a data directory after it (pglite:./data)' } : { storage: 'pglite', dataDir: dir };
+  }
+  if (/^postgres(ql)?:\/\//i.test(raw)) return { storage: 'postgres', postgresUrl: raw };
+  if (/^(clickhouse|timescale(db)?):/i.test(raw)) return { error: `${raw.split(':')[0]} is not a backend of this version yet (issue #10): use pglite:DIR or postgres://…` };
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(raw)?.[1];
+  return { error: `must be pglite:DIR or postgres://…, got ${scheme ? `a ${scheme}:// URL` : JSON.stringify(raw.length > 80 ? `${raw.slice(0, 80)}…` : raw)}` };
+}
+
+/**
+ * `storage` in the configuration (`--storage`, CCPULSE_STORAGE, the file's `storage`): one URL (see
+ * parseStorageUrl), or the plain names `pglite` and `postgres`, which take `dataDir` and `postgresUrl` as
+ * before. Rewrites `merged` to the plain form; returns what is wrong, or null.
  */
 function resolveStorageUrl(merged: Config, given: (key: keyof Config) => boolean): string | null {
   const raw = merged.storage as unknown;
-  if (typeof raw !== 'string' || raw === 'pglite' || raw === 'postgres') return typeof raw === 'string' ? null : `must be pglite:DIR or postgres://…, got ${JSON.stringify(raw)}`;
-  if (raw.startsWith('pglite:')) {
-    const dir = raw.slice('pglite:'.length);
-    if (dir === '') return 'pglite: needs a data directory after it (pglite:./data)';
-    if (given('dataDir') && merged.dataDir !== dir) return `names the data directory "${dir}" and the data directory is also set to "${merged.dataDir}": give it once`;
+  if (typeof raw !== 'string') return `must be pglite:DIR or postgres://…, got ${JSON.stringify(raw)}`;
+  if (raw === 'pglite' || raw === 'postgres') return null;
+  const t = parseStorageUrl(raw);
+  if ('error' in t) return t.error.startsWith('must be') ? t.error.replace('must be pglite:DIR or postgres://…', 'must be pglite:DIR or postgres://… (or pglite, postgres)') : t.error;
+  if (t.storage === 'pglite') {
+    if (given('dataDir') && merged.dataDir !== t.dataDir) return `names the data directory "${t.dataDir}" and the data directory is also set to "${merged.dataDir}": give it once`;
     merged.storage = 'pglite';
-    merged.dataDir = dir;
+    merged.dataDir = t.dataDir;
     return null;
   }
-  if (/^postgres(ql)?:\/\//i.test(raw)) {
-    if (given('postgresUrl') && merged.postgresUrl !== raw) return 'names a PostgreSQL URL and the PostgreSQL URL is also set (--postgres-url, CCPULSE_POSTGRES_URL or postgresUrl): give it once';
-    merged.storage = 'postgres';
-    merged.postgresUrl = raw;
-    return null;
-  }
-  if (/^(clickhouse|timescale(db)?):/i.test(raw)) return `${raw.split(':')[0]} is not a backend of this version yet (issue #10): use pglite:DIR or postgres://…`;
-  // a URL may hold a password: its scheme is named, not the URL
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(raw)?.[1];
-  return `must be pglite:DIR or postgres://… (or pglite, postgres), got ${scheme ? `a ${scheme}:// URL` : JSON.stringify(raw.length > 80 ? `${raw.slice(0, 80)}…` : raw)}`;
+  if (given('postgresUrl') && merged.postgresUrl !== t.postgresUrl) return 'names a PostgreSQL URL and the PostgreSQL URL is also set (--postgres-url, CCPULSE_POSTGRES_URL or postgresUrl): give it once';
+  merged.storage = 'postgres';
+  merged.postgresUrl = t.postgresUrl;
+  return null;
 }
 
 /** The configuration is not valid; the message names each mistake and where it comes from (flag, variable, file). */

@@ -1,0 +1,145 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CcEvent } from '../contract/event.js';
+import { createSimulation } from '../sim/index.js';
+import { openEndpoint } from '../storage/migrate/endpoints.js';
+import { migrateStore } from '../storage/migrate/migrate.js';
+import { runCli } from '../testing/cli.js';
+import { serverAvailable } from '../testing/require-server.js';
+import { ServerProcess } from '../testing/server-process.js';
+
+/**
+ * ccpulse migrate end to end: a store filled by a real server through HTTP, copied from the embedded
+ * store into PostgreSQL and back, each time started again as a server that must answer the same
+ * history and go on numbering the log where the source stopped. And a copy interrupted half-way that
+ * carries on when run again.
+ */
+const ADMIN_URL = process.env.CCPULSE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const DB = `ccpulse_migrate_${process.pid}`;
+const PG_URL = ADMIN_URL.replace(/\/[^/]*$/, `/${DB}`);
+const dir = mkdtempSync(join(tmpdir(), 'ccpulse-migrate-'));
+const pgUp = await serverAvailable('PostgreSQL', '127.0.0.1', 5432);
+
+const sim = createSimulation({ scenario: 'demo', seed: 3, durationMs: 40 * 60_000 });
+const events = sim.next(sim.endTime) as CcEvent[];
+const range = `from=${sim.startTime - 3_600_000}&to=${sim.endTime + 3_600_000}`;
+
+/** What a server answers about its history: per minute and queue × channel, per operator, campaigns, the log position. */
+async function answers(s: ServerProcess) {
+  const get = async (path: string) => (await s.get(path)).body;
+  return {
+    perMinute: (await get(`/v1/metrics?${range}&interval=1m&groupBy=queue,channel`)).rows,
+    perOperator: (await get(`/v1/metrics?${range}&groupBy=operator`)).rows,
+    campaigns: (await get('/v1/campaigns')).items,
+    position: (await get('/healthz')).position,
+  };
+}
+
+describe.skipIf(!pgUp)('ccpulse migrate', () => {
+  let before: Awaited<ReturnType<typeof answers>>;
+  /** The PostgreSQL server's answers after one more event: what the copy back must answer. */
+  let onPostgres: Awaited<ReturnType<typeof answers>>;
+  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+
+  beforeAll(async () => {
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
+    await admin.unsafe(`CREATE DATABASE ${DB}`);
+    const s = await ServerProcess.start({ dataDir: join(dir, 'a') });
+    try {
+      for (let i = 0; i < events.length; i += 2_000) expect((await s.post('/v1/events', events.slice(i, i + 2_000))).status).toBe(202);
+      expect((await s.put('/v1/campaigns/spring', { listSize: 1_000, deadline: '2027-01-01T00:00:00Z' })).status).toBe(200);
+      before = await answers(s);
+    } finally {
+      await s.stop();
+    }
+    expect(before.perMinute.length).toBeGreaterThan(100);
+  }, 120_000);
+
+  afterAll(async () => {
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`).catch(() => {});
+    await admin.end();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('copies the embedded store into PostgreSQL, checked; the server on it answers the same and numbers on', async () => {
+    const r = await runCli(['migrate', '--from', `pglite:${join(dir, 'a')}`, '--to', PG_URL], { timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^copied and checked: 11 tables, [\d,]+ rows, counts and checksums equal on both sides/);
+    expect(r.stdout).toMatch(new RegExp(`events +${before.position.toLocaleString('en')} rows`));
+    expect(r.stderr).toMatch(/events: [\d,]+ \/ [\d,]+ \(100 %\)/);
+
+    const s = await ServerProcess.start({ args: ['--storage', PG_URL] });
+    try {
+      expect(await answers(s)).toEqual(before);
+      expect((await s.get(`/v1/verify?${range}`)).body.differences).toEqual([]);
+      // the log goes on after the copied positions
+      const more = await s.post('/v1/events', [{ id: 'after-migrate', type: 'APPEAL_NEW', ts: sim.endTime, appealId: 'after-1', queue: 'sales', channel: 'voice' }]);
+      expect(more.status).toBe(202);
+      expect(Number(more.headers.get('x-ccpulse-position'))).toBe(before.position + 1);
+    } finally {
+      onPostgres = await answers(s);
+      expect(onPostgres.perMinute).not.toEqual(before.perMinute); // the event counted
+      await s.stop();
+    }
+  }, 180_000);
+
+  it('copies PostgreSQL back into a new embedded store, checked, and refuses what it must', async () => {
+    const back = join(dir, 'back');
+    const r = await runCli(['migrate', '--from', PG_URL, '--to', `pglite:${back}`], { timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const s = await ServerProcess.start({ dataDir: back });
+    try {
+      // with the event posted after the first copy
+      expect(await answers(s)).toEqual(onPostgres);
+      expect(onPostgres.position).toBe(before.position + 1);
+    } finally {
+      await s.stop();
+    }
+    // into a store that holds a copy of another: refused, naming both
+    const again = await runCli(['migrate', '--from', `pglite:${join(dir, 'a')}`, '--to', `pglite:${back}`], { timeoutMs: 60_000 });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/holds a migration from postgres at .*, not from pglite:/);
+    // from a directory with no store in it
+    const nothing = await runCli(['migrate', '--from', `pglite:${join(dir, 'nope')}`, '--to', `pglite:${join(dir, 'x')}`], { timeoutMs: 60_000 });
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr).toMatch(/nope holds no ccpulse data/);
+    // usage
+    for (const [args, message] of [
+      [['migrate', '--from', 'pglite:./a'], /give both --from URL and --to URL/],
+      [['migrate', '--from', 'pglite:./a', '--to', 'pglite:./a'], /--from and --to name the same store/],
+      [['migrate', '--from', 'mysql://root:pw@h/db', '--to', 'pglite:./b'], /--from: must be pglite:DIR or postgres:\/\/…, got a mysql:\/\/ URL/],
+    ] as const) {
+      const u = await runCli([...args], { timeoutMs: 60_000 });
+      expect(u.code, u.stderr).toBe(u.stderr.includes('give both') || u.stderr.includes('same store') ? 2 : 1);
+      expect(u.stderr).toMatch(message);
+      expect(u.stderr).not.toContain('pw@');
+    }
+  }, 180_000);
+
+  it('an interrupted copy carries on where it stopped when run again', async () => {
+    const from = await openEndpoint(`pglite:${join(dir, 'a')}`, '--from', true);
+    const to = await openEndpoint(`pglite:${join(dir, 'resumed')}`, '--to', false);
+    try {
+      let pages = 0;
+      // stopped after three pages of the log, as a kill would stop it between two of them
+      await expect(
+        migrateStore(from, to, {
+          pageRows: 1_000,
+          onProgress: ({ table, done }) => {
+            if (table === 'events' && done > 0 && ++pages === 3) throw new Error('interrupted');
+          },
+        }),
+      ).rejects.toThrow('interrupted');
+      const reports = await migrateStore(from, to, { pageRows: 1_000 });
+      const log = reports.find((x) => x.table === 'events')!;
+      expect(log.rows).toBe(before.position);
+      expect(log.copied).toBe(before.position - 3_000);
+      expect(reports.find((x) => x.table === 'checkpoints')).toMatchObject({ rows: 1, copied: 1 });
+    } finally {
+      await Promise.all([from.close(), to.close()]);
+    }
+  }, 120_000);
+});

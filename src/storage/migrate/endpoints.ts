@@ -1,0 +1,52 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import postgres from 'postgres';
+import { parseStorageUrl } from '../../config/config.js';
+import { claimStorage, describePostgresUrl } from '../open.js';
+import { sqlOverPort } from '../sql-port.js';
+import type { SqlEndpoint } from '../storage.js';
+import { MigrationError, type MigrationEndpoint, type Query } from './migrate.js';
+
+export interface OpenEndpoint extends MigrationEndpoint {
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a backend named by its URL (`pglite:DIR`, `postgres://…`) for `ccpulse migrate`, as a server
+ * would: its lock taken (no server may run on it meanwhile), its migrations applied. `mustHoldData`: a
+ * source must be a ccpulse store that exists (a mistyped directory would otherwise copy nothing, and
+ * say so happily).
+ */
+export async function openEndpoint(url: string, role: '--from' | '--to', mustHoldData: boolean): Promise<OpenEndpoint> {
+  const t = parseStorageUrl(url);
+  if ('error' in t) throw new MigrationError(`${role}: ${t.error}`);
+  if (t.storage === 'pglite' && mustHoldData && !existsSync(join(t.dataDir, 'pglite'))) {
+    throw new MigrationError(`${role}: ${resolve(t.dataDir)} holds no ccpulse data (no pglite/ in it)`);
+  }
+  const name = t.storage === 'pglite' ? `pglite:${resolve(t.dataDir)}` : `postgres at ${describePostgresUrl(t.postgresUrl)}`;
+  const claim = await claimStorage(t.storage === 'pglite' ? { storage: 'pglite', dataDir: t.dataDir, postgresUrl: '' } : { storage: 'postgres', dataDir: '', postgresUrl: t.postgresUrl });
+  const storage = await claim.open();
+  const access = storage.sqlAccess!();
+  const clients: Array<{ close(): unknown }> = [];
+  const connect = (e: SqlEndpoint): Query => {
+    if ('port' in e) {
+      const c = sqlOverPort(e.port);
+      clients.push(c);
+      return c;
+    }
+    const sql = postgres(e.postgresUrl, { max: 2, onnotice: () => {}, connect_timeout: 5 });
+    clients.push({ close: () => sql.end({ timeout: 5 }) });
+    return { query: async <T>(text: string, params: unknown[] = []) => (await sql.unsafe(text, params as never[])) as unknown as T[] };
+  };
+  const log = connect(access.log);
+  const store = 'postgresUrl' in access.store && 'postgresUrl' in access.log && access.store.postgresUrl === access.log.postgresUrl ? log : connect(access.store);
+  return {
+    name,
+    log,
+    store,
+    async close() {
+      await Promise.all(clients.map((c) => c.close()));
+      await storage.close();
+    },
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * What `ccpulse migrate` copies: every table of the schema (src/storage/postgres/migrations), where it
+ * lives (the log database or the store's: one database on PostgreSQL, two in the embedded store), and
+ * the key it is copied and resumed in the order of. A table without a key is copied whole again when an
+ * interrupted run finds it incomplete.
+ */
+export interface TableSpec {
+  name: string;
+  db: 'log' | 'store';
+  /** Copied in this order, resumed after the last key the target holds; empty: copied whole. */
+  key: readonly string[];
+  /** A serial column whose sequence the target must carry on from (the next number after the last copied). */
+  serial?: string;
+}
+
+export const TABLES: readonly TableSpec[] = [
+  { name: 'events', db: 'log', key: ['seq'], serial: 'seq' },
+  { name: 'rollups', db: 'store', key: ['tenant', 'bucket', 'queue', 'channel', 'operator'] },
+  { name: 'rollups_hour', db: 'store', key: ['tenant', 'bucket', 'queue', 'channel', 'operator'] },
+  { name: 'rollups_day', db: 'store', key: ['tenant', 'bucket', 'queue', 'channel', 'operator'] },
+  { name: 'qa_totals', db: 'store', key: ['tenant', 'queue', 'channel'] },
+  { name: 'dead_letters', db: 'store', key: ['id'], serial: 'id' },
+  { name: 'processor_state', db: 'store', key: ['name', 'key'] },
+  { name: 'recommendations', db: 'store', key: ['num'] },
+  { name: 'recommendation_transitions', db: 'store', key: [] },
+  { name: 'campaigns', db: 'store', key: ['tenant', 'id'] },
+  // last: a target with the checkpoint is a store whose rollups and state are all there
+  { name: 'checkpoints', db: 'store', key: ['name'] },
+];
