@@ -53,8 +53,12 @@ async function columnsOf(db: Query, table: string): Promise<Array<{ name: string
  * milliseconds, since their text depends on the session's time zone), hashed, summed: independent of
  * row order, and of how each database lays its rows out.
  */
-async function checksum(db: Query, table: string, columns: Array<{ name: string; type: string }>): Promise<{ rows: number; sum: string }> {
-  const parts = columns.map((c) => (c.type.startsWith('timestamp') ? `coalesce(((extract(epoch from ${ident(c.name)}) * 1000)::bigint)::text, chr(30))` : `coalesce(${ident(c.name)}::text, chr(30))`));
+async function checksum(db: Query, spec: TableSpec, columns: Array<{ name: string; type: string }>): Promise<{ rows: number; sum: string }> {
+  const table = spec.name;
+  const parts = columns.map((c) => {
+    const v = spec.computed?.[c.name] ?? ident(c.name);
+    return c.type.startsWith('timestamp') ? `coalesce(((extract(epoch from ${v}) * 1000)::bigint)::text, chr(30))` : `coalesce((${v})::text, chr(30))`;
+  });
   const [r] = await db.query<{ n: string | number; h: string }>(
     `SELECT count(*)::bigint AS n, coalesce(sum(('x' || substr(md5(concat_ws(chr(31), ${parts.join(', ')})), 1, 15))::bit(60)::bigint::numeric), 0)::text AS h FROM ${ident(table)}`,
   );
@@ -80,6 +84,8 @@ async function claimTarget(from: MigrationEndpoint, to: MigrationEndpoint): Prom
 /** Copies one table after what the target holds; returns the rows copied. */
 async function copyTable(spec: TableSpec, from: Query, to: Query, columns: Array<{ name: string; type: string }>, pageRows: number, onRows: (n: number) => void): Promise<number> {
   const t = ident(spec.name);
+  // the rows as the target takes them: every column, a computed one as its expression
+  const source = spec.computed ? `(SELECT ${columns.map((c) => (spec.computed![c.name] ? `${spec.computed![c.name]} AS ${ident(c.name)}` : ident(c.name))).join(', ')} FROM ${t}) AS s` : t;
   const insert = `INSERT INTO ${t} SELECT * FROM json_populate_recordset(null::${t}, $1::text::json) ON CONFLICT DO NOTHING`;
   let copied = 0;
   if (spec.key.length === 0) {
@@ -88,7 +94,7 @@ async function copyTable(spec: TableSpec, from: Query, to: Query, columns: Array
     await to.query(`DELETE FROM ${t}`);
     const order = columns.map((c) => ident(c.name)).join(', ');
     for (let offset = 0; ; offset += pageRows) {
-      const rows = await from.query<{ j: string }>(`SELECT row_to_json(x)::text AS j FROM (SELECT * FROM ${t} ORDER BY ${order} LIMIT ${pageRows} OFFSET ${offset}) x`);
+      const rows = await from.query<{ j: string }>(`SELECT row_to_json(x)::text AS j FROM (SELECT * FROM ${source} ORDER BY ${order} LIMIT ${pageRows} OFFSET ${offset}) x`);
       if (rows.length === 0) return copied;
       await to.query(insert, [`[${rows.map((r) => r.j).join(',')}]`]);
       copied += rows.length;
@@ -106,8 +112,8 @@ async function copyTable(spec: TableSpec, from: Query, to: Query, columns: Array
   let after: unknown[] | null = held ? lastOf(held.j) : null;
   for (;;) {
     const rows = after
-      ? await from.query<{ j: string }>(`SELECT row_to_json(x)::text AS j FROM (SELECT * FROM ${t} WHERE (${keyCols}) > (${keyParams}) ORDER BY ${keyCols} LIMIT ${pageRows}) x`, after)
-      : await from.query<{ j: string }>(`SELECT row_to_json(x)::text AS j FROM (SELECT * FROM ${t} ORDER BY ${keyCols} LIMIT ${pageRows}) x`);
+      ? await from.query<{ j: string }>(`SELECT row_to_json(x)::text AS j FROM (SELECT * FROM ${source} WHERE (${keyCols}) > (${keyParams}) ORDER BY ${keyCols} LIMIT ${pageRows}) x`, after)
+      : await from.query<{ j: string }>(`SELECT row_to_json(x)::text AS j FROM (SELECT * FROM ${source} ORDER BY ${keyCols} LIMIT ${pageRows}) x`);
     if (rows.length === 0) return copied;
     await to.query(insert, [`[${rows.map((r) => r.j).join(',')}]`]);
     copied += rows.length;
@@ -147,7 +153,7 @@ export async function migrateStore(from: MigrationEndpoint, to: MigrationEndpoin
       const col = ident(spec.serial);
       await dst.query(`SELECT setval(pg_get_serial_sequence($1, $2), greatest((SELECT max(${col}) FROM ${ident(spec.name)}), 1), (SELECT count(*) > 0 FROM ${ident(spec.name)}))`, [spec.name, spec.serial]);
     }
-    const [a, b] = await Promise.all([checksum(src, spec.name, columns), checksum(dst, spec.name, columns)]);
+    const [a, b] = await Promise.all([checksum(src, spec, columns), checksum(dst, spec, columns)]);
     if (a.rows !== b.rows || a.sum !== b.sum) {
       throw new MigrationError(`${spec.name} differs after the copy: ${a.rows} rows in ${from.name}, ${b.rows} in ${to.name}${a.rows === b.rows ? ' (same count, different contents)' : ''}`);
     }

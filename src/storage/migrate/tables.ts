@@ -4,6 +4,8 @@
  * the key it is copied and resumed in the order of. A table without a key is copied whole again when an
  * interrupted run finds it incomplete.
  */
+import { KEY_TS_OF_ROW } from '../postgres/migrations/011_event_key_time.js';
+
 export interface TableSpec {
   name: string;
   db: 'log' | 'store';
@@ -11,10 +13,13 @@ export interface TableSpec {
   key: readonly string[];
   /** A serial column whose sequence the target must carry on from (the next number after the last copied). */
   serial?: string;
+  /** Columns read as an expression (in the copy and the checksum alike): values older rows lack. */
+  computed?: Readonly<Record<string, string>>;
 }
 
 export const TABLES: readonly TableSpec[] = [
-  { name: 'events', db: 'log', key: ['seq'], serial: 'seq' },
+  // the embedded store's rows logged before migration 011 have no key_ts: PostgreSQL's log needs one
+  { name: 'events', db: 'log', key: ['seq'], serial: 'seq', computed: { key_ts: KEY_TS_OF_ROW } },
   { name: 'rollups', db: 'store', key: ['tenant', 'bucket', 'queue', 'channel', 'operator'] },
   { name: 'rollups_hour', db: 'store', key: ['tenant', 'bucket', 'queue', 'channel', 'operator'] },
   { name: 'rollups_day', db: 'store', key: ['tenant', 'bucket', 'queue', 'channel', 'operator'] },

@@ -55,7 +55,7 @@ it('asks autovacuum to summarize each block range of the log as it fills (reads 
   }
 });
 
-it('keeps the log up itself when the server does not (autovacuum off): new block ranges summarized, statistics taken as it grows', async (ctx) => {
+it('keeps the log up itself when the server does not (autovacuum off): a crowded day out of the default partition, new block ranges summarized, statistics taken as it grows', async (ctx) => {
   if (!(await serverAvailable('PostgreSQL', '127.0.0.1', 5432))) return ctx.skip();
   const storage = await freshDatabase();
   const { Engine } = await import('../../stream/engine.js');
@@ -63,7 +63,8 @@ it('keeps the log up itself when the server does not (autovacuum off): new block
   const engine = await Engine.start({ storage, config: DEFAULT_CONFIG });
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
-    await sql`ALTER TABLE events SET (autovacuum_enabled = false)`; // whatever the server does, this table is ours to keep up
+    // whatever the server does, this log is ours to keep up; a day long past has no partition: its events go to the default one
+    await sql`ALTER TABLE events_default SET (autovacuum_enabled = false)`;
     const t0 = Date.UTC(2026, 10, 21, 10);
     for (let b = 0; b < 8; b++) {
       const events = Array.from({ length: 5_000 }, (_, i) => ({ id: `e${b}-${i}`, type: 'APPEAL_NEW' as const, ts: t0 + b * 5_000 + i, appealId: `a${b}-${i}`, channel: 'voice', queue: 'q' }));
@@ -72,16 +73,49 @@ it('keeps the log up itself when the server does not (autovacuum off): new block
     let analyzed = false;
     for (const deadline = Date.now() + 20_000; !analyzed && Date.now() < deadline; ) {
       await new Promise((r) => setTimeout(r, 250));
-      [{ analyzed }] = await sql`SELECT last_analyze IS NOT NULL AS analyzed FROM pg_stat_user_tables WHERE relname = 'events'`;
+      [{ analyzed }] = await sql`SELECT coalesce(bool_or(last_analyze IS NOT NULL), false) AS analyzed FROM pg_stat_user_tables WHERE relname = 'events_20261121'`;
     }
     expect(analyzed).toBe(true);
+    // the day moved to a partition of its own, whole
+    const [{ own, left }] = await sql`SELECT (SELECT count(*)::int FROM events_20261121) AS own, (SELECT count(*)::int FROM events_default) AS left`;
+    expect([own, left]).toEqual([40_000, 0]);
     // an upkeep may have run while the appends went on: two more of its 2-second rounds cover the last ranges
     await new Promise((r) => setTimeout(r, 5_000));
     await engine.stop();
-    const [{ n }] = await sql`SELECT (brin_summarize_new_values('events_seq_brin') + brin_summarize_new_values('events_ts_brin'))::int AS n`;
+    const [{ n }] = await sql`SELECT coalesce(sum(brin_summarize_new_values(i.inhrelid::regclass)), 0)::int AS n FROM pg_inherits i WHERE i.inhparent IN ('events_seq_brin'::regclass, 'events_ts_brin'::regclass)`;
     expect(n).toBe(0);
   } finally {
+    await engine.stop().catch(() => {});
     await sql.end();
     await storage.close();
   }
 }, 60_000);
+
+it('partitions the log by the day each event claims: one index a day for the idempotency key, the days ahead made in advance', async (ctx) => {
+  if (!(await serverAvailable('PostgreSQL', '127.0.0.1', 5432))) return ctx.skip();
+  const storage = await freshDatabase();
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const [{ kind }] = await sql`SELECT relkind::text AS kind FROM pg_class WHERE relname = 'events'`;
+    expect(kind).toBe('p');
+    const today = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+    const parts = (await sql`SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'events'::regclass`).map((r) => r.name as string);
+    expect(parts).toContain('events_default');
+    expect(parts).toContain(`events_${today}`);
+    expect(parts.filter((p) => /^events_\d{8}$/.test(p)).length).toBeGreaterThanOrEqual(8); // today and the week ahead
+    // a retry of an event is a duplicate, in its day's partition; one clamped to its arrival too (it claims the same time)
+    const now = Date.now();
+    const ev = { id: 'x1', type: 'APPEAL_NEW' as const, ts: now, appealId: 'a', channel: 'voice', queue: 'q' };
+    const clamped = { ...ev, id: 'x2', ts: now, attrs: { ccpulseClampedFromTs: now + 30 * 86_400_000 } };
+    const first = await storage.append([{ tenant: 't', event: ev }, { tenant: 't', event: clamped }]);
+    expect(first.every((s) => typeof s === 'number')).toBe(true);
+    const retry = await storage.append([{ tenant: 't', event: ev }, { tenant: 't', event: { ...clamped, ts: now + 5_000 } }]);
+    expect(retry).toEqual([null, null]);
+    // the clamped one lives in the default partition (a day a month ahead has none yet), keyed by the time it claimed
+    const [{ n }] = await sql`SELECT count(*)::int AS n FROM events_default WHERE id = 'x2'`;
+    expect(n).toBe(1);
+  } finally {
+    await sql.end();
+    await storage.close();
+  }
+});

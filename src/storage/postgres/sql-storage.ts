@@ -5,7 +5,14 @@ import { lastRecommendationNumber, listCampaigns, listRecommendations, putCampai
 import { qaLevels, queryHistory } from './history.js';
 import { addRollupDeltas, readMinuteCells, toMs } from './rollups.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { CLAMPED_ATTR } from '../../ingest/clamp-future.js';
+import { keepPartitionsAhead, maintainPartitions } from './partitions.js';
 import type { SqlClient } from './sql-client.js';
+
+/** How often the partitioned log's days ahead are seen to: they are made a week ahead. */
+const PARTITIONS_EVERY_MS = 3_600_000;
+/** Growth of the default partition that has its days looked at again (a megabyte: some 6,000 events). */
+const DEFAULT_GROWTH_BYTES = 1 << 20;
 
 const MS = `'epoch'::timestamptz + x.%s * interval '1 millisecond'`;
 
@@ -17,6 +24,11 @@ export class SqlStorage implements Storage {
   sqlAccess?: () => SqlAccess;
   /** Likewise, for the history thread (see Storage.historyAccess). */
   historyAccess?: () => HistoryAccess;
+
+  /** When the days ahead of the partitioned log were last seen to (PostgreSQL; see maintainLog). */
+  private partitionsCheckedAt = -Infinity;
+  /** The default partition's size when its crowded days were last moved out. */
+  private defaultBytesChecked = 0;
 
   constructor(
     readonly backend: string,
@@ -30,7 +42,7 @@ export class SqlStorage implements Storage {
       await tx.query(`SELECT pg_advisory_xact_lock(7406211)`);
       const done = new Set((await tx.query<{ version: number }>(`SELECT version FROM schema_migrations`)).map((r) => Number(r.version)));
       for (const m of MIGRATIONS) {
-        if (done.has(m.version)) continue;
+        if (done.has(m.version) || (m.only && m.only !== this.backend)) continue;
         await tx.exec(m.sql);
         await tx.query(`INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, [m.version, m.name]);
       }
@@ -46,6 +58,17 @@ export class SqlStorage implements Storage {
    * neither is due.
    */
   async maintainLog(): Promise<{ summarizedRanges: number; analyzed: boolean }> {
+    if (this.backend === 'postgres') {
+      // the log partitioned by day (migration 012): the days ahead once an hour, and whenever the default
+      // partition has grown by a megabyte (a backfill of days that have no partition); every partition's ranges
+      const [{ bytes }] = await this.db.query<{ bytes: string | number }>(`SELECT pg_relation_size('events_default')::bigint AS bytes`);
+      if (Date.now() - this.partitionsCheckedAt >= PARTITIONS_EVERY_MS || Number(bytes) >= this.defaultBytesChecked + DEFAULT_GROWTH_BYTES) {
+        await keepPartitionsAhead(this.db, Date.now());
+        this.partitionsCheckedAt = Date.now();
+        this.defaultBytesChecked = Number((await this.db.query<{ bytes: string | number }>(`SELECT pg_relation_size('events_default')::bigint AS bytes`))[0].bytes);
+      }
+      return maintainPartitions(this.db);
+    }
     const [row] = await this.db.query<{ n: number; pages: number; analyzed_pages: number }>(
       `SELECT (brin_summarize_new_values('events_seq_brin') + brin_summarize_new_values('events_ts_brin'))::int AS n,
               (pg_relation_size('events') / current_setting('block_size')::int)::float8 AS pages,
@@ -72,13 +95,17 @@ export class SqlStorage implements Storage {
       direction: e.direction ?? null,
       campaign_id: e.campaignId ?? null,
       attrs: e.attrs ?? null,
+      key_ts: claimedTs(e),
     }));
     const inserted = await this.db.query<{ seq: number; tenant: string; id: string }>(
-      `INSERT INTO events (tenant, id, type, ts, appeal_id, channel, queue, operator_id, status, direction, campaign_id, attrs)
-       SELECT x.tenant, x.id, x.type, ${MS.replace('%s', 'ts')}, x.appeal_id, x.channel, x.queue, x.operator_id, x.status, x.direction, x.campaign_id, x.attrs
+      // ON CONFLICT on whichever key the log has: (tenant, id) in the embedded store, (tenant, id, key_ts)
+      // in PostgreSQL's log partitioned by day (migration 012), where a retry claims the same time
+      `INSERT INTO events (tenant, id, type, ts, appeal_id, channel, queue, operator_id, status, direction, campaign_id, attrs, key_ts)
+       SELECT x.tenant, x.id, x.type, ${MS.replace('%s', 'ts')}, x.appeal_id, x.channel, x.queue, x.operator_id, x.status, x.direction, x.campaign_id, x.attrs,
+              ${MS.replace('%s', 'key_ts')}
        FROM json_to_recordset($1::text::json) AS x(tenant text, id text, type text, ts bigint, appeal_id text, channel text, queue text,
-            operator_id text, status text, direction text, campaign_id text, attrs jsonb)
-       ON CONFLICT (tenant, id) DO NOTHING
+            operator_id text, status text, direction text, campaign_id text, attrs jsonb, key_ts bigint)
+       ON CONFLICT DO NOTHING
        RETURNING seq::float8 AS seq, tenant, id`,
       [JSON.stringify(rows)],
     );
@@ -255,3 +282,13 @@ function toDeadLetter(r: Record<string, unknown>): DeadLetter {
 }
 
 export type { Counters };
+
+/**
+ * The time an event claimed (migration 011): its ts, or the time it claimed before it was clamped to
+ * its arrival; a retry claims the same, whenever it comes. A claimed time no timestamp can hold is not
+ * one the server clamped: the event's own ts stands.
+ */
+function claimedTs(e: CcEvent): number {
+  const claimed = e.attrs?.[CLAMPED_ATTR];
+  return typeof claimed === 'number' && Number.isFinite(claimed) && Math.abs(claimed) <= 8.64e15 ? Math.trunc(claimed) : e.ts;
+}

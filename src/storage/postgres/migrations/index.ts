@@ -8,9 +8,14 @@ import brinAutosummarize from './007_brin_autosummarize.js';
 import logStatisticsSample from './008_log_statistics_sample.js';
 import recommendations from './009_recommendations.js';
 import campaigns from './010_campaigns.js';
+import eventKeyTime from './011_event_key_time.js';
+import partitionedLog from './012_partitioned_log.js';
 
-/** Numbered migrations, applied in order, each once. Never edit one that has shipped: add the next. */
-export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+/**
+ * Numbered migrations, applied in order, each once. Never edit one that has shipped: add the next.
+ * `only`: applied on that backend alone (the others skip it and do not record it).
+ */
+export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string; only?: 'postgres' | 'pglite' }> = [
   { version: 1, name: 'init', sql: init },
   { version: 2, name: 'processor_state', sql: processorState },
   { version: 3, name: 'settled_state', sql: settledState },
@@ -21,4 +26,6 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 8, name: 'log_statistics_sample', sql: logStatisticsSample },
   { version: 9, name: 'recommendations', sql: recommendations },
   { version: 10, name: 'campaigns', sql: campaigns },
+  { version: 11, name: 'event_key_time', sql: eventKeyTime },
+  { version: 12, name: 'partitioned_log', sql: partitionedLog, only: 'postgres' },
 ];
