@@ -1,0 +1,245 @@
+/**
+ * Storage growth (issue #10; seed 000: insert speed in a full database can differ by orders of magnitude
+ * from an empty one). The log grows from empty, through ccpulse's own Storage.append (the INSERT the
+ * server makes, 5,000 events a batch, one client, the log's upkeep every 2 s as the server runs it), and
+ * at every step the insert rate of that step and two reads at the head of the log are measured:
+ *
+ * - `postgres, one table`: the log of migrations 001–011, one unique index over all time (the baseline
+ *   the seed warns about; what ccpulse had before migration 012);
+ * - `postgres, partitioned by day`: ccpulse's log on PostgreSQL (migration 012);
+ * - `embedded (PGlite)`: the embedded store, up to BENCH_STORAGE_PGLITE_EVENTS.
+ *
+ * Events: 4 per appeal (new, queued, appointed, closed), 20 queues, claimed times spread evenly over the
+ * week from today 00:00 UTC (50M events in a week: tier 3's ~83 a second).
+ *
+ *   npm run bench:storage
+ *
+ * Environment (defaults in brackets): BENCH_STORAGE_EVENTS [50000000], BENCH_STORAGE_STEP [events / 10],
+ * BENCH_STORAGE_PGLITE_EVENTS [5000000], BENCH_STORAGE_VARIANTS [flat,partitioned,pglite], BENCH_PG_URL
+ * [postgres://postgres:postgres@127.0.0.1:5432/postgres] (databases of its own are created and dropped there).
+ * Writes bench/results/storage.json, .md, .svg, and .png when Chromium is found (/usr/bin/chromium).
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import postgres from 'postgres';
+import type { CcEvent } from '../src/contract/event.js';
+import { openPgliteStorage } from '../src/storage/pglite/index.js';
+import { openPostgresStorage } from '../src/storage/postgres/client.js';
+import type { SqlClient } from '../src/storage/postgres/sql-client.js';
+import { SqlStorage } from '../src/storage/postgres/sql-storage.js';
+import type { Storage } from '../src/storage/storage.js';
+import { ROOT } from './server.js';
+
+const num = (name: string, d: number) => (process.env[name] ? Number(process.env[name]) : d);
+const TOTAL = num('BENCH_STORAGE_EVENTS', 50_000_000);
+const STEP = num('BENCH_STORAGE_STEP', Math.round(TOTAL / 10));
+const PGLITE_TOTAL = Math.min(TOTAL, num('BENCH_STORAGE_PGLITE_EVENTS', 5_000_000));
+const VARIANTS = (process.env.BENCH_STORAGE_VARIANTS ?? 'flat,partitioned,pglite').split(',').map((s) => s.trim());
+const ADMIN = process.env.BENCH_PG_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
+const BATCH = 5_000;
+const DAY = 86_400_000;
+const START = Date.now() - (Date.now() % DAY);
+/** Claimed times over a week, whatever the total: the density of a tier-3 center at 50M. */
+const DT = (7 * DAY) / 50_000_000;
+const log = (s: string) => process.stderr.write(`[bench:storage] ${s}\n`);
+
+interface Step {
+  events: number;
+  /** Events a second over this step's appends. */
+  insertPerSec: number;
+  /** The head's last minute of event time (readEventsByTime: ~5,000 events), ms, median of 5. */
+  read1mMs: number;
+  /** A replay page of 5,000 events at the head (readLog), ms, median of 5. */
+  replayMs: number;
+}
+
+function batchOf(from: number, n: number): Array<{ tenant: string; event: CcEvent }> {
+  const out: Array<{ tenant: string; event: CcEvent }> = [];
+  const types = ['APPEAL_NEW', 'APPEAL_SENT_DISTRIBUTION', 'APPEAL_APPOINTED', 'APPEAL_CLOSED'] as const;
+  for (let i = from; i < from + n; i++) {
+    const type = types[i % 4];
+    const a = i >> 2;
+    const e: CcEvent = { id: `e${i}`, type, ts: Math.round(START + i * DT), appealId: `a${a}`, queue: `q${a % 20}`, channel: 'voice' } as CcEvent;
+    if (type === 'APPEAL_APPOINTED' || type === 'APPEAL_CLOSED') (e as { operatorId?: string }).operatorId = `op${a % 300}`;
+    out.push({ tenant: 't', event: e });
+  }
+  return out;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function timed(fn: () => Promise<unknown>, runs = 5): Promise<number> {
+  const ms: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const t0 = performance.now();
+    await fn();
+    ms.push(performance.now() - t0);
+  }
+  return Math.round(median(ms) * 10) / 10;
+}
+
+async function grow(name: string, storage: Storage, total: number): Promise<Step[]> {
+  const steps: Step[] = [];
+  let upkeep = Promise.resolve();
+  const timer = setInterval(() => {
+    upkeep = upkeep.then(async () => {
+      try {
+        await storage.maintainLog?.();
+      } catch (err) {
+        log(`${name}: upkeep failed: ${(err as Error).message}`);
+      }
+    });
+  }, 2_000);
+  try {
+    let done = 0;
+    while (done < total) {
+      const stepEnd = Math.min(total, done + STEP);
+      const t0 = performance.now();
+      for (; done < stepEnd; done += BATCH) await storage.append(batchOf(done, Math.min(BATCH, stepEnd - done)));
+      const sec = (performance.now() - t0) / 1000;
+      const head = Math.round(START + done * DT);
+      const step: Step = {
+        events: done,
+        insertPerSec: Math.round((stepEnd - (steps.at(-1)?.events ?? 0)) / sec),
+        read1mMs: await timed(() => storage.readEventsByTime('t', head - 60_000, head)),
+        replayMs: await timed(() => storage.readLog(done - 5_000, 5_000)),
+      };
+      steps.push(step);
+      log(`${name}: ${done.toLocaleString('en')} events, ${step.insertPerSec.toLocaleString('en')}/s, 1-min read ${step.read1mMs} ms, replay page ${step.replayMs} ms`);
+    }
+  } finally {
+    clearInterval(timer);
+    await upkeep;
+  }
+  return steps;
+}
+
+function wrap(sql: postgres.Sql | postgres.TransactionSql): SqlClient {
+  return {
+    query: async <T>(text: string, params: unknown[] = []) => (await sql.unsafe(text, params as never[])) as unknown as T[],
+    exec: async (script) => void (await sql.unsafe(script)),
+    transaction: (fn) => (sql as postgres.Sql).begin((tx) => fn(wrap(tx))) as never,
+    close: async () => void (await (sql as postgres.Sql).end({ timeout: 5 })),
+  };
+}
+
+async function withPgDatabase<T>(db: string, fn: (url: string) => Promise<T>): Promise<T> {
+  const admin = postgres(ADMIN, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+  await admin.unsafe(`CREATE DATABASE ${db}`);
+  try {
+    return await fn(ADMIN.replace(/\/[^/]*$/, `/${db}`));
+  } finally {
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(() => {});
+    await admin.end();
+  }
+}
+
+const results: Record<string, Step[]> = {};
+const labels: Record<string, string> = { flat: 'postgres, one table (baseline)', partitioned: 'postgres, partitioned by day', pglite: 'embedded (PGlite)' };
+let pgVersion = '';
+
+for (const v of VARIANTS) {
+  log(`${labels[v]}: growing to ${(v === 'pglite' ? PGLITE_TOTAL : TOTAL).toLocaleString('en')} events`);
+  if (v === 'flat') {
+    results[v] = await withPgDatabase(`ccpulse_bench_storage_flat_${process.pid}`, async (url) => {
+      const sql = postgres(url, { max: 2, onnotice: () => {} });
+      // the same SQL and migrations as the server backend, under another name: migration 012 (the
+      // partitioning, PostgreSQL's alone) is skipped, and the upkeep is the one-table kind
+      const storage = new SqlStorage('postgres-one-table', wrap(sql));
+      await storage.migrate();
+      pgVersion = String((await sql`SHOW server_version`)[0].server_version);
+      try {
+        return await grow(v, storage as unknown as Storage, TOTAL);
+      } finally {
+        await sql.end({ timeout: 5 });
+      }
+    });
+  } else if (v === 'partitioned') {
+    results[v] = await withPgDatabase(`ccpulse_bench_storage_part_${process.pid}`, async (url) => {
+      const storage = await openPostgresStorage(url);
+      try {
+        return await grow(v, storage, TOTAL);
+      } finally {
+        await storage.close();
+      }
+    });
+  } else if (v === 'pglite') {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ccpulse-bench-storage-'));
+    const storage = await openPgliteStorage({ dataDir: dir, thread: true });
+    try {
+      results[v] = await grow(v, storage, PGLITE_TOTAL);
+    } finally {
+      await storage.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+// ---- report ----------------------------------------------------------------------------------------
+const out = path.join(ROOT, 'bench/results');
+mkdirSync(out, { recursive: true });
+const machine = `${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}, PostgreSQL ${pgVersion || '(not run)'}`;
+const flatness = (steps: Step[]) => {
+  const rates = steps.slice(1).map((s) => s.insertPerSec); // the first step warms the caches
+  const first = steps[0]?.insertPerSec ?? 0;
+  const last = steps.at(-1)?.insertPerSec ?? 0;
+  return { first, last, min: Math.min(...rates, first), max: Math.max(...rates, first), change: first ? Math.round((100 * (last - first)) / first) : 0 };
+};
+const md: string[] = [`Storage growth (\`npm run bench:storage\`), ${new Date().toISOString().slice(0, 16)} UTC; ${machine}`, ''];
+md.push('| store | events | inserts/s (this step) | the last minute at the head (~5,000 events), ms | replay page of 5,000, ms |', '|---|---|---|---|---|');
+for (const [v, steps] of Object.entries(results)) for (const s of steps) md.push(`| ${labels[v]} | ${s.events.toLocaleString('en')} | ${s.insertPerSec.toLocaleString('en')} | ${s.read1mMs} | ${s.replayMs} |`);
+md.push('', '| store | first step | last step | change |', '|---|---|---|---|');
+for (const [v, steps] of Object.entries(results)) {
+  const f = flatness(steps);
+  md.push(`| ${labels[v]} | ${f.first.toLocaleString('en')}/s | ${f.last.toLocaleString('en')}/s | ${f.change >= 0 ? '+' : ''}${f.change} % |`);
+}
+writeFileSync(path.join(out, 'storage.json'), JSON.stringify({ machine, total: TOTAL, step: STEP, results }, null, 2));
+writeFileSync(path.join(out, 'storage.md'), `${md.join('\n')}\n`);
+
+// insert rate against the log's size
+const colors: Record<string, string> = { flat: '#c0392b', partitioned: '#2471a3', pglite: '#7d8c2a' };
+const W = 860;
+const H = 440;
+const L = 80;
+const R = 300;
+const T = 40;
+const B = 50;
+const xMax = Math.max(1, ...Object.values(results).flat().map((s) => s.events));
+const yMax = Math.max(1, ...Object.values(results).flat().map((s) => s.insertPerSec)) * 1.1;
+const px = (x: number) => L + ((W - L - R) * x) / xMax;
+const py = (y: number) => H - B - ((H - T - B) * y) / yMax;
+const svg: string[] = [
+  `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
+  `<rect width="${W}" height="${H}" fill="white"/>`,
+  `<text x="${L}" y="22" font-size="14">Insert rate as the log grows (ccpulse Storage.append, 5,000 a batch)</text>`,
+  `<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="black"/><line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="black"/>`,
+];
+for (let i = 0; i <= 4; i++) {
+  const y = (yMax * i) / 4;
+  svg.push(`<line x1="${L}" y1="${py(y)}" x2="${W - R}" y2="${py(y)}" stroke="#ddd"/><text x="${L - 6}" y="${py(y) + 4}" text-anchor="end">${Math.round(y / 1000)}k/s</text>`);
+  const x = (xMax * i) / 4;
+  svg.push(`<text x="${px(x)}" y="${H - B + 18}" text-anchor="middle">${x >= 1e6 ? `${(x / 1e6).toFixed(1)}M` : `${Math.round(x / 1e3)}k`}</text>`);
+}
+svg.push(`<text x="${(L + W - R) / 2}" y="${H - 10}" text-anchor="middle">events in the log</text>`);
+Object.entries(results).forEach(([v, steps], i) => {
+  svg.push(`<polyline fill="none" stroke="${colors[v]}" stroke-width="2" points="${steps.map((s) => `${px(s.events).toFixed(1)},${py(s.insertPerSec).toFixed(1)}`).join(' ')}"/>`);
+  for (const s of steps) svg.push(`<circle cx="${px(s.events).toFixed(1)}" cy="${py(s.insertPerSec).toFixed(1)}" r="3" fill="${colors[v]}"/>`);
+  const ly = T + 10 + i * 20;
+  svg.push(`<line x1="${W - R + 16}" y1="${ly}" x2="${W - R + 46}" y2="${ly}" stroke="${colors[v]}" stroke-width="2"/><text x="${W - R + 52}" y="${ly + 4}">${labels[v]}</text>`);
+});
+svg.push('</svg>');
+writeFileSync(path.join(out, 'storage.svg'), svg.join('\n'));
+if (existsSync('/usr/bin/chromium')) {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: W, height: H } });
+    await page.setContent(`<html><body style="margin:0">${svg.join('\n')}</body></html>`);
+    await page.screenshot({ path: path.join(out, 'storage.png') });
+  } finally {
+    await browser.close();
+  }
+}
+process.stdout.write(`${md.join('\n')}\n`);
