@@ -9,8 +9,9 @@
  * - `postgres, partitioned by day`: ccpulse's log on PostgreSQL (migration 012);
  * - `embedded (PGlite)`: the embedded store, up to BENCH_STORAGE_PGLITE_EVENTS.
  *
- * Events: 4 per appeal (new, queued, appointed, closed), 20 queues, claimed times spread evenly over the
- * week from today 00:00 UTC (50M events in a week: tier 3's ~83 a second).
+ * Events: 4 per appeal (new, queued, appointed, closed), 20 queues, ids like UUIDs (random to the
+ * index), claimed times spread evenly over the week from today 00:00 UTC (50M events in a week: tier 3's
+ * ~83 a second).
  *
  *   npm run bench:storage
  *
@@ -60,11 +61,26 @@ function batchOf(from: number, n: number): Array<{ tenant: string; event: CcEven
   for (let i = from; i < from + n; i++) {
     const type = types[i % 4];
     const a = i >> 2;
-    const e: CcEvent = { id: `e${i}`, type, ts: Math.round(START + i * DT), appealId: `a${a}`, queue: `q${a % 20}`, channel: 'voice' } as CcEvent;
+    const e: CcEvent = { id: eventId(i), type, ts: Math.round(START + i * DT), appealId: `a${a}`, queue: `q${a % 20}`, channel: 'voice' } as CcEvent;
     if (type === 'APPEAL_APPOINTED' || type === 'APPEAL_CLOSED') (e as { operatorId?: string }).operatorId = `op${a % 300}`;
     out.push({ tenant: 't', event: e });
   }
   return out;
+}
+
+/**
+ * An id like an integration's (a UUID): random to the index, so each insert lands anywhere in a unique
+ * b-tree over ids, as real traffic's does (sequential ids would all go to its right edge, the best case).
+ * Deterministic: the same i, the same id.
+ */
+function eventId(i: number): string {
+  const mix = (x: number) => {
+    x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+    x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+    return (x ^ (x >>> 16)) >>> 0;
+  };
+  const h = (k: number) => mix(i * 4 + k + 0x9e3779b9).toString(16).padStart(8, '0');
+  return `${h(0)}-${h(1).slice(0, 4)}-${h(1).slice(4)}-${h(2).slice(0, 4)}-${h(2).slice(4)}${h(3)}`;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
