@@ -1,20 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../testing/cli.js';
 import { ServerProcess } from '../testing/server-process.js';
 
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
-const run = promisify(execFile);
 /** ccpulse with these arguments: exit code, stdout, stderr. */
-const ccpulse = (args: string[]) =>
-  run(process.execPath, ['--import', 'tsx', MAIN, ...args]).then(
-    (r) => ({ code: 0, ...r }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-  );
+const ccpulse = (args: string[]) => runCli(args, { timeoutMs: 60_000 });
 
 const dir = mkdtempSync(join(tmpdir(), 'ccpulse-advice-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -48,7 +40,7 @@ describe('ccpulse advice, against a running server', () => {
   afterAll(() => s?.stop());
 
   it('lists the open advice, acknowledges one by its id, and lists the history', async () => {
-    let list = { code: -1, stdout: '', stderr: '' };
+    let list: Awaited<ReturnType<typeof ccpulse>> = { code: -1, stdout: '', stderr: '', ms: 0 };
     for (let i = 0; i < 50 && !/long-?wait|longest wait/.test(list.stdout); i++) {
       list = await ccpulse(['advice', 'list', '--url', s.url]);
       await new Promise((r) => setTimeout(r, 200));

@@ -1,19 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../testing/cli.js';
 import { ServerProcess } from '../testing/server-process.js';
 
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
-const run = promisify(execFile);
-const ccpulse = (args: string[]) =>
-  run(process.execPath, ['--import', 'tsx', MAIN, ...args]).then(
-    (r) => ({ code: 0, ...r }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-  );
+/** ccpulse with these arguments: exit code, stdout, stderr. */
+const ccpulse = (args: string[]) => runCli(args, { timeoutMs: 60_000 });
 
 const dir = mkdtempSync(join(tmpdir(), 'ccpulse-tier-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
