@@ -85,3 +85,10 @@ describe('the meter a running server keeps', () => {
     expect(m.measures()).toMatchObject({ operators: 1, minutes: 1, peakEventsPerSec: 0 });
   });
 });
+
+describe('the reasons read as English', () => {
+  it('says "1 event a second", not "1 events" (also for a rate that rounds to 1)', () => {
+    expect(adviseTier({ operators: 6, peakEventsPerSec: 0.96, eventsPerWeek: 1e5 }, 'pglite').reasons[1]).toMatch(/^1 event a second/);
+    expect(adviseTier({ operators: 6, peakEventsPerSec: 1, eventsPerWeek: 1e5 }, 'pglite').reasons[1]).toMatch(/^1 event a second at the busiest minute/);
+  });
+});

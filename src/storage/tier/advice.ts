@@ -91,7 +91,7 @@ export function adviseTier(m: TierMeasures, backend: Backend): TierAdvice {
   };
   const reasons = [
     `${fmt(m.operators)} operators working at once: tier ${byOperators} (${span(byOperators, 'operators')})`,
-    `${fmt1(m.peakEventsPerSec)} events a second at the busiest minute: tier ${byRate} (${span(byRate, 'eventsPerSec')} a second; an operator makes at most ~10 events a minute)`,
+    `${fmt1(m.peakEventsPerSec)} event${fmt1(m.peakEventsPerSec) === "1" ? "" : "s"} a second at the busiest minute: tier ${byRate} (${span(byRate, 'eventsPerSec')} a second; an operator makes at most ~10 events a minute)`,
     `${fmt(m.eventsPerWeek)} events a week at this rate: tier ${byVolume} (${span(byVolume, 'eventsPerWeek')})`,
   ];
   const note =
