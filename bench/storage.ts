@@ -26,8 +26,7 @@ import path from 'node:path';
 import postgres from 'postgres';
 import type { CcEvent } from '../src/contract/event.js';
 import { openPgliteStorage } from '../src/storage/pglite/index.js';
-import { openPostgresStorage } from '../src/storage/postgres/client.js';
-import type { SqlClient } from '../src/storage/postgres/sql-client.js';
+import { openPostgresStorage, wrap } from '../src/storage/postgres/client.js';
 import { SqlStorage } from '../src/storage/postgres/sql-storage.js';
 import type { Storage } from '../src/storage/storage.js';
 import { ROOT } from './server.js';
@@ -129,15 +128,6 @@ async function grow(name: string, storage: Storage, total: number): Promise<Step
     await upkeep;
   }
   return steps;
-}
-
-function wrap(sql: postgres.Sql | postgres.TransactionSql): SqlClient {
-  return {
-    query: async <T>(text: string, params: unknown[] = []) => (await sql.unsafe(text, params as never[])) as unknown as T[],
-    exec: async (script) => void (await sql.unsafe(script)),
-    transaction: (fn) => (sql as postgres.Sql).begin((tx) => fn(wrap(tx))) as never,
-    close: async () => void (await (sql as postgres.Sql).end({ timeout: 5 })),
-  };
 }
 
 async function withPgDatabase<T>(db: string, fn: (url: string) => Promise<T>): Promise<T> {

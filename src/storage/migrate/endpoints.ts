@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import postgres from 'postgres';
 import { parseStorageUrl } from '../../config/config.js';
 import { claimStorage, describePostgresUrl } from '../open.js';
+import { wrap } from '../postgres/client.js';
 import { sqlOverPort } from '../sql-port.js';
 import type { SqlEndpoint } from '../storage.js';
 import { MigrationError, type MigrationEndpoint, type Query } from './migrate.js';
@@ -34,9 +35,9 @@ export async function openEndpoint(url: string, role: '--from' | '--to', mustHol
       clients.push(c);
       return c;
     }
-    const sql = postgres(e.postgresUrl, { max: 2, onnotice: () => {}, connect_timeout: 5 });
-    clients.push({ close: () => sql.end({ timeout: 5 }) });
-    return { query: async <T>(text: string, params: unknown[] = []) => (await sql.unsafe(text, params as never[])) as unknown as T[] };
+    const client = wrap(postgres(e.postgresUrl, { max: 2, onnotice: () => {}, connect_timeout: 5 }));
+    clients.push(client);
+    return client;
   };
   const log = connect(access.log);
   const store = 'postgresUrl' in access.store && 'postgresUrl' in access.log && access.store.postgresUrl === access.log.postgresUrl ? log : connect(access.store);

@@ -2,7 +2,8 @@ import postgres from 'postgres';
 import type { SqlClient } from './sql-client.js';
 import { SqlStorage } from './sql-storage.js';
 
-function wrap(sql: postgres.Sql | postgres.TransactionSql): SqlClient {
+/** A postgres.js pool (or transaction) as the SqlClient the SQL storage speaks to. */
+export function wrap(sql: postgres.Sql | postgres.TransactionSql): SqlClient {
   return {
     query: async <T>(text: string, params: unknown[] = []) => (await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as T[],
     exec: async (script) => {

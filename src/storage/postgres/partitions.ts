@@ -14,7 +14,7 @@ export const SPLIT_AT_ROWS = 10_000;
 export const partitionName = (day: number) => `events_${new Date(day).toISOString().slice(0, 10).replace(/-/g, '')}`;
 const dayStart = (t: number) => t - (((t % DAY_MS) + DAY_MS) % DAY_MS);
 
-/** The day partitions of the log (start of each day, epoch ms), and whether the default one exists. */
+/** The names of the log's partitions (`events_YYYYMMDD` and `events_default`). */
 export async function dayPartitions(db: Pick<SqlClient, 'query'>): Promise<Set<string>> {
   const rows = await db.query<{ name: string }>(`SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'events'::regclass`);
   return new Set(rows.map((r) => r.name));
@@ -25,9 +25,9 @@ export async function dayPartitions(db: Pick<SqlClient, 'query'>): Promise<Set<s
  * holds events of that day, with them moved into it in one transaction (PostgreSQL refuses to create a
  * partition whose rows sit in the default one).
  */
-export async function ensureDayPartition(db: SqlClient, day: number): Promise<'created' | 'split' | 'exists'> {
+export async function ensureDayPartition(db: SqlClient, day: number, existing?: ReadonlySet<string>): Promise<'created' | 'split' | 'exists'> {
   const name = partitionName(day);
-  if ((await dayPartitions(db)).has(name)) return 'exists';
+  if ((existing ?? (await dayPartitions(db))).has(name)) return 'exists';
   const from = new Date(day).toISOString();
   const to = new Date(day + DAY_MS).toISOString();
   return db.transaction(async (tx) => {
@@ -59,8 +59,10 @@ export async function keepPartitionsAhead(db: SqlClient, now: number): Promise<{
     `SELECT date_trunc('day', key_ts AT TIME ZONE 'UTC')::text AS day FROM events_default GROUP BY 1 HAVING count(*) >= ${SPLIT_AT_ROWS}`,
   );
   for (const c of crowded) days.push(Date.parse(`${c.day.slice(0, 10)}T00:00:00Z`));
-  for (const day of days) {
-    const r = await ensureDayPartition(db, day);
+  const existing = await dayPartitions(db);
+  for (const day of new Set(days)) {
+    const r = await ensureDayPartition(db, day, existing);
+    existing.add(partitionName(day));
     if (r === 'created') created++;
     if (r === 'split') split++;
   }
