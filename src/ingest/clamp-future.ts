@@ -14,3 +14,13 @@ export function clampFuture(event: CcEvent, now: number, maxSkewMs: number): boo
   event.ts = now;
   return true;
 }
+
+/**
+ * The time an event claimed (the log's key time: PostgreSQL migration 011): its ts, or the time it claimed before it was clamped to
+ * its arrival; a retry claims the same, whenever it comes. A claimed time no timestamp can hold is not
+ * one the server clamped: the event's own ts stands.
+ */
+export function claimedTs(e: CcEvent): number {
+  const claimed = e.attrs?.[CLAMPED_ATTR];
+  return typeof claimed === 'number' && Number.isFinite(claimed) && Math.abs(claimed) <= 8.64e15 ? Math.trunc(claimed) : e.ts;
+}

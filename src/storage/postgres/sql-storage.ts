@@ -5,7 +5,7 @@ import { lastRecommendationNumber, listCampaigns, listRecommendations, putCampai
 import { qaLevels, queryHistory } from './history.js';
 import { addRollupDeltas, readMinuteCells, toMs } from './rollups.js';
 import { MIGRATIONS } from './migrations/index.js';
-import { CLAMPED_ATTR } from '../../ingest/clamp-future.js';
+import { claimedTs } from '../../ingest/clamp-future.js';
 import { keepPartitionsAhead, maintainPartitions } from './partitions.js';
 import type { SqlClient } from './sql-client.js';
 
@@ -282,13 +282,3 @@ function toDeadLetter(r: Record<string, unknown>): DeadLetter {
 }
 
 export type { Counters };
-
-/**
- * The time an event claimed (migration 011): its ts, or the time it claimed before it was clamped to
- * its arrival; a retry claims the same, whenever it comes. A claimed time no timestamp can hold is not
- * one the server clamped: the event's own ts stands.
- */
-function claimedTs(e: CcEvent): number {
-  const claimed = e.attrs?.[CLAMPED_ATTR];
-  return typeof claimed === 'number' && Number.isFinite(claimed) && Math.abs(claimed) <= 8.64e15 ? Math.trunc(claimed) : e.ts;
-}

@@ -1,0 +1,157 @@
+import type { CcEvent, LoggedEvent } from '../../contract/event.js';
+import type { Campaign, Checkpoint, CheckpointCommit, DeadLetter, HistoryAggregate, HistoryQuery, QaLevel, RecommendationChange, RecommendationQuery, RollupCell, RollupQuery, Storage, StoredRecommendation } from '../storage.js';
+import { chClient, migrate, parseClickhouseUrl, takeLease, type ChClient } from './client.js';
+import { ClickhouseCommits } from './commits.js';
+import { qaLevels, queryHistory, readMinuteCells } from './history.js';
+import { ClickhouseLog } from './log.js';
+import * as records from './records.js';
+import { sql } from './sql.js';
+
+/** How often the commits' old partitions are dropped (they are kept a partition behind the latest). */
+const PRUNE_EVERY_MS = 3_600_000;
+
+/**
+ * Storage on ClickHouse, for the largest centres (issue #10's third tier): the log in MergeTree tables
+ * partitioned by day, checkpoints as single-part inserts, rollups kept by materialized views at three
+ * resolutions, history aggregated in the server. See the migrations for the layout and docs/STORAGE.md.
+ */
+export class ClickhouseStorage implements Storage {
+  readonly backend = 'clickhouse';
+  private prunedAt = -Infinity;
+
+  private constructor(
+    private readonly db: ChClient,
+    private readonly log: ClickhouseLog,
+    private readonly commits: ClickhouseCommits,
+    private readonly releaseLease: () => Promise<void>,
+  ) {}
+
+  /**
+   * Opens the database a `clickhouse://` URL names, as its one writer: the lease taken, the migrations
+   * applied, and any insert a previous writer left running waited out before positions are read.
+   */
+  static async open(url: string): Promise<ClickhouseStorage> {
+    const target = parseClickhouseUrl(url);
+    const bootstrap = chClient(target, null);
+    try {
+      await bootstrap.command(`CREATE DATABASE IF NOT EXISTS ${target.database}`);
+    } finally {
+      await bootstrap.close();
+    }
+    const db = chClient(target);
+    let release: (() => Promise<void>) | null = null;
+    try {
+      release = await takeLease(db);
+      await migrate(target);
+      await waitForEarlierWriters(db);
+      const log = new ClickhouseLog(db);
+      const commits = new ClickhouseCommits(db);
+      await log.open();
+      await commits.open();
+      return new ClickhouseStorage(db, log, commits, release);
+    } catch (err) {
+      await release?.();
+      await db.close();
+      throw err;
+    }
+  }
+
+  append(events: ReadonlyArray<{ tenant: string; event: CcEvent }>): Promise<Array<number | null>> {
+    return this.log.append(events);
+  }
+
+  readLog(afterSeq: number, limit: number): Promise<LoggedEvent[]> {
+    return this.log.readLog(afterSeq, limit);
+  }
+
+  readEventsByTime(tenant: string, from: number, to: number): Promise<LoggedEvent[]> {
+    return this.log.readEventsByTime(tenant, from, to);
+  }
+
+  readAppealEvents(tenant: string, appealIds: string[], maxSeq: number): Promise<LoggedEvent[]> {
+    return this.log.readAppealEvents(tenant, appealIds, maxSeq);
+  }
+
+  loadCheckpoint(name: string): Promise<Checkpoint | null> {
+    return this.commits.load(name);
+  }
+
+  commitCheckpoint(commit: CheckpointCommit): Promise<void> {
+    return this.commits.commit(commit);
+  }
+
+  queryRollups(q: RollupQuery): Promise<RollupCell[]> {
+    return readMinuteCells(this.db, q);
+  }
+
+  queryHistory(q: HistoryQuery, pending?: readonly RollupCell[]): Promise<HistoryAggregate[]> {
+    return queryHistory(this.db, q, pending);
+  }
+
+  qaLevels(q: { tenant: string; at: number; queue?: string; channel?: string }): Promise<QaLevel[]> {
+    return qaLevels(this.db, q);
+  }
+
+  listDeadLetters(q: { tenant?: string; limit: number; afterId?: number; notReplayed?: boolean }): Promise<DeadLetter[]> {
+    return records.listDeadLetters(this.db, q);
+  }
+
+  getDeadLetter(id: number): Promise<DeadLetter | null> {
+    return records.getDeadLetter(this.db, id);
+  }
+
+  deadLetteredSeqs(seqs: number[]): Promise<number[]> {
+    return records.deadLetteredSeqs(this.db, seqs);
+  }
+
+  markDeadLettersReplayed(ids: number[]): Promise<void> {
+    return records.markDeadLettersReplayed(this.db, ids);
+  }
+
+  saveRecommendations(changes: readonly RecommendationChange[]): Promise<void> {
+    return records.saveRecommendations(this.db, changes);
+  }
+
+  listRecommendations(q: RecommendationQuery): Promise<StoredRecommendation[]> {
+    return records.listRecommendations(this.db, q);
+  }
+
+  lastRecommendationNumber(): Promise<number> {
+    return records.lastRecommendationNumber(this.db);
+  }
+
+  putCampaign(c: Campaign): Promise<void> {
+    return records.putCampaign(this.db, c);
+  }
+
+  listCampaigns(tenant: string): Promise<Campaign[]> {
+    return records.listCampaigns(this.db, tenant);
+  }
+
+  /** ClickHouse merges and summarizes by itself; what is left is dropping the commits' old partitions, hourly. */
+  async maintainLog(): Promise<{ summarizedRanges: number; analyzed: boolean }> {
+    if (Date.now() - this.prunedAt >= PRUNE_EVERY_MS) {
+      this.prunedAt = Date.now();
+      await this.commits.prune();
+    }
+    return { summarizedRanges: 0, analyzed: false };
+  }
+
+  async close(): Promise<void> {
+    await this.releaseLease();
+    await this.db.close();
+  }
+}
+
+/** Waits until no append or commit of an earlier writer (killed mid-insert) still runs on the server. */
+async function waitForEarlierWriters(db: ChClient, timeoutMs = 120_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const [r] = await db.rows<{ n: string }>(
+      sql`SELECT count() AS n FROM system.processes WHERE startsWith(query_id, 'ccpulse-append-') OR startsWith(query_id, 'ccpulse-commit-')`,
+    );
+    if (Number(r.n) === 0) return;
+    if (Date.now() > until) throw new Error(`an earlier writer's inserts still run on ClickHouse after ${timeoutMs / 1000} s`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}

@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { MIGRATIONS } from './migrations/index.js';
+import { sql, type Sql } from './sql.js';
+
+/** Where a `clickhouse://USER:PASSWORD@HOST:PORT/DATABASE` URL points (HTTP interface; port 8123 when absent). */
+export interface ClickhouseTarget {
+  url: string;
+  username: string;
+  password: string;
+  database: string;
+}
+
+export function parseClickhouseUrl(raw: string): ClickhouseTarget {
+  const u = new URL(raw);
+  if (u.protocol !== 'clickhouse:') throw new Error(`a ClickHouse URL starts with clickhouse:// (this one starts with ${u.protocol}//)`);
+  const database = decodeURIComponent(u.pathname.replace(/^\//, '')) || 'ccpulse';
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) throw new Error(`the database name must be letters, digits and _ (got ${JSON.stringify(database.slice(0, 64))})`);
+  return {
+    url: `http://${u.hostname}:${u.port || 8123}`,
+    username: decodeURIComponent(u.username) || 'default',
+    password: decodeURIComponent(u.password),
+    database,
+  };
+}
+
+/** host:port/database of a ClickHouse URL, without the password. */
+export function describeClickhouseUrl(raw: string): string {
+  const t = parseClickhouseUrl(raw);
+  return `${t.url.replace('http://', '')}/${t.database}`;
+}
+
+/** The queries the ClickHouse storage makes: SQL built by `sql` (values escaped), rows as JSON. */
+export interface ChClient {
+  /** Rows of a SELECT (64-bit integers come as strings: the callers convert them). */
+  rows<T = Record<string, unknown>>(q: Sql, opts?: { queryId?: string }): Promise<T[]>;
+  /** A statement without rows (DDL, ALTER). */
+  command(q: Sql | string): Promise<void>;
+  /** One INSERT of rows as JSONEachRow: one block, so one part per partition they fall in. */
+  insert(table: string, rows: readonly Record<string, unknown>[], opts?: { queryId?: string }): Promise<void>;
+  /** Waits until no query with this id runs on the server (after an insert whose outcome is unknown). */
+  waitQueryGone(queryId: string, timeoutMs?: number): Promise<void>;
+  /** The server's version, as numbers: [18, 16, 1]. */
+  version(): Promise<number[]>;
+  close(): Promise<void>;
+}
+
+/** Settings every query carries: long IN lists (dedup lookups) fit; an insert of one commit is one block. */
+const SETTINGS = { max_query_size: '16777216', max_insert_block_size: '100000000' } as const;
+
+export function chClient(target: ClickhouseTarget, database: string | null = target.database): ChClient {
+  const client: ClickHouseClient = createClient({
+    url: target.url,
+    username: target.username,
+    password: target.password,
+    ...(database ? { database } : {}),
+    request_timeout: 60_000,
+    clickhouse_settings: SETTINGS as never,
+  });
+  let version: number[] | null = null;
+  const self: ChClient = {
+    async rows<T>(q: Sql, opts: { queryId?: string } = {}) {
+      const rs = await client.query({ query: q.text, format: 'JSONEachRow', ...(opts.queryId ? { query_id: opts.queryId } : {}) });
+      return (await rs.json()) as T[];
+    },
+    async command(q) {
+      await client.command({ query: typeof q === 'string' ? q : q.text });
+    },
+    async insert(table, rows, opts = {}) {
+      if (rows.length === 0) return;
+      await client.insert({ table, values: rows as Record<string, unknown>[], format: 'JSONEachRow', ...(opts.queryId ? { query_id: opts.queryId } : {}) });
+    },
+    async waitQueryGone(queryId, timeoutMs = 120_000) {
+      const until = Date.now() + timeoutMs;
+      while (Date.now() < until) {
+        const [r] = await self.rows<{ n: string }>(sql`SELECT count() AS n FROM system.processes WHERE query_id = ${queryId}`);
+        if (Number(r.n) === 0) return;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      throw new Error(`ClickHouse still runs query ${queryId} after ${timeoutMs / 1000} s`);
+    },
+    async version() {
+      if (!version) {
+        const [r] = await self.rows<{ v: string }>(sql`SELECT version() AS v`);
+        version = r.v.split('.').map(Number);
+      }
+      return version;
+    },
+    close: () => client.close(),
+  };
+  return self;
+}
+
+/** Another ccpulse already writes to this database. */
+export class ClickhouseInUseError extends Error {
+  override name = 'ClickhouseInUseError';
+}
+
+/** A writer's lease is taken over when its heartbeat is older than this (a writer killed with -9 leaves one). */
+export const LEASE_STALE_MS = 15_000;
+export const LEASE_BEAT_MS = 5_000;
+
+/**
+ * Applies the numbered migrations not yet applied to the (existing) database. ClickHouse has no locks:
+ * the writer's lease (takeLease) is taken first, so two ccpulse never migrate at once.
+ */
+export async function migrate(target: ClickhouseTarget): Promise<void> {
+  const db = chClient(target);
+  try {
+    await db.command(`CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, name String, applied_at Int64) ENGINE = MergeTree ORDER BY version`);
+    const done = new Set((await db.rows<{ version: number }>(sql`SELECT version FROM schema_migrations`)).map((r) => Number(r.version)));
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      // every statement is IF NOT EXISTS: a migration cut short is applied again whole
+      for (const s of m.statements) await db.command(s);
+      await db.insert('schema_migrations', [{ version: m.version, name: m.name, applied_at: Date.now() }]);
+    }
+  } finally {
+    await db.close();
+  }
+}
+
+/**
+ * The one-writer rule without locks: a lease row (holder, heartbeat) renewed every few seconds. A
+ * database whose lease another holder renewed within LEASE_STALE_MS is refused; after writing its own
+ * claim, a writer reads the lease back after a moment to see that no one claimed it at the same time.
+ * Returns the renewal's stop.
+ */
+export async function takeLease(db: ChClient): Promise<() => Promise<void>> {
+  await db.command(`CREATE TABLE IF NOT EXISTS writer_lease (name String, holder String, heartbeat Int64) ENGINE = ReplacingMergeTree(heartbeat) ORDER BY name`);
+  const me = randomUUID();
+  const current = async () =>
+    (await db.rows<{ who: string; beat: string }>(sql`SELECT argMax(holder, heartbeat) AS who, max(heartbeat) AS beat FROM writer_lease WHERE name = 'writer' HAVING count() > 0`))[0];
+  const held = await current();
+  if (held && held.who !== '' && Date.now() - Number(held.beat) < LEASE_STALE_MS) {
+    throw new ClickhouseInUseError('another ccpulse is already writing to this database (its lease was renewed in the last 15 s); stop it first, or give this one another database');
+  }
+  const beat = () => db.insert('writer_lease', [{ name: 'writer', holder: me, heartbeat: Date.now() }]);
+  await beat();
+  await new Promise((r) => setTimeout(r, 300));
+  const after = await current();
+  if (after?.who !== me) throw new ClickhouseInUseError('another ccpulse claimed this database at the same moment; stop it first, or give this one another database');
+  const timer = setInterval(() => void beat().catch(() => {}), LEASE_BEAT_MS);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    // released: the next writer need not wait for the lease to go stale
+    await db.insert('writer_lease', [{ name: 'writer', holder: '', heartbeat: Date.now() }]).catch(() => {});
+  };
+}
+

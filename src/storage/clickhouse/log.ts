@@ -1,0 +1,134 @@
+import type { CcEvent, LoggedEvent } from '../../contract/event.js';
+import { claimedTs } from '../../ingest/clamp-future.js';
+import type { ChClient } from './client.js';
+import { join, raw, sql, type Sql } from './sql.js';
+
+const EVENT_COLUMNS = raw('seq, tenant, id, type, ts, appeal_id, channel, queue, operator_id, status, direction, campaign_id, attrs');
+/** Ids looked up per dedup query. */
+const LOOKUP_CHUNK = 5_000;
+/** A tail read scans this many positions at a time (no read-in-order in 18.16: a read of `seq > x` alone would sort the whole rest of the log). */
+const READ_WINDOW = 50_000;
+
+/**
+ * The log on ClickHouse (migration 001): positions assigned here, repeated ids looked up before the
+ * insert. Both need one writer, which the lease ensures, and one append at a time, which `serial`
+ * ensures: an append's part is visible before the next one's positions are given out, so the log's
+ * readers never see a position after one that is yet to appear.
+ */
+export class ClickhouseLog {
+  private next = 1;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly db: ChClient) {}
+
+  async open(): Promise<void> {
+    const [r] = await this.db.rows<{ s: string }>(sql`SELECT max(seq) AS s FROM events`);
+    this.next = Number(r.s) + 1;
+  }
+
+  /** The highest position given out so far (0: none). */
+  get lastSeq(): number {
+    return this.next - 1;
+  }
+
+  append(events: ReadonlyArray<{ tenant: string; event: CcEvent }>): Promise<Array<number | null>> {
+    const run = this.chain.then(() => this.appendNow(events));
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  private async appendNow(events: ReadonlyArray<{ tenant: string; event: CcEvent }>): Promise<Array<number | null>> {
+    if (events.length === 0) return [];
+    const logged = await this.loggedKeys(events);
+    const arrived = Date.now();
+    const out: Array<number | null> = [];
+    const rows: Record<string, unknown>[] = [];
+    const first = this.next;
+    for (const { tenant, event: e } of events) {
+      if (logged.has(`${tenant}\u0000${e.id}`)) {
+        out.push(null);
+        continue;
+      }
+      const seq = this.next++;
+      out.push(seq);
+      rows.push({
+        seq, arrived, tenant, id: e.id, type: e.type, ts: e.ts, key_ts: claimedTs(e),
+        appeal_id: e.appealId ?? null, channel: e.channel ?? null, queue: e.queue ?? null, operator_id: e.operatorId ?? null,
+        status: e.status ?? null, direction: e.direction ?? null, campaign_id: e.campaignId ?? null,
+        attrs: e.attrs === undefined ? null : JSON.stringify(e.attrs),
+      });
+    }
+    const queryId = `ccpulse-append-${first}-${arrived}`;
+    try {
+      await this.db.insert('events', rows, { queryId });
+    } catch (err) {
+      // Whether the insert happened is unknown (a timeout, a reset). Wait until it is surely over, so no
+      // later append's part can show up before it; its positions are not given out again (a gap), and
+      // a retry of these events finds whichever of them did land.
+      await this.db.waitQueryGone(queryId).catch(() => {});
+      throw err;
+    }
+    return out;
+  }
+
+  /** Which (tenant, id) of these are logged already. */
+  private async loggedKeys(events: ReadonlyArray<{ tenant: string; event: CcEvent }>): Promise<Set<string>> {
+    const byTenant = new Map<string, string[]>();
+    for (const { tenant, event } of events) {
+      let ids = byTenant.get(tenant);
+      if (!ids) byTenant.set(tenant, (ids = []));
+      ids.push(event.id);
+    }
+    const found = new Set<string>();
+    for (const [tenant, ids] of byTenant) {
+      for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
+        const rows = await this.db.rows<{ id: string }>(
+          sql`SELECT DISTINCT id FROM event_keys WHERE tenant = ${tenant} AND id IN (${join(ids.slice(i, i + LOOKUP_CHUNK).map((id) => sql`${id}`), ', ')})`,
+        );
+        for (const r of rows) found.add(`${tenant}\u0000${r.id}`);
+      }
+    }
+    return found;
+  }
+
+  async readLog(afterSeq: number, limit: number): Promise<LoggedEvent[]> {
+    const out: LoggedEvent[] = [];
+    let from = Math.max(0, Math.floor(afterSeq));
+    while (out.length < limit && from < this.lastSeq) {
+      const to = from + Math.max(READ_WINDOW, limit * 2);
+      const rows = await this.db.rows(sql`SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ${from} AND seq <= ${to} ORDER BY seq LIMIT ${limit - out.length}`);
+      for (const r of rows) out.push(toLoggedEvent(r));
+      from = to;
+    }
+    return out;
+  }
+
+  async readEventsByTime(tenant: string, from: number, to: number): Promise<LoggedEvent[]> {
+    // A scan of (tenant, ts) over the log: the slow path's read (verify, batch recomputation), fast enough
+    // in a column store; no partition can be skipped by arrival, since the future-skew allowance is configurable.
+    const rows = await this.db.rows(sql`SELECT ${EVENT_COLUMNS} FROM events WHERE tenant = ${tenant} AND ts >= ${from} AND ts < ${to} ORDER BY seq`);
+    return rows.map(toLoggedEvent);
+  }
+
+  async readAppealEvents(tenant: string, appealIds: string[], maxSeq: number): Promise<LoggedEvent[]> {
+    if (appealIds.length === 0) return [];
+    const seqs = sql`SELECT seq FROM appeal_events WHERE tenant = ${tenant} AND appeal IN (${join(appealIds.map((a) => sql`${a}`), ', ')}) AND seq <= ${maxSeq}`;
+    const rows = await this.db.rows(sql`SELECT ${EVENT_COLUMNS} FROM events WHERE seq IN (${seqs}) AND tenant = ${tenant} ORDER BY seq`);
+    return rows.map(toLoggedEvent);
+  }
+}
+
+function toLoggedEvent(r: Record<string, unknown>): LoggedEvent {
+  const e: LoggedEvent = { seq: Number(r.seq), tenant: r.tenant as string, id: r.id as string, type: r.type as LoggedEvent['type'], ts: Number(r.ts) };
+  if (r.appeal_id != null) e.appealId = r.appeal_id as string;
+  if (r.channel != null) e.channel = r.channel as string;
+  if (r.queue != null) e.queue = r.queue as string;
+  if (r.operator_id != null) e.operatorId = r.operator_id as string;
+  if (r.status != null) e.status = r.status as LoggedEvent['status'];
+  if (r.direction != null) e.direction = r.direction as LoggedEvent['direction'];
+  if (r.campaign_id != null) e.campaignId = r.campaign_id as string;
+  if (r.attrs != null) e.attrs = JSON.parse(r.attrs as string) as Record<string, unknown>;
+  return e;
+}
+
+export type { Sql };

@@ -1,0 +1,27 @@
+/**
+ * The log. ClickHouse has no unique key and no sequence: ccpulse, the one writer, assigns positions
+ * (seq) and looks repeated ids up before it inserts (see ../log.ts). Every table is partitioned by the
+ * day the batch arrived (`arrived`, the same for every row of one INSERT), so one append is one part of
+ * one partition: it becomes visible whole or not at all, and appends become visible in seq order.
+ *
+ * - `events`: ordered by seq, for the stream processor's tail reads;
+ * - `event_keys`: (tenant, id) → seq, for the dedup lookup (ReplacingMergeTree: a repeat that ever
+ *   slipped past the lookup is collapsed on merge; reads take one row per key regardless);
+ * - `appeal_events`: (tenant, appeal) → seq, for reconciling late events.
+ * Both indexes are filled by materialized views in the same INSERT.
+ */
+export default [
+  `CREATE TABLE IF NOT EXISTS events (
+     seq UInt64, arrived Int64, tenant String, id String, type String, ts Int64, key_ts Int64,
+     appeal_id Nullable(String), channel Nullable(String), queue Nullable(String), operator_id Nullable(String),
+     status Nullable(String), direction Nullable(String), campaign_id Nullable(String), attrs Nullable(String)
+   ) ENGINE = MergeTree PARTITION BY intDiv(arrived, 86400000) ORDER BY seq`,
+  `CREATE TABLE IF NOT EXISTS event_keys (tenant String, id String, seq UInt64, arrived Int64)
+   ENGINE = ReplacingMergeTree PARTITION BY intDiv(arrived, 86400000) ORDER BY (tenant, id)`,
+  `CREATE MATERIALIZED VIEW IF NOT EXISTS event_keys_mv TO event_keys AS SELECT tenant, id, seq, arrived FROM events`,
+  `CREATE TABLE IF NOT EXISTS appeal_events (tenant String, appeal String, seq UInt64, arrived Int64)
+   ENGINE = MergeTree PARTITION BY intDiv(arrived, 86400000) ORDER BY (tenant, appeal, seq)`,
+  `CREATE MATERIALIZED VIEW IF NOT EXISTS appeal_events_mv TO appeal_events AS
+   SELECT tenant, assumeNotNull(appeal_id) AS appeal, seq, arrived FROM events WHERE isNotNull(appeal_id)`,
+  // (the index's column is not named appeal_id: an alias of that name would stand for the column in WHERE)
+];

@@ -1,0 +1,69 @@
+/**
+ * Checkpoint commits. ClickHouse has no multi-statement transactions, so a commit is ONE insert into
+ * `commits`, of one partition (name, commit_id / 100000): one part, written whole or not at all. Its rows
+ * are of four kinds: the checkpoint itself (1), keyed state (2), rollup deltas (3), dead letters (4).
+ * Materialized views carry each kind to the table that serves it (rollups at three resolutions as
+ * AggregatingMergeTree -State columns, read with -Merge; state and dead letters replaced by version);
+ * the checkpoint is read from `commits` itself, so a commit is visible exactly when its part is.
+ * A commit whose acknowledgement was lost is recognised by its number (see ../commits.ts).
+ */
+const CELL = `tenant String, bucket Int64, queue String, channel String, operator String`;
+const SUMS = ['offered', 'aa', 'ha', 'missed', 'wait_sum_ms', 'wait_count', 'handle_sum_ms', 'handle_count', 'qa_delta'];
+
+const rollupTable = (name: string) => `CREATE TABLE IF NOT EXISTS ${name} (
+     ${CELL},
+     ${SUMS.map((c) => `${c} AggregateFunction(sum, Int64)`).join(', ')},
+     wait_hist AggregateFunction(sumMap, Array(UInt16), Array(Int64)),
+     abandon_hist AggregateFunction(sumMap, Array(UInt16), Array(Int64))
+   ) ENGINE = AggregatingMergeTree PARTITION BY intDiv(bucket, 86400000 * 30) ORDER BY (tenant, bucket, queue, channel, operator)`;
+
+const rollupView = (name: string, bucketMs: number) => `CREATE MATERIALIZED VIEW IF NOT EXISTS ${name}_mv TO ${name} AS
+   SELECT tenant, intDiv(bucket, ${bucketMs}) * ${bucketMs} AS bucket, queue, channel, operator,
+          ${SUMS.map((c) => `sumState(${c}) AS ${c}`).join(', ')},
+          sumMapState(wait_bins, wait_counts) AS wait_hist, sumMapState(abandon_bins, abandon_counts) AS abandon_hist
+   FROM commits WHERE kind = 3 GROUP BY tenant, bucket, queue, channel, operator`;
+
+export default [
+  `CREATE TABLE IF NOT EXISTS commits (
+     name String, commit_id UInt64, kind UInt8, committed_at Int64,
+     position UInt64, state String,
+     state_key String, deleted UInt8,
+     ${CELL},
+     ${SUMS.map((c) => `${c} Int64`).join(', ')},
+     wait_bins Array(UInt16), wait_counts Array(Int64), abandon_bins Array(UInt16), abandon_counts Array(Int64),
+     repair_kinds Array(String), repair_counts Array(Int64),
+     dl_id UInt64, has_event_id UInt8, event_id String, dl_seq Int64, step String, reason String, payload String
+   ) ENGINE = MergeTree PARTITION BY (name, intDiv(commit_id, 100000)) ORDER BY (name, kind, commit_id)`,
+
+  `CREATE TABLE IF NOT EXISTS processor_state (name String, state_key String, commit_id UInt64, deleted UInt8, value String)
+   ENGINE = ReplacingMergeTree(commit_id) ORDER BY (name, state_key)`,
+  `CREATE MATERIALIZED VIEW IF NOT EXISTS processor_state_mv TO processor_state AS
+   SELECT name, state_key, commit_id, deleted, state AS value FROM commits WHERE kind = 2`,
+
+  rollupTable('rollups'),
+  rollupView('rollups', 60_000),
+  rollupTable('rollups_hour'),
+  rollupView('rollups_hour', 3_600_000),
+  rollupTable('rollups_day'),
+  rollupView('rollups_day', 86_400_000),
+
+  `CREATE TABLE IF NOT EXISTS rollup_repairs (${CELL}, repair String, n Int64)
+   ENGINE = SummingMergeTree(n) ORDER BY (tenant, bucket, queue, channel, operator, repair)`,
+  `CREATE MATERIALIZED VIEW IF NOT EXISTS rollup_repairs_mv TO rollup_repairs AS
+   SELECT tenant, bucket, queue, channel, operator, repair, n FROM commits ARRAY JOIN repair_kinds AS repair, repair_counts AS n WHERE kind = 3`,
+
+  `CREATE TABLE IF NOT EXISTS qa_totals (tenant String, queue String, channel String, qa Int64)
+   ENGINE = SummingMergeTree(qa) ORDER BY (tenant, queue, channel)`,
+  `CREATE MATERIALIZED VIEW IF NOT EXISTS qa_totals_mv TO qa_totals AS
+   SELECT tenant, queue, channel, qa_delta AS qa FROM commits WHERE kind = 3 AND operator = '' AND qa_delta != 0`,
+
+  // version 0 as written; a replay writes the row again with its time as version (see ../records.ts)
+  `CREATE TABLE IF NOT EXISTS dead_letters (
+     id UInt64, version UInt64, tenant String, has_event_id UInt8, event_id String, seq Int64, step String, reason String,
+     payload String, created_at Int64, replayed_at Int64
+   ) ENGINE = ReplacingMergeTree(version) ORDER BY id`,
+  `CREATE MATERIALIZED VIEW IF NOT EXISTS dead_letters_mv TO dead_letters AS
+   SELECT dl_id AS id, toUInt64(0) AS version, tenant, has_event_id, event_id, dl_seq AS seq, step, reason, payload,
+          committed_at AS created_at, toInt64(0) AS replayed_at
+   FROM commits WHERE kind = 4`,
+];

@@ -1,0 +1,10 @@
+import log from './001_log.js';
+import commits from './002_commits.js';
+import advice from './003_advice.js';
+
+/** ClickHouse's numbered migrations: each a list of statements (its HTTP interface takes one at a time). */
+export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; statements: readonly string[] }> = [
+  { version: 1, name: 'log', statements: log },
+  { version: 2, name: 'commits', statements: commits },
+  { version: 3, name: 'advice', statements: advice },
+];
