@@ -176,7 +176,7 @@ describe.concurrent('ccpulse start', () => {
   });
 
   it('a flag or variable with a bad value is named', async () => {
-    expectFailure(await runCli(['start', '--storage', 'mysql']), 2, 'ccpulse start: invalid configuration: --storage: must be pglite:DIR or postgres://… (or pglite, postgres), got "mysql"');
+    expectFailure(await runCli(['start', '--storage', 'mysql']), 2, 'ccpulse start: invalid configuration: --storage: must be pglite:DIR, postgres://… or clickhouse://… (or pglite, postgres), got "mysql"');
     expectFailure(await runCli(['start', '--port', 'http']), 2, 'ccpulse start: invalid configuration: --port: must be a whole number from 0 to 65535, got "http"');
     expectFailure(await runCli(['start'], { env: { ...process.env, CCPULSE_PORT: '99999' } }), 2, 'ccpulse start: invalid configuration: CCPULSE_PORT: must be a whole number from 0 to 65535, got 99999');
   });

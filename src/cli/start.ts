@@ -48,7 +48,7 @@ function redactUrl(url: string): string {
     if (u.password) u.password = '***';
     return u.toString();
   } catch {
-    return '(the PostgreSQL URL)';
+    return '(the database URL)';
   }
 }
 
@@ -107,7 +107,9 @@ Precedence: flags, then environment, then the config file, then defaults.`,
         const hint =
           config.storage === 'postgres'
             ? 'Set the server with --postgres-url URL (or CCPULSE_POSTGRES_URL).'
-            : 'Can this user read and write every file in it? Or choose another data directory with --data DIR.';
+            : config.storage === 'clickhouse'
+              ? 'Name the server with --storage clickhouse://USER:PASSWORD@HOST:8123/DATABASE (or CCPULSE_STORAGE).'
+              : 'Can this user read and write every file in it? Or choose another data directory with --data DIR.';
         return new CliError(err.message, { hint });
       }
       return err;
@@ -140,7 +142,7 @@ Precedence: flags, then environment, then the config file, then defaults.`,
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
     log.info({ url, storage: config.storage, dataDir: config.dataDir }, 'ccpulse is up');
-    process.stderr.write(`\n  ccpulse is running: dashboard ${url}/  ·  API ${url}/v1/live  ·  data ${config.storage === 'pglite' ? config.dataDir : redactUrl(config.postgresUrl)}\n\n`);
+    process.stderr.write(`\n  ccpulse is running: dashboard ${url}/  ·  API ${url}/v1/live  ·  data ${config.storage === 'pglite' ? config.dataDir : redactUrl(config.storage === 'clickhouse' ? config.clickhouseUrl : config.postgresUrl)}\n\n`);
 
     const demo = config.demo ? startDemo(engine, log) : null;
 

@@ -50,7 +50,7 @@ describe('configuration', () => {
     expect(message.split('\n').slice(1).sort()).toEqual(
       [
         `  config file ${configPath}: /port: must be a whole number from 0 to 65535, got "eighty"`,
-        `  config file ${configPath}: /storage: must be pglite:DIR or postgres://… (or pglite, postgres), got "mysql"`,
+        `  config file ${configPath}: /storage: must be pglite:DIR, postgres://… or clickhouse://… (or pglite, postgres), got "mysql"`,
         `  config file ${configPath}: /ingest: expected object, got 5`,
         `  config file ${configPath}: /sl/default/shortAbandonSec: required`,
         `  config file ${configPath}: /sl/default/abandonsCount: required`,
@@ -60,7 +60,7 @@ describe('configuration', () => {
     );
   });
 
-  it('takes the backend as one URL from the flag, the variable or the file: pglite:DIR or postgres://…', () => {
+  it('takes the backend as one URL from the flag, the variable or the file: pglite:DIR, postgres://… or clickhouse://…', () => {
     expect(loadConfig({ env: {}, flags: { storage: 'pglite:/srv/cc' } })).toMatchObject({ storage: 'pglite', dataDir: '/srv/cc' });
     expect(loadConfig({ env: { CCPULSE_STORAGE: 'postgres://cc@db:5432/cc' } })).toMatchObject({ storage: 'postgres', postgresUrl: 'postgres://cc@db:5432/cc' });
     expect(loadConfig({ env: {}, configPath: file({ storage: 'postgresql://cc@db/cc' }) })).toMatchObject({ storage: 'postgres', postgresUrl: 'postgresql://cc@db/cc' });
@@ -73,7 +73,10 @@ describe('configuration', () => {
     expect(() => loadConfig({ env: {}, flags: { storage: 'pglite:./a', dataDir: './b' } })).toThrow('--storage: names the data directory "./a" and the data directory is also set to "./b": give it once');
     expect(() => loadConfig({ env: { CCPULSE_POSTGRES_URL: 'postgres://a@b/c' }, flags: { storage: 'postgres://d@e/f' } })).toThrow(/--storage: names a PostgreSQL URL and the PostgreSQL URL is also set/);
     expect(() => loadConfig({ env: {}, flags: { storage: 'pglite:' } })).toThrow('--storage: pglite: needs a data directory after it (pglite:./data)');
-    expect(() => loadConfig({ env: {}, flags: { storage: 'clickhouse://ch:8123' } })).toThrow('--storage: clickhouse is not a backend of this version yet (issue #10): use pglite:DIR or postgres://…');
+    expect(loadConfig({ env: {}, flags: { storage: 'clickhouse://cc:pw@ch:8123/cc' } })).toMatchObject({ storage: 'clickhouse', clickhouseUrl: 'clickhouse://cc:pw@ch:8123/cc' });
+    expect(() => loadConfig({ env: {}, flags: { storage: 'clickhouse://ch:8123/no-dashes' } })).toThrow('--storage: the ClickHouse database name must be letters, digits and _');
+    expect(() => loadConfig({ env: {}, flags: { storage: 'clickhouse' } })).toThrow('--storage: clickhouse is named by its URL: clickhouse://USER:PASSWORD@HOST:8123/DATABASE');
+    expect(() => loadConfig({ env: {}, flags: { storage: 'timescaledb://db/cc' } })).toThrow('--storage: TimescaleDB is not a backend of this version yet (issue #10): use pglite:DIR, postgres://… or clickhouse://…');
     // a URL is named by its scheme, never echoed (it may hold a password)
     let message = '';
     try {
@@ -81,7 +84,7 @@ describe('configuration', () => {
     } catch (err) {
       message = (err as Error).message;
     }
-    expect(message).toBe('invalid configuration: CCPULSE_STORAGE: must be pglite:DIR or postgres://… (or pglite, postgres), got a mysql:// URL');
+    expect(message).toBe('invalid configuration: CCPULSE_STORAGE: must be pglite:DIR, postgres://… or clickhouse://… (or pglite, postgres), got a mysql:// URL');
   });
 
   it('takes numbers from flags and variables as text, and names a flag whose text is not one', () => {
@@ -89,7 +92,7 @@ describe('configuration', () => {
     expect(loadConfig({ env: {}, flags: { port: '9101' } }).port).toBe(9101);
     expect(() => loadConfig({ env: {}, flags: { port: '' } })).toThrow('invalid configuration: --port: must be a whole number from 0 to 65535, got ""');
     expect(() => loadConfig({ env: {}, flags: { port: '80x' } })).toThrow('--port: must be a whole number from 0 to 65535, got "80x"');
-    expect(() => loadConfig({ env: {}, flags: { storage: 'mysql' } })).toThrow('--storage: must be pglite:DIR or postgres://… (or pglite, postgres), got "mysql"');
+    expect(() => loadConfig({ env: {}, flags: { storage: 'mysql' } })).toThrow('--storage: must be pglite:DIR, postgres://… or clickhouse://… (or pglite, postgres), got "mysql"');
     expect(() => loadConfig({ env: {}, flags: { dataDir: '' } })).toThrow('invalid configuration: --data: must not be empty');
     expect(() => loadConfig({ env: { CCPULSE_PORT: 'x' } })).toThrow('CCPULSE_PORT: must be a whole number from 0 to 65535, got "x"');
   });

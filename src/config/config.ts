@@ -74,8 +74,10 @@ export const ConfigSchema = Type.Object(
     host: Type.String(),
     dataDir: Type.String({ minLength: 1 }),
     demo: Type.Boolean(),
-    storage: Type.Union([Type.Literal('pglite'), Type.Literal('postgres')]),
+    storage: Type.Union([Type.Literal('pglite'), Type.Literal('postgres'), Type.Literal('clickhouse')]),
     postgresUrl: Type.String(),
+    /** Set from `storage` when it is a clickhouse:// URL (the only way to name that backend). */
+    clickhouseUrl: Type.String(),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
     /** Events timed further ahead of the server clock than this are clamped to arrival time and flagged. */
     maxFutureSkewSec: Type.Number({ minimum: 0 }),
@@ -126,6 +128,7 @@ export const DEFAULT_CONFIG: Config = {
   demo: false,
   storage: 'pglite',
   postgresUrl: 'postgres://postgres@127.0.0.1:5432/postgres',
+  clickhouseUrl: '',
   logLevel: 'info',
   checkpointIntervalMs: 1000,
   maxFutureSkewSec: 300,
@@ -180,12 +183,14 @@ export const FLAGS: Partial<Record<keyof Config, string>> = {
   logLevel: '--log-level',
 };
 
-/** A backend named by one URL: `pglite:DIR` or `postgres://…` (see parseStorageUrl). */
-export type StorageTarget = { storage: 'pglite'; dataDir: string } | { storage: 'postgres'; postgresUrl: string };
+/** A backend named by one URL: `pglite:DIR`, `postgres://…` or `clickhouse://…` (see parseStorageUrl). */
+export type StorageTarget = { storage: 'pglite'; dataDir: string } | { storage: 'postgres'; postgresUrl: string } | { storage: 'clickhouse'; clickhouseUrl: string };
+
+const FORMS = 'pglite:DIR, postgres://… or clickhouse://…';
 
 /**
  * A backend as one URL: `pglite:DIR` is the embedded store in DIR, `postgres://…` (or `postgresql://…`) a
- * PostgreSQL server. Returns what it names, or what is wrong with it (a URL it does not know is named by
+ * PostgreSQL server, `clickhouse://USER:PASSWORD@HOST:PORT/DATABASE` a ClickHouse server's HTTP interface. Returns what it names, or what is wrong with it (a URL it does not know is named by
  * its scheme, never echoed: it may hold a password).
  */
 export function parseStorageUrl(raw: string): StorageTarget | { error: string } {
@@ -194,9 +199,19 @@ export function parseStorageUrl(raw: string): StorageTarget | { error: string } 
     return dir === '' ? { error: 'pglite: needs a data directory after it (pglite:./data)' } : { storage: 'pglite', dataDir: dir };
   }
   if (/^postgres(ql)?:\/\//i.test(raw)) return { storage: 'postgres', postgresUrl: raw };
-  if (/^(clickhouse|timescale(db)?):/i.test(raw)) return { error: `${raw.split(':')[0]} is not a backend of this version yet (issue #10): use pglite:DIR or postgres://…` };
+  if (/^clickhouse:\/\//i.test(raw)) {
+    try {
+      const u = new URL(raw);
+      if (!u.hostname) return { error: 'clickhouse:// needs a host (clickhouse://USER:PASSWORD@HOST:8123/DATABASE)' };
+      if (!/^\/?([A-Za-z_][A-Za-z0-9_]*)?$/.test(decodeURIComponent(u.pathname))) return { error: 'the ClickHouse database name must be letters, digits and _' };
+    } catch {
+      return { error: 'clickhouse:// is not a URL (clickhouse://USER:PASSWORD@HOST:8123/DATABASE)' };
+    }
+    return { storage: 'clickhouse', clickhouseUrl: raw };
+  }
+  if (/^timescale(db)?:/i.test(raw)) return { error: `TimescaleDB is not a backend of this version yet (issue #10): use ${FORMS}` };
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(raw)?.[1];
-  return { error: `must be pglite:DIR or postgres://…, got ${scheme ? `a ${scheme}:// URL` : JSON.stringify(raw.length > 80 ? `${raw.slice(0, 80)}…` : raw)}` };
+  return { error: `must be ${FORMS}, got ${scheme ? `a ${scheme}:// URL` : JSON.stringify(raw.length > 80 ? `${raw.slice(0, 80)}…` : raw)}` };
 }
 
 /**
@@ -206,10 +221,16 @@ export function parseStorageUrl(raw: string): StorageTarget | { error: string } 
  */
 function resolveStorageUrl(merged: Config, given: (key: keyof Config) => boolean): string | null {
   const raw = merged.storage as unknown;
-  if (typeof raw !== 'string') return `must be pglite:DIR or postgres://…, got ${JSON.stringify(raw)}`;
+  if (typeof raw !== 'string') return `must be ${FORMS}, got ${JSON.stringify(raw)}`;
   if (raw === 'pglite' || raw === 'postgres') return null;
+  if (raw === 'clickhouse') return 'clickhouse is named by its URL: clickhouse://USER:PASSWORD@HOST:8123/DATABASE';
   const t = parseStorageUrl(raw);
-  if ('error' in t) return t.error.startsWith('must be') ? t.error.replace('must be pglite:DIR or postgres://…', 'must be pglite:DIR or postgres://… (or pglite, postgres)') : t.error;
+  if ('error' in t) return t.error.startsWith('must be') ? t.error.replace(`must be ${FORMS}`, `must be ${FORMS} (or pglite, postgres)`) : t.error;
+  if (t.storage === 'clickhouse') {
+    merged.storage = 'clickhouse';
+    merged.clickhouseUrl = t.clickhouseUrl;
+    return null;
+  }
   if (t.storage === 'pglite') {
     if (given('dataDir') && merged.dataDir !== t.dataDir) return `names the data directory "${t.dataDir}" and the data directory is also set to "${merged.dataDir}": give it once`;
     merged.storage = 'pglite';

@@ -25,7 +25,7 @@ export interface StorageClaim {
 const PG_CONNECT_TIMEOUT_SEC = 5;
 
 /** Checks and claims the backend the configuration names (see StorageClaim). */
-export async function claimStorage(cfg: Pick<Config, 'storage' | 'dataDir' | 'postgresUrl'>): Promise<StorageClaim> {
+export async function claimStorage(cfg: Pick<Config, 'storage' | 'dataDir' | 'postgresUrl'> & Partial<Pick<Config, 'clickhouseUrl'>>): Promise<StorageClaim> {
   switch (cfg.storage) {
     case 'pglite': {
       // DataDirError and DataDirInUseError (from these two) name the directory and what is wrong.
@@ -71,11 +71,48 @@ export async function claimStorage(cfg: Pick<Config, 'storage' | 'dataDir' | 'po
         release() {},
       };
     }
+    case 'clickhouse': {
+      const url = cfg.clickhouseUrl ?? '';
+      const { describeClickhouseUrl } = await import('./clickhouse/client.js');
+      let where: string;
+      try {
+        where = describeClickhouseUrl(url);
+      } catch (err) {
+        throw new StorageOpenError(`the ClickHouse URL: ${(err as Error).message}`);
+      }
+      await checkClickhouse(url, where);
+      return {
+        async open() {
+          const { ClickhouseStorage } = await import('./clickhouse/clickhouse-storage.js');
+          try {
+            return await ClickhouseStorage.open(url);
+          } catch (err) {
+            if ((err as Error).name === 'ClickhouseInUseError') throw new StorageOpenError(`ClickHouse at ${where}: ${(err as Error).message}`, { cause: err });
+            throw new StorageOpenError(`cannot open ClickHouse at ${where}: ${postgresReason(err)}`, { cause: err });
+          }
+        },
+        release() {},
+      };
+    }
+  }
+}
+
+/** One query, with a timeout: an unreachable server or a refused login fail here, fast. */
+async function checkClickhouse(url: string, where: string): Promise<void> {
+  const { chClient, parseClickhouseUrl } = await import('./clickhouse/client.js');
+  const { sql } = await import('./clickhouse/sql.js');
+  const db = chClient(parseClickhouseUrl(url), null, 5_000);
+  try {
+    await db.rows(sql`SELECT 1`);
+  } catch (err) {
+    throw new StorageOpenError(`cannot connect to ClickHouse at ${where}: ${postgresReason(err)}`, { cause: err });
+  } finally {
+    await db.close().catch(() => {});
   }
 }
 
 /** Opens the backend the configuration names. */
-export async function openStorage(cfg: Pick<Config, 'storage' | 'dataDir' | 'postgresUrl'>): Promise<Storage> {
+export async function openStorage(cfg: Pick<Config, 'storage' | 'dataDir' | 'postgresUrl'> & Partial<Pick<Config, 'clickhouseUrl'>>): Promise<Storage> {
   return (await claimStorage(cfg)).open();
 }
 
@@ -118,7 +155,7 @@ const PG_REASONS: Record<string, string> = {
   ECONNRESET: 'the connection was reset',
 };
 
-/** A connection or server error as words, never with the URL (it may hold a password). */
+/** A connection or server error as words, never with the URL (it may hold a password); ClickHouse's clients fail with the same codes. */
 function postgresReason(err: unknown): string {
   const e = err as { code?: string; message?: string; errors?: unknown[] };
   if (e?.code && PG_REASONS[e.code]) return PG_REASONS[e.code];

@@ -153,8 +153,11 @@ export interface ThreadMemory {
   summarizedRanges?: number;
 }
 
-/** A database a worker thread can query: a PostgreSQL server to connect to, or a port to a thread that holds it (PGlite). */
-export type SqlEndpoint = { postgresUrl: string } | { port: MessagePort };
+/**
+ * A database a worker thread can query: a PostgreSQL server to connect to, a port to a thread that holds
+ * it (PGlite), or a ClickHouse database (its own dialect: readers made for it, e.g. verify's).
+ */
+export type SqlEndpoint = { postgresUrl: string } | { port: MessagePort } | { clickhouseUrl: string };
 
 /** See Storage.historyAccess: a PostgreSQL URL, or a port answering storage calls ({ id, method, args }). */
 export type HistoryAccess = { postgresUrl: string } | { callPort: MessagePort };

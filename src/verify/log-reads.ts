@@ -9,6 +9,38 @@ import type { SqlClient } from '../storage/postgres/sql-client.js';
  */
 export type Db = Pick<SqlClient, 'query'>;
 
+/**
+ * Every read verify makes, bound to a backend's databases: the SQL below for the PostgreSQL dialect
+ * (PostgreSQL, the embedded store), storage/clickhouse/verify-reads.ts for ClickHouse.
+ */
+export interface VerifyReads {
+  appealIdsInRange(q: Parameters<typeof appealIdsInRange>[1]): Promise<string[]>;
+  appealEventsPage(q: Parameters<typeof appealEventsPage>[1]): Promise<LoggedEvent[]>;
+  newEventsPage(q: Parameters<typeof newEventsPage>[1]): Promise<Array<{ seq: number; appealId: string }>>;
+  latestInWindowPage(q: Parameters<typeof latestInWindowPage>[1]): Promise<Array<{ appealId: string; ts: number; openChannels: string[] | null }>>;
+  eventsAt(q: Parameters<typeof eventsAt>[1]): Promise<Array<{ seq: number; appealId: string | null; ts: number }>>;
+  hasDeadLetters(tenant: string): Promise<boolean>;
+  deadLetteredAmong(q: Parameters<typeof deadLetteredAmong>[1]): Promise<number[]>;
+  deadLettersPage(q: Parameters<typeof deadLettersPage>[1]): Promise<Array<{ id: number; appealId: string | null; ts: number }>>;
+  /** Upkeep before a run (statistics for a planner that needs them); returns whether it did any. */
+  refreshEventStatistics(position: number): Promise<boolean>;
+}
+
+/** The reads of this module on a log database and a store database (the same one on PostgreSQL). */
+export function sqlVerifyReads(log: Db, store: Db): VerifyReads {
+  return {
+    appealIdsInRange: (q) => appealIdsInRange(log, q),
+    appealEventsPage: (q) => appealEventsPage(log, q),
+    newEventsPage: (q) => newEventsPage(log, q),
+    latestInWindowPage: (q) => latestInWindowPage(log, q),
+    eventsAt: (q) => eventsAt(log, q),
+    hasDeadLetters: (tenant) => hasDeadLetters(store, tenant),
+    deadLetteredAmong: (q) => deadLetteredAmong(store, q),
+    deadLettersPage: (q) => deadLettersPage(store, q),
+    refreshEventStatistics: (position) => refreshEventStatistics(log, position),
+  };
+}
+
 const iso = (ms: number) => new Date(ms).toISOString();
 const TS_MS = `round(extract(epoch from ts) * 1000)::float8`;
 

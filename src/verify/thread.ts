@@ -7,8 +7,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { lowerThisThreadPriority } from '../runtime/thread-priority.js';
 import { sqlOverPort } from '../storage/sql-port.js';
-import type { SqlEndpoint } from '../storage/storage.js';
-import type { Db } from './log-reads.js';
+import type { SqlAccess, SqlEndpoint } from '../storage/storage.js';
+import { sqlVerifyReads, type Db, type VerifyReads } from './log-reads.js';
 import { verifyRange, type StreamSnapshot } from './verify-range.js';
 import type { ToMain, ToWorker, VerifyWorkerInput } from './worker-protocol.js';
 
@@ -22,21 +22,30 @@ const waiting = new Map<number, (s: StreamSnapshot) => void>();
 let nextId = 1;
 
 async function open(endpoint: SqlEndpoint, cache: Map<unknown, Db>): Promise<Db> {
-  const key = 'port' in endpoint ? endpoint.port : endpoint.postgresUrl;
+  const key = 'port' in endpoint ? endpoint.port : 'postgresUrl' in endpoint ? endpoint.postgresUrl : endpoint.clickhouseUrl;
   const known = cache.get(key);
   if (known) return known;
   let db: Db;
   if ('port' in endpoint) db = sqlOverPort(endpoint.port);
-  else {
+  else if ('postgresUrl' in endpoint) {
     const { default: postgres } = await import('postgres');
     const sql = postgres(endpoint.postgresUrl, { max: 1, onnotice: () => {}, connect_timeout: 5, idle_timeout: 30 });
     db = { query: async <T>(text: string, params: unknown[] = []) => (await sql.unsafe(text, params as never[])) as unknown as T[] };
-  }
+  } else throw new Error('a ClickHouse database is read by its own readers');
   cache.set(key, db);
   return db;
 }
-const cache = new Map<unknown, Db>();
-const dbs = (async () => ({ log: await open(input.access.log, cache), store: await open(input.access.store, cache) }))();
+
+/** Verify's reads on the databases the thread was given. */
+async function readsOf(access: SqlAccess): Promise<VerifyReads> {
+  if ('clickhouseUrl' in access.log) {
+    const { clickhouseVerifyReads } = await import('../storage/clickhouse/verify-reads.js');
+    return clickhouseVerifyReads(access.log.clickhouseUrl);
+  }
+  const cache = new Map<unknown, Db>();
+  return sqlVerifyReads(await open(access.log, cache), await open(access.store, cache));
+}
+const reads = readsOf(input.access);
 
 port.on('message', async (m: ToWorker) => {
   if (m.kind === 'snapshot') {
@@ -46,7 +55,7 @@ port.on('message', async (m: ToWorker) => {
   }
   const { run, options } = m;
   try {
-    const { log, store } = await dbs;
+    const verifyReads = await reads;
     const snapshot = (from: number, to: number) =>
       new Promise<StreamSnapshot>((resolve) => {
         const id = nextId++;
@@ -54,7 +63,7 @@ port.on('message', async (m: ToWorker) => {
         send({ kind: 'snapshot', run, id, from, to });
       });
     const timeouts = { channels: new Map(options.timeouts.channels), defaultMs: options.timeouts.defaultMs };
-    send({ kind: 'done', run, result: await verifyRange({ log, store, snapshot }, { ...options, timeouts }) });
+    send({ kind: 'done', run, result: await verifyRange({ reads: verifyReads, snapshot }, { ...options, timeouts }) });
   } catch (err) {
     send({ kind: 'failed', run, message: (err as Error).message });
   }

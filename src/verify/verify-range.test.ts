@@ -5,6 +5,7 @@ import { openPgliteClient } from '../storage/pglite/client.js';
 import type { SqlClient } from '../storage/postgres/sql-client.js';
 import { SqlStorage } from '../storage/postgres/sql-storage.js';
 import { checkAgainstWholeLog, MIN, timeoutOf, type DeadFate, type WholeLogCase } from './testing/whole-log-check.js';
+import { sqlVerifyReads } from './log-reads.js';
 
 /**
  * The cases where reading less than the whole log could go wrong, one by one, each against the
@@ -33,7 +34,7 @@ afterAll(() => storage.close());
 /** Verifies `events` and returns the result with the whole-log recomputation's cells of the range. */
 async function verify(events: CcEvent[], opts: Partial<WholeLogCase> = {}) {
   const tenant = `x${++tenants}`;
-  const r = await checkAgainstWholeLog(storage, db, { tenant, events, from: at(0), to: at(120), chunkMs: 15 * MIN, pageSize: 2, appealBatch: 2, ...opts });
+  const r = await checkAgainstWholeLog(storage, sqlVerifyReads(db, db), { tenant, events, from: at(0), to: at(120), chunkMs: 15 * MIN, pageSize: 2, appealBatch: 2, ...opts });
   const dead = new Set(events.flatMap((e, i) => (opts.deadFate && opts.deadFate(i) !== 'no' ? [e.id] : [])));
   const whole = [...recomputeCells(events.filter((e) => !dead.has(e.id)).map((e, i) => ({ ...e, tenant, seq: i + 1 })), timeoutOf).values()]
     .filter((c) => c.bucket >= at(0) && c.bucket < at(120));

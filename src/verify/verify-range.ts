@@ -4,18 +4,7 @@ import type { RollupCell } from '../storage/storage.js';
 import { BatchCells } from './batch-cells.js';
 import { chunkIndexOf, chunksOf, type Chunk } from './chunks.js';
 import { DifferenceList } from './difference-list.js';
-import {
-  appealEventsPage,
-  appealIdsInRange,
-  deadLetteredAmong,
-  deadLettersPage,
-  eventsAt,
-  hasDeadLetters,
-  latestInWindowPage,
-  newEventsPage,
-  refreshEventStatistics,
-  type Db,
-} from './log-reads.js';
+import type { VerifyReads } from './log-reads.js';
 import { TouchRegistry } from './touch-registry.js';
 
 /** The stream's side of one chunk, as of one log position (committed cells plus pending deltas). */
@@ -48,8 +37,7 @@ export interface VerifyRangeOptions {
 }
 
 export interface VerifyRangeDeps {
-  log: Db;
-  store: Db;
+  reads: VerifyReads;
   /** The stream side of [from, to), taken atomically with its log position. */
   snapshot(from: number, to: number): Promise<StreamSnapshot>;
 }
@@ -100,23 +88,23 @@ export async function verifyRange(deps: VerifyRangeDeps, o: VerifyRangeOptions):
     const p = snap.position;
     if (firstPosition === null) {
       firstPosition = p;
-      await refreshEventStatistics(deps.log, p);
+      await deps.reads.refreshEventStatistics(p);
     }
     const candidates = touches.take(chunk.index);
     if (previous !== null && p > previous) {
-      for await (const e of pages((after: number) => newEventsPage(deps.log, { tenant: o.tenant, afterSeq: after, maxSeq: p, before: chunk.to, limit: o.pageSize }), (e) => e.seq, previous, o.pageSize)) {
+      for await (const e of pages((after: number) => deps.reads.newEventsPage({ tenant: o.tenant, afterSeq: after, maxSeq: p, before: chunk.to, limit: o.pageSize }), (e) => e.seq, previous, o.pageSize)) {
         candidates.add(e.appealId);
       }
     }
     const scanMs = o.scanMs ?? 5 * 60_000;
     for (let from = chunk.from; from < chunk.to; from += scanMs) {
       const window = { from, to: Math.min(from + scanMs, chunk.to) };
-      const read = (after: string | null) => appealIdsInRange(deps.log, { tenant: o.tenant, ...window, maxSeq: p, after, limit: o.pageSize });
+      const read = (after: string | null) => deps.reads.appealIdsInRange({ tenant: o.tenant, ...window, maxSeq: p, after, limit: o.pageSize });
       for await (const id of pages(read, (id) => id, null as string | null, o.pageSize)) candidates.add(id);
     }
     if (chunk.index === 0) for (const id of await lookback(deps, o, p, snap.deadSeqs, timeoutOf)) candidates.add(id);
 
-    const dead = { pending: new Set(snap.deadSeqs), stored: await hasDeadLetters(deps.store, o.tenant) };
+    const dead = { pending: new Set(snap.deadSeqs), stored: await deps.reads.hasDeadLetters(o.tenant) };
     const batch = new BatchCells(chunk);
     const ids = [...candidates];
     candidates.clear();
@@ -160,10 +148,10 @@ async function readStories(
   const stories = new Map<string, LoggedEvent[]>(appealIds.map((id) => [id, []]));
   let after = 0;
   for (;;) {
-    const page = await appealEventsPage(deps.log, { tenant: o.tenant, appealIds, maxSeq: p, afterSeq: after, limit: o.pageSize });
+    const page = await deps.reads.appealEventsPage({ tenant: o.tenant, appealIds, maxSeq: p, afterSeq: after, limit: o.pageSize });
     if (page.length === 0) break;
     after = page[page.length - 1].seq;
-    const storedDead = dead.stored ? new Set(await deadLetteredAmong(deps.store, { tenant: o.tenant, seqs: page.map((e) => e.seq) })) : null;
+    const storedDead = dead.stored ? new Set(await deps.reads.deadLetteredAmong({ tenant: o.tenant, seqs: page.map((e) => e.seq) })) : null;
     for (const e of page) {
       if (dead.pending.has(e.seq) || storedDead?.has(e.seq)) continue;
       stories.get(e.appealId!)?.push(e);
@@ -196,7 +184,7 @@ async function lookback(deps: VerifyRangeDeps, o: VerifyRangeOptions, p: number,
     const channels = all ? null : [...o.timeouts.channels].filter(([, ms]) => o.from - ms < end).map(([c]) => c);
     const window = { from: start, to: end };
     end = start;
-    const read = (after: string | null) => latestInWindowPage(deps.log, { tenant: o.tenant, ...window, maxSeq: p, channels, after, limit: o.pageSize });
+    const read = (after: string | null) => deps.reads.latestInWindowPage({ tenant: o.tenant, ...window, maxSeq: p, channels, after, limit: o.pageSize });
     for await (const r of pages(read, (r) => r.appealId, null as string | null, o.pageSize)) {
       if (seen.has(r.appealId)) continue;
       seen.add(r.appealId);
@@ -204,8 +192,8 @@ async function lookback(deps: VerifyRangeDeps, o: VerifyRangeOptions, p: number,
     }
   }
   const inLookback = (ts: number) => ts >= o.from - longest && ts < o.from;
-  for (const e of await eventsAt(deps.log, { tenant: o.tenant, seqs: pendingDead })) if (e.appealId !== null && inLookback(e.ts)) found.add(e.appealId);
-  for await (const d of pages((after: number) => deadLettersPage(deps.store, { tenant: o.tenant, maxSeq: p, afterId: after, limit: o.pageSize }), (d) => d.id, 0, o.pageSize)) {
+  for (const e of await deps.reads.eventsAt({ tenant: o.tenant, seqs: pendingDead })) if (e.appealId !== null && inLookback(e.ts)) found.add(e.appealId);
+  for await (const d of pages((after: number) => deps.reads.deadLettersPage({ tenant: o.tenant, maxSeq: p, afterId: after, limit: o.pageSize }), (d) => d.id, 0, o.pageSize)) {
     if (d.appealId !== null && inLookback(d.ts)) found.add(d.appealId);
   }
   return found;

@@ -1,5 +1,5 @@
 import type { CcEvent, LoggedEvent } from '../../contract/event.js';
-import type { Campaign, Checkpoint, CheckpointCommit, DeadLetter, HistoryAggregate, HistoryQuery, QaLevel, RecommendationChange, RecommendationQuery, RollupCell, RollupQuery, Storage, StoredRecommendation } from '../storage.js';
+import type { Campaign, Checkpoint, CheckpointCommit, DeadLetter, HistoryAggregate, HistoryQuery, QaLevel, RecommendationChange, RecommendationQuery, RollupCell, RollupQuery, SqlAccess, Storage, StoredRecommendation } from '../storage.js';
 import { chClient, migrate, parseClickhouseUrl, takeLease, type ChClient } from './client.js';
 import { ClickhouseCommits } from './commits.js';
 import { qaLevels, queryHistory, readMinuteCells } from './history.js';
@@ -20,6 +20,7 @@ export class ClickhouseStorage implements Storage {
   private prunedAt = -Infinity;
 
   private constructor(
+    private readonly url: string,
     private readonly db: ChClient,
     private readonly log: ClickhouseLog,
     private readonly commits: ClickhouseCommits,
@@ -48,12 +49,17 @@ export class ClickhouseStorage implements Storage {
       const commits = new ClickhouseCommits(db);
       await log.open();
       await commits.open();
-      return new ClickhouseStorage(db, log, commits, release);
+      return new ClickhouseStorage(url, db, log, commits, release);
     } catch (err) {
       await release?.();
       await db.close();
       throw err;
     }
+  }
+
+  /** Verify reads ClickHouse from its own thread, with its own connection (storage/clickhouse/verify-reads.ts). */
+  sqlAccess(): SqlAccess {
+    return { log: { clickhouseUrl: this.url }, store: { clickhouseUrl: this.url } };
   }
 
   append(events: ReadonlyArray<{ tenant: string; event: CcEvent }>): Promise<Array<number | null>> {

@@ -5,6 +5,8 @@ import { storageConformance } from '../conformance.js';
 import { ClickhouseStorage } from './clickhouse-storage.js';
 import { chClient, ClickhouseInUseError, parseClickhouseUrl } from './client.js';
 import { sql } from './sql.js';
+import { verifyReadsOn } from './verify-reads.js';
+import { verifyRangeProperty } from '../../verify/testing/verify-range-property.js';
 
 /** The server .ci/run starts: Debian's ClickHouse (18.16), HTTP on 8123. */
 const BASE = process.env.CCPULSE_TEST_CLICKHOUSE_URL ?? 'clickhouse://default@127.0.0.1:8123/default';
@@ -117,3 +119,13 @@ it('drops the partitions of old commits but keeps every checkpoint and what the 
     await s.close();
   }
 });
+
+// verify on ClickHouse: its own reads (verify-reads.ts) against the whole-log recomputation, as on the other backends
+verifyRangeProperty(
+  'clickhouse',
+  async () => {
+    const storage = await fresh(`${DB}_verify`);
+    return { storage, reads: verifyReadsOn(chClient(parseClickhouseUrl(urlOf(`${DB}_verify`)))) };
+  },
+  { enabled: available, runs: 40 },
+);

@@ -48,13 +48,13 @@ export interface ChClient {
 /** Settings every query carries: long IN lists (dedup lookups) fit; an insert of one commit is one block. */
 const SETTINGS = { max_query_size: '16777216', max_insert_block_size: '100000000' } as const;
 
-export function chClient(target: ClickhouseTarget, database: string | null = target.database): ChClient {
+export function chClient(target: ClickhouseTarget, database: string | null = target.database, timeoutMs = 60_000): ChClient {
   const client: ClickHouseClient = createClient({
     url: target.url,
     username: target.username,
     password: target.password,
     ...(database ? { database } : {}),
-    request_timeout: 60_000,
+    request_timeout: timeoutMs,
     clickhouse_settings: SETTINGS as never,
   });
   let version: number[] | null = null;

@@ -21,6 +21,7 @@ export interface OpenEndpoint extends MigrationEndpoint {
 export async function openEndpoint(url: string, role: '--from' | '--to', mustHoldData: boolean): Promise<OpenEndpoint> {
   const t = parseStorageUrl(url);
   if ('error' in t) throw new MigrationError(`${role}: ${t.error}`);
+  if (t.storage === 'clickhouse') throw new MigrationError(`${role}: ccpulse migrate copies between the embedded store and PostgreSQL; to or from ClickHouse it is not built yet (issue #10)`);
   if (t.storage === 'pglite' && mustHoldData && !existsSync(join(t.dataDir, 'pglite'))) {
     throw new MigrationError(`${role}: ${resolve(t.dataDir)} holds no ccpulse data (no pglite/ in it)`);
   }
@@ -35,6 +36,7 @@ export async function openEndpoint(url: string, role: '--from' | '--to', mustHol
       clients.push(c);
       return c;
     }
+    if (!('postgresUrl' in e)) throw new MigrationError('ClickHouse is not a migration endpoint yet');
     const client = wrap(postgres(e.postgresUrl, { max: 2, onnotice: () => {}, connect_timeout: 5 }));
     clients.push(client);
     return client;

@@ -1,8 +1,7 @@
 import type { CcEvent, LoggedEvent } from '../../contract/event.js';
 import { recomputeCells } from '../../metrics/recompute.js';
-import type { SqlStorage } from '../../storage/postgres/sql-storage.js';
-import type { SqlClient } from '../../storage/postgres/sql-client.js';
-import type { RollupCell } from '../../storage/storage.js';
+import type { RollupCell, Storage } from '../../storage/storage.js';
+import type { VerifyReads } from '../log-reads.js';
 import { verifyRange, type StreamSnapshot, type VerifyRangeResult } from '../verify-range.js';
 
 export const MIN = 60_000;
@@ -36,7 +35,7 @@ export interface WholeLogCase {
  * (recomputeCells over every logged event but the dead-lettered ones, as of each chunk's position):
  * anything verify's batch side misses or counts twice is a difference.
  */
-export async function checkAgainstWholeLog(storage: SqlStorage, db: SqlClient, c: WholeLogCase): Promise<VerifyRangeResult> {
+export async function checkAgainstWholeLog(storage: Storage, reads: VerifyReads, c: WholeLogCase): Promise<VerifyRangeResult> {
   const { tenant } = c;
   const laterFrom = c.laterFrom ?? c.events.length;
   const logged: LoggedEvent[] = [];
@@ -71,7 +70,7 @@ export async function checkAgainstWholeLog(storage: SqlStorage, db: SqlClient, c
   };
 
   return verifyRange(
-    { log: db, store: db, snapshot },
+    { reads, snapshot },
     { tenant, from: c.from, to: c.to, timeouts: TIMEOUTS, chunkMs: c.chunkMs, pageSize: c.pageSize, appealBatch: c.appealBatch, scanMs: c.scanMs, maxDifferences: 1000 },
   );
 }
