@@ -5,6 +5,8 @@ import { afterAll, expect, it } from 'vitest';
 import type { CcEvent } from '../contract/event.js';
 import { createSimulation } from '../sim/index.js';
 import { ServerProcess } from '../testing/server-process.js';
+import { serverAvailable } from '../testing/require-server.js';
+import { chClient, parseClickhouseUrl } from '../storage/clickhouse/client.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ccpulse-crash-late-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,7 +17,26 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
  * posted concurrently while the server is killed at random moments. After the client's retries, every
  * cell must equal a recomputation from the raw log and a server that was never killed.
  */
-it('kill -9 at random moments under load with events minutes and hours late: every event counted exactly once', async () => {
+/** ClickHouse as .ci/run starts it (the crashed server's store; the calm one keeps the embedded store). */
+const CLICKHOUSE = process.env.CCPULSE_TEST_CLICKHOUSE_URL ?? 'clickhouse://default@127.0.0.1:8123/default';
+const backends = [
+  { name: 'the embedded store', args: () => ['--data', join(dir, 'crashed')], enabled: async () => true },
+  {
+    name: 'ClickHouse',
+    args: () => {
+      afterAll(async () => {
+        const server = chClient(parseClickhouseUrl(CLICKHOUSE), null);
+        await server.command(`DROP DATABASE IF EXISTS ccpulse_crash_${process.pid}`);
+        await server.close();
+      });
+      return ['--storage', CLICKHOUSE.replace(/\/[^/]*$/, `/ccpulse_crash_${process.pid}`)];
+    },
+    enabled: () => serverAvailable('ClickHouse', new URL(CLICKHOUSE).hostname, Number(new URL(CLICKHOUSE).port || 8123)),
+  },
+];
+
+for (const backend of backends) it(`kill -9 at random moments under load with events minutes and hours late: every event counted exactly once (${backend.name})`, async (ctx) => {
+  if (!(await backend.enabled())) return ctx.skip();
   const sim = createSimulation({
     scenario: 'morning-peak',
     seed: 11,
@@ -34,8 +55,8 @@ it('kill -9 at random moments under load with events minutes and hours late: eve
   const from = Math.min(...all.map((e) => Number(new Date(e.ts))));
   const range = `from=${from - 3_600_000}&to=${sim.endTime + 3 * 3_600_000}`;
 
-  const s = await ServerProcess.start({ dataDir: join(dir, 'crashed') });
-  const calm = await ServerProcess.start({ dataDir: join(dir, 'calm') });
+  const s = await ServerProcess.start({ args: backend.args() });
+  const calm = await ServerProcess.start({ dataDir: join(dir, `calm-${backend.name.length}`) });
   const campaign = { listSize: 100_000, deadline: new Date(sim.endTime + 86_400_000).toISOString() };
   try {
     for (const x of [s, calm]) expect((await x.put('/v1/campaigns/spring', campaign)).status).toBe(200);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { MIGRATIONS } from './migrations/index.js';
 import { sql, type Sql } from './sql.js';
@@ -91,6 +92,18 @@ export function chClient(target: ClickhouseTarget, database: string | null = tar
   return self;
 }
 
+/** Whether a lease holder (`host/pid/uuid`) was a process of this machine that no longer runs. */
+function goneFromThisMachine(holder: string): boolean {
+  const [host, pid] = holder.split('/');
+  if (host !== hostname() || !/^\d+$/.test(pid ?? '')) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 /** Another ccpulse already writes to this database. */
 export class ClickhouseInUseError extends Error {
   override name = 'ClickhouseInUseError';
@@ -122,17 +135,18 @@ export async function migrate(target: ClickhouseTarget): Promise<void> {
 
 /**
  * The one-writer rule without locks: a lease row (holder, heartbeat) renewed every few seconds. A
- * database whose lease another holder renewed within LEASE_STALE_MS is refused; after writing its own
- * claim, a writer reads the lease back after a moment to see that no one claimed it at the same time.
- * Returns the renewal's stop.
+ * database whose lease another holder renewed within LEASE_STALE_MS is refused, unless that holder is a
+ * process of this machine that is gone (a writer killed with -9 and started again takes its database
+ * back at once). After writing its own claim, a writer reads the lease back after a moment to see that
+ * no one claimed it at the same time. Returns the renewal's stop.
  */
 export async function takeLease(db: ChClient): Promise<() => Promise<void>> {
   await db.command(`CREATE TABLE IF NOT EXISTS writer_lease (name String, holder String, heartbeat Int64) ENGINE = ReplacingMergeTree(heartbeat) ORDER BY name`);
-  const me = randomUUID();
+  const me = `${hostname()}/${process.pid}/${randomUUID()}`;
   const current = async () =>
     (await db.rows<{ who: string; beat: string }>(sql`SELECT argMax(holder, heartbeat) AS who, max(heartbeat) AS beat FROM writer_lease WHERE name = 'writer' HAVING count() > 0`))[0];
   const held = await current();
-  if (held && held.who !== '' && Date.now() - Number(held.beat) < LEASE_STALE_MS) {
+  if (held && held.who !== '' && Date.now() - Number(held.beat) < LEASE_STALE_MS && !goneFromThisMachine(held.who)) {
     throw new ClickhouseInUseError('another ccpulse is already writing to this database (its lease was renewed in the last 15 s); stop it first, or give this one another database');
   }
   const beat = () => db.insert('writer_lease', [{ name: 'writer', holder: me, heartbeat: Date.now() }]);
