@@ -19,16 +19,19 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
  */
 /** ClickHouse as .ci/run starts it (the crashed server's store; the calm one keeps the embedded store). */
 const CLICKHOUSE = process.env.CCPULSE_TEST_CLICKHOUSE_URL ?? 'clickhouse://default@127.0.0.1:8123/default';
+let usedClickhouse = false;
+afterAll(async () => {
+  if (!usedClickhouse) return;
+  const server = chClient(parseClickhouseUrl(CLICKHOUSE), null);
+  await server.command(`DROP DATABASE IF EXISTS ccpulse_crash_${process.pid}`);
+  await server.close();
+});
 const backends = [
   { name: 'the embedded store', args: () => ['--data', join(dir, 'crashed')], enabled: async () => true },
   {
     name: 'ClickHouse',
     args: () => {
-      afterAll(async () => {
-        const server = chClient(parseClickhouseUrl(CLICKHOUSE), null);
-        await server.command(`DROP DATABASE IF EXISTS ccpulse_crash_${process.pid}`);
-        await server.close();
-      });
+      usedClickhouse = true;
       return ['--storage', CLICKHOUSE.replace(/\/[^/]*$/, `/ccpulse_crash_${process.pid}`)];
     },
     enabled: () => serverAvailable('ClickHouse', new URL(CLICKHOUSE).hostname, Number(new URL(CLICKHOUSE).port || 8123)),
