@@ -7,7 +7,8 @@
  * - `postgres, one table`: the log of migrations 001–011, one unique index over all time (the baseline
  *   the seed warns about; what ccpulse had before migration 012);
  * - `postgres, partitioned by day`: ccpulse's log on PostgreSQL (migration 012);
- * - `embedded (PGlite)`: the embedded store, up to BENCH_STORAGE_PGLITE_EVENTS.
+ * - `embedded (PGlite)`: the embedded store, up to BENCH_STORAGE_PGLITE_EVENTS;
+ * - `clickhouse`: ccpulse's log on ClickHouse (src/storage/clickhouse; BENCH_CLICKHOUSE_URL), when reachable.
  *
  * Events: 4 per appeal (new, queued, appointed, closed), 20 queues, ids like UUIDs (random to the
  * index), claimed times spread evenly over the week from today 00:00 UTC (50M events in a week: tier 3's
@@ -16,8 +17,9 @@
  *   npm run bench:storage
  *
  * Environment (defaults in brackets): BENCH_STORAGE_EVENTS [50000000], BENCH_STORAGE_STEP [events / 10],
- * BENCH_STORAGE_PGLITE_EVENTS [5000000], BENCH_STORAGE_VARIANTS [flat,partitioned,pglite], BENCH_PG_URL
- * [postgres://postgres:postgres@127.0.0.1:5432/postgres] (databases of its own are created and dropped there).
+ * BENCH_STORAGE_PGLITE_EVENTS [5000000], BENCH_STORAGE_VARIANTS [flat,partitioned,pglite,clickhouse], BENCH_PG_URL
+ * [postgres://postgres:postgres@127.0.0.1:5432/postgres], BENCH_CLICKHOUSE_URL [clickhouse://default@127.0.0.1:8123/default]
+ * (databases of its own are created and dropped on both).
  * Writes bench/results/storage.json, .md, .svg, and .png when Chromium is found (/usr/bin/chromium).
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +30,8 @@ import type { CcEvent } from '../src/contract/event.js';
 import { openPgliteStorage } from '../src/storage/pglite/index.js';
 import { openPostgresStorage, wrap } from '../src/storage/postgres/client.js';
 import { SqlStorage } from '../src/storage/postgres/sql-storage.js';
+import { ClickhouseStorage } from '../src/storage/clickhouse/clickhouse-storage.js';
+import { chClient, parseClickhouseUrl } from '../src/storage/clickhouse/client.js';
 import type { Storage } from '../src/storage/storage.js';
 import { ROOT } from './server.js';
 
@@ -35,7 +39,7 @@ const num = (name: string, d: number) => (process.env[name] ? Number(process.env
 const TOTAL = num('BENCH_STORAGE_EVENTS', 50_000_000);
 const STEP = num('BENCH_STORAGE_STEP', Math.round(TOTAL / 10));
 const PGLITE_TOTAL = Math.min(TOTAL, num('BENCH_STORAGE_PGLITE_EVENTS', 5_000_000));
-const VARIANTS = (process.env.BENCH_STORAGE_VARIANTS ?? 'flat,partitioned,pglite').split(',').map((s) => s.trim());
+const VARIANTS = (process.env.BENCH_STORAGE_VARIANTS ?? 'flat,partitioned,pglite,clickhouse').split(',').map((s) => s.trim());
 const ADMIN = process.env.BENCH_PG_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
 const BATCH = 5_000;
 const DAY = 86_400_000;
@@ -143,8 +147,10 @@ async function withPgDatabase<T>(db: string, fn: (url: string) => Promise<T>): P
 }
 
 const results: Record<string, Step[]> = {};
-const labels: Record<string, string> = { flat: 'postgres, one table (baseline)', partitioned: 'postgres, partitioned by day', pglite: 'embedded (PGlite)' };
+const labels: Record<string, string> = { flat: 'postgres, one table (baseline)', partitioned: 'postgres, partitioned by day', pglite: 'embedded (PGlite)', clickhouse: 'clickhouse' };
+const CLICKHOUSE = process.env.BENCH_CLICKHOUSE_URL ?? 'clickhouse://default@127.0.0.1:8123/default';
 let pgVersion = '';
+let chVersion = '';
 
 for (const v of VARIANTS) {
   log(`${labels[v]}: growing to ${(v === 'pglite' ? PGLITE_TOTAL : TOTAL).toLocaleString('en')} events`);
@@ -171,6 +177,24 @@ for (const v of VARIANTS) {
         await storage.close();
       }
     });
+  } else if (v === 'clickhouse') {
+    const db = `ccpulse_bench_storage_${process.pid}`;
+    const server = chClient(parseClickhouseUrl(CLICKHOUSE), null);
+    try {
+      chVersion = (await server.version()).join('.');
+    } catch (err) {
+      log(`clickhouse: not reachable at ${CLICKHOUSE.replace(/:[^:@/]*@/, ':***@')} (${(err as Error).message}): skipped`);
+      await server.close();
+      continue;
+    }
+    const storage = await ClickhouseStorage.open(CLICKHOUSE.replace(/\/[^/]*$/, `/${db}`));
+    try {
+      results[v] = await grow(v, storage, TOTAL);
+    } finally {
+      await storage.close();
+      await server.command(`DROP DATABASE IF EXISTS ${db}`);
+      await server.close();
+    }
   } else if (v === 'pglite') {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'ccpulse-bench-storage-'));
     const storage = await openPgliteStorage({ dataDir: dir, thread: true });
@@ -186,7 +210,7 @@ for (const v of VARIANTS) {
 // ---- report ----------------------------------------------------------------------------------------
 const out = path.join(ROOT, 'bench/results');
 mkdirSync(out, { recursive: true });
-const machine = `${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}, PostgreSQL ${pgVersion || '(not run)'}`;
+const machine = `${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}, PostgreSQL ${pgVersion || '(not run)'}, ClickHouse ${chVersion || '(not run)'}`;
 const flatness = (steps: Step[]) => {
   const rates = steps.slice(1).map((s) => s.insertPerSec); // the first step warms the caches
   const first = steps[0]?.insertPerSec ?? 0;
@@ -205,7 +229,7 @@ writeFileSync(path.join(out, 'storage.json'), JSON.stringify({ machine, total: T
 writeFileSync(path.join(out, 'storage.md'), `${md.join('\n')}\n`);
 
 // insert rate against the log's size
-const colors: Record<string, string> = { flat: '#c0392b', partitioned: '#2471a3', pglite: '#7d8c2a' };
+const colors: Record<string, string> = { flat: '#c0392b', partitioned: '#2471a3', pglite: '#7d8c2a', clickhouse: '#d68910' };
 const W = 860;
 const H = 440;
 const L = 80;

@@ -5,8 +5,8 @@ import { join, sql, type Sql } from './sql.js';
 
 /**
  * Verify's reads (verify/log-reads.ts) on ClickHouse, with the same pages and the same answers: reads by
- * appeal go through `appeal_events`, reads by position through the log's order by seq, reads by time
- * scan the (tenant, ts) columns; the story of a window's appeals is grouped here, since 18.16 has no
+ * appeal go through `appeal_events`, reads by time through `time_events`, reads by position through the
+ * log's order by seq; the story of a window's appeals is grouped here, since 18.16 has no
  * window functions. A reader only: it takes no lease and applies no migration.
  */
 export function clickhouseVerifyReads(url: string): VerifyReads {
@@ -17,7 +17,8 @@ const list = (xs: readonly (string | number)[]) => join(xs.map((x) => sql`${x}`)
 
 export function verifyReadsOn(db: ChClient): VerifyReads {
   const storyFilter = (q: { tenant: string; from: number; to: number; maxSeq: number; after: string | null }, more: Sql = sql``) =>
-    sql`tenant = ${q.tenant} AND ts >= ${q.from} AND ts < ${q.to} AND seq <= ${q.maxSeq} AND isNotNull(appeal_id) AND type != 'OPERATOR_STATUS'
+    sql`seq IN (SELECT seq FROM time_events WHERE tenant = ${q.tenant} AND ts >= ${q.from} AND ts < ${q.to} AND seq <= ${q.maxSeq})
+        AND tenant = ${q.tenant} AND isNotNull(appeal_id) AND type != 'OPERATOR_STATUS'
         ${q.after === null ? sql`` : sql`AND appeal_id > ${q.after}`} ${more}`;
   return {
     async appealIdsInRange(q) {

@@ -7,8 +7,10 @@
  * - `events`: ordered by seq, for the stream processor's tail reads;
  * - `event_keys`: (tenant, id) → seq, for the dedup lookup (ReplacingMergeTree: a repeat that ever
  *   slipped past the lookup is collapsed on merge; reads take one row per key regardless);
- * - `appeal_events`: (tenant, appeal) → seq, for reconciling late events.
- * Both indexes are filled by materialized views in the same INSERT.
+ * - `appeal_events`: (tenant, appeal) → seq, for reconciling late events;
+ * - `time_events`: (tenant, ts) → seq, for reads by event time (verify, batch recomputation).
+ * The indexes are filled by materialized views in the same INSERT; a read through one is
+ * `events WHERE seq IN (…)`, which the log's order by seq serves.
  */
 export default [
   `CREATE TABLE IF NOT EXISTS events (
@@ -24,4 +26,7 @@ export default [
   `CREATE MATERIALIZED VIEW IF NOT EXISTS appeal_events_mv TO appeal_events AS
    SELECT tenant, assumeNotNull(appeal_id) AS appeal, seq, arrived FROM events WHERE isNotNull(appeal_id)`,
   // (the index's column is not named appeal_id: an alias of that name would stand for the column in WHERE)
+  `CREATE TABLE IF NOT EXISTS time_events (tenant String, ts Int64, seq UInt64, arrived Int64)
+   ENGINE = MergeTree PARTITION BY intDiv(arrived, 86400000) ORDER BY (tenant, ts, seq)`,
+  `CREATE MATERIALIZED VIEW IF NOT EXISTS time_events_mv TO time_events AS SELECT tenant, ts, seq, arrived FROM events`,
 ];
