@@ -7,6 +7,8 @@ import type { CcEvent } from '../contract/event.js';
 import { createSimulation } from '../sim/index.js';
 import { openEndpoint } from '../storage/migrate/endpoints.js';
 import { migrateStore } from '../storage/migrate/migrate.js';
+import { migrateLogical } from '../storage/migrate/logical.js';
+import { chClient, parseClickhouseUrl } from '../storage/clickhouse/client.js';
 import { runCli } from '../testing/cli.js';
 import { serverAvailable } from '../testing/require-server.js';
 import { ServerProcess } from '../testing/server-process.js';
@@ -22,6 +24,12 @@ const DB = `ccpulse_migrate_${process.pid}`;
 const PG_URL = ADMIN_URL.replace(/\/[^/]*$/, `/${DB}`);
 const dir = mkdtempSync(join(tmpdir(), 'ccpulse-migrate-'));
 const pgUp = await serverAvailable('PostgreSQL', '127.0.0.1', 5432);
+/** ClickHouse as .ci/run starts it: a database of this run's own, dropped at the end. */
+const CLICKHOUSE = process.env.CCPULSE_TEST_CLICKHOUSE_URL ?? 'clickhouse://default@127.0.0.1:8123/default';
+const CH_DB = `ccpulse_migrate_${process.pid}`;
+const CH_URL = CLICKHOUSE.replace(/\/[^/]*$/, `/${CH_DB}`);
+const chUp = () => serverAvailable('ClickHouse', new URL(CLICKHOUSE).hostname, Number(new URL(CLICKHOUSE).port || 8123));
+let usedClickhouse = false;
 
 const sim = createSimulation({ scenario: 'demo', seed: 3, durationMs: 40 * 60_000 });
 const events = sim.next(sim.endTime) as CcEvent[];
@@ -62,6 +70,11 @@ describe.skipIf(!pgUp)('ccpulse migrate', () => {
     await admin.unsafe(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`).catch(() => {});
     await admin.end();
     rmSync(dir, { recursive: true, force: true });
+    if (usedClickhouse) {
+      const server = chClient(parseClickhouseUrl(CLICKHOUSE), null);
+      for (const db of [CH_DB, `${CH_DB}_resumed`]) await server.command(`DROP DATABASE IF EXISTS ${db}`);
+      await server.close();
+    }
   });
 
   it('copies the embedded store into PostgreSQL, checked; the server on it answers the same and numbers on', async () => {
@@ -110,7 +123,7 @@ describe.skipIf(!pgUp)('ccpulse migrate', () => {
     for (const [args, message] of [
       [['migrate', '--from', 'pglite:./a'], /give both --from URL and --to URL/],
       [['migrate', '--from', 'pglite:./a', '--to', 'pglite:./a'], /--from and --to name the same store/],
-      [['migrate', '--from', 'mysql://root:pw@h/db', '--to', 'pglite:./b'], /--from: must be pglite:DIR or postgres:\/\/…, got a mysql:\/\/ URL/],
+      [['migrate', '--from', 'mysql://root:pw@h/db', '--to', 'pglite:./b'], /--from: must be pglite:DIR, postgres:\/\/… or clickhouse:\/\/…, got a mysql:\/\/ URL/],
     ] as const) {
       const u = await runCli([...args], { timeoutMs: 60_000 });
       expect(u.code, u.stderr).toBe(u.stderr.includes('give both') || u.stderr.includes('same store') ? 2 : 1);
@@ -126,14 +139,14 @@ describe.skipIf(!pgUp)('ccpulse migrate', () => {
       let pages = 0;
       // stopped after three pages of the log, as a kill would stop it between two of them
       await expect(
-        migrateStore(from, to, {
+        migrateStore(from.sql!, to.sql!, {
           pageRows: 1_000,
           onProgress: ({ table, done }) => {
             if (table === 'events' && done > 0 && ++pages === 3) throw new Error('interrupted');
           },
         }),
       ).rejects.toThrow('interrupted');
-      const reports = await migrateStore(from, to, { pageRows: 1_000 });
+      const reports = await migrateStore(from.sql!, to.sql!, { pageRows: 1_000 });
       const log = reports.find((x) => x.table === 'events')!;
       expect(log.rows).toBe(before.position);
       expect(log.copied).toBe(before.position - 3_000);
@@ -142,4 +155,63 @@ describe.skipIf(!pgUp)('ccpulse migrate', () => {
       await Promise.all([from.close(), to.close()]);
     }
   }, 120_000);
+  it('copies PostgreSQL into ClickHouse and ClickHouse back into a new embedded store, checked; the servers on them answer the same and number on', async (ctx) => {
+    if (!(await chUp())) return ctx.skip();
+    usedClickhouse = true;
+    const r = await runCli(['migrate', '--from', PG_URL, '--to', CH_URL], { timeoutMs: 180_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^copied and checked: 8 tables, [\d,]+ rows, counts and checksums equal on both sides/);
+    let onClickhouse: Awaited<ReturnType<typeof answers>>;
+    const s = await ServerProcess.start({ args: ['--storage', CH_URL] });
+    try {
+      expect(await answers(s)).toEqual(onPostgres);
+      expect((await s.get(`/v1/verify?${range}`)).body.differences).toEqual([]);
+      const more = await s.post('/v1/events', [{ id: 'after-clickhouse', type: 'APPEAL_NEW', ts: sim.endTime + 1, appealId: 'after-2', queue: 'sales', channel: 'voice' }]);
+      expect(more.status).toBe(202);
+      expect(Number(more.headers.get('x-ccpulse-position'))).toBe(onPostgres.position + 1);
+    } finally {
+      onClickhouse = await answers(s);
+      await s.stop();
+    }
+    expect(onClickhouse.position).toBe(onPostgres.position + 1);
+
+    const back = join(dir, 'from-clickhouse');
+    const r2 = await runCli(['migrate', '--from', CH_URL, '--to', `pglite:${back}`], { timeoutMs: 180_000 });
+    expect(r2.code, r2.stderr).toBe(0);
+    const b = await ServerProcess.start({ dataDir: back });
+    try {
+      expect(await answers(b)).toEqual(onClickhouse);
+      expect((await b.get(`/v1/verify?${range}`)).body.differences).toEqual([]);
+    } finally {
+      await b.stop();
+    }
+  }, 300_000);
+
+  it('an interrupted copy into ClickHouse carries on where it stopped when run again', async (ctx) => {
+    if (!(await chUp())) return ctx.skip();
+    usedClickhouse = true;
+    const target = CH_URL.replace(/\/[^/]*$/, `/${CH_DB}_resumed`);
+    const from = await openEndpoint(`pglite:${join(dir, 'a')}`, '--from', true);
+    const to = await openEndpoint(target, '--to', false);
+    try {
+      let pages = 0;
+      await expect(
+        migrateLogical(from.logical, to.logical, {
+          pageRows: 1_000,
+          onProgress: ({ table, done }) => {
+            if (table === 'events' && done > 0 && ++pages === 3) throw new Error('interrupted');
+          },
+        }),
+      ).rejects.toThrow('interrupted');
+      const reports = await migrateLogical(from.logical, to.logical, { pageRows: 1_000 });
+      const log = reports.find((x) => x.table === 'events')!;
+      expect(log.rows).toBe(before.position);
+      expect(log.copied).toBe(before.position - 3_000);
+      expect(reports.find((x) => x.table === 'checkpoints')).toMatchObject({ rows: 1, copied: 1 });
+      // run again once finished: nothing copied, everything checked
+      expect((await migrateLogical(from.logical, to.logical)).every((x) => x.copied === 0)).toBe(true);
+    } finally {
+      await Promise.all([from.close(), to.close()]);
+    }
+  }, 180_000);
 });

@@ -3,12 +3,13 @@ import { CliError, UsageError } from './errors.js';
 
 export const migrateCommand: Command = {
   name: 'migrate',
-  summary: 'copy a ccpulse store to another backend (embedded ↔ PostgreSQL), checked by counts and checksums',
+  summary: 'copy a ccpulse store to another backend (embedded, PostgreSQL, ClickHouse), checked by counts and checksums',
   usage: `Usage: ccpulse migrate --from URL --to URL [--json]
 
 Copies everything a store holds, the event log, the rollups at every resolution, the checkpoint and
 the stream's state, dead letters, recommendations and campaigns, from one backend to another:
-pglite:DIR (the embedded store in DIR) or postgres://USER@HOST:PORT/DB. Then every table is checked
+pglite:DIR (the embedded store in DIR), postgres://USER@HOST:PORT/DB or
+clickhouse://USER:PASSWORD@HOST:8123/DB. Then every table is checked
 on both sides by its count and a checksum of its rows. The target must be empty; no server may run on
 either store meanwhile (each is locked as a server would lock it).
 
@@ -28,10 +29,11 @@ Options:
     json: { type: 'boolean' },
   },
   async run(v) {
-    if (v.from === undefined || v.to === undefined) throw new UsageError('give both --from URL and --to URL (pglite:DIR or postgres://…)');
+    if (v.from === undefined || v.to === undefined) throw new UsageError('give both --from URL and --to URL (pglite:DIR, postgres://… or clickhouse://…)');
     if (v.from === v.to) throw new UsageError('--from and --to name the same store');
     const { openEndpoint } = await import('../storage/migrate/endpoints.js');
     const { migrateStore, MigrationError } = await import('../storage/migrate/migrate.js');
+    const { migrateLogical } = await import('../storage/migrate/logical.js');
     const { StorageOpenError } = await import('../storage/open.js');
     const tty = process.stderr.isTTY;
     let from: Awaited<ReturnType<typeof openEndpoint>> | undefined;
@@ -43,8 +45,7 @@ Options:
       process.stderr.write(`copying ${from.name} into ${to.name}\n`);
       let shownPct = -1;
       let shownTable = '';
-      const reports = await migrateStore(from, to, {
-        onProgress: ({ table, done, total }) => {
+      const onProgress = ({ table, done, total }: { table: string; done: number; total: number }) => {
           const pct = total ? Math.floor((100 * done) / total) : 100;
           if (tty) {
             const width = 30;
@@ -57,8 +58,9 @@ Options:
             shownPct = pct;
           }
           shownTable = table;
-        },
-      });
+      };
+      // row for row between two stores of the PostgreSQL dialect; as logical rows when ClickHouse is one end
+      const reports = from.sql && to.sql ? await migrateStore(from.sql, to.sql, { onProgress }) : await migrateLogical(from.logical, to.logical, { onProgress });
       if (v.json) process.stdout.write(`${JSON.stringify({ from: from.name, to: to.name, tables: reports }, null, 2)}\n`);
       else {
         const rows = reports.reduce((n, r) => n + r.rows, 0);

@@ -6,6 +6,8 @@ import { qaLevels, queryHistory, readMinuteCells } from './history.js';
 import { ClickhouseLog } from './log.js';
 import * as records from './records.js';
 import { sql } from './sql.js';
+import { clickhouseLogicalStore } from './logical.js';
+import type { LogicalStore } from '../migrate/logical.js';
 
 /** How often the commits' old partitions are dropped (they are kept a partition behind the latest). */
 const PRUNE_EVERY_MS = 3_600_000;
@@ -55,6 +57,11 @@ export class ClickhouseStorage implements Storage {
       await db.close();
       throw err;
     }
+  }
+
+  /** The store as `ccpulse migrate` copies it (see migrate/logical.ts). */
+  logicalStore(name: string): LogicalStore {
+    return clickhouseLogicalStore(name, this.db);
   }
 
   /** Verify reads ClickHouse from its own thread, with its own connection (storage/clickhouse/verify-reads.ts). */

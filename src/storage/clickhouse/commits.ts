@@ -1,5 +1,5 @@
 import { toPairs } from '../postgres/rollups.js';
-import type { Checkpoint, CheckpointCommit } from '../storage.js';
+import type { Checkpoint, CheckpointCommit, RollupCell } from '../storage.js';
 import type { ChClient } from './client.js';
 import { sql } from './sql.js';
 
@@ -62,20 +62,7 @@ export class ClickhouseCommits {
     const rows: Record<string, unknown>[] = [{ ...base, kind: CHECKPOINT, position: c.position, state: c.state }];
     for (const u of c.upserts) rows.push({ ...base, kind: STATE, state_key: u.key, state: u.value, deleted: 0 });
     for (const key of c.deletes) rows.push({ ...base, kind: STATE, state_key: key, state: '', deleted: 1 });
-    for (const cell of c.rollupDeltas) {
-      const k = cell.counters;
-      const wait = toPairs(k.waitHist);
-      const abandon = toPairs(k.abandonHist);
-      const repairs = Object.entries(k.repairs).filter(([, n]) => n !== 0);
-      rows.push({
-        ...base, kind: CELL, tenant: cell.tenant, bucket: cell.bucket, queue: cell.queue, channel: cell.channel, operator: cell.operator,
-        offered: k.offered, aa: k.aa, ha: k.ha, missed: k.missed, wait_sum_ms: k.waitSumMs, wait_count: k.waitCount,
-        handle_sum_ms: k.handleSumMs, handle_count: k.handleCount, qa_delta: k.qaDelta,
-        wait_bins: wait.filter((_, i) => i % 2 === 0), wait_counts: wait.filter((_, i) => i % 2 === 1),
-        abandon_bins: abandon.filter((_, i) => i % 2 === 0), abandon_counts: abandon.filter((_, i) => i % 2 === 1),
-        repair_kinds: repairs.map(([kind]) => kind), repair_counts: repairs.map(([, n]) => n),
-      });
-    }
+    rows.push(...cellRows(c.rollupDeltas, base));
     for (const d of c.deadLetters) {
       rows.push({
         ...base, kind: DEAD_LETTER, dl_id: this.nextDeadLetter++, tenant: d.tenant, has_event_id: d.eventId === null ? 0 : 1, event_id: d.eventId ?? '',
@@ -109,4 +96,22 @@ export class ClickhouseCommits {
     }
     return dropped;
   }
+}
+
+/** Rollup deltas as rows of `commits` (kind 3): the views carry them into every resolution's rollups. */
+export function cellRows(cells: readonly RollupCell[], base: { name: string; commit_id: number; committed_at: number }): Record<string, unknown>[] {
+  return cells.map((cell) => {
+    const k = cell.counters;
+    const wait = toPairs(k.waitHist);
+    const abandon = toPairs(k.abandonHist);
+    const repairs = Object.entries(k.repairs).filter(([, n]) => n !== 0);
+    return {
+      ...base, kind: CELL, tenant: cell.tenant, bucket: cell.bucket, queue: cell.queue, channel: cell.channel, operator: cell.operator,
+      offered: k.offered, aa: k.aa, ha: k.ha, missed: k.missed, wait_sum_ms: k.waitSumMs, wait_count: k.waitCount,
+      handle_sum_ms: k.handleSumMs, handle_count: k.handleCount, qa_delta: k.qaDelta,
+      wait_bins: wait.filter((_, i) => i % 2 === 0), wait_counts: wait.filter((_, i) => i % 2 === 1),
+      abandon_bins: abandon.filter((_, i) => i % 2 === 0), abandon_counts: abandon.filter((_, i) => i % 2 === 1),
+      repair_kinds: repairs.map(([kind]) => kind), repair_counts: repairs.map(([, n]) => n),
+    };
+  });
 }

@@ -46,15 +46,15 @@ export async function saveRecommendations(db: SqlClient, changes: readonly Recom
   });
 }
 
-const COLUMNS = `num::float8 AS num, tenant, key, kind, state, severity, reason, data, ${toMs('opened_at')} AS opened_at, ${toMs('updated_at')} AS updated_at,
+export const RECOMMENDATION_COLUMNS = `num::float8 AS num, tenant, key, kind, state, severity, reason, data, ${toMs('opened_at')} AS opened_at, ${toMs('updated_at')} AS updated_at,
   ${toMs('acknowledged_at')} AS acknowledged_at, acknowledged_by, ${toMs('resolved_at')} AS resolved_at`;
 
 export async function listRecommendations(db: SqlClient, q: RecommendationQuery): Promise<StoredRecommendation[]> {
   const rows = q.open
-    ? await db.query(`SELECT ${COLUMNS} FROM recommendations WHERE tenant = $1 AND state <> 'resolved' ORDER BY num DESC LIMIT $2`, [q.tenant, q.limit])
+    ? await db.query(`SELECT ${RECOMMENDATION_COLUMNS} FROM recommendations WHERE tenant = $1 AND state <> 'resolved' ORDER BY num DESC LIMIT $2`, [q.tenant, q.limit])
     : await db.query(
         // lifetime [opened_at, resolved_at or now) overlaps [from, to)
-        `SELECT ${COLUMNS} FROM recommendations
+        `SELECT ${RECOMMENDATION_COLUMNS} FROM recommendations
          WHERE tenant = $1 AND opened_at < $3::timestamptz AND (resolved_at IS NULL OR resolved_at >= $2::timestamptz)
          ORDER BY opened_at DESC, num DESC LIMIT $4`,
         [q.tenant, iso(q.from), iso(q.to), q.limit],
@@ -69,7 +69,7 @@ export async function lastRecommendationNumber(db: SqlClient): Promise<number> {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function toStored(r: Record<string, unknown>): StoredRecommendation {
+export function toStored(r: Record<string, unknown>): StoredRecommendation {
   const item: StoredRecommendation = {
     tenant: r.tenant as string,
     num: Number(r.num),

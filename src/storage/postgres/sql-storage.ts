@@ -250,7 +250,7 @@ export class SqlStorage implements Storage {
   }
 }
 
-const DLQ_COLUMNS = `id::float8 AS id, tenant, event_id, seq::float8 AS seq, step, reason, payload, ${toMs('created_at')} AS created_at, ${toMs('replayed_at')} AS replayed_at`;
+export const DLQ_COLUMNS = `id::float8 AS id, tenant, event_id, seq::float8 AS seq, step, reason, payload, ${toMs('created_at')} AS created_at, ${toMs('replayed_at')} AS replayed_at`;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -267,7 +267,7 @@ function toLoggedEvent(r: Record<string, unknown>): LoggedEvent {
   return e;
 }
 
-function toDeadLetter(r: Record<string, unknown>): DeadLetter {
+export function toDeadLetter(r: Record<string, unknown>): DeadLetter {
   return {
     id: Number(r.id),
     tenant: r.tenant as string,
