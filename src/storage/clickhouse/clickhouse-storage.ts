@@ -21,8 +21,10 @@ export class ClickhouseStorage implements Storage {
   readonly backend = 'clickhouse';
   private prunedAt = -Infinity;
 
+  /** Verify reads ClickHouse from its own thread, with its own connection (storage/clickhouse/verify-reads.ts). */
+  sqlAccess?: () => SqlAccess;
+
   private constructor(
-    private readonly url: string,
     private readonly db: ChClient,
     private readonly log: ClickhouseLog,
     private readonly commits: ClickhouseCommits,
@@ -41,17 +43,23 @@ export class ClickhouseStorage implements Storage {
     } finally {
       await bootstrap.close();
     }
-    const db = chClient(target);
+    return ClickhouseStorage.openOn(chClient(target), url);
+  }
+
+  /** The same, on a client already connected to its database (`url`: how verify's thread reaches it; null: it cannot). */
+  static async openOn(db: ChClient, url: string | null): Promise<ClickhouseStorage> {
     let release: (() => Promise<void>) | null = null;
     try {
       release = await takeLease(db);
-      await migrate(target);
+      await migrate(db);
       await waitForEarlierWriters(db);
       const log = new ClickhouseLog(db);
       const commits = new ClickhouseCommits(db);
       await log.open();
       await commits.open();
-      return new ClickhouseStorage(url, db, log, commits, release);
+      const storage = new ClickhouseStorage(db, log, commits, release);
+      if (url !== null) storage.sqlAccess = () => ({ log: { clickhouseUrl: url }, store: { clickhouseUrl: url } });
+      return storage;
     } catch (err) {
       await release?.();
       await db.close();
@@ -62,11 +70,6 @@ export class ClickhouseStorage implements Storage {
   /** The store as `ccpulse migrate` copies it (see migrate/logical.ts). */
   logicalStore(name: string): LogicalStore {
     return clickhouseLogicalStore(name, this.db);
-  }
-
-  /** Verify reads ClickHouse from its own thread, with its own connection (storage/clickhouse/verify-reads.ts). */
-  sqlAccess(): SqlAccess {
-    return { log: { clickhouseUrl: this.url }, store: { clickhouseUrl: this.url } };
   }
 
   append(events: ReadonlyArray<{ tenant: string; event: CcEvent }>): Promise<Array<number | null>> {

@@ -114,22 +114,31 @@ export const LEASE_STALE_MS = 15_000;
 export const LEASE_BEAT_MS = 5_000;
 
 /**
+ * What the server can do beyond Debian's 18.16: the schema uses it where it has it. LowCardinality
+ * (dictionary-encoded strings, for the few distinct tenants, queues, channels, types) is GA from 19.x;
+ * on 18.16 it is experimental and left alone.
+ */
+export interface Features {
+  lowCardinality: boolean;
+}
+
+export function featuresOf(version: readonly number[]): Features {
+  return { lowCardinality: (version[0] ?? 0) >= 19 };
+}
+
+/**
  * Applies the numbered migrations not yet applied to the (existing) database. ClickHouse has no locks:
  * the writer's lease (takeLease) is taken first, so two ccpulse never migrate at once.
  */
-export async function migrate(target: ClickhouseTarget): Promise<void> {
-  const db = chClient(target);
-  try {
-    await db.command(`CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, name String, applied_at Int64) ENGINE = MergeTree ORDER BY version`);
-    const done = new Set((await db.rows<{ version: number }>(sql`SELECT version FROM schema_migrations`)).map((r) => Number(r.version)));
-    for (const m of MIGRATIONS) {
-      if (done.has(m.version)) continue;
-      // every statement is IF NOT EXISTS: a migration cut short is applied again whole
-      for (const s of m.statements) await db.command(s);
-      await db.insert('schema_migrations', [{ version: m.version, name: m.name, applied_at: Date.now() }]);
-    }
-  } finally {
-    await db.close();
+export async function migrate(db: ChClient): Promise<void> {
+  await db.command(`CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, name String, applied_at Int64) ENGINE = MergeTree ORDER BY version`);
+  const done = new Set((await db.rows<{ version: number }>(sql`SELECT version FROM schema_migrations`)).map((r) => Number(r.version)));
+  const features = featuresOf(await db.version());
+  for (const m of MIGRATIONS) {
+    if (done.has(m.version)) continue;
+    // every statement is IF NOT EXISTS: a migration cut short is applied again whole
+    for (const s of m.statements(features)) await db.command(s);
+    await db.insert('schema_migrations', [{ version: m.version, name: m.name, applied_at: Date.now() }]);
   }
 }
 

@@ -7,11 +7,13 @@
  * the checkpoint is read from `commits` itself, so a commit is visible exactly when its part is.
  * A commit whose acknowledgement was lost is recognised by its number (see ../commits.ts).
  */
-const CELL = `tenant String, bucket Int64, queue String, channel String, operator String`;
+import type { Features } from '../client.js';
+
+const cell = (few: string) => `tenant ${few}, bucket Int64, queue ${few}, channel ${few}, operator String`;
 const SUMS = ['offered', 'aa', 'ha', 'missed', 'wait_sum_ms', 'wait_count', 'handle_sum_ms', 'handle_count', 'qa_delta'];
 
-const rollupTable = (name: string) => `CREATE TABLE IF NOT EXISTS ${name} (
-     ${CELL},
+const rollupTable = (name: string, few: string) => `CREATE TABLE IF NOT EXISTS ${name} (
+     ${cell(few)},
      ${SUMS.map((c) => `${c} AggregateFunction(sum, Int64)`).join(', ')},
      wait_hist AggregateFunction(sumMap, Array(UInt16), Array(Int64)),
      abandon_hist AggregateFunction(sumMap, Array(UInt16), Array(Int64))
@@ -23,12 +25,14 @@ const rollupView = (name: string, bucketMs: number) => `CREATE MATERIALIZED VIEW
           sumMapState(wait_bins, wait_counts) AS wait_hist, sumMapState(abandon_bins, abandon_counts) AS abandon_hist
    FROM commits WHERE kind = 3 GROUP BY tenant, bucket, queue, channel, operator`;
 
-export default [
+export default (f: Features) => {
+  const few = f.lowCardinality ? 'LowCardinality(String)' : 'String';
+  return [
   `CREATE TABLE IF NOT EXISTS commits (
      name String, commit_id UInt64, kind UInt8, committed_at Int64,
      position UInt64, state String,
      state_key String, deleted UInt8,
-     ${CELL},
+     ${cell('String')},
      ${SUMS.map((c) => `${c} Int64`).join(', ')},
      wait_bins Array(UInt16), wait_counts Array(Int64), abandon_bins Array(UInt16), abandon_counts Array(Int64),
      repair_kinds Array(String), repair_counts Array(Int64),
@@ -40,14 +44,14 @@ export default [
   `CREATE MATERIALIZED VIEW IF NOT EXISTS processor_state_mv TO processor_state AS
    SELECT name, state_key, commit_id, deleted, state AS value FROM commits WHERE kind = 2`,
 
-  rollupTable('rollups'),
+  rollupTable('rollups', few),
   rollupView('rollups', 60_000),
-  rollupTable('rollups_hour'),
+  rollupTable('rollups_hour', few),
   rollupView('rollups_hour', 3_600_000),
-  rollupTable('rollups_day'),
+  rollupTable('rollups_day', few),
   rollupView('rollups_day', 86_400_000),
 
-  `CREATE TABLE IF NOT EXISTS rollup_repairs (${CELL}, repair String, n Int64)
+  `CREATE TABLE IF NOT EXISTS rollup_repairs (${cell(few)}, repair String, n Int64)
    ENGINE = SummingMergeTree(n) ORDER BY (tenant, bucket, queue, channel, operator, repair)`,
   `CREATE MATERIALIZED VIEW IF NOT EXISTS rollup_repairs_mv TO rollup_repairs AS
    SELECT tenant, bucket, queue, channel, operator, repair, n FROM commits ARRAY JOIN repair_kinds AS repair, repair_counts AS n WHERE kind = 3`,
@@ -67,3 +71,4 @@ export default [
           committed_at AS created_at, toInt64(0) AS replayed_at
    FROM commits WHERE kind = 4`,
 ];
+};

@@ -4,7 +4,7 @@
  * whether or not the parts have merged. No Nullable columns where argMax reads them (it skips NULLs):
  * absent times are sentinels (see ../records.ts).
  */
-export default [
+export default () => [
   `CREATE TABLE IF NOT EXISTS recommendations (
      tenant String, num UInt64, version UInt64, state String, opened_at Int64, resolved_at Int64, item String
    ) ENGINE = ReplacingMergeTree(version) ORDER BY (tenant, num)`,

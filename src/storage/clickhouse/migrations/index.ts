@@ -2,8 +2,13 @@ import log from './001_log.js';
 import commits from './002_commits.js';
 import advice from './003_advice.js';
 
-/** ClickHouse's numbered migrations: each a list of statements (its HTTP interface takes one at a time). */
-export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; statements: readonly string[] }> = [
+import type { Features } from '../client.js';
+
+/**
+ * ClickHouse's numbered migrations: each a list of statements (its HTTP interface takes one at a time),
+ * written for what the server can do (see Features).
+ */
+export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; statements: (f: Features) => readonly string[] }> = [
   { version: 1, name: 'log', statements: log },
   { version: 2, name: 'commits', statements: commits },
   { version: 3, name: 'advice', statements: advice },
