@@ -10,7 +10,8 @@
  *   npm run bench:scale             # the full week (tens of minutes on 2 cores: run it on a quiet machine)
  *
  * Environment (defaults in brackets): BENCH_PG_URL [postgres://postgres:postgres@127.0.0.1:5432/postgres]
- * (the bench creates and drops databases of its own there), BENCH_SCALE_MODES [embedded,postgres],
+ * (the bench creates and drops databases of its own there), BENCH_CLICKHOUSE_URL [clickhouse://default@127.0.0.1:8123/default]
+ * (likewise; the ClickHouse mode is skipped when it is not reachable), BENCH_SCALE_MODES [embedded,postgres,clickhouse],
  * BENCH_SCALE_RUNS [20] timed runs per query after BENCH_SCALE_WARMUP [2], BENCH_SCALE_BUDGET [300; quick 60]
  * seconds per query before it stops with fewer runs (noted in the report), BENCH_SCALE_LIVE_SECONDS [60; quick 20],
  * BENCH_SCALE_VERIFY_TIMEOUT [600; quick 180] seconds, BENCH_SCALE_HOURS [168; quick 24] (a shorter data set,
@@ -21,6 +22,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cleanupAll, envNumber as num, killAllSync, ROOT } from './server.js';
+import { chClient, parseClickhouseUrl } from '../src/storage/clickhouse/client.js';
 import { round } from './stats.js';
 import { runBaseline, type BaselineResult } from './scale/baseline-run.js';
 import { runMode, type ModeResult, type ScaleConfig } from './scale/ccpulse-run.js';
@@ -49,7 +51,8 @@ const cfg: ScaleConfig = {
   verifyTimeoutSec: num('BENCH_SCALE_VERIFY_TIMEOUT', quick ? 180 : 600),
   killAfterSec: quick ? 5 : 10,
 };
-const modes = (process.env.BENCH_SCALE_MODES ?? 'embedded,postgres').split(',').map((s) => s.trim()) as Array<'embedded' | 'postgres'>;
+const modes = (process.env.BENCH_SCALE_MODES ?? 'embedded,postgres,clickhouse').split(',').map((s) => s.trim()) as Array<'embedded' | 'postgres' | 'clickhouse'>;
+const chUrl = process.env.BENCH_CLICKHOUSE_URL ?? 'clickhouse://default@127.0.0.1:8123/default';
 const pgAdmin = process.env.BENCH_PG_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
 const rawDb = `ccpulse_bench_scale_raw_${process.pid}`;
 const srvDb = `ccpulse_bench_scale_srv_${process.pid}`;
@@ -114,6 +117,23 @@ async function main(): Promise<number> {
         await admin.end();
         await cleanupAll();
         await dropDatabase(pgAdmin, srvDb);
+      }
+    } else if (mode === 'clickhouse') {
+      const server = chClient(parseClickhouseUrl(chUrl), null);
+      const db = `ccpulse_bench_scale_${process.pid}`;
+      try {
+        await server.version();
+      } catch (err) {
+        log(`clickhouse: not reachable (${(err as Error).message}): skipped`);
+        await server.close();
+        continue;
+      }
+      try {
+        results.push(await runMode(mode, ds, cfg, null, chUrl.replace(/\/[^/]*$/, `/${db}`)));
+      } finally {
+        await cleanupAll();
+        await server.command(`DROP DATABASE IF EXISTS ${db}`);
+        await server.close();
       }
     } else {
       results.push(await runMode(mode, ds, cfg, null));

@@ -40,7 +40,7 @@ export interface CurvePoint {
 }
 
 export interface ModeResult {
-  mode: 'embedded' | 'postgres';
+  mode: 'embedded' | 'postgres' | 'clickhouse';
   startupMs: number;
   idleRssMb: number;
   load: {
@@ -131,12 +131,13 @@ async function verify(port: number, fromMs: number, toMs: number, timeoutSec: nu
 }
 
 export async function runMode(
-  mode: 'embedded' | 'postgres',
+  mode: 'embedded' | 'postgres' | 'clickhouse',
   ds: Dataset,
   cfg: ScaleConfig,
   pg: { url: string; db: string; admin: Sql } | null,
+  clickhouseUrl?: string,
 ): Promise<ModeResult> {
-  const extraArgs = pg ? ['--storage', 'postgres', '--postgres-url', pg.url] : [];
+  const extraArgs = pg ? ['--storage', 'postgres', '--postgres-url', pg.url] : clickhouseUrl ? ['--storage', clickhouseUrl] : [];
   let s: ServerHandle = await startServer({ label: `scale-${mode}`, extraArgs, readyTimeoutMs: 120_000 });
   const startupMs = s.startupMs;
   log(`${mode}: healthy after ${startupMs} ms (pid ${s.pid})`);

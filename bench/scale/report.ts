@@ -34,7 +34,7 @@ const TARGETS: Record<string, { p95: number; ratio?: number }> = {
 };
 
 export function modeRows(m: ModeResult, b: BaselineResult | undefined, rangeLabel: string): Row[] {
-  const name = m.mode === 'embedded' ? 'embedded (PGlite)' : 'PostgreSQL mode';
+  const name = m.mode === 'embedded' ? 'embedded (PGlite)' : m.mode === 'clickhouse' ? 'ClickHouse mode' : 'PostgreSQL mode';
   const rows: Row[] = [];
   const labels: Record<string, string> = {
     lastHour: '`/v1/metrics` last hour, groupBy queue,channel, interval 1m',
