@@ -28,9 +28,16 @@ export const tierRoute: FastifyPluginAsync<{ engine: Engine; open: boolean }> = 
   app.get('/v1/tier', { schema: { response: { 200: Reply, '4xx': ErrorSchema } } }, async () => {
     if (!open) throw new Errors.NOT_FOUND('the tier advice is server-wide: it is answered only on a server without API keys (an admin role comes with the gateway)');
     const measured = engine.tierMeter.measures();
-    const backend = (engine.storage.backend === 'pglite' ? 'pglite' : 'postgres') satisfies Backend;
+    const backend = backendOf(engine.storage.backend);
     const advice = adviseTier(measured, backend);
     const round = (x: number) => Math.round(x * 10) / 10;
     return { ...advice, measured: { operators: measured.operators, peakEventsPerSec: round(measured.peakEventsPerSec), eventsPerWeek: Math.round(measured.eventsPerWeek), minutes: measured.minutes } };
   });
 };
+
+/** The tier advice's name of a storage backend (the timescale flavour of PostgreSQL is TimescaleDB). */
+function backendOf(name: string): Backend {
+  if (name === 'pglite' || name === 'clickhouse') return name;
+  if (name === 'timescale' || name === 'timescaledb') return 'timescaledb';
+  return 'postgres';
+}
