@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { MIGRATIONS } from './migrations/index.js';
 import { sql, type Sql } from './sql.js';
 
@@ -57,6 +57,8 @@ export function chClient(target: ClickhouseTarget, database: string | null = tar
     ...(database ? { database } : {}),
     request_timeout: timeoutMs,
     clickhouse_settings: SETTINGS as never,
+    // every failure reaches the caller, which reports it once (the client would log it to the console too)
+    log: { level: ClickHouseLogLevel.OFF },
   });
   let version: number[] | null = null;
   const self: ChClient = {
