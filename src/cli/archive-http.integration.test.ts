@@ -63,4 +63,17 @@ it('after ccpulse archive, /v1/metrics answers the archived days from the rollup
   } finally {
     await s.stop();
   }
-}, 240_000);
+
+  // ccpulse migrate copies the archive's record with the store: the copy's verify knows the day is archived
+  const copy = join(dir, 'copy');
+  const migrated = await runCli(['migrate', '--from', `pglite:${data}`, '--to', `pglite:${copy}`], { timeoutMs: 120_000 });
+  expect(migrated.code, migrated.stderr).toBe(0);
+  expect(migrated.stdout).toMatch(/archived_days +1 rows/);
+  s = await ServerProcess.start({ dataDir: copy });
+  try {
+    expect((await s.get(`/v1/metrics?${range}&interval=1d`)).body).toEqual(before);
+    expect((await s.get(`/v1/verify?${range}`)).body).toMatchObject({ totalDifferences: 0, archived: [{ day: oldDate, events: 60 }] });
+  } finally {
+    await s.stop();
+  }
+}, 300_000);
