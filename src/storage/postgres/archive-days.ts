@@ -146,6 +146,10 @@ export class ArchiveDays {
     const digest = new DayDigest();
     for (let after = held.minSeq - 1; after < held.maxSeq; after += CHECK_SPAN) {
       for (const e of await this.readHeldDay(held, after, CHECK_SPAN)) digest.add(e, canonicalLine(e));
+      // a turn of the event loop between pages: on the embedded log's thread PGlite answers within
+      // microtasks, so without it the appends waiting as messages would wait for the whole day (measured: 7 s
+      // for 125,000 events, against 0.3 s for the removal's transaction)
+      await new Promise((resolve) => setImmediate(resolve));
     }
     return digest.result();
   }
@@ -166,12 +170,12 @@ export class ArchiveDays {
         removed = Number((await tx.query<{ n: number }>(`SELECT count(*)::float8 AS n FROM ${heldName(held.day)}`))[0].n);
         if (removed === mine.events) await tx.query(`DROP TABLE ${heldName(held.day)}`);
       } else {
-        removed = (
-          await tx.query(
-            `DELETE FROM events WHERE seq >= $1 AND seq <= $2 AND ts < $4::timestamptz AND ${this.key} >= $3::timestamptz AND ${this.key} < $4::timestamptz RETURNING seq`,
-            [held.minSeq, held.maxSeq, iso(held.day), iso(held.day + DAY_MS)],
-          )
-        ).length;
+        const [{ n }] = await tx.query<{ n: number }>(
+          `WITH gone AS (DELETE FROM events WHERE seq >= $1 AND seq <= $2 AND ts < $4::timestamptz AND ${this.key} >= $3::timestamptz AND ${this.key} < $4::timestamptz RETURNING 1)
+           SELECT count(*)::float8 AS n FROM gone`,
+          [held.minSeq, held.maxSeq, iso(held.day), iso(held.day + DAY_MS)],
+        );
+        removed = Number(n);
       }
       if (removed !== mine.events) throw new ArchiveMismatchError(`${dateOf(held.day)}: ${removed} events to remove, ${mine.events} checked; nothing removed`);
       const [row] = await tx.query<Row>(
