@@ -25,7 +25,7 @@ afterAll(async () => {
   const server = chClient(parseClickhouseUrl(CLICKHOUSE), null);
   await server.command(`DROP DATABASE IF EXISTS ccpulse_crash_${process.pid}`);
   await server.close();
-});
+}, 300_000);
 const backends = [
   { name: 'the embedded store', args: () => ['--data', join(dir, 'crashed')], enabled: async () => true },
   {

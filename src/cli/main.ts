@@ -7,6 +7,7 @@ import { simulateCommand } from './simulate.js';
 import { adviceCommand } from './advice.js';
 import { tierCommand } from './tier.js';
 import { migrateCommand } from './migrate.js';
+import { archiveCommand } from './archive.js';
 import { dlqCommand } from './dlq.js';
 import { verifyCommand } from './verify.js';
 import { staffingCommand } from './staffing.js';
@@ -14,7 +15,7 @@ import { evaluateCommand } from './evaluate.js';
 import { ConfigError } from '../config/config.js';
 import { CliError, UsageError } from './errors.js';
 
-const COMMANDS: Command[] = [startCommand, simulateCommand, dlqCommand, verifyCommand, staffingCommand, evaluateCommand, adviceCommand, tierCommand, migrateCommand];
+const COMMANDS: Command[] = [startCommand, simulateCommand, dlqCommand, verifyCommand, staffingCommand, evaluateCommand, adviceCommand, tierCommand, migrateCommand, archiveCommand];
 
 const HELP = `ccpulse — real-time SLA analytics for multichannel contact centers
 

@@ -18,7 +18,7 @@ afterAll(async () => {
   const server = chClient(parseClickhouseUrl(CLICKHOUSE), null);
   await server.command(`DROP DATABASE IF EXISTS ${DB}`);
   await server.close();
-});
+}, 300_000);
 
 it('runs on ClickHouse: events in, metrics and verify out, the dashboard, the tier it is made for; a second server on the database is refused', async (ctx) => {
   if (!(await up())) return ctx.skip();

@@ -1,6 +1,8 @@
 import net from 'node:net';
 import type { Command } from './command.js';
-import { loadConfig } from '../config/config.js';
+import { archiveSettings, loadConfig, type Config } from '../config/config.js';
+import type { Storage } from '../storage/storage.js';
+import type { Logger } from 'pino';
 import { CliError } from './errors.js';
 import { DataDirError } from '../storage/pglite/data-dir.js';
 import { DataDirInUseError } from '../storage/pglite/data-dir-lock.js';
@@ -71,6 +73,10 @@ Options:
   --postgres-url URL  PostgreSQL connection string for --storage postgres      env CCPULSE_POSTGRES_URL
   --config FILE       JSON config file (default ./ccpulse.config.json if present) env CCPULSE_CONFIG
   --log-level L       fatal, error, warn, info, debug, trace, silent          env CCPULSE_LOG_LEVEL
+  --archive-dir DIR   where the hourly archive puts days past the hot retention (default
+                      DIR/archive for the embedded store; none, so no archive, for PostgreSQL)
+                                                                              env CCPULSE_ARCHIVE_DIR
+  --archive-older-than AGE  days that ended longer ago are archived (default 7d) env CCPULSE_ARCHIVE_OLDER_THAN
   -h, --help          show this help
 
 Precedence: flags, then environment, then the config file, then defaults.`,
@@ -83,6 +89,8 @@ Precedence: flags, then environment, then the config file, then defaults.`,
     'postgres-url': { type: 'string' },
     config: { type: 'string' },
     'log-level': { type: 'string' },
+    'archive-dir': { type: 'string' },
+    'archive-older-than': { type: 'string' },
   },
   longRunning: true,
   async run(v) {
@@ -95,6 +103,7 @@ Precedence: flags, then environment, then the config file, then defaults.`,
         storage: v.storage as string | undefined,
         postgresUrl: v['postgres-url'] as string | undefined,
         logLevel: v['log-level'] as string | undefined,
+        archive: { dir: v['archive-dir'] as string | undefined, olderThan: v['archive-older-than'] as string | undefined },
       },
       configPath: v.config as string | undefined,
     });
@@ -145,6 +154,7 @@ Precedence: flags, then environment, then the config file, then defaults.`,
     process.stderr.write(`\n  ccpulse is running: dashboard ${url}/  ·  API ${url}/v1/live  ·  data ${config.storage === 'pglite' ? config.dataDir : redactUrl(config.storage === 'clickhouse' ? config.clickhouseUrl : config.postgresUrl)}\n\n`);
 
     const demo = config.demo ? startDemo(engine, log) : null;
+    const archive = await startArchive(config, storage, log);
 
     let stopping = false;
     const shutdown = async (signal: string) => {
@@ -152,6 +162,7 @@ Precedence: flags, then environment, then the config file, then defaults.`,
       stopping = true;
       log.info({ signal }, 'shutting down');
       demo?.stop();
+      await archive?.stop();
       await app.close();
       await engine.stop();
       await storage.close();
@@ -162,3 +173,15 @@ Precedence: flags, then environment, then the config file, then defaults.`,
     return 0;
   },
 };
+
+/** The hourly archive (src/archive/archive-job.ts), when the configuration gives it a directory; the log says when it does not. */
+async function startArchive(config: Config, storage: Storage, log: Logger): Promise<{ stop(): Promise<void> } | null> {
+  const settings = archiveSettings(config);
+  if ('off' in settings) {
+    log.info({ reason: settings.off }, 'the archive of raw events is off');
+    return null;
+  }
+  const { ArchiveJob } = await import('../archive/archive-job.js');
+  log.info({ dir: settings.dir, olderThanMs: settings.olderThanMs }, 'archiving raw events of days past the hot retention, hourly');
+  return new ArchiveJob({ storage, dir: settings.dir, olderThanMs: settings.olderThanMs, log }).start();
+}

@@ -55,6 +55,10 @@ Options:
       for (const d of body.differences) {
         process.stdout.write(`  ${d.bucket} ${d.queue}/${d.channel}${d.operator ? `/${d.operator}` : ''} ${d.field}: stream ${JSON.stringify(d.stream)}, batch ${JSON.stringify(d.batch)}\n`);
       }
+      // archived days (servers before the archive do not say): their raw events are in the archive, not recomputed
+      for (const a of body.archived ?? []) {
+        process.stdout.write(`  ${a.day}: raw events archived (${a.events} events, ${a.files.join(', ') || 'being archived now'}); its cells not recomputed\n`);
+      }
       if (body.truncated) process.stdout.write(`  … and ${total - body.differences.length} more (the server lists the first ${body.differences.length})\n`);
     }
     return (body.totalDifferences ?? body.differences.length) === 0 ? 0 : 1;

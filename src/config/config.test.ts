@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, inactivityTimeoutOf, loadConfig, slPolicyOf } from './config.js';
+import { archiveSettings, ConfigError, inactivityTimeoutOf, loadConfig, slPolicyOf } from './config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ccpulse-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -160,4 +160,27 @@ describe('configuration', () => {
       expect(() => loadConfig({ env: {}, configPath: file({ ingest: { maxQueueDelayMs: bad } }) })).toThrow(/\/ingest\/maxQueueDelayMs/);
     }
   });
+
+describe('the archive settings', () => {
+  it('take a flag over the environment over the file over the default, field by field', () => {
+    const configPath = file({ archive: { dir: '/file-dir', olderThan: '10d' } });
+    expect(loadConfig({ configPath, env: {} }).archive).toEqual({ enabled: true, dir: '/file-dir', olderThan: '10d' });
+    expect(loadConfig({ configPath, env: { CCPULSE_ARCHIVE_DIR: '/env-dir' } }).archive).toEqual({ enabled: true, dir: '/env-dir', olderThan: '10d' });
+    expect(loadConfig({ configPath, env: { CCPULSE_ARCHIVE_DIR: '/env-dir' }, flags: { archive: { dir: '/flag-dir', olderThan: '36h' } } }).archive).toEqual({ enabled: true, dir: '/flag-dir', olderThan: '36h' });
+    expect(loadConfig({ env: {} }).archive).toEqual({ enabled: true, dir: '', olderThan: '7d' });
+  });
+
+  it('name a bad age and an unknown field by where they came from', () => {
+    expect(() => loadConfig({ env: { CCPULSE_ARCHIVE_OLDER_THAN: 'a week' } })).toThrow(/CCPULSE_ARCHIVE_OLDER_THAN: must be a whole number and a unit/);
+    expect(() => loadConfig({ env: {}, flags: { archive: { olderThan: '2h' } } })).toThrow(/--archive-older-than: must be at least 1d/);
+    expect(() => loadConfig({ configPath: file({ archive: { olderThan: '7x', dirr: 'a' } }), env: {} })).toThrow(/archive\/dirr: unknown field[\s\S]*archive\/olderThan: must be a whole number/);
+  });
+
+  it('archive the embedded store under its data directory by default, and a PostgreSQL store only where a directory is named', () => {
+    expect(archiveSettings(loadConfig({ env: {}, flags: { dataDir: '/srv/cc' } }))).toEqual({ dir: '/srv/cc/archive', olderThanMs: 7 * 86_400_000 });
+    expect(archiveSettings(loadConfig({ env: {}, flags: { storage: 'postgres://x@h/db' } }))).toEqual({ off: expect.stringContaining('no archive directory') });
+    expect(archiveSettings(loadConfig({ env: { CCPULSE_ARCHIVE_DIR: '/arch' }, flags: { storage: 'postgres://x@h/db' } }))).toEqual({ dir: '/arch', olderThanMs: 7 * 86_400_000 });
+    expect(archiveSettings(loadConfig({ configPath: file({ archive: { enabled: false } }), env: {} }))).toEqual({ off: 'archive.enabled is false' });
+  });
+});
 });

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 import { isBinEdge } from '../metrics/wait-histogram.js';
+import { parseArchiveAge } from '../archive/duration.js';
 
 const SlPolicySchema = Type.Object(
   {
@@ -103,6 +104,18 @@ export const ConfigSchema = Type.Object(
     /** Seconds without any event after which an open appeal leaves QA, per channel ("default" for the rest). */
     inactivityTimeoutSec: Type.Record(Type.String(), Type.Number({ exclusiveMinimum: 0 })),
     recommend: RecommendSchema,
+    /** The archive of raw events past the hot retention (docs/STORAGE.md "Archive"): the server's hourly job. */
+    archive: Type.Object(
+      {
+        /** Off: the server does not archive (`ccpulse archive` still does, by hand). */
+        enabled: Type.Boolean(),
+        /** Where the day files go. Empty: `<dataDir>/archive` on the embedded store; on PostgreSQL none, and the job stays off. */
+        dir: Type.String(),
+        /** Days that ended longer ago than this are archived: a whole number and m, h, d or w, at least 1d. */
+        olderThan: Type.String(),
+      },
+      { additionalProperties: false },
+    ),
     ingest: Type.Object(
       {
         maxEvents: Type.Integer({ minimum: 1 }),
@@ -148,6 +161,7 @@ export const DEFAULT_CONFIG: Config = {
     email: 7 * 24 * 3600,
   },
   ingest: { maxEvents: 50_000, maxBytes: 16 * 1024 * 1024, maxQueueDelayMs: 1_000 },
+  archive: { enabled: true, dir: '', olderThan: '7d' },
   recommend: {
     enabled: true,
     slTargetPct: { default: 80 },
@@ -182,6 +196,12 @@ export const FLAGS: Partial<Record<keyof Config, string>> = {
   postgresUrl: '--postgres-url',
   logLevel: '--log-level',
 };
+
+/** Environment variables and flags of the archive section's fields (`archive.dir`, `archive.olderThan`). */
+export const ARCHIVE_SOURCES = {
+  dir: { env: 'CCPULSE_ARCHIVE_DIR', flag: '--archive-dir' },
+  olderThan: { env: 'CCPULSE_ARCHIVE_OLDER_THAN', flag: '--archive-older-than' },
+} as const;
 
 /** A backend named by one URL: `pglite:DIR`, `postgres://…` or `clickhouse://…` (see parseStorageUrl). */
 export type StorageTarget = { storage: 'pglite'; dataDir: string } | { storage: 'postgres'; postgresUrl: string } | { storage: 'clickhouse'; clickhouseUrl: string };
@@ -249,7 +269,7 @@ export class ConfigError extends Error {
 }
 
 /** A value as given on the command line or in the environment: text, converted here. */
-export type ConfigFlags = { [K in keyof Config]?: Config[K] | string };
+export type ConfigFlags = { [K in Exclude<keyof Config, 'archive'>]?: Config[K] | string } & { archive?: Partial<Config['archive']> };
 
 /**
  * Builds the typed config. Precedence: flags → environment → file → defaults.
@@ -270,8 +290,16 @@ export function loadConfig(opts: { flags?: ConfigFlags; env?: NodeJS.ProcessEnv;
   }
   const fromFlags: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(opts.flags ?? {})) {
-    if (value === undefined) continue;
+    if (value === undefined || key === 'archive') continue;
     fromFlags[key] = typeof DEFAULT_CONFIG[key as keyof Config] === 'number' ? toNumber(value) : value;
+  }
+  // the archive section's fields, each from its own flag or variable (see ARCHIVE_SOURCES)
+  const archiveFrom = { flags: new Map<string, string>(), env: new Map<string, string>() };
+  for (const [field, { env: name }] of Object.entries(ARCHIVE_SOURCES)) {
+    const flag = (opts.flags?.archive as Record<string, unknown> | undefined)?.[field];
+    if (typeof flag === 'string') archiveFrom.flags.set(field, flag);
+    const raw = env[name];
+    if (raw !== undefined && raw !== '') archiveFrom.env.set(field, raw);
   }
   const merged = { ...DEFAULT_CONFIG, ...fromFile, ...fromEnv, ...fromFlags } as Config;
   // Sections of the file are merged over the defaults key by key (a file may set one SL policy alone).
@@ -280,6 +308,8 @@ export function loadConfig(opts: { flags?: ConfigFlags; env?: NodeJS.ProcessEnv;
   if (isObject(merged.sl)) merged.sl.channels = mergeSection(DEFAULT_CONFIG.sl.channels, (fromFile.sl as Partial<Config['sl']> | undefined)?.channels);
   merged.inactivityTimeoutSec = mergeSection(DEFAULT_CONFIG.inactivityTimeoutSec, fromFile.inactivityTimeoutSec);
   merged.ingest = mergeSection(DEFAULT_CONFIG.ingest, fromFile.ingest);
+  merged.archive = mergeSection(DEFAULT_CONFIG.archive, fromFile.archive);
+  if (isObject(merged.archive)) Object.assign(merged.archive, Object.fromEntries(archiveFrom.env), Object.fromEntries(archiveFrom.flags));
   merged.recommend = mergeSection(DEFAULT_CONFIG.recommend, fromFile.recommend);
   if (isObject(merged.recommend)) {
     const file = (fromFile.recommend ?? {}) as Partial<Config['recommend']>;
@@ -291,7 +321,12 @@ export function loadConfig(opts: { flags?: ConfigFlags; env?: NodeJS.ProcessEnv;
 
   /** Where the value at a path came from, for the message. */
   const source = (path: string): string => {
-    const key = path.split('/')[1] as keyof Config;
+    const [, key, field] = path.split('/') as [string, keyof Config, string | undefined];
+    if (key === 'archive' && field !== undefined) {
+      const named = (Object.entries(ARCHIVE_SOURCES) as Array<[string, { env: string; flag: string }]>).find(([f]) => f === field)?.[1];
+      if (named && archiveFrom.flags.has(field)) return named.flag;
+      if (named && archiveFrom.env.has(field)) return named.env;
+    }
     if (Object.hasOwn(fromFlags, key)) return (Object.hasOwn(FLAGS, key) ? FLAGS[key] : undefined) ?? key;
     if (Object.hasOwn(fromEnv, key)) return Object.keys(ENV_VARS).find((n) => ENV_VARS[n] === key)!;
     return `config file ${fileName}: ${path}`;
@@ -323,6 +358,11 @@ export function loadConfig(opts: { flags?: ConfigFlags; env?: NodeJS.ProcessEnv;
         errors.push(`${source(`${at}/${field}`)}: ${v} s is not a wait-histogram edge (whole seconds below 120, multiples of 5 below 600, whole minutes below 3600, quarter hours beyond)`);
       }
     }
+  }
+  const olderThan = isObject(merged.archive) ? merged.archive.olderThan : undefined;
+  if (typeof olderThan === 'string') {
+    const age = parseArchiveAge(olderThan);
+    if (typeof age !== 'number') errors.push(`${source('/archive/olderThan')}: ${age.error}`);
   }
   if (errors.length === 1) throw new ConfigError(`invalid configuration: ${errors[0]}`);
   if (errors.length) throw new ConfigError(`invalid configuration:\n  ${errors.join('\n  ')}`);
@@ -413,3 +453,17 @@ export const inactivityTimeouts = (cfg: Pick<Config, 'inactivityTimeoutSec'>) =>
   t.delete('default');
   return { channels: new Map([...t].map(([c, s]) => [c, s * 1000] as [string, number])), defaultMs };
 };
+
+/**
+ * The archive the server keeps, as configured: its directory and age, or why there is none. The
+ * embedded store archives to `<dataDir>/archive` unless told otherwise; a PostgreSQL store has no
+ * directory of its own to offer, so its archive runs only where one is named.
+ */
+export function archiveSettings(cfg: Pick<Config, 'archive' | 'storage' | 'dataDir'>): { dir: string; olderThanMs: number } | { off: string } {
+  if (!cfg.archive.enabled) return { off: 'archive.enabled is false' };
+  const olderThanMs = parseArchiveAge(cfg.archive.olderThan);
+  if (typeof olderThanMs !== 'number') return { off: `archive.olderThan ${olderThanMs.error}` };
+  if (cfg.archive.dir) return { dir: resolve(cfg.archive.dir), olderThanMs };
+  if (cfg.storage === 'pglite') return { dir: resolve(cfg.dataDir, 'archive'), olderThanMs };
+  return { off: 'no archive directory is set for the PostgreSQL store (archive.dir, CCPULSE_ARCHIVE_DIR or --archive-dir)' };
+}

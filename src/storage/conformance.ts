@@ -5,7 +5,8 @@ import { addCounters, emptyCounters } from '../metrics/counters.js';
 import type { SlPolicy } from '../metrics/finalize.js';
 import { aggregateCells } from '../metrics/history.js';
 import { CellMap } from '../stream/cells.js';
-import type { GroupKey, HistoryAggregate, RollupCell, Storage } from './storage.js';
+import { ArchiveMismatchError, DAY_MS, type GroupKey, type HistoryAggregate, type RawLogEvent, type RollupCell, type Storage } from './storage.js';
+import { canonicalLine, DayDigest } from './archive-format.js';
 
 /** An aggregate of cells that cancelled out (a retraction) says nothing; storage may or may not return it. */
 const isEmptyAggregate = (a: HistoryAggregate) =>
@@ -266,6 +267,62 @@ export function storageConformance(
       await s.putCampaign(again);
       expect(await s.listCampaigns('t1')).toEqual([again]);
       expect(await s.listCampaigns('t2')).toEqual([{ tenant: 't2', id: '__proto__', listSize: 5, deadline: t0, dropCapPct: 1.5, registeredAt: t0 }]);
+    });
+
+    it('archives a day: lists it, holds it only once the stream has applied it, refuses a wrong checksum, removes and records it whole, and takes a late event as its next part', async (ctx) => {
+      if (!enabled) return ctx.skip();
+      const day = Date.UTC(2020, 0, 5);
+      const at = (h: number) => day + h * 3_600_000;
+      const old = (id: string, h: number, extra: Partial<CcEvent> = {}): { tenant: string; event: CcEvent } => ({ tenant: 'arch', event: { ...ev(id, { ts: at(h) }), ...extra } });
+      const seqs = (await s.append([old('d1', 1, { attrs: { z: 1, a: { y: [2, 1], b: null } } }), old('d2', 2), { tenant: 'arch2', event: ev('d3', { ts: at(23.9) }) }, old('n1', 25)])) as number[];
+      expect((await s.listLogDays(day + 2 * DAY_MS)).filter((d) => d <= day + DAY_MS)).toEqual([day, day + DAY_MS]);
+      expect(await s.listLogDays(day + DAY_MS - 1)).not.toContain(day); // a day goes only once it has ended before the cutoff
+
+      // an event the stream has not applied (seq above upTo) keeps the day open, and in the log
+      expect(await s.holdLogDay(day, seqs[2] - 1)).toBe('open');
+      expect((await s.readEventsByTime('arch', day, day + DAY_MS)).map((e) => e.id)).toEqual(['d1', 'd2']);
+      expect(await s.listHeldDays()).toEqual([]);
+
+      const held = await s.holdLogDay(day, seqs[3]);
+      if (held === null || held === 'open') throw new Error(`not held: ${held}`);
+      expect(held).toMatchObject({ day, events: 3, minSeq: seqs[0], maxSeq: seqs[2] });
+      const pages: RawLogEvent[] = [];
+      for (let after = held.minSeq - 1; after < held.maxSeq; after += 1) pages.push(...(await s.readHeldDay(held, after, 1)));
+      expect(pages.map((e) => [e.id, e.tenant, e.keyTs])).toEqual([['d1', 'arch', at(1)], ['d2', 'arch', at(2)], ['d3', 'arch2', at(23.9)]]);
+      expect(pages[0].attrs).toEqual({ z: 1, a: { y: [2, 1], b: null } });
+      expect(pages.every((e) => Number.isFinite(e.receivedAtUs) && e.receivedAtUs > 0)).toBe(true);
+      const digest = new DayDigest();
+      for (const e of pages) digest.add(e, canonicalLine(e));
+      const good = digest.result();
+
+      await expect(s.removeHeldDay(held, { file: 'x.ndjson.gz', part: 1, digest: { ...good, sha256: '0'.repeat(64) } })).rejects.toThrow(ArchiveMismatchError);
+      await expect(s.removeHeldDay(held, { file: 'x.ndjson.gz', part: 1, digest: { ...good, events: 2 } })).rejects.toThrow(ArchiveMismatchError);
+      expect(await s.listArchivedDays()).toEqual([]);
+      if (held.apart) expect((await s.listHeldDays()).map((h) => h.events)).toEqual([3]); // held apart until removed
+      else expect((await s.readEventsByTime('arch', day, day + DAY_MS)).map((e) => e.id)).toEqual(['d1', 'd2']);
+
+      const record = await s.removeHeldDay(held, { file: 'events-2020-01-05.ndjson.gz', part: 1, digest: good });
+      expect(record).toMatchObject({ day, part: 1, file: 'events-2020-01-05.ndjson.gz', events: 3, sha256: good.sha256, minSeq: seqs[0], maxSeq: seqs[2] });
+      expect(record.tenants).toEqual([{ tenant: 'arch', events: 2 }, { tenant: 'arch2', events: 1 }]);
+      expect(await s.listArchivedDays({ from: day + 3_600_000, to: day + 7_200_000 })).toEqual([record]);
+      expect(await s.listArchivedDays({ from: day + DAY_MS, to: day + 2 * DAY_MS })).toEqual([]);
+      expect(await s.listHeldDays()).toEqual([]);
+      expect(await s.readEventsByTime('arch', day, day + DAY_MS)).toEqual([]);
+      expect(await s.readEventsByTime('arch2', day, day + DAY_MS)).toEqual([]);
+      expect((await s.readEventsByTime('arch', day + DAY_MS, day + 2 * DAY_MS)).map((e) => e.id)).toEqual(['n1']);
+      expect((await s.listLogDays(day + 2 * DAY_MS)).filter((d) => d <= day + DAY_MS)).toEqual([day + DAY_MS]);
+
+      // a very late event for the archived day stays hot, and is archived later as the day's second part
+      const [late] = (await s.append([old('d4', 5)])) as number[];
+      expect((await s.listLogDays(day + 2 * DAY_MS)).filter((d) => d <= day + DAY_MS)).toEqual([day, day + DAY_MS]);
+      const again = await s.holdLogDay(day, late);
+      if (again === null || again === 'open') throw new Error(`not held: ${again}`);
+      expect(again).toMatchObject({ events: 1, minSeq: late, maxSeq: late });
+      const [e4] = await s.readHeldDay(again, late - 1, 10);
+      const d2 = new DayDigest();
+      d2.add(e4, canonicalLine(e4));
+      expect((await s.removeHeldDay(again, { file: 'events-2020-01-05.part2.ndjson.gz', part: 2, digest: d2.result() })).part).toBe(2);
+      expect((await s.listArchivedDays()).map((a) => [a.part, a.events])).toEqual([[1, 3], [2, 1]]);
     });
 
     if (opts.reopen) {

@@ -2,6 +2,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { CcEvent, LoggedEvent } from '../contract/event.js';
 import type { CounterSums, Counters } from '../metrics/counters.js';
 import type { SlPolicy } from '../metrics/finalize.js';
+import type { DayDigestResult } from './archive-format.js';
 
 /**
  * The one storage interface every backend implements (PGlite, PostgreSQL; TimescaleDB and ClickHouse
@@ -68,6 +69,52 @@ export interface Storage {
   putCampaign(c: Campaign): Promise<void>;
   /** A tenant's registered campaigns, by id. */
   listCampaigns(tenant: string): Promise<Campaign[]>;
+
+  /**
+   * The archive (issue #10; src/archive/, docs/STORAGE.md "Archive"): a day of the log (UTC, by the time
+   * each event claims, key_ts) leaves the hot store only once a file holding it has been written and
+   * checked. The steps, each safe to repeat after a crash:
+   *  1. `listLogDays`: the days that could go; `holdLogDay`: one of them fixed, if the stream has applied
+   *     all its events (else it is still open and stays);
+   *  2. `readHeldDay`: its events, page by page, in seq order, into the file;
+   *  3. `removeHeldDay`: the store checks its own copy against the file's count and checksum, and removes
+   *     the day and records it (`listArchivedDays`) in one transaction, or refuses and changes nothing.
+   * A backend without transactions (ClickHouse) can do the same: hold = a day's partition taken apart
+   * (DETACH PARTITION / MOVE PARTITION TO TABLE), remove = drop it after inserting the record, each step
+   * idempotent, the record's presence telling a rerun which of the two happened.
+   */
+  /** Days of the hot log whose whole day (UTC) ends at or before `before`, holding at least one event, oldest first (epoch ms of each day's start). */
+  listLogDays(before: number): Promise<number[]>;
+  /**
+   * A day's events as they stand, without holding them: null when it has none, 'open' when one of them
+   * has a seq above `upTo` (the stream has not applied it yet: the day must not go). Read-only (--dry-run).
+   */
+  describeLogDay(day: number, upTo: number): Promise<HeldDay | 'open' | null>;
+  /**
+   * Fixes a day's events for archiving, as describeLogDay decides, so that what is checked is what is
+   * removed. PostgreSQL takes the day's partition out of the log (DETACH PARTITION; a day waiting in the
+   * default partition gets its own first) and keeps it apart until removeHeldDay drops it; a later event
+   * for that day goes to the log as usual. The embedded store moves nothing: the day's events up to its
+   * highest seq are a fixed set already (the log is append-only and a new event gets a higher seq).
+   * A day already held apart is returned as it is.
+   */
+  holdLogDay(day: number, upTo: number): Promise<HeldDay | 'open' | null>;
+  /** Days held apart by a run that did not finish (PostgreSQL's detached partitions): a rerun archives them first. */
+  listHeldDays(): Promise<HeldDay[]>;
+  /**
+   * One page of a held (or described) day, in seq order: its events with seq in (afterSeq, afterSeq + span].
+   * A page may be empty before the end; the caller walks from `minSeq − 1` to `maxSeq` in steps of
+   * `span`, so a day of any size is read in bounded memory.
+   */
+  readHeldDay(held: HeldDay, afterSeq: number, span: number): Promise<RawLogEvent[]>;
+  /**
+   * Removes a held day from the hot store and records it as archived, in one transaction, if its events
+   * are exactly those of `archived.digest` (count and checksum, see archive-format.ts, recomputed here
+   * from the store's own rows). Otherwise throws ArchiveMismatchError and changes nothing.
+   */
+  removeHeldDay(held: HeldDay, archived: { file: string; part: number; digest: DayDigestResult }): Promise<ArchivedDay>;
+  /** The archived days (every part), oldest first; with `from`/`to`, those overlapping [from, to). */
+  listArchivedDays(q?: { from?: number; to?: number }): Promise<ArchivedDay[]>;
 
   /** The memory of the backend's own threads (the embedded databases), as they last reported it; absent where it has none. */
   threadMemory?(): ThreadMemory[];
@@ -279,3 +326,37 @@ export interface DeadLetter {
   createdAt?: number;
   replayedAt?: number | null;
 }
+
+/** A logged event with what only the archive keeps of it: the time it claimed (its day) and when it arrived (µs). */
+export interface RawLogEvent extends LoggedEvent {
+  keyTs: number;
+  receivedAtUs: number;
+}
+
+/** A day of the log fixed for archiving: its events (those claiming the day with seq ≤ maxSeq). */
+export interface HeldDay {
+  /** Start of the day, UTC, epoch ms. */
+  day: number;
+  events: number;
+  minSeq: number;
+  maxSeq: number;
+  /** Held apart from the log (PostgreSQL: a detached partition), rather than fixed within it by seq. */
+  apart: boolean;
+}
+
+/** A day (one part of it) in the archive: its file, and the digest it was checked by before it left the hot store. */
+export interface ArchivedDay extends DayDigestResult {
+  day: number;
+  /** 1 for the day's first archive; a day that received late events after it is archived again as part 2, 3, … */
+  part: number;
+  /** The file's name within the archive directory. */
+  file: string;
+  archivedAt: number;
+}
+
+/** The hot store's copy of a day is not what the archive file holds: nothing was removed. */
+export class ArchiveMismatchError extends Error {
+  override name = 'ArchiveMismatchError';
+}
+
+export const DAY_MS = 86_400_000;

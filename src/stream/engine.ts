@@ -5,7 +5,7 @@ import { DEFAULT_CONFIG, inactivityTimeoutOf, inactivityTimeouts, slPolicyOf } f
 import type { LiveTile } from '../contract/api.js';
 import type { CcEvent } from '../contract/event.js';
 import { BUCKET_MS, bucketOf } from '../metrics/appeal-story.js';
-import { LOG_UPKEEP_EVERY_MS, type Campaign, type DeadLetter, type HistoryQuery, type QaLevel, type RollupCell, type SlPolicies, type Storage } from '../storage/storage.js';
+import { DAY_MS, LOG_UPKEEP_EVERY_MS, type Campaign, type DeadLetter, type HistoryQuery, type QaLevel, type RollupCell, type SlPolicies, type Storage } from '../storage/storage.js';
 import { answerHistory } from '../history/answer.js';
 import { HistoryThread } from '../history/history-thread.js';
 import type { HistoryShape } from '../metrics/history.js';
@@ -373,15 +373,20 @@ export class Engine {
    * It runs on a worker thread of its own, in chunks of event time (src/verify/); each chunk's stream
    * side is taken here, under the read lock, with its log position.
    */
-  async verify(tenant: string, from: number, to: number, opts: Partial<Record<keyof typeof VERIFY_DEFAULTS, number>> = {}): Promise<VerifyRangeResult> {
+  async verify(tenant: string, from: number, to: number, opts: Partial<Record<keyof typeof VERIFY_DEFAULTS, number>> = {}): Promise<VerifyAnswer> {
     const { storage, config } = this.opts;
     if (!storage.sqlAccess) throw new Error(`the ${storage.backend} storage offers no access for verify`);
     const o = { ...VERIFY_DEFAULTS, ...opts };
+    const archived = await archivedInRange(storage, tenant, from, to);
     this.verifyThread ??= new VerifyThread(() => storage.sqlAccess!(), o.maxHeapMb);
-    return this.verifyThread.run(
-      { tenant, from, to, timeouts: inactivityTimeouts(config), chunkMs: o.chunkMs, pageSize: o.pageSize, appealBatch: o.appealBatch, maxDifferences: o.maxDifferences },
+    const result = await this.verifyThread.run(
+      {
+        tenant, from, to, timeouts: inactivityTimeouts(config), chunkMs: o.chunkMs, pageSize: o.pageSize, appealBatch: o.appealBatch, maxDifferences: o.maxDifferences,
+        archived: archived.map((a) => ({ from: a.day, to: a.day + DAY_MS })),
+      },
       (a, b) => this.streamSide(tenant, a, b),
     );
+    return { ...result, archived };
   }
 
   /**
@@ -431,4 +436,37 @@ export class Engine {
     await this.whatIfThread?.close();
     await this.checkpointer.stop();
   }
+}
+
+/** A day of a verified range whose raw events are archived: the tenant's own events in it, and where they went. */
+export interface ArchivedInRange {
+  day: number;
+  /** This tenant's events of the day in the archive (all its parts). */
+  events: number;
+  files: string[];
+  /** Held apart by an archive run in progress (PostgreSQL): out of the log, not yet in a recorded file. */
+  inProgress?: boolean;
+}
+
+export type VerifyAnswer = VerifyRangeResult & { archived: ArchivedInRange[] };
+
+/**
+ * The days of [from, to) whose raw events are not in the log: archived (every part), or held apart by a
+ * run in progress. Verify recomputes none of their cells (the rollups are kept, the events are not).
+ */
+async function archivedInRange(storage: Storage, tenant: string, from: number, to: number): Promise<ArchivedInRange[]> {
+  const days = new Map<number, ArchivedInRange>();
+  for (const a of await storage.listArchivedDays({ from, to })) {
+    const d = days.get(a.day) ?? { day: a.day, events: 0, files: [] };
+    d.events += a.tenants.find((t) => t.tenant === tenant)?.events ?? 0;
+    d.files.push(a.file);
+    days.set(a.day, d);
+  }
+  for (const h of await storage.listHeldDays()) {
+    if (h.day + DAY_MS <= from || h.day >= to) continue;
+    const d = days.get(h.day) ?? { day: h.day, events: 0, files: [] };
+    d.inProgress = true;
+    days.set(h.day, d);
+  }
+  return [...days.values()].sort((a, b) => a.day - b.day);
 }

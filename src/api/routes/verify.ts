@@ -50,6 +50,20 @@ export const verifyRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, {
             differences: Type.Array(Difference),
             totalDifferences: Type.Number(),
             truncated: Type.Boolean(),
+            /**
+             * Days (UTC) of the range whose raw events are archived (docs/STORAGE.md "Archive"): their cells
+             * are not recomputed, and so not compared (the rollups, and /v1/metrics, still have them).
+             */
+            archived: Type.Array(
+              Type.Object({
+                day: Type.String({ description: 'YYYY-MM-DD' }),
+                /** This tenant's events of that day in the archive. */
+                events: Type.Number(),
+                files: Type.Array(Type.String()),
+                /** Being archived right now: out of the log, its file not yet recorded. */
+                inProgress: Type.Optional(Type.Boolean()),
+              }),
+            ),
           }),
           '4xx': ErrorSchema,
         },
@@ -71,8 +85,14 @@ export const verifyRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, {
         if (err instanceof VerifyFailedError) throw new Errors.OVERLOADED(err.message);
         throw err;
       }
-      const { appealsTold, ...rest } = r;
-      return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...rest, appeals: appealsTold };
+      const { appealsTold, archived, ...rest } = r;
+      return {
+        from: new Date(from).toISOString(),
+        to: new Date(to).toISOString(),
+        ...rest,
+        appeals: appealsTold,
+        archived: archived.map((a) => ({ ...a, day: new Date(a.day).toISOString().slice(0, 10) })),
+      };
     },
   );
 };

@@ -1,11 +1,13 @@
 import type { CcEvent, LoggedEvent } from '../../contract/event.js';
-import type { Campaign, Checkpoint, CheckpointCommit, DeadLetter, HistoryAggregate, HistoryQuery, QaLevel, RecommendationChange, RecommendationQuery, RollupCell, RollupQuery, SqlAccess, Storage, StoredRecommendation } from '../storage.js';
+import type { Campaign, Checkpoint, CheckpointCommit, DeadLetter, HistoryAggregate, HistoryQuery, QaLevel, RecommendationChange, RecommendationQuery, RollupCell, RollupQuery, SqlAccess, Storage, StoredRecommendation, HeldDay, RawLogEvent, ArchivedDay } from '../storage.js';
 import { chClient, migrate, parseClickhouseUrl, takeLease, type ChClient } from './client.js';
 import { ClickhouseCommits } from './commits.js';
 import { qaLevels, queryHistory, readMinuteCells } from './history.js';
 import { ClickhouseLog } from './log.js';
 import * as records from './records.js';
 import { sql } from './sql.js';
+import { ClickhouseArchiveDays } from './archive-days.js';
+import type { DayDigestResult } from '../archive-format.js';
 import { clickhouseLogicalStore } from './logical.js';
 import type { LogicalStore } from '../migrate/logical.js';
 
@@ -20,6 +22,7 @@ const PRUNE_EVERY_MS = 3_600_000;
 export class ClickhouseStorage implements Storage {
   readonly backend = 'clickhouse';
   private prunedAt = -Infinity;
+  private readonly archive: ClickhouseArchiveDays;
 
   /** Verify reads ClickHouse from its own thread, with its own connection (storage/clickhouse/verify-reads.ts). */
   sqlAccess?: () => SqlAccess;
@@ -29,7 +32,9 @@ export class ClickhouseStorage implements Storage {
     private readonly log: ClickhouseLog,
     private readonly commits: ClickhouseCommits,
     private readonly releaseLease: () => Promise<void>,
-  ) {}
+  ) {
+    this.archive = new ClickhouseArchiveDays(db);
+  }
 
   /**
    * Opens the database a `clickhouse://` URL names, as its one writer: the lease taken, the migrations
@@ -142,6 +147,34 @@ export class ClickhouseStorage implements Storage {
 
   listCampaigns(tenant: string): Promise<Campaign[]> {
     return records.listCampaigns(this.db, tenant);
+  }
+
+  listLogDays(before: number): Promise<number[]> {
+    return this.archive.listLogDays(before);
+  }
+
+  describeLogDay(day: number, upTo: number): Promise<HeldDay | 'open' | null> {
+    return this.archive.describeLogDay(day, upTo);
+  }
+
+  holdLogDay(day: number, upTo: number): Promise<HeldDay | 'open' | null> {
+    return this.archive.holdLogDay(day, upTo);
+  }
+
+  listHeldDays(): Promise<HeldDay[]> {
+    return this.archive.listHeldDays();
+  }
+
+  readHeldDay(held: HeldDay, afterSeq: number, span: number): Promise<RawLogEvent[]> {
+    return this.archive.readHeldDay(held, afterSeq, span);
+  }
+
+  removeHeldDay(held: HeldDay, archived: { file: string; part: number; digest: DayDigestResult }): Promise<ArchivedDay> {
+    return this.archive.removeHeldDay(held, archived);
+  }
+
+  listArchivedDays(q?: { from?: number; to?: number }): Promise<ArchivedDay[]> {
+    return this.archive.listArchivedDays(q);
   }
 
   /** ClickHouse merges and summarizes by itself; what is left is dropping the commits' old partitions, hourly. */

@@ -117,7 +117,7 @@ export class ClickhouseLog {
   }
 }
 
-function toLoggedEvent(r: Record<string, unknown>): LoggedEvent {
+export function toLoggedEvent(r: Record<string, unknown>): LoggedEvent {
   const e: LoggedEvent = { seq: Number(r.seq), tenant: r.tenant as string, id: r.id as string, type: r.type as LoggedEvent['type'], ts: Number(r.ts) };
   if (r.appeal_id != null) e.appealId = r.appeal_id as string;
   if (r.channel != null) e.channel = r.channel as string;

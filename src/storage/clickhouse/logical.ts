@@ -3,6 +3,7 @@ import type { CheckpointRow, EventRow, LogicalStore, StateRow, TransitionRow } f
 import { cellRows } from './commits.js';
 import type { ChClient } from './client.js';
 import { readMinuteCells } from './history.js';
+import { ClickhouseArchiveDays } from './archive-days.js';
 import { sql } from './sql.js';
 
 const DAY = 86_400_000;
@@ -184,6 +185,20 @@ export function clickhouseLogicalStore(name: string, db: ChClient): LogicalStore
         // one INSERT a name (`commits` is partitioned by name); ccpulse keeps one checkpoint, so this is one atomic write
         for (const c of rows) await db.insert('commits', [{ name: c.name, commit_id: c.commitId, kind: 1, committed_at: Date.now(), position: c.position, state: c.state }]);
       },
+    },
+
+    archivedDays: {
+      all: () => new ClickhouseArchiveDays(db).listArchivedDays(),
+      async write(rows) {
+        await db.insert(
+          'archived_days',
+          rows.map((a) => ({ day: a.day, part: a.part, file: a.file, events: a.events, sha256: a.sha256, min_seq: a.minSeq, max_seq: a.maxSeq, tenants: JSON.stringify(a.tenants), archived_at: a.archivedAt })),
+        );
+      },
+    },
+
+    async heldDays() {
+      return []; // a day is never held apart here (archive-days.ts)
     },
 
     async finish() {

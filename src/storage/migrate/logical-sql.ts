@@ -1,4 +1,4 @@
-import type { Campaign, DeadLetter, RollupCell, StoredRecommendation } from '../storage.js';
+import type { ArchivedDay, Campaign, DeadLetter, RollupCell, StoredRecommendation } from '../storage.js';
 import { KEY_TS_OF_ROW } from '../postgres/migrations/011_event_key_time.js';
 import { RECOMMENDATION_COLUMNS, toStored } from '../postgres/recommendations.js';
 import { CELL_RECORD, cellRow, coarsen, readMinuteCells, toMs } from '../postgres/rollups.js';
@@ -212,6 +212,32 @@ export function sqlLogicalStore(name: string, log: Query, store: Query): Logical
           [JSON.stringify(rows.map((c) => ({ name: c.name, position: c.position, state: c.state, commit_id: c.commitId })))],
         );
       },
+    },
+
+    archivedDays: {
+      async all() {
+        const rows = await log.query<Record<string, unknown>>(
+          `SELECT day::text AS day, part, file, events::float8 AS events, sha256, min_seq::float8 AS min_seq, max_seq::float8 AS max_seq, tenants::text AS tenants, ${toMs('archived_at')} AS archived_at
+           FROM archived_days ORDER BY day, part`,
+        );
+        return rows.map((r): ArchivedDay => ({
+          day: Date.parse(`${String(r.day).slice(0, 10)}T00:00:00Z`), part: Number(r.part), file: r.file as string, events: Number(r.events), sha256: r.sha256 as string,
+          minSeq: Number(r.min_seq), maxSeq: Number(r.max_seq), tenants: JSON.parse(r.tenants as string) as ArchivedDay['tenants'], archivedAt: Number(r.archived_at),
+        }));
+      },
+      async write(rows) {
+        await log.query(
+          `INSERT INTO archived_days (day, part, file, events, sha256, min_seq, max_seq, tenants, archived_at)
+           SELECT ((${ts('x.day')}) AT TIME ZONE 'UTC')::date, x.part, x.file, x.events, x.sha256, x.min_seq, x.max_seq, x.tenants::jsonb, ${ts('x.archived_at')}
+           FROM json_to_recordset($1::text::json) AS x(day bigint, part int, file text, events bigint, sha256 text, min_seq bigint, max_seq bigint, tenants text, archived_at bigint)`,
+          [JSON.stringify(rows.map((a) => ({ day: a.day, part: a.part, file: a.file, events: a.events, sha256: a.sha256, min_seq: a.minSeq, max_seq: a.maxSeq, tenants: JSON.stringify(a.tenants), archived_at: a.archivedAt })))],
+        );
+      },
+    },
+
+    async heldDays() {
+      const rows = await log.query<{ name: string }>(`SELECT relname AS name FROM pg_class WHERE relname LIKE 'archiving\\_events\\_%' AND relkind = 'r' ORDER BY relname`);
+      return rows.map((r) => r.name);
     },
 
     async finish() {

@@ -9,7 +9,7 @@
  * only where the target has none of it.
  */
 import { createHash } from 'node:crypto';
-import type { RollupCell, StoredRecommendation, Campaign, DeadLetter } from '../storage.js';
+import type { ArchivedDay, RollupCell, StoredRecommendation, Campaign, DeadLetter } from '../storage.js';
 import { toPairs } from '../postgres/rollups.js';
 import { MigrationError, type MigrateOptions, type TableReport } from './migrate.js';
 
@@ -89,6 +89,10 @@ export interface LogicalStore {
   campaigns: WholeTable<Campaign>;
   state: WholeTable<StateRow>;
   checkpoints: WholeTable<CheckpointRow>;
+  /** The archive's record of the days that left the log (their files stay in the archive directory). */
+  archivedDays: WholeTable<ArchivedDay>;
+  /** Days an interrupted archive run holds apart, out of the log and not archived: a copy would lose them. */
+  heldDays(): Promise<string[]>;
   /** Upkeep after the copy (sequences carried on, staging dropped). */
   finish(): Promise<void>;
 }
@@ -164,6 +168,10 @@ async function wholeChecksum<Row>(table: string, t: WholeTable<Row>): Promise<Ch
  * (migrate.ts): the target empty or holding an interrupted copy of the same source.
  */
 export async function migrateLogical(from: LogicalStore, to: LogicalStore, opts: MigrateOptions = {}): Promise<TableReport[]> {
+  const held = await from.heldDays();
+  if (held.length) {
+    throw new MigrationError(`${from.name} holds ${held.length === 1 ? 'a day' : `${held.length} days`} an interrupted archive run took out of the log (${held.join(', ')}): run ccpulse archive on it first, so that it finishes them`);
+  }
   const mark = await to.readMark();
   if (mark && mark.source !== from.name) throw new MigrationError(`${to.name} holds a migration from ${mark.source}, not from ${from.name}: give it an empty store`);
   if (!mark) {
@@ -211,6 +219,7 @@ export async function migrateLogical(from: LogicalStore, to: LogicalStore, opts:
 
   const pageRows = opts.pageRows ?? PAGE;
   await keyed('events', from.events, to.events, pageRows);
+  await whole('archived_days', from.archivedDays, to.archivedDays);
   await keyed('rollups', from.cells, to.cells, 1); // a day at a time
   await keyed('dead_letters', from.deadLetters, to.deadLetters, pageRows);
   await keyed('recommendations', from.recommendations, to.recommendations, pageRows);

@@ -133,6 +133,7 @@ export interface MigrateOptions {
  * table by count and checksum on both sides. Throws MigrationError naming what differs.
  */
 export async function migrateStore(from: MigrationEndpoint, to: MigrationEndpoint, opts: MigrateOptions = {}): Promise<TableReport[]> {
+  await refuseHeldDays(from);
   const { finished } = await claimTarget(from, to);
   const side = (e: MigrationEndpoint, spec: TableSpec) => (spec.db === 'log' ? e.log : e.store);
   const reports: TableReport[] = [];
@@ -161,4 +162,16 @@ export async function migrateStore(from: MigrationEndpoint, to: MigrationEndpoin
   }
   await to.store.query(`UPDATE ccpulse_migration SET finished_at = now() WHERE id = 1 AND finished_at IS NULL`);
   return reports;
+}
+
+/**
+ * A day an interrupted archive run left held apart (PostgreSQL: a detached partition, see
+ * storage/postgres/archive-days.ts) is neither in the log nor archived: a copy would lose it. The run is
+ * finished first.
+ */
+async function refuseHeldDays(from: MigrationEndpoint): Promise<void> {
+  const held = await from.log.query<{ name: string }>(`SELECT relname AS name FROM pg_class WHERE relname LIKE 'archiving\\_events\\_%' AND relkind = 'r' ORDER BY relname`);
+  if (held.length) {
+    throw new MigrationError(`${from.name} holds ${held.length === 1 ? 'a day' : `${held.length} days`} an interrupted archive run took out of the log (${held.map((h) => h.name).join(', ')}): run ccpulse archive on it first, so that it finishes them`);
+  }
 }

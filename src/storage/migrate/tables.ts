@@ -20,6 +20,9 @@ export interface TableSpec {
 export const TABLES: readonly TableSpec[] = [
   // the embedded store's rows logged before migration 011 have no key_ts: PostgreSQL's log needs one
   { name: 'events', db: 'log', key: ['seq'], serial: 'seq', computed: { key_ts: KEY_TS_OF_ROW } },
+  // the archive's record of the days that left the log (their files stay where they are: copy the archive
+  // directory along, or give the target's server the same archive.dir)
+  { name: 'archived_days', db: 'log', key: ['day', 'part'] },
   { name: 'rollups', db: 'store', key: ['tenant', 'bucket', 'queue', 'channel', 'operator'] },
   { name: 'rollups_hour', db: 'store', key: ['tenant', 'bucket', 'queue', 'channel', 'operator'] },
   { name: 'rollups_day', db: 'store', key: ['tenant', 'bucket', 'queue', 'channel', 'operator'] },

@@ -4,7 +4,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { SqlStorage } from '../postgres/sql-storage.js';
-import { LOG_UPKEEP_EVERY_MS, type HistoryAccess, type SqlAccess, type Storage, type ThreadMemory } from '../storage.js';
+import { ArchiveMismatchError, LOG_UPKEEP_EVERY_MS, type HistoryAccess, type SqlAccess, type Storage, type ThreadMemory } from '../storage.js';
 import { serveSqlOverPort } from '../sql-port.js';
 import { openPgliteClient } from './client.js';
 import { DEFAULT_MEMORY_LIMITS, SQLSTATE_OUT_OF_MEMORY, StorageMemoryError, type PgliteMemoryLimits } from './memory-limits.js';
@@ -14,6 +14,7 @@ const METHODS = [
   'append', 'readLog', 'readEventsByTime', 'readAppealEvents', 'loadCheckpoint', 'commitCheckpoint', 'queryRollups', 'queryHistory', 'qaLevels',
   'listDeadLetters', 'getDeadLetter', 'deadLetteredSeqs', 'markDeadLettersReplayed',
   'saveRecommendations', 'listRecommendations', 'lastRecommendationNumber', 'putCampaign', 'listCampaigns',
+  'listLogDays', 'describeLogDay', 'holdLogDay', 'listHeldDays', 'readHeldDay', 'removeHeldDay', 'listArchivedDays',
 ] as const satisfies ReadonlyArray<keyof Storage>;
 
 /**
@@ -69,7 +70,12 @@ const STORE_VACUUM_EVERY_MS = 5 * 60_000;
 /** A new port to the database thread behind `db` (see sqlAccess). */
 const connectTo = (db: Storage) => (db as unknown as { connect(): MessagePort }).connect();
 
-const LOG_METHODS: ReadonlySet<string> = new Set(['append', 'readLog', 'readEventsByTime', 'readAppealEvents']);
+// The archive's record (archived_days) lives in the log's database, beside the events it replaces: a
+// day's removal and its record are then one transaction.
+const LOG_METHODS: ReadonlySet<string> = new Set([
+  'append', 'readLog', 'readEventsByTime', 'readAppealEvents',
+  'listLogDays', 'describeLogDay', 'holdLogDay', 'listHeldDays', 'readHeldDay', 'removeHeldDay', 'listArchivedDays',
+]);
 
 /** pglite.wasm compiled once: the threads share the module (and its machine code) instead of each compiling it. */
 async function compilePglite(): Promise<WebAssembly.Module> {
@@ -97,7 +103,7 @@ async function createMissing(dirs: string[], wasmModule: WebAssembly.Module, lim
   }
 }
 
-type Reply = { id: number; result?: unknown; error?: { message: string; stack?: string; sqlState?: string } };
+type Reply = { id: number; result?: unknown; error?: { name?: string; message: string; stack?: string; sqlState?: string } };
 
 /**
  * PGlite on a worker thread of its own, within `limits`: PostgreSQL's settings and the
@@ -132,6 +138,8 @@ async function openOnWorker(
       if (!p) return;
       pending.delete(m.id);
       if (m.error?.sqlState === SQLSTATE_OUT_OF_MEMORY) p.reject(new StorageMemoryError(`the ${name} database: ${m.error.message}`));
+      // the archive's refusal keeps its kind across the thread: the caller reports it as a refusal, not a failure
+      else if (m.error?.name === 'ArchiveMismatchError') p.reject(Object.assign(new ArchiveMismatchError(m.error.message), { stack: m.error.stack }));
       else if (m.error) p.reject(Object.assign(new Error(m.error.message), { stack: m.error.stack }));
       else p.resolve(m.result);
     });

@@ -117,7 +117,7 @@ function serveCalls(from: MessagePort | typeof port, owner: boolean): void {
     } catch (err) {
       // code: PostgreSQL's SQLSTATE, when it is a database error (the caller tells "out of memory" by it)
       const e = err as Error & { code?: unknown };
-      from.postMessage({ id, error: { message: e.message, stack: e.stack, sqlState: typeof e.code === 'string' ? e.code : undefined } });
+      from.postMessage({ id, error: { name: e.name, message: e.message, stack: e.stack, sqlState: typeof e.code === 'string' ? e.code : undefined } });
     } finally {
       inFlight--;
     }

@@ -1,5 +1,7 @@
 import type { CcEvent, LoggedEvent } from '../../contract/event.js';
 import type { Counters } from '../../metrics/counters.js';
+import type { ArchivedDay, HeldDay, RawLogEvent } from '../storage.js';
+import type { DayDigestResult } from '../archive-format.js';
 import type { Checkpoint, CheckpointCommit, DeadLetter, HistoryAccess, HistoryAggregate, HistoryQuery, QaLevel, Campaign, RecommendationChange, RecommendationQuery, RollupCell, RollupQuery, SqlAccess, Storage, StoredRecommendation } from '../storage.js';
 import { lastRecommendationNumber, listCampaigns, listRecommendations, putCampaign, saveRecommendations } from './recommendations.js';
 import { qaLevels, queryHistory } from './history.js';
@@ -8,6 +10,8 @@ import { MIGRATIONS } from './migrations/index.js';
 import { claimedTs } from '../../ingest/clamp-future.js';
 import { keepPartitionsAhead, maintainPartitions } from './partitions.js';
 import type { SqlClient } from './sql-client.js';
+import { EVENT_COLUMNS, toLoggedEvent } from './event-rows.js';
+import { ArchiveDays } from './archive-days.js';
 
 /** How often the partitioned log's days ahead are seen to: they are made a week ahead. */
 const PARTITIONS_EVERY_MS = 3_600_000;
@@ -16,7 +20,6 @@ const DEFAULT_GROWTH_BYTES = 1 << 20;
 
 const MS = `'epoch'::timestamptz + x.%s * interval '1 millisecond'`;
 
-const EVENT_COLUMNS = `seq::float8 AS seq, tenant, id, type, ${toMs('ts')} AS ts, appeal_id, channel, queue, operator_id, status, direction, campaign_id, attrs`;
 
 /** Storage on the PostgreSQL dialect: PostgreSQL itself, and PGlite (PostgreSQL in WASM). */
 export class SqlStorage implements Storage {
@@ -30,10 +33,15 @@ export class SqlStorage implements Storage {
   /** The default partition's size when its crowded days were last moved out. */
   private defaultBytesChecked = 0;
 
+  /** The archive's steps (archive-days.ts): the log partitioned by day on PostgreSQL, one table embedded. */
+  private readonly archive: ArchiveDays;
+
   constructor(
     readonly backend: string,
     private readonly db: SqlClient,
-  ) {}
+  ) {
+    this.archive = new ArchiveDays(db, backend === 'postgres');
+  }
 
   /** Applies the numbered migrations not yet applied, under a lock so concurrent starts do not race. */
   async migrate(): Promise<void> {
@@ -97,7 +105,7 @@ export class SqlStorage implements Storage {
       attrs: e.attrs ?? null,
       key_ts: claimedTs(e),
     }));
-    const inserted = await this.db.query<{ seq: number; tenant: string; id: string }>(
+    const insert = () => this.db.query<{ seq: number; tenant: string; id: string }>(
       // ON CONFLICT on whichever key the log has: (tenant, id) in the embedded store, (tenant, id, key_ts)
       // in PostgreSQL's log partitioned by day (migration 012), where a retry claims the same time
       `INSERT INTO events (tenant, id, type, ts, appeal_id, channel, queue, operator_id, status, direction, campaign_id, attrs, key_ts)
@@ -109,6 +117,18 @@ export class SqlStorage implements Storage {
        RETURNING seq::float8 AS seq, tenant, id`,
       [JSON.stringify(rows)],
     );
+    let inserted: Array<{ seq: number; tenant: string; id: string }>;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        inserted = await insert();
+        break;
+      } catch (err) {
+        // A day moved out of the default partition (partitions.ts) while this insert waited for its lock:
+        // its rows were routed to the default partition before the move, and PostgreSQL refuses them
+        // there after it. The statement changed nothing; routed again, they go to the day's partition.
+        if (attempt >= 3 || !isPartitionRerouted(err)) throw err;
+      }
+    }
     const seqOf = new Map(inserted.map((r) => [`${r.tenant}\u0000${r.id}`, Number(r.seq)]));
     return events.map(({ tenant, event }) => seqOf.get(`${tenant}\u0000${event.id}`) ?? null);
   }
@@ -245,6 +265,34 @@ export class SqlStorage implements Storage {
     return listCampaigns(this.db, tenant);
   }
 
+  listLogDays(before: number): Promise<number[]> {
+    return this.archive.listLogDays(before);
+  }
+
+  describeLogDay(day: number, upTo: number): Promise<HeldDay | 'open' | null> {
+    return this.archive.describeLogDay(day, upTo);
+  }
+
+  holdLogDay(day: number, upTo: number): Promise<HeldDay | 'open' | null> {
+    return this.archive.holdLogDay(day, upTo);
+  }
+
+  listHeldDays(): Promise<HeldDay[]> {
+    return this.archive.listHeldDays();
+  }
+
+  readHeldDay(held: HeldDay, afterSeq: number, span: number): Promise<RawLogEvent[]> {
+    return this.archive.readHeldDay(held, afterSeq, span);
+  }
+
+  removeHeldDay(held: HeldDay, archived: { file: string; part: number; digest: DayDigestResult }): Promise<ArchivedDay> {
+    return this.archive.removeHeldDay(held, archived);
+  }
+
+  listArchivedDays(q?: { from?: number; to?: number }): Promise<ArchivedDay[]> {
+    return this.archive.listArchivedDays(q);
+  }
+
   close(): Promise<void> {
     return this.db.close();
   }
@@ -254,18 +302,6 @@ export const DLQ_COLUMNS = `id::float8 AS id, tenant, event_id, seq::float8 AS s
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function toLoggedEvent(r: Record<string, unknown>): LoggedEvent {
-  const e: LoggedEvent = { seq: Number(r.seq), tenant: r.tenant as string, id: r.id as string, type: r.type as LoggedEvent['type'], ts: Number(r.ts) };
-  if (r.appeal_id != null) e.appealId = r.appeal_id as string;
-  if (r.channel != null) e.channel = r.channel as string;
-  if (r.queue != null) e.queue = r.queue as string;
-  if (r.operator_id != null) e.operatorId = r.operator_id as string;
-  if (r.status != null) e.status = r.status as LoggedEvent['status'];
-  if (r.direction != null) e.direction = r.direction as LoggedEvent['direction'];
-  if (r.campaign_id != null) e.campaignId = r.campaign_id as string;
-  if (r.attrs != null) e.attrs = (typeof r.attrs === 'string' ? JSON.parse(r.attrs) : r.attrs) as Record<string, unknown>;
-  return e;
-}
 
 export function toDeadLetter(r: Record<string, unknown>): DeadLetter {
   return {
@@ -282,3 +318,9 @@ export function toDeadLetter(r: Record<string, unknown>): DeadLetter {
 }
 
 export type { Counters };
+
+/** PostgreSQL's refusal of a row routed to a partition whose bounds changed under it (SQLSTATE 23514). */
+function isPartitionRerouted(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e?.code === '23514' && /violates partition constraint/.test(e.message ?? '');
+}

@@ -1,6 +1,7 @@
 import log from './001_log.js';
 import commits from './002_commits.js';
 import advice from './003_advice.js';
+import archive from './004_archive.js';
 
 import type { Features } from '../client.js';
 
@@ -12,4 +13,5 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; statemen
   { version: 1, name: 'log', statements: log },
   { version: 2, name: 'commits', statements: commits },
   { version: 3, name: 'advice', statements: advice },
+  { version: 4, name: 'archive', statements: archive },
 ];

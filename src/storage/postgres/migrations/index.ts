@@ -10,6 +10,7 @@ import recommendations from './009_recommendations.js';
 import campaigns from './010_campaigns.js';
 import eventKeyTime from './011_event_key_time.js';
 import partitionedLog from './012_partitioned_log.js';
+import archivedDays from './013_archived_days.js';
 
 /**
  * Numbered migrations, applied in order, each once. Never edit one that has shipped: add the next.
@@ -28,4 +29,5 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 10, name: 'campaigns', sql: campaigns },
   { version: 11, name: 'event_key_time', sql: eventKeyTime },
   { version: 12, name: 'partitioned_log', sql: partitionedLog, only: 'postgres' },
+  { version: 13, name: 'archived_days', sql: archivedDays },
 ];

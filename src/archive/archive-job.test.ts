@@ -1,0 +1,29 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { openPgliteStorage } from '../storage/pglite/index.js';
+import { DAY_MS } from '../storage/storage.js';
+import { ArchiveJob } from './archive-job.js';
+import { appendApplied } from './testing/archive-suite.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ccpulse-archive-job-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+it('runs one archive at a time, and none once stopped', async () => {
+  const storage = await openPgliteStorage({ dataDir: join(dir, 'db') });
+  try {
+    const day = Date.UTC(2026, 5, 1);
+    await appendApplied(storage, [{ tenant: 'default', event: { id: 'e', type: 'APPEAL_NEW', ts: day + 5, appealId: 'a', channel: 'voice', queue: 'q' } }]);
+    const job = new ArchiveJob({ storage, dir: join(dir, 'archive'), olderThanMs: 7 * DAY_MS, now: () => day + 30 * DAY_MS });
+    const [first, second] = await Promise.all([job.runNow(), job.runNow()]);
+    expect(first?.days.map((d) => [d.day, d.status])).toEqual([[day, 'archived']]);
+    expect(second).toBeNull();
+    expect(readdirSync(join(dir, 'archive'))).toEqual(['events-2026-06-01.ndjson.gz']);
+    expect((await job.runNow())?.days).toEqual([]);
+    await job.stop();
+    expect(await job.runNow()).toBeNull();
+  } finally {
+    await storage.close();
+  }
+});
