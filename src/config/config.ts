@@ -465,5 +465,5 @@ export function archiveSettings(cfg: Pick<Config, 'archive' | 'storage' | 'dataD
   if (typeof olderThanMs !== 'number') return { off: `archive.olderThan ${olderThanMs.error}` };
   if (cfg.archive.dir) return { dir: resolve(cfg.archive.dir), olderThanMs };
   if (cfg.storage === 'pglite') return { dir: resolve(cfg.dataDir, 'archive'), olderThanMs };
-  return { off: 'no archive directory is set for the PostgreSQL store (archive.dir, CCPULSE_ARCHIVE_DIR or --archive-dir)' };
+  return { off: 'no archive directory is set for a server store (archive.dir, CCPULSE_ARCHIVE_DIR or --archive-dir)' };
 }
