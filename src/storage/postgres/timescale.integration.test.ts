@@ -1,0 +1,266 @@
+import postgres from 'postgres';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { CcEvent } from '../../contract/event.js';
+import { emptyCounters } from '../../metrics/counters.js';
+import { namedServerAvailable } from '../../testing/require-server.js';
+import { storageConformance } from '../conformance.js';
+import type { RollupCell } from '../storage.js';
+import { openPostgresStorage } from './client.js';
+import type { SqlStorage } from './sql-storage.js';
+import type { TimescaleSettings } from './timescale/policies.js';
+
+/**
+ * The PostgreSQL backend on a server with TimescaleDB (backend 'timescale'): the storage conformance
+ * suite, then what is TimescaleDB's own: the hypertables, compression, the policies and the watch on
+ * their jobs. CI starts no such server (Debian does not package TimescaleDB): the suite runs where
+ * CCPULSE_TEST_TIMESCALE_URL names one (README: "The TimescaleDB suite").
+ */
+const ADMIN_URL = await namedServerAvailable('TimescaleDB', 'CCPULSE_TEST_TIMESCALE_URL');
+const DB = `ccpulse_tsdb_${process.pid}`;
+const urlOf = (db: string) => {
+  const u = new URL(ADMIN_URL!);
+  u.pathname = `/${db}`;
+  return u.toString();
+};
+const used = new Set<string>();
+const DAY = 86_400_000;
+
+async function createDatabase(db: string) {
+  used.add(db);
+  const admin = postgres(ADMIN_URL!, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    await admin.unsafe(`CREATE DATABASE ${db}`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** A store on a new database of the TimescaleDB server; it must have taken the TimescaleDB layout. */
+async function fresh(db = DB, timescale?: TimescaleSettings): Promise<SqlStorage> {
+  await createDatabase(db);
+  const s = await openPostgresStorage(urlOf(db), { timescale });
+  if (s.backend !== 'timescale') {
+    await s.close();
+    throw new Error(`a new database on the TimescaleDB server was opened as '${s.backend}'`);
+  }
+  return s;
+}
+
+afterAll(async () => {
+  if (!ADMIN_URL) return;
+  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+  for (const db of used) await admin.unsafe(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(() => {});
+  await admin.end();
+});
+
+storageConformance('timescale', () => fresh(), { enabled: async () => ADMIN_URL !== null, reopen: () => openPostgresStorage(urlOf(DB)) });
+
+const ev = (id: string, ts: number, extra: Partial<CcEvent> = {}): CcEvent => ({ id, type: 'APPEAL_NEW', ts, appealId: `a-${id}`, channel: 'voice', queue: 'sales', ...extra });
+
+/** The events' compression job's chunks: which are compressed. */
+async function compressedChunks(sql: postgres.Sql, table: 'events' | 'rollups'): Promise<Array<{ start: number; compressed: boolean }>> {
+  const rows = await sql`SELECT extract(epoch from range_start) * 1000 AS start, is_compressed FROM timescaledb_information.chunks
+                         WHERE hypertable_name = ${table} ORDER BY range_start`;
+  return rows.map((r) => ({ start: Number(r.start), compressed: r.is_compressed as boolean }));
+}
+
+describe.skipIf(!ADMIN_URL)('TimescaleDB: hypertables, compression, policies and their jobs', () => {
+  it('makes the log a hypertable of one-day chunks by claimed time (the minute rollups too), keyed so that a retry is a duplicate, a clamped one too', async () => {
+    const db = `${DB}_layout`;
+    const s = await fresh(db);
+    const sql = postgres(urlOf(db), { max: 1, onnotice: () => {} });
+    try {
+      const dims = await sql`SELECT hypertable_name AS t, column_name AS c, time_interval::text AS i FROM timescaledb_information.dimensions ORDER BY 1`;
+      expect(dims.map((d) => [d.t, d.c, d.i])).toEqual([['events', 'key_ts', '1 day'], ['rollups', 'bucket', '1 day']]);
+      const [{ key }] = await sql`SELECT pg_get_constraintdef(oid) AS key FROM pg_constraint WHERE conrelid = 'events'::regclass AND contype = 'p'`;
+      expect(key).toBe('PRIMARY KEY (tenant, id, key_ts)');
+      expect((await sql`SELECT to_regclass('events_default') AS d`)[0].d).toBeNull(); // not migration 012's partitions
+      const applied = (await sql`SELECT version FROM schema_migrations ORDER BY version`).map((r) => Number(r.version));
+      expect(applied).toContain(20);
+      expect(applied).not.toContain(12);
+
+      const now = Date.now();
+      const today = { tenant: 't', event: ev('x1', now) };
+      const old = { tenant: 't', event: ev('x2', now - 3 * DAY) };
+      const clamped = { tenant: 't', event: ev('x3', now, { attrs: { ccpulseClampedFromTs: now + 30 * DAY } }) };
+      const first = await s.append([today, old, clamped]);
+      expect(first.every((x) => typeof x === 'number')).toBe(true);
+      // the retry comes later: the clamped one is clamped again to its new arrival, and claims the same time
+      const retryOfClamped = { tenant: 't', event: { ...clamped.event, ts: now + 5_000 } };
+      expect(await s.append([today, old, retryOfClamped])).toEqual([null, null, null]);
+      expect(typeof (await s.append([{ tenant: 'other', event: today.event }]))[0]).toBe('number');
+      expect((await sql`SELECT count(*)::int AS n FROM events`)[0].n).toBe(4);
+
+      const chunks = await sql`SELECT extract(epoch from range_end - range_start)::int AS len, range_start <= to_timestamp(${(now + 30 * DAY) / 1000}) AND to_timestamp(${(now + 30 * DAY) / 1000}) < range_end AS holds_claimed
+                               FROM timescaledb_information.chunks WHERE hypertable_name = 'events'`;
+      expect(chunks).toHaveLength(3);
+      expect(chunks.every((c) => c.len === 86_400)).toBe(true);
+      expect(chunks.filter((c) => c.holds_claimed)).toHaveLength(1); // the clamped event lives in the day it claimed
+    } finally {
+      await sql.end();
+      await s.close();
+    }
+  });
+
+  it('compresses past days; a compressed day reads back as it was, refuses a retried event, takes a new one and a late rollup delta', async () => {
+    const db = `${DB}_compress`;
+    const s = await fresh(db);
+    const sql = postgres(urlOf(db), { max: 1, onnotice: () => {} });
+    try {
+      const policies = await sql`SELECT hypertable_name AS t, config->>'compress_after' AS after FROM timescaledb_information.jobs WHERE proc_name = 'policy_compression' ORDER BY 1`;
+      expect(policies.map((p) => [p.t, p.after])).toEqual([['events', '2 days'], ['rollups', '7 days']]);
+      expect(await sql`SELECT 1 FROM timescaledb_information.jobs WHERE proc_name = 'policy_retention'`).toHaveLength(0);
+
+      const day = Math.floor((Date.now() - 10 * DAY) / DAY) * DAY;
+      const events = Array.from({ length: 3_000 }, (_, i) => ({
+        tenant: `t${i % 3}`,
+        event: ev(`e${i}`, day + 36_000_000 + i * 1_000, { appealId: `a${i % 50}`, operatorId: i % 2 ? `op${i % 7}` : undefined, attrs: i % 5 ? undefined : { n: i } }),
+      }));
+      for (let i = 0; i < events.length; i += 1_000) await s.append(events.slice(i, i + 1_000));
+      await s.append([{ tenant: 't0', event: ev('recent', Date.now()) }]);
+      const cell = (bucket: number, delta: Partial<ReturnType<typeof emptyCounters>>, operator = ''): RollupCell => ({
+        tenant: 't0', queue: 'sales', channel: 'voice', operator, bucket, counters: { ...emptyCounters(), ...delta },
+      });
+      const minutes = Array.from({ length: 120 }, (_, m) => cell(day + 36_000_000 + m * 60_000, { offered: 1 + (m % 3), waitHist: { [m % 40]: 1 } }));
+      await s.commitCheckpoint({ name: 'c', commitId: 1, position: 1, state: '{}', upserts: [], deletes: [], deadLetters: [], rollupDeltas: minutes });
+      const sl = { default: { targetSec: 20, shortAbandonSec: 5, abandonsCount: true }, queues: [], channels: [] };
+      const history = (from: number, to: number, intervalMs?: number) => s.queryHistory({ tenant: 't0', from, to, intervalMs, level: 'queue', groupBy: ['queue'], sl, limit: 10_000 });
+      const reads = async () => ({
+        log: await s.readLog(0, 10_000),
+        byTime: await s.readEventsByTime('t1', day + 36_000_000, day + 37_000_000),
+        appeals: await s.readAppealEvents('t2', ['a2', 'a5', 'a8'], Number.MAX_SAFE_INTEGER),
+        rollups: await s.queryRollups({ tenant: 't0', from: day, to: day + DAY, level: 'queue' }),
+        minutes: await history(day + 36_000_000, day + 36_000_000 + 7_200_000, 60_000),
+        hours: await history(day, day + DAY, 3_600_000),
+      });
+      const before = await reads();
+      expect(before.log).toHaveLength(3_001);
+      expect(before.byTime.length).toBeGreaterThan(300);
+      expect(before.minutes).toHaveLength(120);
+
+      // what the policies will do when the days are old enough, done now
+      await sql`SELECT compress_chunk(c) FROM show_chunks('events', older_than => interval '2 days') c`;
+      await sql`SELECT compress_chunk(c) FROM show_chunks('rollups', older_than => interval '7 days') c`;
+      expect((await compressedChunks(sql, 'events')).map((c) => c.compressed)).toEqual([true, false]);
+      expect((await compressedChunks(sql, 'rollups')).map((c) => c.compressed)).toEqual([true]);
+      expect(await reads()).toEqual(before);
+
+      // a retry of events in the compressed day is a duplicate (its key found in the compressed batches); a new one is logged
+      const again = await s.append([events[5], events[2_999], { tenant: 't1', event: ev('new-in-old-day', day + 40_000_000) }]);
+      expect(again.slice(0, 2)).toEqual([null, null]);
+      expect(again[2]).toBeGreaterThan(before.log[before.log.length - 1].seq);
+      expect((await s.readEventsByTime('t1', day + 40_000_000, day + 40_000_001)).map((e) => e.id)).toEqual(['new-in-old-day']);
+      expect((await sql`SELECT count(*)::int AS n FROM events`)[0].n).toBe(3_002);
+
+      // a late delta (a retraction) into compressed minutes adds to them exactly, at every resolution
+      await s.commitCheckpoint({ name: 'c', commitId: 2, position: 2, state: '{}', upserts: [], deletes: [], deadLetters: [], rollupDeltas: [cell(day + 36_000_000, { offered: -1, waitHist: { 0: -1 } })] });
+      const [first] = await s.queryRollups({ tenant: 't0', from: day + 36_000_000, to: day + 36_060_000, level: 'queue' });
+      expect(first.counters.offered).toBe(before.rollups[0].counters.offered - 1);
+      expect(first.counters.waitHist).toEqual({});
+      const [whole] = await history(day, day + DAY);
+      const offered = minutes.reduce((n, c) => n + c.counters.offered, 0) - 1;
+      expect(whole.offered).toBe(offered);
+    } finally {
+      await sql.end();
+      await s.close();
+    }
+  }, 60_000);
+
+  it('sets the policies from the configuration, changing only what differs; drops raw days only when told to, and never the rollups', async () => {
+    const db = `${DB}_policies`;
+    const settings = { compressLogAfterDays: 3, compressRollupsAfterDays: 10, dropLogAfterDays: 0 };
+    let s = await fresh(db, settings);
+    const sql = postgres(urlOf(db), { max: 1, onnotice: () => {} });
+    const jobs = async () =>
+      (await sql`SELECT proc_name AS p, hypertable_name AS t, coalesce(config->>'compress_after', config->>'drop_after') AS after
+                 FROM timescaledb_information.jobs WHERE hypertable_name IS NOT NULL ORDER BY 1, 2`).map((j) => [j.p, j.t, j.after]);
+    try {
+      expect(await jobs()).toEqual([['policy_compression', 'events', '3 days'], ['policy_compression', 'rollups', '10 days']]);
+      await s.close();
+      s = await openPostgresStorage(urlOf(db), { timescale: settings });
+      expect(s.timescaleStatus()?.policies?.changed).toEqual([]);
+      await s.close();
+      s = await openPostgresStorage(urlOf(db), { timescale: { ...settings, dropLogAfterDays: 30 } });
+      expect(s.timescaleStatus()?.policies?.changed).toEqual(['log days dropped after 30 days']);
+      expect(await jobs()).toEqual([['policy_compression', 'events', '3 days'], ['policy_compression', 'rollups', '10 days'], ['policy_retention', 'events', '30 days']]);
+      await s.close();
+      s = await openPostgresStorage(urlOf(db), { timescale: { ...settings, compressLogAfterDays: 4 } });
+      expect(s.timescaleStatus()?.policies?.changed).toEqual(['log compressed after 4 days', 'log days no longer dropped']);
+      expect(await jobs()).toEqual([['policy_compression', 'events', '4 days'], ['policy_compression', 'rollups', '10 days']]);
+    } finally {
+      await sql.end();
+      await s.close();
+    }
+  });
+
+  it("sees a job the scheduler failed and runs it again from the log's upkeep: the day it left uncompressed is compressed", async () => {
+    const db = `${DB}_failed`;
+    const s = await fresh(db);
+    const sql = postgres(urlOf(db), { max: 2, onnotice: () => {} });
+    let release = () => {};
+    try {
+      await s.append(Array.from({ length: 200 }, (_, i) => ({ tenant: 't', event: ev(`f${i}`, Date.now() - 5 * DAY + i) })));
+      const [{ job_id: job }] = await sql`SELECT job_id FROM timescaledb_information.jobs WHERE proc_name = 'policy_compression' AND hypertable_name = 'events'`;
+      const [{ chunk }] = await sql`SELECT c::text AS chunk FROM show_chunks('events') c`;
+      const runsBefore = Number((await sql`SELECT coalesce(total_runs, 0) AS n FROM timescaledb_information.job_stats WHERE job_id = ${job}`)[0]?.n ?? 0);
+      // The failure: the scheduler runs the job while another session holds the day's chunk, and ends it
+      // once it has run past its max_runtime (a job stuck behind a lock: a failure on any build)
+      const held = new Promise<void>((r) => (release = r));
+      let locked!: () => void;
+      const isLocked = new Promise<void>((r) => (locked = r));
+      const holder = sql.begin(async (tx) => {
+        await tx.unsafe(`LOCK TABLE ${chunk} IN ACCESS EXCLUSIVE MODE`);
+        locked();
+        await held;
+      });
+      await isLocked;
+      await sql`SELECT alter_job(${job}, max_runtime => interval '1 second', next_start => now())`;
+      let stats: postgres.Row | undefined;
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+        [stats] = await sql`SELECT total_runs, last_run_status, job_status FROM timescaledb_information.job_stats WHERE job_id = ${job}`;
+        if (Number(stats?.total_runs) > runsBefore && stats?.last_run_status === 'Failed' && stats?.job_status !== 'Running') break;
+      }
+      expect(stats).toMatchObject({ last_run_status: 'Failed' });
+      release();
+      await holder;
+      await sql`SELECT alter_job(${job}, max_runtime => interval '0')`;
+      expect((await compressedChunks(sql, 'events')).map((c) => c.compressed)).toEqual([false]);
+
+      const upkeep = await s.maintainLog(); // the first upkeep checks the jobs at once, then once a minute
+      const rerun = upkeep.jobsRerun?.find((j) => j.jobId === Number(job));
+      expect(rerun).toMatchObject({ proc: 'policy_compression', hypertable: 'events', why: 'failed', ok: true, error: null });
+      expect(rerun?.schedulerError).toBeTruthy();
+      expect((await compressedChunks(sql, 'events')).map((c) => c.compressed)).toEqual([true]);
+      expect(s.timescaleStatus()?.jobs?.reran).toEqual(upkeep.jobsRerun);
+      // one failure, one rerun: the next check leaves it be
+      expect((await s.checkTimescaleJobs()).reran.find((j) => j.jobId === Number(job))).toBeUndefined();
+    } finally {
+      release();
+      await sql.end();
+      await s.close();
+    }
+  }, 60_000);
+
+  it('runs a job the scheduler let fall behind (the scheduler stopped)', async () => {
+    const db = `${DB}_overdue`;
+    const s = await fresh(db);
+    const sql = postgres(urlOf(db), { max: 1, onnotice: () => {} });
+    try {
+      await s.checkTimescaleJobs(); // the failures of the jobs' first runs, run again: only lateness is left to see
+      await s.append(Array.from({ length: 100 }, (_, i) => ({ tenant: 't', event: ev(`o${i}`, Date.now() - 4 * DAY + i) })));
+      await sql`SELECT _timescaledb_functions.stop_background_workers()`;
+      const [{ job_id: job }] = await sql`SELECT job_id FROM timescaledb_information.jobs WHERE proc_name = 'policy_compression' AND hypertable_name = 'events'`;
+      await sql`SELECT alter_job(${job}, next_start => now() - interval '1 hour')`;
+      const check = await s.checkTimescaleJobs();
+      expect(check.reran.filter((j) => j.jobId === Number(job))).toMatchObject([{ why: 'overdue', ok: true }]);
+      expect((await compressedChunks(sql, 'events')).map((c) => c.compressed)).toEqual([true]);
+      // once a schedule interval (12 h here), not at every check
+      expect((await s.checkTimescaleJobs()).reran).toEqual([]);
+    } finally {
+      await sql`SELECT _timescaledb_functions.start_background_workers()`.catch(() => {});
+      await sql.end();
+      await s.close();
+    }
+  });
+});
