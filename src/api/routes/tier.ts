@@ -28,7 +28,7 @@ export const tierRoute: FastifyPluginAsync<{ engine: Engine; open: boolean }> = 
   app.get('/v1/tier', { schema: { response: { 200: Reply, '4xx': ErrorSchema } } }, async () => {
     if (!open) throw new Errors.NOT_FOUND('the tier advice is server-wide: it is answered only on a server without API keys (an admin role comes with the gateway)');
     const measured = engine.tierMeter.measures();
-    const backend = (engine.storage.backend === 'pglite' ? 'pglite' : 'postgres') satisfies Backend;
+    const backend = (engine.storage.backend === 'pglite' ? 'pglite' : engine.storage.backend === 'timescale' ? 'timescaledb' : 'postgres') satisfies Backend;
     const advice = adviseTier(measured, backend);
     const round = (x: number) => Math.round(x * 10) / 10;
     return { ...advice, measured: { operators: measured.operators, peakEventsPerSec: round(measured.peakEventsPerSec), eventsPerWeek: Math.round(measured.eventsPerWeek), minutes: measured.minutes } };

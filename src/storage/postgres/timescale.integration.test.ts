@@ -5,8 +5,8 @@ import { emptyCounters } from '../../metrics/counters.js';
 import { namedServerAvailable } from '../../testing/require-server.js';
 import { storageConformance } from '../conformance.js';
 import type { RollupCell } from '../storage.js';
-import { openPostgresStorage } from './client.js';
-import type { SqlStorage } from './sql-storage.js';
+import { openPostgresStorage, wrap } from './client.js';
+import { SqlStorage } from './sql-storage.js';
 import type { TimescaleSettings } from './timescale/policies.js';
 
 /**
@@ -100,6 +100,55 @@ describe.skipIf(!ADMIN_URL)('TimescaleDB: hypertables, compression, policies and
     } finally {
       await sql.end();
       await s.close();
+    }
+  });
+
+  it('keeps a log partitioned before as it is, and turns a log from before the partitioning into the hypertable, its events and positions kept', async () => {
+    // the layouts a database may already have on this server, made by the migrations as they ran then
+    const layoutOf = async (db: string) =>
+      (await (async () => {
+        const sql = postgres(urlOf(db), { max: 1, onnotice: () => {} });
+        try {
+          const [{ kind, ext }] = await sql`SELECT relkind::text AS kind, EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') AS ext FROM pg_class WHERE relname = 'events'`;
+          const hyper = ext && (await sql`SELECT 1 FROM timescaledb_information.hypertables WHERE hypertable_name = 'events'`).length === 1;
+          return { kind, hyper };
+        } finally {
+          await sql.end();
+        }
+      })()) as { kind: string; hyper: boolean };
+    const now = Date.now(); // a retry claims the same time: the events are sent again unchanged
+    const made = async (db: string, backend: 'postgres' | 'pglite') => {
+      await createDatabase(db);
+      const sql = postgres(urlOf(db), { max: 2, onnotice: () => {} });
+      const before = new SqlStorage(backend, wrap(sql));
+      await before.migrate();
+      const seqs = await before.append([{ tenant: 't', event: ev('p1', now - DAY) }, { tenant: 't', event: ev('p2', now) }]);
+      await before.close();
+      return seqs;
+    };
+    const partitioned = `${DB}_partitioned`;
+    await made(partitioned, 'postgres'); // migration 012: the log partitioned by day
+    const p = await openPostgresStorage(urlOf(partitioned));
+    try {
+      expect(p.backend).toBe('postgres');
+      expect(p.timescaleStatus()).toBeNull();
+      expect(await layoutOf(partitioned)).toEqual({ kind: 'p', hyper: false });
+      expect(await p.append([{ tenant: 't', event: ev('p1', now - DAY) }])).toEqual([null]);
+    } finally {
+      await p.close();
+    }
+    const older = `${DB}_older`;
+    const seqs = await made(older, 'pglite'); // migrations 001–011 alone: a database from before 012
+    const o = await openPostgresStorage(urlOf(older));
+    try {
+      expect(o.backend).toBe('timescale');
+      expect(await layoutOf(older)).toEqual({ kind: 'r', hyper: true });
+      expect((await o.readLog(0, 10)).map((e) => [e.id, e.seq])).toEqual([['p1', seqs[0]], ['p2', seqs[1]]]);
+      const again = await o.append([{ tenant: 't', event: ev('p1', now - DAY) }, { tenant: 't', event: ev('p3', now) }]);
+      expect(again[0]).toBeNull();
+      expect(again[1]).toBeGreaterThan(seqs[1]!);
+    } finally {
+      await o.close();
     }
   });
 
