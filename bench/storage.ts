@@ -155,6 +155,7 @@ const labels: Record<string, string> = { flat: 'postgres, one table (baseline)',
 const CLICKHOUSE = process.env.BENCH_CLICKHOUSE_URL ?? 'clickhouse://default@127.0.0.1:8123/default';
 let pgVersion = '';
 let chVersion = '';
+let tsVersion = '';
 
 for (const v of VARIANTS) {
   log(`${labels[v]}: growing to ${(v === 'pglite' ? PGLITE_TOTAL : TOTAL).toLocaleString('en')} events`);
@@ -190,6 +191,10 @@ for (const v of VARIANTS) {
       const storage = await openPostgresStorage(url);
       try {
         if (storage.backend !== 'timescale') throw new Error(`BENCH_TIMESCALE_URL: the server was opened as '${storage.backend}' (has it TimescaleDB, loaded?)`);
+        const sql = postgres(url, { max: 1, onnotice: () => {} });
+        tsVersion = String((await sql`SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'`)[0].extversion);
+        pgVersion ||= String((await sql`SHOW server_version`)[0].server_version);
+        await sql.end();
         return await grow(v, storage, TOTAL);
       } finally {
         await storage.close();
@@ -228,7 +233,7 @@ for (const v of VARIANTS) {
 // ---- report ----------------------------------------------------------------------------------------
 const out = path.join(ROOT, 'bench/results');
 mkdirSync(out, { recursive: true });
-const machine = `${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}, PostgreSQL ${pgVersion || '(not run)'}, ClickHouse ${chVersion || '(not run)'}`;
+const machine = `${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}, PostgreSQL ${pgVersion || '(not run)'}${tsVersion ? ` with TimescaleDB ${tsVersion}` : ''}, ClickHouse ${chVersion || '(not run)'}`;
 const flatness = (steps: Step[]) => {
   const rates = steps.slice(1).map((s) => s.insertPerSec); // the first step warms the caches
   const first = steps[0]?.insertPerSec ?? 0;
