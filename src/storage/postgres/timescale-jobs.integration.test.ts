@@ -30,6 +30,17 @@ async function compressedChunks(sql: postgres.Sql, table: 'events' | 'rollups'):
   return rows.map((r) => ({ start: Number(r.start), compressed: r.is_compressed as boolean }));
 }
 
+/** Waits for the policies' first runs (the scheduler starts a job at once when its policy is added) to be over. */
+async function firstRunsOver(sql: postgres.Sql): Promise<void> {
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+    const [{ pending }] = await sql`SELECT count(*) FILTER (WHERE coalesce(s.total_runs, 0) = 0 OR s.job_status = 'Running')::int AS pending
+                                    FROM timescaledb_information.jobs j LEFT JOIN timescaledb_information.job_stats s USING (job_id)
+                                    WHERE j.hypertable_name IN ('events', 'rollups') OR j.proc_name = 'policy_job_stat_history_retention'`;
+    if (pending === 0) return;
+  }
+  throw new Error("the scheduler did not run the policies' jobs within 30 s");
+}
+
 describe.skipIf(!ADMIN_URL)('TimescaleDB: policies and their jobs', () => {
   it('sets the policies from the configuration, changing only what differs; drops raw days only when told to, and never the rollups', async () => {
     const db = `${DB}_policies`;
@@ -64,8 +75,10 @@ describe.skipIf(!ADMIN_URL)('TimescaleDB: policies and their jobs', () => {
     const sql = postgres(urlOf(db), { max: 2, onnotice: () => {} });
     let release = () => {};
     try {
-      await s.append(Array.from({ length: 200 }, (_, i) => ({ tenant: 't', event: ev(`f${i}`, Date.now() - 5 * DAY + i) })));
       const [{ job_id: job }] = await sql`SELECT job_id FROM timescaledb_information.jobs WHERE proc_name = 'policy_compression' AND hypertable_name = 'events'`;
+      // else, on a busy machine, the job's first run may come after the append and compress the day before the test holds it
+      await firstRunsOver(sql);
+      await s.append(Array.from({ length: 200 }, (_, i) => ({ tenant: 't', event: ev(`f${i}`, Date.now() - 5 * DAY + i) })));
       const [{ chunk }] = await sql`SELECT c::text AS chunk FROM show_chunks('events') c`;
       const runsBefore = Number((await sql`SELECT coalesce(total_runs, 0) AS n FROM timescaledb_information.job_stats WHERE job_id = ${job}`)[0]?.n ?? 0);
       // The failure: the scheduler runs the job while another session holds the day's chunk, and ends it
@@ -111,6 +124,7 @@ describe.skipIf(!ADMIN_URL)('TimescaleDB: policies and their jobs', () => {
     const s = await fresh(db);
     const sql = postgres(urlOf(db), { max: 1, onnotice: () => {} });
     try {
+      await firstRunsOver(sql);
       await s.checkTimescaleJobs(); // the failures of the jobs' first runs, run again: only lateness is left to see
       await s.append(Array.from({ length: 100 }, (_, i) => ({ tenant: 't', event: ev(`o${i}`, Date.now() - 4 * DAY + i) })));
       // server-wide, for a moment: the other suites on this server do not wait on its scheduler
