@@ -8,7 +8,9 @@
  *   the seed warns about; what ccpulse had before migration 012);
  * - `postgres, partitioned by day`: ccpulse's log on PostgreSQL (migration 012);
  * - `embedded (PGlite)`: the embedded store, up to BENCH_STORAGE_PGLITE_EVENTS;
- * - `clickhouse`: ccpulse's log on ClickHouse (src/storage/clickhouse; BENCH_CLICKHOUSE_URL), when reachable.
+ * - `clickhouse`: ccpulse's log on ClickHouse (src/storage/clickhouse; BENCH_CLICKHOUSE_URL), when reachable;
+ * - `timescale`: ccpulse's log on PostgreSQL with TimescaleDB (a hypertable, migration 020), when
+ *   BENCH_TIMESCALE_URL names such a server (not one .ci/run starts: built from source, docs/STORAGE.md).
  *
  * Events: 4 per appeal (new, queued, appointed, closed), 20 queues, ids like UUIDs (random to the
  * index), claimed times spread evenly over the week from today 00:00 UTC (50M events in a week: tier 3's
@@ -17,9 +19,10 @@
  *   npm run bench:storage
  *
  * Environment (defaults in brackets): BENCH_STORAGE_EVENTS [50000000], BENCH_STORAGE_STEP [events / 10],
- * BENCH_STORAGE_PGLITE_EVENTS [5000000], BENCH_STORAGE_VARIANTS [flat,partitioned,pglite,clickhouse], BENCH_PG_URL
- * [postgres://postgres:postgres@127.0.0.1:5432/postgres], BENCH_CLICKHOUSE_URL [clickhouse://default@127.0.0.1:8123/default]
- * (databases of its own are created and dropped on both).
+ * BENCH_STORAGE_PGLITE_EVENTS [5000000], BENCH_STORAGE_VARIANTS [flat,partitioned,pglite,clickhouse, and timescale
+ * when BENCH_TIMESCALE_URL is set], BENCH_PG_URL [postgres://postgres:postgres@127.0.0.1:5432/postgres],
+ * BENCH_CLICKHOUSE_URL [clickhouse://default@127.0.0.1:8123/default], BENCH_TIMESCALE_URL [unset]
+ * (databases of its own are created and dropped on each).
  * Writes bench/results/storage.json, .md, .svg, and .png when Chromium is found (/usr/bin/chromium).
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,7 +42,8 @@ const num = (name: string, d: number) => (process.env[name] ? Number(process.env
 const TOTAL = num('BENCH_STORAGE_EVENTS', 50_000_000);
 const STEP = num('BENCH_STORAGE_STEP', Math.round(TOTAL / 10));
 const PGLITE_TOTAL = Math.min(TOTAL, num('BENCH_STORAGE_PGLITE_EVENTS', 5_000_000));
-const VARIANTS = (process.env.BENCH_STORAGE_VARIANTS ?? 'flat,partitioned,pglite,clickhouse').split(',').map((s) => s.trim());
+const TIMESCALE = process.env.BENCH_TIMESCALE_URL;
+const VARIANTS = (process.env.BENCH_STORAGE_VARIANTS ?? `flat,partitioned,pglite,clickhouse${TIMESCALE ? ',timescale' : ''}`).split(',').map((s) => s.trim());
 const ADMIN = process.env.BENCH_PG_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
 const BATCH = 5_000;
 const DAY = 86_400_000;
@@ -134,12 +138,12 @@ async function grow(name: string, storage: Storage, total: number): Promise<Step
   return steps;
 }
 
-async function withPgDatabase<T>(db: string, fn: (url: string) => Promise<T>): Promise<T> {
-  const admin = postgres(ADMIN, { max: 1, onnotice: () => {} });
+async function withPgDatabase<T>(db: string, fn: (url: string) => Promise<T>, server = ADMIN): Promise<T> {
+  const admin = postgres(server, { max: 1, onnotice: () => {} });
   await admin.unsafe(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
   await admin.unsafe(`CREATE DATABASE ${db}`);
   try {
-    return await fn(ADMIN.replace(/\/[^/]*$/, `/${db}`));
+    return await fn(server.replace(/\/[^/]*$/, `/${db}`));
   } finally {
     await admin.unsafe(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(() => {});
     await admin.end();
@@ -147,10 +151,11 @@ async function withPgDatabase<T>(db: string, fn: (url: string) => Promise<T>): P
 }
 
 const results: Record<string, Step[]> = {};
-const labels: Record<string, string> = { flat: 'postgres, one table (baseline)', partitioned: 'postgres, partitioned by day', pglite: 'embedded (PGlite)', clickhouse: 'clickhouse' };
+const labels: Record<string, string> = { flat: 'postgres, one table (baseline)', partitioned: 'postgres, partitioned by day', pglite: 'embedded (PGlite)', clickhouse: 'clickhouse', timescale: 'timescaledb, hypertable by day' };
 const CLICKHOUSE = process.env.BENCH_CLICKHOUSE_URL ?? 'clickhouse://default@127.0.0.1:8123/default';
 let pgVersion = '';
 let chVersion = '';
+let tsVersion = '';
 
 for (const v of VARIANTS) {
   log(`${labels[v]}: growing to ${(v === 'pglite' ? PGLITE_TOTAL : TOTAL).toLocaleString('en')} events`);
@@ -177,6 +182,24 @@ for (const v of VARIANTS) {
         await storage.close();
       }
     });
+  } else if (v === 'timescale') {
+    if (!TIMESCALE) {
+      log('timescale: BENCH_TIMESCALE_URL is not set: skipped');
+      continue;
+    }
+    results[v] = await withPgDatabase(`ccpulse_bench_storage_tsdb_${process.pid}`, async (url) => {
+      const storage = await openPostgresStorage(url);
+      try {
+        if (storage.backend !== 'timescale') throw new Error(`BENCH_TIMESCALE_URL: the server was opened as '${storage.backend}' (has it TimescaleDB, loaded?)`);
+        const sql = postgres(url, { max: 1, onnotice: () => {} });
+        tsVersion = String((await sql`SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'`)[0].extversion);
+        pgVersion ||= String((await sql`SHOW server_version`)[0].server_version);
+        await sql.end();
+        return await grow(v, storage, TOTAL);
+      } finally {
+        await storage.close();
+      }
+    }, TIMESCALE);
   } else if (v === 'clickhouse') {
     const db = `ccpulse_bench_storage_${process.pid}`;
     const server = chClient(parseClickhouseUrl(CLICKHOUSE), null);
@@ -210,7 +233,7 @@ for (const v of VARIANTS) {
 // ---- report ----------------------------------------------------------------------------------------
 const out = path.join(ROOT, 'bench/results');
 mkdirSync(out, { recursive: true });
-const machine = `${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}, PostgreSQL ${pgVersion || '(not run)'}, ClickHouse ${chVersion || '(not run)'}`;
+const machine = `${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}, PostgreSQL ${pgVersion || '(not run)'}${tsVersion ? ` with TimescaleDB ${tsVersion}` : ''}, ClickHouse ${chVersion || '(not run)'}`;
 const flatness = (steps: Step[]) => {
   const rates = steps.slice(1).map((s) => s.insertPerSec); // the first step warms the caches
   const first = steps[0]?.insertPerSec ?? 0;
@@ -229,7 +252,7 @@ writeFileSync(path.join(out, 'storage.json'), JSON.stringify({ machine, total: T
 writeFileSync(path.join(out, 'storage.md'), `${md.join('\n')}\n`);
 
 // insert rate against the log's size
-const colors: Record<string, string> = { flat: '#c0392b', partitioned: '#2471a3', pglite: '#7d8c2a', clickhouse: '#d68910' };
+const colors: Record<string, string> = { flat: '#c0392b', partitioned: '#2471a3', pglite: '#7d8c2a', clickhouse: '#d68910', timescale: '#7d3c98' };
 const W = 860;
 const H = 440;
 const L = 80;

@@ -76,7 +76,7 @@ describe('configuration', () => {
     expect(loadConfig({ env: {}, flags: { storage: 'clickhouse://cc:pw@ch:8123/cc' } })).toMatchObject({ storage: 'clickhouse', clickhouseUrl: 'clickhouse://cc:pw@ch:8123/cc' });
     expect(() => loadConfig({ env: {}, flags: { storage: 'clickhouse://ch:8123/no-dashes' } })).toThrow('--storage: the ClickHouse database name must be letters, digits and _');
     expect(() => loadConfig({ env: {}, flags: { storage: 'clickhouse' } })).toThrow('--storage: clickhouse is named by its URL: clickhouse://USER:PASSWORD@HOST:8123/DATABASE');
-    expect(() => loadConfig({ env: {}, flags: { storage: 'timescaledb://db/cc' } })).toThrow('--storage: TimescaleDB is not a backend of this version yet (issue #10): use pglite:DIR, postgres://… or clickhouse://…');
+    expect(() => loadConfig({ env: {}, flags: { storage: 'timescaledb://db/cc' } })).toThrow('--storage: TimescaleDB is named by its postgres:// URL: ccpulse uses it when that server has the extension');
     // a URL is named by its scheme, never echoed (it may hold a password)
     let message = '';
     try {

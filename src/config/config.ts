@@ -4,6 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 import { isBinEdge } from '../metrics/wait-histogram.js';
 import { parseArchiveAge } from '../archive/duration.js';
+import { DEFAULT_TIMESCALE_SETTINGS } from '../storage/postgres/timescale/policies.js';
 
 const SlPolicySchema = Type.Object(
   {
@@ -116,6 +117,19 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /**
+     * TimescaleDB's policies, where the PostgreSQL server has it (storage/postgres/timescale/policies.ts):
+     * days (by event time) after which the log and the minute rollups are compressed, and after which the
+     * log's raw days are dropped (0: never; the archive moves them instead).
+     */
+    timescale: Type.Object(
+      {
+        compressLogAfterDays: Type.Number({ exclusiveMinimum: 0, maximum: 3650 }),
+        compressRollupsAfterDays: Type.Number({ exclusiveMinimum: 0, maximum: 3650 }),
+        dropLogAfterDays: Type.Number({ minimum: 0, maximum: 36500 }),
+      },
+      { additionalProperties: false },
+    ),
     ingest: Type.Object(
       {
         maxEvents: Type.Integer({ minimum: 1 }),
@@ -160,6 +174,7 @@ export const DEFAULT_CONFIG: Config = {
     voice: 2 * 3600,
     email: 7 * 24 * 3600,
   },
+  timescale: { ...DEFAULT_TIMESCALE_SETTINGS },
   ingest: { maxEvents: 50_000, maxBytes: 16 * 1024 * 1024, maxQueueDelayMs: 1_000 },
   archive: { enabled: true, dir: '', olderThan: '7d' },
   recommend: {
@@ -229,7 +244,7 @@ export function parseStorageUrl(raw: string): StorageTarget | { error: string } 
     }
     return { storage: 'clickhouse', clickhouseUrl: raw };
   }
-  if (/^timescale(db)?:/i.test(raw)) return { error: `TimescaleDB is not a backend of this version yet (issue #10): use ${FORMS}` };
+  if (/^timescale(db)?:/i.test(raw)) return { error: 'TimescaleDB is named by its postgres:// URL: ccpulse uses it when that server has the extension' };
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(raw)?.[1];
   return { error: `must be ${FORMS}, got ${scheme ? `a ${scheme}:// URL` : JSON.stringify(raw.length > 80 ? `${raw.slice(0, 80)}…` : raw)}` };
 }
@@ -310,6 +325,7 @@ export function loadConfig(opts: { flags?: ConfigFlags; env?: NodeJS.ProcessEnv;
   merged.ingest = mergeSection(DEFAULT_CONFIG.ingest, fromFile.ingest);
   merged.archive = mergeSection(DEFAULT_CONFIG.archive, fromFile.archive);
   if (isObject(merged.archive)) Object.assign(merged.archive, Object.fromEntries(archiveFrom.env), Object.fromEntries(archiveFrom.flags));
+  merged.timescale = mergeSection(DEFAULT_CONFIG.timescale, fromFile.timescale);
   merged.recommend = mergeSection(DEFAULT_CONFIG.recommend, fromFile.recommend);
   if (isObject(merged.recommend)) {
     const file = (fromFile.recommend ?? {}) as Partial<Config['recommend']>;

@@ -25,7 +25,7 @@ export interface StorageClaim {
 const PG_CONNECT_TIMEOUT_SEC = 5;
 
 /** Checks and claims the backend the configuration names (see StorageClaim). */
-export async function claimStorage(cfg: Pick<Config, 'storage' | 'dataDir' | 'postgresUrl'> & Partial<Pick<Config, 'clickhouseUrl'>>): Promise<StorageClaim> {
+export async function claimStorage(cfg: Pick<Config, 'storage' | 'dataDir' | 'postgresUrl'> & Partial<Pick<Config, 'clickhouseUrl' | 'timescale'>>): Promise<StorageClaim> {
   switch (cfg.storage) {
     case 'pglite': {
       // DataDirError and DataDirInUseError (from these two) name the directory and what is wrong.
@@ -62,7 +62,8 @@ export async function claimStorage(cfg: Pick<Config, 'storage' | 'dataDir' | 'po
         async open() {
           const { openPostgresStorage } = await import('./postgres/client.js');
           try {
-            return await openPostgresStorage(cfg.postgresUrl);
+            // TimescaleDB's policies apply where the server has it (postgres/timescale/detect.ts)
+            return await openPostgresStorage(cfg.postgresUrl, { timescale: cfg.timescale });
           } catch (err) {
             if ((err as Error).name === 'DatabaseInUseError') throw new StorageOpenError(`PostgreSQL at ${where}: ${(err as Error).message}`, { cause: err });
             throw new StorageOpenError(`cannot open PostgreSQL at ${where}: ${postgresReason(err)}`, { cause: err });
@@ -112,7 +113,7 @@ async function checkClickhouse(url: string, where: string): Promise<void> {
 }
 
 /** Opens the backend the configuration names. */
-export async function openStorage(cfg: Pick<Config, 'storage' | 'dataDir' | 'postgresUrl'> & Partial<Pick<Config, 'clickhouseUrl'>>): Promise<Storage> {
+export async function openStorage(cfg: Pick<Config, 'storage' | 'dataDir' | 'postgresUrl'> & Partial<Pick<Config, 'clickhouseUrl' | 'timescale'>>): Promise<Storage> {
   return (await claimStorage(cfg)).open();
 }
 

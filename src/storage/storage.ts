@@ -3,10 +3,11 @@ import type { CcEvent, LoggedEvent } from '../contract/event.js';
 import type { CounterSums, Counters } from '../metrics/counters.js';
 import type { SlPolicy } from '../metrics/finalize.js';
 import type { DayDigestResult } from './archive-format.js';
+import type { JobRerun } from './postgres/timescale/jobs.js';
 
 /**
- * The one storage interface every backend implements (PGlite, PostgreSQL; TimescaleDB and ClickHouse
- * next). `conformance.ts` is the suite each backend must pass.
+ * The one storage interface every backend implements (PGlite, PostgreSQL, PostgreSQL with TimescaleDB,
+ * ClickHouse). `conformance.ts` is the suite each backend must pass.
  *
  * Exactly-once rests on two rules that do not need multi-statement transactions:
  *  - the log is append-only and idempotent on (tenant, event id);
@@ -133,9 +134,19 @@ export interface Storage {
    * The log's upkeep, for the engine to run every few seconds where the storage does not do it itself
    * (see SqlStorage.maintainLog). Absent where it is done elsewhere (the embedded store's log thread).
    */
-  maintainLog?(): Promise<{ summarizedRanges: number; analyzed: boolean }>;
+  maintainLog?(): Promise<LogUpkeep>;
 
   close(): Promise<void>;
+}
+
+/** What one run of the log's upkeep did (Storage.maintainLog). */
+export interface LogUpkeep {
+  /** Block ranges of the log's BRIN indexes summarized. */
+  summarizedRanges: number;
+  /** Whether statistics were taken of (part of) the log. */
+  analyzed: boolean;
+  /** TimescaleDB: its background jobs this run found failed or overdue and ran again (postgres/timescale/jobs.ts). */
+  jobsRerun?: JobRerun[];
 }
 
 /** How often the log's owner runs its upkeep (Storage.maintainLog): a range of 128 pages fills in ~0.3 s at full ingest. */

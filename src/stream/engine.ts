@@ -138,6 +138,14 @@ export class Engine {
       running = true;
       storage
         .maintainLog!()
+        .then((upkeep) => {
+          // TimescaleDB's jobs the scheduler failed or let fall behind, run again by the upkeep (postgres/timescale/jobs.ts)
+          for (const j of upkeep.jobsRerun ?? []) {
+            const what = { jobId: j.jobId, proc: j.proc, hypertable: j.hypertable, why: j.why, schedulerError: j.schedulerError, ms: j.ms };
+            if (j.ok) this.opts.log?.info(what, 'TimescaleDB job run again by ccpulse');
+            else this.opts.log?.warn({ ...what, err: j.error }, 'TimescaleDB job failed again when run by ccpulse; trying after the next check');
+          }
+        })
         .catch((err: Error) => this.opts.log?.warn({ err: err.message }, 'log upkeep failed; trying again'))
         .finally(() => (running = false));
     });

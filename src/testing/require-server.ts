@@ -23,3 +23,21 @@ export async function serverAvailable(name: string, host: string, port: number):
   console.warn(`\n${bar}\n!!! SKIPPING SUITE: ${msg} !!!\n${bar}\n`);
   return false;
 }
+
+/**
+ * A server that suites run against only where one is named, because CI does not start it (TimescaleDB:
+ * not packaged by Debian, built from its source; see docs/STORAGE.md). Unnamed (`envVar` unset), the
+ * suite is skipped loudly, under CI too; named, it must be reachable (serverAvailable: under CI its
+ * absence fails). Returns the URL, or null to skip.
+ */
+export async function namedServerAvailable(name: string, envVar: string): Promise<string | null> {
+  const url = process.env[envVar];
+  if (!url) {
+    const msg = `${name}: ${envVar} is not set`;
+    const bar = '!'.repeat(msg.length + 30);
+    console.warn(`\n${bar}\n!!! SKIPPING SUITE: ${msg} !!!\n${bar}\n`);
+    return null;
+  }
+  const u = new URL(url);
+  return (await serverAvailable(name, u.hostname || '127.0.0.1', Number(u.port || 5432))) ? url : null;
+}

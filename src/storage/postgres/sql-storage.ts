@@ -2,7 +2,7 @@ import type { CcEvent, LoggedEvent } from '../../contract/event.js';
 import type { Counters } from '../../metrics/counters.js';
 import type { ArchivedDay, HeldDay, RawLogEvent } from '../storage.js';
 import type { DayDigestResult } from '../archive-format.js';
-import type { Checkpoint, CheckpointCommit, DeadLetter, HistoryAccess, HistoryAggregate, HistoryQuery, QaLevel, Campaign, RecommendationChange, RecommendationQuery, RollupCell, RollupQuery, SqlAccess, Storage, StoredRecommendation } from '../storage.js';
+import type { Checkpoint, CheckpointCommit, DeadLetter, HistoryAccess, HistoryAggregate, HistoryQuery, LogUpkeep, QaLevel, Campaign, RecommendationChange, RecommendationQuery, RollupCell, RollupQuery, SqlAccess, Storage, StoredRecommendation } from '../storage.js';
 import { lastRecommendationNumber, listCampaigns, listRecommendations, putCampaign, saveRecommendations } from './recommendations.js';
 import { qaLevels, queryHistory } from './history.js';
 import { addRollupDeltas, readMinuteCells, toMs } from './rollups.js';
@@ -12,6 +12,9 @@ import { keepPartitionsAhead, maintainPartitions } from './partitions.js';
 import type { SqlClient } from './sql-client.js';
 import { EVENT_COLUMNS, toLoggedEvent } from './event-rows.js';
 import { ArchiveDays } from './archive-days.js';
+import { maintainChunks } from './timescale/chunk-upkeep.js';
+import { JobWatch, type JobCheck } from './timescale/jobs.js';
+import { applyPolicies, type PolicyState, type TimescaleSettings } from './timescale/policies.js';
 
 /** How often the partitioned log's days ahead are seen to: they are made a week ahead. */
 const PARTITIONS_EVERY_MS = 3_600_000;
@@ -21,7 +24,20 @@ const DEFAULT_GROWTH_BYTES = 1 << 20;
 const MS = `'epoch'::timestamptz + x.%s * interval '1 millisecond'`;
 
 
-/** Storage on the PostgreSQL dialect: PostgreSQL itself, and PGlite (PostgreSQL in WASM). */
+/**
+ * Which database a SqlStorage speaks to: the embedded one, a PostgreSQL server, one with TimescaleDB
+ * (timescale/detect.ts). Another name takes the migrations for every backend alone (bench/storage.ts's
+ * one-table log).
+ */
+export type SqlBackend = 'pglite' | 'postgres' | 'timescale' | (string & {});
+
+/** TimescaleDB's side of a store (backend 'timescale'): its policies as set at the start, and its jobs as last checked. */
+export interface TimescaleStatus {
+  policies: PolicyState | null;
+  jobs: JobCheck | null;
+}
+
+/** Storage on the PostgreSQL dialect: PostgreSQL itself (with or without TimescaleDB), and PGlite (PostgreSQL in WASM). */
 export class SqlStorage implements Storage {
   /** Set by whoever opened the database and knows how another thread can reach it (see Storage.sqlAccess). */
   sqlAccess?: () => SqlAccess;
@@ -32,12 +48,15 @@ export class SqlStorage implements Storage {
   private partitionsCheckedAt = -Infinity;
   /** The default partition's size when its crowded days were last moved out. */
   private defaultBytesChecked = 0;
+  /** TimescaleDB's background jobs, watched and run again from the upkeep (timescale/jobs.ts). */
+  private readonly jobWatch = new JobWatch();
+  private policies: PolicyState | null = null;
 
   /** The archive's steps (archive-days.ts): the log partitioned by day on PostgreSQL, one table embedded. */
   private readonly archive: ArchiveDays;
 
   constructor(
-    readonly backend: string,
+    readonly backend: SqlBackend,
     private readonly db: SqlClient,
   ) {
     this.archive = new ArchiveDays(db, backend === 'postgres');
@@ -65,7 +84,13 @@ export class SqlStorage implements Storage {
    * range of 128 pages, plus ~0.1 s for an ANALYZE at millions of events (migration 008); a no-op when
    * neither is due.
    */
-  async maintainLog(): Promise<{ summarizedRanges: number; analyzed: boolean }> {
+  async maintainLog(): Promise<LogUpkeep> {
+    if (this.backend === 'timescale') {
+      // TimescaleDB makes the days itself; the chunks' block ranges, and (once a minute) its jobs
+      const upkeep = await maintainChunks(this.db);
+      const check = await this.jobWatch.checkIfDue(this.db);
+      return check?.reran.length ? { ...upkeep, jobsRerun: check.reran } : upkeep;
+    }
     if (this.backend === 'postgres') {
       // the log partitioned by day (migration 012): the days ahead once an hour, and whenever the default
       // partition has grown by a megabyte (a backfill of days that have no partition); every partition's ranges
@@ -88,6 +113,24 @@ export class SqlStorage implements Storage {
     return { summarizedRanges: Number(row.n), analyzed: due };
   }
 
+  /** Sets TimescaleDB's compression and retention policies (backend 'timescale'), where they differ. */
+  async applyTimescalePolicies(settings: TimescaleSettings): Promise<PolicyState> {
+    if (this.backend !== 'timescale') throw new Error(`the ${this.backend} store has no TimescaleDB policies`);
+    this.policies = await applyPolicies(this.db, settings);
+    return this.policies;
+  }
+
+  /** TimescaleDB's policies and jobs (backend 'timescale'); null on the other backends. */
+  timescaleStatus(): TimescaleStatus | null {
+    return this.backend === 'timescale' ? { policies: this.policies, jobs: this.jobWatch.last } : null;
+  }
+
+  /** Looks at TimescaleDB's jobs now, running again any that failed or are overdue (the upkeep does it once a minute). */
+  checkTimescaleJobs(): Promise<JobCheck> {
+    if (this.backend !== 'timescale') throw new Error(`the ${this.backend} store has no TimescaleDB jobs`);
+    return this.jobWatch.check(this.db);
+  }
+
   async append(events: ReadonlyArray<{ tenant: string; event: CcEvent }>): Promise<Array<number | null>> {
     if (events.length === 0) return [];
     const rows = events.map(({ tenant, event: e }) => ({
@@ -107,7 +150,8 @@ export class SqlStorage implements Storage {
     }));
     const insert = () => this.db.query<{ seq: number; tenant: string; id: string }>(
       // ON CONFLICT on whichever key the log has: (tenant, id) in the embedded store, (tenant, id, key_ts)
-      // in PostgreSQL's log partitioned by day (migration 012), where a retry claims the same time
+      // in PostgreSQL's log partitioned by day (migration 012) and in TimescaleDB's hypertable (020), where
+      // a retry claims the same time
       `INSERT INTO events (tenant, id, type, ts, appeal_id, channel, queue, operator_id, status, direction, campaign_id, attrs, key_ts)
        SELECT x.tenant, x.id, x.type, ${MS.replace('%s', 'ts')}, x.appeal_id, x.channel, x.queue, x.operator_id, x.status, x.direction, x.campaign_id, x.attrs,
               ${MS.replace('%s', 'key_ts')}

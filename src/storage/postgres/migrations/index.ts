@@ -11,12 +11,16 @@ import campaigns from './010_campaigns.js';
 import eventKeyTime from './011_event_key_time.js';
 import partitionedLog from './012_partitioned_log.js';
 import archivedDays from './013_archived_days.js';
+import timescaleLog from './020_timescale_log.js';
+import timescaleMinuteRollups from './021_timescale_minute_rollups.js';
 
 /**
  * Numbered migrations, applied in order, each once. Never edit one that has shipped: add the next.
- * `only`: applied on that backend alone (the others skip it and do not record it).
+ * `only`: applied on that backend alone (the others skip it and do not record it). 'timescale' is a
+ * PostgreSQL server with TimescaleDB (postgres/timescale/detect.ts): it takes every migration but those
+ * only for 'postgres' or 'pglite', and its own (020 on); its log is a hypertable, never 012's partitions.
  */
-export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string; only?: 'postgres' | 'pglite' }> = [
+export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string; only?: 'postgres' | 'pglite' | 'timescale' }> = [
   { version: 1, name: 'init', sql: init },
   { version: 2, name: 'processor_state', sql: processorState },
   { version: 3, name: 'settled_state', sql: settledState },
@@ -30,4 +34,6 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 11, name: 'event_key_time', sql: eventKeyTime },
   { version: 12, name: 'partitioned_log', sql: partitionedLog, only: 'postgres' },
   { version: 13, name: 'archived_days', sql: archivedDays },
+  { version: 20, name: 'timescale_log', sql: timescaleLog, only: 'timescale' },
+  { version: 21, name: 'timescale_minute_rollups', sql: timescaleMinuteRollups, only: 'timescale' },
 ];
