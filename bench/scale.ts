@@ -119,7 +119,7 @@ async function main(): Promise<number> {
         await dropDatabase(pgAdmin, srvDb);
       }
     } else if (mode === 'clickhouse') {
-      const server = chClient(parseClickhouseUrl(chUrl), null);
+      const server = chClient(parseClickhouseUrl(chUrl), null, 300_000); // (dropping a database of ~20 tables can take a minute under load)
       const db = `ccpulse_bench_scale_${process.pid}`;
       try {
         await server.version();

@@ -202,7 +202,7 @@ for (const v of VARIANTS) {
     }, TIMESCALE);
   } else if (v === 'clickhouse') {
     const db = `ccpulse_bench_storage_${process.pid}`;
-    const server = chClient(parseClickhouseUrl(CLICKHOUSE), null);
+    const server = chClient(parseClickhouseUrl(CLICKHOUSE), null, 300_000); // (dropping a database of ~20 tables can take a minute under load)
     try {
       chVersion = (await server.version()).join('.');
     } catch (err) {
