@@ -22,7 +22,7 @@ const CLICKHOUSE = process.env.CCPULSE_TEST_CLICKHOUSE_URL ?? 'clickhouse://defa
 let usedClickhouse = false;
 afterAll(async () => {
   if (!usedClickhouse) return;
-  const server = chClient(parseClickhouseUrl(CLICKHOUSE), null);
+  const server = chClient(parseClickhouseUrl(CLICKHOUSE), null, 300_000);
   await server.command(`DROP DATABASE IF EXISTS ccpulse_crash_${process.pid}`);
   await server.close();
 }, 300_000);

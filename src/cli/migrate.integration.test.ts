@@ -71,7 +71,7 @@ describe.skipIf(!pgUp)('ccpulse migrate', () => {
     await admin.end();
     rmSync(dir, { recursive: true, force: true });
     if (usedClickhouse) {
-      const server = chClient(parseClickhouseUrl(CLICKHOUSE), null);
+      const server = chClient(parseClickhouseUrl(CLICKHOUSE), null, 300_000);
       await Promise.all([CH_DB, `${CH_DB}_resumed`].map((db) => server.command(`DROP DATABASE IF EXISTS ${db}`)));
       await server.close();
     }

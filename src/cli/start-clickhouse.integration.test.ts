@@ -15,7 +15,7 @@ const up = () => serverAvailable('ClickHouse', new URL(CLICKHOUSE).hostname, Num
 let used = false;
 afterAll(async () => {
   if (!used) return;
-  const server = chClient(parseClickhouseUrl(CLICKHOUSE), null);
+  const server = chClient(parseClickhouseUrl(CLICKHOUSE), null, 300_000);
   await server.command(`DROP DATABASE IF EXISTS ${DB}`);
   await server.close();
 }, 300_000);
