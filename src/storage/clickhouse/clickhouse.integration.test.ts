@@ -24,7 +24,7 @@ const DB = `ccpulse_test_${process.pid}`;
 const used = new Set<string>();
 
 async function dropDatabase(db: string) {
-  const server = chClient(parseClickhouseUrl(urlOf(db)), null);
+  const server = chClient(parseClickhouseUrl(urlOf(db)), null, 300_000);
   await server.command(`DROP DATABASE IF EXISTS ${db}`);
   await server.close();
 }
