@@ -1,7 +1,7 @@
 import { canonicalLine, DayDigest, sameDigest, type DayDigestResult } from '../archive-format.js';
 import { ArchiveMismatchError, DAY_MS, type ArchivedDay, type HeldDay, type RawLogEvent } from '../storage.js';
 import type { ChClient } from './client.js';
-import { toLoggedEvent } from './log.js';
+import { toLoggedEvent } from '../postgres/event-rows.js';
 import { join, sql } from './sql.js';
 
 /** Seq span of a page when a day is read to be checked. */

@@ -1,7 +1,9 @@
 import type { CcEvent, LoggedEvent } from '../../contract/event.js';
 import { claimedTs } from '../../ingest/clamp-future.js';
+// the same row mapping as the SQL stores' (nullable columns, attrs as JSON text)
+import { toLoggedEvent } from '../postgres/event-rows.js';
 import type { ChClient } from './client.js';
-import { join, raw, sql, type Sql } from './sql.js';
+import { join, raw, sql } from './sql.js';
 
 const EVENT_COLUMNS = raw('seq, tenant, id, type, ts, appeal_id, channel, queue, operator_id, status, direction, campaign_id, attrs');
 /** Ids looked up per dedup query. */
@@ -116,18 +118,3 @@ export class ClickhouseLog {
     return rows.map(toLoggedEvent);
   }
 }
-
-export function toLoggedEvent(r: Record<string, unknown>): LoggedEvent {
-  const e: LoggedEvent = { seq: Number(r.seq), tenant: r.tenant as string, id: r.id as string, type: r.type as LoggedEvent['type'], ts: Number(r.ts) };
-  if (r.appeal_id != null) e.appealId = r.appeal_id as string;
-  if (r.channel != null) e.channel = r.channel as string;
-  if (r.queue != null) e.queue = r.queue as string;
-  if (r.operator_id != null) e.operatorId = r.operator_id as string;
-  if (r.status != null) e.status = r.status as LoggedEvent['status'];
-  if (r.direction != null) e.direction = r.direction as LoggedEvent['direction'];
-  if (r.campaign_id != null) e.campaignId = r.campaign_id as string;
-  if (r.attrs != null) e.attrs = JSON.parse(r.attrs as string) as Record<string, unknown>;
-  return e;
-}
-
-export type { Sql };
