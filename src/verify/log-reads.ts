@@ -70,14 +70,7 @@ export async function appealEventsPage(
      ORDER BY seq LIMIT $5`,
     [q.tenant, q.appealIds, q.afterSeq, q.maxSeq, q.limit],
   );
-  return rows.map((r) => {
-    const e: LoggedEvent = { tenant: q.tenant, seq: Number(r.seq), id: r.id as string, type: r.type as EventType, ts: Number(r.ts) };
-    if (r.appeal_id != null) e.appealId = r.appeal_id as string;
-    if (r.channel != null) e.channel = r.channel as string;
-    if (r.queue != null) e.queue = r.queue as string;
-    if (r.operator_id != null) e.operatorId = r.operator_id as string;
-    return e;
-  });
+  return rows.map((r) => storyEvent(q.tenant, r));
 }
 
 /** Events logged in (afterSeq, maxSeq] with event time before `before` (events that came in while verify ran). */
@@ -169,4 +162,14 @@ export async function refreshEventStatistics(log: Db, position: number): Promise
   if (row && Number(row.reltuples) * 2 >= position) return false;
   await log.query(`ANALYZE events`);
   return true;
+}
+
+/** A row of an appeal's story (seq, id, type, ts, appeal_id, channel, queue, operator_id) as an event; both dialects' reads use it. */
+export function storyEvent(tenant: string, r: Record<string, unknown>): LoggedEvent {
+  const e: LoggedEvent = { tenant, seq: Number(r.seq), id: r.id as string, type: r.type as EventType, ts: Number(r.ts) };
+  if (r.appeal_id != null) e.appealId = r.appeal_id as string;
+  if (r.channel != null) e.channel = r.channel as string;
+  if (r.queue != null) e.queue = r.queue as string;
+  if (r.operator_id != null) e.operatorId = r.operator_id as string;
+  return e;
 }

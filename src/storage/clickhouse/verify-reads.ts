@@ -1,5 +1,4 @@
-import type { EventType, LoggedEvent } from '../../contract/event.js';
-import type { VerifyReads } from '../../verify/log-reads.js';
+import { storyEvent, type VerifyReads } from '../../verify/log-reads.js';
 import { chClient, parseClickhouseUrl, type ChClient } from './client.js';
 import { join, sql, type Sql } from './sql.js';
 
@@ -35,14 +34,7 @@ export function verifyReadsOn(db: ChClient): VerifyReads {
             WHERE tenant = ${q.tenant} AND seq IN (SELECT seq FROM appeal_events WHERE tenant = ${q.tenant} AND appeal IN (${list(q.appealIds)}) AND seq > ${q.afterSeq} AND seq <= ${q.maxSeq})
             ORDER BY seq LIMIT ${q.limit}`,
       );
-      return rows.map((r) => {
-        const e: LoggedEvent = { tenant: q.tenant, seq: Number(r.seq), id: r.id as string, type: r.type as EventType, ts: Number(r.ts) };
-        if (r.appeal_id != null) e.appealId = r.appeal_id as string;
-        if (r.channel != null) e.channel = r.channel as string;
-        if (r.queue != null) e.queue = r.queue as string;
-        if (r.operator_id != null) e.operatorId = r.operator_id as string;
-        return e;
-      });
+      return rows.map((r) => storyEvent(q.tenant, r));
     },
 
     async newEventsPage(q) {
