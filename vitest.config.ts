@@ -6,6 +6,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The slow path's threads (history, verify, what-if) at their normal priority: two suites' servers share
+    // the two cores here, and at nice 10 those threads would wait behind the other suite (runtime/thread-priority.ts).
+    env: { CCPULSE_SLOW_PATH_NICENESS: '0' },
     // Two cores: integration suites start servers and databases; keep parallelism modest.
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
   },

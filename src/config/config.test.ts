@@ -183,4 +183,10 @@ describe('the archive settings', () => {
     expect(archiveSettings(loadConfig({ configPath: file({ archive: { enabled: false } }), env: {} }))).toEqual({ off: 'archive.enabled is false' });
   });
 });
+
+  it('refuses a slow-path niceness that is not a whole number from 0 to 19, naming the variable', () => {
+    expect(() => loadConfig({ env: { CCPULSE_SLOW_PATH_NICENESS: 'low' } })).toThrow('invalid configuration: CCPULSE_SLOW_PATH_NICENESS: must be a whole number from 0 to 19, got "low"');
+    expect(() => loadConfig({ env: { CCPULSE_SLOW_PATH_NICENESS: '20' } })).toThrow(/CCPULSE_SLOW_PATH_NICENESS/);
+    expect(() => loadConfig({ env: { CCPULSE_SLOW_PATH_NICENESS: '0' } })).not.toThrow();
+  });
 });

@@ -4,6 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 import { isBinEdge } from '../metrics/wait-histogram.js';
 import { parseArchiveAge } from '../archive/duration.js';
+import { checkSlowPathNiceness } from '../runtime/thread-priority.js';
 import { DEFAULT_TIMESCALE_SETTINGS } from '../storage/postgres/timescale/policies.js';
 
 const SlPolicySchema = Type.Object(
@@ -380,6 +381,9 @@ export function loadConfig(opts: { flags?: ConfigFlags; env?: NodeJS.ProcessEnv;
     const age = parseArchiveAge(olderThan);
     if (typeof age !== 'number') errors.push(`${source('/archive/olderThan')}: ${age.error}`);
   }
+  // read by the slow-path threads themselves (runtime/thread-priority.ts), checked here so a typo stops the start
+  const niceness = checkSlowPathNiceness(env);
+  if (niceness) errors.push(niceness);
   if (errors.length === 1) throw new ConfigError(`invalid configuration: ${errors[0]}`);
   if (errors.length) throw new ConfigError(`invalid configuration:\n  ${errors.join('\n  ')}`);
   return merged;

@@ -2,6 +2,7 @@ import { readlinkSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
+import { lowerThisThreadPriority, slowPathNiceness } from './thread-priority.js';
 
 describe('lowerThisThreadPriority', () => {
   it.runIf(process.platform === 'linux')('lowers the calling thread only, not the process or its other threads', async () => {
@@ -23,5 +24,13 @@ describe('lowerThisThreadPriority', () => {
     expect(reply).toMatchObject({ ok: true, nice: 19 });
     expect(reply.tid).not.toBe(mainTid);
     expect(getPriority(mainTid)).toBe(mainBefore);
+  });
+
+  it('takes its niceness from CCPULSE_SLOW_PATH_NICENESS, 10 when unset or not a whole number from 0 to 19', () => {
+    expect(slowPathNiceness({})).toBe(10);
+    expect(slowPathNiceness({ CCPULSE_SLOW_PATH_NICENESS: '0' })).toBe(0);
+    expect(slowPathNiceness({ CCPULSE_SLOW_PATH_NICENESS: '19' })).toBe(19);
+    for (const bad of ['20', '-1', '2.5', 'x']) expect(slowPathNiceness({ CCPULSE_SLOW_PATH_NICENESS: bad })).toBe(10);
+    expect(lowerThisThreadPriority(0)).toBe(false); // 0 leaves the thread as it is
   });
 });
