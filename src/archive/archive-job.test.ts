@@ -15,7 +15,7 @@ it('runs one archive at a time, and none once stopped', async () => {
   try {
     const day = Date.UTC(2026, 5, 1);
     await appendApplied(storage, [{ tenant: 'default', event: { id: 'e', type: 'APPEAL_NEW', ts: day + 5, appealId: 'a', channel: 'voice', queue: 'q' } }]);
-    const job = new ArchiveJob({ storage, dir: join(dir, 'archive'), olderThanMs: 7 * DAY_MS, now: () => day + 30 * DAY_MS });
+    const job = new ArchiveJob({ storage, to: { dir: join(dir, 'archive') }, olderThanMs: 7 * DAY_MS, now: () => day + 30 * DAY_MS });
     const [first, second] = await Promise.all([job.runNow(), job.runNow()]);
     expect(first?.days.map((d) => [d.day, d.status])).toEqual([[day, 'archived']]);
     expect(second).toBeNull();

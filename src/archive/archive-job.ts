@@ -9,6 +9,7 @@
 import type { Logger } from 'pino';
 import type { Storage } from '../storage/storage.js';
 import { runArchive, type ArchiveRunResult } from './archive-run.js';
+import { openArchiveTarget, type ArchiveDestination } from './target.js';
 
 export const ARCHIVE_EVERY_MS = 3_600_000;
 /** The first run waits for the start to settle (recovery, the first checkpoints). */
@@ -16,7 +17,8 @@ export const ARCHIVE_FIRST_AFTER_MS = 60_000;
 
 export interface ArchiveJobOptions {
   storage: Storage;
-  dir: string;
+  /** A directory, or a ClickHouse database (target.ts). */
+  to: ArchiveDestination;
   olderThanMs: number;
   log?: Logger;
   now?: () => number;
@@ -46,10 +48,13 @@ export class ArchiveJob {
   /** One run now; null when one is already running (it is not started twice) or the job has stopped. */
   runNow(): Promise<ArchiveRunResult | null> {
     if (this.running || this.stopped) return Promise.resolve(null);
-    const { storage, dir, olderThanMs, log } = this.o;
-    const run = runArchive({
+    const { storage, to, olderThanMs, log } = this.o;
+    const run = (async () => {
+      const target = await openArchiveTarget(to);
+      try {
+        return await runArchive({
       storage,
-      dir,
+      target,
       olderThanMs,
       now: (this.o.now ?? Date.now)(),
       onDay: (d) => {
@@ -57,7 +62,11 @@ export class ArchiveJob {
         if (d.status === 'archived') log?.info({ day, events: d.events, file: d.file, sha256: d.sha256 }, 'archived a day of raw events');
         else if (d.status === 'refused' || d.status === 'failed') log?.warn({ day, reason: d.reason }, `archive ${d.status} a day; it stays in the store and is tried again next time`);
       },
-    }).catch((err: Error) => {
+        });
+      } finally {
+        await target.close();
+      }
+    })().catch((err: Error) => {
       log?.warn({ err: err.message }, 'archive run failed; trying again next time');
       return null;
     });

@@ -10,28 +10,28 @@
  * store's reads queue behind appends on the log's thread, as verify's do), compression on libuv's
  * thread pool, the checksum a page at a time.
  */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { canonicalLine, DayDigest, sameDigest, type DayDigestResult } from '../storage/archive-format.js';
 import { ArchiveMismatchError, DAY_MS, type HeldDay, type Storage } from '../storage/storage.js';
 import { CHECKPOINT_NAME } from '../stream/checkpointer.js';
-import { ArchiveFileError, dayFileName, readDayFileDigest, removeStaleWrites, writeDayFile } from './day-file.js';
+import { ArchiveFileError, FileArchive } from './day-file.js';
+import type { ArchiveTarget } from './target.js';
 
 /** Seqs per page read from the store. */
 export const ARCHIVE_SPAN = 5_000;
 
 export interface ArchiveRunOptions {
   storage: Storage;
-  /** The archive directory (created if missing). */
-  dir: string;
+  /** Where the days go (target.ts); or `dir`, an archive directory (created if missing). */
+  target?: ArchiveTarget;
+  dir?: string;
   /** Days that ended more than this long before `now` go. */
   olderThanMs: number;
   now: number;
   /** Only say what would be archived: nothing is written or removed (days are read, to count and checksum them). */
   dryRun?: boolean;
   span?: number;
-  /** Runs between writing a file and reading it back (tests: a disk that corrupts what it was given). */
-  afterWrite?: (path: string) => Promise<void>;
+  /** Runs between writing a day and reading it back, given where it is (tests: a disk or a table that alters what it was given). */
+  afterWrite?: (where: string) => Promise<void>;
   /** Told each day's outcome as soon as it is known. */
   onDay?: (r: DayOutcome) => void;
 }
@@ -45,6 +45,8 @@ export type DayOutcome =
   | { day: number; status: 'refused' | 'failed'; reason: string };
 
 export interface ArchiveRunResult {
+  /** The archive's place (ArchiveTarget.where). */
+  where: string;
   cutoff: number;
   /** The checkpoint's log position: events above it are not applied yet. */
   position: number;
@@ -53,32 +55,31 @@ export interface ArchiveRunResult {
 
 export async function runArchive(o: ArchiveRunOptions): Promise<ArchiveRunResult> {
   const { storage } = o;
+  if (!o.target && o.dir === undefined) throw new Error('runArchive needs a target or a dir');
+  const target = o.target ?? new FileArchive(o.dir!);
   const span = o.span ?? ARCHIVE_SPAN;
   const cutoff = o.now - o.olderThanMs;
   // only what the stream has applied and checkpointed may go: recovery replays the log after the checkpoint
   const position = (await storage.loadCheckpoint(CHECKPOINT_NAME))?.position ?? 0;
-  if (!o.dryRun) {
-    await mkdir(o.dir, { recursive: true });
-    await removeStaleWrites(o.dir);
-  }
+  if (!o.dryRun) await target.prepare();
   // days a killed run left held apart are finished first, whatever the cutoff now says: they are out of the log
   const held = new Map((await storage.listHeldDays()).map((h) => [h.day, h]));
   const days = [...new Set([...held.keys(), ...(await storage.listLogDays(cutoff))])].sort((a, b) => a - b);
   const outcomes: DayOutcome[] = [];
   for (const day of days) {
-    const outcome = await archiveOneDay(o, day, held.get(day), position, span);
+    const outcome = await archiveOneDay(o, target, day, held.get(day), position, span);
     if (!outcome) continue;
     outcomes.push(outcome);
     o.onDay?.(outcome);
   }
-  return { cutoff, position, days: outcomes };
+  return { where: target.where, cutoff, position, days: outcomes };
 }
 
-async function archiveOneDay(o: ArchiveRunOptions, day: number, heldBefore: HeldDay | undefined, position: number, span: number): Promise<DayOutcome | null> {
+async function archiveOneDay(o: ArchiveRunOptions, target: ArchiveTarget, day: number, heldBefore: HeldDay | undefined, position: number, span: number): Promise<DayOutcome | null> {
   const { storage } = o;
   const part = (await storage.listArchivedDays({ from: day, to: day + DAY_MS })).filter((a) => a.day === day).length + 1;
-  const file = dayFileName(day, part);
   if (o.dryRun) {
+    const file = target.nameOf(day, part);
     const d = heldBefore ?? (await storage.describeLogDay(day, position));
     if (d === null) return null;
     if (d === 'open') return { day, status: 'open' };
@@ -91,10 +92,11 @@ async function archiveOneDay(o: ArchiveRunOptions, day: number, heldBefore: Held
   if (held === null) return null;
   if (held === 'open') return { day, status: 'open' };
   let written: DayDigestResult;
+  let file = target.nameOf(day, part);
   try {
-    written = await writeDayFile(o.dir, file, pagesOf(storage, held, span));
-    await o.afterWrite?.(join(o.dir, file));
-    const readBack = await readDayFileDigest(join(o.dir, file));
+    ({ name: file, digest: written } = await target.write(day, part, pagesOf(storage, held, span)));
+    await o.afterWrite?.(target.locate(file));
+    const readBack = await target.readBack(file);
     if (!sameDigest(written, readBack)) {
       throw new ArchiveFileError(`${file} reads back as ${readBack.events} events (sha256 ${readBack.sha256.slice(0, 12)}…), not the ${written.events} written (sha256 ${written.sha256.slice(0, 12)}…)`);
     }

@@ -6,7 +6,7 @@
  * through a stream, so a day of any size takes little memory.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
@@ -14,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import { canonicalLine, DayDigest, parseLine, type DayDigestResult } from '../storage/archive-format.js';
 import type { RawLogEvent } from '../storage/storage.js';
+import type { ArchiveTarget } from './target.js';
 
 /** `events-2026-11-20.ndjson.gz`, and `events-2026-11-20.part2.ndjson.gz` for a day's later parts. */
 export function dayFileName(day: number, part: number): string {
@@ -94,6 +95,43 @@ function gunzipped(path: string): Readable {
   const gunzip = createGunzip();
   file.on('error', (err) => gunzip.destroy(err));
   return file.pipe(gunzip);
+}
+
+/** The archive as files in a directory, one a day (part). */
+export class FileArchive implements ArchiveTarget {
+  constructor(readonly dir: string) {}
+
+  get where(): string {
+    return this.dir;
+  }
+
+  async prepare(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    await removeStaleWrites(this.dir);
+  }
+
+  nameOf(day: number, part: number): string {
+    return dayFileName(day, part);
+  }
+
+  async write(day: number, part: number, pages: AsyncIterable<RawLogEvent[]>) {
+    const name = dayFileName(day, part);
+    return { name, digest: await writeDayFile(this.dir, name, pages) };
+  }
+
+  readBack(name: string): Promise<DayDigestResult> {
+    return readDayFileDigest(this.locate(name));
+  }
+
+  read(name: string): AsyncGenerator<RawLogEvent> {
+    return readDayFile(this.locate(name));
+  }
+
+  locate(name: string): string {
+    return join(this.dir, name);
+  }
+
+  async close(): Promise<void> {}
 }
 
 async function fsync(path: string, flags: 'r' | 'r+'): Promise<void> {

@@ -11,12 +11,14 @@ const n = (x: number) => x.toLocaleString('en');
 export const archiveCommand: Command = {
   name: 'archive',
   summary: 'move raw events of days past the hot retention into checked, compressed files (and list them)',
-  usage: `Usage: ccpulse archive [--older-than AGE] [--dir DIR] [--storage URL] [--dry-run] [--json]
+  usage: `Usage: ccpulse archive [--older-than AGE] [--dir DIR | --clickhouse URL] [--storage URL] [--dry-run] [--json]
        ccpulse archive list [--storage URL] [--json]
 
 Writes each day (UTC) of the event log that ended longer than AGE ago to DIR/events-YYYY-MM-DD.ndjson.gz
 (gzip NDJSON, one event a line, in log order), reads the file back, and only when its count and SHA-256
-match what the store holds removes the day from the store and records it. Rollups stay: /v1/metrics
+match what the store holds removes the day from the store and records it. With --clickhouse (or
+archive.clickhouse in the config) the days go into that ClickHouse database's table archived_events
+instead, one typed column per field, checked the same way. Rollups stay: /v1/metrics
 still answers for archived days, and /v1/verify says which days of a range are archived. A day whose
 events the stream has not all applied yet is left for a later run. Interrupted (even by kill -9), a run
 leaves every day either in the store or in a recorded file; run it again to finish.
@@ -26,6 +28,7 @@ no server is running on (it takes the store's lock, as the server does).
 
   ccpulse archive --older-than 7d --dry-run
   ccpulse archive --older-than 7d --dir /srv/ccpulse-archive --storage postgres://ccpulse@db/ccpulse
+  ccpulse archive --storage postgres://ccpulse@db/ccpulse --clickhouse clickhouse://default@olap:8123/ccpulse_archive
   ccpulse archive list
 
 Options:
@@ -33,7 +36,9 @@ Options:
                     (default 7d; archive.olderThan in the config, CCPULSE_ARCHIVE_OLDER_THAN)
   --dir DIR         the archive directory (default <data dir>/archive for the embedded store; required
                     for PostgreSQL unless archive.dir or CCPULSE_ARCHIVE_DIR names one)
-  --storage URL     the store: pglite:DIR or postgres://… (default: the configuration's, as ccpulse start)
+  --clickhouse URL  archive into this ClickHouse database instead of files (clickhouse://USER:PASSWORD@
+                    HOST:8123/DB; archive.clickhouse in the config, CCPULSE_ARCHIVE_CLICKHOUSE)
+  --storage URL     the store: pglite:DIR, postgres://… or clickhouse://… (default: the configuration's)
   --config FILE     JSON config file (default ./ccpulse.config.json if present)
   --dry-run         count and checksum the days that would go; write and remove nothing
   --json            print the outcome as JSON
@@ -41,6 +46,7 @@ Options:
   options: {
     'older-than': { type: 'string' },
     dir: { type: 'string' },
+    clickhouse: { type: 'string' },
     storage: { type: 'string' },
     config: { type: 'string' },
     'dry-run': { type: 'boolean' },
@@ -51,7 +57,7 @@ Options:
     const [sub, ...extra] = positionals;
     if (sub !== undefined && sub !== 'list') throw new UsageError(`unknown subcommand "${sub}" (archive takes "list", or options only)`);
     if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
-    if (sub === 'list' && (v['older-than'] !== undefined || v['dry-run'] || v.dir !== undefined)) throw new UsageError('archive list takes --storage, --config and --json only');
+    if (sub === 'list' && (v['older-than'] !== undefined || v['dry-run'] || v.dir !== undefined || v.clickhouse !== undefined)) throw new UsageError('archive list takes --storage, --config and --json only');
     const { loadConfig, archiveSettings } = await import('../config/config.js');
     const { parseArchiveAge } = await import('../archive/duration.js');
     let olderThanMs: number | undefined;
@@ -61,7 +67,10 @@ Options:
       olderThanMs = age;
     }
     const config = loadConfig({
-      flags: { storage: v.storage as string | undefined, archive: typeof v.dir === 'string' ? { dir: v.dir } : undefined },
+      flags: {
+        storage: v.storage as string | undefined,
+        archive: { ...(typeof v.dir === 'string' ? { dir: v.dir } : {}), ...(typeof v.clickhouse === 'string' ? { clickhouse: v.clickhouse } : {}) },
+      },
       configPath: v.config as string | undefined,
     });
     if (config.storage === 'pglite' && !existsSync(join(config.dataDir, 'pglite'))) {
@@ -70,22 +79,24 @@ Options:
     // by hand, the archive runs even where the server's job is switched off: only a directory is needed
     const settings = archiveSettings({ ...config, archive: { ...config.archive, enabled: true } });
     if (sub !== 'list' && 'off' in settings) {
-      throw new UsageError(`give --dir DIR: ${settings.off.replace(/ \(archive\.dir.*\)$/, '')}`, { hint: 'Or set archive.dir in the config file, or CCPULSE_ARCHIVE_DIR.' });
+      throw new UsageError('give --dir DIR or --clickhouse URL: no archive directory or ClickHouse database is set for a server store', { hint: 'Or set archive.dir or archive.clickhouse in the config file, or CCPULSE_ARCHIVE_DIR or CCPULSE_ARCHIVE_CLICKHOUSE.' });
     }
     const storage = await openStore(config);
     try {
       if (sub === 'list') return await list(storage, v.json === true);
       const { runArchive } = await import('../archive/archive-run.js');
-      const { dir } = settings as { dir: string };
+      const { openArchiveTarget } = await import('../archive/target.js');
+      const target = await openArchiveTarget((settings as { to: import('../archive/target.js').ArchiveDestination }).to);
+      const dir = target.where;
       const dryRun = v['dry-run'] === true;
       const result = await runArchive({
         storage,
-        dir,
+        target,
         olderThanMs: olderThanMs ?? (settings as { olderThanMs: number }).olderThanMs,
         now: Date.now(),
         dryRun,
         onDay: v.json ? undefined : (d) => process.stdout.write(`${line(d)}\n`),
-      });
+      }).finally(() => target.close());
       const archived = result.days.filter((d) => d.status === 'archived' || d.status === 'would archive');
       const events = archived.reduce((s, d) => s + ('events' in d ? d.events : 0), 0);
       const open = result.days.filter((d) => d.status === 'open').length;

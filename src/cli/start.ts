@@ -68,7 +68,8 @@ Options:
   --data DIR          data directory (default ./data)                         env CCPULSE_DATA
   --demo              feed realistic demo traffic (simulated contact center)
   --storage URL       where the data lives: pglite:DIR (the embedded store in DIR, default
-                      pglite:./data) or postgres://USER@HOST:PORT/DB          env CCPULSE_STORAGE
+                      pglite:./data), postgres://USER@HOST:PORT/DB (TimescaleDB when the server
+                      has it) or clickhouse://USER:PASSWORD@HOST:8123/DB      env CCPULSE_STORAGE
                       (the plain names pglite and postgres take --data and --postgres-url)
   --postgres-url URL  PostgreSQL connection string for --storage postgres      env CCPULSE_POSTGRES_URL
   --config FILE       JSON config file (default ./ccpulse.config.json if present) env CCPULSE_CONFIG
@@ -76,6 +77,8 @@ Options:
   --archive-dir DIR   where the hourly archive puts days past the hot retention (default
                       DIR/archive for the embedded store; none, so no archive, for PostgreSQL)
                                                                               env CCPULSE_ARCHIVE_DIR
+  --archive-clickhouse URL  archive into this ClickHouse database instead (table archived_events,
+                      clickhouse://USER:PASSWORD@HOST:8123/DB)          env CCPULSE_ARCHIVE_CLICKHOUSE
   --archive-older-than AGE  days that ended longer ago are archived (default 7d) env CCPULSE_ARCHIVE_OLDER_THAN
   -h, --help          show this help
 
@@ -90,6 +93,7 @@ Precedence: flags, then environment, then the config file, then defaults.`,
     config: { type: 'string' },
     'log-level': { type: 'string' },
     'archive-dir': { type: 'string' },
+    'archive-clickhouse': { type: 'string' },
     'archive-older-than': { type: 'string' },
   },
   longRunning: true,
@@ -103,7 +107,7 @@ Precedence: flags, then environment, then the config file, then defaults.`,
         storage: v.storage as string | undefined,
         postgresUrl: v['postgres-url'] as string | undefined,
         logLevel: v['log-level'] as string | undefined,
-        archive: { dir: v['archive-dir'] as string | undefined, olderThan: v['archive-older-than'] as string | undefined },
+        archive: { dir: v['archive-dir'] as string | undefined, clickhouse: v['archive-clickhouse'] as string | undefined, olderThan: v['archive-older-than'] as string | undefined },
       },
       configPath: v.config as string | undefined,
     });
@@ -174,7 +178,7 @@ Precedence: flags, then environment, then the config file, then defaults.`,
   },
 };
 
-/** The hourly archive (src/archive/archive-job.ts), when the configuration gives it a directory; the log says when it does not. */
+/** The hourly archive (src/archive/archive-job.ts), when the configuration gives it a place; the log says when it does not. */
 async function startArchive(config: Config, storage: Storage, log: Logger): Promise<{ stop(): Promise<void> } | null> {
   const settings = archiveSettings(config);
   if ('off' in settings) {
@@ -182,6 +186,7 @@ async function startArchive(config: Config, storage: Storage, log: Logger): Prom
     return null;
   }
   const { ArchiveJob } = await import('../archive/archive-job.js');
-  log.info({ dir: settings.dir, olderThanMs: settings.olderThanMs }, 'archiving raw events of days past the hot retention, hourly');
-  return new ArchiveJob({ storage, dir: settings.dir, olderThanMs: settings.olderThanMs, log }).start();
+  const where = 'dir' in settings.to ? settings.to.dir : `clickhouse ${(await import('../storage/clickhouse/client.js')).describeClickhouseUrl(settings.to.clickhouseUrl)}`;
+  log.info({ to: where, olderThanMs: settings.olderThanMs }, 'archiving raw events of days past the hot retention, hourly');
+  return new ArchiveJob({ storage, to: settings.to, olderThanMs: settings.olderThanMs, log }).start();
 }

@@ -164,10 +164,10 @@ describe('configuration', () => {
 describe('the archive settings', () => {
   it('take a flag over the environment over the file over the default, field by field', () => {
     const configPath = file({ archive: { dir: '/file-dir', olderThan: '10d' } });
-    expect(loadConfig({ configPath, env: {} }).archive).toEqual({ enabled: true, dir: '/file-dir', olderThan: '10d' });
-    expect(loadConfig({ configPath, env: { CCPULSE_ARCHIVE_DIR: '/env-dir' } }).archive).toEqual({ enabled: true, dir: '/env-dir', olderThan: '10d' });
-    expect(loadConfig({ configPath, env: { CCPULSE_ARCHIVE_DIR: '/env-dir' }, flags: { archive: { dir: '/flag-dir', olderThan: '36h' } } }).archive).toEqual({ enabled: true, dir: '/flag-dir', olderThan: '36h' });
-    expect(loadConfig({ env: {} }).archive).toEqual({ enabled: true, dir: '', olderThan: '7d' });
+    expect(loadConfig({ configPath, env: {} }).archive).toEqual({ enabled: true, dir: '/file-dir', clickhouse: '', olderThan: '10d' });
+    expect(loadConfig({ configPath, env: { CCPULSE_ARCHIVE_DIR: '/env-dir' } }).archive).toEqual({ enabled: true, dir: '/env-dir', clickhouse: '', olderThan: '10d' });
+    expect(loadConfig({ configPath, env: { CCPULSE_ARCHIVE_DIR: '/env-dir' }, flags: { archive: { dir: '/flag-dir', olderThan: '36h' } } }).archive).toEqual({ enabled: true, dir: '/flag-dir', clickhouse: '', olderThan: '36h' });
+    expect(loadConfig({ env: {} }).archive).toEqual({ enabled: true, dir: '', clickhouse: '', olderThan: '7d' });
   });
 
   it('name a bad age and an unknown field by where they came from', () => {
@@ -177,10 +177,27 @@ describe('the archive settings', () => {
   });
 
   it('archive the embedded store under its data directory by default, and a PostgreSQL store only where a directory is named', () => {
-    expect(archiveSettings(loadConfig({ env: {}, flags: { dataDir: '/srv/cc' } }))).toEqual({ dir: '/srv/cc/archive', olderThanMs: 7 * 86_400_000 });
+    expect(archiveSettings(loadConfig({ env: {}, flags: { dataDir: '/srv/cc' } }))).toEqual({ to: { dir: '/srv/cc/archive' }, olderThanMs: 7 * 86_400_000 });
     expect(archiveSettings(loadConfig({ env: {}, flags: { storage: 'postgres://x@h/db' } }))).toEqual({ off: expect.stringContaining('no archive directory') });
-    expect(archiveSettings(loadConfig({ env: { CCPULSE_ARCHIVE_DIR: '/arch' }, flags: { storage: 'postgres://x@h/db' } }))).toEqual({ dir: '/arch', olderThanMs: 7 * 86_400_000 });
+    expect(archiveSettings(loadConfig({ env: { CCPULSE_ARCHIVE_DIR: '/arch' }, flags: { storage: 'postgres://x@h/db' } }))).toEqual({ to: { dir: '/arch' }, olderThanMs: 7 * 86_400_000 });
     expect(archiveSettings(loadConfig({ configPath: file({ archive: { enabled: false } }), env: {} }))).toEqual({ off: 'archive.enabled is false' });
+  });
+
+  it('archive into a ClickHouse database when one is named (over the embedded default directory), and refuse one named beside a directory', () => {
+    const ch = 'clickhouse://default:s3cret@olap:8123/ccpulse_archive';
+    expect(archiveSettings(loadConfig({ env: { CCPULSE_ARCHIVE_CLICKHOUSE: ch }, flags: { dataDir: '/srv/cc' } }))).toEqual({ to: { clickhouseUrl: ch }, olderThanMs: 7 * 86_400_000 });
+    expect(archiveSettings(loadConfig({ env: {}, flags: { storage: 'postgres://x@h/db', archive: { clickhouse: ch } } }))).toEqual({ to: { clickhouseUrl: ch }, olderThanMs: 7 * 86_400_000 });
+    expect(() => loadConfig({ env: { CCPULSE_ARCHIVE_DIR: '/arch' }, flags: { archive: { clickhouse: ch } } })).toThrow(
+      'invalid configuration: --archive-clickhouse: the archive goes to a ClickHouse database or to a directory (CCPULSE_ARCHIVE_DIR is set too): give one',
+    );
+    let message = '';
+    try {
+      loadConfig({ env: { CCPULSE_ARCHIVE_CLICKHOUSE: 'postgres://u:s3cret@h/db' } });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/^invalid configuration: CCPULSE_ARCHIVE_CLICKHOUSE: must be a clickhouse:\/\/ URL/);
+    expect(message).not.toContain('s3cret');
   });
 });
 

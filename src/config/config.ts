@@ -4,6 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 import { isBinEdge } from '../metrics/wait-histogram.js';
 import { parseArchiveAge } from '../archive/duration.js';
+import type { ArchiveDestination } from '../archive/target.js';
 import { checkSlowPathNiceness } from '../runtime/thread-priority.js';
 import { DEFAULT_TIMESCALE_SETTINGS } from '../storage/postgres/timescale/policies.js';
 
@@ -113,6 +114,11 @@ export const ConfigSchema = Type.Object(
         enabled: Type.Boolean(),
         /** Where the day files go. Empty: `<dataDir>/archive` on the embedded store; on PostgreSQL none, and the job stays off. */
         dir: Type.String(),
+        /**
+         * A ClickHouse database to archive into instead (`clickhouse://USER:PASSWORD@HOST:8123/DB`, table
+         * `archived_events`): the analytic store, where old events stay queryable. Empty: files in `dir`.
+         */
+        clickhouse: Type.String(),
         /** Days that ended longer ago than this are archived: a whole number and m, h, d or w, at least 1d. */
         olderThan: Type.String(),
       },
@@ -177,7 +183,7 @@ export const DEFAULT_CONFIG: Config = {
   },
   timescale: { ...DEFAULT_TIMESCALE_SETTINGS },
   ingest: { maxEvents: 50_000, maxBytes: 16 * 1024 * 1024, maxQueueDelayMs: 1_000 },
-  archive: { enabled: true, dir: '', olderThan: '7d' },
+  archive: { enabled: true, dir: '', clickhouse: '', olderThan: '7d' },
   recommend: {
     enabled: true,
     slTargetPct: { default: 80 },
@@ -216,6 +222,7 @@ export const FLAGS: Partial<Record<keyof Config, string>> = {
 /** Environment variables and flags of the archive section's fields (`archive.dir`, `archive.olderThan`). */
 export const ARCHIVE_SOURCES = {
   dir: { env: 'CCPULSE_ARCHIVE_DIR', flag: '--archive-dir' },
+  clickhouse: { env: 'CCPULSE_ARCHIVE_CLICKHOUSE', flag: '--archive-clickhouse' },
   olderThan: { env: 'CCPULSE_ARCHIVE_OLDER_THAN', flag: '--archive-older-than' },
 } as const;
 
@@ -381,6 +388,12 @@ export function loadConfig(opts: { flags?: ConfigFlags; env?: NodeJS.ProcessEnv;
     const age = parseArchiveAge(olderThan);
     if (typeof age !== 'number') errors.push(`${source('/archive/olderThan')}: ${age.error}`);
   }
+  const archiveCh = isObject(merged.archive) ? merged.archive.clickhouse : undefined;
+  if (typeof archiveCh === 'string' && archiveCh !== '') {
+    const t = parseStorageUrl(archiveCh);
+    if ('error' in t || t.storage !== 'clickhouse') errors.push(`${source('/archive/clickhouse')}: must be a clickhouse:// URL${'error' in t ? ` (${t.error})` : ''}`);
+    else if (isObject(merged.archive) && merged.archive.dir) errors.push(`${source('/archive/clickhouse')}: the archive goes to a ClickHouse database or to a directory (${source('/archive/dir')} is set too): give one`);
+  }
   // read by the slow-path threads themselves (runtime/thread-priority.ts), checked here so a typo stops the start
   const niceness = checkSlowPathNiceness(env);
   if (niceness) errors.push(niceness);
@@ -475,15 +488,16 @@ export const inactivityTimeouts = (cfg: Pick<Config, 'inactivityTimeoutSec'>) =>
 };
 
 /**
- * The archive the server keeps, as configured: its directory and age, or why there is none. The
+ * The archive the server keeps, as configured: where it goes (a ClickHouse database when one is named, else a directory) and its age, or why there is none. The
  * embedded store archives to `<dataDir>/archive` unless told otherwise; a PostgreSQL store has no
  * directory of its own to offer, so its archive runs only where one is named.
  */
-export function archiveSettings(cfg: Pick<Config, 'archive' | 'storage' | 'dataDir'>): { dir: string; olderThanMs: number } | { off: string } {
+export function archiveSettings(cfg: Pick<Config, 'archive' | 'storage' | 'dataDir'>): { to: ArchiveDestination; olderThanMs: number } | { off: string } {
   if (!cfg.archive.enabled) return { off: 'archive.enabled is false' };
   const olderThanMs = parseArchiveAge(cfg.archive.olderThan);
   if (typeof olderThanMs !== 'number') return { off: `archive.olderThan ${olderThanMs.error}` };
-  if (cfg.archive.dir) return { dir: resolve(cfg.archive.dir), olderThanMs };
-  if (cfg.storage === 'pglite') return { dir: resolve(cfg.dataDir, 'archive'), olderThanMs };
-  return { off: 'no archive directory is set for a server store (archive.dir, CCPULSE_ARCHIVE_DIR or --archive-dir)' };
+  if (cfg.archive.clickhouse) return { to: { clickhouseUrl: cfg.archive.clickhouse }, olderThanMs };
+  if (cfg.archive.dir) return { to: { dir: resolve(cfg.archive.dir) }, olderThanMs };
+  if (cfg.storage === 'pglite') return { to: { dir: resolve(cfg.dataDir, 'archive') }, olderThanMs };
+  return { off: 'no archive directory or ClickHouse database is set for a server store (archive.dir, CCPULSE_ARCHIVE_DIR or --archive-dir; archive.clickhouse, CCPULSE_ARCHIVE_CLICKHOUSE or --archive-clickhouse)' };
 }

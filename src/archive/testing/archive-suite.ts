@@ -13,6 +13,7 @@ import { DAY_MS, type Storage } from '../../storage/storage.js';
 import { CHECKPOINT_NAME } from '../../stream/checkpointer.js';
 import { runArchive } from '../archive-run.js';
 import { readDayFile } from '../day-file.js';
+import type { ArchiveTarget } from '../target.js';
 
 /** Appends events for one tenant and commits a checkpoint at `applyUpTo` (default: everything appended). */
 export async function appendApplied(storage: Storage, events: Array<{ tenant: string; event: CcEvent }>, applyUpTo?: number): Promise<number[]> {
@@ -23,8 +24,8 @@ export async function appendApplied(storage: Storage, events: Array<{ tenant: st
   return seqs;
 }
 
-/** The whole log as events: what is hot, plus what the recorded files hold (each file's events as the log had them). */
-export async function hotAndArchived(storage: Storage, dir: string): Promise<{ hot: LoggedEvent[]; archived: LoggedEvent[] }> {
+/** The whole log as events: what is hot, plus what the recorded files (or a target's recorded names) hold, as the log had them. */
+export async function hotAndArchived(storage: Storage, dir: string | ArchiveTarget): Promise<{ hot: LoggedEvent[]; archived: LoggedEvent[] }> {
   const hot: LoggedEvent[] = [];
   for (let after = 0; ; ) {
     const page = await storage.readLog(after, 10_000);
@@ -36,7 +37,9 @@ export async function hotAndArchived(storage: Storage, dir: string): Promise<{ h
     for (let after = h.minSeq - 1; after < h.maxSeq; after += 10_000) hot.push(...(await storage.readHeldDay(h, after, 10_000)).map(asLogged));
   }
   const archived: LoggedEvent[] = [];
-  for (const a of await storage.listArchivedDays()) for await (const e of readDayFile(join(dir, a.file))) archived.push(asLogged(e));
+  for (const a of await storage.listArchivedDays()) {
+    for await (const e of typeof dir === 'string' ? readDayFile(join(dir, a.file)) : dir.read(a.file)) archived.push(asLogged(e));
+  }
   return { hot, archived };
 }
 
