@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ClickhouseArchive } from '../archive/clickhouse-target.js';
 import { readDayFileDigest } from '../archive/day-file.js';
+import type { ArchiveTarget } from '../archive/target.js';
+import { chClient, parseClickhouseUrl } from '../storage/clickhouse/client.js';
 import { appendApplied, hotAndArchived } from '../archive/testing/archive-suite.js';
 import type { LoggedEvent } from '../contract/event.js';
 import { openPgliteStorage } from '../storage/pglite/index.js';
@@ -41,10 +44,10 @@ async function seed(storage: Storage): Promise<void> {
   await appendApplied(storage, [{ tenant: 'default', event: { id: 'today', type: 'APPEAL_NEW', ts: Date.now(), appealId: 'now', channel: 'voice', queue: 'q' } }]);
 }
 
-/** Every event is hot (in the log, or held apart) or in a recorded file that checks, exactly once; together they are the original log. */
-async function expectEachEventOnce(storage: Storage, dir: string, original: LoggedEvent[]): Promise<number> {
+/** Every event is hot (in the log, or held apart) or in a recorded file (or ClickHouse part) that checks, exactly once; together they are the original log. */
+async function expectEachEventOnce(storage: Storage, dir: string | ArchiveTarget, original: LoggedEvent[]): Promise<number> {
   const records = await storage.listArchivedDays();
-  for (const r of records) expect(await readDayFileDigest(join(dir, r.file)), r.file).toMatchObject({ events: r.events, sha256: r.sha256 });
+  for (const r of records) expect(typeof dir === 'string' ? await readDayFileDigest(join(dir, r.file)) : await dir.readBack(r.file), r.file).toMatchObject({ events: r.events, sha256: r.sha256 });
   const { hot, archived } = await hotAndArchived(storage, dir);
   const all = [...hot, ...archived];
   expect(new Set(all.map((e) => e.seq)).size).toBe(all.length);
@@ -52,7 +55,31 @@ async function expectEachEventOnce(storage: Storage, dir: string, original: Logg
   return records.length;
 }
 
-const backends: Array<{ name: string; enabled: () => Promise<boolean>; setup: () => Promise<{ url: string; dir: string; open: () => Promise<Storage> }> }> = [
+/** A fresh PostgreSQL database for one suite, dropped after it. */
+async function freshPostgres(db: string): Promise<string> {
+  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+  await admin.unsafe(`CREATE DATABASE ${db}`);
+  await admin.end();
+  afterAll(async () => {
+    const a = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+    await a.unsafe(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    await a.end();
+  });
+  return ADMIN_URL.replace(/\/[^/]*$/, `/${db}`);
+}
+
+const CH_BASE = process.env.CCPULSE_TEST_CLICKHOUSE_URL ?? 'clickhouse://default@127.0.0.1:8123/default';
+
+interface Setup {
+  url: string;
+  /** The archive's directory, or its ClickHouse URL. */
+  dir?: string;
+  clickhouse?: string;
+  open: () => Promise<Storage>;
+}
+
+const backends: Array<{ name: string; runs?: number; enabled: () => Promise<boolean>; setup: () => Promise<Setup> }> = [
   {
     name: 'the embedded store',
     enabled: async () => true,
@@ -65,18 +92,27 @@ const backends: Array<{ name: string; enabled: () => Promise<boolean>; setup: ()
     name: 'PostgreSQL',
     enabled: () => serverAvailable('PostgreSQL', '127.0.0.1', 5432),
     setup: async () => {
-      const db = `ccpulse_test_archive_cli_${process.pid}`;
-      const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
-      await admin.unsafe(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-      await admin.unsafe(`CREATE DATABASE ${db}`);
-      await admin.end();
-      afterAll(async () => {
-        const a = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
-        await a.unsafe(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-        await a.end();
-      });
-      const url = ADMIN_URL.replace(/\/[^/]*$/, `/${db}`);
+      const url = await freshPostgres(`ccpulse_test_archive_cli_${process.pid}`);
       return { url, dir: join(root, 'pg-archive'), open: () => openPostgresStorage(url) };
+    },
+  },
+  {
+    // the seed's move up the tiers: a PostgreSQL center keeps its old events in ClickHouse, its analytic store
+    name: 'PostgreSQL into a ClickHouse database',
+    runs: 4,
+    enabled: async () => (await serverAvailable('PostgreSQL', '127.0.0.1', 5432)) && (await serverAvailable('ClickHouse', new URL(CH_BASE).hostname, Number(new URL(CH_BASE).port || 8123))),
+    setup: async () => {
+      const url = await freshPostgres(`ccpulse_test_archive_cli_ch_${process.pid}`);
+      const chDb = `ccpulse_test_archive_cli_${process.pid}`;
+      const clickhouse = CH_BASE.replace(/\/[^/]*$/, `/${chDb}`);
+      const drop = async () => {
+        const server = chClient(parseClickhouseUrl(clickhouse), null, 300_000);
+        await server.command(`DROP DATABASE IF EXISTS ${chDb}`);
+        await server.close();
+      };
+      await drop();
+      afterAll(drop, 300_000);
+      return { url, clickhouse, open: () => openPostgresStorage(url) };
     },
   },
 ];
@@ -85,19 +121,23 @@ for (const b of backends) {
   describe(`ccpulse archive on ${b.name}`, () => {
     it('killed (SIGKILL) at random moments, run after run, leaves every event hot or in a checked, recorded file, exactly once; a last run archives every old day', async (ctx) => {
       if (!(await b.enabled())) return ctx.skip();
-      const { url, dir, open } = await b.setup();
+      const { url, dir, clickhouse, open } = await b.setup();
+      const target: string | ArchiveTarget = clickhouse ? new ClickhouseArchive(clickhouse) : dir!;
+      ctx.onTestFinished(async () => {
+        if (typeof target !== 'string') await target.close();
+      });
       let storage = await open();
       await seed(storage);
       const original = await storage.readLog(0, DAYS * PER_DAY + 10);
       expect(original).toHaveLength(DAYS * PER_DAY + 1);
       await storage.close();
 
-      const args = ['archive', '--storage', url, '--dir', dir, '--older-than', '7d'];
+      const args = ['archive', '--storage', url, ...(clickhouse ? ['--clickhouse', clickhouse] : ['--dir', dir!]), '--older-than', '7d'];
       const seedValue = Number(process.env.ARCHIVE_CRASH_SEED ?? Date.now() % 100_000);
       const random = rng(seedValue);
       let killedMidway = 0;
       let archivedSoFar = 0;
-      for (let run = 0; run < 6; run++) {
+      for (let run = 0; run < (b.runs ?? 6); run++) {
         // killed at a random moment: either during the start (opening the store, taking a day apart), or
         // after a random number of days went, somewhere in the next day's write, check or removal
         const afterDays = Math.floor(random() * Math.max(1, DAYS - archivedSoFar - 1));
@@ -120,7 +160,7 @@ for (const b of backends) {
         else expect(code, out).toBe(0);
         storage = await open();
         try {
-          await expectEachEventOnce(storage, dir, original);
+          await expectEachEventOnce(storage, target, original);
         } finally {
           await storage.close();
         }
@@ -132,8 +172,8 @@ for (const b of backends) {
       expect(last.stdout).toMatch(/archived \d+ days? \(\d[\d,]* events\) into /);
       storage = await open();
       try {
-        expect(await expectEachEventOnce(storage, dir, original)).toBe(DAYS);
-        const { hot } = await hotAndArchived(storage, dir);
+        expect(await expectEachEventOnce(storage, target, original)).toBe(DAYS);
+        const { hot } = await hotAndArchived(storage, target);
         expect(hot.map((e) => e.id)).toEqual(['today']);
       } finally {
         await storage.close();
@@ -142,8 +182,14 @@ for (const b of backends) {
       const listed = await runCli(['archive', 'list', '--storage', url], { timeoutMs: 60_000 });
       expect(listed.code, listed.stderr).toBe(0);
       expect(listed.stdout.trim().split('\n')).toHaveLength(DAYS);
-      expect(listed.stdout).toMatch(/2026-01-01 +2,500 events  sha256 [0-9a-f]{12}…  events-2026-01-01.ndjson.gz/);
-      expect(listed.stdout).toContain('events-2026-01-10.ndjson.gz');
+      if (clickhouse) {
+        expect(listed.stdout).toMatch(/2026-01-01 +2,500 events  sha256 [0-9a-f]{12}…  clickhouse:archived_events\/2026-01-01\/1\/[0-9a-f-]{36}/);
+        expect(last.stdout).toContain(`into clickhouse 127.0.0.1:8123/`);
+        expect(last.stdout + last.stderr).not.toContain(new URL(clickhouse).password || '\u0000');
+      } else {
+        expect(listed.stdout).toMatch(/2026-01-01 +2,500 events  sha256 [0-9a-f]{12}…  events-2026-01-01.ndjson.gz/);
+        expect(listed.stdout).toContain('events-2026-01-10.ndjson.gz');
+      }
     }, 300_000);
   });
 }
