@@ -79,9 +79,10 @@ interface Setup {
   open: () => Promise<Storage>;
 }
 
-const backends: Array<{ name: string; runs?: number; enabled: () => Promise<boolean>; setup: () => Promise<Setup> }> = [
+const backends: Array<{ name: string; runs: number; enabled: () => Promise<boolean>; setup: () => Promise<Setup> }> = [
   {
     name: 'the embedded store',
+    runs: 5,
     enabled: async () => true,
     setup: async () => {
       const data = join(root, 'data');
@@ -90,6 +91,7 @@ const backends: Array<{ name: string; runs?: number; enabled: () => Promise<bool
   },
   {
     name: 'PostgreSQL',
+    runs: 5,
     enabled: () => serverAvailable('PostgreSQL', '127.0.0.1', 5432),
     setup: async () => {
       const url = await freshPostgres(`ccpulse_test_archive_cli_${process.pid}`);
@@ -119,7 +121,7 @@ const backends: Array<{ name: string; runs?: number; enabled: () => Promise<bool
 
 for (const b of backends) {
   describe(`ccpulse archive on ${b.name}`, () => {
-    it('killed (SIGKILL) at random moments, run after run, leaves every event hot or in a checked, recorded file, exactly once; a last run archives every old day', async (ctx) => {
+    it(`killed (SIGKILL) at random moments, ${b.runs} runs in a row, leaves every event hot or in a checked, recorded file, exactly once; a last run archives every old day`, async (ctx) => {
       if (!(await b.enabled())) return ctx.skip();
       const { url, dir, clickhouse, open } = await b.setup();
       const target: string | ArchiveTarget = clickhouse ? new ClickhouseArchive(clickhouse) : dir!;
@@ -137,7 +139,7 @@ for (const b of backends) {
       const random = rng(seedValue);
       let killedMidway = 0;
       let archivedSoFar = 0;
-      for (let run = 0; run < (b.runs ?? 6); run++) {
+      for (let run = 0; run < b.runs; run++) {
         // killed at a random moment: either during the start (opening the store, taking a day apart), or
         // after a random number of days went, somewhere in the next day's write, check or removal
         const afterDays = Math.floor(random() * Math.max(1, DAYS - archivedSoFar - 1));
