@@ -15,7 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DayDigest, canonicalLine, type DayDigestResult } from '../storage/archive-format.js';
-import { chClient, describeClickhouseUrl, parseClickhouseUrl, type ChClient } from '../storage/clickhouse/client.js';
+import { chClient, describeClickhouseUrl, parseClickhouseUrl, SLOW_PATH, type ChClient } from '../storage/clickhouse/client.js';
 import { sql } from '../storage/clickhouse/sql.js';
 import type { RawLogEvent } from '../storage/storage.js';
 import { toLoggedEvent } from '../storage/postgres/event-rows.js';
@@ -45,7 +45,7 @@ export class ClickhouseArchive implements ArchiveTarget {
     this.where = `clickhouse ${describeClickhouseUrl(url)}`;
     this.database = target.database;
     // the archive's writes are large and ClickHouse is often busy merging: minutes, not the hot path's seconds
-    this.db = chClient(target, target.database, 300_000);
+    this.db = chClient(target, target.database, 300_000, SLOW_PATH);
     this.admin = chClient(target, null, 300_000);
   }
 

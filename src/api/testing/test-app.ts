@@ -21,10 +21,41 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+let appsOnServers = 0;
+
+/**
+ * The store a test app runs on: PGlite in memory on this thread; or, for an attack run against a server
+ * backend (`CCPULSE_TEST_APP_STORAGE=clickhouse://USER@HOST:8123/PREFIX npx vitest run src/api`), a fresh
+ * ClickHouse database per app, named PREFIX_PID_N, dropped when the app closes.
+ */
+async function openTestStorage(): Promise<{ storage: Storage; dispose(): Promise<void> }> {
+  const base = process.env.CCPULSE_TEST_APP_STORAGE;
+  if (!base) {
+    const storage = await openPgliteStorage({});
+    return { storage, dispose: () => storage.close() };
+  }
+  if (!/^clickhouse:\/\//.test(base)) throw new Error('CCPULSE_TEST_APP_STORAGE takes a clickhouse:// URL');
+  const { ClickhouseStorage } = await import('../../storage/clickhouse/clickhouse-storage.js');
+  const { chClient, parseClickhouseUrl } = await import('../../storage/clickhouse/client.js');
+  const url = base.replace(/\/([A-Za-z0-9_]*)$/, (_, prefix: string) => `/${prefix || 'ccpulse_app'}_${process.pid}_${appsOnServers++}`);
+  const server = chClient(parseClickhouseUrl(url), null, 300_000);
+  const drop = () => server.command(`DROP DATABASE IF EXISTS ${parseClickhouseUrl(url).database}`);
+  await drop();
+  const storage = await ClickhouseStorage.open(url);
+  return {
+    storage,
+    dispose: async () => {
+      await storage.close();
+      await drop();
+      await server.close();
+    },
+  };
+}
+
 /**
  * The real app (buildApp) over a real engine and a real PGlite store (in memory, on this thread), for
  * tests that go through HTTP: app.inject, or a listening server. The config is the default one with
- * `overrides` on top (no config file, no environment).
+ * `overrides` on top (no config file, no environment). See openTestStorage for a run on ClickHouse.
  */
 export async function startTestApp(overrides: Partial<Config> = {}, opts: { webRoot?: string } = {}): Promise<TestApp> {
   const config: Config = { ...DEFAULT_CONFIG, logLevel: 'silent', ...overrides };
@@ -36,7 +67,7 @@ export async function startTestApp(overrides: Partial<Config> = {}, opts: { webR
     mkdirSync(join(webRoot, 'assets'));
     writeFileSync(join(webRoot, 'assets', 'app.js'), 'console.log(1)');
   }
-  const storage = await openPgliteStorage({});
+  const { storage, dispose } = await openTestStorage();
   const engine = await Engine.start({ storage, config });
   const app = await buildApp({ engine, config, webRoot });
   const t: TestApp = {
@@ -53,7 +84,7 @@ export async function startTestApp(overrides: Partial<Config> = {}, opts: { webR
     async close() {
       await app.close();
       await engine.stop();
-      await storage.close();
+      await dispose();
       if (ownRoot) rmSync(webRoot, { recursive: true, force: true });
     },
   };

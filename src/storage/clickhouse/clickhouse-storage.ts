@@ -1,6 +1,6 @@
 import type { CcEvent, LoggedEvent } from '../../contract/event.js';
 import type { Campaign, Checkpoint, CheckpointCommit, DeadLetter, HistoryAggregate, HistoryQuery, QaLevel, RecommendationChange, RecommendationQuery, RollupCell, RollupQuery, SqlAccess, Storage, StoredRecommendation, HeldDay, RawLogEvent, ArchivedDay } from '../storage.js';
-import { chClient, migrate, parseClickhouseUrl, takeLease, type ChClient } from './client.js';
+import { chClient, LIVE_PATH, migrate, parseClickhouseUrl, SLOW_PATH, takeLease, type ChClient } from './client.js';
 import { ClickhouseCommits } from './commits.js';
 import { qaLevels, queryHistory, readMinuteCells } from './history.js';
 import { ClickhouseLog } from './log.js';
@@ -32,6 +32,8 @@ export class ClickhouseStorage implements Storage {
     private readonly log: ClickhouseLog,
     private readonly commits: ClickhouseCommits,
     private readonly releaseLease: () => Promise<void>,
+    /** The slow path's connection (history): its queries give way to the live path's (client.ts SLOW_PATH). */
+    private readonly slow: ChClient,
   ) {
     this.archive = new ClickhouseArchiveDays(db);
   }
@@ -48,11 +50,11 @@ export class ClickhouseStorage implements Storage {
     } finally {
       await bootstrap.close();
     }
-    return ClickhouseStorage.openOn(chClient(target), url);
+    return ClickhouseStorage.openOn(chClient(target, target.database, 60_000, LIVE_PATH), url, chClient(target, target.database, 300_000, SLOW_PATH));
   }
 
   /** The same, on a client already connected to its database (`url`: how verify's thread reaches it; null: it cannot). */
-  static async openOn(db: ChClient, url: string | null): Promise<ClickhouseStorage> {
+  static async openOn(db: ChClient, url: string | null, slow: ChClient = db): Promise<ClickhouseStorage> {
     let release: (() => Promise<void>) | null = null;
     try {
       release = await takeLease(db);
@@ -62,12 +64,13 @@ export class ClickhouseStorage implements Storage {
       const commits = new ClickhouseCommits(db);
       await log.open();
       await commits.open();
-      const storage = new ClickhouseStorage(db, log, commits, release);
+      const storage = new ClickhouseStorage(db, log, commits, release, slow);
       if (url !== null) storage.sqlAccess = () => ({ log: { clickhouseUrl: url }, store: { clickhouseUrl: url } });
       return storage;
     } catch (err) {
       await release?.();
       await db.close();
+      if (slow !== db) await slow.close();
       throw err;
     }
   }
@@ -86,7 +89,7 @@ export class ClickhouseStorage implements Storage {
   }
 
   readEventsByTime(tenant: string, from: number, to: number): Promise<LoggedEvent[]> {
-    return this.log.readEventsByTime(tenant, from, to);
+    return this.log.readEventsByTime(tenant, from, to, this.slow);
   }
 
   readAppealEvents(tenant: string, appealIds: string[], maxSeq: number): Promise<LoggedEvent[]> {
@@ -102,11 +105,11 @@ export class ClickhouseStorage implements Storage {
   }
 
   queryRollups(q: RollupQuery): Promise<RollupCell[]> {
-    return readMinuteCells(this.db, q);
+    return readMinuteCells(this.slow, q);
   }
 
   queryHistory(q: HistoryQuery, pending?: readonly RollupCell[]): Promise<HistoryAggregate[]> {
-    return queryHistory(this.db, q, pending);
+    return queryHistory(this.slow, q, pending);
   }
 
   qaLevels(q: { tenant: string; at: number; queue?: string; channel?: string }): Promise<QaLevel[]> {
@@ -189,6 +192,7 @@ export class ClickhouseStorage implements Storage {
   async close(): Promise<void> {
     await this.releaseLease();
     await this.db.close();
+    if (this.slow !== this.db) await this.slow.close();
   }
 }
 

@@ -49,14 +49,23 @@ export interface ChClient {
 /** Settings every query carries: long IN lists (dedup lookups) fit; an insert of one commit is one block. */
 const SETTINGS = { max_query_size: '16777216', max_insert_block_size: '100000000' } as const;
 
-export function chClient(target: ClickhouseTarget, database: string | null = target.database, timeoutMs = 60_000): ChClient {
+/**
+ * The live path's queries (the log's appends and tail reads, checkpoints) and the slow path's (history,
+ * verify, archive) on the one ClickHouse server: ClickHouse pauses a query while one of a higher priority
+ * (a lower number) runs, so a heavy report waits for an append rather than the other way round, as the
+ * slow path's threads yield the CPU in the process (runtime/thread-priority.ts).
+ */
+export const LIVE_PATH: Readonly<Record<string, string>> = { priority: '1' };
+export const SLOW_PATH: Readonly<Record<string, string>> = { priority: '8' };
+
+export function chClient(target: ClickhouseTarget, database: string | null = target.database, timeoutMs = 60_000, settings: Readonly<Record<string, string>> = {}): ChClient {
   const client: ClickHouseClient = createClient({
     url: target.url,
     username: target.username,
     password: target.password,
     ...(database ? { database } : {}),
     request_timeout: timeoutMs,
-    clickhouse_settings: SETTINGS as never,
+    clickhouse_settings: { ...SETTINGS, ...settings } as never,
     // every failure reaches the caller, which reports it once (the client would log it to the console too)
     log: { level: ClickHouseLogLevel.OFF },
   });

@@ -105,9 +105,10 @@ export class ClickhouseLog {
     return out;
   }
 
-  async readEventsByTime(tenant: string, from: number, to: number): Promise<LoggedEvent[]> {
+  /** (A batch recomputation's read: `db` is the slow path's connection.) */
+  async readEventsByTime(tenant: string, from: number, to: number, db: ChClient = this.db): Promise<LoggedEvent[]> {
     const seqs = sql`SELECT seq FROM time_events WHERE tenant = ${tenant} AND ts >= ${from} AND ts < ${to}`;
-    const rows = await this.db.rows(sql`SELECT ${EVENT_COLUMNS} FROM events WHERE seq IN (${seqs}) AND tenant = ${tenant} ORDER BY seq`);
+    const rows = await db.rows(sql`SELECT ${EVENT_COLUMNS} FROM events WHERE seq IN (${seqs}) AND tenant = ${tenant} ORDER BY seq`);
     return rows.map(toLoggedEvent);
   }
 

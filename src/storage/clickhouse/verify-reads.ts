@@ -1,5 +1,5 @@
 import { storyEvent, type VerifyReads } from '../../verify/log-reads.js';
-import { chClient, parseClickhouseUrl, type ChClient } from './client.js';
+import { chClient, parseClickhouseUrl, SLOW_PATH, type ChClient } from './client.js';
 import { join, sql, type Sql } from './sql.js';
 
 /**
@@ -9,7 +9,9 @@ import { join, sql, type Sql } from './sql.js';
  * window functions. A reader only: it takes no lease and applies no migration.
  */
 export function clickhouseVerifyReads(url: string): VerifyReads {
-  return verifyReadsOn(chClient(parseClickhouseUrl(url)));
+  // verify is the slow path: its reads give way to the live path's appends (client.ts SLOW_PATH)
+  const target = parseClickhouseUrl(url);
+  return verifyReadsOn(chClient(target, target.database, 300_000, SLOW_PATH));
 }
 
 const list = (xs: readonly (string | number)[]) => join(xs.map((x) => sql`${x}`), ', ');
