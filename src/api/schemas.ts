@@ -41,6 +41,7 @@ export const LiveTileSchema = Type.Object({
   waiting: Num,
   inHandling: Num,
   longestWaitSec: Num,
+  targets: Type.Object({ slPct: Num, slSec: Num, longWaitSec: Num }),
   operators: OperatorCountsSchema,
   last15m: MetricValuesSchema,
   last60m: MetricValuesSchema,

@@ -59,6 +59,8 @@ export interface LiveTile {
   inHandling: number;
   /** now − queued-at of the longest-waiting open appeal; 0 when nobody waits. */
   longestWaitSec: number;
+  /** What good means here: the SL target (%), its threshold (s), and the wait that counts as long (s). */
+  targets: { slPct: number; slSec: number; longWaitSec: number };
   operators: OperatorCounts;
   last15m: MetricValues;
   last60m: MetricValues;

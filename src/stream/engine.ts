@@ -1,3 +1,4 @@
+import { targetsOf } from '../metrics/targets.js';
 import { TierMeter } from '../storage/tier/meter.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
@@ -81,6 +82,7 @@ export class Engine {
     this.processor = new StreamProcessor({
       inactivityTimeoutOf: inactivityTimeoutOf(opts.config as Config),
       slPolicyOf: this.slPolicyOf,
+      targetsOf: targetsOf((opts.config as Config).recommend ?? DEFAULT_CONFIG.recommend, this.slPolicyOf),
       now: this.now,
       knownQueues: opts.config.knownQueues,
       outOfOrdernessMs: opts.config.watermarkDelaySec * 1000,

@@ -3,6 +3,7 @@ import type { CcEvent, OperatorStatus } from '../contract/event.js';
 import { BUCKET_MS, bucketOf, type Contribution, type OpenSegment } from '../metrics/appeal-story.js';
 import { MetricAccumulator, type SlPolicyOf } from '../metrics/finalize.js';
 import { addCounts, type CountMap } from '../metrics/wait-histogram.js';
+import { targetsOf, type TargetsOf } from '../metrics/targets.js';
 import { CellMap } from './cells.js';
 
 /** Minutes of queue-level cells kept in memory for the live windows (the longest window is 60). */
@@ -28,6 +29,8 @@ interface OperatorState {
 
 export interface LiveViewOptions {
   slPolicyOf: SlPolicyOf;
+  /** Each tile's targets, for the dashboard's colors and alarms (metrics/targets.ts); the SL policy's alone when absent. */
+  targetsOf?: TargetsOf;
   now: () => number;
 }
 
@@ -50,7 +53,11 @@ export class LiveView {
   private readonly dirtyTiles = new Set<string>();
   private readonly dirtyTenants = new Set<string>();
 
-  constructor(private readonly opts: LiveViewOptions) {}
+  private readonly targetsOf: TargetsOf;
+
+  constructor(private readonly opts: LiveViewOptions) {
+    this.targetsOf = opts.targetsOf ?? targetsOf({ slTargetPct: {}, thresholds: {} }, opts.slPolicyOf);
+  }
 
   /** A contribution (or its retraction, sign −1) reached the rollups. */
   addContribution(tenant: string, c: Contribution, sign: number): void {
@@ -321,6 +328,7 @@ export class LiveView {
       waiting,
       inHandling,
       longestWaitSec: waiting ? Math.max(0, Math.round((now - oldestQueuedAt) / 1000)) : 0,
+      targets: this.targetsOf(t.queue, t.channel),
       operators,
       last15m: this.window(t, now, 15, qa),
       last60m: this.window(t, now, 60, qa),

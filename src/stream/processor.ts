@@ -1,3 +1,4 @@
+import type { TargetsOf } from '../metrics/targets.js';
 import { CampaignTally, type CampaignTallyState } from './campaign-tally.js';
 import type { LoggedEvent } from '../contract/event.js';
 import { appealKey, bucketOf, storyOrder, toAppealEvent, type AppealEvent, type Contribution, type OpenSegment } from '../metrics/appeal-story.js';
@@ -13,6 +14,8 @@ import { deadLetter, drop, ok, type Step, type StepResult } from './steps.js';
 export interface ProcessorOptions {
   inactivityTimeoutOf: (channel: string) => number;
   slPolicyOf: SlPolicyOf;
+  /** The tiles' targets (metrics/targets.ts). */
+  targetsOf?: TargetsOf;
   now?: () => number;
   /** Bounded out-of-orderness: the watermark trails the highest event time seen by this much (default 5 s). */
   outOfOrdernessMs?: number;
@@ -84,7 +87,7 @@ export class StreamProcessor {
     const now = opts.now ?? Date.now;
     this.outOfOrdernessMs = opts.outOfOrdernessMs ?? 5_000;
     this.allowedLatenessMs = opts.allowedLatenessMs ?? 5 * 60_000;
-    this.live = new LiveView({ slPolicyOf: opts.slPolicyOf, now });
+    this.live = new LiveView({ slPolicyOf: opts.slPolicyOf, targetsOf: opts.targetsOf, now });
     const sink = (this.sink = {
       contribution: (tenant: string, c: Contribution, sign: number) => {
         this.pending.add(tenant, c.queue, c.channel, c.operator, c.bucket, c.counters, sign);

@@ -165,6 +165,27 @@ describe.skipIf(!chromiumPath)('live dashboard in Chromium against `ccpulse star
     expect(pageErrors).toEqual([]);
   });
 
+  it("colors and alarms each tile by its own targets: ten minutes' wait is long on a call, not on an email", async () => {
+    const queue = `e2e-targets-${Date.now()}`;
+    const ts = new Date(Date.now() - 600_000).toISOString();
+    const events = ['voice', 'email'].flatMap((channel) => [
+      { id: `${queue}-${channel}-new`, type: 'APPEAL_NEW', ts, appealId: `${queue}-${channel}`, channel, queue },
+      { id: `${queue}-${channel}-sd`, type: 'APPEAL_SENT_DISTRIBUTION', ts, appealId: `${queue}-${channel}`, channel, queue },
+    ]);
+    const res = await fetch(`${base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
+    expect(res.status, await res.clone().text()).toBe(202);
+    const voice = page.locator(`.tile[data-queue="${queue}"][data-channel="voice"]`);
+    const email = page.locator(`.tile[data-queue="${queue}"][data-channel="email"]`);
+    await voice.waitFor({ state: 'attached', timeout: 5_000 });
+    await email.waitFor({ state: 'attached', timeout: 5_000 });
+    await expect.poll(() => voice.evaluate((el) => el.classList.contains('long-wait')), { timeout: 5_000 }).toBe(true);
+    expect(await email.evaluate((el) => el.classList.contains('long-wait'))).toBe(false);
+    // the target's mark sits at the queue's own SL target, and says what it is
+    expect(await voice.locator('.sl-target').evaluate((el) => [(el as HTMLElement).style.left, el.getAttribute('title')])).toEqual(['80%', 'target 80 % within 20 s']);
+    expect(await email.locator('.sl-target').getAttribute('title')).toBe('target 80 % within 1 h 00 m');
+    expect(pageErrors).toEqual([]);
+  });
+
   it('shows the 60-minute values on hover and with the toggle', async () => {
     const tile = page.locator('.tile[data-queue][data-channel]').first();
     await tile.hover();

@@ -93,16 +93,24 @@ describe('slLevel', () => {
     expect(slLevel(null)).toBe('none');
     expect(slLevel(undefined)).toBe('none');
   });
+  it("measures against the queue's own target: amber up to 20 points below it", () => {
+    expect(slLevel(92, 95)).toBe('warn');
+    expect(slLevel(95, 95)).toBe('good');
+    expect(slLevel(74.9, 95)).toBe('bad');
+    expect(slLevel(55, 50)).toBe('good');
+    expect(slLevel(30, 50)).toBe('warn');
+  });
   it('has a word for every level', () => {
     for (const l of ['good', 'warn', 'bad', 'none'] as const) expect(slLevelText(l)).toMatch(/\w/);
   });
 });
 
 describe('misc', () => {
-  it('highlights waits strictly longer than a minute', () => {
-    expect(isLongWait(60)).toBe(false);
-    expect(isLongWait(60.5)).toBe(true);
-    expect(isLongWait(null)).toBe(false);
+  it("highlights waits strictly longer than the tile's own threshold (an hour for email is not two minutes)", () => {
+    expect(isLongWait(120, 120)).toBe(false);
+    expect(isLongWait(120.5, 120)).toBe(true);
+    expect(isLongWait(300, 3600)).toBe(false);
+    expect(isLongWait(null, 120)).toBe(false);
   });
   it('formats the clock as HH:MM:SS', () => {
     expect(formatClock(new Date(2026, 0, 2, 3, 4, 5))).toBe('03:04:05');

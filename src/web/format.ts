@@ -55,11 +55,17 @@ function clampPct(p: number): number {
 
 export type SlLevel = 'good' | 'warn' | 'bad' | 'none';
 
-/** Traffic-light level of a service level: green ≥ 80, amber 60–80, red < 60, grey when there is no data. */
-export function slLevel(pct: number | null | undefined): SlLevel {
+/** Points below the target that are still amber (at risk) rather than red. */
+export const AT_RISK_BAND_PCT = 20;
+
+/**
+ * Traffic-light level of a service level against its target (the queue's own, sent with each tile):
+ * green at or above it, amber up to 20 points below, red further below, grey when there is no data.
+ */
+export function slLevel(pct: number | null | undefined, targetPct = 80): SlLevel {
   if (!isNum(pct)) return 'none';
-  if (pct >= 80) return 'good';
-  if (pct >= 60) return 'warn';
+  if (pct >= targetPct) return 'good';
+  if (pct >= targetPct - AT_RISK_BAND_PCT) return 'warn';
   return 'bad';
 }
 
@@ -77,11 +83,9 @@ export function slLevelText(level: SlLevel): string {
   }
 }
 
-/** Longest wait above this many seconds is highlighted. */
-export const LONG_WAIT_SEC = 60;
-
-export function isLongWait(sec: number | null | undefined): boolean {
-  return isNum(sec) && sec > LONG_WAIT_SEC;
+/** A wait longer than the tile's own long-wait threshold (its targets.longWaitSec, as the advisor's alarm uses) is highlighted. */
+export function isLongWait(sec: number | null | undefined, thresholdSec: number): boolean {
+  return isNum(sec) && sec > thresholdSec;
 }
 
 /** Wall clock `HH:MM:SS`, 24 h, local time. */

@@ -56,6 +56,7 @@ function tile(queue: string, channel: string, p: Partial<LiveTile> = {}): LiveTi
     waiting: 0,
     inHandling: 0,
     longestWaitSec: 0,
+    targets: { slPct: 80, slSec: 20, longWaitSec: 120 },
     operators: ops(),
     last15m: mv(),
     last60m: mv(),
@@ -169,6 +170,28 @@ describe('centerTotals', () => {
     expect(centerTotals(s, 'last60m', 0).slPct).toBeNull();
     s.center = { last15m: mv({ slPct: 77.7, abandonPct: 3.3 }), last60m: mv() };
     expect(centerTotals(s, 'last15m', 0)).toMatchObject({ slPct: 77.7, abandonPct: 3.3 });
+  });
+
+  it("takes the center's SL target as the tiles' own, weighted by what each was offered, and calls a wait long by each tile's own threshold", () => {
+    const s = new LiveStore();
+    const vip = { slPct: 95, slSec: 10, longWaitSec: 45 };
+    const email = { slPct: 80, slSec: 3600, longWaitSec: 3600 };
+    s.applySnapshot(
+      snap(1, [
+        tile('vip', 'voice', { targets: vip, last15m: mv({ offered: 30 }) }),
+        tile('mail', 'email', { targets: email, waiting: 4, longestWaitSec: 600, last15m: mv({ offered: 10 }) }),
+      ]),
+      0,
+    );
+    const t = centerTotals(s, 'last15m', 0);
+    expect(t.slTargetPct).toBeCloseTo((95 * 30 + 80 * 10) / 40);
+    // ten minutes on an email promised within the hour is not a long wait
+    expect(t.longWait).toBe(false);
+    expect(t.longestWaitSec).toBe(600);
+    // before anything was offered, the plain mean of the targets
+    expect(centerTotals(s, 'last60m', 0).slTargetPct).toBeCloseTo((95 + 80) / 2);
+    s.applySnapshot(snap(2, [tile('vip', 'voice', { targets: vip, waiting: 1, longestWaitSec: 46 })]), 0);
+    expect(centerTotals(s, 'last15m', 0).longWait).toBe(true);
   });
 });
 

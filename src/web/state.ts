@@ -149,6 +149,10 @@ export interface CenterTotals {
    * tile has SL.
    */
   slPct: number | null;
+  /** The center's SL target: the tiles' own targets weighted by what they were offered in the window (their plain mean before any offer). */
+  slTargetPct: number;
+  /** Whether any tile has an appeal waiting past that tile's own long-wait threshold. */
+  longWait: boolean;
   abandonPct: number | null;
   operators: OperatorCounts;
   repairs: number;
@@ -164,14 +168,26 @@ export function centerTotals(store: LiveStore, window: Window, now: number): Cen
   let missed = 0;
   let slWeighted = 0;
   let slWeight = 0;
+  let targetWeighted = 0;
+  let targetOffered = 0;
+  let targetSum = 0;
+  let tiles = 0;
+  let longWait = false;
   const queues = new Set<string>();
   for (const [k, t] of store.tiles) {
     queues.add(t.queue);
     waiting += t.waiting;
     inHandling += t.inHandling;
-    longest = Math.max(longest, store.longestWaitNow(k, now));
+    const lw = store.longestWaitNow(k, now);
+    longest = Math.max(longest, lw);
+    const target = t.targets ?? DEFAULT_TARGETS;
+    if (t.waiting > 0 && lw > target.longWaitSec) longWait = true;
+    tiles++;
+    targetSum += target.slPct;
     const m: MetricValues | undefined = t[window];
     if (!m) continue;
+    targetWeighted += target.slPct * m.offered;
+    targetOffered += m.offered;
     offered += m.offered;
     answered += m.aa;
     missed += m.missed;
@@ -192,12 +208,17 @@ export function centerTotals(store: LiveStore, window: Window, now: number): Cen
     answered,
     missed,
     slPct: exact ? exact.slPct : slWeight > 0 ? slWeighted / slWeight : null,
+    slTargetPct: targetOffered > 0 ? targetWeighted / targetOffered : tiles > 0 ? targetSum / tiles : DEFAULT_TARGETS.slPct,
+    longWait,
     abandonPct: exact ? exact.abandonPct : answered + missed > 0 ? (100 * missed) / (answered + missed) : null,
     operators: store.operators,
     repairs: sumRepairs(store.repairs),
     queues: queues.size,
   };
 }
+
+/** A tile from a server that sends no targets (older than this page): the defaults it would have sent. */
+export const DEFAULT_TARGETS = { slPct: 80, slSec: 20, longWaitSec: 120 } as const;
 
 export function sumRepairs(r: Record<string, number> | undefined): number {
   let n = 0;

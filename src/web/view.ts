@@ -44,6 +44,7 @@ import {
   type WhatIfBoard,
   type WhatIfState,
   type Window,
+  DEFAULT_TARGETS,
 } from './state.js';
 
 interface Cell {
@@ -147,6 +148,9 @@ export class TileView {
   private readonly slState: HTMLElement;
   private readonly slWin: HTMLElement;
   private readonly slFill: HTMLElement;
+  /** The target's mark on the SL bar, where this tile's own target is. */
+  private readonly slTarget: HTMLElement;
+  private targetShown: number | null = null;
   private readonly waiting: Cell;
   private readonly longest: Cell;
   private readonly longestBox: HTMLElement;
@@ -195,7 +199,8 @@ export class TileView {
     const bar = h('div', 'sl-bar');
     bar.setAttribute('aria-hidden', 'true');
     this.slFill = h('span', 'sl-fill');
-    bar.append(this.slFill, h('span', 'sl-target'));
+    this.slTarget = h('span', 'sl-target');
+    bar.append(this.slFill, this.slTarget);
     sl.append(slValue, caption, bar);
 
     const now = h('dl', 'now');
@@ -235,7 +240,14 @@ export class TileView {
     }
     const sl = m?.slPct ?? null;
     put(this.slCell, formatPct(sl), round1(sl));
-    const level = slLevel(sl);
+    const targets = t.targets ?? DEFAULT_TARGETS;
+    const level = slLevel(sl, targets.slPct);
+    if (targets.slPct !== this.targetShown) {
+      this.targetShown = targets.slPct;
+      this.slTarget.style.left = `${Math.max(0, Math.min(100, targets.slPct))}%`;
+      this.slTarget.title = `target ${targets.slPct} % within ${formatDuration(targets.slSec)}`;
+      this.slState.title = this.slTarget.title;
+    }
     if (level !== this.level) {
       if (this.level) this.el.classList.remove(`sl-${this.level}`);
       this.el.classList.add(`sl-${level}`);
@@ -254,7 +266,7 @@ export class TileView {
     this.rendered = true;
     const lw = t.waiting > 0 ? longestNow : 0;
     put(this.longest, t.waiting > 0 ? formatDuration(lw) : NONE, Math.round(lw));
-    const long = isLongWait(lw);
+    const long = isLongWait(lw, targets.longWaitSec);
     if (long !== this.longFlag) {
       this.longFlag = long;
       this.longestBox.classList.toggle('alert', long);
@@ -486,7 +498,7 @@ export class HeaderView {
     const c = this.cells;
     put(c.waiting, formatCount(t.waiting), t.waiting);
     put(c.longestWaitSec, t.waiting > 0 ? formatDuration(t.longestWaitSec) : NONE, Math.round(t.longestWaitSec));
-    this.longestBox.classList.toggle('alert', isLongWait(t.longestWaitSec));
+    this.longestBox.classList.toggle('alert', t.longWait);
     put(c.inHandling, formatCount(t.inHandling), t.inHandling);
     put(c.ready, formatCount(t.operators.ready), t.operators.ready);
     put(c.busy, formatCount(t.operators.busy), t.operators.busy);
@@ -498,7 +510,7 @@ export class HeaderView {
     put(c.repairs, formatCount(t.repairs), t.repairs);
     const win = `SL ${WINDOW_LABEL[window]}`;
     if (this.slWin.textContent !== win) this.slWin.textContent = win;
-    const level = slLevel(t.slPct);
+    const level = slLevel(t.slPct, t.slTargetPct);
     if (level !== this.level) {
       if (this.level) this.slBox.classList.remove(`sl-${this.level}`);
       this.slBox.classList.add(`sl-${level}`);

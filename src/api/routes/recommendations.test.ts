@@ -159,6 +159,23 @@ describe('recommendations over HTTP: the open board, acknowledging, history, the
     }
   });
 
+  it("measures each queue × channel against its own targets: /v1/live sends them, and an email waiting minutes is no long wait while a call is", async () => {
+    const ts = Date.now() - 400_000;
+    const mail = [
+      { id: 'm1:new', type: 'APPEAL_NEW', ts, appealId: 'm1', queue: 'inbox', channel: 'email' },
+      { id: 'm1:sd', type: 'APPEAL_SENT_DISTRIBUTION', ts, appealId: 'm1', queue: 'inbox', channel: 'email' },
+    ];
+    expect((await post([...mail, ...waiting('c1', 'inbox', 400)])).statusCode).toBe(202);
+    const live = await t.app.inject({ url: '/v1/live', headers: { authorization: 'Bearer k1' } });
+    const tiles = (live.json() as { tiles: Array<{ queue: string; channel: string; targets: unknown }> }).tiles;
+    expect(tiles.find((x) => x.queue === 'inbox' && x.channel === 'email')?.targets).toEqual({ slPct: 80, slSec: 3600, longWaitSec: 3600 });
+    expect(tiles.find((x) => x.queue === 'inbox' && x.channel === 'voice')?.targets).toEqual({ slPct: 80, slSec: 20, longWaitSec: 120 });
+    await until('the long-wait alert on the inbox call', () => openOf('long-wait:inbox:voice', 'long-wait'), 10_000);
+    // both were evaluated by then (one pass looks at every tile): the email's 400 s wait is within its hour
+    await until('the advice on the inbox email', async () => (await board()).find((i) => i.key.endsWith(':inbox:email')), 10_000);
+    expect(await openOf('long-wait:inbox:email', 'long-wait')).toBeUndefined();
+  });
+
   it('keeps the open board and the numbering across a restart of the engine', async () => {
     const before = await board();
     expect(before.length).toBeGreaterThan(0);

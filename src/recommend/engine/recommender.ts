@@ -9,6 +9,7 @@
  * per queue × channel, and the staffing search only when its inputs change (memoized), so an
  * evaluation is a walk over the board's tiles.
  */
+import { targetsOf, type TargetsOf } from '../../metrics/targets.js';
 import type { Logger } from 'pino';
 import { streamKey, type LiveTile } from '../../contract/api.js';
 import type { Config } from '../../config/config.js';
@@ -139,7 +140,7 @@ export class Recommender {
   private nextNum = 1;
   private readonly saver: ItemSaver;
   private readonly thresholds: Map<string, Partial<AlertThresholds>>;
-  private readonly targets: Map<string, number>;
+  private readonly cellTargets: TargetsOf;
   private readonly concurrency: Map<string, number>;
   private readonly priors: Map<string, { arrivalsPerHour: number; ahtSec: number }>;
   private readonly lifecycle: LifecycleOptions;
@@ -150,7 +151,7 @@ export class Recommender {
     const s = opts.settings;
     // Names come from events: looked up in Maps, never as property names (a queue called "__proto__").
     this.thresholds = new Map(Object.entries(s.thresholds));
-    this.targets = new Map(Object.entries(s.slTargetPct));
+    this.cellTargets = targetsOf(s, opts.slPolicyOf);
     this.concurrency = new Map(Object.entries(s.chatConcurrency));
     this.priors = new Map(Object.entries(s.priors));
     this.saver = new ItemSaver(opts.storage, opts.log);
@@ -363,11 +364,12 @@ export class Recommender {
       const liveArrivalEnd = (cellAt(minute)?.offered ?? 0) > 0 ? now : (cellAt(minute - MINUTE_MS)?.offered ?? 0) > 0 ? minute : null;
       const silence = f.silence(now, liveArrivalEnd);
       const policy = this.opts.slPolicyOf(tile.queue, tile.channel);
+      const targets = this.cellTargets(tile.queue, tile.channel);
       const situation: QueueSituation = {
         queue: tile.queue,
         channel: tile.channel,
         model: concurrency !== undefined ? 'chat' : f.patienceSec !== undefined ? 'erlang-a' : 'erlang-c',
-        sl: { targetPct: this.targets.get(tile.queue) ?? this.targets.get('default') ?? 80, thresholdSec: policy.targetSec },
+        sl: { targetPct: targets.slPct, thresholdSec: policy.targetSec },
         recent: { offered: tile.last15m.offered, slPct: tile.last15m.slPct, abandonPct: tile.last15m.abandonPct },
         waiting: tile.waiting,
         longestWaitSec: tile.longestWaitSec,
@@ -382,7 +384,8 @@ export class Recommender {
         handlingAgesSec: (state.handlingStartedAt.get(key) ?? []).map((t) => (now - t) / 1000),
         chatEfficiency: this.opts.settings.chatEfficiency,
         planQuantile: this.opts.settings.planQuantile,
-        thresholds: this.thresholdsOf(tile.queue),
+        // the long wait as the tiles show it: never before the cell's SL threshold (metrics/targets.ts)
+        thresholds: { ...this.thresholdsOf(tile.queue), longWaitSec: targets.longWaitSec },
       };
       state.situations.set(key, situation);
       out.push(...conditionsFor(situation, (s) => this.staffing(tenant, s)));
