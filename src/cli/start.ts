@@ -146,20 +146,12 @@ Precedence: flags, then environment, then the config file, then defaults.`,
     const log = createLogger(config.logLevel);
     const engine = await Engine.start({ storage, config, log });
     const app = await buildApp({ engine, config, logger: log });
-    try {
-      await app.listen({ port: config.port, host: config.host });
-    } catch (err) {
-      throw listenError(err, config.host, config.port); // taken between the check and now
-    }
-    const addr = app.server.address();
-    const port = typeof addr === 'object' && addr ? addr.port : config.port;
-    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-    log.info({ url, storage: config.storage, dataDir: config.dataDir }, 'ccpulse is up');
-    process.stderr.write(`\n  ccpulse is running: dashboard ${url}/  ·  API ${url}/v1/live  ·  data ${config.storage === 'pglite' ? config.dataDir : redactUrl(config.storage === 'clickhouse' ? config.clickhouseUrl : config.postgresUrl)}\n\n`);
 
-    const demo = config.demo ? startDemo(engine, log) : null;
-    const archive = await startArchive(config, storage, log);
-
+    // The signals are ours from before the port opens: a SIGTERM that came once /healthz answers but
+    // before the handlers were set would end the process without its shutdown (the final checkpoint,
+    // the data directory's lock marked released).
+    let demo: { stop(): void } | null = null;
+    let archive: { stop(): Promise<void> } | null = null;
     let stopping = false;
     const shutdown = async (signal: string) => {
       if (stopping) return;
@@ -174,6 +166,23 @@ Precedence: flags, then environment, then the config file, then defaults.`,
     };
     process.on('SIGINT', () => void shutdown('SIGINT'));
     process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+    try {
+      await app.listen({ port: config.port, host: config.host });
+    } catch (err) {
+      throw listenError(err, config.host, config.port); // taken between the check and now
+    }
+    const addr = app.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.port;
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    log.info({ url, storage: config.storage, dataDir: config.dataDir }, 'ccpulse is up');
+    process.stderr.write(`\n  ccpulse is running: dashboard ${url}/  ·  API ${url}/v1/live  ·  data ${config.storage === 'pglite' ? config.dataDir : redactUrl(config.storage === 'clickhouse' ? config.clickhouseUrl : config.postgresUrl)}\n\n`);
+
+    if (stopping) return 0;
+    demo = config.demo ? startDemo(engine, log) : null;
+    const job = await startArchive(config, storage, log);
+    if (stopping) await job?.stop(); // the shutdown began while the job was being set up
+    else archive = job;
     return 0;
   },
 };
