@@ -42,6 +42,7 @@ export const LiveTileSchema = Type.Object({
   inHandling: Num,
   longestWaitSec: Num,
   targets: Type.Object({ slPct: Num, slSec: Num, longWaitSec: Num }),
+  lastEventAt: Type.Union([Type.Number(), Type.Null()]),
   operators: OperatorCountsSchema,
   last15m: MetricValuesSchema,
   last60m: MetricValuesSchema,

@@ -17,6 +17,8 @@ interface Tile {
   channel: string;
   open: Map<string, OpenSegment>;
   operators: Set<string>;
+  /** Time of the newest event applied here (epoch ms, never ahead of the clock); 0: none since the start of the data. */
+  lastEventTs: number;
 }
 
 interface OperatorState {
@@ -111,6 +113,19 @@ export class LiveView {
 
   repairsOf(tenant: string): CountMap {
     return this.repairs.get(tenant) ?? {};
+  }
+
+  /**
+   * An event for this queue × channel was applied: the feed is alive up to its time (event time, so a
+   * replay after a restart puts the tile where the feed really was, not at the moment of the restart).
+   */
+  noteEvent(tenant: string, queue: string, channel: string, ts: number): void {
+    const t = this.tile(tenant, queue, channel);
+    const at = Math.min(ts, this.opts.now());
+    if (at > t.lastEventTs) {
+      t.lastEventTs = at;
+      this.markDirty(t);
+    }
   }
 
   /** The appeal's open segment changed from `prev` to `next`. */
@@ -329,6 +344,7 @@ export class LiveView {
       inHandling,
       longestWaitSec: waiting ? Math.max(0, Math.round((now - oldestQueuedAt) / 1000)) : 0,
       targets: this.targetsOf(t.queue, t.channel),
+      lastEventAt: t.lastEventTs > 0 ? t.lastEventTs : null,
       operators,
       last15m: this.window(t, now, 15, qa),
       last60m: this.window(t, now, 60, qa),
@@ -355,7 +371,7 @@ export class LiveView {
     let t = byChannel.get(channel);
     if (!t) {
       const key = tileKeyOf(tenant, queue, channel);
-      t = { key, tenant, queue, channel, open: new Map(), operators: new Set() };
+      t = { key, tenant, queue, channel, open: new Map(), operators: new Set(), lastEventTs: 0 };
       byChannel.set(channel, t);
       this.tiles.set(key, t);
       this.dirtyTiles.add(key);
@@ -387,6 +403,23 @@ export class LiveView {
     t.operators.add(opKey);
     op.tileKey = key;
     this.markDirty(t);
+  }
+
+  /** Each tile's newest event time, for the checkpoint (a restart then shows the feed where it was). */
+  exportFeeds(): Array<[string, string, string, number]> {
+    const out: Array<[string, string, string, number]> = [];
+    for (const t of this.tiles.values()) if (t.lastEventTs > 0) out.push([t.tenant, t.queue, t.channel, t.lastEventTs]);
+    return out;
+  }
+
+  importFeeds(entries: ReadonlyArray<[string, string, string, number]>): void {
+    for (const [tenant, queue, channel, ts] of entries) {
+      const t = this.tile(tenant, queue, channel);
+      if (ts > t.lastEventTs) {
+        t.lastEventTs = ts;
+        this.markDirty(t);
+      }
+    }
   }
 
   exportOperators(): Array<[string, OperatorState]> {

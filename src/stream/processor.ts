@@ -47,6 +47,8 @@ export interface ProcessorState {
   late: LoggedEvent[];
   operators: ReturnType<LiveView['exportOperators']>;
   repairs: ReturnType<LiveView['exportRepairs']>;
+  /** Each tile's newest event time (absent in checkpoints taken before the dashboard showed stopped feeds). */
+  feeds?: ReturnType<LiveView['exportFeeds']>;
   /** Absent in checkpoints taken before campaigns were tallied. */
   campaigns?: CampaignTallyState;
 }
@@ -140,9 +142,12 @@ export class StreamProcessor {
       if (result.kind === 'deadLetter') {
         this.deadLetters.push({ tenant: e.tenant, eventId: e.id, seq: e.seq, step: step.name, reason: result.reason, payload: stripLog(e) });
         this.stats.deadLettered++;
-      } else if (result.kind === 'drop') {
-        this.stats.dropped++;
-      } else this.campaigns.note(e);
+      } else {
+        if (result.kind === 'drop') this.stats.dropped++;
+        else this.campaigns.note(e);
+        // the feed is alive whatever became of the event, unless it could not be placed at all
+        if (e.type !== 'OPERATOR_STATUS' && e.queue !== undefined && e.channel !== undefined) this.live.noteEvent(e.tenant, e.queue, e.channel, e.ts);
+      }
       this.advance(e);
     }
   }
@@ -335,6 +340,7 @@ export class StreamProcessor {
       late: this.late,
       operators: this.live.exportOperators(),
       repairs: this.live.exportRepairs(),
+      feeds: this.live.exportFeeds(),
       campaigns: this.campaigns.export(),
     };
   }
@@ -354,6 +360,7 @@ export class StreamProcessor {
     }
     this.live.importOperators(state.operators);
     for (const [tenant, r] of Object.entries(state.repairs)) this.live.seedRepairs(tenant, r.due, r.future);
+    this.live.importFeeds(state.feeds ?? []);
   }
 
   /** What memory holds of each appeal, as a checkpoint saves it. */

@@ -5,9 +5,11 @@
  */
 import type { LiveSnapshot } from '../contract/api.js';
 import { openStream, type ConnState } from './connection.js';
-import { channelLabel, formatClock } from './format.js';
+import { channelLabel, formatClock, formatDuration } from './format.js';
 import {
   AdviceBoard,
+  feeds,
+  type FeedState,
   Limiter,
   LiveStore,
   WhatIfBoard,
@@ -112,6 +114,9 @@ function frame(): void {
   if (headerDirty) {
     headerDirty = false;
     header.update(store.totals(window_, now), window_, store.repairs);
+    const feed = feeds(store, now + clockOffset);
+    board.setFeeds(feed.channels);
+    setCenterFeed(feed.center);
     const empty = store.hasData && store.tiles.size === 0;
     if (emptyEl.hidden === empty) emptyEl.hidden = !empty;
   }
@@ -168,11 +173,28 @@ const CONN_TEXT: Record<ConnState, string> = {
   reconnecting: 'Reconnecting…',
 };
 
-function setConn(s: ConnState): void {
-  if (connEl.dataset.state === s) return;
-  connEl.dataset.state = s;
-  connText.textContent = CONN_TEXT[s];
+let centerFeed: FeedState | null = null;
+
+/** The badge: the connection's state; while connected, whether events still come in (state.ts feedState). */
+function showConn(): void {
+  const s = (connEl.dataset.conn ?? 'connecting') as ConnState;
+  const quiet = s === 'live' && centerFeed?.stale === true && centerFeed.silentSec !== null;
+  const state = quiet ? 'quiet' : s;
+  const text = quiet ? `No events for ${formatDuration(centerFeed!.silentSec)}` : CONN_TEXT[s];
+  if (connEl.dataset.state !== state) connEl.dataset.state = state;
+  if (connText.textContent !== text) connText.textContent = text;
   document.body.classList.toggle('stale', s !== 'live');
+}
+
+function setConn(s: ConnState): void {
+  if (connEl.dataset.conn === s) return;
+  connEl.dataset.conn = s;
+  showConn();
+}
+
+function setCenterFeed(f: FeedState): void {
+  centerFeed = f;
+  showConn();
 }
 
 // ---- data -------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { LiveSnapshot, LiveTile, MetricValues, OperatorCounts } from '../contract/api.js';
 import {
+  feedState,
+  feeds,
   AdviceBoard,
   Limiter,
   LiveStore,
@@ -57,6 +59,7 @@ function tile(queue: string, channel: string, p: Partial<LiveTile> = {}): LiveTi
     inHandling: 0,
     longestWaitSec: 0,
     targets: { slPct: 80, slSec: 20, longWaitSec: 120 },
+    lastEventAt: null,
     operators: ops(),
     last15m: mv(),
     last60m: mv(),
@@ -192,6 +195,36 @@ describe('centerTotals', () => {
     expect(centerTotals(s, 'last60m', 0).slTargetPct).toBeCloseTo((95 + 80) / 2);
     s.applySnapshot(snap(2, [tile('vip', 'voice', { targets: vip, waiting: 1, longestWaitSec: 46 })]), 0);
     expect(centerTotals(s, 'last15m', 0).longWait).toBe(true);
+  });
+});
+
+describe('feeds: a channel or the center that stopped bringing events', () => {
+  const at = Date.parse('2026-11-30T12:00:00Z');
+  it('calls a feed stale after five of its usual gaps without an event, a minute at least, and only a feed of 12 appeals an hour or more', () => {
+    expect(feedState(at - 61_000, 300, at)).toEqual({ lastEventAt: at - 61_000, silentSec: 61, stale: true }); // gap 12 s: 5 gaps are 60 s
+    expect(feedState(at - 59_000, 300, at).stale).toBe(false);
+    expect(feedState(at - 1_400_000, 12, at).stale).toBe(false); // gap 5 min: stale after 25
+    expect(feedState(at - 1_600_000, 12, at).stale).toBe(true);
+    expect(feedState(at - 86_400_000, 11, at).stale).toBe(false); // a quiet inbox
+    expect(feedState(null, 1000, at)).toEqual({ lastEventAt: null, silentSec: null, stale: false });
+  });
+
+  it('groups tiles by channel and keeps the rate a feed had when its newest event came (a feed dead for hours stays stale)', () => {
+    const s = new LiveStore();
+    const busy = (channel: string, lastEventAt: number | null, offered: number) => tile('q', channel, { lastEventAt, last60m: mv({ offered }) });
+    s.applySnapshot(snap(1, [busy('voice', at - 120_000, 200), tile('r', 'voice', { lastEventAt: at - 130_000, last60m: mv({ offered: 100 }) }), busy('email', at - 600_000, 2)]), 0);
+    let f = feeds(s, at);
+    expect(f.channels.get('voice')).toEqual({ lastEventAt: at - 120_000, silentSec: 120, stale: true });
+    expect(f.channels.get('email')!.stale).toBe(false);
+    expect(f.center).toMatchObject({ lastEventAt: at - 120_000, stale: true });
+    // two hours on, nothing came: the last hour has no appeals left, the feed is still dead
+    s.applySnapshot(snap(2, [busy('voice', at - 120_000, 0), busy('email', at - 600_000, 0)]), 0);
+    f = feeds(s, at + 7_200_000);
+    expect(f.channels.get('voice')!.stale).toBe(true);
+    expect(f.center.stale).toBe(true);
+    // an event comes: the rate is what the last hour says now
+    s.applySnapshot(snap(3, [busy('voice', at + 7_200_000, 1), busy('email', at - 600_000, 0)]), 0);
+    expect(feeds(s, at + 7_200_000 + 3_600_000).channels.get('voice')!.stale).toBe(false);
   });
 });
 

@@ -59,6 +59,22 @@ export class LiveStore {
   position = -1;
   /** Server time of the last message, epoch ms. */
   at = 0;
+  /** Per channel ('' for the center): the appeals an hour it had when its newest event came (see usualRate). */
+  private readonly rateAtLast = new Map<string, { at: number | null; perHour: number }>();
+
+  /**
+   * A feed's usual rate: its last 60 minutes' appeals an hour, or, if higher, what that was when its
+   * newest event came. A feed that died keeps the rate it had (an hour later its last-hour rate is 0,
+   * and it must not look healthy for that); a feed slowing down for the night updates it with each event.
+   */
+  usualRate(feed: string, lastEventAt: number | null, perHour: number): number {
+    const known = this.rateAtLast.get(feed);
+    if (!known || known.at !== lastEventAt) {
+      this.rateAtLast.set(feed, { at: lastEventAt, perHour });
+      return perHour;
+    }
+    return Math.max(perHour, known.perHour);
+  }
 
   get hasData(): boolean {
     return this.position >= 0;
@@ -215,6 +231,56 @@ export function centerTotals(store: LiveStore, window: Window, now: number): Cen
     repairs: sumRepairs(store.repairs),
     queues: queues.size,
   };
+}
+
+/** Whether a feed (a channel, or the whole center) has gone quiet when it should not have. */
+export interface FeedState {
+  /** Event time of the newest event, server clock (null: none seen). */
+  lastEventAt: number | null;
+  /** Seconds since then, on the server's clock. */
+  silentSec: number | null;
+  stale: boolean;
+}
+
+/** A feed is called stopped after at least this long without an event… */
+export const STALE_MIN_SEC = 60;
+/** …and only once it is this many of its usual gaps between appeals (3600 / appeals an hour) … */
+export const STALE_GAPS = 5;
+/** …and only if it usually brings at least this many appeals an hour (a quiet email inbox at night is not a dead feed). */
+export const STALE_MIN_PER_HOUR = 12;
+
+/**
+ * The feed of a channel or of the whole center: stale when nothing came for longer than STALE_GAPS of
+ * its usual gaps (and STALE_MIN_SEC at least), given its usual rate in appeals an hour (LiveStore.usualRate).
+ */
+export function feedState(lastEventAt: number | null, perHour: number, serverNow: number): FeedState {
+  if (lastEventAt === null) return { lastEventAt: null, silentSec: null, stale: false };
+  const silentSec = Math.max(0, (serverNow - lastEventAt) / 1000);
+  const stale = perHour >= STALE_MIN_PER_HOUR && silentSec > Math.max(STALE_MIN_SEC, (STALE_GAPS * 3600) / perHour);
+  return { lastEventAt, silentSec, stale };
+}
+
+/** The feeds of every channel and of the whole center, from the tiles (see feedState). */
+export function feeds(store: LiveStore, serverNow: number): { center: FeedState; channels: Map<string, FeedState> } {
+  const last = new Map<string, number>();
+  const rate = new Map<string, number>();
+  let centerLast: number | null = null;
+  let centerRate = 0;
+  for (const t of store.tiles.values()) {
+    const offered = t.last60m?.offered ?? 0;
+    rate.set(t.channel, (rate.get(t.channel) ?? 0) + offered);
+    centerRate += offered;
+    const at = t.lastEventAt ?? null;
+    if (at === null) continue;
+    if (at > (last.get(t.channel) ?? -Infinity)) last.set(t.channel, at);
+    if (centerLast === null || at > centerLast) centerLast = at;
+  }
+  const channels = new Map<string, FeedState>();
+  for (const [channel, perHour] of rate) {
+    const at = last.get(channel) ?? null;
+    channels.set(channel, feedState(at, store.usualRate(channel, at, perHour), serverNow));
+  }
+  return { center: feedState(centerLast, store.usualRate('', centerLast, centerRate), serverNow), channels };
 }
 
 /** A tile from a server that sends no targets (older than this page): the defaults it would have sent. */

@@ -45,6 +45,7 @@ import {
   type WhatIfState,
   type Window,
   DEFAULT_TARGETS,
+  type FeedState,
 } from './state.js';
 
 interface Cell {
@@ -150,6 +151,8 @@ export class TileView {
   private readonly slFill: HTMLElement;
   /** The target's mark on the SL bar, where this tile's own target is. */
   private readonly slTarget: HTMLElement;
+  private readonly feedNote: HTMLElement;
+  private feedText = '';
   private targetShown: number | null = null;
   private readonly waiting: Cell;
   private readonly longest: Cell;
@@ -186,7 +189,10 @@ export class TileView {
     // The queue is the section heading; on the tile it is only in the accessible name.
     // Right of the channel name: the trend of waiting over the last minutes.
     this.spark = new Sparkline(`Waiting in ${queue} · ${channelLabel(channel)}, last 10 minutes`);
-    head.append(icon, h('h3', 'ch-name', channelLabel(channel)), this.spark.el);
+    // Shown when this channel's feed has gone quiet (state.ts feedState): the numbers below are then old.
+    this.feedNote = h('span', 'feed-note');
+    this.feedNote.hidden = true;
+    head.append(icon, h('h3', 'ch-name', channelLabel(channel)), this.feedNote, this.spark.el);
 
     const main = h('div', 'tile-main');
     const sl = h('div', 'sl');
@@ -293,6 +299,16 @@ export class TileView {
     }
 
     if (this.alt) this.alt.update(t, window === 'last15m' ? 'last60m' : 'last15m');
+  }
+
+  /** Whether this tile's channel has gone quiet (and for how long): a note on the tile, and the tile marked. */
+  setFeed(f: FeedState | undefined): void {
+    const text = f?.stale && f.silentSec !== null ? `no ${channelLabel(this.channel).toLowerCase()} events for ${formatDuration(f.silentSec)}` : '';
+    if (text === this.feedText) return;
+    this.feedText = text;
+    this.feedNote.textContent = text;
+    this.feedNote.hidden = text === '';
+    this.el.classList.toggle('feed-stale', text !== '');
   }
 
   /** Record the current waiting count in the trend line. */
@@ -450,6 +466,11 @@ export class Board {
 
   setQueueWaiting(queue: string, n: number): void {
     this.sections.get(queue)?.setWaiting(n);
+  }
+
+  /** Each channel's feed (state.ts feeds) onto its tiles. */
+  setFeeds(channels: ReadonlyMap<string, FeedState>): void {
+    for (const v of this.views.values()) v.setFeed(channels.get(v.channel));
   }
 
   private section(queue: string): QueueSection {
