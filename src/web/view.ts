@@ -220,8 +220,13 @@ export class TileView {
     this.inHandling = kv(stats, 'In handling', 'inHandling').cell;
     this.abandon = kv(stats, 'Abandon', 'abandonPct').cell;
     this.awt = kv(stats, 'AWT', 'awtSec').cell;
-    this.offered = kv(stats, 'Offered', 'offered').cell;
-    this.answered = kv(stats, 'Answered', 'answered').cell;
+    const offered = kv(stats, 'Offered', 'offered');
+    offered.box.title = 'Appeals that came into the queue in this window';
+    this.offered = offered.cell;
+    const answered = kv(stats, 'Answered', 'answered');
+    // counted by when they were answered: those that came before the window and were answered in it count too
+    answered.box.title = 'Appeals answered in this window, including some that came before it: it can be more than Offered';
+    this.answered = answered.cell;
     this.aht = kv(stats, 'AHT', 'ahtSec').cell;
 
     const ops = h('dl', 'ops');
@@ -541,7 +546,7 @@ export class HeaderView {
       .filter(([, n]) => n > 0)
       .map(([k, n]) => `${k}: ${n}`)
       .join('\n');
-    const title = detail ? `Repairs of lost or disordered events since the start of the data\n${detail}` : 'No repairs of lost events';
+    const title = detail ? `Data quality (not a service problem): events the stream repaired since the start of the data, because they came lost or out of order\n${detail}` : 'No repairs of lost events';
     if (this.repairsBox.title !== title) this.repairsBox.title = title;
     this.repairsBox.classList.toggle('zero', t.repairs === 0);
   }
