@@ -61,7 +61,11 @@ export async function runArchive(o: ArchiveRunOptions): Promise<ArchiveRunResult
   const cutoff = o.now - o.olderThanMs;
   // only what the stream has applied and checkpointed may go: recovery replays the log after the checkpoint
   const position = (await storage.loadCheckpoint(CHECKPOINT_NAME))?.position ?? 0;
-  if (!o.dryRun) await target.prepare();
+  if (!o.dryRun) {
+    await target.prepare();
+    // a run killed between a record and its mark, in an earlier run: the target's list made whole
+    await target.markRecorded((await storage.listArchivedDays()).map((a) => a.file));
+  }
   // days a killed run left held apart are finished first, whatever the cutoff now says: they are out of the log
   const held = new Map((await storage.listHeldDays()).map((h) => [h.day, h]));
   const days = [...new Set([...held.keys(), ...(await storage.listLogDays(cutoff))])].sort((a, b) => a - b);
@@ -101,6 +105,8 @@ async function archiveOneDay(o: ArchiveRunOptions, target: ArchiveTarget, day: n
       throw new ArchiveFileError(`${file} reads back as ${readBack.events} events (sha256 ${readBack.sha256.slice(0, 12)}…), not the ${written.events} written (sha256 ${written.sha256.slice(0, 12)}…)`);
     }
     const record = await storage.removeHeldDay(held, { file, part, digest: readBack });
+    // the day is archived whatever happens to this mark: a mark that fails is made by the next run's start
+    await target.markRecorded([file]).catch(() => {});
     return { day, status: 'archived', part, file, events: record.events, sha256: record.sha256 };
   } catch (err) {
     if (err instanceof ArchiveMismatchError || err instanceof ArchiveFileError) return { day, status: 'refused', reason: (err as Error).message };

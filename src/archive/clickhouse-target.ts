@@ -3,11 +3,13 @@
  * analytic store: old events leave the hot store and stay queryable there, one typed column per field.
  *
  * ClickHouse has no transactions, so a day's part is written under an attempt id (a UUID): the name
- * recorded is `clickhouse:archived_events/DAY/PART/ATTEMPT`, and reading back, checking and reading go by
- * all three. A run killed while writing leaves rows of an attempt that is never recorded; the next
- * attempt at the same (day, part) deletes them first (a mutation, which touches only the rows there when
- * it is issued, never those inserted after it). A part number is used once a record names it (the next
- * run takes the next one), so the deletion never reaches a recorded attempt.
+ * recorded by the hot store is `clickhouse:archived_events/DAY/PART/ATTEMPT`, and reading back, checking
+ * and reading go by it. Nothing is ever deleted here: an attempt that was refused, or cut short by a
+ * kill (even one whose insert the server finishes after the restart), leaves rows no record names, and
+ * they stay out of every read. Deleting them by (day, part) would be wrong whenever two stores share the
+ * database, or an insert lands after the deletion. `archive_attempts` lists the attempts the hot store
+ * recorded (written after each record, and made whole again at the start of every run from the hot
+ * store's own list); people query the view `archived_events_recorded`, which shows those only.
  *
  * What is checked is the same as for files: every event's canonical line (archive-format.ts), rebuilt
  * from the columns as they read back, hashed in seq order; so a column that does not hold its field
@@ -16,7 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import { DayDigest, canonicalLine, type DayDigestResult } from '../storage/archive-format.js';
 import { chClient, describeClickhouseUrl, parseClickhouseUrl, SLOW_PATH, type ChClient } from '../storage/clickhouse/client.js';
-import { sql } from '../storage/clickhouse/sql.js';
+import { join, sql } from '../storage/clickhouse/sql.js';
 import type { RawLogEvent } from '../storage/storage.js';
 import { toLoggedEvent } from '../storage/postgres/event-rows.js';
 import { ArchiveFileError } from './day-file.js';
@@ -50,6 +52,7 @@ export class ClickhouseArchive implements ArchiveTarget {
   }
 
   async prepare(): Promise<void> {
+    // (a name parseClickhouseUrl has checked to be letters, digits and _: an identifier, not a value)
     await this.admin.command(`CREATE DATABASE IF NOT EXISTS ${this.database}`);
     // ts and key_ts in ms, received_at_us in µs (18.16 has no DateTime64); `at` in seconds, for people's queries
     await this.db.command(`CREATE TABLE IF NOT EXISTS ${TABLE} (
@@ -58,6 +61,22 @@ export class ClickhouseArchive implements ArchiveTarget {
        appeal_id Nullable(String), channel Nullable(String), queue Nullable(String), operator_id Nullable(String),
        status Nullable(String), direction Nullable(String), campaign_id Nullable(String), attrs Nullable(String)
      ) ENGINE = MergeTree PARTITION BY toYYYYMM(day) ORDER BY (day, part, attempt, seq)`);
+    await this.db.command(`CREATE TABLE IF NOT EXISTS archive_attempts (attempt String, day Date, part UInt16, recorded_at Int64)
+       ENGINE = ReplacingMergeTree ORDER BY attempt`);
+    await this.db.command(`CREATE VIEW IF NOT EXISTS archived_events_recorded AS
+       SELECT * FROM ${TABLE} WHERE attempt IN (SELECT attempt FROM archive_attempts)`);
+  }
+
+  async markRecorded(names: readonly string[]): Promise<void> {
+    const rows = names.flatMap((n) => {
+      const at = parseArchiveName(n);
+      return at ? [{ attempt: at.attempt, day: at.date, part: at.part, recorded_at: Date.now() }] : [];
+    });
+    if (rows.length === 0) return;
+    const known = new Set(
+      (await this.db.rows<{ attempt: string }>(sql`SELECT DISTINCT attempt FROM archive_attempts WHERE attempt IN (${join(rows.map((r) => sql`${r.attempt}`), ', ')})`)).map((r) => r.attempt),
+    );
+    await this.db.insert('archive_attempts', rows.filter((r) => !known.has(r.attempt)));
   }
 
   nameOf(day: number, part: number): string {
@@ -66,9 +85,6 @@ export class ClickhouseArchive implements ArchiveTarget {
 
   async write(day: number, part: number, pages: AsyncIterable<RawLogEvent[]>): Promise<{ name: string; digest: DayDigestResult }> {
     const date = dateOf(day);
-    // rows an interrupted attempt left at this (day, part): no record names them (see the module's comment)
-    const [left] = await this.db.rows<{ n: string }>(sql`SELECT count() AS n FROM archived_events WHERE day = toDate(${date}) AND part = ${part}`);
-    if (Number(left.n) > 0) await this.db.command(sql`ALTER TABLE archived_events DELETE WHERE day = toDate(${date}) AND part = ${part}`);
     const attempt = randomUUID();
     const digest = new DayDigest();
     for await (const page of pages) {

@@ -131,6 +131,8 @@ export class FileArchive implements ArchiveTarget {
     return join(this.dir, name);
   }
 
+  async markRecorded(): Promise<void> {}
+
   async close(): Promise<void> {}
 }
 

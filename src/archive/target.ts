@@ -17,13 +17,16 @@ export interface ArchiveTarget {
   nameOf(day: number, part: number): string;
   /**
    * Writes a day's part from its pages (seq order) and returns the name it is recorded under and the
-   * digest of what was written. Writing a part again replaces an earlier, unrecorded attempt.
+   * digest of what was written. Writing a part again replaces (files) or stands beside (ClickHouse, under
+   * a new attempt) an earlier attempt no record names.
    */
   write(day: number, part: number, pages: AsyncIterable<RawLogEvent[]>): Promise<{ name: string; digest: DayDigestResult }>;
   /** The digest of what is held under `name`, as it reads back; ArchiveFileError when it cannot be read whole. */
   readBack(name: string): Promise<DayDigestResult>;
   /** Every event held under a recorded name, in seq order (a reader of the archive: tests, a restore). */
   read(name: string): AsyncGenerator<RawLogEvent>;
+  /** The hot store recorded these names: a target that keeps its own list of them (ClickHouse) adds them; files need none. */
+  markRecorded(names: readonly string[]): Promise<void>;
   /** Where a test may tamper with what was written (a file's path; the name otherwise). */
   locate(name: string): string;
   close(): Promise<void>;

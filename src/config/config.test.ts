@@ -198,6 +198,15 @@ describe('the archive settings', () => {
     }
     expect(message).toMatch(/^invalid configuration: CCPULSE_ARCHIVE_CLICKHOUSE: must be a clickhouse:\/\/ URL/);
     expect(message).not.toContain('s3cret');
+    // the scheme forgotten: user:password@host is not a URL, and is not shown either
+    for (const env of [{ CCPULSE_ARCHIVE_CLICKHOUSE: 'default:s3cret@olap:8123/arch' }, { CCPULSE_STORAGE: 'cc:s3cret@db:5432/cc' }]) {
+      expect(() => loadConfig({ env })).toThrow(/not shown: it may hold a password/);
+      try {
+        loadConfig({ env });
+      } catch (err) {
+        expect((err as Error).message).not.toContain('s3cret');
+      }
+    }
   });
 });
 

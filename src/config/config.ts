@@ -254,7 +254,9 @@ export function parseStorageUrl(raw: string): StorageTarget | { error: string } 
   }
   if (/^timescale(db)?:/i.test(raw)) return { error: 'TimescaleDB is named by its postgres:// URL: ccpulse uses it when that server has the extension' };
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(raw)?.[1];
-  return { error: `must be ${FORMS}, got ${scheme ? `a ${scheme}:// URL` : JSON.stringify(raw.length > 80 ? `${raw.slice(0, 80)}…` : raw)}` };
+  // never echoed when it could hold a password (user:secret@host with the scheme forgotten)
+  const shown = scheme ? `a ${scheme}:// URL` : /[@:]/.test(raw) ? 'a value that is not a URL (not shown: it may hold a password)' : JSON.stringify(raw.length > 80 ? `${raw.slice(0, 80)}…` : raw);
+  return { error: `must be ${FORMS}, got ${shown}` };
 }
 
 /**

@@ -61,7 +61,7 @@ export interface LiveTile {
   longestWaitSec: number;
   /** What good means here: the SL target (%), its threshold (s), and the wait that counts as long (s). */
   targets: { slPct: number; slSec: number; longWaitSec: number };
-  /** Event time of the newest event applied here, epoch ms (null: none yet): how the dashboard tells a feed that stopped. */
+  /** When the newest event here arrived (applied), server clock, epoch ms (null: none yet): how the dashboard tells a feed that stopped. */
   lastEventAt: number | null;
   operators: OperatorCounts;
   last15m: MetricValues;

@@ -17,7 +17,7 @@ interface Tile {
   channel: string;
   open: Map<string, OpenSegment>;
   operators: Set<string>;
-  /** Time of the newest event applied here (epoch ms, never ahead of the clock); 0: none since the start of the data. */
+  /** When the newest event here was applied (epoch ms, server clock); 0: none since the start of the data. */
   lastEventTs: number;
 }
 
@@ -116,12 +116,13 @@ export class LiveView {
   }
 
   /**
-   * An event for this queue × channel was applied: the feed is alive up to its time (event time, so a
-   * replay after a restart puts the tile where the feed really was, not at the moment of the restart).
+   * An event for this queue × channel was applied: the feed is alive now. Arrival (apply) time, not the
+   * event's own: a source whose clock runs minutes behind is not a stopped feed. A replay after a restart
+   * applies only the events after the checkpoint, which carries each tile's time (exportFeeds).
    */
-  noteEvent(tenant: string, queue: string, channel: string, ts: number): void {
+  noteEvent(tenant: string, queue: string, channel: string): void {
     const t = this.tile(tenant, queue, channel);
-    const at = Math.min(ts, this.opts.now());
+    const at = this.opts.now();
     if (at > t.lastEventTs) {
       t.lastEventTs = at;
       this.markDirty(t);

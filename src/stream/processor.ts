@@ -146,7 +146,7 @@ export class StreamProcessor {
         if (result.kind === 'drop') this.stats.dropped++;
         else this.campaigns.note(e);
         // the feed is alive whatever became of the event, unless it could not be placed at all
-        if (e.type !== 'OPERATOR_STATUS' && e.queue !== undefined && e.channel !== undefined) this.live.noteEvent(e.tenant, e.queue, e.channel, e.ts);
+        if (e.type !== 'OPERATOR_STATUS' && e.queue !== undefined && e.channel !== undefined) this.live.noteEvent(e.tenant, e.queue, e.channel);
       }
       this.advance(e);
     }

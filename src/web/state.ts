@@ -235,7 +235,7 @@ export function centerTotals(store: LiveStore, window: Window, now: number): Cen
 
 /** Whether a feed (a channel, or the whole center) has gone quiet when it should not have. */
 export interface FeedState {
-  /** Event time of the newest event, server clock (null: none seen). */
+  /** When the newest event arrived, server clock (null: none seen). */
   lastEventAt: number | null;
   /** Seconds since then, on the server's clock. */
   silentSec: number | null;

@@ -35,7 +35,8 @@ export class ClickhouseStorage implements Storage {
     /** The slow path's connection (history): its queries give way to the live path's (client.ts SLOW_PATH). */
     private readonly slow: ChClient,
   ) {
-    this.archive = new ClickhouseArchiveDays(db);
+    // the archive is slow-path work: its scans and deletions give way to the live path's appends
+    this.archive = new ClickhouseArchiveDays(slow);
   }
 
   /**
