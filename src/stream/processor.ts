@@ -371,6 +371,13 @@ export class StreamProcessor {
   get openAppeals(): number {
     return this.appeals.size;
   }
+
+  /** A tenant's appeals open now (waiting or in handling, not yet expired), with where they are. */
+  openAppealsOf(tenant: string, now: number): Array<{ appealId: string; open: OpenSegment }> {
+    const out: Array<{ appealId: string; open: OpenSegment }> = [];
+    for (const st of this.appeals.values()) if (st.tenant === tenant && st.open && st.open.expiresAt > now) out.push({ appealId: st.appealId, open: st.open });
+    return out;
+  }
 }
 
 /** Strict mode's gate: an event naming a queue outside the configured list cannot be processed yet. */
