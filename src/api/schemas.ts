@@ -44,6 +44,7 @@ export const LiveTileSchema = Type.Object({
   targets: Type.Object({ slPct: Num, slSec: Num, longWaitSec: Num }),
   lastEventAt: Type.Union([Type.Number(), Type.Null()]),
   operators: OperatorCountsSchema,
+  operatorsHome: OperatorCountsSchema,
   last15m: MetricValuesSchema,
   last60m: MetricValuesSchema,
 });

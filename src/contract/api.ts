@@ -63,7 +63,10 @@ export interface LiveTile {
   targets: { slPct: number; slSec: number; longWaitSec: number };
   /** When the newest event here arrived (applied), server clock, epoch ms (null: none yet): how the dashboard tells a feed that stopped. */
   lastEventAt: number | null;
+  /** Operators working here now: those based here and those based elsewhere handling an appeal here (what staffing counts). */
   operators: OperatorCounts;
+  /** Those based here only: each operator in one tile, so the tiles add up to the center's count. */
+  operatorsHome: OperatorCounts;
   last15m: MetricValues;
   last60m: MetricValues;
 }

@@ -332,9 +332,13 @@ export class LiveView {
     const here = new Set(t.operators);
     for (const s of t.open.values()) if (s.phase === 'handling' && s.operatorId && s.expiresAt > now) here.add(`${t.tenant}\u0001${s.operatorId}`);
     const operators = emptyOperatorCounts();
+    // Those based here, each counted in one tile only: summed over the tiles they add up to the center's.
+    const home = emptyOperatorCounts();
     for (const k of here) {
       const st = this.operators.get(k)?.status;
-      if (st) operators[st]++;
+      if (!st) continue;
+      operators[st]++;
+      if (t.operators.has(k)) home[st]++;
     }
     const qa = waiting + inHandling;
     return {
@@ -345,6 +349,7 @@ export class LiveView {
       inHandling,
       longestWaitSec: waiting ? Math.max(0, Math.round((now - oldestQueuedAt) / 1000)) : 0,
       targets: this.targetsOf(t.queue, t.channel),
+      operatorsHome: home,
       lastEventAt: t.lastEventTs > 0 ? t.lastEventTs : null,
       operators,
       last15m: this.window(t, now, 15, qa),

@@ -54,4 +54,28 @@ describe.skipIf(!chromiumPath)('a feed that stopped, in Chromium against `ccpuls
     expect(await voice.locator('.feed-note').isHidden()).toBe(true);
     expect(pageErrors).toEqual([]);
   }, 120_000);
+
+  it('counts each operator once, where they are based, and shows those helping from other queues beside the counts', async () => {
+    const { base, page, pageErrors } = dash!;
+    const ts = new Date(Date.now() - 1_000).toISOString();
+    const events = [
+      { id: 'h-s1', type: 'OPERATOR_STATUS', ts, operatorId: 'hop1', status: 'busy', queue: 'billing', channel: 'voice' },
+      { id: 'h-s2', type: 'OPERATOR_STATUS', ts, operatorId: 'hop2', status: 'ready', queue: 'claims', channel: 'voice' },
+      { id: 'h-new', type: 'APPEAL_NEW', ts, appealId: 'h', queue: 'claims', channel: 'voice' },
+      { id: 'h-sd', type: 'APPEAL_SENT_DISTRIBUTION', ts, appealId: 'h', queue: 'claims', channel: 'voice' },
+      { id: 'h-ap', type: 'APPEAL_APPOINTED', ts, appealId: 'h', queue: 'claims', channel: 'voice', operatorId: 'hop1' },
+    ];
+    const res = await fetch(`${base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
+    expect(res.status, await res.clone().text()).toBe(202);
+    const claims = page.locator('.tile[data-queue="claims"][data-channel="voice"]');
+    const billing = page.locator('.tile[data-queue="billing"][data-channel="voice"]');
+    await expect.poll(() => claims.locator('[data-metric="helping"]').getAttribute('data-value'), { timeout: 5_000 }).toBe('1');
+    expect(await claims.locator('[data-metric="helping"]').textContent()).toBe('+1');
+    expect(await claims.locator('.op-helping').isVisible()).toBe(true);
+    expect(await claims.locator('[data-metric="busy"]').getAttribute('data-value')).toBe('0');
+    expect(await claims.locator('[data-metric="ready"]').getAttribute('data-value')).toBe('1');
+    expect(await billing.locator('[data-metric="busy"]').getAttribute('data-value')).toBe('1');
+    expect(await billing.locator('.op-helping').isHidden()).toBe(true);
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 });

@@ -61,6 +61,7 @@ function tile(queue: string, channel: string, p: Partial<LiveTile> = {}): LiveTi
     targets: { slPct: 80, slSec: 20, longWaitSec: 120 },
     lastEventAt: null,
     operators: ops(),
+    operatorsHome: ops(),
     last15m: mv(),
     last60m: mv(),
     ...p,

@@ -112,6 +112,11 @@ function kv(parent: HTMLElement, label: string, name: string, klass = ''): { box
   return { box, cell: metric(dd, name) };
 }
 
+/** Operators in any status (offline ones are not working anywhere, and not counted). */
+function totalOf(o: { ready: number; busy: number; break: number; acw: number }): number {
+  return o.ready + o.busy + o.break + o.acw;
+}
+
 const flashTimers = new WeakMap<HTMLElement, ReturnType<typeof setTimeout>>();
 
 /**
@@ -153,6 +158,8 @@ export class TileView {
   private readonly slTarget: HTMLElement;
   private readonly feedNote: HTMLElement;
   private feedText = '';
+  private readonly helping: HTMLElement;
+  private readonly helpingCell: Cell;
   private targetShown: number | null = null;
   private readonly waiting: Cell;
   private readonly longest: Cell;
@@ -234,6 +241,12 @@ export class TileView {
     this.ready = kv(ops, 'Ready', 'ready', 'op-ready').cell;
     this.busy = kv(ops, 'Busy', 'busy', 'op-busy').cell;
     this.brk = kv(ops, 'Break', 'break', 'op-break').cell;
+    // Operators based on other queues who handle an appeal here now: beside the counts, not in them, so
+    // the tiles' counts add up to the header's (each operator is counted where they are based).
+    const helping = kv(ops, 'Helping', 'helping', 'op-helping');
+    helping.box.hidden = true;
+    this.helping = helping.box;
+    this.helpingCell = helping.cell;
 
     // Stats and operators share a box so the hover panel can cover exactly them.
     this.lower = h('div', 'lower');
@@ -291,10 +304,16 @@ export class TileView {
     put(this.offered, formatCount(m?.offered), m?.offered);
     put(this.answered, formatCount(m?.aa), m?.aa);
 
-    const o = t.operators;
+    const o = t.operatorsHome ?? t.operators;
     put(this.ready, formatCount(o?.ready), o?.ready);
     put(this.busy, formatCount(o?.busy), o?.busy);
     put(this.brk, formatCount(o?.break), o?.break);
+    const visiting = t.operatorsHome ? totalOf(t.operators) - totalOf(t.operatorsHome) : 0;
+    put(this.helpingCell, `+${formatCount(visiting)}`, visiting);
+    if ((visiting > 0) === this.helping.hidden) {
+      this.helping.hidden = visiting === 0;
+      this.helping.title = 'Operators based on other queues handling appeals here now (counted where they are based)';
+    }
 
     // A tile with nothing going on steps back so the busy ones stand out.
     const idle = t.qa === 0 && t.waiting === 0 && (m?.offered ?? 0) === 0 && (o?.ready ?? 0) + (o?.busy ?? 0) === 0;

@@ -24,7 +24,7 @@ describe('the staffing memo during a surge', () => {
     };
     const ops = { offline: 0, ready: 5, busy: 0, break: 0, acw: 0 };
     const mv = { offered: 0, aa: 0, ha: 0, missed: 0 } as never;
-    const tile = { queue: 'sales', channel: 'voice', qa: 0, waiting: 0, inHandling: 0, longestWaitSec: 0, targets: { slPct: 80, slSec: 20, longWaitSec: 120 }, lastEventAt: null, operators: ops, last15m: mv, last60m: mv };
+    const tile = { queue: 'sales', channel: 'voice', qa: 0, waiting: 0, inHandling: 0, longestWaitSec: 0, targets: { slPct: 80, slSec: 20, longWaitSec: 120 }, lastEventAt: null, operators: ops, operatorsHome: ops, last15m: mv, last60m: mv };
     try {
       const r = await Recommender.start({
         source: { tenants: () => ['t'], tiles: () => [tile], cell: cell as never, handling: () => ({ maxHeld: new Map(), startedAt: new Map(), streamsOf: new Map() }), campaigns: new CampaignTally() },
