@@ -28,6 +28,7 @@ export class ArchiveJob {
   private running: Promise<ArchiveRunResult | null> | null = null;
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
+  private readonly abort = new AbortController();
 
   constructor(private readonly o: ArchiveJobOptions) {}
 
@@ -56,6 +57,7 @@ export class ArchiveJob {
       storage,
       target,
       olderThanMs,
+      signal: this.abort.signal,
       now: (this.o.now ?? Date.now)(),
       onDay: (d) => {
         const day = new Date(d.day).toISOString().slice(0, 10);
@@ -74,9 +76,10 @@ export class ArchiveJob {
     return this.running;
   }
 
-  /** No more runs; waits for the one in progress, if any. */
+  /** No more runs; the one in progress, if any, ends after its current day, and is waited for. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.abort.abort();
     for (const t of this.timers) clearTimeout(t);
     await this.running;
   }

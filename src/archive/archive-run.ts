@@ -34,6 +34,8 @@ export interface ArchiveRunOptions {
   afterWrite?: (where: string) => Promise<void>;
   /** Told each day's outcome as soon as it is known. */
   onDay?: (r: DayOutcome) => void;
+  /** Aborted: the run ends after the day in progress (a shutdown does not wait for every day). */
+  signal?: AbortSignal;
 }
 
 export type DayOutcome =
@@ -71,6 +73,7 @@ export async function runArchive(o: ArchiveRunOptions): Promise<ArchiveRunResult
   const days = [...new Set([...held.keys(), ...(await storage.listLogDays(cutoff))])].sort((a, b) => a - b);
   const outcomes: DayOutcome[] = [];
   for (const day of days) {
+    if (o.signal?.aborted) break; // what is left goes next time: every day is whole in one place or the other
     const outcome = await archiveOneDay(o, target, day, held.get(day), position, span);
     if (!outcome) continue;
     outcomes.push(outcome);
