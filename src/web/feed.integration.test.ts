@@ -36,7 +36,8 @@ describe.skipIf(!chromiumPath)('a feed that stopped, in Chromium against `ccpuls
     const email = page.locator('.tile[data-queue="sales"][data-channel="email"]');
     await voice.waitFor({ state: 'attached', timeout: 5_000 });
     expect(await voice.locator('.feed-note').isHidden()).toBe(true); // alive: it just came
-    expect(await page.locator('#conn').getAttribute('data-state')).toBe('live');
+    // (the tiles may come from the first GET before the stream connects)
+    await expect.poll(() => page.locator('#conn').getAttribute('data-state'), { timeout: 10_000 }).toBe('live');
     await expect.poll(() => voice.locator('.feed-note').textContent(), { timeout: 75_000, interval: 1_000 }).toMatch(/^no voice events for 1 m 0\d s$/);
     expect(await voice.evaluate((el) => el.classList.contains('feed-stale'))).toBe(true);
     expect(await email.locator('.feed-note').isHidden()).toBe(true);

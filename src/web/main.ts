@@ -9,6 +9,7 @@ import { channelLabel, formatClock, formatDuration } from './format.js';
 import {
   AdviceBoard,
   feeds,
+  worstFirst,
   type FeedState,
   Limiter,
   LiveStore,
@@ -134,7 +135,8 @@ function frame(): void {
 
 /**
  * A wall screen cannot scroll: when the tiles do not fit below the header, scale the board down (CSS
- * zoom, to no less than MIN_ZOOM) until they do. Runs only when the tile count or the window size changes.
+ * zoom, to no less than MIN_ZOOM) until they do. Runs when the tile count, the window's size or where the
+ * board starts (the header and the advice panel above it) changes.
  * `?fit=0` turns it off; phones (narrow screens) scroll instead.
  */
 const MIN_ZOOM = 0.6;
@@ -160,10 +162,23 @@ function fit(): void {
 }
 
 let resizeTimer: ReturnType<typeof setTimeout> | undefined;
-window.addEventListener('resize', () => {
+const refit = (): void => {
   clearTimeout(resizeTimer);
   resizeTimer = setTimeout(fit, 150);
-});
+};
+window.addEventListener('resize', refit);
+// What sits above the board changes height too: the header's numbers rewrap, the advice panel fills.
+// The board then starts lower, and must be fitted again.
+if (typeof ResizeObserver === 'function') {
+  let lastTop = -1;
+  new ResizeObserver(() => {
+    const top = Math.round(boardEl.getBoundingClientRect().top + window.scrollY);
+    if (top !== lastTop) {
+      lastTop = top;
+      refit();
+    }
+  }).observe(document.body);
+}
 
 // ---- connection state -------------------------------------------------------------------------
 
@@ -361,6 +376,7 @@ function tick(): void {
     schedule();
     // Trend lines: one sample every 5 s (taken after this frame's updates are rendered).
     if (d.getSeconds() % SAMPLE_EVERY_SEC === 0) requestAnimationFrame(() => board.sample());
+    if (worst && d.getSeconds() % RESORT_EVERY_SEC === 0) requestAnimationFrame(applyOrder);
   }
   // Re-align to the next wall-clock second so the clock does not drift.
   setTimeout(tick, 1000 - (now % 1000) + 5);
@@ -391,6 +407,67 @@ document.addEventListener('keydown', (e) => {
   if (e.key === 'w' && !e.ctrlKey && !e.metaKey && !e.altKey && !(e.target instanceof HTMLInputElement)) {
     setWindow(window_ === 'last15m' ? 'last60m' : 'last15m');
   }
+});
+
+// ---- order (A–Z or worst first) and the compact view ----------------------------------------------
+
+const sortToggle = $<HTMLButtonElement>('#sort-toggle');
+const compactToggle = $<HTMLButtonElement>('#compact-toggle');
+
+/** A setting from the URL (`?sort=worst`, `?compact=1`: for a wall screen's bookmark), else the last one chosen here. */
+function initialFlag(param: string, on: string, key: string): boolean {
+  const p = new URLSearchParams(location.search).get(param);
+  if (p !== null) return p === on;
+  try {
+    return localStorage.getItem(key) === '1';
+  } catch {
+    return false;
+  }
+}
+
+function remember(key: string, on: boolean): void {
+  try {
+    localStorage.setItem(key, on ? '1' : '0');
+  } catch {
+    /* ignore */
+  }
+}
+
+let worst = initialFlag('sort', 'worst', 'ccpulse.worstFirst');
+/** Worst first is re-sorted every few seconds, not at each event: tiles that jump about cannot be read. */
+const RESORT_EVERY_SEC = 3;
+
+function applyOrder(): void {
+  board.orderBy(worst ? worstFirst(store, window_, Date.now()) : null);
+}
+
+function setWorst(on: boolean): void {
+  worst = on;
+  sortToggle.setAttribute('aria-pressed', String(on));
+  sortToggle.querySelector('.opt-name')?.classList.toggle('on', !on);
+  sortToggle.querySelector('.opt-worst')?.classList.toggle('on', on);
+  document.body.dataset.sort = on ? 'worst' : 'name';
+  remember('ccpulse.worstFirst', on);
+  applyOrder();
+}
+
+function setCompact(on: boolean): void {
+  compactToggle.setAttribute('aria-pressed', String(on));
+  compactToggle.querySelector('.opt-compact')?.classList.toggle('on', on);
+  document.body.classList.toggle('compact', on);
+  remember('ccpulse.compact', on);
+  fittedFor = -1; // the tiles' size changed: fit the wall again
+  schedule();
+}
+
+setWorst(worst);
+setCompact(initialFlag('compact', '1', 'ccpulse.compact'));
+sortToggle.addEventListener('click', () => setWorst(!worst));
+compactToggle.addEventListener('click', () => setCompact(!document.body.classList.contains('compact')));
+document.addEventListener('keydown', (e) => {
+  if (e.ctrlKey || e.metaKey || e.altKey || e.target instanceof HTMLInputElement) return;
+  if (e.key === 's') setWorst(!worst);
+  if (e.key === 'c') setCompact(!document.body.classList.contains('compact'));
 });
 
 // ---- hover / focus peek at the other window ------------------------------------------------------

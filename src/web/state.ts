@@ -3,6 +3,7 @@
  * counts and repairs. Pure (no DOM), so it is unit-tested in Node.
  */
 import type { CenterWindows, LiveSnapshot, LiveTile, LiveUpdate, MetricValues, OperatorCounts } from '../contract/api.js';
+import { slLevel } from './format.js';
 
 export type Window = 'last15m' | 'last60m';
 
@@ -281,6 +282,30 @@ export function feeds(store: LiveStore, serverNow: number): { center: FeedState;
     channels.set(channel, feedState(at, store.usualRate(channel, at, perHour), serverNow));
   }
   return { center: feedState(centerLast, store.usualRate('', centerLast, centerRate), serverNow), channels };
+}
+
+/**
+ * The tiles' keys, worst first: a long wait past the tile's own threshold first, then by level against
+ * the tile's own target (below, at risk, on target, no data), then the lowest SL, then the most waiting,
+ * then by name (so equal tiles keep their places).
+ */
+export function worstFirst(store: LiveStore, window: Window, now: number): string[] {
+  const LEVEL_RANK = new Map<string, number>([['bad', 0], ['warn', 1], ['good', 2], ['none', 3]]);
+  const scored = [...store.tiles].map(([k, t]) => {
+    const targets = t.targets ?? DEFAULT_TARGETS;
+    const sl = t[window]?.slPct ?? null;
+    const longWait = t.waiting > 0 && store.longestWaitNow(k, now) > targets.longWaitSec;
+    return { k, t, longWait, level: LEVEL_RANK.get(slLevel(sl, targets.slPct)) ?? 3, sl };
+  });
+  scored.sort(
+    (a, b) =>
+      Number(b.longWait) - Number(a.longWait) ||
+      a.level - b.level ||
+      (a.sl ?? Infinity) - (b.sl ?? Infinity) ||
+      b.t.waiting - a.t.waiting ||
+      compareTiles(a.t, b.t),
+  );
+  return scored.map((x) => x.k);
 }
 
 /** A tile from a server that sends no targets (older than this page): the defaults it would have sent. */

@@ -199,7 +199,10 @@ export class TileView {
     // Shown when this channel's feed has gone quiet (state.ts feedState): the numbers below are then old.
     this.feedNote = h('span', 'feed-note');
     this.feedNote.hidden = true;
-    head.append(icon, h('h3', 'ch-name', channelLabel(channel)), this.feedNote, this.spark.el);
+    // the queue's name shows on the tile only in the compact view, where the queue headings are gone
+    const queueName = h('span', 'tile-queue', queue);
+    queueName.title = queue; // cut short with an ellipsis in the compact view's narrow tiles
+    head.append(icon, queueName, h('h3', 'ch-name', channelLabel(channel)), this.feedNote, this.spark.el);
 
     const main = h('div', 'tile-main');
     const sl = h('div', 'sl');
@@ -490,6 +493,29 @@ export class Board {
 
   setQueueWaiting(queue: string, n: number): void {
     this.sections.get(queue)?.setWaiting(n);
+  }
+
+  /**
+   * Orders the tiles as `keys` says (state.ts worstFirst), or back to queue and channel order when null:
+   * by the CSS order of each tile and of each queue (a queue goes where its worst tile is), so nothing
+   * moves in the DOM and focus stays where it was.
+   */
+  orderBy(keys: readonly string[] | null): void {
+    const rank = new Map<string, number>();
+    keys?.forEach((k, i) => rank.set(k, i));
+    const sectionRank = new Map<QueueSection, number>();
+    for (const [k, v] of this.views) {
+      const r = rank.get(k);
+      const order = r === undefined ? '' : String(r);
+      if (v.el.style.order !== order) v.el.style.order = order;
+      const sec = this.sections.get(v.queue);
+      if (sec && r !== undefined) sectionRank.set(sec, Math.min(sectionRank.get(sec) ?? Infinity, r));
+    }
+    for (const sec of this.sections.values()) {
+      const r = sectionRank.get(sec);
+      const order = r === undefined ? '' : String(r);
+      if (sec.el.style.order !== order) sec.el.style.order = order;
+    }
   }
 
   /** Each channel's feed (state.ts feeds) onto its tiles. */
