@@ -3,6 +3,7 @@ import type { LiveSnapshot, LiveTile, MetricValues, OperatorCounts } from '../co
 import {
   feedState,
   feeds,
+  worstFirst,
   AdviceBoard,
   Limiter,
   LiveStore,
@@ -196,6 +197,26 @@ describe('centerTotals', () => {
     expect(centerTotals(s, 'last60m', 0).slTargetPct).toBeCloseTo((95 + 80) / 2);
     s.applySnapshot(snap(2, [tile('vip', 'voice', { targets: vip, waiting: 1, longestWaitSec: 46 })]), 0);
     expect(centerTotals(s, 'last15m', 0).longWait).toBe(true);
+  });
+});
+
+describe('worstFirst', () => {
+  it('orders long waits past their own threshold first, then below target, at risk, on target, no data; lower SL and more waiting first; then by name', () => {
+    const s = new LiveStore();
+    s.applySnapshot(
+      snap(1, [
+        tile('a', 'voice', { last15m: mv({ slPct: 90 }) }),
+        tile('b', 'voice', { last15m: mv({ slPct: 50 }) }),
+        tile('c', 'voice', { last15m: mv({ slPct: 70 }) }),
+        tile('d', 'email', { waiting: 1, longestWaitSec: 600, targets: { slPct: 80, slSec: 3600, longWaitSec: 3600 }, last15m: mv({ slPct: 95 }) }),
+        tile('e', 'voice', { waiting: 1, longestWaitSec: 130, last15m: mv({ slPct: 95 }) }),
+        tile('f', 'voice', { last15m: mv({ slPct: null }) }),
+        tile('g', 'voice', { waiting: 3, last15m: mv({ slPct: 50 }) }),
+        tile('h', 'voice', { targets: { slPct: 95, slSec: 10, longWaitSec: 45 }, last15m: mv({ slPct: 90 }) }),
+      ]),
+      0,
+    );
+    expect(worstFirst(s, 'last15m', 0).map((k) => s.tiles.get(k)!.queue)).toEqual(['e', 'g', 'b', 'c', 'h', 'a', 'd', 'f']);
   });
 });
 
