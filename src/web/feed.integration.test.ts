@@ -79,4 +79,23 @@ describe.skipIf(!chromiumPath)('a feed that stopped, in Chromium against `ccpuls
     expect(await billing.locator('.op-helping').isHidden()).toBe(true);
     expect(pageErrors).toEqual([]);
   }, 60_000);
+
+  it('filters the board by queue and channel words, from the box or the URL; Escape shows everything again', async () => {
+    const { base, page, pageErrors } = dash!;
+    const visible = () => page.locator('.tile[data-queue]:visible').evaluateAll((els) => els.map((el) => `${(el as HTMLElement).dataset.queue}/${(el as HTMLElement).dataset.channel}`).sort());
+    const all = await visible();
+    expect(all.length).toBeGreaterThan(3);
+    await page.keyboard.press('/');
+    await page.keyboard.type('claims');
+    await expect.poll(visible).toEqual(['claims/voice']);
+    await page.fill('#filter', 'VOICE sales');
+    await expect.poll(visible).toEqual(['sales/voice']);
+    await page.keyboard.press('Escape');
+    await expect.poll(visible).toEqual(all);
+    expect(await page.locator('.queue[data-queue-group="claims"]').isVisible()).toBe(true);
+    await page.goto(`${base}/?q=email`);
+    await expect.poll(visible, { timeout: 5_000 }).toEqual(all.filter((k) => k.endsWith('/email')));
+    expect(await page.locator('.queue[data-queue-group="claims"]').isHidden()).toBe(true); // no email there: the heading goes too
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 });

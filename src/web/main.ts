@@ -470,6 +470,27 @@ document.addEventListener('keydown', (e) => {
   if (e.key === 'c') setCompact(!document.body.classList.contains('compact'));
 });
 
+// ---- filter by queue and channel ------------------------------------------------------------------
+
+const filterEl = $<HTMLInputElement>('#filter');
+filterEl.value = new URLSearchParams(location.search).get('q') ?? '';
+const applyFilter = (): void => {
+  board.filter(filterEl.value);
+  fittedFor = -1; // fewer tiles: fit the wall again
+  schedule();
+};
+filterEl.addEventListener('input', applyFilter);
+document.addEventListener('keydown', (e) => {
+  if (e.key === '/' && !(e.target instanceof HTMLInputElement)) {
+    e.preventDefault();
+    filterEl.focus();
+  } else if (e.key === 'Escape' && e.target === filterEl) {
+    filterEl.value = '';
+    applyFilter();
+  }
+});
+if (filterEl.value) applyFilter();
+
 // ---- hover / focus peek at the other window ------------------------------------------------------
 
 function peek(target: EventTarget | null): void {

@@ -468,8 +468,32 @@ export class Board {
     if (v) return v;
     v = new TileView(queue, channel);
     this.views.set(key, v);
-    this.section(queue).insert(v);
+    const sec = this.section(queue);
+    sec.insert(v);
+    if (this.tokens.length) this.applyFilterTo(sec);
     return v;
+  }
+
+  private tokens: string[] = [];
+
+  /**
+   * Shows only the tiles whose queue and channel contain every word of `text` (case aside): "billing",
+   * "voice", "billing voice". A queue none of whose tiles match is hidden with its heading. Empty: all.
+   */
+  filter(text: string): void {
+    this.tokens = text.toLowerCase().split(/\s+/).filter((t) => t !== '');
+    for (const sec of this.sections.values()) this.applyFilterTo(sec);
+  }
+
+  private applyFilterTo(sec: QueueSection): void {
+    let shown = 0;
+    for (const v of sec.tiles) {
+      const hay = `${v.queue} ${v.channel} ${channelLabel(v.channel)}`.toLowerCase();
+      const match = this.tokens.every((t) => hay.includes(t));
+      if (v.el.hidden === match) v.el.hidden = !match;
+      if (match) shown++;
+    }
+    if (sec.el.hidden === shown > 0) sec.el.hidden = shown === 0;
   }
 
   remove(key: string): void {
