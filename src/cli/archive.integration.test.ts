@@ -21,6 +21,11 @@ const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 const ADMIN_URL = process.env.CCPULSE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const root = mkdtempSync(join(tmpdir(), 'ccpulse-archive-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
+/** Databases made during the tests, dropped at the end (a hook registered inside a test would not run). */
+const cleanups: Array<() => Promise<void>> = [];
+afterAll(async () => {
+  for (const c of cleanups) await c().catch(() => {});
+}, 300_000);
 
 const DAYS = 10;
 const PER_DAY = 2_500;
@@ -61,7 +66,7 @@ async function freshPostgres(db: string): Promise<string> {
   await admin.unsafe(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
   await admin.unsafe(`CREATE DATABASE ${db}`);
   await admin.end();
-  afterAll(async () => {
+  cleanups.push(async () => {
     const a = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
     await a.unsafe(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
     await a.end();
@@ -113,7 +118,7 @@ const backends: Array<{ name: string; runs: number; enabled: () => Promise<boole
         await server.close();
       };
       await drop();
-      afterAll(drop, 300_000);
+      cleanups.push(drop);
       return { url, clickhouse, open: () => openPostgresStorage(url) };
     },
   },
