@@ -147,7 +147,8 @@ for (const b of backends) {
       for (let run = 0; run < b.runs; run++) {
         // killed at a random moment: either during the start (opening the store, taking a day apart), or
         // after a random number of days went, somewhere in the next day's write, check or removal
-        const afterDays = Math.floor(random() * Math.max(1, DAYS - archivedSoFar - 1));
+        // the first run is killed at once after its first day, so at least one run is surely cut short
+        const afterDays = run === 0 ? 1 : Math.floor(random() * Math.max(1, DAYS - archivedSoFar - 1));
         const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
         const timers: NodeJS.Timeout[] = [];
         const killIn = (ms: number) => timers.push(setTimeout(() => child.kill('SIGKILL'), ms));
@@ -158,7 +159,7 @@ for (const b of backends) {
           out += d;
           const before = lines;
           lines = out.split('\n').filter((l) => / archived /.test(l)).length;
-          if (before < afterDays && lines >= afterDays) killIn(random() * 400);
+          if (before < afterDays && lines >= afterDays) killIn(run === 0 ? 0 : random() * 400);
         });
         const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
         for (const t of timers) clearTimeout(t);
