@@ -284,13 +284,15 @@ export function feeds(store: LiveStore, serverNow: number): { center: FeedState;
   return { center: feedState(centerLast, store.usualRate('', centerLast, centerRate), serverNow), channels };
 }
 
+/** Levels in worst-first order (worstFirst). */
+const LEVEL_RANK: ReadonlyMap<string, number> = new Map([['bad', 0], ['warn', 1], ['good', 2], ['none', 3]]);
+
 /**
  * The tiles' keys, worst first: a long wait past the tile's own threshold first, then by level against
  * the tile's own target (below, at risk, on target, no data), then the lowest SL, then the most waiting,
  * then by name (so equal tiles keep their places).
  */
 export function worstFirst(store: LiveStore, window: Window, now: number): string[] {
-  const LEVEL_RANK = new Map<string, number>([['bad', 0], ['warn', 1], ['good', 2], ['none', 3]]);
   const scored = [...store.tiles].map(([k, t]) => {
     const targets = t.targets ?? DEFAULT_TARGETS;
     const sl = t[window]?.slPct ?? null;
