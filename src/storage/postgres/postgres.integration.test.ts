@@ -91,7 +91,7 @@ it('keeps the log up itself when the server does not (autovacuum off): a crowded
   }
 }, 60_000);
 
-it('partitions the log by the day each event claims: one index a day for the idempotency key, the days ahead made in advance', async (ctx) => {
+it('partitions the log by the day each event claims: one index a day for the idempotency key, led by that time, the days ahead made in advance', async (ctx) => {
   if (!(await serverAvailable('PostgreSQL', '127.0.0.1', 5432))) return ctx.skip();
   const storage = await freshDatabase();
   const sql = postgres(url, { max: 1, onnotice: () => {} });
@@ -103,6 +103,9 @@ it('partitions the log by the day each event claims: one index a day for the ide
     expect(parts).toContain('events_default');
     expect(parts).toContain(`events_${today}`);
     expect(parts.filter((p) => /^events_\d{8}$/.test(p)).length).toBeGreaterThanOrEqual(8); // today and the week ahead
+    // the key is led by the claimed time (migration 014), so live traffic's inserts land on its right edge
+    const [{ key }] = await sql`SELECT pg_get_constraintdef(oid) AS key FROM pg_constraint WHERE conrelid = 'events'::regclass AND contype = 'p'`;
+    expect(key).toBe('PRIMARY KEY (key_ts, tenant, id)');
     // a retry of an event is a duplicate, in its day's partition; one clamped to its arrival too (it claims the same time)
     const now = Date.now();
     const ev = { id: 'x1', type: 'APPEAL_NEW' as const, ts: now, appealId: 'a', channel: 'voice', queue: 'q' };

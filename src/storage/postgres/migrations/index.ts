@@ -11,6 +11,7 @@ import campaigns from './010_campaigns.js';
 import eventKeyTime from './011_event_key_time.js';
 import partitionedLog from './012_partitioned_log.js';
 import archivedDays from './013_archived_days.js';
+import logKeyTimeFirst from './014_log_key_time_first.js';
 import timescaleLog from './020_timescale_log.js';
 import timescaleMinuteRollups from './021_timescale_minute_rollups.js';
 
@@ -34,6 +35,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 11, name: 'event_key_time', sql: eventKeyTime },
   { version: 12, name: 'partitioned_log', sql: partitionedLog, only: 'postgres' },
   { version: 13, name: 'archived_days', sql: archivedDays },
+  { version: 14, name: 'log_key_time_first', sql: logKeyTimeFirst, only: 'postgres' },
   { version: 20, name: 'timescale_log', sql: timescaleLog, only: 'timescale' },
   { version: 21, name: 'timescale_minute_rollups', sql: timescaleMinuteRollups, only: 'timescale' },
 ];
