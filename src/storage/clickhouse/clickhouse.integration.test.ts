@@ -3,7 +3,8 @@ import { emptyCounters } from '../../metrics/counters.js';
 import { serverAvailable } from '../../testing/require-server.js';
 import { storageConformance } from '../conformance.js';
 import { ClickhouseStorage } from './clickhouse-storage.js';
-import { chClient, ClickhouseInUseError, parseClickhouseUrl } from './client.js';
+import { chClient, ClickhouseInUseError, featuresOf, parseClickhouseUrl } from './client.js';
+import { MIGRATIONS } from './migrations/index.js';
 import { sql } from './sql.js';
 import { verifyReadsOn } from './verify-reads.js';
 import { verifyRangeProperty } from '../../verify/testing/verify-range-property.js';
@@ -169,6 +170,58 @@ it('archive: a run killed between recording a day and deleting its events is fin
     expect(await s.append([events[0]])).toEqual([null]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    await s.close();
+  }
+});
+
+it('dedups by the time each event claims (migration 005), and indexes again, on upgrade, the events logged before it', async (ctx) => {
+  if (!(await available())) return ctx.skip();
+  const db = `${DB}_keys`;
+  used.add(db);
+  await dropDatabase(db);
+  const target = parseClickhouseUrl(urlOf(db));
+  const server = chClient(target, null);
+  await server.command(`CREATE DATABASE ${db}`);
+  await server.close();
+  // a store of before migration 005: its events logged, its dedup keys by (tenant, id) alone
+  const old = chClient(target);
+  const features = featuresOf(await old.version());
+  await old.command(`CREATE TABLE schema_migrations (version UInt32, name String, applied_at Int64) ENGINE = MergeTree ORDER BY version`);
+  for (const m of MIGRATIONS.filter((m) => m.version <= 4)) {
+    for (const s of m.statements(features)) await old.command(s);
+    await old.insert('schema_migrations', [{ version: m.version, name: m.name, applied_at: Date.now() }]);
+  }
+  const t0 = Date.UTC(2026, 10, 20, 9);
+  const ev = (id: string, ts: number) => ({ id, type: 'APPEAL_NEW' as const, ts, appealId: `a-${id}`, channel: 'voice', queue: 'q' });
+  const row = (seq: number, id: string, ts: number) => ({
+    seq, arrived: t0 + 60_000, tenant: 't', id, type: 'APPEAL_NEW', ts, key_ts: ts, appeal_id: `a-${id}`, channel: 'voice', queue: 'q',
+    operator_id: null, status: null, direction: null, campaign_id: null, attrs: null,
+  });
+  await old.insert('events', [row(1, 'e1', t0), row(2, 'e2', t0 + 1_000), row(3, 'e3', t0 - 2 * DAY_MS)]);
+  await old.close();
+
+  const s = await ClickhouseStorage.open(urlOf(db));
+  try {
+    // the events logged before the upgrade are duplicates still, live or late
+    expect(await s.append([{ tenant: 't', event: ev('e1', t0) }, { tenant: 't', event: ev('e3', t0 - 2 * DAY_MS) }, { tenant: 't', event: ev('e2', t0 + 1_000) }])).toEqual([null, null, null]);
+    // a new event is logged once; its retry in a batch spread over days is a duplicate
+    const [n] = await s.append([{ tenant: 't', event: ev('e4', t0 + 5_000) }]);
+    expect(n).toBe(4);
+    expect(await s.append([{ tenant: 't', event: ev('e5', t0 - 5 * DAY_MS) }, { tenant: 't', event: ev('e4', t0 + 5_000) }, { tenant: 't', event: ev('e6', t0 + DAY_MS) }])).toEqual([5, null, 6]);
+    // the same id claiming another time is another event, as on PostgreSQL; another tenant's same id too
+    expect(await s.append([{ tenant: 't', event: ev('e4', t0 + 9_000) }, { tenant: 'u', event: ev('e4', t0 + 5_000) }])).toEqual([7, 8]);
+    const check = chClient(target);
+    try {
+      const tables = (await check.rows<{ name: string }>(sql`SELECT name FROM system.tables WHERE database = ${db}`)).map((r) => r.name);
+      expect(tables).toContain('event_keys_by_time');
+      expect(tables).not.toContain('event_keys');
+      expect(tables).not.toContain('event_keys_mv');
+      const [{ n: keys }] = await check.rows<{ n: string }>(sql`SELECT count() AS n FROM (SELECT DISTINCT tenant, key_ts, id FROM event_keys_by_time)`);
+      expect(Number(keys)).toBe(8);
+    } finally {
+      await check.close();
+    }
+  } finally {
     await s.close();
   }
 });

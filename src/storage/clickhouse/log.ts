@@ -3,11 +3,50 @@ import { claimedTs } from '../../ingest/clamp-future.js';
 // the same row mapping as the SQL stores' (nullable columns, attrs as JSON text)
 import { toLoggedEvent } from '../postgres/event-rows.js';
 import type { ChClient } from './client.js';
-import { join, raw, sql } from './sql.js';
+import { join, raw, sql, type Sql } from './sql.js';
 
 const EVENT_COLUMNS = raw('seq, tenant, id, type, ts, appeal_id, channel, queue, operator_id, status, direction, campaign_id, attrs');
 /** Ids looked up per dedup query. */
 const LOOKUP_CHUNK = 5_000;
+/** Claimed times closer than this are looked up as one range of the dedup index. */
+const LOOKUP_GAP_MS = 10 * 60_000;
+/** Ranges per dedup query (each is an OR'ed condition the index is searched by). */
+const LOOKUP_RANGES = 100;
+
+const keyOf = (tenant: string, id: string, keyTs: number) => `${tenant}\u0000${keyTs}\u0000${id}`;
+
+/**
+ * The dedup lookups for a batch: per tenant, its events sorted by claimed time and cut where two are
+ * more than LOOKUP_GAP_MS apart (or a run reaches LOOKUP_CHUNK ids), each run a condition
+ * `key_ts BETWEEN first AND last AND id IN (…)`, up to LOOKUP_RANGES runs to a query.
+ */
+export function lookupQueries(events: ReadonlyArray<{ tenant: string; event: CcEvent }>): Array<{ tenant: string; sql: Sql }> {
+  const byTenant = new Map<string, Array<{ keyTs: number; id: string }>>();
+  for (const { tenant, event } of events) {
+    let keys = byTenant.get(tenant);
+    if (!keys) byTenant.set(tenant, (keys = []));
+    keys.push({ keyTs: claimedTs(event), id: event.id });
+  }
+  const out: Array<{ tenant: string; sql: Sql }> = [];
+  for (const [tenant, keys] of byTenant) {
+    keys.sort((a, b) => a.keyTs - b.keyTs);
+    const runs: Array<{ from: number; to: number; ids: string[] }> = [];
+    for (const k of keys) {
+      const run = runs.at(-1);
+      if (run && k.keyTs - run.to <= LOOKUP_GAP_MS && run.ids.length < LOOKUP_CHUNK) {
+        run.to = k.keyTs;
+        run.ids.push(k.id);
+      } else runs.push({ from: k.keyTs, to: k.keyTs, ids: [k.id] });
+    }
+    for (let i = 0; i < runs.length; i += LOOKUP_RANGES) {
+      const conds = runs.slice(i, i + LOOKUP_RANGES).map(
+        (r) => sql`(key_ts >= ${r.from} AND key_ts <= ${r.to} AND id IN (${join(r.ids.map((id) => sql`${id}`), ', ')}))`,
+      );
+      out.push({ tenant, sql: sql`SELECT DISTINCT key_ts, id FROM event_keys_by_time WHERE tenant = ${tenant} AND (${join(conds, ' OR ')})` });
+    }
+  }
+  return out;
+}
 /** A tail read scans this many positions at a time (no read-in-order in 18.16: a read of `seq > x` alone would sort the whole rest of the log). */
 const READ_WINDOW = 50_000;
 
@@ -47,7 +86,7 @@ export class ClickhouseLog {
     const rows: Record<string, unknown>[] = [];
     const first = this.next;
     for (const { tenant, event: e } of events) {
-      if (logged.has(`${tenant}\u0000${e.id}`)) {
+      if (logged.has(keyOf(tenant, e.id, claimedTs(e)))) {
         out.push(null);
         continue;
       }
@@ -73,22 +112,16 @@ export class ClickhouseLog {
     return out;
   }
 
-  /** Which (tenant, id) of these are logged already. */
+  /**
+   * Which (tenant, id, claimed time) of these are logged already, as `keyOf` strings. Looked up in
+   * `event_keys_by_time` (migration 005) by runs of nearby claimed times, each a range of its key, so a
+   * live batch reads the few granules at the index's end, and a late event those of its own time.
+   */
   private async loggedKeys(events: ReadonlyArray<{ tenant: string; event: CcEvent }>): Promise<Set<string>> {
-    const byTenant = new Map<string, string[]>();
-    for (const { tenant, event } of events) {
-      let ids = byTenant.get(tenant);
-      if (!ids) byTenant.set(tenant, (ids = []));
-      ids.push(event.id);
-    }
     const found = new Set<string>();
-    for (const [tenant, ids] of byTenant) {
-      for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
-        const rows = await this.db.rows<{ id: string }>(
-          sql`SELECT DISTINCT id FROM event_keys WHERE tenant = ${tenant} AND id IN (${join(ids.slice(i, i + LOOKUP_CHUNK).map((id) => sql`${id}`), ', ')})`,
-        );
-        for (const r of rows) found.add(`${tenant}\u0000${r.id}`);
-      }
+    for (const query of lookupQueries(events)) {
+      const rows = await this.db.rows<{ key_ts: string | number; id: string }>(query.sql);
+      for (const r of rows) found.add(keyOf(query.tenant, r.id, Number(r.key_ts)));
     }
     return found;
   }

@@ -5,7 +5,7 @@
  * one partition: it becomes visible whole or not at all, and appends become visible in seq order.
  *
  * - `events`: ordered by seq, for the stream processor's tail reads;
- * - `event_keys`: (tenant, id) → seq, for the dedup lookup (ReplacingMergeTree: a repeat that ever
+ * - `event_keys`: (tenant, id) → seq, for the dedup lookup (replaced by `event_keys_by_time`, migration 005; ReplacingMergeTree: a repeat that ever
  *   slipped past the lookup is collapsed on merge; reads take one row per key regardless);
  * - `appeal_events`: (tenant, appeal) → seq, for reconciling late events;
  * - `time_events`: (tenant, ts) → seq, for reads by event time (verify, batch recomputation).

@@ -2,6 +2,8 @@ import log from './001_log.js';
 import commits from './002_commits.js';
 import advice from './003_advice.js';
 import archive from './004_archive.js';
+import eventKeysByTime from './005_event_keys_by_time.js';
+import dropEventKeys from './006_drop_event_keys.js';
 
 import type { Features } from '../client.js';
 
@@ -14,4 +16,6 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; statemen
   { version: 2, name: 'commits', statements: commits },
   { version: 3, name: 'advice', statements: advice },
   { version: 4, name: 'archive', statements: archive },
+  { version: 5, name: 'event_keys_by_time', statements: eventKeysByTime },
+  { version: 6, name: 'drop_event_keys', statements: dropEventKeys },
 ];
