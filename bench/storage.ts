@@ -2,7 +2,10 @@
  * Storage growth (issue #10; seed 000: insert speed in a full database can differ by orders of magnitude
  * from an empty one). The log grows from empty, through ccpulse's own Storage.append (the INSERT the
  * server makes, 5,000 events a batch, one client, the log's upkeep every 2 s as the server runs it), and
- * at every step the insert rate of that step and two reads at the head of the log are measured:
+ * at every step the insert rate of that step (the appends alone), two reads at the head of the log, and
+ * the dashboard's history from the first minute to the head (the whole week at the end; queryHistory, by
+ * queue an hour a row, over the rollups committed after each append as the stream processor commits
+ * them: a cell per minute × queue and per minute × operator of a 1,000-operator center) are measured:
  *
  * - `postgres, one table`: the log of migrations 001–011, one unique index over all time (the baseline
  *   the seed warns about; what ccpulse had before migration 012);
@@ -35,7 +38,9 @@ import { openPostgresStorage, wrap } from '../src/storage/postgres/client.js';
 import { SqlStorage } from '../src/storage/postgres/sql-storage.js';
 import { ClickhouseStorage } from '../src/storage/clickhouse/clickhouse-storage.js';
 import { chClient, parseClickhouseUrl } from '../src/storage/clickhouse/client.js';
-import type { Storage } from '../src/storage/storage.js';
+import type { RollupCell, Storage } from '../src/storage/storage.js';
+import { emptyCounters } from '../src/metrics/counters.js';
+import { binOf } from '../src/metrics/wait-histogram.js';
 import { ROOT } from './server.js';
 
 const num = (name: string, d: number) => (process.env[name] ? Number(process.env[name]) : d);
@@ -46,6 +51,9 @@ const TIMESCALE = process.env.BENCH_TIMESCALE_URL;
 const VARIANTS = (process.env.BENCH_STORAGE_VARIANTS ?? `flat,partitioned,pglite,clickhouse${TIMESCALE ? ',timescale' : ''}`).split(',').map((s) => s.trim());
 const ADMIN = process.env.BENCH_PG_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
 const BATCH = 5_000;
+/** Operators of the center whose rollups the history reads: a tier-3 center's (seed 000: 241–1,000+). */
+const OPERATORS = 1_000;
+const SL = { default: { targetSec: 20, shortAbandonSec: 5, abandonsCount: true }, queues: [], channels: [] };
 const DAY = 86_400_000;
 const START = Date.now() - (Date.now() % DAY);
 /** Claimed times over a week, whatever the total: the density of a tier-3 center at 50M. */
@@ -60,6 +68,11 @@ interface Step {
   read1mMs: number;
   /** A replay page of 5,000 events at the head (readLog), ms, median of 5. */
   replayMs: number;
+  /** The dashboard's week: every minute from the first to the head, by queue, an hour a row (queryHistory), ms over 20 runs. */
+  weekP50Ms: number;
+  weekP95Ms: number;
+  /** The rollups' checkpoint commit after each append (its deltas: one cell per minute × queue and per minute × operator), mean ms. */
+  commitMs: number;
 }
 
 function batchOf(from: number, n: number): Array<{ tenant: string; event: CcEvent }> {
@@ -69,7 +82,7 @@ function batchOf(from: number, n: number): Array<{ tenant: string; event: CcEven
     const type = types[i % 4];
     const a = i >> 2;
     const e: CcEvent = { id: eventId(i), type, ts: Math.round(START + i * DT), appealId: `a${a}`, queue: `q${a % 20}`, channel: 'voice' } as CcEvent;
-    if (type === 'APPEAL_APPOINTED' || type === 'APPEAL_CLOSED') (e as { operatorId?: string }).operatorId = `op${a % 300}`;
+    if (type === 'APPEAL_APPOINTED' || type === 'APPEAL_CLOSED') (e as { operatorId?: string }).operatorId = `op${a % OPERATORS}`;
     out.push({ tenant: 't', event: e });
   }
   return out;
@@ -90,6 +103,46 @@ function eventId(i: number): string {
   return `${h(0)}-${h(1).slice(0, 4)}-${h(1).slice(4)}-${h(2).slice(0, 4)}-${h(2).slice(4)}${h(3)}`;
 }
 
+/**
+ * The rollup deltas the stream processor would commit for a batch (the same cells, not the same
+ * sums: the history query's cost is in the cells it reads): an appeal's queue cell in the minute it
+ * came (offered, queue length), its wait where it was appointed, its operator's cell where it was
+ * handled and closed.
+ */
+function rollupsOf(batch: ReturnType<typeof batchOf>): RollupCell[] {
+  const cells = new Map<string, RollupCell>();
+  const cell = (queue: string, operator: string, ts: number) => {
+    const bucket = ts - (ts % 60_000);
+    const key = `${queue}|${operator}|${bucket}`;
+    let c = cells.get(key);
+    if (!c) cells.set(key, (c = { tenant: 't', queue, channel: 'voice', operator, bucket, counters: emptyCounters() }));
+    return c.counters;
+  };
+  for (const { event: e } of batch) {
+    const queue = e.queue ?? '';
+    const op = (e as { operatorId?: string }).operatorId ?? '';
+    if (e.type === 'APPEAL_NEW') {
+      const c = cell(queue, '', e.ts);
+      c.offered++;
+      c.qaDelta++;
+    } else if (e.type === 'APPEAL_APPOINTED') {
+      const c = cell(queue, '', e.ts);
+      const wait = 1_000 + (e.ts % 40_000);
+      c.waitSumMs += wait;
+      c.waitCount++;
+      c.waitHist[binOf(wait)] = (c.waitHist[binOf(wait)] ?? 0) + 1;
+      c.qaDelta--;
+      cell(queue, op, e.ts).aa++;
+    } else if (e.type === 'APPEAL_CLOSED') {
+      const c = cell(queue, op, e.ts);
+      c.ha++;
+      c.handleSumMs += 180_000;
+      c.handleCount++;
+    }
+  }
+  return [...cells.values()];
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function timed(fn: () => Promise<unknown>, runs = 5): Promise<number> {
@@ -102,8 +155,22 @@ async function timed(fn: () => Promise<unknown>, runs = 5): Promise<number> {
   return Math.round(median(ms) * 10) / 10;
 }
 
+async function samples(fn: () => Promise<unknown>, runs: number): Promise<number[]> {
+  const ms: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const t0 = performance.now();
+    await fn();
+    ms.push(performance.now() - t0);
+  }
+  return ms.sort((a, b) => a - b);
+}
+const pct = (sorted: number[], p: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] * 10) / 10;
+
 async function grow(name: string, storage: Storage, total: number): Promise<Step[]> {
   const steps: Step[] = [];
+  let commitId = 1;
+  let commitMsSum = 0;
+  let commits = 0;
   let upkeep = Promise.resolve();
   const timer = setInterval(() => {
     upkeep = upkeep.then(async () => {
@@ -119,17 +186,40 @@ async function grow(name: string, storage: Storage, total: number): Promise<Step
     while (done < total) {
       const stepEnd = Math.min(total, done + STEP);
       const t0 = performance.now();
-      for (; done < stepEnd; done += BATCH) await storage.append(batchOf(done, Math.min(BATCH, stepEnd - done)));
-      const sec = (performance.now() - t0) / 1000;
+      let appendMs = 0;
+      for (; done < stepEnd; done += BATCH) {
+        const batch = batchOf(done, Math.min(BATCH, stepEnd - done));
+        const a0 = performance.now();
+        const seqs = await storage.append(batch);
+        const c0 = performance.now();
+        appendMs += c0 - a0;
+        const position = Math.max(...seqs.map((q) => q ?? 0));
+        await storage.commitCheckpoint({ name: 'bench', commitId: commitId++, position, state: '{}', upserts: [], deletes: [], rollupDeltas: rollupsOf(batch), deadLetters: [] });
+        commitMsSum += performance.now() - c0;
+        commits++;
+      }
+      const sec = appendMs / 1000;
       const head = Math.round(START + done * DT);
       const step: Step = {
         events: done,
         insertPerSec: Math.round((stepEnd - (steps.at(-1)?.events ?? 0)) / sec),
         read1mMs: await timed(() => storage.readEventsByTime('t', head - 60_000, head)),
         replayMs: await timed(() => storage.readLog(done - 5_000, 5_000)),
+        weekP50Ms: 0,
+        weekP95Ms: 0,
+        commitMs: Math.round((commitMsSum / Math.max(1, commits)) * 10) / 10,
       };
+      commitMsSum = 0;
+      commits = 0;
+      const headMinute = head - (head % 60_000) + 60_000;
+      const week = await samples(
+        () => storage.queryHistory({ tenant: 't', from: START, to: headMinute, level: 'queue', groupBy: ['queue'], intervalMs: 3_600_000, sl: SL, limit: 100_000 }),
+        20,
+      );
+      step.weekP50Ms = pct(week, 50);
+      step.weekP95Ms = pct(week, 95);
       steps.push(step);
-      log(`${name}: ${done.toLocaleString('en')} events, ${step.insertPerSec.toLocaleString('en')}/s, 1-min read ${step.read1mMs} ms, replay page ${step.replayMs} ms`);
+      log(`${name}: ${done.toLocaleString('en')} events, ${step.insertPerSec.toLocaleString('en')}/s, 1-min read ${step.read1mMs} ms, replay page ${step.replayMs} ms, history to the head p50 ${step.weekP50Ms} · p95 ${step.weekP95Ms} ms, commit ${step.commitMs} ms`);
     }
   } finally {
     clearInterval(timer);
@@ -157,7 +247,34 @@ let pgVersion = '';
 let chVersion = '';
 let tsVersion = '';
 
+// ---- report ----------------------------------------------------------------------------------------
+/** The tables so far, written after each store (a run cut short keeps the stores it finished). */
+function writeTables(): string[] {
+  const out = path.join(ROOT, 'bench/results');
+  mkdirSync(out, { recursive: true });
+  const machine = `${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}, PostgreSQL ${pgVersion || '(not run)'}${tsVersion ? ` with TimescaleDB ${tsVersion}` : ''}, ClickHouse ${chVersion || '(not run)'}`;
+  const flatness = (steps: Step[]) => {
+    const rates = steps.slice(1).map((s) => s.insertPerSec); // the first step warms the caches
+    const first = steps[0]?.insertPerSec ?? 0;
+    const last = steps.at(-1)?.insertPerSec ?? 0;
+    return { first, last, min: Math.min(...rates, first), max: Math.max(...rates, first), change: first ? Math.round((100 * (last - first)) / first) : 0 };
+  };
+  const md: string[] = [`Storage growth (\`npm run bench:storage\`), ${new Date().toISOString().slice(0, 16)} UTC; ${machine}; load average now ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`, ''];
+  md.push('| store | events | inserts/s (this step) | the last minute at the head (~5,000 events), ms | replay page of 5,000, ms | history from the first minute to the head, by queue per hour, p50 · p95 ms | rollup commit per append, mean ms |', '|---|---|---|---|---|---|---|');
+  for (const [v, steps] of Object.entries(results)) for (const s of steps) md.push(`| ${labels[v]} | ${s.events.toLocaleString('en')} | ${s.insertPerSec.toLocaleString('en')} | ${s.read1mMs} | ${s.replayMs} | ${s.weekP50Ms} · ${s.weekP95Ms} | ${s.commitMs} |`);
+  md.push('', '| store | first step | last step | change | slowest · fastest step, against the first | history p95 at the last step |', '|---|---|---|---|---|---|');
+  const rel = (x: number, first: number) => `${x >= first ? '+' : ''}${first ? Math.round((100 * (x - first)) / first) : 0} %`;
+  for (const [v, steps] of Object.entries(results)) {
+    const f = flatness(steps);
+    md.push(`| ${labels[v]} | ${f.first.toLocaleString('en')}/s | ${f.last.toLocaleString('en')}/s | ${f.change >= 0 ? '+' : ''}${f.change} % | ${rel(f.min, f.first)} · ${rel(f.max, f.first)} | ${steps.at(-1)?.weekP95Ms ?? '–'} ms |`);
+  }
+  writeFileSync(path.join(out, 'storage.json'), JSON.stringify({ machine, total: TOTAL, step: STEP, results }, null, 2));
+  writeFileSync(path.join(out, 'storage.md'), `${md.join('\n')}\n`);
+  return md;
+}
+
 for (const v of VARIANTS) {
+  writeTables();
   log(`${labels[v]}: growing to ${(v === 'pglite' ? PGLITE_TOTAL : TOTAL).toLocaleString('en')} events`);
   if (v === 'flat') {
     results[v] = await withPgDatabase(`ccpulse_bench_storage_flat_${process.pid}`, async (url) => {
@@ -230,26 +347,8 @@ for (const v of VARIANTS) {
   }
 }
 
-// ---- report ----------------------------------------------------------------------------------------
+const md = writeTables();
 const out = path.join(ROOT, 'bench/results');
-mkdirSync(out, { recursive: true });
-const machine = `${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}, PostgreSQL ${pgVersion || '(not run)'}${tsVersion ? ` with TimescaleDB ${tsVersion}` : ''}, ClickHouse ${chVersion || '(not run)'}`;
-const flatness = (steps: Step[]) => {
-  const rates = steps.slice(1).map((s) => s.insertPerSec); // the first step warms the caches
-  const first = steps[0]?.insertPerSec ?? 0;
-  const last = steps.at(-1)?.insertPerSec ?? 0;
-  return { first, last, min: Math.min(...rates, first), max: Math.max(...rates, first), change: first ? Math.round((100 * (last - first)) / first) : 0 };
-};
-const md: string[] = [`Storage growth (\`npm run bench:storage\`), ${new Date().toISOString().slice(0, 16)} UTC; ${machine}`, ''];
-md.push('| store | events | inserts/s (this step) | the last minute at the head (~5,000 events), ms | replay page of 5,000, ms |', '|---|---|---|---|---|');
-for (const [v, steps] of Object.entries(results)) for (const s of steps) md.push(`| ${labels[v]} | ${s.events.toLocaleString('en')} | ${s.insertPerSec.toLocaleString('en')} | ${s.read1mMs} | ${s.replayMs} |`);
-md.push('', '| store | first step | last step | change |', '|---|---|---|---|');
-for (const [v, steps] of Object.entries(results)) {
-  const f = flatness(steps);
-  md.push(`| ${labels[v]} | ${f.first.toLocaleString('en')}/s | ${f.last.toLocaleString('en')}/s | ${f.change >= 0 ? '+' : ''}${f.change} % |`);
-}
-writeFileSync(path.join(out, 'storage.json'), JSON.stringify({ machine, total: TOTAL, step: STEP, results }, null, 2));
-writeFileSync(path.join(out, 'storage.md'), `${md.join('\n')}\n`);
 
 // insert rate against the log's size
 const colors: Record<string, string> = { flat: '#c0392b', partitioned: '#2471a3', pglite: '#7d8c2a', clickhouse: '#d68910', timescale: '#7d3c98' };
