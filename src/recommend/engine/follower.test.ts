@@ -45,6 +45,29 @@ describe('StreamFollower', () => {
     expect(once.forecastAt(T0 + 60 * M, priors).horizons[0].perHour).toBeCloseTo(120, 0);
   });
 
+  it('records, per 15-minute slot, what the first forecast made in it expected, for eight hours and no longer', () => {
+    const cells = new Map(Array.from({ length: 600 }, (_, i) => [T0 + i * M, cell(2)] as const));
+    const f = new StreamFollower('q', 'voice');
+    // evaluated at minutes 1, 2, …: the slot of 09:00 first at 09:01, the next at 09:15
+    for (let m = 1; m <= 40; m++) {
+      f.feed(T0 + m * M, T0, (b) => cells.get(b));
+      f.forecastAt(T0 + m * M, priors);
+    }
+    const slots = f.expectedBySlot();
+    expect(slots.map((x) => (x.from - T0) / M)).toEqual([0, 15, 30]);
+    // 2 a minute learned by then: ~30 expected in 15 minutes (the first slot's forecast was made at 09:01, on one minute and the prior)
+    expect(slots[2].arrivals).toBeCloseTo(30, 0);
+    // a later forecast in the same slot does not replace the first
+    const again = f.forecastAt(T0 + 41 * M, { channel: { arrivalsPerHour: 6000, ahtSec: 240 } });
+    expect(again).toBeDefined();
+    expect(f.expectedBySlot()[2].arrivals).toBe(slots[2].arrivals);
+    for (let m = 42; m <= 600; m += 5) f.forecastAt(T0 + m * M, priors);
+    const kept = f.expectedBySlot();
+    expect(kept.length).toBeLessThanOrEqual(32);
+    expect(kept.at(-1)!.from).toBe(T0 + 585 * M);
+    expect(kept[0].from).toBeGreaterThan(T0 + 585 * M - 8 * 60 * M);
+  });
+
   it('compares arrivals with the forecast made 15 minutes before, and a silence with the forecast made when it began', () => {
     const cells = new Map(Array.from({ length: 30 }, (_, i) => [T0 + i * M, cell(1)] as const));
     const f = new StreamFollower('q', 'voice');

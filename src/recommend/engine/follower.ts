@@ -12,6 +12,9 @@ import { cellFromCounters, createForecastState, forecast, observeMinute, type Fo
 const MINUTE_MS = 60_000;
 /** Forecasts kept, one a minute: enough to look back over the longest comparison (60 minutes of silence). */
 const PAST_KEPT = 61;
+/** A slot of the forecast's record of what it expected (SLOTS_KEPT of them: the trend charts' eight hours). */
+export const SLOT_MS = 15 * MINUTE_MS;
+const SLOTS_KEPT = 32;
 /** Abandons below this many in the last hour do not make a patience estimate (Erlang C instead: the cautious side). */
 const MIN_ABANDONS_FOR_PATIENCE = 5;
 
@@ -30,6 +33,8 @@ export class StreamFollower {
   readonly state: ForecastState = createForecastState();
   private current: { minute: number; forecast: Forecast } | null = null;
   private readonly past: PastForecast[] = [];
+  /** Per 15-minute slot (its start), the arrivals the first forecast made in it expected over its 15 minutes. */
+  private readonly slots = new Map<number, number>();
   /** End of the last minute with an arrival, epoch ms; null before any. */
   lastArrivalEnd: number | null = null;
   /** The first minute fed (from the live view or storage); null before any. */
@@ -81,7 +86,21 @@ export class StreamFollower {
     const h30 = f.horizons.find((h) => h.minutes === 30);
     this.past.push({ at: minute, next15: h15?.arrivals ?? 0, perHour: h30?.perHour ?? 0 });
     if (this.past.length > PAST_KEPT) this.past.shift();
+    const slot = minute - (((minute % SLOT_MS) + SLOT_MS) % SLOT_MS);
+    if (!this.slots.has(slot)) {
+      this.slots.set(slot, h15?.arrivals ?? 0);
+      for (const k of this.slots.keys()) if (k <= slot - SLOTS_KEPT * SLOT_MS) this.slots.delete(k);
+    }
     return f;
+  }
+
+  /**
+   * What the forecast expected, slot by slot, over the last eight hours (oldest first): for each
+   * 15-minute slot, the arrivals the first forecast made in it expected for the 15 minutes from then.
+   * Kept in memory: a restarted server has them from its start on.
+   */
+  expectedBySlot(): Array<{ from: number; arrivals: number }> {
+    return [...this.slots].map(([from, arrivals]) => ({ from, arrivals })).sort((a, b) => a.from - b.from);
   }
 
   /** The last forecast made (forecastAt), or null before any. */

@@ -20,6 +20,15 @@ import { conditionsFor, DEFAULT_THRESHOLDS, planFor, staffingFor, type AlertThre
 import type { ForecastPriors } from '../forecast/index.js';
 import { acknowledge, emptyLifecycle, evaluate, type Condition, type Item, type LifecycleOptions, type LifecycleState, type Transition } from '../lifecycle/lifecycle.js';
 import { StreamFollower } from './follower.js';
+
+/** A queue × channel's forecast as the trend charts show it (Recommender.forecasts): 15-minute slots, arrivals in each. */
+export interface StreamForecast {
+  queue: string;
+  channel: string;
+  basis: 'prior' | 'recent' | 'seasonal' | 'blend';
+  past: Array<{ from: number; arrivals: number }>;
+  ahead: Array<{ from: number; arrivals: number }>;
+}
 import { ItemSaver } from './item-saver.js';
 import { ahtOutliers, type OperatorAht } from '../advisor/aht-outliers.js';
 export type { OperatorAht };
@@ -402,6 +411,29 @@ export class Recommender {
   /** Each queue × channel's situation at the last evaluation: the numbers the advice rested on. */
   situations(tenant: string): QueueSituation[] {
     return [...(this.tenants.get(tenant)?.situations.values() ?? [])];
+  }
+
+  /**
+   * Each queue × channel's forecast for the trend charts: what it expected, 15-minute slot by slot, over
+   * the last hours (StreamFollower.expectedBySlot), and the four slots of the hour ahead as of the last
+   * evaluation.
+   */
+  forecasts(tenant: string): StreamForecast[] {
+    const state = this.tenants.get(tenant);
+    if (!state) return [];
+    const out: StreamForecast[] = [];
+    for (const [key, s] of state.situations) {
+      const f = state.streams.get(key);
+      const latest = f?.latest;
+      out.push({
+        queue: s.queue,
+        channel: s.channel,
+        basis: s.forecast.basis,
+        past: f ? f.expectedBySlot() : [],
+        ahead: latest ? latest.slots.map((x) => ({ from: x.from, arrivals: x.arrivals })) : [],
+      });
+    }
+    return out;
   }
 
   /**
