@@ -25,6 +25,9 @@ import {
   type Window,
 } from './state.js';
 import { AdviceView, Board, HeaderView } from './view.js';
+import { TrendsView } from './trends.js';
+import { sparkPoints, type TrendRow } from './trend-series.js';
+import { SPARK_SPAN_MS } from './sparkline.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(sel: string): T => {
   const e = document.querySelector<T>(sel);
@@ -117,6 +120,8 @@ function frame(): void {
     header.update(store.totals(window_, now), window_, store.repairs);
     const feed = feeds(store, now + clockOffset);
     board.setFeeds(feed.channels);
+    trends.setScopes(store.tiles.values());
+    trends.setClockOffset(clockOffset);
     setCenterFeed(feed.center);
     const empty = store.hasData && store.tiles.size === 0;
     if (emptyEl.hidden === empty) emptyEl.hidden = !empty;
@@ -218,6 +223,14 @@ function setCenterFeed(f: FeedState): void {
 // (`/?apiKey=…` on the dashboard URL is passed on to the API).
 const apiKey = new URLSearchParams(location.search).get('apiKey');
 const withKey = (url: string): string => (apiKey ? `${url}?apiKey=${encodeURIComponent(apiKey)}` : url);
+/** An API URL with query parameters, the key among them when there is one. */
+const apiUrl = (path: string, params: Record<string, string> = {}): string => {
+  const q = new URLSearchParams(params);
+  if (apiKey) q.set('apiKey', apiKey);
+  const s = q.toString();
+  return s ? `${path}?${s}` : path;
+};
+const trends = new TrendsView($('#trends'), apiUrl);
 
 /** The error's text for the user: the server's message when it sent one. */
 async function failure(res: Response): Promise<string> {
@@ -310,6 +323,22 @@ async function loadInitial(): Promise<void> {
   }
 }
 
+/** The tiles' trend lines get the hour before the page opened from history (a minute a point). */
+async function seedTileTrends(): Promise<void> {
+  const now = Date.now() + clockOffset;
+  const from = now - SPARK_SPAN_MS;
+  try {
+    const res = await fetch(apiUrl('v1/metrics', { from: String(from - (from % 60_000)), to: String(now), interval: '1m', groupBy: 'queue,channel' }), { headers: { accept: 'application/json' } });
+    if (!res.ok) return;
+    const rows = ((await res.json()) as { rows?: TrendRow[] }).rows ?? [];
+    const points = sparkPoints(rows, from, now, tileKey);
+    // the tiles of the first snapshot are made at the next frame
+    requestAnimationFrame(() => requestAnimationFrame(() => board.seedTrends(points)));
+  } catch {
+    /* the lines start with the page instead */
+  }
+}
+
 /**
  * The storage tier's quiet notice (GET /v1/tier): shown, small, below the board when the center has
  * outgrown, or is nearing, what its store is made for. Checked at load and every 5 minutes; a server that
@@ -328,7 +357,10 @@ async function checkTier(): Promise<void> {
 }
 
 setConn('connecting');
-void loadInitial();
+void loadInitial().then(() => {
+  trends.start();
+  void seedTileTrends();
+});
 void checkTier();
 setInterval(() => void checkTier(), 5 * 60_000);
 openStream(withKey('v1/stream'), {

@@ -178,6 +178,7 @@ export class TileView {
   private readonly lower: HTMLElement;
   private readonly spark: Sparkline;
   private lastWaiting = 0;
+  private lastOpen = 0;
   private rendered = false;
 
   constructor(queue: string, channel: string) {
@@ -195,7 +196,7 @@ export class TileView {
     icon.append(channelIcon(channel));
     // The queue is the section heading; on the tile it is only in the accessible name.
     // Right of the channel name: the trend of waiting over the last minutes.
-    this.spark = new Sparkline(`Waiting in ${queue} · ${channelLabel(channel)}, last 10 minutes`);
+    this.spark = new Sparkline(`Open appeals (waiting or in handling) in ${queue} · ${channelLabel(channel)}, last hour`);
     // Shown when this channel's feed has gone quiet (state.ts feedState): the numbers below are then old.
     this.feedNote = h('span', 'feed-note');
     this.feedNote.hidden = true;
@@ -290,6 +291,7 @@ export class TileView {
     if (this.rendered && t.waiting !== this.lastWaiting) flash(this.waiting.el, t.waiting > this.lastWaiting);
     put(this.waiting, formatCount(t.waiting), t.waiting);
     this.lastWaiting = t.waiting;
+    this.lastOpen = t.qa;
     this.rendered = true;
     const lw = t.waiting > 0 ? longestNow : 0;
     put(this.longest, t.waiting > 0 ? formatDuration(lw) : NONE, Math.round(lw));
@@ -338,9 +340,14 @@ export class TileView {
     this.el.classList.toggle('feed-stale', text !== '');
   }
 
-  /** Record the current waiting count in the trend line. */
+  /** Record the current open count in the trend line. */
   sample(): void {
-    this.spark.push(this.lastWaiting);
+    this.spark.push(this.lastOpen);
+  }
+
+  /** The trend line's hour before the page opened, from history. */
+  seedTrend(points: ReadonlyArray<{ t: number; v: number }>): void {
+    this.spark.seed(points);
   }
 
   /** Show or hide the other window's numbers over the lower half of the tile (hover / keyboard focus). */
@@ -508,6 +515,11 @@ export class Board {
       this.sections.delete(v.queue);
       this.order.splice(this.order.indexOf(s), 1);
     }
+  }
+
+  /** Seeds each tile's trend line from history: points by tile key. */
+  seedTrends(points: ReadonlyMap<string, ReadonlyArray<{ t: number; v: number }>>): void {
+    for (const [key, pts] of points) this.views.get(key)?.seedTrend(pts);
   }
 
   /** Take a trend sample on every tile. */

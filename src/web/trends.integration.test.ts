@@ -1,0 +1,83 @@
+/**
+ * Browser test of the trend charts and the tiles' trend lines against the real server (`node
+ * dist/cli/main.js start`): both are seeded from history the page did not see arrive, match the API's
+ * numbers, follow new events without a reload, and narrow to one queue × channel. Needs the build.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openAdviceDashboard, type AdviceDashboard } from './testing/advice-page.js';
+import { requireChromium } from './testing/require-chromium.js';
+
+const chromiumPath = requireChromium('trends.integration.test.ts');
+const M = 60_000;
+
+/** An appeal answered after `waitSec` and closed two minutes later, all `minutesAgo` back. */
+function answered(id: string, queue: string, minutesAgo: number, waitSec: number) {
+  const t0 = Date.now() - minutesAgo * M;
+  const at = (ms: number) => new Date(t0 + ms).toISOString();
+  return [
+    { id: `${id}:new`, type: 'APPEAL_NEW', ts: at(0), appealId: id, queue, channel: 'voice' },
+    { id: `${id}:sd`, type: 'APPEAL_SENT_DISTRIBUTION', ts: at(0), appealId: id, queue, channel: 'voice' },
+    { id: `${id}:ap`, type: 'APPEAL_APPOINTED', ts: at(waitSec * 1000), appealId: id, queue, channel: 'voice', operatorId: `${queue}-op` },
+    { id: `${id}:cl`, type: 'APPEAL_CLOSED', ts: at(waitSec * 1000 + 2 * M), appealId: id, queue, channel: 'voice', operatorId: `${queue}-op` },
+  ];
+}
+
+describe.skipIf(!chromiumPath)('trend charts, in Chromium against `ccpulse start`', () => {
+  let dash: AdviceDashboard | undefined;
+  beforeAll(async () => {
+    dash = await openAdviceDashboard('trends', chromiumPath!);
+  }, 60_000);
+  afterAll(async () => {
+    await dash?.close();
+  });
+
+  const post = async (events: unknown[]) => {
+    const res = await fetch(`${dash!.base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
+    expect(res.status, await res.clone().text()).toBe(202);
+  };
+
+  it('draws the last hours from history, follows new events, and narrows to one queue × channel', async () => {
+    const { base, page, pageErrors } = dash!;
+    // three hours of sales (one appeal every 3 minutes, half waiting 40 s) and an hour of support (every 6 minutes)
+    const events: Array<{ ts: string }> = [];
+    for (let i = 1; i <= 60; i++) events.push(...answered(`s${i}`, 'sales', i * 3, i % 2 ? 5 : 40));
+    for (let i = 1; i <= 10; i++) events.push(...answered(`p${i}`, 'support', i * 6, 5));
+    await post(events.sort((a, b) => a.ts.localeCompare(b.ts)));
+
+    await page.goto(base + '/');
+    const arrivals = page.locator('#trends figure[data-chart="arrivals"]');
+    await expect.poll(() => arrivals.getAttribute('data-total'), { timeout: 15_000 }).toBe('70');
+    // the charts are drawn (uPlot's canvas), and say in words what they show
+    expect(await page.locator('#trends .chart canvas').count()).toBe(4);
+    expect(await arrivals.locator('.chart-summary').textContent()).toMatch(/^70 arrived in the last 4 hours/);
+    // the API's own numbers for the same range: SL of the last judged slot, the center's
+    const api = (await (await fetch(`${base}/v1/metrics?from=${Date.now() - 4 * 60 * M}&interval=5m&groupBy=`)).json()) as { rows: Array<{ offered: number; slPct: number | null }> };
+    expect(api.rows.reduce((n, r) => n + r.offered, 0)).toBe(70);
+    const lastSl = api.rows.filter((r) => r.slPct !== null).at(-1)!.slPct;
+    expect(Number(await page.locator('#trends figure[data-chart="sl"]').getAttribute('data-last'))).toBe(lastSl);
+    // the forecast's hour ahead is on the arrivals chart
+    await expect.poll(async () => Number(await arrivals.getAttribute('data-ahead')), { timeout: 20_000 }).toBeGreaterThan(0);
+
+    // the tiles' trend lines start an hour back, from history, not at the page's opening
+    const spark = page.locator('.tile[data-queue="sales"][data-channel="voice"] canvas.spark');
+    await expect.poll(async () => Number(await spark.getAttribute('data-points')), { timeout: 10_000 }).toBeGreaterThanOrEqual(55);
+
+    // new events: the charts follow without a reload
+    const now = Array.from({ length: 5 }, (_, i) => answered(`n${i}`, 'sales', 0.2, 1).slice(0, 2)).flat();
+    await post(now);
+    await expect.poll(() => arrivals.getAttribute('data-total'), { timeout: 25_000, interval: 500 }).toBe('75');
+
+    // one queue × channel
+    await page.selectOption('#trend-scope', { label: 'support · Voice' });
+    await expect.poll(() => page.locator('#trends').getAttribute('data-scope'), { timeout: 10_000 }).toBe('support/voice');
+    await expect.poll(() => arrivals.getAttribute('data-total'), { timeout: 10_000 }).toBe('10');
+    // chosen scope survives a reload
+    await page.reload();
+    await expect.poll(() => page.locator('#trends').getAttribute('data-scope'), { timeout: 15_000 }).toBe('support/voice');
+    // the wall view gives the whole height to the tiles
+    await page.keyboard.press('c');
+    expect(await page.locator('#trends').isHidden()).toBe(true);
+    await page.keyboard.press('c');
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+});
