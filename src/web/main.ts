@@ -497,9 +497,10 @@ setCompact(initialFlag('compact', '1', 'ccpulse.compact'));
 sortToggle.addEventListener('click', () => setWorst(!worst));
 compactToggle.addEventListener('click', () => setCompact(!document.body.classList.contains('compact')));
 document.addEventListener('keydown', (e) => {
-  if (e.ctrlKey || e.metaKey || e.altKey || e.target instanceof HTMLInputElement) return;
+  if (e.ctrlKey || e.metaKey || e.altKey || e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement) return;
   if (e.key === 's') setWorst(!worst);
   if (e.key === 'c') setCompact(!document.body.classList.contains('compact'));
+  if (e.key === 't') trends.setOpen(!trends.isOpen);
 });
 
 // ---- filter by queue and channel ------------------------------------------------------------------

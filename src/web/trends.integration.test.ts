@@ -78,6 +78,16 @@ describe.skipIf(!chromiumPath)('trend charts, in Chromium against `ccpulse start
     await page.keyboard.press('c');
     expect(await page.locator('#trends').isHidden()).toBe(true);
     await page.keyboard.press('c');
+    // hidden on request (button or key T), remembered across a reload, and shown again
+    await page.click('#trends-toggle');
+    expect(await page.locator('#trend-charts').isHidden()).toBe(true);
+    expect(await page.locator('#trends-toggle').getAttribute('aria-expanded')).toBe('false');
+    await page.reload();
+    await page.locator('#trends-toggle').waitFor();
+    expect(await page.locator('#trend-charts').isHidden()).toBe(true);
+    await page.keyboard.press('t');
+    expect(await page.locator('#trend-charts').isHidden()).toBe(false);
+    await expect.poll(() => arrivals.getAttribute('data-total'), { timeout: 15_000 }).toBe('10');
     expect(pageErrors).toEqual([]);
   }, 120_000);
 });

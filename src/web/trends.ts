@@ -54,6 +54,31 @@ export class TrendsView {
       void this.refresh();
     });
     if (typeof ResizeObserver === 'function') new ResizeObserver(() => this.resize()).observe(root);
+    this.toggle = root.querySelector<HTMLButtonElement>('#trends-toggle')!;
+    this.toggle.addEventListener('click', () => this.setOpen(!this.open));
+    this.setOpen(initiallyOpen());
+  }
+
+  private readonly toggle: HTMLButtonElement;
+  private open = true;
+
+  /** Shows or hides the charts (remembered; `?trends=0` starts them hidden). Hidden charts are not fetched. */
+  setOpen(open: boolean): void {
+    this.open = open;
+    this.root.classList.toggle('collapsed', !open);
+    this.root.querySelector<HTMLElement>('#trend-charts')!.hidden = !open;
+    this.toggle.setAttribute('aria-expanded', String(open));
+    this.toggle.textContent = open ? 'Hide charts' : 'Show charts';
+    try {
+      localStorage.setItem('ccpulse.trends', open ? 'open' : 'closed');
+    } catch {
+      /* storage may be unavailable */
+    }
+    if (open && this.timer) void this.refresh();
+  }
+
+  get isOpen(): boolean {
+    return this.open;
   }
 
   /** The queue × channel pairs the scope box offers (the board's tiles), with their SL targets. */
@@ -84,6 +109,7 @@ export class TrendsView {
   }
 
   async refresh(): Promise<void> {
+    if (!this.open) return;
     const ticket = ++this.loading;
     const scope = this.scopes.get(this.select.value) ?? null;
     const now = Date.now() + this.clockOffset;
@@ -183,6 +209,17 @@ export class TrendsView {
 }
 
 const bars = () => uPlot.paths.bars!({ size: [0.8, 40], align: 1 });
+
+function initiallyOpen(): boolean {
+  const p = new URLSearchParams(location.search).get('trends');
+  if (p === '0') return false;
+  if (p === '1') return true;
+  try {
+    return localStorage.getItem('ccpulse.trends') !== 'closed';
+  } catch {
+    return true;
+  }
+}
 
 function storedScope(): string {
   try {
