@@ -14,6 +14,7 @@ import { healthRoute } from './routes/health.js';
 import { liveRoute } from './routes/live.js';
 import { metricsRoute } from './routes/metrics.js';
 import { forecastRoute } from './routes/forecast.js';
+import { operatorsRoute } from './routes/operators.js';
 import { recommendationsRoute } from './routes/recommendations.js';
 import { whatIfRoute } from './routes/whatif.js';
 import { campaignsRoute } from './routes/campaigns.js';
@@ -73,6 +74,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(recommendationsRoute, { engine });
   await app.register(whatIfRoute, { engine });
   await app.register(forecastRoute, { engine });
+  await app.register(operatorsRoute, { engine });
   await app.register(campaignsRoute, { engine, defaultDropCapPct: opts.config.recommend?.campaignDropCapPct ?? DEFAULT_CONFIG.recommend.campaignDropCapPct });
   await app.register(tierRoute, { engine, open: Object.keys(opts.config.apiKeys).length === 0 });
   await app.register(healthRoute, { engine, startedAt: Date.now(), detailed: Object.keys(opts.config.apiKeys).length === 0 });

@@ -419,7 +419,7 @@ for (const keyed of [false, true]) {
       // the parse is right: every route found is one the app has, and the known ones are all there
       for (const r of routes) for (const m of r.methods) expect(t.app.hasRoute({ method: m as 'GET', url: r.url }), `${m} ${r.url}`).toBe(true);
       const urls = routes.map((r) => r.url);
-      for (const u of ['/v1/events', '/v1/live', '/v1/stream', '/v1/metrics', '/v1/verify', '/v1/dlq', '/v1/dlq/replay', '/v1/dlq/:id', '/v1/staffing/calc', '/v1/recommendations', '/v1/recommendations/:id/ack', '/v1/whatif', '/v1/forecast', '/v1/campaigns', '/v1/campaigns/:id', '/healthz', '/*']) expect(urls).toContain(u);
+      for (const u of ['/v1/events', '/v1/live', '/v1/stream', '/v1/metrics', '/v1/verify', '/v1/dlq', '/v1/dlq/replay', '/v1/dlq/:id', '/v1/staffing/calc', '/v1/recommendations', '/v1/recommendations/:id/ack', '/v1/whatif', '/v1/forecast', '/v1/operators', '/v1/campaigns', '/v1/campaigns/:id', '/healthz', '/*']) expect(urls).toContain(u);
     });
 
     it('never answers a generated request with a 5xx, and every 4xx in the documented shape', async () => {

@@ -27,6 +27,38 @@ interface OperatorState {
   tileKey: string | null;
   /** A home set by an OPERATOR_STATUS event is not overridden by the appeals the operator handles. */
   homeFromStatus: boolean;
+  /**
+   * Time in each status on one UTC day (event time, ms), up to `statusTs`: what the operators table's
+   * occupancy is computed from. Absent in checkpoints made before it was kept (counted from then on).
+   */
+  day?: { start: number; ms: Partial<Record<OperatorStatus, number>> };
+}
+
+/** One operator as the operators table shows them (LiveView.operatorsOf). */
+export interface OperatorRow {
+  id: string;
+  status: OperatorStatus | null;
+  /** When the status began (event time), or null before any. */
+  since: number | null;
+  /** Where they are based: the tile their status names, else where they last handled. */
+  queue: string | null;
+  channel: string | null;
+  /** Appeals in handling now, and where. */
+  handling: number;
+  handlingOn: Array<{ queue: string; channel: string }>;
+  /** Time in each status since the start of the UTC day (ms), the current status up to now. */
+  today: { dayStart: number; ms: Partial<Record<OperatorStatus, number>> };
+}
+
+const DAY_MS = 86_400_000;
+const utcDayOf = (t: number) => t - (((t % DAY_MS) + DAY_MS) % DAY_MS);
+
+/** Adds [from, to) spent in `status` to the operator's day, starting a new day when `to` is on one. */
+function accrue(op: OperatorState, status: OperatorStatus, from: number, to: number): void {
+  const dayStart = utcDayOf(to);
+  if (!op.day || op.day.start !== dayStart) op.day = { start: dayStart, ms: {} };
+  const span = to - Math.max(from, dayStart);
+  if (span > 0) op.day.ms[status] = (op.day.ms[status] ?? 0) + span;
 }
 
 export interface LiveViewOptions {
@@ -148,6 +180,7 @@ export class LiveView {
   operatorStatus(tenant: string, e: CcEvent): boolean {
     const op = this.operator(tenant, e.operatorId!);
     if (e.ts < op.statusTs) return false; // an older status arriving late does not override a newer one
+    if (op.status && Number.isFinite(op.statusTs)) accrue(op, op.status, op.statusTs, e.ts);
     op.status = e.status ?? null;
     op.statusTs = e.ts;
     if (e.queue && e.channel) this.placeOperator(tenant, e.operatorId!, e.queue, e.channel, true);
@@ -426,6 +459,48 @@ export class LiveView {
         this.markDirty(t);
       }
     }
+  }
+
+  /**
+   * The operators of a tenant for the operators table: status and since when, where based, what they
+   * handle now, and their time in each status today (UTC day of `now`; the running status up to `now`).
+   */
+  operatorsOf(tenant: string, now: number): OperatorRow[] {
+    const prefix = `${tenant}\u0001`;
+    const handling = new Map<string, Array<{ queue: string; channel: string }>>();
+    for (const t of this.tiles.values()) {
+      if (t.tenant !== tenant) continue;
+      for (const s of t.open.values()) {
+        if (s.phase !== 'handling' || !s.operatorId || s.expiresAt <= now) continue;
+        let on = handling.get(s.operatorId);
+        if (!on) handling.set(s.operatorId, (on = []));
+        on.push({ queue: t.queue, channel: t.channel });
+      }
+    }
+    const dayStart = utcDayOf(now);
+    const out: OperatorRow[] = [];
+    for (const [key, op] of this.operators) {
+      if (!key.startsWith(prefix)) continue;
+      const id = key.slice(prefix.length);
+      const home = op.tileKey ? this.tiles.get(op.tileKey) : undefined;
+      const ms: Partial<Record<OperatorStatus, number>> = op.day?.start === dayStart ? { ...op.day.ms } : {};
+      if (op.status && Number.isFinite(op.statusTs) && now > op.statusTs) {
+        const span = now - Math.max(op.statusTs, dayStart);
+        if (span > 0) ms[op.status] = (ms[op.status] ?? 0) + span;
+      }
+      const on = handling.get(id) ?? [];
+      out.push({
+        id,
+        status: op.status,
+        since: Number.isFinite(op.statusTs) ? op.statusTs : null,
+        queue: home?.queue ?? null,
+        channel: home?.channel ?? null,
+        handling: on.length,
+        handlingOn: on,
+        today: { dayStart, ms },
+      });
+    }
+    return out;
   }
 
   exportOperators(): Array<[string, OperatorState]> {
