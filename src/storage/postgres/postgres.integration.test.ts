@@ -106,6 +106,10 @@ it('partitions the log by the day each event claims: one index a day for the ide
     // the key is led by the claimed time (migration 014), so live traffic's inserts land on its right edge
     const [{ key }] = await sql`SELECT pg_get_constraintdef(oid) AS key FROM pg_constraint WHERE conrelid = 'events'::regclass AND contype = 'p'`;
     expect(key).toBe('PRIMARY KEY (key_ts, tenant, id)');
+    // the queue-level rollups have an index of their own at every resolution (migration 015)
+    const idx = await sql`SELECT tablename AS t, indexdef AS d FROM pg_indexes WHERE indexname LIKE '%_queue_level' ORDER BY 1`;
+    expect(idx.map((i) => i.t)).toEqual(['rollups', 'rollups_day', 'rollups_hour']);
+    for (const i of idx) expect(i.d).toMatch(/\(tenant, bucket\) INCLUDE \(queue, channel, operator, .*wait_hist, abandon_hist\) WHERE \(operator = ''::text\)$/);
     // a retry of an event is a duplicate, in its day's partition; one clamped to its arrival too (it claims the same time)
     const now = Date.now();
     const ev = { id: 'x1', type: 'APPEAL_NEW' as const, ts: now, appealId: 'a', channel: 'voice', queue: 'q' };
