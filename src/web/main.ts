@@ -26,6 +26,7 @@ import {
 } from './state.js';
 import { AdviceView, Board, HeaderView } from './view.js';
 import { TrendsView } from './trends.js';
+import { OperatorsView } from './operators.js';
 import { sparkPoints, type TrendRow } from './trend-series.js';
 import { SPARK_SPAN_MS } from './sparkline.js';
 
@@ -231,6 +232,7 @@ const apiUrl = (path: string, params: Record<string, string> = {}): string => {
   return s ? `${path}?${s}` : path;
 };
 const trends = new TrendsView($('#trends'), apiUrl);
+const operatorsView = new OperatorsView($('#operators'), apiUrl);
 
 /** The error's text for the user: the server's message when it sent one. */
 async function failure(res: Response): Promise<string> {
@@ -359,6 +361,7 @@ async function checkTier(): Promise<void> {
 setConn('connecting');
 void loadInitial().then(() => {
   trends.start();
+  operatorsView.start();
   void seedTileTrends();
 });
 void checkTier();
@@ -501,6 +504,7 @@ document.addEventListener('keydown', (e) => {
   if (e.key === 's') setWorst(!worst);
   if (e.key === 'c') setCompact(!document.body.classList.contains('compact'));
   if (e.key === 't') trends.setOpen(!trends.isOpen);
+  if (e.key === 'o') operatorsView.setOpen(document.getElementById('operators-table')!.hidden);
 });
 
 // ---- filter by queue and channel ------------------------------------------------------------------
@@ -509,6 +513,7 @@ const filterEl = $<HTMLInputElement>('#filter');
 filterEl.value = new URLSearchParams(location.search).get('q') ?? '';
 const applyFilter = (): void => {
   board.filter(filterEl.value);
+  operatorsView.filter(filterEl.value);
   fittedFor = -1; // fewer tiles: fit the wall again
   schedule();
 };
