@@ -12,14 +12,15 @@ import type { Features } from '../client.js';
 const cell = (few: string) => `tenant ${few}, bucket Int64, queue ${few}, channel ${few}, operator String`;
 const SUMS = ['offered', 'aa', 'ha', 'missed', 'wait_sum_ms', 'wait_count', 'handle_sum_ms', 'handle_count', 'qa_delta'];
 
-const rollupTable = (name: string, few: string) => `CREATE TABLE IF NOT EXISTS ${name} (
+/** A rollup table (`order`: its sort key; migration 007 puts the operator before the bucket). */
+export const rollupTable = (name: string, few: string, order = 'tenant, bucket, queue, channel, operator') => `CREATE TABLE IF NOT EXISTS ${name} (
      ${cell(few)},
      ${SUMS.map((c) => `${c} AggregateFunction(sum, Int64)`).join(', ')},
      wait_hist AggregateFunction(sumMap, Array(UInt16), Array(Int64)),
      abandon_hist AggregateFunction(sumMap, Array(UInt16), Array(Int64))
-   ) ENGINE = AggregatingMergeTree PARTITION BY intDiv(bucket, 86400000 * 30) ORDER BY (tenant, bucket, queue, channel, operator)`;
+   ) ENGINE = AggregatingMergeTree PARTITION BY intDiv(bucket, 86400000 * 30) ORDER BY (${order})`;
 
-const rollupView = (name: string, bucketMs: number) => `CREATE MATERIALIZED VIEW IF NOT EXISTS ${name}_mv TO ${name} AS
+export const rollupView = (name: string, bucketMs: number) => `CREATE MATERIALIZED VIEW IF NOT EXISTS ${name}_mv TO ${name} AS
    SELECT tenant, intDiv(bucket, ${bucketMs}) * ${bucketMs} AS bucket, queue, channel, operator,
           ${SUMS.map((c) => `sumState(${c}) AS ${c}`).join(', ')},
           sumMapState(wait_bins, wait_counts) AS wait_hist, sumMapState(abandon_bins, abandon_counts) AS abandon_hist

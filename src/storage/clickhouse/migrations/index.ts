@@ -4,6 +4,7 @@ import advice from './003_advice.js';
 import archive from './004_archive.js';
 import eventKeysByTime from './005_event_keys_by_time.js';
 import dropEventKeys from './006_drop_event_keys.js';
+import rollupsByLevel from './007_rollups_by_level.js';
 
 import type { Features } from '../client.js';
 
@@ -18,4 +19,5 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; statemen
   { version: 4, name: 'archive', statements: archive },
   { version: 5, name: 'event_keys_by_time', statements: eventKeysByTime },
   { version: 6, name: 'drop_event_keys', statements: dropEventKeys },
+  { version: 7, name: 'rollups_by_level', statements: rollupsByLevel },
 ];
