@@ -2,7 +2,7 @@ import type { SlPolicy } from '../../metrics/finalize.js';
 import { binOf, sortedPercentileBin } from '../../metrics/wait-histogram.js';
 import { DAY_MS, planRange } from '../rollup-ranges.js';
 import type { HistoryAggregate, HistoryQuery, QaLevel, RollupCell } from '../storage.js';
-import { CELL_RECORD, cellRow, fromMs, parseIntArray, ROLLUP_TABLE, SUMMED, sumsFromRow, toMs } from './rollups.js';
+import { CELL_RECORD, cellRow, fromMs, ROLLUP_TABLE, SUMMED, sumsFromRow, toMs } from './rollups.js';
 import type { SqlClient } from './sql-client.js';
 
 const CELL_COLUMNS = `queue, channel, operator, bucket, ${SUMMED.join(', ')}, wait_hist, abandon_hist`;
@@ -27,15 +27,12 @@ function cellFilter(p: (v: unknown) => string, q: Pick<HistoryQuery, 'tenant' | 
   return where;
 }
 
-/** A histogram's (bin, count) pairs as rows, for a cell row aliased `g`. */
-const unnestPairs = (col: string) =>
-  `CROSS JOIN LATERAL (SELECT g.${col}[i] AS bin, g.${col}[i + 1] AS c FROM generate_series(1, cardinality(g.${col}), 2) i) h`;
-
 /**
  * One row per group × slot, aggregated in the database: the range is read from the coarsest rollups that
- * fit (rollup-ranges.ts), cells not committed yet are added from `pending`, histograms are merged bin by
- * bin and their percentiles taken there (nearest rank, as metrics/wait-histogram.ts defines it, in the
- * same float8 arithmetic), and SL is judged per cell with its own queue's policy before summing.
+ * fit (rollup-ranges.ts), cells not committed yet are added from `pending`, the sums are summed per group
+ * and slot there, and each group's cells' histograms come back as one string with each cell's SL policy
+ * (its queue's own), merged bin by bin here (mergeHistograms) and their percentiles taken by the one
+ * definition (metrics/wait-histogram.ts).
  */
 export async function queryHistory(db: SqlClient, q: HistoryQuery, pending: readonly RollupCell[] = []): Promise<HistoryAggregate[]> {
   const { values, p } = params();
@@ -59,67 +56,72 @@ export async function queryHistory(db: SqlClient, q: HistoryQuery, pending: read
     const when = [...q.sl.queues.map(([n, x]) => `WHEN c.queue = ${p(n)}::text THEN ${v(x)}`), ...q.sl.channels.map(([n, x]) => `WHEN c.channel = ${p(n)}::text THEN ${v(x)}`)];
     return when.length ? `CASE ${when.join(' ')} ELSE ${v(q.sl.default)} END` : v(q.sl.default);
   };
-  const gby = by.replace(/(\w+)/g, 'g.$1');
   const sql = `
-    WITH cells AS (${sources.join('\n UNION ALL ')}),
-    g AS MATERIALIZED (
-      SELECT ${slot} AS slot, c.*,
-             ${policy((x) => binOf(x.targetSec * 1000), 'int')} AS tb,
-             ${policy((x) => binOf(x.shortAbandonSec * 1000), 'int')} AS sb,
-             ${policy((x) => x.abandonsCount, 'boolean')} AS ab
-      FROM cells c
-    ),
-    sums AS (SELECT ${by}, ${SUMMED.map((s) => `sum(${s})::float8 AS ${s}`).join(', ')} FROM g GROUP BY ${by}),
-    w AS (
-      SELECT ${gby}, h.bin, sum(h.c)::float8 AS c, coalesce(sum(h.c) FILTER (WHERE h.bin < g.tb), 0)::float8 AS within
-      FROM g ${unnestPairs('wait_hist')} GROUP BY ${gby}, h.bin HAVING sum(h.c) <> 0
-    ),
-    wa AS (SELECT ${by}, sum(within) AS within, array_agg(bin) AS bins, array_agg(c) AS counts FROM w GROUP BY ${by}),
-    a AS (
-      SELECT ${gby}, h.bin, coalesce(sum(h.c) FILTER (WHERE g.ab AND h.bin >= g.sb), 0)::float8 AS counted
-      FROM g ${unnestPairs('abandon_hist')} GROUP BY ${gby}, h.bin HAVING sum(h.c) <> 0
-    ),
-    aa AS (SELECT ${by}, sum(counted) AS counted, max(bin) AS maxa FROM a GROUP BY ${by})
-    SELECT ${keys.map((k) => `s.${k}, `).join('')}${toMs('s.slot')} AS slot_ms, ${SUMMED.map((x) => `s.${x}`).join(', ')},
-           coalesce(wa.within, 0) AS sl_within, coalesce(aa.counted, 0) AS abandons_counted, wa.bins, wa.counts, aa.maxa
-    FROM sums s LEFT JOIN wa USING (${by}) LEFT JOIN aa USING (${by})
+    WITH cells AS (${sources.join('\n UNION ALL ')})
+    SELECT ${keys.map((k) => `${k}, `).join('')}${toMs('slot')} AS slot_ms, ${SUMMED.map((x) => `sum(${x})::float8 AS ${x}`).join(', ')},
+           string_agg(${policy((x) => binOf(x.targetSec * 1000), 'int')} || ',' || ${policy((x) => binOf(x.shortAbandonSec * 1000), 'int')} || ','
+                      || (${policy((x) => x.abandonsCount, 'boolean')})::int || '|' || array_to_string(c.wait_hist, ',') || '|' || array_to_string(c.abandon_hist, ','), ';') AS hists
+    FROM (SELECT ${slot} AS slot, c.* FROM cells c) c
+    GROUP BY ${by}
     ORDER BY ${by.split(', ').reverse().join(', ')}
     LIMIT ${p(q.limit)}`;
-  // The merge groups by (group, slot, bin): room enough to do it in memory, not in temporary files.
-  const rows = await db.transaction(async (tx) => {
-    await tx.exec(`SET LOCAL work_mem = '32MB'`);
-    return tx.query<Record<string, unknown>>(sql, values);
-  });
+  const rows = await db.query<Record<string, unknown>>(sql, values);
   return rows.map((r) => {
-    // The merged wait histogram comes back (in no order: sorting ~100 bins here is cheaper than in the
-    // database's group-by); its percentiles are picked here, by the one definition.
-    const [bins, counts] = sortedHistogram(parseIntArray(r.bins), parseIntArray(r.counts));
-    let answered = 0;
-    for (const c of counts) answered += c;
-    const maxWait = bins.length ? bins[bins.length - 1] : null;
-    const maxAbandon = numOrNull(r.maxa);
+    const h = mergeHistograms(String(r.hists ?? ''));
     const out: HistoryAggregate = {
       slot: Number(r.slot_ms),
       ...sumsFromRow(r),
-      slWithin: Number(r.sl_within),
-      slTotal: answered + Number(r.abandons_counted),
-      waitP50Bin: sortedPercentileBin(bins, counts, 50),
-      waitP90Bin: sortedPercentileBin(bins, counts, 90),
-      waitP95Bin: sortedPercentileBin(bins, counts, 95),
-      longestBin: maxWait === null ? maxAbandon : maxAbandon === null ? maxWait : Math.max(maxWait, maxAbandon),
+      slWithin: h.within,
+      slTotal: h.answered + h.abandonsCounted,
+      waitP50Bin: sortedPercentileBin(h.bins, h.counts, 50),
+      waitP90Bin: sortedPercentileBin(h.bins, h.counts, 90),
+      waitP95Bin: sortedPercentileBin(h.bins, h.counts, 95),
+      longestBin: h.maxWait === null ? h.maxAbandon : h.maxAbandon === null ? h.maxWait : Math.max(h.maxWait, h.maxAbandon),
     };
     for (const k of keys) out[k] = r[k] as string;
     return out;
   });
 }
 
-function sortedHistogram(bins: number[], counts: number[]): [number[], number[]] {
-  const order = bins.map((_, i) => i).sort((a, b) => bins[a] - bins[b]);
-  return [order.map((i) => bins[i]), order.map((i) => counts[i])];
+/**
+ * A group's cells' histograms, sent by the database as one string (`tb,sb,ab|wait pairs|abandon pairs`
+ * per cell, cells joined by ';'), merged here: summing a few thousand cells' bins is a fraction of a
+ * millisecond in a Map, where the database's GROUP BY over every (group, bin) took most of a week's
+ * query (docs/STORAGE.md). SL is judged per cell with its own policy (tb: the target's bin, sb: the
+ * short abandon's, ab: whether abandons count) before summing, as metrics/finalize.ts defines it.
+ */
+export function mergeHistograms(text: string): { bins: number[]; counts: number[]; answered: number; within: number; abandonsCounted: number; maxWait: number | null; maxAbandon: number | null } {
+  const wait = new Map<number, number>();
+  const abandon = new Map<number, number>();
+  let within = 0;
+  let abandonsCounted = 0;
+  for (const cell of text === '' ? [] : text.split(';')) {
+    const [policy, w, a] = cell.split('|');
+    const [tb, sb, ab] = policy.split(',').map(Number);
+    const wp = w ? w.split(',') : [];
+    for (let i = 0; i + 1 < wp.length; i += 2) {
+      const bin = Number(wp[i]);
+      const c = Number(wp[i + 1]);
+      wait.set(bin, (wait.get(bin) ?? 0) + c);
+      if (bin < tb) within += c;
+    }
+    const ap = a ? a.split(',') : [];
+    for (let i = 0; i + 1 < ap.length; i += 2) {
+      const bin = Number(ap[i]);
+      const c = Number(ap[i + 1]);
+      abandon.set(bin, (abandon.get(bin) ?? 0) + c);
+      if (ab === 1 && bin >= sb) abandonsCounted += c;
+    }
+  }
+  const bins = [...wait.keys()].filter((b) => wait.get(b) !== 0).sort((x, y) => x - y);
+  const counts = bins.map((b) => wait.get(b)!);
+  let answered = 0;
+  for (const c of counts) answered += c;
+  let maxAbandon: number | null = null;
+  for (const [b, c] of abandon) if (c !== 0 && (maxAbandon === null || b > maxAbandon)) maxAbandon = b;
+  return { bins, counts, answered, within, abandonsCounted, maxWait: bins.length ? bins[bins.length - 1] : null, maxAbandon };
 }
 
-
-const numOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
 /**
  * QA per queue × channel at `at`: the running total (kept by every checkpoint) less the deltas of cells
