@@ -2,6 +2,8 @@
  * Pure formatting helpers for the live dashboard. No DOM access here, so they are unit-tested in Node.
  */
 
+import { t } from './i18n.js';
+
 /** What the dashboard shows for a metric with no data. */
 export const NONE = '—';
 
@@ -16,11 +18,11 @@ const isNum = (v: number | null | undefined): v is number => typeof v === 'numbe
 export function formatDuration(sec: number | null | undefined): string {
   if (!isNum(sec)) return NONE;
   const total = Math.max(0, Math.round(sec));
-  if (total < 60) return `${total} s`;
-  if (total < 3600) return `${Math.floor(total / 60)} m ${pad2(total % 60)} s`;
+  if (total < 60) return t('{s} s', { s: total });
+  if (total < 3600) return t('{m} m {s} s', { m: Math.floor(total / 60), s: pad2(total % 60) });
   const h = Math.floor(total / 3600);
   const m = Math.floor((total % 3600) / 60);
-  return `${h} h ${pad2(m)} m`;
+  return t('{h} h {m} m', { h, m: pad2(m) });
 }
 
 /** A whole percentage, `87%`; values are clamped to 0..100. */
@@ -73,13 +75,13 @@ export function slLevel(pct: number | null | undefined, targetPct = 80): SlLevel
 export function slLevelText(level: SlLevel): string {
   switch (level) {
     case 'good':
-      return 'on target';
+      return t('on target');
     case 'warn':
-      return 'at risk';
+      return t('at risk');
     case 'bad':
-      return 'below target';
+      return t('below target');
     default:
-      return 'no data';
+      return t('no data');
   }
 }
 
@@ -107,7 +109,7 @@ const CHANNEL_LABELS: ReadonlyMap<string, string> = new Map([
 /** Display name of a channel; custom channels are shown as configured, first letter capitalised. */
 export function channelLabel(channel: string): string {
   const known = CHANNEL_LABELS.get(channel);
-  if (known) return known;
+  if (known) return t(known);
   return channel.length ? channel[0].toUpperCase() + channel.slice(1) : channel;
 }
 
@@ -119,7 +121,7 @@ const SEVERITY_TEXT: ReadonlyMap<string, string> = new Map([
 ]);
 
 export function severityText(severity: string): string {
-  return SEVERITY_TEXT.get(severity) ?? 'Info';
+  return t(SEVERITY_TEXT.get(severity) ?? 'Info');
 }
 
 const ADVICE_KIND_LABELS: ReadonlyMap<string, string> = new Map([
@@ -140,7 +142,7 @@ const ADVICE_KIND_LABELS: ReadonlyMap<string, string> = new Map([
 /** Short label of a kind of advice; a kind this dashboard does not know is shown as sent, dashes as spaces. */
 export function adviceKindLabel(kind: string): string {
   const known = ADVICE_KIND_LABELS.get(kind);
-  if (known) return known;
+  if (known) return t(known);
   const words = kind.replace(/-/g, ' ');
   return words.length ? words[0].toUpperCase() + words.slice(1) : words;
 }
@@ -171,7 +173,7 @@ export function formatPctBand(band: PctBand | null | undefined): string {
 
 /** What a staffing what-if proposes, for people: `Add 3 now`, `Release 2 now`. */
 export function whatIfActionText(action: { action: 'add' | 'release'; n: number }): string {
-  return `${action.action === 'add' ? 'Add' : 'Release'} ${action.n} now`;
+  return t(action.action === 'add' ? 'Add {n} now' : 'Release {n} now', { n: action.n });
 }
 
 /** A simulated step as the answer line reads it: its SL band, and who waits at its end. */

@@ -26,6 +26,7 @@ import {
 } from './state.js';
 import { AdviceView, Board, HeaderView } from './view.js';
 import { TrendsView } from './trends.js';
+import { chooseLang, lang, t, translatePage } from './i18n.js';
 import { OperatorsView } from './operators.js';
 import { sparkPoints, type TrendRow } from './trend-series.js';
 import { SPARK_SPAN_MS } from './sparkline.js';
@@ -35,6 +36,18 @@ const $ = <T extends HTMLElement = HTMLElement>(sel: string): T => {
   if (!e) throw new Error(`dashboard markup is missing ${sel}`);
   return e;
 };
+
+translatePage(document.body);
+document.title = t(document.title);
+const langToggle = $<HTMLButtonElement>('#lang-toggle');
+langToggle.querySelector(`.opt-${lang()}`)?.classList.add('on');
+langToggle.setAttribute('aria-label', `${t('Language')}: ${lang() === 'ru' ? 'русский' : 'English'}`);
+langToggle.addEventListener('click', () => {
+  chooseLang(lang() === 'ru' ? 'en' : 'ru');
+  const u = new URL(location.href);
+  u.searchParams.delete('lang');
+  location.replace(u.toString());
+});
 
 const store = new LiveStore();
 const boardEl = $('#board');
@@ -189,9 +202,9 @@ if (typeof ResizeObserver === 'function') {
 // ---- connection state -------------------------------------------------------------------------
 
 const CONN_TEXT: Record<ConnState, string> = {
-  connecting: 'Connecting…',
-  live: 'Live',
-  reconnecting: 'Reconnecting…',
+  connecting: t('Connecting…'),
+  live: t('Live'),
+  reconnecting: t('Reconnecting…'),
 };
 
 let centerFeed: FeedState | null = null;
@@ -201,7 +214,7 @@ function showConn(): void {
   const s = (connEl.dataset.conn ?? 'connecting') as ConnState;
   const quiet = s === 'live' && centerFeed?.stale === true && centerFeed.silentSec !== null;
   const state = quiet ? 'quiet' : s;
-  const text = quiet ? `No events for ${formatDuration(centerFeed!.silentSec)}` : CONN_TEXT[s];
+  const text = quiet ? t('No events for {d}', { d: formatDuration(centerFeed!.silentSec) }) : CONN_TEXT[s];
   if (connEl.dataset.state !== state) connEl.dataset.state = state;
   if (connText.textContent !== text) connText.textContent = text;
   document.body.classList.toggle('stale', s !== 'live');

@@ -4,6 +4,7 @@
  * Columns sort by their header buttons (aria-sort); the board's filter words apply here too.
  */
 import { channelLabel, formatDuration } from './format.js';
+import { t } from './i18n.js';
 import { OPERATOR_COLUMNS, operatorMatches, sortOperators, statusCounts, type OperatorColumn, type OperatorItem } from './operator-rows.js';
 import type { ApiUrl } from './trends.js';
 
@@ -52,7 +53,7 @@ export class OperatorsView {
         if (NUMERIC.has(c)) th.className = 'num';
         const b = document.createElement('button');
         b.type = 'button';
-        b.textContent = HEADERS.get(c)!;
+        b.textContent = t(HEADERS.get(c)!);
         b.addEventListener('click', () => this.sort(c));
         th.append(b);
         return th;
@@ -67,7 +68,7 @@ export class OperatorsView {
     this.open = open;
     this.wrap.hidden = !open;
     this.toggle.setAttribute('aria-expanded', String(open));
-    this.toggle.textContent = open ? 'Hide table' : 'Show table';
+    this.toggle.textContent = open ? t('Hide table') : t('Show table');
     try {
       localStorage.setItem('ccpulse.operators', open ? 'open' : 'closed');
     } catch {
@@ -99,7 +100,7 @@ export class OperatorsView {
       this.status.textContent = '';
       this.render();
     } catch (err) {
-      this.status.textContent = `Operators unavailable: ${(err as Error).message}`;
+      this.status.textContent = t('Operators unavailable: {why}', { why: (err as Error).message });
     }
   }
 
@@ -115,7 +116,7 @@ export class OperatorsView {
       th.setAttribute('aria-sort', on ? (this.descending ? 'descending' : 'ascending') : 'none');
     }
     const shown = sortOperators(this.items.filter((o) => operatorMatches(o, this.words, channelLabel)), this.sortBy, this.descending);
-    this.counts.textContent = statusCounts(this.items).map(([s, n]) => `${n} ${s}`).join(' · ');
+    this.counts.textContent = statusCounts(this.items).map(([s, n]) => `${n} ${t(s)}`).join(' · ');
     this.root.dataset.count = String(shown.length);
     const rows = shown.map((o) => {
       const tr = document.createElement('tr');
@@ -124,7 +125,7 @@ export class OperatorsView {
       const since = o.since === null ? null : Math.max(0, (this.serverNow - Date.parse(o.since)) / 1000);
       const cells: Array<[string, string]> = [
         [o.id, ''],
-        [o.status ?? '—', 'status'],
+        [o.status === null ? '—' : t(o.status), 'status'],
         [since === null ? '—' : formatDuration(since), 'num'],
         [o.queue === null ? '—' : `${o.queue} · ${channelLabel(o.channel ?? '')}`, ''],
         [String(o.handling), 'num'],

@@ -90,4 +90,31 @@ describe.skipIf(!chromiumPath)('trend charts, in Chromium against `ccpulse start
     await expect.poll(() => arrivals.getAttribute('data-total'), { timeout: 15_000 }).toBe('10');
     expect(pageErrors).toEqual([]);
   }, 120_000);
+
+  it('speaks Russian when asked (or when the browser does), and switches back to English', async () => {
+    const { base, page, pageErrors } = dash!;
+    await page.goto(base + '/?lang=ru');
+    await page.locator('.tile[data-queue="sales"][data-channel="voice"]').waitFor();
+    expect(await page.locator('html').getAttribute('lang')).toBe('ru');
+    expect(await page.locator('.kpi dt').nth(1).textContent()).toBe('Ожидают');
+    expect(await page.locator('.tile[data-queue="sales"][data-channel="voice"] .ch-name').textContent()).toBe('Голос');
+    expect(await page.locator('#trends-title').textContent()).toBe('Последние 4 часа');
+    await expect.poll(() => page.locator('#trends figure[data-chart="arrivals"] .chart-summary').textContent(), { timeout: 15_000 }).toMatch(/^Поступило \d+ за последние 4 ч/);
+    expect(await page.locator('#filter').getAttribute('placeholder')).toBe('Фильтр: очередь, канал (/)');
+    expect(await page.locator('#operators th[data-col="handledToday"] button').textContent()).toBe('Обработано сегодня');
+    // the switch: English, remembered without the URL's ?lang
+    await page.click('#lang-toggle');
+    await page.waitForURL((u) => !u.searchParams.has('lang'));
+    await page.locator('.tile[data-queue="sales"][data-channel="voice"]').waitFor();
+    expect(await page.locator('html').getAttribute('lang')).toBe('en');
+    expect(await page.locator('.kpi dt').nth(1).textContent()).toBe('Waiting');
+    // a Russian browser gets Russian with no choice made
+    const ru = await dash!.browser.newContext({ locale: 'ru-RU' });
+    const p2 = await ru.newPage();
+    await p2.goto(base + '/');
+    await p2.locator('.tile').first().waitFor();
+    expect(await p2.locator('html').getAttribute('lang')).toBe('ru');
+    await ru.close();
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 });

@@ -7,6 +7,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { channelLabel } from './format.js';
+import { t } from './i18n.js';
 import { expectedBySlot, total, trendData, type ForecastSlots, type TrendData, type TrendRow } from './trend-series.js';
 
 /** How far back the charts reach. */
@@ -68,7 +69,7 @@ export class TrendsView {
     this.root.classList.toggle('collapsed', !open);
     this.root.querySelector<HTMLElement>('#trend-charts')!.hidden = !open;
     this.toggle.setAttribute('aria-expanded', String(open));
-    this.toggle.textContent = open ? 'Hide charts' : 'Show charts';
+    this.toggle.textContent = open ? t('Hide charts') : t('Show charts');
     try {
       localStorage.setItem('ccpulse.trends', open ? 'open' : 'closed');
     } catch {
@@ -89,7 +90,7 @@ export class TrendsView {
     this.scopes = next;
     if (same) return;
     const wanted = this.select.value || storedScope();
-    const options = [new Option('Whole center', CENTER)];
+    const options = [new Option(t('Whole center'), CENTER)];
     for (const [key, s] of [...next].sort(([, a], [, b]) => a.queue.localeCompare(b.queue) || a.channel.localeCompare(b.channel))) {
       options.push(new Option(`${s.queue} · ${channelLabel(s.channel)}`, key));
     }
@@ -127,7 +128,7 @@ export class TrendsView {
       this.root.dataset.updatedAt = String(now);
       this.status.textContent = '';
     } catch (err) {
-      if (ticket === this.loading) this.status.textContent = `Trends unavailable: ${(err as Error).message}`;
+      if (ticket === this.loading) this.status.textContent = t('Trends unavailable: {why}', { why: (err as Error).message });
     }
   }
 
@@ -137,12 +138,11 @@ export class TrendsView {
     const slValues = d.sl.filter((x): x is number => x !== null);
     const openNow = [...d.open].reverse().find((x) => x !== null) ?? 0;
     const abandoned = total(d.abandoned);
-    const hours = `the last ${TREND_HOURS} hours`;
     const text: Record<Chart['key'], string> = {
-      arrivals: `${arrivals} arrived in ${hours}${d.expected.some((e) => e !== null) ? `; ${Math.round(expectedPast)} expected` : ''}`,
-      sl: slValues.length ? `SL ${slValues.at(-1)} % in the last 5 minutes judged${targetSlPct !== null ? `, target ${targetSlPct} %` : ''}` : 'No appeal judged yet',
-      open: `${openNow} open now`,
-      abandoned: `${abandoned} abandoned in ${hours}`,
+      arrivals: t('{n} arrived in the last {h} hours', { n: arrivals, h: TREND_HOURS }) + (d.expected.some((e) => e !== null) ? t('; {n} expected', { n: Math.round(expectedPast) }) : ''),
+      sl: slValues.length ? t('SL {pct} % in the last 5 minutes judged', { pct: slValues.at(-1)! }) + (targetSlPct !== null ? t(', target {pct} %', { pct: targetSlPct }) : '') : t('No appeal judged yet'),
+      open: t('{n} open now', { n: openNow }),
+      abandoned: t('{n} abandoned in the last {h} hours', { n: abandoned, h: TREND_HOURS }),
     };
     for (const c of this.charts) {
       c.summary.textContent = text[c.key];
@@ -190,7 +190,8 @@ export class TrendsView {
         cursor: { y: false, points: { show: false } },
         scales: { x: { time: true }, y: y.range ? { range: y.range } : { range: (_u, _min, max) => [0, Math.max(4, max * 1.15)] } },
         axes: [
-          { stroke: axis, grid: { stroke: grid }, ticks: { stroke: grid }, size: 28 },
+          // 24-hour times, in either language
+          { stroke: axis, grid: { stroke: grid }, ticks: { stroke: grid }, size: 28, values: (_u, splits) => splits.map((v) => hhmm(new Date(v * 1000))) },
           { stroke: axis, grid: { stroke: grid }, ticks: { stroke: grid }, size: 36 },
         ],
         series: [{}, ...series],
@@ -208,6 +209,7 @@ export class TrendsView {
   }
 }
 
+const hhmm = (d: Date) => `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 const bars = () => uPlot.paths.bars!({ size: [0.8, 40], align: 1 });
 
 function initiallyOpen(): boolean {

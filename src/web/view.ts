@@ -28,6 +28,7 @@ import {
 } from './format.js';
 import { KNOWN_CHANNELS, channelIcon, severityIcon } from './icons.js';
 import { Sparkline } from './sparkline.js';
+import { t as tr } from './i18n.js';
 import {
   compareChannels,
   compareQueues,
@@ -137,7 +138,7 @@ function flash(el: HTMLElement, up: boolean): void {
   );
 }
 
-const WINDOW_LABEL: Record<Window, string> = { last15m: '15 min', last60m: '60 min' };
+const WINDOW_LABEL: Record<Window, string> = { last15m: tr('15 min'), last60m: tr('60 min') };
 
 const round1 = (v: number | null | undefined): number | null =>
   v === null || v === undefined || !Number.isFinite(v) ? null : Math.round(v * 10) / 10;
@@ -196,7 +197,7 @@ export class TileView {
     icon.append(channelIcon(channel));
     // The queue is the section heading; on the tile it is only in the accessible name.
     // Right of the channel name: the trend of waiting over the last minutes.
-    this.spark = new Sparkline(`Open appeals (waiting or in handling) in ${queue} · ${channelLabel(channel)}, last hour`);
+    this.spark = new Sparkline(tr('Open appeals (waiting or in handling) in {where}, last hour', { where: `${queue} · ${channelLabel(channel)}` }));
     // Shown when this channel's feed has gone quiet (state.ts feedState): the numbers below are then old.
     this.feedNote = h('span', 'feed-note');
     this.feedNote.hidden = true;
@@ -210,7 +211,7 @@ export class TileView {
     const slValue = h('div', 'sl-value');
     this.slCell = metric(slValue, 'slPct');
     const caption = h('div', 'sl-caption');
-    this.slWin = h('span', 'sl-win', 'SL 15 min');
+    this.slWin = h('span', 'sl-win', tr('SL 15 min'));
     this.slState = h('span', 'sl-state');
     caption.append(this.slWin, this.slState);
     const bar = h('div', 'sl-bar');
@@ -221,33 +222,33 @@ export class TileView {
     sl.append(slValue, caption, bar);
 
     const now = h('dl', 'now');
-    this.waiting = kv(now, 'Waiting', 'waiting', 'kv-waiting').cell;
-    const lw = kv(now, 'Longest wait', 'longestWaitSec', 'kv-longest');
+    this.waiting = kv(now, tr('Waiting'), 'waiting', 'kv-waiting').cell;
+    const lw = kv(now, tr('Longest wait'), 'longestWaitSec', 'kv-longest');
     this.longest = lw.cell;
     this.longestBox = lw.box;
     main.append(sl, now);
 
     const stats = h('dl', 'stats');
-    this.inHandling = kv(stats, 'In handling', 'inHandling').cell;
-    this.abandon = kv(stats, 'Abandon', 'abandonPct').cell;
-    this.awt = kv(stats, 'AWT', 'awtSec').cell;
-    const offered = kv(stats, 'Offered', 'offered');
-    offered.box.title = 'Appeals that came into the queue in this window';
+    this.inHandling = kv(stats, tr('In handling'), 'inHandling').cell;
+    this.abandon = kv(stats, tr('Abandon'), 'abandonPct').cell;
+    this.awt = kv(stats, tr('AWT'), 'awtSec').cell;
+    const offered = kv(stats, tr('Offered'), 'offered');
+    offered.box.title = tr('Appeals that came into the queue in this window');
     this.offered = offered.cell;
-    const answered = kv(stats, 'Answered', 'answered');
+    const answered = kv(stats, tr('Answered'), 'answered');
     // counted by when they were answered: those that came before the window and were answered in it count too
-    answered.box.title = 'Appeals answered in this window, including some that came before it: it can be more than Offered';
+    answered.box.title = tr('Appeals answered in this window, including some that came before it: it can be more than Offered');
     this.answered = answered.cell;
-    this.aht = kv(stats, 'AHT', 'ahtSec').cell;
+    this.aht = kv(stats, tr('AHT'), 'ahtSec').cell;
 
     const ops = h('dl', 'ops');
-    ops.setAttribute('aria-label', 'Operators');
-    this.ready = kv(ops, 'Ready', 'ready', 'op-ready').cell;
-    this.busy = kv(ops, 'Busy', 'busy', 'op-busy').cell;
-    this.brk = kv(ops, 'Break', 'break', 'op-break').cell;
+    ops.setAttribute('aria-label', tr('Operators'));
+    this.ready = kv(ops, tr('Ready'), 'ready', 'op-ready').cell;
+    this.busy = kv(ops, tr('Busy'), 'busy', 'op-busy').cell;
+    this.brk = kv(ops, tr('Break'), 'break', 'op-break').cell;
     // Operators based on other queues who handle an appeal here now: beside the counts, not in them, so
     // the tiles' counts add up to the header's (each operator is counted where they are based).
-    const helping = kv(ops, 'Helping', 'helping', 'op-helping');
+    const helping = kv(ops, tr('Helping'), 'helping', 'op-helping');
     helping.box.hidden = true;
     this.helping = helping.box;
     this.helpingCell = helping.cell;
@@ -273,7 +274,7 @@ export class TileView {
     if (targets.slPct !== this.targetShown) {
       this.targetShown = targets.slPct;
       this.slTarget.style.left = `${Math.max(0, Math.min(100, targets.slPct))}%`;
-      this.slTarget.title = `target ${targets.slPct} % within ${formatDuration(targets.slSec)}`;
+      this.slTarget.title = tr('target {pct} % within {d}', { pct: targets.slPct, d: formatDuration(targets.slSec) });
       this.slState.title = this.slTarget.title;
     }
     if (level !== this.level) {
@@ -317,7 +318,7 @@ export class TileView {
     put(this.helpingCell, `+${formatCount(visiting)}`, visiting);
     if ((visiting > 0) === this.helping.hidden) {
       this.helping.hidden = visiting === 0;
-      this.helping.title = 'Operators based on other queues handling appeals here now (counted where they are based)';
+      this.helping.title = tr('Operators based on other queues handling appeals here now (counted where they are based)');
     }
 
     // A tile with nothing going on steps back so the busy ones stand out.
@@ -332,7 +333,7 @@ export class TileView {
 
   /** Whether this tile's channel has gone quiet (and for how long): a note on the tile, and the tile marked. */
   setFeed(f: FeedState | undefined): void {
-    const text = f?.stale && f.silentSec !== null ? `no ${channelLabel(this.channel).toLowerCase()} events for ${formatDuration(f.silentSec)}` : '';
+    const text = f?.stale && f.silentSec !== null ? tr('no {channel} events for {d}', { channel: channelLabel(this.channel).toLowerCase(), d: formatDuration(f.silentSec) }) : '';
     if (text === this.feedText) return;
     this.feedText = text;
     this.feedNote.textContent = text;
@@ -374,14 +375,14 @@ class AltPanel {
     this.title = h('div', 'peek-title');
     const dl = h('dl', 'peek-grid');
     for (const [label, name] of [
-      ['SL', 'slPct'],
-      ['Abandon', 'abandonPct'],
-      ['AWT', 'awtSec'],
-      ['AHT', 'ahtSec'],
-      ['Offered', 'offered'],
-      ['Answered', 'answered'],
-      ['Wait p90', 'waitP90Sec'],
-      ['Max wait', 'longestEndedSec'],
+      [tr('SL'), 'slPct'],
+      [tr('Abandon'), 'abandonPct'],
+      [tr('AWT'), 'awtSec'],
+      [tr('AHT'), 'ahtSec'],
+      [tr('Offered'), 'offered'],
+      [tr('Answered'), 'answered'],
+      [tr('Wait p90'), 'waitP90Sec'],
+      [tr('Max wait'), 'longestEndedSec'],
     ] as const) {
       // Distinct metric names so a test reading the tile's primary metrics never hits the panel.
       this.cells[name] = kv(dl, label, `peek.${name}`).cell;
@@ -391,7 +392,7 @@ class AltPanel {
 
   update(t: LiveTile, window: Window): void {
     const m = t[window];
-    this.title.textContent = `Last ${WINDOW_LABEL[window]}`;
+    this.title.textContent = tr('Last {w}', { w: WINDOW_LABEL[window] });
     const c = this.cells;
     put(c.slPct, formatPct(m?.slPct), round1(m?.slPct));
     put(c.abandonPct, formatSmallPct(m?.abandonPct), round1(m?.abandonPct));
@@ -423,7 +424,7 @@ class QueueSection {
     title.id = id;
     this.waitingBox = h('span', 'queue-waiting');
     const n = h('span');
-    this.waitingBox.append(n, document.createTextNode(' waiting'));
+    this.waitingBox.append(n, document.createTextNode(tr(' waiting')));
     this.waiting = metric(n, 'queueWaiting');
     head.append(title, this.waitingBox);
     this.grid = h('div', 'tiles');
@@ -601,23 +602,23 @@ export class HeaderView {
     this.repairsBox = q('.kpi-repairs');
   }
 
-  update(t: CenterTotals, window: Window, repairs: Record<string, number>): void {
+  update(tot: CenterTotals, window: Window, repairs: Record<string, number>): void {
     const c = this.cells;
-    put(c.waiting, formatCount(t.waiting), t.waiting);
-    put(c.longestWaitSec, t.waiting > 0 ? formatDuration(t.longestWaitSec) : NONE, Math.round(t.longestWaitSec));
-    this.longestBox.classList.toggle('alert', t.longWait);
-    put(c.inHandling, formatCount(t.inHandling), t.inHandling);
-    put(c.ready, formatCount(t.operators.ready), t.operators.ready);
-    put(c.busy, formatCount(t.operators.busy), t.operators.busy);
-    put(c.break, formatCount(t.operators.break), t.operators.break);
-    put(c.slPct, formatPct(t.slPct), round1(t.slPct));
-    const docTitle = t.slPct === null ? 'ccpulse · live' : `${formatPct(t.slPct)} SL · ${formatCount(t.waiting)} waiting · ccpulse`;
+    put(c.waiting, formatCount(tot.waiting), tot.waiting);
+    put(c.longestWaitSec, tot.waiting > 0 ? formatDuration(tot.longestWaitSec) : NONE, Math.round(tot.longestWaitSec));
+    this.longestBox.classList.toggle('alert', tot.longWait);
+    put(c.inHandling, formatCount(tot.inHandling), tot.inHandling);
+    put(c.ready, formatCount(tot.operators.ready), tot.operators.ready);
+    put(c.busy, formatCount(tot.operators.busy), tot.operators.busy);
+    put(c.break, formatCount(tot.operators.break), tot.operators.break);
+    put(c.slPct, formatPct(tot.slPct), round1(tot.slPct));
+    const docTitle = tot.slPct === null ? tr('ccpulse · live') : tr('{pct} SL · {n} waiting · ccpulse', { pct: formatPct(tot.slPct), n: formatCount(tot.waiting) });
     if (document.title !== docTitle) document.title = docTitle;
-    put(c.abandonPct, formatSmallPct(t.abandonPct), round1(t.abandonPct));
-    put(c.repairs, formatCount(t.repairs), t.repairs);
+    put(c.abandonPct, formatSmallPct(tot.abandonPct), round1(tot.abandonPct));
+    put(c.repairs, formatCount(tot.repairs), tot.repairs);
     const win = `SL ${WINDOW_LABEL[window]}`;
     if (this.slWin.textContent !== win) this.slWin.textContent = win;
-    const level = slLevel(t.slPct, t.slTargetPct);
+    const level = slLevel(tot.slPct, tot.slTargetPct);
     if (level !== this.level) {
       if (this.level) this.slBox.classList.remove(`sl-${this.level}`);
       this.slBox.classList.add(`sl-${level}`);
@@ -627,9 +628,9 @@ export class HeaderView {
       .filter(([, n]) => n > 0)
       .map(([k, n]) => `${k}: ${n}`)
       .join('\n');
-    const title = detail ? `Data quality (not a service problem): events the stream repaired since the start of the data, because they came lost or out of order\n${detail}` : 'No repairs of lost events';
+    const title = detail ? `Data quality (not a service problem): events the stream repaired since the start of the data, because they came lost or out of order\n${detail}` : tr('No repairs of lost events');
     if (this.repairsBox.title !== title) this.repairsBox.title = title;
-    this.repairsBox.classList.toggle('zero', t.repairs === 0);
+    this.repairsBox.classList.toggle('zero', tot.repairs === 0);
   }
 }
 
@@ -680,12 +681,12 @@ class AdviceRow {
     this.acked = h('span', 'advice-acked');
     this.acked.hidden = true;
     // Staffing advice: what the next hour looks like with it and without it, simulated on the server.
-    this.whatIfButton = h('button', 'whatif', 'What if?');
+    this.whatIfButton = h('button', 'whatif', tr('What if?'));
     this.whatIfButton.type = 'button';
     this.whatIfButton.hidden = true;
     this.whatIfButton.addEventListener('click', () => onWhatIf(this.id));
     meta.append(this.age, this.whatIfButton);
-    this.button = h('button', 'ack', 'Acknowledge');
+    this.button = h('button', 'ack', tr('Acknowledge'));
     this.button.type = 'button';
     this.button.setAttribute('aria-describedby', this.reason.id);
     this.button.addEventListener('click', () => onAck(this.id));
@@ -721,13 +722,13 @@ class AdviceRow {
       this.acked.hidden = !acknowledged;
     }
     if (acknowledged) {
-      const who = `Acknowledged by ${it.acknowledgedBy ?? 'someone'}`;
+      const who = tr('Acknowledged by {who}', { who: it.acknowledgedBy ?? tr('someone') });
       text(this.acked, who);
       const at = it.acknowledgedAt === undefined ? NaN : Date.parse(it.acknowledgedAt);
       const title = Number.isFinite(at) ? `${who} at ${formatClock(new Date(at))}` : who;
       if (this.acked.title !== title) this.acked.title = title;
     }
-    text(this.age, `Open ${formatDuration(openForSec(it, serverNow))}`);
+    text(this.age, tr('Open {d}', { d: formatDuration(openForSec(it, serverNow)) }));
     if (it.openedAt !== this.openedAt) {
       this.openedAt = it.openedAt;
       const at = Date.parse(it.openedAt);
@@ -737,7 +738,7 @@ class AdviceRow {
     if (this.button.disabled !== pending) {
       this.button.disabled = pending;
       this.button.setAttribute('aria-busy', String(pending));
-      this.button.textContent = pending ? 'Acknowledging…' : 'Acknowledge';
+      this.button.textContent = pending ? tr('Acknowledging…') : tr('Acknowledge');
     }
     const err = error ?? '';
     if (this.error.textContent !== err) this.error.textContent = err;

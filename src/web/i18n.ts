@@ -1,0 +1,217 @@
+/**
+ * The dashboard in English or Russian. Texts are written in English in the code and looked up here by
+ * that English (gettext's way: a text with no translation shows in English); `{name}` marks a value.
+ * The language: `?lang=en|ru`, else the one chosen with the header's switch (remembered), else the
+ * browser's first language that is one of the two, else English. Advice reasons come from the server and
+ * stay in English.
+ */
+
+export type Lang = 'en' | 'ru';
+export const LANGS: readonly Lang[] = ['en', 'ru'];
+
+const RU: ReadonlyMap<string, string> = new Map([
+  // the page
+  ['ccpulse · live', 'ccpulse · онлайн'],
+  ['Skip to queues', 'К очередям'],
+  ['Connecting…', 'Подключение…'],
+  ['Live', 'Онлайн'],
+  ['Reconnecting…', 'Переподключение…'],
+  ['No events for {d}', 'Нет событий {d}'],
+  ['Center totals', 'Итоги центра'],
+  ['SL 15 min', 'SL 15 мин'],
+  ['SL 60 min', 'SL 60 мин'],
+  ['Waiting', 'Ожидают'],
+  ['Longest wait', 'Дольше всех ждёт'],
+  ['In handling', 'В обработке'],
+  ['Operators', 'Операторы'],
+  ['ready', 'готовы'],
+  ['busy', 'заняты'],
+  ['break', 'перерыв'],
+  ['Ready', 'Готовы'],
+  ['Busy', 'Заняты'],
+  ['Break', 'Перерыв'],
+  ['On break', 'На перерыве'],
+  ['Helping', 'Помогают'],
+  ['Abandon', 'Потери'],
+  ['Repairs', 'Исправления'],
+  ['Current time', 'Текущее время'],
+  ['15 min', '15 мин'],
+  ['60 min', '60 мин'],
+  ['Show last 60 minutes', 'Показать последние 60 минут'],
+  ['Show the last 15 or 60 minutes (key: W)', 'Последние 15 или 60 минут (клавиша W)'],
+  ['Filter: queue, channel (/)', 'Фильтр: очередь, канал (/)'],
+  ['Show only queues and channels containing these words', 'Показывать только очереди и каналы с этими словами'],
+  ['A–Z', 'А–Я'],
+  ['Worst first', 'Сначала худшие'],
+  ['Order the tiles by name, or worst first (key: S)', 'Упорядочить по имени или сначала худшие (клавиша S)'],
+  ['Compact', 'Компактно'],
+  ['Compact view', 'Компактный вид'],
+  ['Compact tiles: a hundred queue × channel pairs on one screen (key: C)', 'Компактные плитки: сто пар очередь × канал на одном экране (клавиша C)'],
+  ['Data quality: events the stream repaired because they came lost or out of order (not a service problem)', 'Качество данных: события, исправленные потоком, потому что пришли потерянными или не по порядку (это не проблема обслуживания)'],
+  ['Advice & alerts', 'Советы и тревоги'],
+  ['No advice right now', 'Сейчас советов нет'],
+  ['Queues', 'Очереди'],
+  ['No queues yet. Tiles appear as soon as the first events arrive.', 'Очередей пока нет. Плитки появятся с первыми событиями.'],
+  ['Language', 'Язык'],
+  // tiles
+  ['Offered', 'Поступило'],
+  ['Answered', 'Отвечено'],
+  ['AWT', 'ССО'],
+  ['AHT', 'ССОб'],
+  ['SL', 'SL'],
+  ['Wait p90', 'Ожидание p90'],
+  ['Max wait', 'Макс. ожидание'],
+  ['Last {w}', 'Последние {w}'],
+  [' waiting', ' ждут'],
+  ['no {channel} events for {d}', 'нет событий канала {channel} {d}'],
+  ['Appeals that came into the queue in this window', 'Обращения, поступившие в очередь за это окно'],
+  ['Appeals answered in this window, including some that came before it: it can be more than Offered', 'Обращения, принятые за это окно, включая поступившие раньше: может быть больше, чем «Поступило»'],
+  ['Operators based on other queues handling appeals here now (counted where they are based)', 'Операторы других очередей, обрабатывающие обращения здесь сейчас (считаются в своей очереди)'],
+  ['target {pct} % within {d}', 'цель {pct} % за {d}'],
+  ['Open appeals (waiting or in handling) in {where}, last hour', 'Открытые обращения (ждут или в обработке) в {where}, последний час'],
+  ['{pct} SL · {n} waiting · ccpulse', '{pct} SL · ждут {n} · ccpulse'],
+  ['No repairs of lost events', 'Исправлений не было'],
+  // levels, channels, advice
+  ['on target', 'в норме'],
+  ['at risk', 'под угрозой'],
+  ['below target', 'ниже цели'],
+  ['no data', 'нет данных'],
+  ['Voice', 'Голос'],
+  ['Web chat', 'Веб-чат'],
+  ['Cabinet', 'Личный кабинет'],
+  ['Email', 'Почта'],
+  ['VK', 'ВК'],
+  ['Critical', 'Критично'],
+  ['Warning', 'Внимание'],
+  ['Info', 'Инфо'],
+  ['Add operators', 'Добавить операторов'],
+  ['Release operators', 'Отпустить операторов'],
+  ['SL under target', 'SL ниже цели'],
+  ['Long wait', 'Долгое ожидание'],
+  ['High abandon', 'Много потерь'],
+  ['Off forecast', 'Не по прогнозу'],
+  ['Channel silent', 'Канал молчит'],
+  ['Stuck in handling', 'Застряли в обработке'],
+  ['Move operators', 'Перевести операторов'],
+  ['Handle time', 'Время обработки'],
+  ['Slow the campaign', 'Замедлить кампанию'],
+  ['Speed up the campaign', 'Ускорить кампанию'],
+  ['Acknowledge', 'Принять'],
+  ['Acknowledging…', 'Принимаем…'],
+  ['What if?', 'Что если?'],
+  ['Open {d}', 'Открыто {d}'],
+  ['Acknowledged by {who}', 'Принял {who}'],
+  ['someone', 'кто-то'],
+  ['Add {n} now', 'Добавить {n} сейчас'],
+  ['Release {n} now', 'Отпустить {n} сейчас'],
+  // durations
+  ['{s} s', '{s} с'],
+  ['{m} m {s} s', '{m} мин {s} с'],
+  ['{h} h {m} m', '{h} ч {m} мин'],
+  // trends
+  ['Last 4 hours', 'Последние 4 часа'],
+  ['Show', 'Показать'],
+  ['Whole center', 'Весь центр'],
+  ['Hide charts', 'Скрыть графики'],
+  ['Show charts', 'Показать графики'],
+  ['Show or hide the charts (key: T)', 'Показать или скрыть графики (клавиша T)'],
+  ['Arrivals per 5 min, against the forecast (dashed; the hour ahead too)', 'Поступления за 5 мин и прогноз (пунктир, и на час вперёд)'],
+  ['SL % per 5 min, against the target', 'SL % за 5 мин и цель'],
+  ['Open appeals (waiting or in handling)', 'Открытые обращения (ждут или в обработке)'],
+  ['Abandoned per 5 min', 'Потеряно за 5 мин'],
+  ['{n} arrived in the last {h} hours', 'Поступило {n} за последние {h} ч'],
+  ['; {n} expected', '; ожидалось {n}'],
+  ['SL {pct} % in the last 5 minutes judged', 'SL {pct} % в последние оценённые 5 минут'],
+  [', target {pct} %', ', цель {pct} %'],
+  ['No appeal judged yet', 'Оценённых обращений пока нет'],
+  ['{n} open now', 'Открыто сейчас: {n}'],
+  ['{n} abandoned in the last {h} hours', 'Потеряно {n} за последние {h} ч'],
+  ['Trends unavailable: {why}', 'Графики недоступны: {why}'],
+  // operators
+  ['Hide table', 'Скрыть таблицу'],
+  ['Show table', 'Показать таблицу'],
+  ['Show or hide the operators (key: O)', 'Показать или скрыть операторов (клавиша O)'],
+  ['Operators: status, where based, appeals in handling, handled today, handle time and occupancy today (UTC day)', 'Операторы: статус, очередь, обращения в обработке, обработано сегодня, время обработки и занятость сегодня (сутки UTC)'],
+  ['Operator', 'Оператор'],
+  ['Status', 'Статус'],
+  ['For', 'Сколько'],
+  ['Based on', 'Очередь'],
+  ['Handling now', 'В обработке'],
+  ['Handled today', 'Обработано сегодня'],
+  ['AHT today', 'ССОб сегодня'],
+  ['Occupancy today', 'Занятость сегодня'],
+  ['offline', 'не в сети'],
+  ['acw', 'поствызов'],
+  ['Operators unavailable: {why}', 'Операторы недоступны: {why}'],
+]);
+
+const DICTS: ReadonlyMap<Lang, ReadonlyMap<string, string>> = new Map([['ru', RU]]);
+
+function detect(): Lang {
+  if (typeof location === 'undefined') return 'en';
+  const p = new URLSearchParams(location.search).get('lang');
+  if (p === 'en' || p === 'ru') return p;
+  try {
+    const saved = localStorage.getItem('ccpulse.lang');
+    if (saved === 'en' || saved === 'ru') return saved;
+  } catch {
+    /* storage may be unavailable */
+  }
+  for (const l of typeof navigator === 'undefined' ? [] : navigator.languages ?? [navigator.language]) {
+    const base = l.toLowerCase().slice(0, 2);
+    if (base === 'ru') return 'ru';
+    if (base === 'en') return 'en';
+  }
+  return 'en';
+}
+
+let current: Lang = detect();
+
+export function lang(): Lang {
+  return current;
+}
+
+/** Chooses the language (remembered); the page is drawn again in it by a reload. */
+export function chooseLang(l: Lang): void {
+  current = l;
+  try {
+    localStorage.setItem('ccpulse.lang', l);
+  } catch {
+    /* storage may be unavailable */
+  }
+}
+
+/** For tests: the language without remembering it. */
+export function useLang(l: Lang): void {
+  current = l;
+}
+
+/** `en` in the current language, its `{name}`s replaced by `vars`' values. */
+export function t(en: string, vars?: Readonly<Record<string, string | number>>): string {
+  const text = DICTS.get(current)?.get(en) ?? en;
+  if (!vars) return text;
+  return text.replace(/\{(\w+)\}/g, (m, k: string) => (Object.prototype.hasOwnProperty.call(vars, k) ? String(vars[k]) : m));
+}
+
+/** Translates the page's static texts: text nodes and title, aria-label and placeholder attributes whose whole (trimmed) text has a translation. */
+export function translatePage(root: ParentNode & Node): void {
+  document.documentElement.lang = current;
+  if (current === 'en') return;
+  const dict = DICTS.get(current)!;
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const raw = n.nodeValue ?? '';
+    const key = raw.trim();
+    const to = key ? dict.get(key) : undefined;
+    if (to !== undefined) n.nodeValue = raw.replace(key, to);
+  }
+  for (const el of (root as ParentNode).querySelectorAll('[title], [aria-label], [placeholder]')) {
+    for (const a of ['title', 'aria-label', 'placeholder']) {
+      const v = el.getAttribute(a);
+      const to = v ? dict.get(v) : undefined;
+      if (to !== undefined) el.setAttribute(a, to);
+    }
+  }
+  const title = dict.get(document.title);
+  if (title) document.title = title;
+}
