@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { NAME_MAX_LENGTH } from '../../contract/event.js';
+import { finishForecast } from '../../recommend/campaigns/pacing.js';
 import type { Engine } from '../../stream/engine.js';
 import { badRequest, type ErrorDetail } from '../errors.js';
 import { nameParam } from '../query.js';
@@ -27,7 +28,15 @@ const CampaignSchema = Type.Object({
   answerRate: Type.Optional(Type.Number()),
   registeredAt: Type.String(),
   /** Answered calls so far (since ccpulse first saw the campaign's events) and over the last 15 minutes. */
-  progress: Type.Object({ answered: Type.Number(), answeredLast15m: Type.Number() }),
+  progress: Type.Object({
+    answered: Type.Number(),
+    answeredLast15m: Type.Number(),
+    droppedLast15m: Type.Number({ description: 'answered calls no agent took, over the last 15 minutes' }),
+    dropPctLast15m: Type.Union([Type.Number(), Type.Null()], { description: 'those as % of answered (the cap’s measure); null with none answered' }),
+  }),
+  finish: Type.Union([Type.Object({ remaining: Type.Number(), eta: Type.Union([Type.String(), Type.Null()]), onTime: Type.Boolean() }), Type.Null()], {
+    description: 'at the pace of the last 15 minutes: answered calls to go and when they are done (null: nothing answered lately); null without an answerRate',
+  }),
 });
 
 /**
@@ -37,7 +46,8 @@ const CampaignSchema = Type.Object({
  */
 export const campaignsRoute: FastifyPluginAsync<{ engine: Engine; defaultDropCapPct: number }> = async (app, { engine, defaultDropCapPct }) => {
   const view = (tenant: string, c: Awaited<ReturnType<typeof engine.storage.listCampaigns>>[number]) => {
-    const p = engine.recommender?.campaignProgress(tenant, c.id) ?? { answeredTotal: 0, answeredLast15: 0 };
+    const p = engine.recommender?.campaignProgress(tenant, c.id) ?? { answeredTotal: 0, answeredLast15: 0, droppedLast15: 0 };
+    const finish = finishForecast(c, p, engine.now());
     return {
       id: c.id,
       ...(c.queue !== undefined ? { queue: c.queue } : {}),
@@ -46,7 +56,13 @@ export const campaignsRoute: FastifyPluginAsync<{ engine: Engine; defaultDropCap
       dropCapPct: c.dropCapPct,
       ...(c.answerRate !== undefined ? { answerRate: c.answerRate } : {}),
       registeredAt: new Date(c.registeredAt).toISOString(),
-      progress: { answered: p.answeredTotal, answeredLast15m: p.answeredLast15 },
+      progress: {
+        answered: p.answeredTotal,
+        answeredLast15m: p.answeredLast15,
+        droppedLast15m: p.droppedLast15,
+        dropPctLast15m: p.answeredLast15 > 0 ? Math.round((1000 * p.droppedLast15) / p.answeredLast15) / 10 : null,
+      },
+      finish: finish && { remaining: finish.remaining, eta: finish.eta === null ? null : new Date(finish.eta).toISOString(), onTime: finish.onTime },
     };
   };
 

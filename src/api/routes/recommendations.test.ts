@@ -339,13 +339,26 @@ describe('recommendation requests that are wrong get a 4xx naming the field', ()
       }).flat();
       expect((await fresh.app.inject({ method: 'POST', url: '/v1/events', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(events) })).statusCode).toBe(202);
       const list = (await fresh.app.inject({ url: '/v1/campaigns' })).json() as { items: Array<{ id: string; progress: { answered: number } }> };
-      expect(list.items).toEqual([expect.objectContaining({ id: 'renewals', progress: { answered: 40, answeredLast15m: 40 } })]);
+      expect(list.items).toEqual([expect.objectContaining({ id: 'renewals', progress: { answered: 40, answeredLast15m: 40, droppedLast15m: 0, dropPctLast15m: 0 } })]);
+      // 1,960 to go at 40 in 15 minutes: about 12 hours, past the deadline
+      const finish = (list.items[0] as unknown as { finish: { remaining: number; eta: string; onTime: boolean } }).finish;
+      expect(finish).toMatchObject({ remaining: 1960, onTime: false });
+      expect(Date.parse(finish.eta) - Date.now()).toBeGreaterThan(11 * 3_600_000);
+      expect(Date.parse(finish.eta) - Date.now()).toBeLessThan(13 * 3_600_000);
       // 2,000 to answer at ~160 an hour: far past a deadline in 30 minutes
       const late = await until('the finish-time alert', async () => {
         const res = await fresh.app.inject({ url: '/v1/recommendations' });
         return (res.json() as { items: Item[] }).items.find((i) => i.kind === 'campaign-late');
       }, 20_000);
       expect(late).toMatchObject({ key: 'campaign-late:renewals', severity: 'warning', data: { remaining: 1960 } });
+      // two answered calls dropped (no agent took them): 2 of 42 answered
+      const drops = [0, 1].flatMap((i) => {
+        const base = { appealId: `d-${i}`, queue: 'outbound', channel: 'voice', direction: 'outbound', campaignId: 'renewals' };
+        return [{ id: `d${i}:new`, type: 'APPEAL_NEW', ts: Date.now() - 30_000, ...base }, { id: `d${i}:m`, type: 'APPEAL_MISSED', ts: Date.now() - 29_000, ...base }];
+      });
+      expect((await fresh.app.inject({ method: 'POST', url: '/v1/events', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(drops) })).statusCode).toBe(202);
+      const again = (await fresh.app.inject({ url: '/v1/campaigns' })).json() as { items: Array<{ progress: Record<string, number> }> };
+      expect(again.items[0].progress).toMatchObject({ answered: 42, droppedLast15m: 2, dropPctLast15m: 4.8 });
       // bad registrations are named
       for (const [body, path] of [
         [{ listSize: 0, deadline }, '/listSize'],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LoggedEvent } from '../../contract/event.js';
 import { CampaignTally } from '../../stream/campaign-tally.js';
-import { pacingConditions } from './pacing.js';
+import { finishForecast, pacingConditions } from './pacing.js';
 
 /** The stream's tally fed events one by one, and pacing read from it. */
 function tallied() {
@@ -90,5 +90,19 @@ describe('outbound campaign pacing, learned from its events', () => {
     c.note(calls('old', 1, 0));
     expect(c.tally.export().find((x) => x.id === 'old')!.minutes).toHaveLength(1);
     expect(c.tally.answeredTotal('t1', 'old')).toBe(41);
+  });
+});
+
+describe('a campaign’s finish at the pace of the last 15 minutes', () => {
+  const now = Date.UTC(2026, 10, 30, 12);
+  it('counts down from list × answer rate at the recent pace, against the deadline', () => {
+    // 1,000 × 0.5 = 500 to answer, 200 done, 30 in the last 15 minutes: 300 to go at 2 a minute = 150 minutes
+    expect(finishForecast({ listSize: 1_000, answerRate: 0.5, deadline: now + 3 * 3_600_000 }, { answeredTotal: 200, answeredLast15: 30 }, now)).toEqual({ remaining: 300, eta: now + 150 * 60_000, onTime: true });
+    expect(finishForecast({ listSize: 1_000, answerRate: 0.5, deadline: now + 3_600_000 }, { answeredTotal: 200, answeredLast15: 30 }, now)!.onTime).toBe(false);
+  });
+  it('has no time with nothing answered lately, is done when nothing is left, and says nothing without an answer rate', () => {
+    expect(finishForecast({ listSize: 100, answerRate: 0.5, deadline: now }, { answeredTotal: 10, answeredLast15: 0 }, now)).toEqual({ remaining: 40, eta: null, onTime: false });
+    expect(finishForecast({ listSize: 100, answerRate: 0.5, deadline: now - 1 }, { answeredTotal: 60, answeredLast15: 5 }, now)).toEqual({ remaining: 0, eta: now, onTime: true });
+    expect(finishForecast({ listSize: 100, deadline: now }, { answeredTotal: 0, answeredLast15: 5 }, now)).toBeNull();
   });
 });

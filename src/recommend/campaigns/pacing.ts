@@ -24,8 +24,23 @@ export interface CampaignCounts {
 }
 
 /** Answered calls of a campaign in total and over the last 15 minutes. */
-export function campaignProgress(counts: CampaignCounts, tenant: string, id: string, now: number): { answeredTotal: number; answeredLast15: number } {
-  return { answeredTotal: counts.answeredTotal(tenant, id), answeredLast15: counts.window(tenant, id, windowStart(now)).answered };
+export function campaignProgress(counts: CampaignCounts, tenant: string, id: string, now: number): { answeredTotal: number; answeredLast15: number; droppedLast15: number } {
+  const w = counts.window(tenant, id, windowStart(now));
+  return { answeredTotal: counts.answeredTotal(tenant, id), answeredLast15: w.answered, droppedLast15: w.dropped };
+}
+
+/**
+ * When a registered campaign finishes at the pace of the last 15 minutes: the answered calls still to
+ * go (its list × answer rate, less those answered so far) and the time they are done by, or null when
+ * nothing was answered lately; null altogether without an answer rate (nothing to count down from).
+ */
+export function finishForecast(plan: Pick<CampaignPlan, 'listSize' | 'answerRate' | 'deadline'>, p: { answeredTotal: number; answeredLast15: number }, now: number): { remaining: number; eta: number | null; onTime: boolean } | null {
+  if (plan.answerRate === undefined) return null;
+  const remaining = Math.max(0, plan.listSize * plan.answerRate - p.answeredTotal);
+  if (remaining === 0) return { remaining: 0, eta: now, onTime: true };
+  const perMinute = p.answeredLast15 / WINDOW_MINUTES;
+  const eta = perMinute > 0 ? now + (remaining / perMinute) * MINUTE_MS : null;
+  return { remaining: Math.round(remaining), eta, onTime: eta !== null && eta <= plan.deadline };
 }
 
 const windowStart = (now: number) => now - (now % MINUTE_MS) - (WINDOW_MINUTES - 1) * MINUTE_MS;

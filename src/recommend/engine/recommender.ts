@@ -180,7 +180,7 @@ export class Recommender {
   }
 
   /** A campaign's answered calls in total and over the last 15 minutes. */
-  campaignProgress(tenant: string, id: string): { answeredTotal: number; answeredLast15: number } {
+  campaignProgress(tenant: string, id: string): { answeredTotal: number; answeredLast15: number; droppedLast15: number } {
     return campaignProgress(this.opts.source.campaigns, tenant, id, this.opts.now());
   }
 
