@@ -143,6 +143,16 @@ const RU: ReadonlyMap<string, string> = new Map([
   ['offline', 'не в сети'],
   ['acw', 'поствызов'],
   ['Operators unavailable: {why}', 'Операторы недоступны: {why}'],
+  // campaigns
+  ['Outbound campaigns', 'Исходящие кампании'],
+  ['{n} of {m} answered', 'Отвечено {n} из {m}'],
+  ['{n} answered', 'Отвечено {n}'],
+  ['no calls in 15 min', 'нет звонков за 15 мин'],
+  ['{pct} % dropped (cap {cap} %)', 'сброшено {pct} % (предел {cap} %)'],
+  ['no answer rate: no finish forecast', 'нет доли ответов: без прогноза окончания'],
+  ['done', 'завершена'],
+  ['nothing answered lately (deadline {d})', 'давно нет ответов (срок {d})'],
+  ['finishes ~{eta} (deadline {d})', 'закончится ~{eta} (срок {d})'],
 ]);
 
 const DICTS: ReadonlyMap<Lang, ReadonlyMap<string, string>> = new Map([['ru', RU]]);

@@ -28,6 +28,7 @@ import { AdviceView, Board, HeaderView } from './view.js';
 import { TrendsView } from './trends.js';
 import { chooseLang, lang, t, translatePage } from './i18n.js';
 import { OperatorsView } from './operators.js';
+import { CampaignsView } from './campaigns.js';
 import { sparkPoints, type TrendRow } from './trend-series.js';
 import { SPARK_SPAN_MS } from './sparkline.js';
 
@@ -246,6 +247,7 @@ const apiUrl = (path: string, params: Record<string, string> = {}): string => {
 };
 const trends = new TrendsView($('#trends'), apiUrl);
 const operatorsView = new OperatorsView($('#operators'), apiUrl);
+const campaignsView = new CampaignsView($('#campaigns'), apiUrl);
 
 /** The error's text for the user: the server's message when it sent one. */
 async function failure(res: Response): Promise<string> {
@@ -375,6 +377,7 @@ setConn('connecting');
 void loadInitial().then(() => {
   trends.start();
   operatorsView.start();
+  campaignsView.start();
   void seedTileTrends();
 });
 void checkTier();

@@ -78,4 +78,30 @@ describe.skipIf(!chromiumPath)('the operators table, in Chromium against `ccpuls
     expect(await page.locator('#operators-table').isHidden()).toBe(false);
     expect(pageErrors).toEqual([]);
   }, 120_000);
+
+  it('shows a registered outbound campaign with its progress, drops against its cap and its finish against the deadline', async () => {
+    const { base, page, pageErrors } = dash!;
+    await page.goto(base + '/');
+    await page.locator('#operators-toggle').waitFor();
+    expect(await page.locator('#campaigns').isHidden()).toBe(true); // none registered yet
+    const deadline = new Date(Date.now() + 30 * 60_000).toISOString();
+    const put = await fetch(`${base}/v1/campaigns/renewals`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ listSize: 1_000, deadline, answerRate: 0.2, dropCapPct: 3, queue: 'outbound' }) });
+    expect(put.status).toBe(200);
+    const ts = Date.now() - 60_000;
+    const base_ = (i: number) => ({ appealId: `o${i}`, queue: 'outbound', channel: 'voice', direction: 'outbound', campaignId: 'renewals' });
+    await post([
+      ...Array.from({ length: 20 }, (_, i) => ({ id: `o${i}:new`, type: 'APPEAL_NEW', ts: new Date(ts + i * 1000).toISOString(), ...base_(i) })),
+      { id: 'o0:m', type: 'APPEAL_MISSED', ts: new Date(ts + 30_000).toISOString(), ...base_(0) },
+    ]);
+    const row = page.locator('#campaigns li[data-campaign="renewals"]');
+    await row.waitFor({ timeout: 15_000 });
+    const api = (await (await fetch(`${base}/v1/campaigns`)).json()) as { items: Array<{ progress: { answered: number; dropPctLast15m: number } }> };
+    expect(await row.locator('.c-progress').textContent()).toBe(`${api.items[0].progress.answered} of 200 answered`);
+    expect(await row.locator('.c-drops').textContent()).toBe(`${api.items[0].progress.dropPctLast15m} % dropped (cap 3 %)`);
+    expect(await row.getAttribute('data-over-cap')).toBe('true'); // 1 of 20: 5 % over a 3 % cap
+    // 180 to go at 20 in 15 minutes: hours, past a deadline in 30 minutes
+    expect(await row.getAttribute('data-late')).toBe('true');
+    expect(await row.locator('.c-finish').textContent()).toMatch(/^finishes ~\d\d:\d\d \(deadline \d\d:\d\d\)$/);
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 });
