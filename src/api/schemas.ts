@@ -51,6 +51,7 @@ export const LiveTileSchema = Type.Object({
 
 export const LiveSnapshotSchema = Type.Object({
   tenant: Type.String(),
+  timeZone: Type.Optional(Type.String({ description: 'the center’s time zone (IANA): times are shown in it' })),
   watermark: Type.Union([Type.Number(), Type.Null()]),
   at: Num,
   position: Num,

@@ -74,6 +74,8 @@ Options:
   --postgres-url URL  PostgreSQL connection string for --storage postgres      env CCPULSE_POSTGRES_URL
   --config FILE       JSON config file (default ./ccpulse.config.json if present) env CCPULSE_CONFIG
   --log-level L       fatal, error, warn, info, debug, trace, silent          env CCPULSE_LOG_LEVEL
+  --time-zone TZ      the center's time zone, IANA (default UTC): the dashboard's times and
+                      where "today" begins for the operators table            env CCPULSE_TIME_ZONE
   --archive-dir DIR   where the hourly archive puts days past the hot retention (default
                       DIR/archive for the embedded store; none, so no archive, for PostgreSQL)
                                                                               env CCPULSE_ARCHIVE_DIR
@@ -92,6 +94,7 @@ Precedence: flags, then environment, then the config file, then defaults.`,
     'postgres-url': { type: 'string' },
     config: { type: 'string' },
     'log-level': { type: 'string' },
+    'time-zone': { type: 'string' },
     'archive-dir': { type: 'string' },
     'archive-clickhouse': { type: 'string' },
     'archive-older-than': { type: 'string' },
@@ -107,6 +110,7 @@ Precedence: flags, then environment, then the config file, then defaults.`,
         storage: v.storage as string | undefined,
         postgresUrl: v['postgres-url'] as string | undefined,
         logLevel: v['log-level'] as string | undefined,
+        timeZone: v['time-zone'] as string | undefined,
         archive: { dir: v['archive-dir'] as string | undefined, clickhouse: v['archive-clickhouse'] as string | undefined, olderThan: v['archive-older-than'] as string | undefined },
       },
       configPath: v.config as string | undefined,

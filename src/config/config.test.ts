@@ -216,3 +216,13 @@ describe('the archive settings', () => {
     expect(() => loadConfig({ env: { CCPULSE_SLOW_PATH_NICENESS: '0' } })).not.toThrow();
   });
 });
+
+describe('the center’s time zone', () => {
+  it('is UTC unless set, by flag, variable or file, and a zone the runtime does not know stops the start naming where it came from', () => {
+    expect(loadConfig({ env: {} }).timeZone).toBe('UTC');
+    expect(loadConfig({ env: { CCPULSE_TIME_ZONE: 'Europe/Moscow' } }).timeZone).toBe('Europe/Moscow');
+    expect(loadConfig({ flags: { timeZone: 'Asia/Yekaterinburg' }, env: { CCPULSE_TIME_ZONE: 'Europe/Moscow' } }).timeZone).toBe('Asia/Yekaterinburg');
+    expect(() => loadConfig({ env: { CCPULSE_TIME_ZONE: 'Mars/Olympus' } })).toThrow(/CCPULSE_TIME_ZONE: "Mars\/Olympus" is not a time zone/);
+    expect(() => loadConfig({ flags: { timeZone: '' }, env: {} })).toThrow(/--time-zone/);
+  });
+});

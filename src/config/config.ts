@@ -85,6 +85,8 @@ export const ConfigSchema = Type.Object(
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
     /** Events timed further ahead of the server clock than this are clamped to arrival time and flagged. */
     maxFutureSkewSec: Type.Number({ minimum: 0 }),
+    /** The center's time zone (IANA, e.g. Europe/Moscow): the dashboard's times, and where "today" begins for the operators table. */
+    timeZone: Type.String({ minLength: 1 }),
     /** Bounded out-of-orderness: the watermark trails the highest event time seen by this much. */
     watermarkDelaySec: Type.Number({ minimum: 0 }),
     /** How far behind the watermark an event may be and still correct its appeal exactly (see README). */
@@ -166,6 +168,7 @@ export const DEFAULT_CONFIG: Config = {
   logLevel: 'info',
   checkpointIntervalMs: 1000,
   maxFutureSkewSec: 300,
+  timeZone: 'UTC',
   watermarkDelaySec: 5,
   allowedLatenessSec: 300,
   apiKeys: {},
@@ -206,6 +209,7 @@ export const ENV_VARS: Record<string, keyof Config> = {
   CCPULSE_POSTGRES_URL: 'postgresUrl',
   CCPULSE_LOG_LEVEL: 'logLevel',
   CCPULSE_CHECKPOINT_MS: 'checkpointIntervalMs',
+  CCPULSE_TIME_ZONE: 'timeZone',
 };
 
 /** Command-line flags of `ccpulse start` and the config keys they set. */
@@ -217,6 +221,7 @@ export const FLAGS: Partial<Record<keyof Config, string>> = {
   storage: '--storage',
   postgresUrl: '--postgres-url',
   logLevel: '--log-level',
+  timeZone: '--time-zone',
 };
 
 /** Environment variables and flags of the archive section's fields (`archive.dir`, `archive.olderThan`). */
@@ -396,12 +401,25 @@ export function loadConfig(opts: { flags?: ConfigFlags; env?: NodeJS.ProcessEnv;
     if ('error' in t || t.storage !== 'clickhouse') errors.push(`${source('/archive/clickhouse')}: must be a clickhouse:// URL${'error' in t ? ` (${t.error})` : ''}`);
     else if (isObject(merged.archive) && merged.archive.dir) errors.push(`${source('/archive/clickhouse')}: the archive goes to a ClickHouse database or to a directory (${source('/archive/dir')} is set too): give one`);
   }
+  if (typeof merged.timeZone === 'string' && merged.timeZone !== '' && !isTimeZone(merged.timeZone)) {
+    errors.push(`${source('/timeZone')}: ${JSON.stringify(merged.timeZone.slice(0, 60))} is not a time zone this server knows (IANA names such as UTC, Europe/Moscow, Asia/Yekaterinburg)`);
+  }
   // read by the slow-path threads themselves (runtime/thread-priority.ts), checked here so a typo stops the start
   const niceness = checkSlowPathNiceness(env);
   if (niceness) errors.push(niceness);
   if (errors.length === 1) throw new ConfigError(`invalid configuration: ${errors[0]}`);
   if (errors.length) throw new ConfigError(`invalid configuration:\n  ${errors.join('\n  ')}`);
   return merged;
+}
+
+/** Whether the runtime's time zone data knows `tz`. */
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const escapePointer = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');

@@ -93,6 +93,8 @@ interface LiveFrame {
 /** The whole live state (GET /v1/live, and the SSE `snapshot`). */
 export interface LiveSnapshot extends LiveFrame {
   tenant: string;
+  /** The center's time zone (IANA): the dashboard shows times in it. */
+  timeZone?: string;
   /** Event-time progress of this tenant, epoch ms (null before any appeal event). */
   watermark: number | null;
 }

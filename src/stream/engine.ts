@@ -83,6 +83,7 @@ export class Engine {
       inactivityTimeoutOf: inactivityTimeoutOf(opts.config as Config),
       slPolicyOf: this.slPolicyOf,
       targetsOf: targetsOf((opts.config as Config).recommend ?? DEFAULT_CONFIG.recommend, this.slPolicyOf),
+      timeZone: (opts.config as Config).timeZone,
       now: this.now,
       knownQueues: opts.config.knownQueues,
       outOfOrdernessMs: opts.config.watermarkDelaySec * 1000,

@@ -5,6 +5,7 @@ import { MetricAccumulator, type SlPolicyOf } from '../metrics/finalize.js';
 import { addCounts, type CountMap } from '../metrics/wait-histogram.js';
 import { targetsOf, type TargetsOf } from '../metrics/targets.js';
 import { CellMap } from './cells.js';
+import { dayStartIn } from '../metrics/time-zone.js';
 
 /** Minutes of queue-level cells kept in memory for the live windows (the longest window is 60). */
 const WINDOW_KEEP_MS = 61 * BUCKET_MS;
@@ -46,7 +47,7 @@ export interface OperatorRow {
   /** Appeals in handling now, and where. */
   handling: number;
   handlingOn: Array<{ queue: string; channel: string }>;
-  /** Time in each status since the start of the UTC day (ms), the current status up to now. */
+  /** Time in each status since the start of the center's day (ms), the current status up to now. */
   today: { dayStart: number; ms: Partial<Record<OperatorStatus, number>> };
 }
 
@@ -54,8 +55,8 @@ const DAY_MS = 86_400_000;
 const utcDayOf = (t: number) => t - (((t % DAY_MS) + DAY_MS) % DAY_MS);
 
 /** Adds [from, to) spent in `status` to the operator's day, starting a new day when `to` is on one. */
-function accrue(op: OperatorState, status: OperatorStatus, from: number, to: number): void {
-  const dayStart = utcDayOf(to);
+function accrue(op: OperatorState, status: OperatorStatus, from: number, to: number, dayOf: (t: number) => number): void {
+  const dayStart = dayOf(to);
   if (!op.day || op.day.start !== dayStart) op.day = { start: dayStart, ms: {} };
   const span = to - Math.max(from, dayStart);
   if (span > 0) op.day.ms[status] = (op.day.ms[status] ?? 0) + span;
@@ -66,6 +67,8 @@ export interface LiveViewOptions {
   /** Each tile's targets, for the dashboard's colors and alarms (metrics/targets.ts); the SL policy's alone when absent. */
   targetsOf?: TargetsOf;
   now: () => number;
+  /** The center's time zone (config timeZone): where "today" begins for the operators' status time. UTC when absent. */
+  timeZone?: string;
 }
 
 const tileKeyOf = (tenant: string, queue: string, channel: string) => `${tenant}\u0001${queue}\u0001${channel}`;
@@ -89,7 +92,12 @@ export class LiveView {
 
   private readonly targetsOf: TargetsOf;
 
+  /** Where the center's day that holds `t` began. */
+  private readonly dayOf: (t: number) => number;
+
   constructor(private readonly opts: LiveViewOptions) {
+    const tz = opts.timeZone ?? 'UTC';
+    this.dayOf = tz === 'UTC' ? utcDayOf : (t) => dayStartIn(t, tz);
     this.targetsOf = opts.targetsOf ?? targetsOf({ slTargetPct: {}, thresholds: {} }, opts.slPolicyOf);
   }
 
@@ -180,7 +188,7 @@ export class LiveView {
   operatorStatus(tenant: string, e: CcEvent): boolean {
     const op = this.operator(tenant, e.operatorId!);
     if (e.ts < op.statusTs) return false; // an older status arriving late does not override a newer one
-    if (op.status && Number.isFinite(op.statusTs)) accrue(op, op.status, op.statusTs, e.ts);
+    if (op.status && Number.isFinite(op.statusTs)) accrue(op, op.status, op.statusTs, e.ts, this.dayOf);
     op.status = e.status ?? null;
     op.statusTs = e.ts;
     if (e.queue && e.channel) this.placeOperator(tenant, e.operatorId!, e.queue, e.channel, true);
@@ -297,7 +305,7 @@ export class LiveView {
   snapshot(tenant: string, position: number, watermark: number | null = null): LiveSnapshot {
     const now = this.opts.now();
     const tiles = this.tilesOf(tenant).sort((a, b) => a.queue.localeCompare(b.queue) || a.channel.localeCompare(b.channel));
-    return { tenant, at: now, position, watermark, tiles, center: this.center(tenant), operators: this.operatorTotals(tenant), repairs: this.repairsOf(tenant) };
+    return { tenant, at: now, position, watermark, timeZone: this.opts.timeZone ?? 'UTC', tiles, center: this.center(tenant), operators: this.operatorTotals(tenant), repairs: this.repairsOf(tenant) };
   }
 
   private readonly centerCache = new Map<string, { at: number; value: CenterWindows }>();
@@ -477,7 +485,7 @@ export class LiveView {
         on.push({ queue: t.queue, channel: t.channel });
       }
     }
-    const dayStart = utcDayOf(now);
+    const dayStart = this.dayOf(now);
     const out: OperatorRow[] = [];
     for (const [key, op] of this.operators) {
       if (!key.startsWith(prefix)) continue;

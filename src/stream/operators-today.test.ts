@@ -45,6 +45,17 @@ describe('the operators table: who is where, doing what, and their day', () => {
     expect(h2.processor.live.operatorsOf('t', midnight - 1).at(0)!.today.ms.busy).toBe(599_999);
   });
 
+  it('begins the day at midnight in the center’s time zone (Moscow: 21:00 UTC)', () => {
+    const mk = () => new StreamProcessor({ inactivityTimeoutOf: () => 3_600_000, slPolicyOf: () => ({ targetSec: 20, shortAbandonSec: 5, abandonsCount: true }), now: () => sec(0), timeZone: 'Europe/Moscow' });
+    const p = mk();
+    const moscowMidnight = Date.UTC(2026, 10, 21, 21); // 00:00 on 22 November in Moscow
+    const ev = (id: string, status: string, ts: number) => ({ tenant: 't', seq: 0, id, type: 'OPERATOR_STATUS', ts, operatorId: 'ann', status, queue: 'sales', channel: 'voice' }) as unknown as LoggedEvent;
+    p.apply([{ ...ev('s1', 'busy', moscowMidnight - 600_000), seq: 1 }, { ...ev('s2', 'ready', moscowMidnight + 300_000), seq: 2 }]);
+    const [ann] = p.live.operatorsOf('t', moscowMidnight + 400_000);
+    expect(ann.today).toEqual({ dayStart: moscowMidnight, ms: { busy: 300_000, ready: 100_000 } });
+    expect(p.live.snapshot('t', 0).timeZone).toBe('Europe/Moscow');
+  });
+
   it('keeps the day across a restart (the checkpoint carries it)', () => {
     const h = new Harness();
     h.push(status(h, 'ann', 'ready', 0), status(h, 'ann', 'busy', 600));

@@ -16,6 +16,8 @@ export interface ProcessorOptions {
   slPolicyOf: SlPolicyOf;
   /** The tiles' targets (metrics/targets.ts). */
   targetsOf?: TargetsOf;
+  /** The center's time zone (config timeZone), for the live view's "today". */
+  timeZone?: string;
   now?: () => number;
   /** Bounded out-of-orderness: the watermark trails the highest event time seen by this much (default 5 s). */
   outOfOrdernessMs?: number;
@@ -89,7 +91,7 @@ export class StreamProcessor {
     const now = opts.now ?? Date.now;
     this.outOfOrdernessMs = opts.outOfOrdernessMs ?? 5_000;
     this.allowedLatenessMs = opts.allowedLatenessMs ?? 5 * 60_000;
-    this.live = new LiveView({ slPolicyOf: opts.slPolicyOf, targetsOf: opts.targetsOf, now });
+    this.live = new LiveView({ slPolicyOf: opts.slPolicyOf, targetsOf: opts.targetsOf, timeZone: opts.timeZone, now });
     const sink = (this.sink = {
       contribution: (tenant: string, c: Contribution, sign: number) => {
         this.pending.add(tenant, c.queue, c.channel, c.operator, c.bucket, c.counters, sign);

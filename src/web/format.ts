@@ -3,6 +3,7 @@
  */
 
 import { t } from './i18n.js';
+import { clockIn } from '../metrics/time-zone.js';
 
 /** What the dashboard shows for a metric with no data. */
 export const NONE = '—';
@@ -90,8 +91,23 @@ export function isLongWait(sec: number | null | undefined, thresholdSec: number)
   return isNum(sec) && sec > thresholdSec;
 }
 
-/** Wall clock `HH:MM:SS`, 24 h, local time. */
+/** The center's time zone (the server's `timeZone`, sent with each snapshot); null: the browser's own. */
+let displayTimeZone: string | null = null;
+
+/** Shows times in `tz` from now on (a zone the browser does not know is ignored). */
+export function setDisplayTimeZone(tz: string | undefined): void {
+  if (!tz || tz === displayTimeZone) return;
+  try {
+    clockIn(0, tz);
+    displayTimeZone = tz;
+  } catch {
+    /* the browser's zone data lacks it: local time */
+  }
+}
+
+/** Wall clock `HH:MM:SS`, 24 h, in the center's time zone (the browser's until the server names it). */
 export function formatClock(d: Date): string {
+  if (displayTimeZone) return clockIn(d.getTime(), displayTimeZone);
   return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
 }
 

@@ -131,7 +131,7 @@ const RU: ReadonlyMap<string, string> = new Map([
   ['Hide table', 'Скрыть таблицу'],
   ['Show table', 'Показать таблицу'],
   ['Show or hide the operators (key: O)', 'Показать или скрыть операторов (клавиша O)'],
-  ['Operators: status, where based, appeals in handling, handled today, handle time and occupancy today (UTC day)', 'Операторы: статус, очередь, обращения в обработке, обработано сегодня, время обработки и занятость сегодня (сутки UTC)'],
+  ['Operators: status, where based, appeals in handling, handled today, handle time and occupancy today', 'Операторы: статус, очередь, обращения в обработке, обработано сегодня, время обработки и занятость сегодня'],
   ['Operator', 'Оператор'],
   ['Status', 'Статус'],
   ['For', 'Сколько'],

@@ -5,7 +5,7 @@
  */
 import type { LiveSnapshot } from '../contract/api.js';
 import { openStream, type ConnState } from './connection.js';
-import { channelLabel, formatClock, formatDuration } from './format.js';
+import { channelLabel, formatClock, formatDuration, setDisplayTimeZone } from './format.js';
 import {
   AdviceBoard,
   feeds,
@@ -334,6 +334,7 @@ async function loadInitial(): Promise<void> {
     if (!res.ok) throw new Error(`GET /v1/live: HTTP ${res.status}`);
     const snap = (await res.json()) as LiveSnapshot;
     // The stream's own snapshot may have arrived first; only take this one if it is not older.
+    setDisplayTimeZone(snap.timeZone);
     apply(store.applySnapshot(snap, Date.now(), true));
   } catch (err) {
     console.warn('ccpulse: initial snapshot failed; waiting for the stream', err);
@@ -385,6 +386,7 @@ setInterval(() => void checkTier(), 5 * 60_000);
 openStream(withKey('v1/stream'), {
   onSnapshot: (s) => {
     clockOffset = s.at - Date.now();
+    setDisplayTimeZone(s.timeZone);
     apply(store.applySnapshot(s, Date.now()));
   },
   onUpdate: (u) => {

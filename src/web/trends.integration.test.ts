@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAdviceDashboard, type AdviceDashboard } from './testing/advice-page.js';
 import { requireChromium } from './testing/require-chromium.js';
+import { clockIn } from '../metrics/time-zone.js';
 
 const chromiumPath = requireChromium('trends.integration.test.ts');
 const M = 60_000;
@@ -25,7 +26,13 @@ function answered(id: string, queue: string, minutesAgo: number, waitSec: number
 describe.skipIf(!chromiumPath)('trend charts, in Chromium against `ccpulse start`', () => {
   let dash: AdviceDashboard | undefined;
   beforeAll(async () => {
-    dash = await openAdviceDashboard('trends', chromiumPath!);
+    // the center five and a half hours ahead of UTC (and of this machine): its times must show so
+    process.env.CCPULSE_TIME_ZONE = 'Asia/Kolkata';
+    try {
+      dash = await openAdviceDashboard('trends', chromiumPath!);
+    } finally {
+      delete process.env.CCPULSE_TIME_ZONE;
+    }
   }, 60_000);
   afterAll(async () => {
     await dash?.close();
@@ -47,6 +54,12 @@ describe.skipIf(!chromiumPath)('trend charts, in Chromium against `ccpulse start
     await page.goto(base + '/');
     const arrivals = page.locator('#trends figure[data-chart="arrivals"]');
     await expect.poll(() => arrivals.getAttribute('data-total'), { timeout: 15_000 }).toBe('70');
+    // times are the center's: the header clock shows Kolkata's time, not the browser's
+    const kolkata = (t: number) => clockIn(t, 'Asia/Kolkata').slice(0, 5);
+    await expect.poll(async () => {
+      const shown = (await page.locator('#clock').textContent())!.slice(0, 5);
+      return shown === kolkata(Date.now()) || shown === kolkata(Date.now() - 60_000);
+    }, { timeout: 10_000 }).toBe(true);
     // the charts are drawn (uPlot's canvas), and say in words what they show
     expect(await page.locator('#trends .chart canvas').count()).toBe(4);
     expect(await arrivals.locator('.chart-summary').textContent()).toMatch(/^70 arrived in the last 4 hours/);

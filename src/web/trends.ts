@@ -6,7 +6,7 @@
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { channelLabel } from './format.js';
+import { channelLabel, formatClock } from './format.js';
 import { t } from './i18n.js';
 import { expectedBySlot, total, trendData, type ForecastSlots, type TrendData, type TrendRow } from './trend-series.js';
 
@@ -190,7 +190,7 @@ export class TrendsView {
         cursor: { y: false, points: { show: false } },
         scales: { x: { time: true }, y: y.range ? { range: y.range } : { range: (_u, _min, max) => [0, Math.max(4, max * 1.15)] } },
         axes: [
-          // 24-hour times, in either language
+          // 24-hour times in the center's time zone, in either language
           { stroke: axis, grid: { stroke: grid }, ticks: { stroke: grid }, size: 28, values: (_u, splits) => splits.map((v) => hhmm(new Date(v * 1000))) },
           { stroke: axis, grid: { stroke: grid }, ticks: { stroke: grid }, size: 36 },
         ],
@@ -209,7 +209,7 @@ export class TrendsView {
   }
 }
 
-const hhmm = (d: Date) => `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+const hhmm = (d: Date) => formatClock(d).slice(0, 5);
 const bars = () => uPlot.paths.bars!({ size: [0.8, 40], align: 1 });
 
 function initiallyOpen(): boolean {

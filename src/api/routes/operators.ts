@@ -24,7 +24,7 @@ const Operator = Type.Object({
   channel: Type.Union([Type.String(), Type.Null()]),
   handling: Type.Number({ description: 'appeals in handling now' }),
   handlingOn: Type.Array(Type.Object({ queue: Type.String(), channel: Type.String() })),
-  handledToday: Type.Number({ description: 'appeals handled (closed after an answer) since the start of the UTC day' }),
+  handledToday: Type.Number({ description: 'appeals handled (closed after an answer) since the start of the center’s day (config timeZone)' }),
   ahtSec: Type.Union([Type.Number(), Type.Null()], { description: 'average handle time of those, seconds' }),
   occupancyPct: Type.Union([Type.Number(), Type.Null()], { description: 'busy and after-call work over ready, busy and after-call work, today; null before any' }),
   minutesToday: Minutes,
