@@ -18,10 +18,7 @@ describe.skipIf(!chromiumPath)('the operators table, in Chromium against `ccpuls
     await dash?.close();
   });
 
-  const post = async (events: unknown[]) => {
-    const res = await fetch(`${dash!.base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
-    expect(res.status, await res.clone().text()).toBe(202);
-  };
+  const post = (events: unknown[]) => dash!.post(events);
 
   it('shows each operator as the API has them, sorts by a header, filters with the board, and follows new events', async () => {
     const { base, page, pageErrors } = dash!;

@@ -5,6 +5,7 @@
  */
 import { channelLabel, formatDuration } from './format.js';
 import { t } from './i18n.js';
+import { initiallyOpen, rememberOpen } from './remembered.js';
 import { OPERATOR_COLUMNS, operatorMatches, sortOperators, statusCounts, type OperatorColumn, type OperatorItem } from './operator-rows.js';
 import type { ApiUrl } from './trends.js';
 
@@ -60,7 +61,7 @@ export class OperatorsView {
       }),
     );
     this.toggle.addEventListener('click', () => this.setOpen(!this.open));
-    this.open = initiallyOpen();
+    this.open = initiallyOpen('operators', 'ccpulse.operators');
     this.setOpen(this.open);
   }
 
@@ -69,11 +70,7 @@ export class OperatorsView {
     this.wrap.hidden = !open;
     this.toggle.setAttribute('aria-expanded', String(open));
     this.toggle.textContent = open ? t('Hide table') : t('Show table');
-    try {
-      localStorage.setItem('ccpulse.operators', open ? 'open' : 'closed');
-    } catch {
-      /* storage may be unavailable */
-    }
+    rememberOpen('ccpulse.operators', open);
     if (open && this.timer) void this.refresh();
   }
 
@@ -147,13 +144,3 @@ export class OperatorsView {
   }
 }
 
-function initiallyOpen(): boolean {
-  const p = new URLSearchParams(location.search).get('operators');
-  if (p === '0') return false;
-  if (p === '1') return true;
-  try {
-    return localStorage.getItem('ccpulse.operators') !== 'closed';
-  } catch {
-    return true;
-  }
-}

@@ -38,10 +38,7 @@ describe.skipIf(!chromiumPath)('trend charts, in Chromium against `ccpulse start
     await dash?.close();
   });
 
-  const post = async (events: unknown[]) => {
-    const res = await fetch(`${dash!.base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
-    expect(res.status, await res.clone().text()).toBe(202);
-  };
+  const post = (events: unknown[]) => dash!.post(events);
 
   it('draws the last hours from history, follows new events, and narrows to one queue × channel', async () => {
     const { base, page, pageErrors } = dash!;

@@ -8,6 +8,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { channelLabel, formatClock } from './format.js';
 import { t } from './i18n.js';
+import { initiallyOpen, rememberOpen } from './remembered.js';
 import { expectedBySlot, total, trendData, type ForecastSlots, type TrendData, type TrendRow } from './trend-series.js';
 
 /** How far back the charts reach. */
@@ -57,7 +58,7 @@ export class TrendsView {
     if (typeof ResizeObserver === 'function') new ResizeObserver(() => this.resize()).observe(root);
     this.toggle = root.querySelector<HTMLButtonElement>('#trends-toggle')!;
     this.toggle.addEventListener('click', () => this.setOpen(!this.open));
-    this.setOpen(initiallyOpen());
+    this.setOpen(initiallyOpen('trends', 'ccpulse.trends'));
   }
 
   private readonly toggle: HTMLButtonElement;
@@ -70,11 +71,7 @@ export class TrendsView {
     this.root.querySelector<HTMLElement>('#trend-charts')!.hidden = !open;
     this.toggle.setAttribute('aria-expanded', String(open));
     this.toggle.textContent = open ? t('Hide charts') : t('Show charts');
-    try {
-      localStorage.setItem('ccpulse.trends', open ? 'open' : 'closed');
-    } catch {
-      /* storage may be unavailable */
-    }
+    rememberOpen('ccpulse.trends', open);
     if (open && this.timer) void this.refresh();
   }
 
@@ -212,16 +209,6 @@ export class TrendsView {
 const hhmm = (d: Date) => formatClock(d).slice(0, 5);
 const bars = () => uPlot.paths.bars!({ size: [0.8, 40], align: 1 });
 
-function initiallyOpen(): boolean {
-  const p = new URLSearchParams(location.search).get('trends');
-  if (p === '0') return false;
-  if (p === '1') return true;
-  try {
-    return localStorage.getItem('ccpulse.trends') !== 'closed';
-  } catch {
-    return true;
-  }
-}
 
 function storedScope(): string {
   try {

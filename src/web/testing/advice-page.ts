@@ -22,6 +22,8 @@ export const waitingAppeal = (appealId: string, queue: string, waitSec: number) 
 
 export interface AdviceDashboard {
   base: string;
+  /** POSTs events to the server; they must all be taken (202). */
+  post(events: unknown[]): Promise<void>;
   server: BuiltServer;
   browser: Browser;
   page: Page;
@@ -48,6 +50,11 @@ export async function openAdviceDashboard(label: string, chromiumPath: string): 
   });
   return {
     base,
+    async post(events) {
+      const res = await fetch(`${base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
+      const text = await res.text();
+      if (res.status !== 202) throw new Error(`POST /v1/events answered ${res.status}: ${text.slice(0, 500)}`);
+    },
     server,
     browser,
     page,
