@@ -91,36 +91,100 @@ export async function queryHistory(db: SqlClient, q: HistoryQuery, pending: read
  * short abandon's, ab: whether abandons count) before summing, as metrics/finalize.ts defines it.
  */
 export function mergeHistograms(text: string): { bins: number[]; counts: number[]; answered: number; within: number; abandonsCounted: number; maxWait: number | null; maxAbandon: number | null } {
-  const wait = new Map<number, number>();
-  const abandon = new Map<number, number>();
+  // One pass over the characters (a week's answer is ~0.7 MB of them): numbers are read digit by digit
+  // into bins held in two scratch tables, not split into strings. Fields: `tb,sb,ab|bin,count,…|bin,count,…`.
+  wait.reset();
+  abandon.reset();
   let within = 0;
   let abandonsCounted = 0;
-  for (const cell of text === '' ? [] : text.split(';')) {
-    const [policy, w, a] = cell.split('|');
-    const [tb, sb, ab] = policy.split(',').map(Number);
-    const wp = w ? w.split(',') : [];
-    for (let i = 0; i + 1 < wp.length; i += 2) {
-      const bin = Number(wp[i]);
-      const c = Number(wp[i + 1]);
-      wait.set(bin, (wait.get(bin) ?? 0) + c);
-      if (bin < tb) within += c;
+  let tb = 0;
+  let sb = 0;
+  let ab = 0;
+  let section = 0; // 0: policy, 1: wait pairs, 2: abandon pairs
+  let index = 0; // the number's place in its section
+  let bin = 0;
+  let n = 0;
+  let neg = false;
+  let inNumber = false;
+  const end = (): void => {
+    if (!inNumber) return;
+    const v = neg ? -n : n;
+    if (section === 0) {
+      if (index === 0) tb = v;
+      else if (index === 1) sb = v;
+      else ab = v;
+    } else if (index % 2 === 0) bin = v;
+    else if (section === 1) {
+      wait.add(bin, v);
+      if (bin < tb) within += v;
+    } else {
+      abandon.add(bin, v);
+      if (ab === 1 && bin >= sb) abandonsCounted += v;
     }
-    const ap = a ? a.split(',') : [];
-    for (let i = 0; i + 1 < ap.length; i += 2) {
-      const bin = Number(ap[i]);
-      const c = Number(ap[i + 1]);
-      abandon.set(bin, (abandon.get(bin) ?? 0) + c);
-      if (ab === 1 && bin >= sb) abandonsCounted += c;
+    index++;
+    n = 0;
+    neg = false;
+    inNumber = false;
+  };
+  for (let k = 0; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    if (c >= 48 && c <= 57) {
+      n = n * 10 + (c - 48);
+      inNumber = true;
+    } else if (c === 45) neg = true; // '-'
+    else if (c === 44) end(); // ','
+    else if (c === 124) {
+      end(); // '|'
+      section++;
+      index = 0;
+    } else if (c === 59) {
+      end(); // ';': the next cell
+      section = 0;
+      index = 0;
     }
   }
-  const bins = [...wait.keys()].filter((b) => wait.get(b) !== 0).sort((x, y) => x - y);
-  const counts = bins.map((b) => wait.get(b)!);
+  end();
+  const bins = wait.nonZeroBins();
+  const counts = bins.map((b) => wait.get(b));
   let answered = 0;
   for (const c of counts) answered += c;
-  let maxAbandon: number | null = null;
-  for (const [b, c] of abandon) if (c !== 0 && (maxAbandon === null || b > maxAbandon)) maxAbandon = b;
-  return { bins, counts, answered, within, abandonsCounted, maxWait: bins.length ? bins[bins.length - 1] : null, maxAbandon };
+  const abandoned = abandon.nonZeroBins();
+  return { bins, counts, answered, within, abandonsCounted, maxWait: bins.length ? bins[bins.length - 1] : null, maxAbandon: abandoned.length ? abandoned[abandoned.length - 1] : null };
 }
+
+/** Counts by bin in a table indexed by bin, remembering which were touched so a reset costs only those. */
+class BinTable {
+  private readonly counts = new Float64Array(1024);
+  private readonly touched: number[] = [];
+  private readonly extra = new Map<number, number>(); // bins beyond the table (none are made today)
+
+  reset(): void {
+    for (const b of this.touched) this.counts[b] = 0;
+    this.touched.length = 0;
+    this.extra.clear();
+  }
+
+  add(bin: number, v: number): void {
+    if (bin >= 0 && bin < this.counts.length) {
+      if (this.counts[bin] === 0 && !this.touched.includes(bin)) this.touched.push(bin);
+      this.counts[bin] += v;
+    } else this.extra.set(bin, (this.extra.get(bin) ?? 0) + v);
+  }
+
+  get(bin: number): number {
+    return bin >= 0 && bin < this.counts.length ? this.counts[bin] : (this.extra.get(bin) ?? 0);
+  }
+
+  /** Bins whose counts do not net to zero, ascending. */
+  nonZeroBins(): number[] {
+    const out = this.touched.filter((b) => this.counts[b] !== 0);
+    for (const [b, v] of this.extra) if (v !== 0) out.push(b);
+    return out.sort((a, b) => a - b);
+  }
+}
+
+const wait = new BinTable();
+const abandon = new BinTable();
 
 
 /**
