@@ -20,6 +20,12 @@ describe('times in the center’s time zone', () => {
     expect(dayStartIn(autumn, 'America/New_York')).toBe(Date.UTC(2026, 10, 1, 4)); // 00:00 EDT
   });
 
+  it('takes the first of two midnights where the clocks fall back at midnight (Havana, 1 November 2020)', () => {
+    expect(dayStartIn(Date.UTC(2020, 10, 1, 12), 'America/Havana')).toBe(Date.UTC(2020, 10, 1, 4));
+    // and where they spring forward at midnight (8 March 2020: 00:00 EST is 01:00 CDT), the day's first instant
+    expect(dayStartIn(Date.UTC(2020, 2, 8, 17), 'America/Havana')).toBe(Date.UTC(2020, 2, 8, 5));
+  });
+
   it('is the day’s start for every instant of the day, and the next day’s at midnight', () => {
     const tz = 'Europe/Moscow';
     const start = Date.UTC(2026, 10, 29, 21);

@@ -33,8 +33,19 @@ export function offsetMs(t: number, tz: string): number {
 export function dayStartIn(t: number, tz: string): number {
   const f = fieldsOf(t, tz);
   const midnightAsUtc = Date.UTC(f.y, f.mo - 1, f.d);
-  // the offset at t, then the offset at that first guess (they differ when the clocks moved since midnight)
+  // Local midnight is midnightAsUtc less the offset in force then, which may differ from the offset at
+  // t (the clocks moved since). Try the offsets around: the earliest instant that reads 00:00:00 on this
+  // date is the day's start (a zone whose clocks fall back at midnight has two); where midnight does not
+  // exist (the clocks sprang forward at it), the first instant of the date.
+  const candidates = new Set<number>();
   const guess = midnightAsUtc - offsetMs(t, tz);
+  for (const at of [t, guess, guess - 2 * 3_600_000, guess + 2 * 3_600_000]) candidates.add(midnightAsUtc - offsetMs(at, tz));
+  const sameDate = (x: number) => {
+    const g = fieldsOf(x, tz);
+    return g.y === f.y && g.mo === f.mo && g.d === f.d;
+  };
+  const exact = [...candidates].filter((c) => sameDate(c) && clockIn(c, tz) === '00:00:00').sort((a, b) => a - b);
+  if (exact.length) return exact[0];
   return midnightAsUtc - offsetMs(guess, tz);
 }
 

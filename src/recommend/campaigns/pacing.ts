@@ -36,11 +36,11 @@ export function campaignProgress(counts: CampaignCounts, tenant: string, id: str
  */
 export function finishForecast(plan: Pick<CampaignPlan, 'listSize' | 'answerRate' | 'deadline'>, p: { answeredTotal: number; answeredLast15: number }, now: number): { remaining: number; eta: number | null; onTime: boolean } | null {
   if (plan.answerRate === undefined) return null;
-  const remaining = Math.max(0, plan.listSize * plan.answerRate - p.answeredTotal);
+  const remaining = Math.max(0, Math.round(plan.listSize * plan.answerRate - p.answeredTotal));
   if (remaining === 0) return { remaining: 0, eta: now, onTime: true };
   const perMinute = p.answeredLast15 / WINDOW_MINUTES;
   const eta = perMinute > 0 ? now + (remaining / perMinute) * MINUTE_MS : null;
-  return { remaining: Math.round(remaining), eta, onTime: eta !== null && eta <= plan.deadline };
+  return { remaining, eta, onTime: eta !== null && eta <= plan.deadline };
 }
 
 const windowStart = (now: number) => now - (now % MINUTE_MS) - (WINDOW_MINUTES - 1) * MINUTE_MS;
@@ -94,7 +94,8 @@ export function pacingConditions(counts: CampaignCounts, tenant: string, now: nu
  */
 function finishLate(plan: CampaignPlan, p: { answeredTotal: number; answeredLast15: number }, now: number): Condition | null {
   if (plan.answerRate === undefined) return null;
-  const remaining = Math.max(0, plan.listSize * plan.answerRate - p.answeredTotal);
+  // whole calls: a fraction of one left over is done (as finishForecast and the dashboard count it)
+  const remaining = Math.max(0, Math.round(plan.listSize * plan.answerRate - p.answeredTotal));
   if (remaining === 0) return null;
   const perMinute = p.answeredLast15 / WINDOW_MINUTES;
   const eta = perMinute > 0 ? now + (remaining / perMinute) * MINUTE_MS : Infinity;

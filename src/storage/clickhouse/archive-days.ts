@@ -15,9 +15,10 @@ const dateOf = (day: number) => new Date(day).toISOString().slice(0, 10);
  * the day's events up to its highest seq are a fixed set. Without transactions the removal is two steps,
  * record first: the day is recorded in `archived_days`, then its events are deleted (a mutation, waited
  * for). A run killed between the two leaves a recorded day still in the log; the next run sees its range
- * recorded, does not archive it again, and finishes the deletion. The indexes (event_keys, appeal_events,
- * time_events) keep their rows: reads go through `events`, which no longer has them, and the dedup key
- * stays, so an archived event sent again is still a duplicate.
+ * recorded, does not archive it again, and finishes the deletion. The indexes (event_keys_by_time,
+ * appeal_events, time_events) keep their rows: reads go through `events`, which no longer has them, and
+ * the dedup key stays, so an archived event sent again is still a duplicate (events archived before
+ * migration 005 excepted: see there).
  */
 export class ClickhouseArchiveDays {
   constructor(private readonly db: ChClient) {}

@@ -148,6 +148,7 @@ export async function migrate(db: ChClient): Promise<void> {
   for (const m of MIGRATIONS) {
     if (done.has(m.version)) continue;
     // every statement is IF NOT EXISTS: a migration cut short is applied again whole
+    await m.before?.(db);
     for (const s of m.statements(features)) await db.command(s);
     await db.insert('schema_migrations', [{ version: m.version, name: m.name, applied_at: Date.now() }]);
   }

@@ -18,7 +18,7 @@ const keyOf = (tenant: string, id: string, keyTs: number) => `${tenant}\u0000${k
 /**
  * The dedup lookups for a batch: per tenant, its events sorted by claimed time and cut where two are
  * more than LOOKUP_GAP_MS apart (or a run reaches LOOKUP_CHUNK ids), each run a condition
- * `key_ts BETWEEN first AND last AND id IN (…)`, up to LOOKUP_RANGES runs to a query.
+ * `key_ts BETWEEN first AND last AND id IN (…)`, up to LOOKUP_RANGES runs and LOOKUP_CHUNK ids to a query.
  */
 export function lookupQueries(events: ReadonlyArray<{ tenant: string; event: CcEvent }>): Array<{ tenant: string; sql: Sql }> {
   const byTenant = new Map<string, Array<{ keyTs: number; id: string }>>();
@@ -38,12 +38,23 @@ export function lookupQueries(events: ReadonlyArray<{ tenant: string; event: CcE
         run.ids.push(k.id);
       } else runs.push({ from: k.keyTs, to: k.keyTs, ids: [k.id] });
     }
-    for (let i = 0; i < runs.length; i += LOOKUP_RANGES) {
-      const conds = runs.slice(i, i + LOOKUP_RANGES).map(
-        (r) => sql`(key_ts >= ${r.from} AND key_ts <= ${r.to} AND id IN (${join(r.ids.map((id) => sql`${id}`), ', ')}))`,
-      );
+    // a query holds at most LOOKUP_RANGES runs and LOOKUP_CHUNK ids in all: 18.16 counts each literal of
+    // an IN list against max_ast_elements (50,000), and a request may bring 50,000 events
+    let batch: typeof runs = [];
+    let ids = 0;
+    const flush = () => {
+      if (!batch.length) return;
+      const conds = batch.map((r) => sql`(key_ts >= ${r.from} AND key_ts <= ${r.to} AND id IN (${join(r.ids.map((id) => sql`${id}`), ', ')}))`);
       out.push({ tenant, sql: sql`SELECT DISTINCT key_ts, id FROM event_keys_by_time WHERE tenant = ${tenant} AND (${join(conds, ' OR ')})` });
+      batch = [];
+      ids = 0;
+    };
+    for (const r of runs) {
+      if (batch.length === LOOKUP_RANGES || ids + r.ids.length > LOOKUP_CHUNK) flush();
+      batch.push(r);
+      ids += r.ids.length;
     }
+    flush();
   }
   return out;
 }

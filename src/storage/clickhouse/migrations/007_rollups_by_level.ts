@@ -9,9 +9,11 @@
  * Each table is copied into a new one under the new order and swapped in by a rename; nothing writes
  * meanwhile (the writer migrates before it commits). Every statement can be run again after a kill:
  * the copy starts over from whichever table holds the rollups under their name, so no state is added
- * twice.
+ * twice. A rename of two tables is not atomic in ClickHouse: a kill between its halves leaves `t_old`
+ * and no `t`, which restoreHalfRenamed (run before the statements) renames back.
  */
-import type { Features } from '../client.js';
+import type { ChClient, Features } from '../client.js';
+import { sql } from '../sql.js';
 import { rollupTable, rollupView } from './002_commits.js';
 
 const TABLES: ReadonlyArray<[string, number]> = [
@@ -33,3 +35,9 @@ export default (f: Features) => {
     `DROP TABLE IF EXISTS ${t}_old`,
   ]);
 };
+
+/** After a kill inside the swap's rename: a table gone to `_old` with nothing in its place is renamed back. */
+export async function restoreHalfRenamed(db: ChClient): Promise<void> {
+  const names = new Set((await db.rows<{ name: string }>(sql`SELECT name FROM system.tables WHERE database = currentDatabase()`)).map((r) => r.name));
+  for (const [t] of TABLES) if (!names.has(t) && names.has(`${t}_old`)) await db.command(`RENAME TABLE ${t}_old TO ${t}`);
+}
