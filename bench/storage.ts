@@ -295,6 +295,9 @@ for (const v of VARIANTS) {
     });
   } else if (v === 'partitioned') {
     results[v] = await withPgDatabase(`ccpulse_bench_storage_part_${process.pid}`, async (url) => {
+      const version = postgres(url, { max: 1, onnotice: () => {} });
+      pgVersion ||= String((await version`SHOW server_version`)[0].server_version);
+      await version.end();
       const storage = await openPostgresStorage(url);
       try {
         return await grow(v, storage, TOTAL);
