@@ -28,7 +28,7 @@
  * (databases of its own are created and dropped on each).
  * Writes bench/results/storage.json, .md, .svg, and .png when Chromium is found (/usr/bin/chromium).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
@@ -247,20 +247,24 @@ const CLICKHOUSE = process.env.BENCH_CLICKHOUSE_URL ?? 'clickhouse://default@127
 let pgVersion = '';
 let chVersion = '';
 let tsVersion = '';
+let savedMachine = '';
 
 // ---- report ----------------------------------------------------------------------------------------
 /** The tables so far, written after each store (a run cut short keeps the stores it finished). */
 function writeTables(): string[] {
   const out = path.join(ROOT, 'bench/results');
   mkdirSync(out, { recursive: true });
-  const machine = `${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}, PostgreSQL ${pgVersion || '(not run)'}${tsVersion ? ` with TimescaleDB ${tsVersion}` : ''}, ClickHouse ${chVersion || '(not run)'}`;
+  const machine = savedMachine || `${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}, PostgreSQL ${pgVersion || '(not run)'}${tsVersion ? ` with TimescaleDB ${tsVersion}` : ''}, ClickHouse ${chVersion || '(not run)'}`;
   const flatness = (steps: Step[]) => {
     const rates = steps.slice(1).map((s) => s.insertPerSec); // the first step warms the caches
     const first = steps[0]?.insertPerSec ?? 0;
     const last = steps.at(-1)?.insertPerSec ?? 0;
     return { first, last, min: Math.min(...rates, first), max: Math.max(...rates, first), change: first ? Math.round((100 * (last - first)) / first) : 0 };
   };
-  const md: string[] = [`Storage growth (\`npm run bench:storage\`), ${new Date().toISOString().slice(0, 16)} UTC; ${machine}; load average now ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`, ''];
+  const when = FROM_JSON
+    ? `as run until ${statSync(FROM_JSON).mtime.toISOString().slice(0, 16)} UTC (the tables made again from ${path.basename(FROM_JSON)})`
+    : `${new Date().toISOString().slice(0, 16)} UTC; load average now ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`;
+  const md: string[] = [`Storage growth (\`npm run bench:storage\`), ${when}; ${machine}`, ''];
   md.push('| store | events | inserts/s (this step) | the last minute at the head (~5,000 events), ms | replay page of 5,000, ms | history from the first minute to the head, by queue per hour, p50 · p95 ms | rollup commit per append, mean ms |', '|---|---|---|---|---|---|---|');
   for (const [v, steps] of Object.entries(results)) for (const s of steps) md.push(`| ${labels[v]} | ${s.events.toLocaleString('en')} | ${s.insertPerSec.toLocaleString('en')} | ${s.read1mMs} | ${s.replayMs} | ${Number.isFinite(s.weekP50Ms) ? `${s.weekP50Ms} · ${s.weekP95Ms}` : '–'} | ${s.commitMs || '–'} |`);
   md.push('', '| store | first step | last step | change | slowest · fastest step, against the first | history p95 at the last step |', '|---|---|---|---|---|---|');
@@ -274,7 +278,16 @@ function writeTables(): string[] {
   return md;
 }
 
-for (const v of VARIANTS) {
+// BENCH_STORAGE_FROM_JSON=bench/results/storage.json: no run, the tables and the plot made again from a
+// run's results (one cut short keeps the stores it finished in its JSON)
+const FROM_JSON = process.env.BENCH_STORAGE_FROM_JSON;
+if (FROM_JSON) {
+  const saved = JSON.parse(readFileSync(FROM_JSON, 'utf8')) as { machine: string; results: Record<string, Step[]> };
+  Object.assign(results, saved.results);
+  savedMachine = saved.machine;
+}
+
+for (const v of FROM_JSON ? [] : VARIANTS) {
   writeTables();
   log(`${labels[v]}: growing to ${(v === 'pglite' ? PGLITE_TOTAL : TOTAL).toLocaleString('en')} events`);
   if (v === 'flat') {
@@ -356,37 +369,42 @@ for (const v of VARIANTS) {
 const md = writeTables();
 const out = path.join(ROOT, 'bench/results');
 
-// insert rate against the log's size
+// two panels against the log's size: the insert rate, and the history's p95 (stores that measured it)
 const colors: Record<string, string> = { flat: '#c0392b', partitioned: '#2471a3', pglite: '#7d8c2a', clickhouse: '#d68910', timescale: '#7d3c98' };
 const W = 860;
-const H = 440;
+const PANEL = 400;
+const H = 2 * PANEL;
 const L = 80;
 const R = 300;
 const T = 40;
 const B = 50;
 const xMax = Math.max(1, ...Object.values(results).flat().map((s) => s.events));
-const yMax = Math.max(1, ...Object.values(results).flat().map((s) => s.insertPerSec)) * 1.1;
 const px = (x: number) => L + ((W - L - R) * x) / xMax;
-const py = (y: number) => H - B - ((H - T - B) * y) / yMax;
-const svg: string[] = [
-  `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
-  `<rect width="${W}" height="${H}" fill="white"/>`,
-  `<text x="${L}" y="22" font-size="14">Insert rate as the log grows (ccpulse Storage.append, 5,000 a batch)</text>`,
-  `<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="black"/><line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="black"/>`,
-];
-for (let i = 0; i <= 4; i++) {
-  const y = (yMax * i) / 4;
-  svg.push(`<line x1="${L}" y1="${py(y)}" x2="${W - R}" y2="${py(y)}" stroke="#ddd"/><text x="${L - 6}" y="${py(y) + 4}" text-anchor="end">${Math.round(y / 1000)}k/s</text>`);
-  const x = (xMax * i) / 4;
-  svg.push(`<text x="${px(x)}" y="${H - B + 18}" text-anchor="middle">${x >= 1e6 ? `${(x / 1e6).toFixed(1)}M` : `${Math.round(x / 1e3)}k`}</text>`);
+const svg: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`, `<rect width="${W}" height="${H}" fill="white"/>`];
+function panel(top: number, title: string, value: (s: Step) => number, tick: (y: number) => string): void {
+  const series = Object.entries(results).map(([v, steps]) => [v, steps.filter((st) => Number.isFinite(value(st)))] as const).filter(([, steps]) => steps.length);
+  const yMax = Math.max(1, ...series.flatMap(([, steps]) => steps.map(value))) * 1.1;
+  const py = (y: number) => top + PANEL - B - ((PANEL - T - B) * y) / yMax;
+  svg.push(
+    `<text x="${L}" y="${top + 22}" font-size="14">${title}</text>`,
+    `<line x1="${L}" y1="${top + PANEL - B}" x2="${W - R}" y2="${top + PANEL - B}" stroke="black"/><line x1="${L}" y1="${top + T}" x2="${L}" y2="${top + PANEL - B}" stroke="black"/>`,
+  );
+  for (let i = 0; i <= 4; i++) {
+    const y = (yMax * i) / 4;
+    svg.push(`<line x1="${L}" y1="${py(y)}" x2="${W - R}" y2="${py(y)}" stroke="#ddd"/><text x="${L - 6}" y="${py(y) + 4}" text-anchor="end">${tick(y)}</text>`);
+    const x = (xMax * i) / 4;
+    svg.push(`<text x="${px(x)}" y="${top + PANEL - B + 18}" text-anchor="middle">${x >= 1e6 ? `${(x / 1e6).toFixed(1)}M` : `${Math.round(x / 1e3)}k`}</text>`);
+  }
+  svg.push(`<text x="${(L + W - R) / 2}" y="${top + PANEL - 10}" text-anchor="middle">events in the log</text>`);
+  series.forEach(([v, steps], i) => {
+    svg.push(`<polyline fill="none" stroke="${colors[v]}" stroke-width="2" points="${steps.map((st) => `${px(st.events).toFixed(1)},${py(value(st)).toFixed(1)}`).join(' ')}"/>`);
+    for (const st of steps) svg.push(`<circle cx="${px(st.events).toFixed(1)}" cy="${py(value(st)).toFixed(1)}" r="3" fill="${colors[v]}"/>`);
+    const ly = top + T + 10 + i * 20;
+    svg.push(`<line x1="${W - R + 16}" y1="${ly}" x2="${W - R + 46}" y2="${ly}" stroke="${colors[v]}" stroke-width="2"/><text x="${W - R + 52}" y="${ly + 4}">${labels[v]}</text>`);
+  });
 }
-svg.push(`<text x="${(L + W - R) / 2}" y="${H - 10}" text-anchor="middle">events in the log</text>`);
-Object.entries(results).forEach(([v, steps], i) => {
-  svg.push(`<polyline fill="none" stroke="${colors[v]}" stroke-width="2" points="${steps.map((s) => `${px(s.events).toFixed(1)},${py(s.insertPerSec).toFixed(1)}`).join(' ')}"/>`);
-  for (const s of steps) svg.push(`<circle cx="${px(s.events).toFixed(1)}" cy="${py(s.insertPerSec).toFixed(1)}" r="3" fill="${colors[v]}"/>`);
-  const ly = T + 10 + i * 20;
-  svg.push(`<line x1="${W - R + 16}" y1="${ly}" x2="${W - R + 46}" y2="${ly}" stroke="${colors[v]}" stroke-width="2"/><text x="${W - R + 52}" y="${ly + 4}">${labels[v]}</text>`);
-});
+panel(0, 'Insert rate as the log grows (ccpulse Storage.append, 5,000 a batch)', (st) => st.insertPerSec, (y) => `${Math.round(y / 1000)}k/s`);
+panel(PANEL, 'History from the first minute to the head (a week at the end), p95', (st) => st.weekP95Ms, (y) => `${Math.round(y)} ms`);
 svg.push('</svg>');
 writeFileSync(path.join(out, 'storage.svg'), svg.join('\n'));
 if (existsSync('/usr/bin/chromium')) {
