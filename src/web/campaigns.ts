@@ -21,7 +21,15 @@ export interface CampaignItem {
 }
 
 /** The row's figures in words (pure): progress against the list, drops against the cap, finish against the deadline. */
-export function campaignLine(c: CampaignItem): { progress: string; progressPct: number | null; drops: string; overCap: boolean; finish: string; late: boolean } {
+/** A time the campaign panel names: the clock, with the day too when it is not within the next 20 hours. */
+function when(t: number, now: number): string {
+  const clock = formatClock(new Date(t)).slice(0, 5);
+  if (Math.abs(t - now) < 20 * 3_600_000) return clock;
+  const d = new Date(t);
+  return `${String(d.getUTCDate()).padStart(2, '0')}.${String(d.getUTCMonth() + 1).padStart(2, '0')} ${clock}`;
+}
+
+export function campaignLine(c: CampaignItem, now = Date.now()): { progress: string; progressPct: number | null; drops: string; overCap: boolean; finish: string; late: boolean } {
   const target = c.answerRate !== undefined ? Math.round(c.listSize * c.answerRate) : null;
   const progressPct = target ? Math.min(100, Math.round((100 * c.progress.answered) / target)) : null;
   const progress = target ? t('{n} of {m} answered', { n: formatCount(c.progress.answered), m: formatCount(target) }) : t('{n} answered', { n: formatCount(c.progress.answered) });
@@ -31,13 +39,13 @@ export function campaignLine(c: CampaignItem): { progress: string; progressPct: 
   let finish = t('no answer rate: no finish forecast');
   let late = false;
   if (c.finish) {
-    const deadline = formatClock(new Date(c.deadline)).slice(0, 5);
+    const deadline = when(Date.parse(c.deadline), now);
     if (c.finish.remaining === 0) finish = t('done');
     else if (c.finish.eta === null) {
       finish = t('nothing answered lately (deadline {d})', { d: deadline });
       late = true;
     } else {
-      finish = t('finishes ~{eta} (deadline {d})', { eta: formatClock(new Date(c.finish.eta)).slice(0, 5), d: deadline });
+      finish = t('finishes ~{eta} (deadline {d})', { eta: when(Date.parse(c.finish.eta), now), d: deadline });
       late = !c.finish.onTime;
     }
   }
