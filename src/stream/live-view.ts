@@ -54,6 +54,22 @@ export interface OperatorRow {
 const DAY_MS = 86_400_000;
 const utcDayOf = (t: number) => t - (((t % DAY_MS) + DAY_MS) % DAY_MS);
 
+/**
+ * A zone's day start, asked again only when `t` leaves the day last found: every operator's status event
+ * asks it, and in a zone other than UTC each answer costs a few Intl formattings. A day lasts 23 to 25
+ * hours, so 30 hours after a day's start lies in the next day, whose start ends this one.
+ */
+function sameDayMemo(dayStart: (t: number) => number): (t: number) => number {
+  let from = NaN;
+  let to = NaN;
+  return (t) => {
+    if (t >= from && t < to) return from;
+    from = dayStart(t);
+    to = dayStart(from + 30 * 3_600_000);
+    return from;
+  };
+}
+
 /** Adds [from, to) spent in `status` to the operator's day, starting a new day when `to` is on one. */
 function accrue(op: OperatorState, status: OperatorStatus, from: number, to: number, dayOf: (t: number) => number): void {
   const dayStart = dayOf(to);
@@ -93,11 +109,11 @@ export class LiveView {
   private readonly targetsOf: TargetsOf;
 
   /** Where the center's day that holds `t` began. */
-  private readonly dayOf: (t: number) => number;
+  readonly dayOf: (t: number) => number;
 
   constructor(private readonly opts: LiveViewOptions) {
     const tz = opts.timeZone ?? 'UTC';
-    this.dayOf = tz === 'UTC' ? utcDayOf : (t) => dayStartIn(t, tz);
+    this.dayOf = tz === 'UTC' ? utcDayOf : sameDayMemo((t) => dayStartIn(t, tz));
     this.targetsOf = opts.targetsOf ?? targetsOf({ slTargetPct: {}, thresholds: {} }, opts.slPolicyOf);
   }
 

@@ -46,7 +46,7 @@ export const operatorsRoute: FastifyPluginAsync<{ engine: Engine }> = async (app
 
     const now = engine.now();
     const live = engine.processor.live.operatorsOf(req.tenant, now);
-    const dayStart = live[0]?.today.dayStart ?? now - (now % 86_400_000);
+    const dayStart = engine.processor.live.dayOf(now);
     const json = await engine.historyJson(
       { tenant: req.tenant },
       { from: dayStart, to: Math.ceil(now / BUCKET_MS) * BUCKET_MS, groupBy: ['operator'], level: 'operator', finalBefore: engine.processor.finalBefore(req.tenant), maxRows: 100_000 },
