@@ -8,7 +8,7 @@ import type { ArchiveDestination } from '../archive/target.js';
 import { checkSlowPathNiceness } from '../runtime/thread-priority.js';
 import { DEFAULT_TIMESCALE_SETTINGS } from '../storage/postgres/timescale/policies.js';
 
-const SlPolicySchema = Type.Object(
+export const SlPolicySchema = Type.Object(
   {
     targetSec: Type.Number({ minimum: 1 }),
     shortAbandonSec: Type.Number({ minimum: 0 }),
@@ -17,7 +17,7 @@ const SlPolicySchema = Type.Object(
   { additionalProperties: false },
 );
 
-const ThresholdsSchema = Type.Object(
+export const ThresholdsSchema = Type.Object(
   {
     longWaitSec: Type.Number({ exclusiveMinimum: 0 }),
     abandonPct: Type.Number({ minimum: 0, maximum: 100 }),

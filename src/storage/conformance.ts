@@ -269,6 +269,24 @@ export function storageConformance(
       expect(await s.listCampaigns('t2')).toEqual([{ tenant: 't2', id: '__proto__', listSize: 5, deadline: t0, dropCapPct: 1.5, registeredAt: t0 }]);
     });
 
+    it('keeps each tenant\'s settings, replaced only at the version they were read at', async (ctx) => {
+      if (!enabled) return ctx.skip();
+      expect(await s.listSettings()).toEqual([]);
+      const doc = '{"slTargetPct":{"__proto__":90,"default":85},"sl":{"queues":{"billing":{"targetSec":30,"shortAbandonSec":5,"abandonsCount":true}}}}';
+      expect(await s.putSettings({ tenant: 't1', version: 1, settings: doc, updatedAt: t0 }, 0)).toBe(true);
+      // a second first save, and a save at a version never read, lose
+      expect(await s.putSettings({ tenant: 't1', version: 1, settings: '{}', updatedAt: t0 + 1 }, 0)).toBe(false);
+      expect(await s.putSettings({ tenant: 't1', version: 3, settings: '{}', updatedAt: t0 + 1 }, 2)).toBe(false);
+      expect(await s.putSettings({ tenant: 't2', version: 1, settings: '{}', updatedAt: t0 + 2 }, 0)).toBe(true);
+      let all = await s.listSettings();
+      expect(all.map((x) => [x.tenant, x.version, x.updatedAt])).toEqual([['t1', 1, t0], ['t2', 1, t0 + 2]]);
+      expect(JSON.parse(all[0].settings)).toEqual(JSON.parse(doc));
+      expect(Object.hasOwn(JSON.parse(all[0].settings).slTargetPct, '__proto__')).toBe(true);
+      expect(await s.putSettings({ tenant: 't1', version: 2, settings: '{"chatConcurrency":{"webchat":3}}', updatedAt: t0 + 3 }, 1)).toBe(true);
+      all = await s.listSettings();
+      expect(all.map((x) => [x.tenant, x.version, JSON.parse(x.settings)])).toEqual([['t1', 2, { chatConcurrency: { webchat: 3 } }], ['t2', 1, {}]]);
+    });
+
     it('archives a day: lists it, holds it only once the stream has applied it, refuses a wrong checksum, removes and records it whole, and takes a late event as its next part', async (ctx) => {
       if (!enabled) return ctx.skip();
       const day = Date.UTC(2020, 0, 5);

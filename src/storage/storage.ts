@@ -72,6 +72,15 @@ export interface Storage {
   listCampaigns(tenant: string): Promise<Campaign[]>;
 
   /**
+   * A tenant's settings as saved through PUT /v1/settings (src/settings), replacing the last ones only
+   * if they are still at `expectedVersion` (0: none saved yet); the new version is expectedVersion + 1.
+   * False when another save came first: the caller reads them again.
+   */
+  putSettings(s: StoredSettings, expectedVersion: number): Promise<boolean>;
+  /** Every tenant's saved settings (read once at start). */
+  listSettings(): Promise<StoredSettings[]>;
+
+  /**
    * The archive (issue #10; src/archive/, docs/STORAGE.md "Archive"): a day of the log (UTC, by the time
    * each event claims, key_ts) leaves the hot store only once a file holding it has been written and
    * checked. The steps, each safe to repeat after a crash:
@@ -185,6 +194,14 @@ export interface Campaign {
   /** Share of dialled contacts that answer, when known (0–1): the answered calls the list will make. */
   answerRate?: number;
   registeredAt: number;
+}
+
+/** A tenant's settings as saved: the document (JSON, src/settings/schema.ts), its version, when it was saved. */
+export interface StoredSettings {
+  tenant: string;
+  version: number;
+  settings: string;
+  updatedAt: number;
 }
 
 export interface RecommendationChange {

@@ -1,5 +1,6 @@
 import type { CcEvent, LoggedEvent } from '../../contract/event.js';
-import type { Campaign, Checkpoint, CheckpointCommit, DeadLetter, HistoryAggregate, HistoryQuery, QaLevel, RecommendationChange, RecommendationQuery, RollupCell, RollupQuery, SqlAccess, Storage, StoredRecommendation, HeldDay, RawLogEvent, ArchivedDay } from '../storage.js';
+import type { Campaign, Checkpoint, CheckpointCommit, DeadLetter, HistoryAggregate, HistoryQuery, QaLevel, RecommendationChange, RecommendationQuery, RollupCell, RollupQuery, SqlAccess, Storage, StoredRecommendation, StoredSettings, HeldDay, RawLogEvent, ArchivedDay } from '../storage.js';
+import * as settings from './settings.js';
 import { chClient, LIVE_PATH, migrate, parseClickhouseUrl, SLOW_PATH, takeLease, type ChClient } from './client.js';
 import { ClickhouseCommits } from './commits.js';
 import { qaLevels, queryHistory, readMinuteCells } from './history.js';
@@ -151,6 +152,14 @@ export class ClickhouseStorage implements Storage {
 
   listCampaigns(tenant: string): Promise<Campaign[]> {
     return records.listCampaigns(this.db, tenant);
+  }
+
+  putSettings(s: StoredSettings, expectedVersion: number): Promise<boolean> {
+    return settings.putSettings(this.db, s, expectedVersion);
+  }
+
+  listSettings(): Promise<StoredSettings[]> {
+    return settings.listSettings(this.db);
   }
 
   listLogDays(before: number): Promise<number[]> {

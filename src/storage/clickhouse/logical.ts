@@ -5,6 +5,7 @@ import type { ChClient } from './client.js';
 import { readMinuteCells } from './history.js';
 import { ClickhouseArchiveDays } from './archive-days.js';
 import { sql } from './sql.js';
+import { listSettings } from './settings.js';
 
 const DAY = 86_400_000;
 /** A tail read scans this many positions at a time (see log.ts). */
@@ -156,6 +157,13 @@ export function clickhouseLogicalStore(name: string, db: ChClient): LogicalStore
       },
       async write(rows) {
         await db.insert('campaigns', rows.map((c) => ({ tenant: c.tenant, id: c.id, version: 0, campaign: JSON.stringify(c) })));
+      },
+    },
+
+    settings: {
+      all: () => listSettings(db),
+      async write(rows) {
+        if (rows.length) await db.insert('tenant_settings', rows.map((r) => ({ tenant: r.tenant, version: r.version, settings: r.settings, updated_at: r.updatedAt })));
       },
     },
 

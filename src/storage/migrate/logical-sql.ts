@@ -1,6 +1,7 @@
 import type { ArchivedDay, Campaign, DeadLetter, RollupCell, StoredRecommendation } from '../storage.js';
 import { KEY_TS_OF_ROW } from '../postgres/migrations/011_event_key_time.js';
 import { RECOMMENDATION_COLUMNS, toStored } from '../postgres/recommendations.js';
+import { listSettings, putSettings } from '../postgres/settings.js';
 import { CELL_RECORD, cellRow, coarsen, readMinuteCells, toMs } from '../postgres/rollups.js';
 import { DLQ_COLUMNS, toDeadLetter } from '../postgres/sql-storage.js';
 import type { SqlClient } from '../postgres/sql-client.js';
@@ -185,6 +186,13 @@ export function sqlLogicalStore(name: string, log: Query, store: Query): Logical
            FROM json_to_recordset($1::text::json) AS x(tenant text, id text, queue text, list_size bigint, deadline bigint, drop_cap_pct float8, answer_rate float8, registered_at bigint)`,
           [JSON.stringify(rows.map((c) => ({ tenant: c.tenant, id: c.id, queue: c.queue ?? null, list_size: c.listSize, deadline: c.deadline, drop_cap_pct: c.dropCapPct, answer_rate: c.answerRate ?? null, registered_at: c.registeredAt })))],
         );
+      },
+    },
+
+    settings: {
+      all: () => listSettings(store),
+      async write(rows) {
+        for (const r of rows) if (!(await putSettings(store, r, r.version - 1))) throw new Error(`tenant_settings: ${r.tenant} already holds settings`);
       },
     },
 

@@ -9,7 +9,7 @@
  * only where the target has none of it.
  */
 import { createHash } from 'node:crypto';
-import type { ArchivedDay, RollupCell, StoredRecommendation, Campaign, DeadLetter } from '../storage.js';
+import type { ArchivedDay, RollupCell, StoredRecommendation, Campaign, DeadLetter, StoredSettings } from '../storage.js';
 import { toPairs } from '../postgres/rollups.js';
 import { MigrationError, type MigrateOptions, type TableReport } from './migrate.js';
 
@@ -87,6 +87,7 @@ export interface LogicalStore {
   recommendations: KeyedTable<StoredRecommendation>;
   transitions: WholeTable<TransitionRow>;
   campaigns: WholeTable<Campaign>;
+  settings: WholeTable<StoredSettings>;
   state: WholeTable<StateRow>;
   checkpoints: WholeTable<CheckpointRow>;
   /** The archive's record of the days that left the log (their files stay in the archive directory). */
@@ -125,6 +126,10 @@ function rowText(table: string, row: unknown): string {
   if (table === 'state') {
     const s = row as StateRow;
     return canonicalJson({ ...s, value: canonicalJson(JSON.parse(s.value)) });
+  }
+  if (table === 'tenant_settings') {
+    const t = row as StoredSettings;
+    return canonicalJson({ ...t, settings: canonicalJson(JSON.parse(t.settings)) });
   }
   if (table === 'checkpoints') {
     const c = row as CheckpointRow;
@@ -225,6 +230,7 @@ export async function migrateLogical(from: LogicalStore, to: LogicalStore, opts:
   await keyed('recommendations', from.recommendations, to.recommendations, pageRows);
   await whole('recommendation_transitions', from.transitions, to.transitions);
   await whole('campaigns', from.campaigns, to.campaigns);
+  await whole('tenant_settings', from.settings, to.settings);
   await whole('processor_state', from.state, to.state);
   // last: a target with the checkpoint is a store whose rollups and state are all there
   await whole('checkpoints', from.checkpoints, to.checkpoints);

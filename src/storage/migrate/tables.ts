@@ -32,6 +32,7 @@ export const TABLES: readonly TableSpec[] = [
   { name: 'recommendations', db: 'store', key: ['num'] },
   { name: 'recommendation_transitions', db: 'store', key: [] },
   { name: 'campaigns', db: 'store', key: ['tenant', 'id'] },
+  { name: 'tenant_settings', db: 'store', key: ['tenant'] },
   // last: a target with the checkpoint is a store whose rollups and state are all there
   { name: 'checkpoints', db: 'store', key: ['name'] },
 ];

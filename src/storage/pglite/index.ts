@@ -13,7 +13,7 @@ import { BUILT_TEMPLATE_DIR, copyTemplate, hasDatabase, isUsableTemplate, makeTe
 const METHODS = [
   'append', 'readLog', 'readEventsByTime', 'readAppealEvents', 'loadCheckpoint', 'commitCheckpoint', 'queryRollups', 'queryHistory', 'qaLevels',
   'listDeadLetters', 'getDeadLetter', 'deadLetteredSeqs', 'markDeadLettersReplayed',
-  'saveRecommendations', 'listRecommendations', 'lastRecommendationNumber', 'putCampaign', 'listCampaigns',
+  'saveRecommendations', 'listRecommendations', 'lastRecommendationNumber', 'putCampaign', 'listCampaigns', 'putSettings', 'listSettings',
   'listLogDays', 'describeLogDay', 'holdLogDay', 'listHeldDays', 'readHeldDay', 'removeHeldDay', 'listArchivedDays',
 ] as const satisfies ReadonlyArray<keyof Storage>;
 

@@ -2,8 +2,9 @@ import type { CcEvent, LoggedEvent } from '../../contract/event.js';
 import type { Counters } from '../../metrics/counters.js';
 import type { ArchivedDay, HeldDay, RawLogEvent } from '../storage.js';
 import type { DayDigestResult } from '../archive-format.js';
-import type { Checkpoint, CheckpointCommit, DeadLetter, HistoryAccess, HistoryAggregate, HistoryQuery, LogUpkeep, QaLevel, Campaign, RecommendationChange, RecommendationQuery, RollupCell, RollupQuery, SqlAccess, Storage, StoredRecommendation } from '../storage.js';
+import type { Checkpoint, CheckpointCommit, DeadLetter, HistoryAccess, HistoryAggregate, HistoryQuery, LogUpkeep, QaLevel, Campaign, RecommendationChange, RecommendationQuery, RollupCell, RollupQuery, SqlAccess, Storage, StoredRecommendation, StoredSettings } from '../storage.js';
 import { lastRecommendationNumber, listCampaigns, listRecommendations, putCampaign, saveRecommendations } from './recommendations.js';
+import { listSettings, putSettings } from './settings.js';
 import { qaLevels, queryHistory } from './history.js';
 import { addRollupDeltas, readMinuteCells, toMs } from './rollups.js';
 import { MIGRATIONS } from './migrations/index.js';
@@ -307,6 +308,14 @@ export class SqlStorage implements Storage {
 
   listCampaigns(tenant: string): Promise<Campaign[]> {
     return listCampaigns(this.db, tenant);
+  }
+
+  putSettings(s: StoredSettings, expectedVersion: number): Promise<boolean> {
+    return putSettings(this.db, s, expectedVersion);
+  }
+
+  listSettings(): Promise<StoredSettings[]> {
+    return listSettings(this.db);
   }
 
   listLogDays(before: number): Promise<number[]> {

@@ -5,6 +5,7 @@ import archive from './004_archive.js';
 import eventKeysByTime from './005_event_keys_by_time.js';
 import dropEventKeys from './006_drop_event_keys.js';
 import rollupsByLevel, { restoreHalfRenamed } from './007_rollups_by_level.js';
+import tenantSettings from './008_tenant_settings.js';
 
 import type { ChClient, Features } from '../client.js';
 
@@ -26,4 +27,5 @@ export const MIGRATIONS: ReadonlyArray<{
   { version: 5, name: 'event_keys_by_time', statements: eventKeysByTime },
   { version: 6, name: 'drop_event_keys', statements: dropEventKeys },
   { version: 7, name: 'rollups_by_level', statements: rollupsByLevel, before: restoreHalfRenamed },
+  { version: 8, name: 'tenant_settings', statements: tenantSettings },
 ];

@@ -13,6 +13,7 @@ import partitionedLog from './012_partitioned_log.js';
 import archivedDays from './013_archived_days.js';
 import logKeyTimeFirst from './014_log_key_time_first.js';
 import queueLevelRollupIndex from './015_queue_level_rollup_index.js';
+import tenantSettings from './017_tenant_settings.js';
 import timescaleLog from './020_timescale_log.js';
 import timescaleMinuteRollups from './021_timescale_minute_rollups.js';
 
@@ -40,6 +41,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   // (TimescaleDB's minute rollups are a compressed hypertable: not indexed so without a server to test it on)
   { version: 15, name: 'queue_level_rollup_index', sql: queueLevelRollupIndex, only: 'postgres' },
   { version: 16, name: 'queue_level_rollup_index', sql: queueLevelRollupIndex, only: 'pglite' },
+  { version: 17, name: 'tenant_settings', sql: tenantSettings },
   { version: 20, name: 'timescale_log', sql: timescaleLog, only: 'timescale' },
   { version: 21, name: 'timescale_minute_rollups', sql: timescaleMinuteRollups, only: 'timescale' },
 ];
