@@ -1,12 +1,13 @@
-import { targetsOf } from '../metrics/targets.js';
 import { TierMeter } from '../storage/tier/meter.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import { DEFAULT_CONFIG, inactivityTimeoutOf, inactivityTimeouts, slPolicyOf } from '../config/config.js';
+import { DEFAULT_CONFIG, inactivityTimeoutOf, inactivityTimeouts } from '../config/config.js';
+import { SettingsBook } from '../settings/book.js';
+import { ruleSettingsOf } from '../settings/rules.js';
 import type { LiveTile } from '../contract/api.js';
 import type { CcEvent } from '../contract/event.js';
 import { BUCKET_MS, bucketOf } from '../metrics/appeal-story.js';
-import { DAY_MS, LOG_UPKEEP_EVERY_MS, type Campaign, type DeadLetter, type HistoryQuery, type QaLevel, type RollupCell, type SlPolicies, type Storage } from '../storage/storage.js';
+import { DAY_MS, LOG_UPKEEP_EVERY_MS, type Campaign, type DeadLetter, type HistoryQuery, type QaLevel, type RollupCell, type Storage } from '../storage/storage.js';
 import { answerHistory } from '../history/answer.js';
 import { HistoryThread } from '../history/history-thread.js';
 import type { HistoryShape } from '../metrics/history.js';
@@ -56,9 +57,8 @@ export class Engine {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly listeners = new Set<(changes: ReadonlyMap<string, LiveTile[]>) => void>();
   private notifyScheduled = false;
-  readonly slPolicyOf;
-  /** The SL policies as data, for storage that judges SL in the database. */
-  readonly slPolicies: SlPolicies;
+  /** Each tenant's settings over the config file's: the rules the live view, the advice and history judge by (src/settings). */
+  readonly settings: SettingsBook;
   readonly now: () => number;
   replayed = 0;
   /** How the last start went: ms to load the checkpoint, and to replay the log after it (`replayed` events). */
@@ -76,13 +76,13 @@ export class Engine {
 
   private constructor(private readonly opts: EngineOptions) {
     this.now = opts.now ?? Date.now;
-    this.slPolicyOf = slPolicyOf(opts.config as Config);
-    const sl = (opts.config as Config).sl;
-    this.slPolicies = { default: sl.default, queues: Object.entries(sl.queues), channels: Object.entries(sl.channels) };
+    const cfg = opts.config as Config;
+    const recommend = cfg.recommend ?? DEFAULT_CONFIG.recommend;
+    this.settings = new SettingsBook(ruleSettingsOf({ sl: cfg.sl, recommend }), opts.storage);
     this.processor = new StreamProcessor({
-      inactivityTimeoutOf: inactivityTimeoutOf(opts.config as Config),
-      slPolicyOf: this.slPolicyOf,
-      targetsOf: targetsOf((opts.config as Config).recommend ?? DEFAULT_CONFIG.recommend, this.slPolicyOf),
+      inactivityTimeoutOf: inactivityTimeoutOf(cfg),
+      slPolicyOf: (queue, channel, tenant) => this.settings.rulesOf(tenant).slPolicyOf(queue, channel),
+      targetsOf: (queue, channel, tenant) => this.settings.rulesOf(tenant).targetsOf(queue, channel),
       timeZone: (opts.config as Config).timeZone,
       now: this.now,
       knownQueues: opts.config.knownQueues,
@@ -123,6 +123,12 @@ export class Engine {
       engine.scheduleNotify();
     });
     await engine.startRecommender();
+    // saved settings apply at once: the tiles render with the new targets, the advice judges by them
+    engine.settings.onChange(() => {
+      engine.processor.live.touchAll();
+      engine.scheduleNotify();
+      engine.recommender?.evaluate();
+    });
     return engine;
   }
 
@@ -171,7 +177,7 @@ export class Engine {
       source: engineBoardSource(this.processor.live, this.processor.campaigns, (filter, shape) => this.historyJson(filter, shape)),
       storage: this.opts.storage,
       settings,
-      slPolicyOf: this.slPolicyOf,
+      rulesOf: (tenant) => this.settings.rulesOf(tenant),
       now: this.now,
       log: this.opts.log,
       // driven in simulated time (ccpulse evaluate): nothing waits on this thread, and runs must repeat
@@ -244,6 +250,7 @@ export class Engine {
   private async recover(): Promise<void> {
     const { storage, log } = this.opts;
     const started = performance.now();
+    await this.settings.load();
     const cp = await storage.loadCheckpoint(CHECKPOINT_NAME);
     if (cp) {
       this.processor.restore(cp.state as ProcessorState, cp.entries.map((e) => e.value));
@@ -341,7 +348,7 @@ export class Engine {
           qa.set(k, l);
         }
       }
-      const request = { query: { ...q, sl: this.slPolicies }, pending, pendingQa: [...qa.values()], shape };
+      const request = { query: { ...q, sl: this.settings.rulesOf(q.tenant).slPolicies }, pending, pendingQa: [...qa.values()], shape };
       return this.historyThread ? this.historyThread.answer(request) : answerHistory(storage, request);
     });
   }

@@ -1,9 +1,9 @@
 import { streamKey, type CenterWindows, type LiveSnapshot, type LiveTile, type OperatorCounts } from '../contract/api.js';
 import type { CcEvent, OperatorStatus } from '../contract/event.js';
 import { BUCKET_MS, bucketOf, type Contribution, type OpenSegment } from '../metrics/appeal-story.js';
-import { MetricAccumulator, type SlPolicyOf } from '../metrics/finalize.js';
+import { MetricAccumulator, type SlPolicy } from '../metrics/finalize.js';
 import { addCounts, type CountMap } from '../metrics/wait-histogram.js';
-import { targetsOf, type TargetsOf } from '../metrics/targets.js';
+import { targetsOf, type CellTargets } from '../metrics/targets.js';
 import { CellMap } from './cells.js';
 import { dayStartIn } from '../metrics/time-zone.js';
 
@@ -78,10 +78,15 @@ function accrue(op: OperatorState, status: OperatorStatus, from: number, to: num
   if (span > 0) op.day.ms[status] = (op.day.ms[status] ?? 0) + span;
 }
 
+/** A tenant's SL policy for a queue × channel (its settings over the config's: src/settings). */
+export type TenantSlPolicyOf = (queue: string, channel: string, tenant: string) => SlPolicy;
+/** A tenant's targets for a queue × channel (metrics/targets.ts, src/settings). */
+export type TenantTargetsOf = (queue: string, channel: string, tenant: string) => CellTargets;
+
 export interface LiveViewOptions {
-  slPolicyOf: SlPolicyOf;
+  slPolicyOf: TenantSlPolicyOf;
   /** Each tile's targets, for the dashboard's colors and alarms (metrics/targets.ts); the SL policy's alone when absent. */
-  targetsOf?: TargetsOf;
+  targetsOf?: TenantTargetsOf;
   now: () => number;
   /** The center's time zone (config timeZone): where "today" begins for the operators' status time. UTC when absent. */
   timeZone?: string;
@@ -106,7 +111,7 @@ export class LiveView {
   private readonly dirtyTiles = new Set<string>();
   private readonly dirtyTenants = new Set<string>();
 
-  private readonly targetsOf: TargetsOf;
+  private readonly targetsOf: TenantTargetsOf;
 
   /** Where the center's day that holds `t` began. */
   readonly dayOf: (t: number) => number;
@@ -114,7 +119,7 @@ export class LiveView {
   constructor(private readonly opts: LiveViewOptions) {
     const tz = opts.timeZone ?? 'UTC';
     this.dayOf = tz === 'UTC' ? utcDayOf : sameDayMemo((t) => dayStartIn(t, tz));
-    this.targetsOf = opts.targetsOf ?? targetsOf({ slTargetPct: {}, thresholds: {} }, opts.slPolicyOf);
+    this.targetsOf = opts.targetsOf ?? ((queue, channel, tenant) => targetsOf({ slTargetPct: {}, thresholds: {} }, (q, c) => opts.slPolicyOf(q, c, tenant))(queue, channel));
   }
 
   /** A contribution (or its retraction, sign −1) reached the rollups. */
@@ -346,7 +351,7 @@ export class LiveView {
     const last = bucketOf(now);
     for (const t of this.tiles.values()) {
       if (t.tenant !== tenant) continue;
-      const policy = this.opts.slPolicyOf(t.queue, t.channel);
+      const policy = this.opts.slPolicyOf(t.queue, t.channel, t.tenant);
       for (let i = 0; i < 60; i++) {
         const cell = this.recent.get(t.tenant, t.queue, t.channel, '', last - i * BUCKET_MS);
         if (!cell) continue;
@@ -405,7 +410,7 @@ export class LiveView {
       waiting,
       inHandling,
       longestWaitSec: waiting ? Math.max(0, Math.round((now - oldestQueuedAt) / 1000)) : 0,
-      targets: this.targetsOf(t.queue, t.channel),
+      targets: this.targetsOf(t.queue, t.channel, t.tenant),
       operatorsHome: home,
       lastEventAt: t.lastEventTs > 0 ? t.lastEventTs : null,
       operators,
@@ -416,7 +421,7 @@ export class LiveView {
 
   private window(t: Tile, now: number, minutes: number, qa: number) {
     const acc = new MetricAccumulator();
-    const policy = this.opts.slPolicyOf(t.queue, t.channel);
+    const policy = this.opts.slPolicyOf(t.queue, t.channel, t.tenant);
     const last = bucketOf(now);
     for (let b = last - (minutes - 1) * BUCKET_MS; b <= last; b += BUCKET_MS) {
       const cell = this.recent.get(t.tenant, t.queue, t.channel, '', b);

@@ -1,21 +1,19 @@
-import type { TargetsOf } from '../metrics/targets.js';
 import { CampaignTally, type CampaignTallyState } from './campaign-tally.js';
 import type { LoggedEvent } from '../contract/event.js';
 import { appealKey, bucketOf, storyOrder, toAppealEvent, type AppealEvent, type Contribution, type OpenSegment } from '../metrics/appeal-story.js';
-import type { SlPolicyOf } from '../metrics/finalize.js';
 import type { CountMap } from '../metrics/wait-histogram.js';
 import type { CheckpointCommit, DeadLetter, RollupCell } from '../storage/storage.js';
 import { appealStep, evictSettled, isSettled, netChange, restoreAppeal, saveAppeal, storyOf, type AppealSink, type AppealState, type SavedAppeal } from './appeal-tracker.js';
 import { continuationKey, decodeAppeals, encodeAppeal, encodeContinuation } from './appeal-codec.js';
 import { CellMap } from './cells.js';
-import { LiveView } from './live-view.js';
+import { LiveView, type TenantSlPolicyOf, type TenantTargetsOf } from './live-view.js';
 import { deadLetter, drop, ok, type Step, type StepResult } from './steps.js';
 
 export interface ProcessorOptions {
   inactivityTimeoutOf: (channel: string) => number;
-  slPolicyOf: SlPolicyOf;
+  slPolicyOf: TenantSlPolicyOf;
   /** The tiles' targets (metrics/targets.ts). */
-  targetsOf?: TargetsOf;
+  targetsOf?: TenantTargetsOf;
   /** The center's time zone (config timeZone), for the live view's "today". */
   timeZone?: string;
   now?: () => number;

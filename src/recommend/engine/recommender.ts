@@ -9,14 +9,13 @@
  * per queue × channel, and the staffing search only when its inputs change (memoized), so an
  * evaluation is a walk over the board's tiles.
  */
-import { targetsOf, type TargetsOf } from '../../metrics/targets.js';
+import type { CellRules } from '../../settings/rules.js';
 import type { Logger } from 'pino';
 import { streamKey, type LiveTile } from '../../contract/api.js';
 import type { Config } from '../../config/config.js';
 import type { Counters } from '../../metrics/counters.js';
-import type { SlPolicy } from '../../metrics/finalize.js';
 import type { Storage, StoredRecommendation } from '../../storage/storage.js';
-import { conditionsFor, DEFAULT_THRESHOLDS, planFor, staffingFor, type AlertThresholds, type QueueSituation, type Staffing } from '../advisor/rules.js';
+import { conditionsFor, DEFAULT_THRESHOLDS, planFor, staffingFor, type QueueSituation, type Staffing } from '../advisor/rules.js';
 import type { ForecastPriors } from '../forecast/index.js';
 import { acknowledge, emptyLifecycle, evaluate, type Condition, type Item, type LifecycleOptions, type LifecycleState, type Transition } from '../lifecycle/lifecycle.js';
 import { StreamFollower } from './follower.js';
@@ -90,7 +89,8 @@ export interface RecommenderOptions {
   source: BoardSource;
   storage: RecommendationStore;
   settings: Config['recommend'];
-  slPolicyOf: (queue: string, channel: string) => SlPolicy;
+  /** A tenant's rules: its SL policies, targets, alert thresholds and chat concurrency (src/settings). */
+  rulesOf: (tenant: string) => CellRules;
   now: () => number;
   log?: Logger;
   /**
@@ -148,9 +148,6 @@ export class Recommender {
   private staffingDeadline = Infinity;
   private nextNum = 1;
   private readonly saver: ItemSaver;
-  private readonly thresholds: Map<string, Partial<AlertThresholds>>;
-  private readonly cellTargets: TargetsOf;
-  private readonly concurrency: Map<string, number>;
   private readonly priors: Map<string, { arrivalsPerHour: number; ahtSec: number }>;
   private readonly lifecycle: LifecycleOptions;
   /** Evaluations so far and the time they took (ms), for /healthz and the bench. */
@@ -159,9 +156,6 @@ export class Recommender {
   private constructor(private readonly opts: RecommenderOptions) {
     const s = opts.settings;
     // Names come from events: looked up in Maps, never as property names (a queue called "__proto__").
-    this.thresholds = new Map(Object.entries(s.thresholds));
-    this.cellTargets = targetsOf(s, opts.slPolicyOf);
-    this.concurrency = new Map(Object.entries(s.chatConcurrency));
     this.priors = new Map(Object.entries(s.priors));
     this.saver = new ItemSaver(opts.storage, opts.log);
     const l = s.lifecycle;
@@ -360,6 +354,7 @@ export class Recommender {
       state.holdingNotedAt = minute;
     }
     const out: Condition[] = [];
+    const rules = this.opts.rulesOf(tenant);
     for (const tile of tiles) {
       const key = tileKey(tile);
       let f = state.streams.get(key);
@@ -368,12 +363,12 @@ export class Recommender {
       f.feed(settled, oldest, cellAt);
       const forecast = f.forecastAt(minute, this.priorsOf(tile.queue, tile.channel, channelFigures));
       const h30 = forecast.horizons.find((h) => h.minutes === 30)!;
-      const concurrency = isOneAtATime(tile.channel) ? undefined : (this.concurrency.get(tile.channel) ?? measuredConcurrency(state.holding, tile.channel, minute));
+      const concurrency = isOneAtATime(tile.channel) ? undefined : (rules.concurrencyOf(tile.channel) ?? measuredConcurrency(state.holding, tile.channel, minute));
       // the minutes not fed yet (still settling) count for the silence as the live view has them
       const liveArrivalEnd = (cellAt(minute)?.offered ?? 0) > 0 ? now : (cellAt(minute - MINUTE_MS)?.offered ?? 0) > 0 ? minute : null;
       const silence = f.silence(now, liveArrivalEnd);
-      const policy = this.opts.slPolicyOf(tile.queue, tile.channel);
-      const targets = this.cellTargets(tile.queue, tile.channel);
+      const policy = rules.slPolicyOf(tile.queue, tile.channel);
+      const targets = rules.targetsOf(tile.queue, tile.channel);
       const situation: QueueSituation = {
         queue: tile.queue,
         channel: tile.channel,
@@ -394,7 +389,7 @@ export class Recommender {
         chatEfficiency: this.opts.settings.chatEfficiency,
         planQuantile: this.opts.settings.planQuantile,
         // the long wait as the tiles show it: never before the cell's SL threshold (metrics/targets.ts)
-        thresholds: { ...this.thresholdsOf(tile.queue), longWaitSec: targets.longWaitSec },
+        thresholds: { ...DEFAULT_THRESHOLDS, ...rules.thresholdsOf(tile.queue), longWaitSec: targets.longWaitSec },
       };
       state.situations.set(key, situation);
       out.push(...conditionsFor(situation, (s) => this.staffing(tenant, s)));
@@ -447,7 +442,7 @@ export class Recommender {
     const out: WhatIfStream[] = [];
     for (const [key, s] of state.situations) {
       const f = state.streams.get(key)?.latest;
-      const policy = this.opts.slPolicyOf(s.queue, s.channel);
+      const policy = this.opts.rulesOf(tenant).slPolicyOf(s.queue, s.channel);
       out.push({
         queue: s.queue,
         channel: s.channel,
@@ -494,7 +489,7 @@ export class Recommender {
   concurrencyOf(tenant: string, channel: string): number | undefined {
     if (isOneAtATime(channel)) return undefined;
     const state = this.tenants.get(tenant);
-    return this.concurrency.get(channel) ?? (state ? measuredConcurrency(state.holding, channel, this.opts.now()) : DEFAULT_CONCURRENCY);
+    return this.opts.rulesOf(tenant).concurrencyOf(channel) ?? (state ? measuredConcurrency(state.holding, channel, this.opts.now()) : DEFAULT_CONCURRENCY);
   }
 
   /** Starts a read of the operators' handle times when the last one is AHT_PEERS_EVERY_MS old; the outliers hold until the next. */
@@ -534,9 +529,6 @@ export class Recommender {
     return result;
   }
 
-  private thresholdsOf(queue: string): AlertThresholds {
-    return { ...DEFAULT_THRESHOLDS, ...this.thresholds.get('default'), ...this.thresholds.get(queue) };
-  }
 
   private priorsOf(queue: string, channel: string, channelFigures: Map<string, { arrivalsPerHour: number; ahtSec: number }>): ForecastPriors {
     const kind = channel === 'voice' ? 'voice' : channel === 'email' ? 'email' : 'chat';

@@ -1,3 +1,4 @@
+import { cellRules, ruleSettingsOf } from '../../settings/rules.js';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../config/config.js';
 import { openPgliteStorage } from '../../storage/pglite/index.js';
@@ -14,7 +15,7 @@ describe('saving recommendations', () => {
         source: { tenants: () => [], tiles: () => [], cell: () => undefined, handling: () => ({ maxHeld: new Map(), startedAt: new Map(), streamsOf: new Map() }), campaigns: new CampaignTally() },
         storage,
         settings: DEFAULT_CONFIG.recommend,
-        slPolicyOf: () => DEFAULT_CONFIG.sl.default,
+        rulesOf: () => cellRules(ruleSettingsOf(DEFAULT_CONFIG)),
         now: () => 1,
       });
       const record = (r as unknown as { record(tenant: string, t: object): void }).record.bind(r);

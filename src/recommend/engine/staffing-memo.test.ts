@@ -1,3 +1,4 @@
+import { cellRules, ruleSettingsOf } from '../../settings/rules.js';
 import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_CONFIG } from '../../config/config.js';
 import { openPgliteStorage } from '../../storage/pglite/index.js';
@@ -30,7 +31,7 @@ describe('the staffing memo during a surge', () => {
         source: { tenants: () => ['t'], tiles: () => [tile], cell: cell as never, handling: () => ({ maxHeld: new Map(), startedAt: new Map(), streamsOf: new Map() }), campaigns: new CampaignTally() },
         storage,
         settings: DEFAULT_CONFIG.recommend,
-        slPolicyOf: () => DEFAULT_CONFIG.sl.default,
+        rulesOf: () => cellRules(ruleSettingsOf(DEFAULT_CONFIG)),
         now: () => now,
         staffingBudgetMs: Infinity,
       });
