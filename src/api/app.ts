@@ -19,6 +19,7 @@ import { recommendationsRoute } from './routes/recommendations.js';
 import { whatIfRoute } from './routes/whatif.js';
 import { campaignsRoute } from './routes/campaigns.js';
 import { staffingRoute } from './routes/staffing.js';
+import { settingsRoute } from './routes/settings.js';
 import { streamRoute } from './routes/stream.js';
 import { installTenantResolution } from './tenant.js';
 
@@ -75,6 +76,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(whatIfRoute, { engine });
   await app.register(forecastRoute, { engine });
   await app.register(operatorsRoute, { engine });
+  await app.register(settingsRoute, { engine });
   await app.register(campaignsRoute, { engine, defaultDropCapPct: opts.config.recommend?.campaignDropCapPct ?? DEFAULT_CONFIG.recommend.campaignDropCapPct });
   await app.register(tierRoute, { engine, open: Object.keys(opts.config.apiKeys).length === 0 });
   await app.register(healthRoute, { engine, startedAt: Date.now(), detailed: Object.keys(opts.config.apiKeys).length === 0 });
