@@ -187,3 +187,11 @@ describe('what-if answer', () => {
     expect(curvePath([{ minute: 90, slPct: 140 }, { minute: -5, slPct: -10 }], 60, 10, 60, 0)).toBe('M60 0 L0 10');
   });
 });
+
+describe('formatDateTime', () => {
+  it('gives the date and the clock in the center\'s zone', async () => {
+    const { formatDateTime, setDisplayTimeZone } = await import('./format.js');
+    setDisplayTimeZone('Asia/Yekaterinburg');
+    expect(formatDateTime(new Date('2026-11-30T21:30:05Z'))).toBe('2026-12-01 02:30:05');
+  });
+});

@@ -111,6 +111,13 @@ export function formatClock(d: Date): string {
   return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
 }
 
+/** A moment as `YYYY-MM-DD HH:MM:SS` in the center's time zone (the browser's until the server names it). */
+export function formatDateTime(d: Date): string {
+  const zone = displayTimeZone ?? undefined;
+  const parts = new Map(new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(d).map((p) => [p.type, p.value]));
+  return `${parts.get('year')}-${parts.get('month')}-${parts.get('day')} ${formatClock(d)}`;
+}
+
 /** Channel names come from events: a Map, so a custom channel named `constructor` is not Object's. */
 const CHANNEL_LABELS: ReadonlyMap<string, string> = new Map([
   ['voice', 'Voice'],

@@ -29,6 +29,7 @@ import { TrendsView } from './trends.js';
 import { chooseLang, lang, t, translatePage } from './i18n.js';
 import { OperatorsView } from './operators.js';
 import { CampaignsView } from './campaigns.js';
+import { SettingsDialog } from './settings.js';
 import { sparkPoints, type TrendRow } from './trend-series.js';
 import { SPARK_SPAN_MS } from './sparkline.js';
 
@@ -248,6 +249,16 @@ const apiUrl = (path: string, params: Record<string, string> = {}): string => {
 const trends = new TrendsView($('#trends'), apiUrl);
 const operatorsView = new OperatorsView($('#operators'), apiUrl);
 const campaignsView = new CampaignsView($('#campaigns'), apiUrl);
+const settingsDialog = new SettingsDialog($<HTMLDialogElement>('#settings'), apiUrl, () => {
+  const queues = new Set<string>();
+  const channels = new Set<string>();
+  for (const tile of store.tiles.values()) {
+    queues.add(tile.queue);
+    channels.add(tile.channel);
+  }
+  return { queues, channels };
+});
+$<HTMLButtonElement>('#settings-open').addEventListener('click', () => void settingsDialog.open());
 
 /** The error's text for the user: the server's message when it sent one. */
 async function failure(res: Response): Promise<string> {
@@ -519,6 +530,8 @@ sortToggle.addEventListener('click', () => setWorst(!worst));
 compactToggle.addEventListener('click', () => setCompact(!document.body.classList.contains('compact')));
 document.addEventListener('keydown', (e) => {
   if (e.ctrlKey || e.metaKey || e.altKey || e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement) return;
+  if ($<HTMLDialogElement>('#settings').open) return; // the dialog's keys are its own
+  if (e.key === ',') void settingsDialog.open();
   if (e.key === 's') setWorst(!worst);
   if (e.key === 'c') setCompact(!document.body.classList.contains('compact'));
   if (e.key === 't') trends.setOpen(!trends.isOpen);

@@ -108,7 +108,7 @@ describe('GET/PUT /v1/settings', () => {
   });
 
   it('keeps saved settings across a restart of the engine on the same store', async () => {
-    const again = await Engine.start({ storage: t.storage, config: { ...DEFAULT_CONFIG, logLevel: 'silent', apiKeys: { ka: 'acme' } } });
+    const again = await Engine.start({ storage: t.storage, config: DEFAULT_CONFIG });
     try {
       expect(again.settings.view('acme')).toMatchObject({ version: 2, settings: { slTargetPct: { sales: 90 } } });
       expect(again.settings.rulesOf('acme').targetsOf('sales', 'voice')).toEqual({ slPct: 90, slSec: 30, longWaitSec: 120 });
