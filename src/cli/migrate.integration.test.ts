@@ -35,13 +35,14 @@ const sim = createSimulation({ scenario: 'demo', seed: 3, durationMs: 40 * 60_00
 const events = sim.next(sim.endTime) as CcEvent[];
 const range = `from=${sim.startTime - 3_600_000}&to=${sim.endTime + 3_600_000}`;
 
-/** What a server answers about its history: per minute and queue × channel, per operator, campaigns, the log position. */
+/** What a server answers about its history: per minute and queue × channel, per operator, campaigns, settings, the log position. */
 async function answers(s: ServerProcess) {
   const get = async (path: string) => (await s.get(path)).body;
   return {
     perMinute: (await get(`/v1/metrics?${range}&interval=1m&groupBy=queue,channel`)).rows,
     perOperator: (await get(`/v1/metrics?${range}&groupBy=operator`)).rows,
     campaigns: (await get('/v1/campaigns')).items,
+    settings: (({ version, updatedAt, settings }) => ({ version, updatedAt, settings }))(await get('/v1/settings')),
     position: (await get('/healthz')).position,
   };
 }
@@ -59,6 +60,8 @@ describe.skipIf(!pgUp)('ccpulse migrate', () => {
     try {
       for (let i = 0; i < events.length; i += 2_000) expect((await s.post('/v1/events', events.slice(i, i + 2_000))).status).toBe(202);
       expect((await s.put('/v1/campaigns/spring', { listSize: 1_000, deadline: '2027-01-01T00:00:00Z' })).status).toBe(200);
+      const settings = { slTargetPct: { sales: 90 }, sl: { queues: { sales: { targetSec: 30, shortAbandonSec: 5, abandonsCount: true } } } };
+      expect((await s.put('/v1/settings', { version: 0, settings })).status).toBe(200);
       before = await answers(s);
     } finally {
       await s.stop();
@@ -80,7 +83,7 @@ describe.skipIf(!pgUp)('ccpulse migrate', () => {
   it('copies the embedded store into PostgreSQL, checked; the server on it answers the same and numbers on', async () => {
     const r = await runCli(['migrate', '--from', `pglite:${join(dir, 'a')}`, '--to', PG_URL], { timeoutMs: 120_000 });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^copied and checked: 12 tables, [\d,]+ rows, counts and checksums equal on both sides/);
+    expect(r.stdout).toMatch(/^copied and checked: 13 tables, [\d,]+ rows, counts and checksums equal on both sides/);
     expect(r.stdout).toMatch(new RegExp(`events +${before.position.toLocaleString('en')} rows`));
     expect(r.stderr).toMatch(/events: [\d,]+ \/ [\d,]+ \(100 %\)/);
 
@@ -160,7 +163,7 @@ describe.skipIf(!pgUp)('ccpulse migrate', () => {
     usedClickhouse = true;
     const r = await runCli(['migrate', '--from', PG_URL, '--to', CH_URL], { timeoutMs: 180_000 });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^copied and checked: 9 tables, [\d,]+ rows, counts and checksums equal on both sides/);
+    expect(r.stdout).toMatch(/^copied and checked: 10 tables, [\d,]+ rows, counts and checksums equal on both sides/);
     let onClickhouse: Awaited<ReturnType<typeof answers>>;
     const s = await ServerProcess.start({ args: ['--storage', CH_URL] });
     try {

@@ -107,6 +107,29 @@ describe('GET/PUT /v1/settings', () => {
     expect((await tile('__proto__')).targets.slPct).toBe(97);
   });
 
+  it('answers odd numbers, huge versions and deep junk with a 4xx, never a 5xx', async () => {
+    const odd: unknown[] = [
+      { version: 2, settings: { sl: { default: { targetSec: 1e308, shortAbandonSec: 5, abandonsCount: true } } } },
+      { version: 2, settings: { sl: { default: { targetSec: 0.5, shortAbandonSec: 5, abandonsCount: true } } } },
+      { version: 2, settings: { sl: { channels: { voice: { targetSec: 20, shortAbandonSec: 1e-9, abandonsCount: true } } } } },
+      { version: 1e20, settings: {} },
+      { version: 2, settings: { thresholds: { q: { maxOccupancy: 2 } } } },
+      { version: 2, settings: { slTargetPct: { ['q'.repeat(300)]: 90 } } },
+      { version: 2, settings: { slTargetPct: Object.fromEntries(Array.from({ length: 5_001 }, (_, i) => [`q${i}`, 90])) } },
+      { version: 2, settings: { sl: { queues: [] } } },
+      { version: 2, settings: null },
+      [],
+      'null',
+    ];
+    for (const body of odd) {
+      const r = await put(typeof body === 'string' ? body : JSON.stringify(body));
+      expect(r.statusCode, `${JSON.stringify(body).slice(0, 120)} → ${r.body.slice(0, 200)}`).toBeGreaterThanOrEqual(400);
+      expect(r.statusCode).toBeLessThan(500);
+      expectErrorShape(r.json());
+    }
+    expect((await get('/v1/settings')).json().version).toBe(2);
+  });
+
   it('keeps saved settings across a restart of the engine on the same store', async () => {
     const again = await Engine.start({ storage: t.storage, config: DEFAULT_CONFIG });
     try {
