@@ -1,5 +1,6 @@
 import { historyRows, TooManyRowsError, type HistoryShape } from '../metrics/history.js';
 import type { HistoryAggregate, HistoryQuery, QaLevel, RollupCell } from '../storage/storage.js';
+import type { MetricsRow } from '../contract/api.js';
 
 /** One history question, with what the main thread holds that storage does not have yet. */
 export interface HistoryRequest {
@@ -24,6 +25,11 @@ export interface HistoryReads {
  * stream). One aggregate more than rows allowed tells the answer is too big without fetching it all.
  */
 export async function answerHistory(reads: HistoryReads, r: HistoryRequest): Promise<string> {
+  return JSON.stringify({ rows: await historyAnswerRows(reads, r) });
+}
+
+/** The rows of that answer (an export writes them to its file as they come). */
+export async function historyAnswerRows(reads: HistoryReads, r: HistoryRequest): Promise<MetricsRow[]> {
   const { query: q, shape } = r;
   const maxRows = shape.maxRows ?? Number.MAX_SAFE_INTEGER - 1;
   const [aggregates, stored] = await Promise.all([
@@ -31,7 +37,7 @@ export async function answerHistory(reads: HistoryReads, r: HistoryRequest): Pro
     q.level === 'queue' ? reads.qaLevels({ tenant: q.tenant, at: q.from, queue: q.queue, channel: q.channel }) : Promise.resolve([]),
   ]);
   if (aggregates.length > maxRows) throw new TooManyRowsError(`more than ${maxRows} rows; narrow the range or the grouping, or widen the interval`);
-  return JSON.stringify({ rows: historyRows(aggregates, mergeQa(stored, r.pendingQa), shape) });
+  return historyRows(aggregates, mergeQa(stored, r.pendingQa), shape);
 }
 
 /** QA levels at `from`: the stored ones plus the deltas not yet committed, per queue × channel. */

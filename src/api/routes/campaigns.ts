@@ -6,7 +6,7 @@ import type { Engine } from '../../stream/engine.js';
 import { badRequest, type ErrorDetail } from '../errors.js';
 import { nameParam } from '../query.js';
 import { ErrorSchema, NoQuery } from '../schemas.js';
-import { parseTime } from './metrics.js';
+import { parseTime } from '../history-params.js';
 
 const Body = Type.Object(
   {

@@ -1,67 +1,24 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import { BUCKET_MS } from '../../metrics/appeal-story.js';
-import { GROUP_KEYS, TooManyRowsError, type GroupKey } from '../../metrics/history.js';
-import { NAME_MAX_LENGTH } from '../../contract/event.js';
+import { TooManyRowsError } from '../../metrics/history.js';
 import type { Engine } from '../../stream/engine.js';
 import { badRequest, type ErrorDetail } from '../errors.js';
-import { nameParam } from '../query.js';
-import { parseApiTime } from '../../contract/time.js';
+import { historyParams, HistoryQuerySchema } from '../history-params.js';
 import { ErrorSchema, MetricsRowSchema } from '../schemas.js';
 
-const Query = Type.Object(
-  {
-    from: Type.Optional(Type.String({ description: 'ISO 8601 or epoch ms; default: `to` minus one hour' })),
-    to: Type.Optional(Type.String({ description: 'ISO 8601 or epoch ms, exclusive; default: now' })),
-    queue: Type.Optional(Type.String()),
-    channel: Type.Optional(Type.String()),
-    operator: Type.Optional(Type.String()),
-    groupBy: Type.Optional(Type.String({ description: 'comma list of queue, channel, operator; default: queue,channel' })),
-    interval: Type.Optional(Type.String({ description: 'row interval: 1m, 5m, 15m, 1h, 1d, …; default: one row per group' })),
-  },
-  { additionalProperties: false },
-);
-
 const MAX_ROWS = 20_000;
-const UNIT_MS: ReadonlyMap<string, number> = new Map([['m', 60_000], ['h', 3_600_000], ['d', 86_400_000]]);
 
 /** GET /v1/metrics: history from the rollups. */
 export const metricsRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, { engine }) => {
-  app.get<{ Querystring: Static<typeof Query> }>(
+  app.get<{ Querystring: Static<typeof HistoryQuerySchema> }>(
     '/v1/metrics',
-    { schema: { querystring: Query, response: { 200: Type.Object({ rows: Type.Array(MetricsRowSchema) }), '4xx': ErrorSchema } } },
+    { schema: { querystring: HistoryQuerySchema, response: { 200: Type.Object({ rows: Type.Array(MetricsRowSchema) }), '4xx': ErrorSchema } } },
     async (req, reply) => {
-      const q = req.query;
       const errors: ErrorDetail[] = [];
-      const to = q.to === undefined ? engine.now() : parseTime(q.to, '/to', errors);
-      const from = q.from === undefined ? to - 3_600_000 : parseTime(q.from, '/from', errors);
-      if (!errors.length && from >= to) errors.push({ path: '/from', message: 'must be before to' });
-      const queue = nameParam(q.queue, '/queue', NAME_MAX_LENGTH.queue, errors);
-      const channel = nameParam(q.channel, '/channel', NAME_MAX_LENGTH.channel, errors);
-      const operator = nameParam(q.operator, '/operator', NAME_MAX_LENGTH.operatorId, errors);
-      const groupBy = [...new Set((q.groupBy ?? (q.operator !== undefined ? 'operator' : 'queue,channel')).split(',').map((s) => s.trim()).filter(Boolean))];
-      const unknown = groupBy.filter((g) => !GROUP_KEYS.includes(g as GroupKey));
-      if (unknown.length) {
-        const shown = unknown.slice(0, 3).map((g) => `"${g.length > 40 ? `${g.slice(0, 40)}…` : g}"`).join(', ');
-        errors.push({ path: '/groupBy', message: `unknown key${unknown.length > 1 ? 's' : ''} ${shown}${unknown.length > 3 ? ` and ${unknown.length - 3} more` : ''}; use queue, channel, operator` });
-      }
-      let intervalMs: number | undefined;
-      if (q.interval !== undefined) {
-        const m = /^(\d{1,9})([mhd])$/.exec(q.interval);
-        intervalMs = m ? Number(m[1]) * UNIT_MS.get(m[2])! : undefined;
-        if (!intervalMs) errors.push({ path: '/interval', message: 'must look like 1m, 5m, 15m, 1h or 1d' });
-        else if (intervalMs > MAX_INTERVAL_MS) errors.push({ path: '/interval', message: 'must be at most 36600d' });
-      }
-      if (!errors.length && intervalMs && (to - from) / intervalMs > MAX_ROWS) {
-        errors.push({ path: '/interval', message: `too small for the range: more than ${MAX_ROWS} rows` });
-      }
+      const p = historyParams(req.query, engine.now(), MAX_ROWS, errors);
       if (errors.length) throw badRequest(errors);
-
-      const level: 'queue' | 'operator' = operator !== undefined || groupBy.includes('operator') ? 'operator' : 'queue';
-      // Cells are whole minutes: widen the range to minute edges so a partial minute is not lost.
-      const fromB = Math.floor(from / BUCKET_MS) * BUCKET_MS;
-      const toB = Math.ceil(to / BUCKET_MS) * BUCKET_MS;
-      const shape = { from: fromB, to: toB, groupBy: groupBy as GroupKey[], intervalMs, level, finalBefore: engine.processor.finalBefore(req.tenant), maxRows: MAX_ROWS };
+      const { queue, channel, operator } = p;
+      const shape = { ...p.shape, finalBefore: engine.processor.finalBefore(req.tenant), maxRows: MAX_ROWS };
       try {
         const json = await engine.historyJson({ tenant: req.tenant, queue, channel, operator }, shape);
         // already serialized (on the history thread): sent as it is
@@ -74,10 +31,4 @@ export const metricsRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, 
   );
 };
 
-export function parseTime(v: string, path: string, errors: ErrorDetail[]): number {
-  const t = parseApiTime(v);
-  if (!t.ok) errors.push({ path, message: t.problem === 'format' ? 'must be ISO 8601 (e.g. 2026-11-21T10:00:00Z) or epoch milliseconds' : 'must be between 2000-01-01 and 2100-01-01' });
-  return t.ms;
-}
-/** An interval longer than the whole time range (2000–2100) is a mistake; longer still, it overflows the row times. */
-const MAX_INTERVAL_MS = 36_600 * 86_400_000;
+export { parseTime } from '../history-params.js';

@@ -5,7 +5,7 @@ import type { Engine } from '../../stream/engine.js';
 import { badRequest, Errors, type ErrorDetail } from '../errors.js';
 import { intParam, nameParam } from '../query.js';
 import { ErrorSchema } from '../schemas.js';
-import { parseTime } from './metrics.js';
+import { parseTime } from '../history-params.js';
 
 /** An item of advice or an alert as the API shows it (times ISO 8601). */
 export const RecommendationSchema = Type.Object({

@@ -4,7 +4,7 @@ import { BUCKET_MS } from '../../metrics/appeal-story.js';
 import type { Engine } from '../../stream/engine.js';
 import { badRequest, Errors, type ErrorDetail } from '../errors.js';
 import { VerifyFailedError } from '../../verify/verifier.js';
-import { parseTime } from './metrics.js';
+import { parseTime } from '../history-params.js';
 import { ErrorSchema } from '../schemas.js';
 
 /** The longest range one request may verify (a month takes the batch path minutes: see src/verify/). */
