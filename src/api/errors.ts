@@ -17,6 +17,7 @@ export const Errors = {
   FORBIDDEN: createError('CCP_FORBIDDEN', '%s', 403),
   NOT_FOUND: createError('CCP_NOT_FOUND', '%s', 404),
   CONFLICT: createError('CCP_CONFLICT', '%s', 409),
+  TOO_MANY_JOBS: createError('CCP_TOO_MANY_JOBS', '%s', 429),
   URI_TOO_LONG: createError('CCP_URI_TOO_LONG', '%s', 414),
   OVERLOADED: createError('CCP_OVERLOADED', '%s', 503),
   STORAGE_UNAVAILABLE: createError('CCP_STORAGE_UNAVAILABLE', 'events could not be confirmed as stored; retry the same batch (events already kept count as duplicates)', 503),
@@ -39,6 +40,7 @@ export const CODE_OF_STATUS: ReadonlyMap<number, string> = new Map([
   [413, 'CCP_BODY_TOO_LARGE'],
   [414, 'CCP_URI_TOO_LONG'],
   [415, 'CCP_UNSUPPORTED_MEDIA_TYPE'],
+  [429, 'CCP_TOO_MANY_REQUESTS'],
   [431, 'CCP_HEADERS_TOO_LARGE'],
 ]);
 

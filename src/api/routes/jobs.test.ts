@@ -1,0 +1,146 @@
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectErrorShape } from '../testing/http.js';
+import { startTestApp, type TestApp } from '../testing/test-app.js';
+
+const H = 3_600_000;
+
+/** A CSV answer as rows of fields (the export's quoting: RFC 4180). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') row.push(field), (field = '');
+    else if (c === '\r' && text[i + 1] === '\n') row.push(field), rows.push(row), (row = []), (field = ''), i++;
+    else field += c;
+  }
+  return rows;
+}
+
+describe('background jobs: exports of history (POST /v1/jobs)', () => {
+  let t: TestApp;
+  const as = (key: string) => ({ authorization: `Bearer ${key}` });
+  const post = (body: unknown, key = 'ka') => t.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...as(key), 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+  const get = (url: string, key = 'ka') => t.app.inject({ url, headers: as(key) });
+  let from = 0;
+  let to = 0;
+
+  /** Polls a job until it ends. */
+  async function finished(id: string, key = 'ka') {
+    for (let i = 0; i < 200; i++) {
+      const j = (await get(`/v1/jobs/${id}`, key)).json();
+      if (j.state !== 'queued' && j.state !== 'running') return j;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('the job did not end');
+  }
+
+  beforeAll(async () => {
+    t = await startTestApp({ apiKeys: { ka: 'acme', kb: 'beta' } });
+    const now = Date.now();
+    from = Math.floor((now - 3 * H) / H) * H;
+    to = from + 3 * H;
+    // an appeal every 7 minutes on two queues (one named like a formula), answered after 10–40 s, some abandoned
+    const events: object[] = [];
+    for (let m = 0, n = 0; m < 180; m += 7, n++) {
+      for (const queue of ['sales', '=HYPERLINK("x")']) {
+        const a = `${queue}-${n}`;
+        const at = (s: number) => new Date(from + m * 60_000 + s * 1000).toISOString();
+        events.push({ id: `${a}:n`, type: 'APPEAL_NEW', ts: at(0), appealId: a, queue, channel: 'voice' });
+        events.push({ id: `${a}:s`, type: 'APPEAL_SENT_DISTRIBUTION', ts: at(1), appealId: a, queue, channel: 'voice' });
+        if (n % 4 === 3) events.push({ id: `${a}:x`, type: 'APPEAL_CLOSED', ts: at(50), appealId: a, queue, channel: 'voice' });
+        else {
+          events.push({ id: `${a}:a`, type: 'APPEAL_APPOINTED', ts: at(10 + (n % 4) * 10), appealId: a, queue, channel: 'voice', operatorId: 'op' });
+          events.push({ id: `${a}:c`, type: 'APPEAL_CLOSED', ts: at(200), appealId: a, queue, channel: 'voice', operatorId: 'op' });
+        }
+      }
+    }
+    const r = await t.app.inject({ method: 'POST', url: '/v1/events', headers: { ...as('ka'), 'content-type': 'application/json' }, payload: JSON.stringify(events) });
+    expect(r.statusCode, r.body).toBe(202);
+  });
+  afterAll(() => t?.close());
+
+  it('writes the rows of /v1/metrics for the same parameters to a CSV file, slice by slice, with progress, for its tenant alone', async () => {
+    const params = { from: new Date(from).toISOString(), to: new Date(to).toISOString(), interval: '5m', groupBy: 'queue,channel' };
+    const started = await post({ kind: 'export', format: 'csv', ...params });
+    expect(started.statusCode, started.body).toBe(202);
+    const job = started.json();
+    expect(started.headers.location).toBe(`/v1/jobs/${job.id}`);
+    expect(job).toMatchObject({ kind: 'export', format: 'csv', params });
+    // another tenant does not see it
+    expect((await get(`/v1/jobs/${job.id}`, 'kb')).statusCode).toBe(404);
+    expect((await get('/v1/jobs', 'kb')).json().items).toEqual([]);
+    expect((await get(`/v1/jobs/${job.id}/download`, 'kb')).statusCode).toBe(404);
+
+    const done = await finished(job.id);
+    expect(done).toMatchObject({ state: 'done', progress: { percent: 100 }, error: null, download: `/v1/jobs/${job.id}/download` });
+    const file = await get(done.download);
+    expect(file.statusCode).toBe(200);
+    expect(file.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(file.headers['content-disposition']).toMatch(/^attachment; filename="ccpulse-\d{4}-\d\d-\d\d-\d{4}-\d\d-\d\d\.csv"$/);
+    expect(file.body.startsWith('\ufeff')).toBe(true);
+    const [head, ...rows] = parseCsv(file.body.slice(1));
+    expect(head).toEqual(['bucket', 'queue', 'channel', 'offered', 'aa', 'ha', 'missed', 'qa', 'slPct', 'abandonPct', 'awtSec', 'asaSec', 'ahtSec', 'waitP50Sec', 'waitP90Sec', 'waitP95Sec', 'longestWaitSec', 'final']);
+    expect(done.progress.rows).toBe(rows.length);
+    // the same rows as GET /v1/metrics, value for value (a formula-like name defused with an apostrophe)
+    const api = (await get(`/v1/metrics?from=${params.from}&to=${params.to}&interval=5m&groupBy=queue,channel`)).json().rows as Array<Record<string, unknown>>;
+    expect(rows.length).toBe(api.length);
+    const text = (v: unknown) => (v === null || v === undefined ? '' : String(v));
+    const fromApi = api.map((r) => head.map((c) => (c === 'queue' && String(r.queue).startsWith('=') ? `'${r.queue}` : text(r[c])))).map((r) => r.join('|')).sort();
+    expect(rows.map((r) => r.join('|')).sort()).toEqual(fromApi);
+    expect(rows.some((r) => r[1] === `'=HYPERLINK("x")`)).toBe(true);
+    expect(rows.reduce((n, r) => n + Number(r[3]), 0)).toBe(2 * 26);
+  });
+
+  it('writes XLSX: a sheet with the header and the rows, numbers as numbers', async () => {
+    const started = await post({ kind: 'export', format: 'xlsx', from: String(from), to: String(to), interval: '1h', groupBy: 'queue' });
+    expect(started.statusCode, started.body).toBe(202);
+    const done = await finished(started.json().id);
+    expect(done.state, done.error).toBe('done');
+    const file = await t.app.inject({ url: done.download, headers: as('ka') });
+    expect(file.headers['content-type']).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(file.rawPayload as unknown as ArrayBuffer);
+    const sheet = book.worksheets[0];
+    expect(sheet.getRow(1).values).toEqual([undefined, 'bucket', 'queue', 'offered', 'aa', 'ha', 'missed', 'qa', 'slPct', 'abandonPct', 'awtSec', 'asaSec', 'ahtSec', 'waitP50Sec', 'waitP90Sec', 'waitP95Sec', 'longestWaitSec', 'final']);
+    expect(sheet.rowCount).toBe(1 + 2 * 3);
+    let offered = 0;
+    sheet.eachRow((row, n) => {
+      if (n > 1) offered += row.getCell(3).value as number;
+    });
+    expect(offered).toBe(2 * 26);
+    expect(typeof sheet.getRow(2).getCell(3).value).toBe('number');
+  });
+
+  it('names every parameter at fault, and cancels or forgets a job', async () => {
+    const base = { kind: 'export', format: 'csv', from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+    for (const [body, path] of [
+      [{ ...base, format: 'pdf' }, '/format'],
+      [{ ...base, kind: 'verify' }, '/kind'],
+      [{ ...base, from: undefined }, 'from'],
+      [{ ...base, from: 'yesterday' }, '/from'],
+      [{ ...base, interval: '7x' }, '/interval'],
+      [{ ...base, groupBy: 'queue,team' }, '/groupBy'],
+      [{ ...base, extra: 1 }, 'extra'],
+      [{ ...base, from: base.to, to: base.from }, '/from'],
+    ] as const) {
+      const r = await post(body);
+      expect(r.statusCode, JSON.stringify(body)).toBe(400);
+      expectErrorShape(r.json());
+      expect(JSON.stringify(r.json().error), JSON.stringify(body)).toContain(path);
+    }
+    expect((await get('/v1/jobs/not-a-job')).statusCode).toBe(404);
+    const j = (await post({ ...base, interval: '1m', groupBy: 'queue,channel,operator' })).json();
+    expect((await t.app.inject({ method: 'DELETE', url: `/v1/jobs/${j.id}`, headers: as('kb') })).statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'DELETE', url: `/v1/jobs/${j.id}`, headers: as('ka') })).statusCode).toBe(204);
+    expect((await get(`/v1/jobs/${j.id}`)).statusCode).toBe(404);
+  });
+});

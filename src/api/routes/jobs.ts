@@ -1,0 +1,127 @@
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import { EXPORT_FORMATS, type ExportFormat } from '../../jobs/export-format.js';
+import { exportStarter } from '../../jobs/export-starter.js';
+import { JobBook, TooManyJobsError, type Job } from '../../jobs/job-book.js';
+import type { Engine } from '../../stream/engine.js';
+import { badRequest, Errors, type ErrorDetail } from '../errors.js';
+import { HISTORY_PARAMS, historyParams } from '../history-params.js';
+import { ErrorSchema, NoQuery } from '../schemas.js';
+
+/** An export's range may hold up to this many intervals (a year by the minute). */
+const MAX_INTERVALS = 600_000;
+const CONTENT_TYPES: ReadonlyMap<ExportFormat, string> = new Map([
+  ['csv', 'text/csv; charset=utf-8'],
+  ['xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
+]);
+
+const Body = Type.Object(
+  {
+    kind: Type.Literal('export', { description: 'export: the rows of GET /v1/metrics for the same parameters, written to a file' }),
+    format: Type.Union(EXPORT_FORMATS.map((f) => Type.Literal(f))),
+    ...HISTORY_PARAMS,
+    from: Type.String({ description: 'ISO 8601 or epoch ms' }),
+    to: Type.String({ description: 'ISO 8601 or epoch ms, exclusive' }),
+  },
+  { additionalProperties: false },
+);
+
+const JobSchema = Type.Object({
+  id: Type.String(),
+  kind: Type.String(),
+  format: Type.String(),
+  state: Type.String({ description: 'queued, running, done, failed' }),
+  params: Type.Record(Type.String(), Type.String()),
+  progress: Type.Object({ percent: Type.Number(), rows: Type.Number() }),
+  createdAt: Type.String(),
+  startedAt: Type.Union([Type.String(), Type.Null()]),
+  finishedAt: Type.Union([Type.String(), Type.Null()]),
+  error: Type.Union([Type.String(), Type.Null()]),
+  /** Where to fetch the file once done. */
+  download: Type.Union([Type.String(), Type.Null()]),
+  bytes: Type.Union([Type.Number(), Type.Null()]),
+});
+const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
+
+const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+const view = (j: Job) => ({
+  id: j.id,
+  kind: j.kind,
+  format: j.format,
+  state: j.state,
+  params: j.params,
+  progress: { percent: Math.floor(j.progress.fraction * 1000) / 10, rows: j.progress.rows },
+  createdAt: iso(j.createdAt)!,
+  startedAt: iso(j.startedAt),
+  finishedAt: iso(j.finishedAt),
+  error: j.error,
+  download: j.state === 'done' ? `/v1/jobs/${j.id}/download` : null,
+  bytes: j.state === 'done' ? j.file!.bytes : null,
+});
+
+/**
+ * Background jobs (src/jobs): POST /v1/jobs starts an export of history rows (CSV or XLSX) on a thread
+ * of its own, GET /v1/jobs/:id follows it, GET /v1/jobs/:id/download fetches the file, DELETE cancels
+ * it or forgets it. A tenant sees only its own jobs.
+ */
+export const jobsRoute: FastifyPluginAsync<{ engine: Engine; concurrency?: number; perTenant?: number }> = async (app, { engine, concurrency = 1, perTenant = 4 }) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ccpulse-exports-'));
+  const book = new JobBook({ dir, concurrency, perTenant, keepMs: 24 * 3_600_000, start: exportStarter(engine.storage, () => engine.checkpointer.commit()) });
+  app.addHook('onClose', async () => {
+    book.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  app.post<{ Body: Static<typeof Body> }>('/v1/jobs', { schema: { querystring: NoQuery, body: Body, response: { 202: JobSchema, '4xx': ErrorSchema } } }, async (req, reply) => {
+    const { kind: _kind, format, ...params } = req.body;
+    const errors: ErrorDetail[] = [];
+    const p = historyParams(params, engine.now(), MAX_INTERVALS, errors);
+    if (errors.length) throw badRequest(errors);
+    const shape = { ...p.shape, finalBefore: engine.processor.finalBefore(req.tenant) };
+    const query = { tenant: req.tenant, queue: p.queue, channel: p.channel, operator: p.operator, groupBy: shape.groupBy, intervalMs: shape.intervalMs, level: shape.level, sl: engine.settings.rulesOf(req.tenant).slPolicies };
+    const day = (t: number) => new Date(t).toISOString().slice(0, 10);
+    const shown = Object.fromEntries(Object.entries(params).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+    let job: Job;
+    try {
+      job = book.submit(req.tenant, { query, shape, format }, shown, `ccpulse-${day(shape.from)}-${day(shape.to - 1)}.${format}`);
+    } catch (err) {
+      if (err instanceof TooManyJobsError) {
+        reply.header('retry-after', '10');
+        throw new Errors.TOO_MANY_JOBS(err.message);
+      }
+      throw err;
+    }
+    reply.header('location', `/v1/jobs/${job.id}`);
+    return reply.status(202).send(view(job));
+  });
+
+  app.get('/v1/jobs', { schema: { querystring: NoQuery, response: { 200: Type.Object({ items: Type.Array(JobSchema) }), '4xx': ErrorSchema } } }, async (req) => ({
+    items: book.list(req.tenant).map(view),
+  }));
+
+  const found = (tenant: string, id: string) => {
+    const j = book.get(tenant, id);
+    if (!j) throw new Errors.NOT_FOUND(`/id: no job ${JSON.stringify(id.slice(0, 64))} (jobs are kept a day after they end, and not across a restart)`);
+    return j;
+  };
+
+  app.get<{ Params: Static<typeof IdParams> }>('/v1/jobs/:id', { schema: { params: IdParams, querystring: NoQuery, response: { 200: JobSchema, '4xx': ErrorSchema } } }, async (req) => view(found(req.tenant, req.params.id)));
+
+  app.get<{ Params: Static<typeof IdParams> }>('/v1/jobs/:id/download', { schema: { params: IdParams, querystring: NoQuery } }, async (req, reply) => {
+    const j = found(req.tenant, req.params.id);
+    if (j.state !== 'done' || !j.file) throw new Errors.CONFLICT(`the job is ${j.state}${j.state === 'running' ? ` (${view(j).progress.percent} %)` : ''}${j.error ? `: ${j.error}` : ''}; its file is there once it is done`);
+    reply.header('content-type', CONTENT_TYPES.get(j.format)!);
+    reply.header('content-disposition', `attachment; filename="${j.file.name}"`);
+    reply.header('content-length', String(j.file.bytes));
+    return reply.send(createReadStream(j.file.path));
+  });
+
+  app.delete<{ Params: Static<typeof IdParams> }>('/v1/jobs/:id', { schema: { params: IdParams, querystring: NoQuery } }, async (req, reply) => {
+    found(req.tenant, req.params.id);
+    book.remove(req.tenant, req.params.id);
+    return reply.status(204).send();
+  });
+};

@@ -1,0 +1,133 @@
+/**
+ * An export: the rows of a history question written to a file, a slice of the range at a time so that
+ * memory holds one slice (slices grow while they come back small and shrink when large). Runs on an
+ * export thread (export-thread.ts); the same code runs in-process where the store has no thread to read
+ * it from (tests on an in-memory store).
+ */
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import ExcelJS from 'exceljs';
+import { historyAnswerRows, type HistoryReads } from '../history/answer.js';
+import { TooManyRowsError, type HistoryShape } from '../metrics/history.js';
+import type { HistoryQuery } from '../storage/storage.js';
+import { csvLine, exportColumns, rowValues, XLSX_MAX_ROWS, type ExportFormat } from './export-format.js';
+
+export interface ExportSpec {
+  query: Omit<HistoryQuery, 'limit' | 'from' | 'to'>;
+  shape: HistoryShape;
+  format: ExportFormat;
+  /** Where the file goes. */
+  path: string;
+}
+
+export interface ExportProgress {
+  /** Share of the range written, 0–1. */
+  fraction: number;
+  rows: number;
+}
+
+export class ExportTooLargeError extends Error {}
+
+/** Rows a slice aims at: big enough to keep the queries few, small enough to hold in memory. */
+const SLICE_ROWS = 20_000;
+/** A slice never answers more than this (the history limit): past it the slice is halved and asked again. */
+const SLICE_MAX_ROWS = 200_000;
+/** The longest slice: a month of a coarse interval. */
+const MAX_SPAN_MS = 31 * 86_400_000;
+
+export async function runExport(reads: HistoryReads, spec: ExportSpec, onProgress: (p: ExportProgress) => void, cancelled: () => boolean = () => false): Promise<{ rows: number }> {
+  const { shape } = spec;
+  const columns = exportColumns(shape.groupBy, shape.intervalMs !== undefined);
+  const sink = spec.format === 'csv' ? await csvSink(spec.path, columns) : xlsxSink(spec.path, columns);
+  let rows = 0;
+  try {
+    const step = shape.intervalMs;
+    // slices on interval edges (slots are aligned on the epoch), starting with an hour's worth
+    let span = step ? Math.max(1, Math.round(3_600_000 / step)) * step : shape.to - shape.from;
+    for (let at = shape.from; at < shape.to; ) {
+      if (cancelled()) throw new Error('cancelled');
+      const end = step ? Math.min(shape.to, nextEdge(at, step, span)) : shape.to;
+      const slice: HistoryShape = { ...shape, from: at, to: end, maxRows: SLICE_MAX_ROWS };
+      let part;
+      try {
+        part = await historyAnswerRows(reads, { query: { ...spec.query, from: at, to: end }, pending: [], pendingQa: [], shape: slice });
+      } catch (err) {
+        if (step && end - at > step && err instanceof TooManyRowsError) {
+          span = Math.max(step, Math.floor(span / 2 / step) * step);
+          continue;
+        }
+        throw err;
+      }
+      if (spec.format === 'xlsx' && rows + part.length > XLSX_MAX_ROWS) {
+        throw new ExportTooLargeError(`more than ${XLSX_MAX_ROWS.toLocaleString('en')} rows, a spreadsheet's limit: export CSV, or widen the interval or narrow the range`);
+      }
+      for (const r of part) await sink.write(rowValues(r, columns));
+      rows += part.length;
+      at = end;
+      onProgress({ fraction: (at - shape.from) / (shape.to - shape.from), rows });
+      if (step) {
+        if (part.length < SLICE_ROWS / 2) span = Math.min(span * 2, Math.max(step, Math.floor(MAX_SPAN_MS / step) * step));
+        else if (part.length > SLICE_ROWS * 2) span = Math.max(step, Math.floor(span / 2 / step) * step);
+      }
+    }
+    await sink.close();
+    return { rows };
+  } catch (err) {
+    await sink.abort();
+    throw err;
+  }
+}
+
+/** The end of a slice from `at`: `span` later, on an interval edge. */
+function nextEdge(at: number, step: number, span: number): number {
+  const slotStart = at - (((at % step) + step) % step);
+  return slotStart + Math.max(step, span);
+}
+
+interface Sink {
+  write(values: ReadonlyArray<string | number | boolean | null>): Promise<void>;
+  close(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+async function csvSink(path: string, columns: readonly string[]): Promise<Sink> {
+  const out = createWriteStream(path, { encoding: 'utf8' });
+  await once(out, 'open');
+  let failure: Error | null = null;
+  out.on('error', (err) => (failure ??= err));
+  const write = async (text: string) => {
+    if (failure || out.destroyed) throw failure ?? new Error('the export file was closed');
+    if (!out.write(text)) await once(out, 'drain');
+  };
+  // a byte-order mark: Excel opens UTF-8 CSV (Cyrillic queue names) as UTF-8 only with it
+  await write(`\ufeff${csvLine(columns)}`);
+  return {
+    write: (values) => write(csvLine(values)),
+    close: async () => {
+      out.end();
+      await once(out, 'finish');
+    },
+    abort: async () => {
+      out.destroy();
+    },
+  };
+}
+
+function xlsxSink(path: string, columns: readonly string[]): Sink {
+  const book = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useStyles: true, useSharedStrings: false });
+  const sheet = book.addWorksheet('ccpulse', { views: [{ state: 'frozen', ySplit: 1 }] });
+  sheet.columns = columns.map((c) => ({ header: c, key: c, width: Math.max(10, c.length + 2) }));
+  sheet.getRow(1).font = { bold: true };
+  return {
+    write: async (values) => {
+      sheet.addRow(values as unknown[]).commit();
+    },
+    close: async () => {
+      sheet.commit();
+      await book.commit();
+    },
+    abort: async () => {
+      await book.commit().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,170 @@
+/**
+ * Background jobs (issue #11): heavy work — exports of long ranges — run off the request path, a few at
+ * a time, each on a thread of its own, so that no report slows the live view. A job is asked for with
+ * POST /v1/jobs, followed with GET /v1/jobs/:id (its progress), and its file fetched when it is done.
+ * Jobs and their files live as long as the process, and a finished one for `keepMs` after it ends:
+ * a restart forgets them (the file was a copy of what the store still holds: ask again).
+ */
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ExportFormat } from './export-format.js';
+import type { ExportProgress, ExportSpec } from './export-run.js';
+
+export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface Job {
+  id: string;
+  tenant: string;
+  kind: 'export';
+  format: ExportFormat;
+  /** What was asked for, as given (shown back). */
+  params: Record<string, string>;
+  state: JobState;
+  progress: ExportProgress;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  error: string | null;
+  /** The file, once done: its name for the download, where it is, its size. */
+  file: { name: string; path: string; bytes: number } | null;
+  /** The work itself (not shown): the history question and the format. */
+  spec: Omit<ExportSpec, 'path'>;
+}
+
+/** A running job's work: resolves with the rows written, rejects with why; `cancel` stops it. */
+export interface RunningWork {
+  done: Promise<{ rows: number; bytes: number }>;
+  cancel(): void;
+}
+
+export type StartWork = (job: Job, path: string, onProgress: (p: ExportProgress) => void) => Promise<RunningWork>;
+
+export class TooManyJobsError extends Error {}
+
+export interface JobBookOptions {
+  dir: string;
+  /** Jobs running at once (each on a thread). */
+  concurrency: number;
+  /** Jobs a tenant may have queued or running. */
+  perTenant: number;
+  /** How long a finished job and its file are kept. */
+  keepMs: number;
+  start: StartWork;
+  now?: () => number;
+}
+
+export class JobBook {
+  private readonly jobs = new Map<string, Job>();
+  private readonly queue: string[] = [];
+  private readonly running = new Map<string, RunningWork>();
+  private readonly now: () => number;
+  private closed = false;
+
+  constructor(private readonly opts: JobBookOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  submit(tenant: string, spec: Omit<ExportSpec, 'path'>, params: Record<string, string>, fileName: string): Job {
+    const { format } = spec;
+    this.expire();
+    const active = [...this.jobs.values()].filter((j) => j.tenant === tenant && (j.state === 'queued' || j.state === 'running')).length;
+    if (active >= this.opts.perTenant) throw new TooManyJobsError(`${active} jobs of this tenant are queued or running; at most ${this.opts.perTenant}: wait for one to finish, or cancel one`);
+    const id = randomUUID();
+    const job: Job = { id, tenant, kind: 'export', format, params, spec, state: 'queued', progress: { fraction: 0, rows: 0 }, createdAt: this.now(), startedAt: null, finishedAt: null, error: null, file: { name: fileName, path: join(this.opts.dir, `${id}.${format}`), bytes: 0 } };
+    this.jobs.set(id, job);
+    this.queue.push(id);
+    this.pump();
+    return job;
+  }
+
+  /** A tenant's job; another tenant's is as absent as one that never was. */
+  get(tenant: string, id: string): Job | undefined {
+    this.expire();
+    const j = this.jobs.get(id);
+    return j && j.tenant === tenant ? j : undefined;
+  }
+
+  list(tenant: string): Job[] {
+    this.expire();
+    return [...this.jobs.values()].filter((j) => j.tenant === tenant).sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  /** Cancels a queued or running job, or forgets a finished one and its file. */
+  remove(tenant: string, id: string): boolean {
+    const j = this.get(tenant, id);
+    if (!j) return false;
+    if (j.state === 'queued') this.queue.splice(this.queue.indexOf(id), 1);
+    this.running.get(id)?.cancel();
+    this.running.delete(id);
+    this.forget(j);
+    this.pump();
+    return true;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const w of this.running.values()) w.cancel();
+    this.running.clear();
+    for (const j of this.jobs.values()) this.forget(j);
+  }
+
+  private pump(): void {
+    while (!this.closed && this.running.size < this.opts.concurrency && this.queue.length) {
+      const job = this.jobs.get(this.queue.shift()!);
+      if (job) void this.run(job);
+    }
+  }
+
+  private async run(job: Job): Promise<void> {
+    job.state = 'running';
+    job.startedAt = this.now();
+    const placeholder: RunningWork = { done: new Promise(() => {}), cancel: () => undefined };
+    this.running.set(job.id, placeholder); // counted while the thread starts
+    let work: RunningWork;
+    try {
+      work = await this.opts.start(job, job.file!.path, (p) => (job.progress = p));
+    } catch (err) {
+      this.finish(job, err);
+      return;
+    }
+    if (this.running.get(job.id) !== placeholder) {
+      work.cancel(); // cancelled while it started
+      return;
+    }
+    this.running.set(job.id, work);
+    try {
+      const { rows, bytes } = await work.done;
+      if (!this.jobs.has(job.id)) return;
+      job.progress = { fraction: 1, rows };
+      job.file!.bytes = bytes;
+      this.finish(job, null);
+    } catch (err) {
+      if (this.jobs.has(job.id)) this.finish(job, err);
+    }
+  }
+
+  private finish(job: Job, err: unknown): void {
+    this.running.delete(job.id);
+    job.finishedAt = this.now();
+    if (err) {
+      job.state = 'failed';
+      job.error = err instanceof Error ? err.message : String(err);
+      rmSync(job.file!.path, { force: true });
+      job.file = null;
+    } else job.state = 'done';
+    this.pump();
+  }
+
+  private forget(j: Job): void {
+    this.jobs.delete(j.id);
+    if (j.state !== 'done' && j.state !== 'failed') j.state = 'cancelled';
+    if (j.file) rmSync(j.file.path, { force: true });
+  }
+
+  /** Finished jobs older than keepMs go, with their files. */
+  private expire(): void {
+    const before = this.now() - this.opts.keepMs;
+    for (const j of this.jobs.values()) if (j.finishedAt !== null && j.finishedAt < before) this.forget(j);
+  }
+}
