@@ -8,7 +8,8 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import ExcelJS from 'exceljs';
 import { historyAnswerRows, type HistoryReads } from '../history/answer.js';
-import { TooManyRowsError, type HistoryShape } from '../metrics/history.js';
+import { compareRows, emptyRow, TooManyRowsError, type GroupKey, type HistoryShape } from '../metrics/history.js';
+import type { MetricsRow } from '../contract/api.js';
 import type { HistoryQuery } from '../storage/storage.js';
 import { csvLine, exportColumns, rowValues, XLSX_MAX_ROWS, type ExportFormat } from './export-format.js';
 
@@ -42,13 +43,16 @@ export async function runExport(reads: HistoryReads, spec: ExportSpec, onProgres
   let rows = 0;
   try {
     const step = shape.intervalMs;
+    // every group of the range gets a row in every interval, as GET /v1/metrics answers: a slice alone
+    // knows only the groups that had something in it
+    const groups = step ? await groupsOf(reads, spec) : null;
     // slices on interval edges (slots are aligned on the epoch), starting with an hour's worth
     let span = step ? Math.max(1, Math.round(3_600_000 / step)) * step : shape.to - shape.from;
     for (let at = shape.from; at < shape.to; ) {
       if (cancelled()) throw new Error('cancelled');
       const end = step ? Math.min(shape.to, nextEdge(at, step, span)) : shape.to;
       const slice: HistoryShape = { ...shape, from: at, to: end, maxRows: SLICE_MAX_ROWS };
-      let part;
+      let part: MetricsRow[];
       try {
         part = await historyAnswerRows(reads, { query: { ...spec.query, from: at, to: end }, pending: [], pendingQa: [], shape: slice });
       } catch (err) {
@@ -61,6 +65,7 @@ export async function runExport(reads: HistoryReads, spec: ExportSpec, onProgres
       if (spec.format === 'xlsx' && rows + part.length > XLSX_MAX_ROWS) {
         throw new ExportTooLargeError(`more than ${XLSX_MAX_ROWS.toLocaleString('en')} rows, a spreadsheet's limit: export CSV, or widen the interval or narrow the range`);
       }
+      if (groups) part = withEmptyRows(part, groups, shape, at, end);
       for (const r of part) await sink.write(rowValues(r, columns));
       rows += part.length;
       at = end;
@@ -76,6 +81,32 @@ export async function runExport(reads: HistoryReads, spec: ExportSpec, onProgres
     await sink.abort();
     throw err;
   }
+}
+
+/** The groups of the whole range (one row each without an interval); null when there are too many to list. */
+async function groupsOf(reads: HistoryReads, spec: ExportSpec): Promise<Array<Partial<Record<GroupKey, string>>> | null> {
+  const shape: HistoryShape = { ...spec.shape, intervalMs: undefined, maxRows: SLICE_MAX_ROWS };
+  try {
+    const rows = await historyAnswerRows(reads, { query: { ...spec.query, intervalMs: undefined, from: shape.from, to: shape.to }, pending: [], pendingQa: [], shape });
+    return rows.map((r) => Object.fromEntries(shape.groupBy.map((k) => [k, r[k] ?? ''])));
+  } catch (err) {
+    if (err instanceof TooManyRowsError) return null;
+    throw err;
+  }
+}
+
+/** The slice's rows with an empty one for each group and interval it lacks, in the answer's order. */
+function withEmptyRows(part: MetricsRow[], groups: ReadonlyArray<Partial<Record<GroupKey, string>>>, shape: HistoryShape, from: number, to: number): MetricsRow[] {
+  const step = shape.intervalMs!;
+  const keyOf = (r: Partial<Record<GroupKey, string>>) => shape.groupBy.map((k) => r[k] ?? '').join('\u0001');
+  const have = new Set(part.map((r) => `${r.bucket}\u0002${keyOf(r)}`));
+  const out = [...part];
+  for (let s = from - (((from % step) + step) % step); s < to; s += step) {
+    const bucket = new Date(s).toISOString();
+    const final = shape.finalBefore !== undefined && s + step <= shape.finalBefore;
+    for (const g of groups) if (!have.has(`${bucket}\u0002${keyOf(g)}`)) out.push(emptyRow(g, s, final));
+  }
+  return out.length === part.length ? part : out.sort(compareRows);
 }
 
 /** The end of a slice from `at`: `span` later, on an interval edge. */

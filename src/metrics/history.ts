@@ -133,6 +133,16 @@ export function buildHistory(cells: Iterable<RollupCell>, qaAtFrom: QaLevel[], q
   return historyRows(aggregateCells(cells, q, slPolicyOf), qaAtFrom, q);
 }
 
+/** The order of history rows: by interval, then by group keys. */
+export function compareRows(a: MetricsRow, b: MetricsRow): number {
+  return (a.bucket ?? '').localeCompare(b.bucket ?? '') || compareKeys(a, b);
+}
+
+/** A row of a group with nothing in its interval (no appeal, none open). */
+export function emptyRow(keys: Partial<Record<GroupKey, string>>, bucket: number | undefined, final: boolean): MetricsRow {
+  return { ...keys, ...(bucket !== undefined ? { bucket: new Date(bucket).toISOString() } : {}), final, ...metricValues(EMPTY, 0) };
+}
+
 function compareKeys(a: MetricsRow, b: MetricsRow): number {
   for (const k of GROUP_KEYS) {
     const d = (a[k] ?? '').localeCompare(b[k] ?? '');

@@ -27,3 +27,13 @@ describe('English and Russian', () => {
     expect(t('{toString} and {n}', { n: 1 })).toBe('{toString} and 1');
   });
 });
+
+describe('the dictionary', () => {
+  it('names each English text once (a second entry would silently replace the first)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const source = readFileSync(new URL('./i18n.ts', import.meta.url), 'utf8');
+    const keys = [...source.matchAll(/^\s*\[\s*(['"])(.*?)\1\s*,/gm)].map((m) => m[2]);
+    expect(keys.length).toBeGreaterThan(100);
+    expect(keys.filter((k, i) => keys.indexOf(k) !== i)).toEqual([]);
+  });
+});

@@ -259,6 +259,7 @@ const settingsDialog = new SettingsDialog($<HTMLDialogElement>('#settings'), api
   return { queues, channels };
 });
 $<HTMLButtonElement>('#settings-open').addEventListener('click', () => void settingsDialog.open());
+if (apiKey) $<HTMLAnchorElement>('#reports-link').href = `./reports.html?apiKey=${encodeURIComponent(apiKey)}`;
 
 /** The error's text for the user: the server's message when it sent one. */
 async function failure(res: Response): Promise<string> {

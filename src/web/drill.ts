@@ -1,0 +1,108 @@
+/**
+ * The appeals behind a number of a report (GET /v1/appeals): each with its outcome, wait and handle
+ * time, and its events in order; more pages on demand.
+ */
+import { channelLabel, formatClock, formatDuration } from './format.js';
+import { t } from './i18n.js';
+import { DRILLABLE } from './report-query.js';
+
+type ApiUrl = (path: string, params?: Record<string, string>) => string;
+
+interface AppealItem {
+  appealId: string;
+  queue: string;
+  channel: string;
+  outcome: string;
+  waitSec: number | null;
+  handleSec: number | null;
+  events: Array<{ type: string; ts: string; operatorId?: string | null }>;
+}
+
+const COLUMN_TITLES: ReadonlyMap<string, string> = new Map([
+  ['offered', 'Offered'],
+  ['aa', 'Answered'],
+  ['ha', 'Handled'],
+  ['missed', 'Abandoned'],
+]);
+
+export class DrillView {
+  private readonly list: HTMLOListElement;
+  private readonly status: HTMLElement;
+  private readonly title: HTMLElement;
+  private readonly more: HTMLButtonElement;
+  private params: Record<string, string> = {};
+  private next: string | null = null;
+  private ticket = 0;
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly url: ApiUrl,
+  ) {
+    this.list = root.querySelector('.drill-list')!;
+    this.status = root.querySelector<HTMLElement>('.drill-status')!;
+    this.title = root.querySelector<HTMLElement>('#drill-title')!;
+    this.more = root.querySelector<HTMLButtonElement>('#drill-more')!;
+    root.querySelector('#drill-close')!.addEventListener('click', () => (root.hidden = true));
+    this.more.addEventListener('click', () => void this.page());
+  }
+
+  canOpen(column: string): boolean {
+    return DRILLABLE.has(column);
+  }
+
+  async open(column: string, scope: Record<string, string>): Promise<void> {
+    const outcome = DRILLABLE.get(column);
+    if (!outcome) return;
+    this.params = { ...scope, outcome };
+    this.next = null;
+    this.ticket++;
+    this.list.replaceChildren();
+    const where = [scope.queue, scope.channel ? channelLabel(scope.channel) : undefined, scope.operator].filter(Boolean).join(' · ');
+    this.title.textContent = `${t(COLUMN_TITLES.get(column) ?? column)}${where ? ` — ${where}` : ''}`;
+    this.root.hidden = false;
+    this.root.scrollIntoView({ block: 'nearest' });
+    await this.page();
+  }
+
+  private async page(): Promise<void> {
+    const ticket = this.ticket;
+    this.status.textContent = t('Loading…');
+    this.more.hidden = true;
+    try {
+      const res = await fetch(this.url('v1/appeals', { ...this.params, ...(this.next ? { after: this.next } : {}) }), { headers: { accept: 'application/json' } });
+      const body = (await res.json()) as { items?: AppealItem[]; next?: string | null; error?: { message?: string } };
+      if (ticket !== this.ticket) return;
+      if (!res.ok) throw new Error(body.error?.message ?? `HTTP ${res.status}`);
+      for (const a of body.items ?? []) this.list.append(this.item(a));
+      this.next = body.next ?? null;
+      this.more.hidden = !this.next;
+      this.status.textContent = this.list.children.length ? t('{n} appeals shown', { n: this.list.children.length }) : t('No appeals');
+    } catch (err) {
+      if (ticket === this.ticket) this.status.textContent = t('Could not read the appeals: {why}', { why: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  private item(a: AppealItem): HTMLLIElement {
+    const li = document.createElement('li');
+    li.dataset.appeal = a.appealId;
+    const head = document.createElement('div');
+    head.className = 'drill-item-head';
+    const id = document.createElement('strong');
+    id.textContent = a.appealId;
+    const facts = document.createElement('span');
+    facts.textContent = [`${a.queue} · ${channelLabel(a.channel)}`, t(a.outcome), a.waitSec !== null ? `${t('wait')} ${formatDuration(a.waitSec)}` : null, a.handleSec !== null ? `${t('handled in')} ${formatDuration(a.handleSec)}` : null].filter(Boolean).join(' · ');
+    head.append(id, facts);
+    const events = document.createElement('ol');
+    events.className = 'drill-events';
+    for (const e of a.events) {
+      const li2 = document.createElement('li');
+      const time = document.createElement('time');
+      time.dateTime = e.ts;
+      time.textContent = formatClock(new Date(e.ts));
+      li2.append(time, ` ${e.type}${e.operatorId ? ` · ${e.operatorId}` : ''}`);
+      events.append(li2);
+    }
+    li.append(head, events);
+    return li;
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The reports page's question, without the DOM: the days chosen (whole days on the center's clock),
+ * the grouping and the interval, as GET /v1/metrics and POST /v1/jobs take them; the columns a report
+ * shows; which numbers lead to the appeals behind them.
+ */
+import { dayStartIn } from '../metrics/time-zone.js';
+
+export type Interval = '' | '15m' | '1h' | '1d';
+export type GroupKey = 'queue' | 'channel' | 'operator';
+
+export interface ReportForm {
+  /** First and last day, YYYY-MM-DD, both included, on the center's clock. */
+  fromDay: string;
+  toDay: string;
+  groupBy: GroupKey[];
+  interval: Interval;
+  queue: string;
+  channel: string;
+}
+
+const DAY = 86_400_000;
+
+/** Where day `ymd` (YYYY-MM-DD) begins in `tz`, epoch ms; NaN for a date that is not one. */
+export function dayStart(ymd: string, tz: string): number {
+  const m = /^(\d{4})-(\d\d)-(\d\d)$/.exec(ymd);
+  if (!m) return NaN;
+  const noonUtc = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), 12);
+  if (new Date(noonUtc).toISOString().slice(0, 10) !== ymd) return NaN; // 2026-02-30
+  return dayStartIn(noonUtc, tz);
+}
+
+/** The day (YYYY-MM-DD) that holds `t` in `tz`. */
+export function dayOf(t: number, tz: string): string {
+  const parts = new Map(new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(t).map((p) => [p.type, p.value]));
+  return `${parts.get('year')}-${parts.get('month')}-${parts.get('day')}`;
+}
+
+export type Preset = 'today' | 'yesterday' | 'last7' | 'last30';
+export const PRESETS: readonly Preset[] = ['today', 'yesterday', 'last7', 'last30'];
+
+/** The first and last day of a preset, as of `now` on the center's clock. */
+export function presetDays(p: Preset, now: number, tz: string): { fromDay: string; toDay: string } {
+  const today = dayOf(now, tz);
+  const back = (days: number) => dayOf(dayStart(today, tz) - days * DAY + DAY / 2, tz);
+  if (p === 'today') return { fromDay: today, toDay: today };
+  if (p === 'yesterday') return { fromDay: back(1), toDay: back(1) };
+  return { fromDay: back(p === 'last7' ? 6 : 29), toDay: today };
+}
+
+/** The parameters of the question, or what is wrong with the form. */
+export function reportParams(f: ReportForm, tz: string): { params: Record<string, string> } | { problem: string } {
+  const from = dayStart(f.fromDay, tz);
+  const lastStart = dayStart(f.toDay, tz);
+  if (!Number.isFinite(from)) return { problem: 'from: not a date' };
+  if (!Number.isFinite(lastStart)) return { problem: 'to: not a date' };
+  if (lastStart < from) return { problem: 'to: before from' };
+  const to = dayStart(dayOf(lastStart + DAY + DAY / 2, tz), tz); // the next day's start (23 or 25 hours on a DST day)
+  const params: Record<string, string> = { from: new Date(from).toISOString(), to: new Date(to).toISOString(), groupBy: f.groupBy.join(',') };
+  if (f.interval) params.interval = f.interval;
+  if (f.queue.trim()) params.queue = f.queue.trim();
+  if (f.channel.trim()) params.channel = f.channel.trim();
+  return { params };
+}
+
+/** The metric columns of a report, in order, and their labels. */
+export const REPORT_METRICS: ReadonlyArray<[string, string]> = [
+  ['offered', 'Offered'],
+  ['aa', 'Answered'],
+  ['ha', 'Handled'],
+  ['missed', 'Abandoned'],
+  ['slPct', 'SL %'],
+  ['abandonPct', 'Abandon %'],
+  ['awtSec', 'AWT'],
+  ['ahtSec', 'AHT'],
+  ['waitP90Sec', 'Wait p90'],
+  ['longestWaitSec', 'Longest wait'],
+  ['qa', 'Open at end'],
+];
+
+/** The counts a click opens the appeals behind (GET /v1/appeals), by the outcome that filters them. */
+export const DRILLABLE: ReadonlyMap<string, string> = new Map([
+  ['offered', 'offered'],
+  ['aa', 'answered'],
+  ['ha', 'handled'],
+  ['missed', 'abandoned'],
+]);
