@@ -101,8 +101,10 @@ export async function appealsPage(reads: VerifyReads, o: AppealsPageOptions): Pr
     if (o.archived.some((a) => w >= a.from && end <= a.to)) continue;
     const resume = o.after !== null && w === o.after.window ? o.after : null;
     // the cursor's own appeal may have segments left after the one the previous page ended on
-    if (resume && (await tell(w, [resume.appealId], resume))) break;
-    const read = (after: string | null) => reads.appealIdsInRange({ tenant: o.tenant, from: w, to: end, maxSeq: o.maxSeq, after, limit: o.pageSize });
+    if (resume && (full = await tell(w, [resume.appealId], resume))) break;
+    // A count sits at one of the story's events and takes that event's queue and channel: an appeal
+    // counted in this window for this queue × channel has an event here with both (the read narrows to those).
+    const read = (after: string | null) => reads.appealIdsInRange({ tenant: o.tenant, from: w, to: end, maxSeq: o.maxSeq, after, limit: o.pageSize, queue: o.queue, channel: o.channel });
     let batch: string[] = [];
     for await (const id of pages(read, (id) => id, resume?.appealId ?? null, o.pageSize)) {
       batch.push(id);
