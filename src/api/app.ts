@@ -9,6 +9,7 @@ import { clientErrorHandler, frameworkErrors, installErrorHandler, refuseConnect
 import { badRequest } from './errors.js';
 import { dlqRoute } from './routes/dlq.js';
 import { verifyRoute } from './routes/verify.js';
+import { appealsRoute } from './routes/appeals.js';
 import { eventsRoute } from './routes/events.js';
 import { healthRoute } from './routes/health.js';
 import { liveRoute } from './routes/live.js';
@@ -72,6 +73,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(streamRoute, { engine });
   await app.register(dlqRoute, { engine });
   await app.register(verifyRoute, { engine });
+  await app.register(appealsRoute, { engine });
   await app.register(staffingRoute);
   await app.register(recommendationsRoute, { engine });
   await app.register(whatIfRoute, { engine });

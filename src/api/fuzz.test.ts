@@ -74,6 +74,7 @@ const encoded = fc.oneof(
 const QUERY_NAMES: Record<string, string[]> = {
   '/v1/metrics': ['from', 'to', 'queue', 'channel', 'operator', 'groupBy', 'interval'],
   '/v1/verify': ['from', 'to'],
+  '/v1/appeals': ['from', 'to', 'queue', 'channel', 'operator', 'outcome', 'limit', 'after'],
   '/v1/dlq': ['limit', 'afterId'],
   '/v1/recommendations': ['from', 'to', 'limit'],
 };
@@ -90,6 +91,9 @@ const PLAUSIBLE: Record<string, string[]> = {
   interval: ['1m', '5m', '15m', '1h', '1d', '36600d'],
   limit: ['1', '100', '10000', '007'],
   afterId: ['0', '5', '9007199254740991'],
+  outcome: ['missed', 'offered', 'withinSl', '__proto__', ''],
+  // a cursor as the server makes them (base64url of JSON), one of another range, and nonsense
+  after: [Buffer.from(JSON.stringify([HOUR_AGO - (HOUR_AGO % 60_000), 'a1', HOUR_AGO, 'APPEAL_NEW', 'e1'])).toString('base64url'), Buffer.from('[0,"a",0,"APPEAL_NEW","e"]').toString('base64url'), 'WzFd', '%2F%2F'],
 };
 
 const queryOf = (url: string, keyed: boolean) =>
@@ -419,7 +423,7 @@ for (const keyed of [false, true]) {
       // the parse is right: every route found is one the app has, and the known ones are all there
       for (const r of routes) for (const m of r.methods) expect(t.app.hasRoute({ method: m as 'GET', url: r.url }), `${m} ${r.url}`).toBe(true);
       const urls = routes.map((r) => r.url);
-      for (const u of ['/v1/events', '/v1/live', '/v1/stream', '/v1/metrics', '/v1/verify', '/v1/dlq', '/v1/dlq/replay', '/v1/dlq/:id', '/v1/staffing/calc', '/v1/recommendations', '/v1/recommendations/:id/ack', '/v1/whatif', '/v1/forecast', '/v1/operators', '/v1/campaigns', '/v1/campaigns/:id', '/healthz', '/*']) expect(urls).toContain(u);
+      for (const u of ['/v1/events', '/v1/live', '/v1/stream', '/v1/metrics', '/v1/verify', '/v1/appeals', '/v1/dlq', '/v1/dlq/replay', '/v1/dlq/:id', '/v1/staffing/calc', '/v1/recommendations', '/v1/recommendations/:id/ack', '/v1/whatif', '/v1/forecast', '/v1/operators', '/v1/campaigns', '/v1/campaigns/:id', '/healthz', '/*']) expect(urls).toContain(u);
     });
 
     it('never answers a generated request with a 5xx, and every 4xx in the documented shape', async () => {

@@ -19,6 +19,7 @@ import { RwLock } from './rw-lock.js';
 import { reconcileLateEvents } from './reconcile.js';
 import { VERIFY_DEFAULTS, VerifyThread } from '../verify/verifier.js';
 import type { StreamSnapshot, VerifyRangeResult } from '../verify/verify-range.js';
+import { APPEALS_DEFAULTS, type AppealsPageOptions, type AppealsPageResult, type AppealsQuery } from '../appeals/appeals-page.js';
 import { Recommender } from '../recommend/engine/recommender.js';
 import { engineBoardSource } from '../recommend/engine/board-source.js';
 import { WhatIfThread } from '../recommend/whatif/whatif-thread.js';
@@ -405,6 +406,35 @@ export class Engine {
       (a, b) => this.streamSide(tenant, a, b),
     );
     return { ...result, archived };
+  }
+
+  /**
+   * One page of GET /v1/appeals: the appeal segments behind the numbers of [from, to), told from the log
+   * on the verify thread (src/appeals/), as of the stream's log position now, so they agree with what
+   * /v1/metrics answers at that position. Days whose raw events are archived are listed, not read.
+   */
+  async appeals(q: AppealsQuery, opts: Partial<Pick<AppealsPageOptions, 'scanMs' | 'pageSize' | 'appealBatch'>> = {}): Promise<{ page: AppealsPageResult; archived: ArchivedInRange[] }> {
+    const { storage, config } = this.opts;
+    if (!storage.sqlAccess) throw new Error(`the ${storage.backend} storage offers no access for reading appeals`);
+    const archived = await archivedInRange(storage, q.tenant, q.from, q.to);
+    this.verifyThread ??= new VerifyThread(() => storage.sqlAccess!(), VERIFY_DEFAULTS.maxHeapMb);
+    const asOf = await this.lock.read(async () => {
+      // as streamSide: late events applied but not yet folded into their stories are waited for
+      for (let waited = 0; this.processor.lateWaiting > 0 && waited < 30_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+      return { maxSeq: this.processor.position, deadSeqs: [...this.processor.pendingDeadLetterSeqs(), ...this.checkpointer.uncommittedDeadLetterSeqs()] };
+    });
+    const timeouts = inactivityTimeouts(config);
+    const page = await this.verifyThread.appeals({
+      ...q,
+      ...asOf,
+      timeouts: { channels: [...timeouts.channels], defaultMs: timeouts.defaultMs },
+      sl: this.settings.rulesOf(q.tenant).slPolicies,
+      archived: archived.map((a) => ({ from: a.day, to: a.day + DAY_MS })),
+      scanMs: opts.scanMs ?? APPEALS_DEFAULTS.scanMs,
+      pageSize: opts.pageSize ?? VERIFY_DEFAULTS.pageSize,
+      appealBatch: opts.appealBatch ?? VERIFY_DEFAULTS.appealBatch,
+    });
+    return { page, archived };
   }
 
   /**

@@ -44,17 +44,21 @@ export function sqlVerifyReads(log: Db, store: Db): VerifyReads {
 const iso = (ms: number) => new Date(ms).toISOString();
 const TS_MS = `round(extract(epoch from ts) * 1000)::float8`;
 
-/** Appeals with an event in [from, to) logged at or before maxSeq, in appeal id order after `after`. */
+/**
+ * Appeals with an event in [from, to) logged at or before maxSeq (of this queue and this channel, when
+ * given: the drill-down's, src/appeals/), in appeal id order after `after`.
+ */
 export async function appealIdsInRange(
   db: Db,
-  q: { tenant: string; from: number; to: number; maxSeq: number; after: string | null; limit: number },
+  q: { tenant: string; from: number; to: number; maxSeq: number; after: string | null; limit: number; queue?: string; channel?: string },
 ): Promise<string[]> {
   const rows = await db.query<{ appeal_id: string }>(
     `SELECT DISTINCT appeal_id FROM events
      WHERE tenant = $1 AND ts >= $2::timestamptz AND ts < $3::timestamptz AND seq <= $4
        AND appeal_id IS NOT NULL AND type <> 'OPERATOR_STATUS' AND ($5::text IS NULL OR appeal_id > $5)
+       AND ($7::text IS NULL OR queue = $7) AND ($8::text IS NULL OR channel = $8)
      ORDER BY appeal_id LIMIT $6`,
-    [q.tenant, iso(q.from), iso(q.to), q.maxSeq, q.after, q.limit],
+    [q.tenant, iso(q.from), iso(q.to), q.maxSeq, q.after, q.limit, q.queue ?? null, q.channel ?? null],
   );
   return rows.map((r) => r.appeal_id);
 }

@@ -11,6 +11,7 @@ import type { SqlAccess, SqlEndpoint } from '../storage/storage.js';
 import { sqlVerifyReads, type Db, type VerifyReads } from './log-reads.js';
 import { verifyRange, type StreamSnapshot } from './verify-range.js';
 import type { ToMain, ToWorker, VerifyWorkerInput } from './worker-protocol.js';
+import { appealsPage } from '../appeals/appeals-page.js';
 
 // Verify is the slow path: when the cores are busy, ingest and the live stream go first.
 lowerThisThreadPriority();
@@ -51,6 +52,14 @@ port.on('message', async (m: ToWorker) => {
   if (m.kind === 'snapshot') {
     waiting.get(m.id)?.(m.snapshot);
     waiting.delete(m.id);
+    return;
+  }
+  if (m.kind === 'appeals') {
+    try {
+      send({ kind: 'appeals', run: m.run, result: await appealsPage(await reads, m.options) });
+    } catch (err) {
+      send({ kind: 'failed', run: m.run, message: (err as Error).message });
+    }
     return;
   }
   const { run, options } = m;

@@ -1,6 +1,7 @@
 import type { MessagePort, Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../runtime/module-worker.js';
 import type { SqlAccess } from '../storage/storage.js';
+import type { AppealsPageOptions, AppealsPageResult } from '../appeals/appeals-page.js';
 import type { StreamSnapshot, VerifyRangeOptions, VerifyRangeResult } from './verify-range.js';
 import type { ToMain, ToWorker, VerifyWorkerInput } from './worker-protocol.js';
 
@@ -20,10 +21,12 @@ export class VerifyFailedError extends Error {
 }
 
 interface Run {
-  resolve: (r: VerifyRangeResult) => void;
+  resolve: (r: VerifyRangeResult | AppealsPageResult) => void;
   reject: (e: Error) => void;
   snapshot: (from: number, to: number) => Promise<StreamSnapshot>;
 }
+
+const noSnapshot = () => Promise.reject(new Error('a drill-down page asks for no stream side'));
 
 /**
  * The verify thread, seen from the main thread: started on the first run and kept (runs may overlap;
@@ -40,11 +43,21 @@ export class VerifyThread {
     private readonly maxHeapMb: number = VERIFY_DEFAULTS.maxHeapMb,
   ) {}
 
+  /** One page of GET /v1/appeals (src/appeals/appeals-page.ts), on this thread: the same reads, the same memory cap. */
+  appeals(options: AppealsPageOptions): Promise<AppealsPageResult> {
+    const worker = this.worker ?? this.start();
+    const run = this.nextRun++;
+    return new Promise<AppealsPageResult>((resolve, reject) => {
+      this.runs.set(run, { resolve: resolve as Run['resolve'], reject, snapshot: noSnapshot });
+      worker.postMessage({ kind: 'appeals', run, options } satisfies ToWorker);
+    });
+  }
+
   run(options: VerifyRangeOptions, snapshot: Run['snapshot']): Promise<VerifyRangeResult> {
     const worker = this.worker ?? this.start();
     const run = this.nextRun++;
     return new Promise<VerifyRangeResult>((resolve, reject) => {
-      this.runs.set(run, { resolve, reject, snapshot });
+      this.runs.set(run, { resolve: resolve as Run['resolve'], reject, snapshot });
       const wire = { ...options, timeouts: { channels: [...options.timeouts.channels], defaultMs: options.timeouts.defaultMs } };
       worker.postMessage({ kind: 'run', run, options: wire } satisfies ToWorker);
     });
@@ -73,14 +86,14 @@ export class VerifyThread {
         return;
       }
       this.runs.delete(m.run);
-      if (m.kind === 'done') run.resolve(m.result);
+      if (m.kind === 'done' || m.kind === 'appeals') run.resolve(m.result);
       else run.reject(new VerifyFailedError(`verify failed: ${m.message}`));
     });
     worker.on('error', (err: Error & { code?: string }) =>
       this.fail(
         worker,
         err.code === 'ERR_WORKER_OUT_OF_MEMORY'
-          ? new VerifyFailedError(`verify needed more than its ${this.maxHeapMb} MB of memory; verify a shorter range`)
+          ? new VerifyFailedError(`the verify thread needed more than its ${this.maxHeapMb} MB of memory; ask for a shorter range or a smaller page`)
           : new VerifyFailedError(`verify failed: ${err.message}`),
       ),
     );

@@ -122,7 +122,7 @@ export async function verifyRange(deps: VerifyRangeDeps, o: VerifyRangeOptions):
     candidates.clear();
     for (let i = 0; i < ids.length; i += o.appealBatch) {
       const group = ids.slice(i, i + o.appealBatch);
-      for (const [appealId, story] of await readStories(deps, o, group, p, dead)) {
+      for (const [appealId, story] of await readStories(deps.reads, o, group, p, dead)) {
         appealsTold++;
         for (const bucket of batch.tell(story, timeoutOf)) {
           const later = chunkIndexOf(bucket, o.from, o.to, o.chunkMs);
@@ -149,10 +149,10 @@ export async function verifyRange(deps: VerifyRangeDeps, o: VerifyRangeOptions):
   };
 }
 
-/** Whole stories of these appeals as of position p, read in pages, dead letters left out. */
-async function readStories(
-  deps: VerifyRangeDeps,
-  o: VerifyRangeOptions,
+/** Whole stories of these appeals as of position p, read in pages, dead letters left out (also the drill-down's, src/appeals/). */
+export async function readStories(
+  reads: VerifyReads,
+  o: { tenant: string; pageSize: number },
   appealIds: string[],
   p: number,
   dead: { pending: Set<number>; stored: boolean },
@@ -160,10 +160,10 @@ async function readStories(
   const stories = new Map<string, LoggedEvent[]>(appealIds.map((id) => [id, []]));
   let after = 0;
   for (;;) {
-    const page = await deps.reads.appealEventsPage({ tenant: o.tenant, appealIds, maxSeq: p, afterSeq: after, limit: o.pageSize });
+    const page = await reads.appealEventsPage({ tenant: o.tenant, appealIds, maxSeq: p, afterSeq: after, limit: o.pageSize });
     if (page.length === 0) break;
     after = page[page.length - 1].seq;
-    const storedDead = dead.stored ? new Set(await deps.reads.deadLetteredAmong({ tenant: o.tenant, seqs: page.map((e) => e.seq) })) : null;
+    const storedDead = dead.stored ? new Set(await reads.deadLetteredAmong({ tenant: o.tenant, seqs: page.map((e) => e.seq) })) : null;
     for (const e of page) {
       if (dead.pending.has(e.seq) || storedDead?.has(e.seq)) continue;
       stories.get(e.appealId!)?.push(e);
@@ -212,7 +212,7 @@ async function lookback(deps: VerifyRangeDeps, o: VerifyRangeOptions, p: number,
 }
 
 /** Keyset pagination: read(after) with the key of the previous page's last row, until a short page. */
-async function* pages<T, K>(read: (after: K) => Promise<T[]>, keyOf: (row: T) => K, start: K, limit: number): AsyncGenerator<T> {
+export async function* pages<T, K>(read: (after: K) => Promise<T[]>, keyOf: (row: T) => K, start: K, limit: number): AsyncGenerator<T> {
   for (let after = start; ; ) {
     const rows = await read(after);
     yield* rows;

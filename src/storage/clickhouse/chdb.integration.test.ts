@@ -1,6 +1,7 @@
 import { it } from 'vitest';
 import { storageConformance } from '../conformance.js';
 import { verifyRangeProperty } from '../../verify/testing/verify-range-property.js';
+import { appealsPageProperty } from '../../appeals/testing/appeals-page-property.js';
 import { ClickhouseStorage } from './clickhouse-storage.js';
 import { chdbClient, loadChdb } from './testing/chdb.js';
 import { verifyReadsOn } from './verify-reads.js';
@@ -27,6 +28,17 @@ const open = () => {
 storageConformance('clickhouse on a current engine (chdb)', open, { enabled });
 
 verifyRangeProperty(
+  'clickhouse on a current engine (chdb)',
+  async () => {
+    if (!('Session' in chdb)) throw new Error(chdb.missing);
+    const db = chdbClient(chdb.Session);
+    const storage = await ClickhouseStorage.openOn(db, null);
+    return { storage, reads: verifyReadsOn(db) };
+  },
+  { enabled, runs: 25 },
+);
+
+appealsPageProperty(
   'clickhouse on a current engine (chdb)',
   async () => {
     if (!('Session' in chdb)) throw new Error(chdb.missing);

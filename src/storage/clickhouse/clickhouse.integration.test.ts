@@ -9,6 +9,7 @@ import { restoreHalfRenamed } from './migrations/007_rollups_by_level.js';
 import { raw, sql } from './sql.js';
 import { verifyReadsOn } from './verify-reads.js';
 import { verifyRangeProperty } from '../../verify/testing/verify-range-property.js';
+import { appealsPageProperty } from '../../appeals/testing/appeals-page-property.js';
 import { appendApplied, archiveSuite } from '../../archive/testing/archive-suite.js';
 import { runArchive } from '../../archive/archive-run.js';
 import { canonicalLine, DayDigest } from '../archive-format.js';
@@ -138,6 +139,16 @@ verifyRangeProperty(
     return { storage, reads: verifyReadsOn(chClient(parseClickhouseUrl(urlOf(`${DB}_verify`)))) };
   },
   { enabled: available, runs: 40 },
+);
+
+// the drill-down (GET /v1/appeals) on the same reads, against the definitions told in memory
+appealsPageProperty(
+  'clickhouse',
+  async () => {
+    const storage = await fresh(`${DB}_appeals`);
+    return { storage, reads: verifyReadsOn(chClient(parseClickhouseUrl(urlOf(`${DB}_appeals`)))) };
+  },
+  { enabled: available, runs: 25 },
 );
 
 // the archive run, as on the other backends (records first, then the day's events deleted by a mutation)

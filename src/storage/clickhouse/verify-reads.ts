@@ -23,8 +23,9 @@ export function verifyReadsOn(db: ChClient): VerifyReads {
         ${q.after === null ? sql`` : sql`AND appeal_id > ${q.after}`} ${more}`;
   return {
     async appealIdsInRange(q) {
+      const where = sql`${q.queue === undefined ? sql`` : sql`AND queue = ${q.queue}`} ${q.channel === undefined ? sql`` : sql`AND channel = ${q.channel}`}`;
       const rows = await db.rows<{ appeal: string }>(
-        sql`SELECT DISTINCT assumeNotNull(appeal_id) AS appeal FROM events WHERE ${storyFilter(q)} ORDER BY appeal LIMIT ${q.limit}`,
+        sql`SELECT DISTINCT assumeNotNull(appeal_id) AS appeal FROM events WHERE ${storyFilter(q, where)} ORDER BY appeal LIMIT ${q.limit}`,
       );
       return rows.map((r) => r.appeal);
     },

@@ -1,0 +1,134 @@
+import type { LoggedEvent } from '../contract/event.js';
+import { splitSegments, storyOrder, tellSegment, toAppealEvent, type AppealEvent, type Contribution } from '../metrics/appeal-story.js';
+import type { SlPolicyOf } from '../metrics/finalize.js';
+import { histCountBelow } from '../metrics/wait-histogram.js';
+
+/**
+ * The drill-down's unit: one segment of an appeal (APPEAL_NEW or APPEAL_RETURNED to its end), which is
+ * what the rollups count (`offered` counts segments). What a segment is counted as, and where (queue ×
+ * channel × minute), is read off the very contributions tellSegment gives the rollups, never worked out
+ * again: so the appeals listed for a number are exactly the ones behind it.
+ */
+
+/** The numbers of GET /v1/metrics an appeal can be behind (the `outcome` filter). */
+export const COUNTED_AS = ['offered', 'aa', 'ha', 'missed', 'withinSl', 'outsideSl', 'shortMissed'] as const;
+export type CountedAs = (typeof COUNTED_AS)[number];
+
+/** One number the segment is behind: the metric, and the cell (queue × channel × minute) it is counted in. */
+export interface Count {
+  as: CountedAs;
+  queue: string;
+  channel: string;
+  bucket: number;
+}
+
+/** Where the segment stands now. */
+export type SegmentState = 'waiting' | 'inHandling' | 'closed' | 'missed' | 'expired';
+
+/** Judged by the policy of the cell the wait is counted in; null where SL does not judge it (not answered, or no wait known). */
+export type SlVerdict = 'within' | 'outside' | 'excluded' | null;
+
+export interface SegmentItem {
+  appealId: string;
+  /** 1-based place of the segment in the appeal's story as the log holds it now. */
+  segment: number;
+  /** The segment's first event, in story order: the segment's identity (see cursor.ts). */
+  start: AppealEvent;
+  queue: string;
+  channel: string;
+  operators: string[];
+  state: SegmentState;
+  waitSec: number | null;
+  handleSec: number | null;
+  sl: SlVerdict;
+  slTargetSec: number;
+  counts: Count[];
+  events: AppealEvent[];
+}
+
+export interface StoryContext {
+  inactivityTimeoutOf: (channel: string) => number;
+  slPolicyOf: SlPolicyOf;
+}
+
+/** Every segment of one appeal's story (its logged events, dead letters already left out), told as the rollups tell it. */
+export function segmentItems(appealId: string, logged: readonly LoggedEvent[], ctx: StoryContext): SegmentItem[] {
+  const events = logged.filter((e) => e.type !== 'OPERATOR_STATUS').map(toAppealEvent).sort(storyOrder);
+  const segments = splitSegments(events, ctx.inactivityTimeoutOf);
+  return segments.map((seg, i) => {
+    const out: Contribution[] = [];
+    const open = tellSegment(seg, 0, segments[i + 1]?.[0].ts, ctx.inactivityTimeoutOf, out);
+    return itemOf(appealId, i + 1, seg, open !== null, out, ctx.slPolicyOf);
+  });
+}
+
+function itemOf(appealId: string, index: number, seg: AppealEvent[], isOpen: boolean, out: Contribution[], slPolicyOf: SlPolicyOf): SegmentItem {
+  const counts: Count[] = [];
+  const at = (as: CountedAs, c: Contribution) => counts.push({ as, queue: c.queue, channel: c.channel, bucket: c.bucket });
+  let offeredAt: Contribution | undefined;
+  let waitSec: number | null = null;
+  let handleSec: number | null = null;
+  let sl: SlVerdict = null;
+  let slTargetSec = slPolicyOf(seg[0].queue, seg[0].channel).targetSec;
+  for (const c of out) {
+    if (c.operator !== '') continue; // the queue-level cells are what the queue × channel numbers sum
+    const k = c.counters;
+    if (k.offered) {
+      offeredAt = c;
+      at('offered', c);
+    }
+    if (k.aa) at('aa', c);
+    if (k.ha) at('ha', c);
+    if (k.waitCount) waitSec = k.waitSumMs! / 1000;
+    if (k.handleCount) handleSec = k.handleSumMs! / 1000;
+    const policy = slPolicyOf(c.queue, c.channel);
+    if (k.waitHist) {
+      // exactly MetricAccumulator.add's test, on this one wait
+      slTargetSec = policy.targetSec;
+      sl = histCountBelow(k.waitHist, policy.targetSec) > 0 ? 'within' : 'outside';
+      at(sl === 'within' ? 'withinSl' : 'outsideSl', c);
+    }
+    if (k.missed) {
+      at('missed', c);
+      slTargetSec = policy.targetSec;
+      const short = histCountBelow(k.abandonHist!, policy.shortAbandonSec) > 0;
+      if (short) at('shortMissed', c);
+      sl = policy.abandonsCount && !short ? 'outside' : 'excluded';
+      if (sl === 'outside') at('outsideSl', c);
+    }
+  }
+  const last = seg[seg.length - 1];
+  const end = seg.find((e) => e.type === 'APPEAL_CLOSED' || e.type === 'APPEAL_MISSED');
+  const answered = counts.some((c) => c.as === 'aa') || seg.some((e) => (e.type === 'APPEAL_APPOINTED' || e.type === 'APPEAL_TRANSFERRED') && e.operatorId);
+  const state: SegmentState = end?.type === 'APPEAL_MISSED' ? 'missed' : end ? 'closed' : !isOpen ? 'expired' : answered ? 'inHandling' : 'waiting';
+  if (state === 'missed') waitSec = (end!.ts - queuedAtOf(seg)) / 1000;
+  const operators = [...new Set(seg.flatMap((e) => (e.operatorId ? [e.operatorId] : [])))];
+  return {
+    appealId,
+    segment: index,
+    start: seg[0],
+    queue: (offeredAt ?? last).queue,
+    channel: (offeredAt ?? last).channel,
+    operators,
+    state,
+    waitSec: waitSec === null ? null : Math.max(0, waitSec),
+    handleSec,
+    sl,
+    slTargetSec,
+    counts,
+    events: seg,
+  };
+}
+
+/**
+ * Queued at, as tellSegment takes it: the first APPEAL_SENT_DISTRIBUTION before the appeal reached an
+ * operator, else the segment's first event. (Only a missed segment's wait needs it here: the answered
+ * one's comes with its contribution.)
+ */
+function queuedAtOf(seg: AppealEvent[]): number {
+  for (const e of seg) {
+    if (e.type === 'APPEAL_SENT_DISTRIBUTION') return e.ts;
+    if (e.type === 'APPEAL_APPOINTED' || (e.type === 'APPEAL_TRANSFERRED' && e.operatorId)) break;
+  }
+  return seg[0].ts;
+}
