@@ -27,6 +27,11 @@ const cfg = {
 interface Phase {
   live: Summary;
   stream: Summary;
+  /** From /healthz every 500 ms: the main thread's event-loop delay (p99 of its window), the checkpoint's last commit time. */
+  loopP99Ms: Summary;
+  checkpointMs: Summary;
+  /** The event → SSE time split: the POST's answer, then the update after it. */
+  postMs: Summary;
   exports: Array<{ ms: number; rows: number; bytes: number }>;
 }
 
@@ -64,7 +69,7 @@ async function main(): Promise<void> {
     mkdirSync(path.dirname(cfg.out), { recursive: true });
     writeFileSync(cfg.out, JSON.stringify(result, null, 2));
     const row = (name: string, s: Summary) => `${name.padEnd(34)} ${String(s.count).padStart(6)} ${String(s.p50).padStart(8)} ${String(s.p99).padStart(8)} ${String(s.max).padStart(8)}`;
-    console.log(['', 'ms                                  count      p50      p99      max', row('GET /v1/live, idle', idle.live), row('GET /v1/live, exports running', busy.live), row('event → SSE update, idle', idle.stream), row('event → SSE update, exports running', busy.stream)].join('\n'));
+    console.log(['', 'ms                                  count      p50      p99      max', row('GET /v1/live, idle', idle.live), row('GET /v1/live, exports running', busy.live), row('event → SSE update, idle', idle.stream), row('event → SSE update, exports running', busy.stream), row('  of which POST answered, idle', idle.postMs), row('  of which POST answered, exports', busy.postMs), row('event-loop p99 (healthz), idle', idle.loopP99Ms), row('event-loop p99 (healthz), exports', busy.loopP99Ms), row('checkpoint commit, idle', idle.checkpointMs), row('checkpoint commit, exports', busy.checkpointMs)].join('\n'));
     const e = busy.exports;
     console.log(`\nexports during the phase: ${e.length}, each ${e.map((x) => `${(x.ms / 1000).toFixed(1)} s, ${x.rows.toLocaleString('en')} rows, ${(x.bytes / 1e6).toFixed(1)} MB`).join('; ')}`);
     console.log(`p99 during / idle: live ${ratio.live.toFixed(2)}×, stream ${ratio.stream.toFixed(2)}× (target ≤ 2×): ${met ? 'met' : 'MISSED'}`);
@@ -83,6 +88,17 @@ async function phase(base: string, exporting: boolean): Promise<Phase> {
   const exports: Phase['exports'] = [];
   const sse = await openStream(base);
   let probe = 0;
+  const loop: number[] = [];
+  const checkpoint: number[] = [];
+  const post: number[] = [];
+  const health = (async () => {
+    while (performance.now() < until) {
+      const h = (await (await fetch(`${base}/healthz`)).json()) as { eventLoopDelayMs?: { p99Ms: number }; lastCheckpointMs?: number };
+      if (h.eventLoopDelayMs) loop.push(h.eventLoopDelayMs.p99Ms);
+      if (h.lastCheckpointMs !== undefined) checkpoint.push(h.lastCheckpointMs);
+      await sleep(500);
+    }
+  })();
   const exporter = (async () => {
     while (exporting && performance.now() < until) exports.push(await runExport(base));
   })();
@@ -101,14 +117,15 @@ async function phase(base: string, exporting: boolean): Promise<Phase> {
       const t = performance.now();
       const seen = sse.waitFor(`"queue":"${queue}"`);
       await fetch(`${base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([{ id: `${queue}-op`, type: 'OPERATOR_STATUS', ts: new Date().toISOString(), operatorId: `probe-op-${probe}`, status: 'ready', queue, channel: 'voice' }]) }).then((r) => r.arrayBuffer());
+      post.push(performance.now() - t);
       await seen;
       stream.push(performance.now() - t);
       await sleep(250);
     }
   })();
-  await Promise.all([liveProbe, streamProbe, exporter]);
+  await Promise.all([liveProbe, streamProbe, exporter, health]);
   sse.close();
-  return { live: summarize(live), stream: summarize(stream), exports };
+  return { live: summarize(live), stream: summarize(stream), loopP99Ms: summarize(loop), checkpointMs: summarize(checkpoint), postMs: summarize(post), exports };
 }
 
 async function runExport(base: string): Promise<{ ms: number; rows: number; bytes: number }> {

@@ -10,11 +10,16 @@ type ApiUrl = (path: string, params?: Record<string, string>) => string;
 
 interface AppealItem {
   appealId: string;
+  segment: number;
   queue: string;
   channel: string;
-  outcome: string;
+  operators: string[];
+  /** How the appeal stands: answered, abandoned, open… */
+  state: string;
   waitSec: number | null;
   handleSec: number | null;
+  /** Its SL verdict under the queue's policy ('within', 'outside'), null when it does not count. */
+  sl: string | null;
   events: Array<{ type: string; ts: string; operatorId?: string | null }>;
 }
 
@@ -23,6 +28,20 @@ const COLUMN_TITLES: ReadonlyMap<string, string> = new Map([
   ['aa', 'Answered'],
   ['ha', 'Handled'],
   ['missed', 'Abandoned'],
+  ['slPct', 'Outside SL'],
+]);
+
+const STATE_LABELS: ReadonlyMap<string, string> = new Map([
+  ['closed', 'closed'],
+  ['missed', 'abandoned'],
+  ['expired', 'expired (no event for too long)'],
+  ['inHandling', 'in handling'],
+  ['waiting', 'waiting'],
+]);
+const SL_LABELS: ReadonlyMap<string, string> = new Map([
+  ['within', 'within SL'],
+  ['outside', 'outside SL'],
+  ['excluded', 'not counted in SL'],
 ]);
 
 export class DrillView {
@@ -90,7 +109,16 @@ export class DrillView {
     const id = document.createElement('strong');
     id.textContent = a.appealId;
     const facts = document.createElement('span');
-    facts.textContent = [`${a.queue} · ${channelLabel(a.channel)}`, t(a.outcome), a.waitSec !== null ? `${t('wait')} ${formatDuration(a.waitSec)}` : null, a.handleSec !== null ? `${t('handled in')} ${formatDuration(a.handleSec)}` : null].filter(Boolean).join(' · ');
+    facts.textContent = [
+      `${a.queue} · ${channelLabel(a.channel)}`,
+      t(STATE_LABELS.get(a.state) ?? a.state),
+      a.waitSec !== null ? `${t('wait')} ${formatDuration(a.waitSec)}` : null,
+      a.handleSec !== null ? `${t('handled in')} ${formatDuration(a.handleSec)}` : null,
+      a.sl ? t(SL_LABELS.get(a.sl) ?? a.sl) : null,
+      a.operators.length ? a.operators.join(', ') : null,
+    ]
+      .filter(Boolean)
+      .join(' · ');
     head.append(id, facts);
     const events = document.createElement('ol');
     events.className = 'drill-events';

@@ -227,6 +227,15 @@ const RU: ReadonlyMap<string, string> = new Map([
   ['More', 'Ещё'],
   ['wait', 'ожидание'],
   ['handled in', 'обработка'],
+  ['Outside SL', 'Вне SL'],
+  ['closed', 'закрыто'],
+  ['abandoned', 'потеряно'],
+  ['expired (no event for too long)', 'истекло (долго без событий)'],
+  ['in handling', 'в обработке'],
+  ['waiting', 'ожидает'],
+  ['within SL', 'в пределах SL'],
+  ['outside SL', 'вне SL'],
+  ['not counted in SL', 'не входит в SL'],
 ]);
 
 const DICTS: ReadonlyMap<Lang, ReadonlyMap<string, string>> = new Map([['ru', RU]]);

@@ -77,10 +77,15 @@ export const REPORT_METRICS: ReadonlyArray<[string, string]> = [
   ['qa', 'Open at end'],
 ];
 
-/** The counts a click opens the appeals behind (GET /v1/appeals), by the outcome that filters them. */
+/** The numbers a click opens the appeals behind (GET /v1/appeals), by the `outcome` that selects them. */
 export const DRILLABLE: ReadonlyMap<string, string> = new Map([
   ['offered', 'offered'],
-  ['aa', 'answered'],
-  ['ha', 'handled'],
-  ['missed', 'abandoned'],
+  ['aa', 'aa'],
+  ['ha', 'ha'],
+  ['missed', 'missed'],
+  // SL %: the appeals that missed it (answered late, or abandoned after the short-abandon threshold)
+  ['slPct', 'outsideSl'],
 ]);
+
+/** GET /v1/appeals answers for at most a day. */
+export const DRILL_MAX_MS = 86_400_000;

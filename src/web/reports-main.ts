@@ -5,7 +5,7 @@
  */
 import { channelLabel, formatDuration, formatPct, setDisplayTimeZone } from './format.js';
 import { chooseLang, lang, t, translatePage } from './i18n.js';
-import { dayOf, PRESETS, presetDays, REPORT_METRICS, reportParams, type GroupKey, type Interval, type Preset, type ReportForm } from './report-query.js';
+import { dayOf, DRILL_MAX_MS, PRESETS, presetDays, REPORT_METRICS, reportParams, type GroupKey, type Interval, type Preset, type ReportForm } from './report-query.js';
 import { DrillView } from './drill.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(sel: string): T => {
@@ -120,14 +120,15 @@ async function show(): Promise<void> {
           td.dataset.col = col;
           const text = cellText(col, r[col]);
           const n = r[col];
-          if (drill.canOpen(col) && typeof n === 'number' && n > 0) {
+          const scope = drill.canOpen(col) && typeof n === 'number' && n > 0 ? rowScope(r, keys, q.params) : null;
+          if (scope) {
             // a count leads to the appeals behind it
             const b = document.createElement('button');
             b.type = 'button';
             b.className = 'drill-link';
             b.textContent = text;
             b.title = t('Show the appeals behind this number');
-            b.addEventListener('click', () => void drill.open(col, rowScope(r, keys, q.params)));
+            b.addEventListener('click', () => void drill.open(col, scope));
             td.append(b);
           } else td.textContent = text;
           tr.append(td);
@@ -141,8 +142,11 @@ async function show(): Promise<void> {
   }
 }
 
-/** What one row covers: its interval (else the whole range) and its group's names, with the filters. */
-function rowScope(r: Record<string, unknown>, keys: readonly string[], p: Record<string, string>): Record<string, string> {
+/**
+ * What one row covers: its interval (else the whole range) and its group's names, with the filters; null
+ * when it spans more than the day the appeals can be listed for (slice by day or hour to reach them).
+ */
+function rowScope(r: Record<string, unknown>, keys: readonly string[], p: Record<string, string>): Record<string, string> | null {
   const scope: Record<string, string> = { from: p.from, to: p.to };
   if (p.queue) scope.queue = p.queue;
   if (p.channel) scope.channel = p.channel;
@@ -153,7 +157,7 @@ function rowScope(r: Record<string, unknown>, keys: readonly string[], p: Record
     scope.to = new Date(Math.min(start + step, Date.parse(p.to))).toISOString();
   }
   for (const k of keys) if (k !== 'bucket' && typeof r[k] === 'string') scope[k] = r[k] as string;
-  return scope;
+  return Date.parse(scope.to) - Date.parse(scope.from) <= DRILL_MAX_MS ? scope : null;
 }
 
 // ---- exports: background jobs ----------------------------------------------------------------

@@ -47,6 +47,19 @@ describe.skipIf(!chromiumPath)('the reports page, in Chromium against `ccpulse s
     }
     expect(api.rows.map((r) => r.offered)).toEqual([6, 6]);
 
+    // the appeals behind a number: support's abandoned (1), with its events in order
+    const support = rows.filter({ has: page.locator('th', { hasText: 'support' }) });
+    await support.locator('td[data-col="missed"] button').click();
+    const drill = page.locator('#drill');
+    await expect.poll(() => drill.locator('.drill-list > li').count(), { timeout: 15_000 }).toBe(1);
+    expect(await drill.locator('#drill-title').textContent()).toBe('Abandoned — support · Voice');
+    expect(await drill.locator('.drill-list > li').getAttribute('data-appeal')).toBe('support-5');
+    expect(await drill.locator('.drill-events li').allTextContents()).toEqual([expect.stringMatching(/APPEAL_NEW$/), expect.stringMatching(/APPEAL_MISSED$/)]);
+    // and sales' answered: five, each appointed to op
+    await rows.filter({ has: page.locator('th', { hasText: 'sales' }) }).locator('td[data-col="aa"] button').click();
+    await expect.poll(() => drill.locator('.drill-list > li').count(), { timeout: 15_000 }).toBe(5);
+    expect(await drill.locator('.drill-status').textContent()).toBe('5 appeals shown');
+
     // by the hour: a first column with the interval's start
     await page.selectOption('select[name=interval]', '1h');
     await page.getByRole('button', { name: 'Show' }).click();
