@@ -12,6 +12,7 @@
  * BENCH_EXPORT_OUT [bench/results/export-impact.json].
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { CcEvent } from '../src/contract/event.js';
 import { createSimulation } from '../src/sim/index.js';
@@ -23,6 +24,9 @@ const cfg = {
   seconds: num('BENCH_EXPORT_SECONDS', 30),
   out: path.resolve(process.env.BENCH_EXPORT_OUT ?? path.join(ROOT, 'bench', 'results', 'export-impact.json')),
 };
+
+/** Each probe names a queue never seen before (across phases): its event is a change the stream must carry at once. */
+let probe = 0;
 
 interface Phase {
   live: Summary;
@@ -38,6 +42,17 @@ interface Phase {
 async function main(): Promise<void> {
   const server = await startServer({ label: 'export' });
   const base = `http://127.0.0.1:${server.port}`;
+  // The probes are the users' browsers, on other machines in real life: here they share two cores with
+  // the server, so this process (not the server, started before) runs at a higher priority where it may,
+  // lest its own wait for the CPU be counted as the server's latency.
+  let probePriority = 'normal';
+  try {
+    os.setPriority(-5);
+    probePriority = 'nice -5';
+  } catch {
+    /* not permitted: measured at normal priority, and said so */
+  }
+  console.log(`probes at ${probePriority} priority`);
   try {
     // history: the demo scenario over the last days
     const now = Date.now();
@@ -59,13 +74,14 @@ async function main(): Promise<void> {
       posted += events.length;
     }
     console.log(`history: ${posted.toLocaleString('en')} events of ${cfg.days} days posted in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-    await sleep(3_000);
+    // the server settles first (checkpoints of the history, the advice's first reads of it): the baseline is the quiet server
+    await sleep(15_000);
 
     const idle = await phase(base, false);
     const busy = await phase(base, true);
     const ratio = { live: busy.live.p99 / idle.live.p99, stream: busy.stream.p99 / idle.stream.p99 };
     const met = ratio.live <= 2 && ratio.stream <= 2;
-    const result = { cfg, events: posted, idle, busy, ratio, met };
+    const result = { cfg, probePriority, events: posted, idle, busy, ratio, met };
     mkdirSync(path.dirname(cfg.out), { recursive: true });
     writeFileSync(cfg.out, JSON.stringify(result, null, 2));
     const row = (name: string, s: Summary) => `${name.padEnd(34)} ${String(s.count).padStart(6)} ${String(s.p50).padStart(8)} ${String(s.p99).padStart(8)} ${String(s.max).padStart(8)}`;
@@ -87,7 +103,6 @@ async function phase(base: string, exporting: boolean): Promise<Phase> {
   const stream: number[] = [];
   const exports: Phase['exports'] = [];
   const sse = await openStream(base);
-  let probe = 0;
   const loop: number[] = [];
   const checkpoint: number[] = [];
   const post: number[] = [];
