@@ -16,8 +16,10 @@ const EXPORT_HEAP_MB = 512;
 
 export function exportStarter(storage: Storage, commit: () => Promise<void>): StartWork {
   return async (job, path, onProgress) => {
+    if (job.spec.kind !== 'export') throw new Error(`not an export: ${job.spec.kind}`);
     await commit();
-    const spec = { ...job.spec, path };
+    const { kind: _kind, ...work } = job.spec;
+    const spec = { ...work, path };
     const endpoint = endpointOf(storage);
     if (!endpoint) {
       let cancelled = false;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobBook, TooManyJobsError, type RunningWork, type StartWork } from './job-book.js';
 
-const spec = { query: { tenant: 't', groupBy: [], level: 'queue' as const, sl: { default: { targetSec: 20, shortAbandonSec: 5, abandonsCount: true }, queues: [], channels: [] } }, shape: { from: 0, to: 60_000, groupBy: [], level: 'queue' as const }, format: 'csv' as const };
+const spec = { kind: 'export' as const, query: { tenant: 't', groupBy: [], level: 'queue' as const, sl: { default: { targetSec: 20, shortAbandonSec: 5, abandonsCount: true }, queues: [], channels: [] } }, shape: { from: 0, to: 60_000, groupBy: [], level: 'queue' as const }, format: 'csv' as const };
 
 /** Work that writes its file and ends when told to (finish), or fails (fail). */
 function controllable() {

@@ -1,5 +1,5 @@
 /**
- * Background jobs (issue #11): heavy work — exports of long ranges — run off the request path, a few at
+ * Background jobs (issue #11): heavy work — exports of long ranges, verify over weeks — run off the request path, a few at
  * a time, each on a thread of its own, so that no report slows the live view. A job is asked for with
  * POST /v1/jobs, followed with GET /v1/jobs/:id (its progress), and its file fetched when it is done.
  * Jobs and their files live as long as the process, and a finished one for `keepMs` after it ends:
@@ -11,13 +11,17 @@ import { join } from 'node:path';
 import type { ExportFormat } from './export-format.js';
 import type { ExportProgress, ExportSpec } from './export-run.js';
 
+/** What a job does: an export of history rows to a file, or a verify of a range (its answer as JSON). */
+export type JobSpec = ({ kind: 'export' } & Omit<ExportSpec, 'path'>) | { kind: 'verify'; tenant: string; from: number; to: number };
+export type JobFormat = ExportFormat | 'json';
+
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 
 export interface Job {
   id: string;
   tenant: string;
-  kind: 'export';
-  format: ExportFormat;
+  kind: JobSpec['kind'];
+  format: JobFormat;
   /** What was asked for, as given (shown back). */
   params: Record<string, string>;
   state: JobState;
@@ -28,8 +32,8 @@ export interface Job {
   error: string | null;
   /** The file, once done: its name for the download, where it is, its size. */
   file: { name: string; path: string; bytes: number } | null;
-  /** The work itself (not shown): the history question and the format. */
-  spec: Omit<ExportSpec, 'path'>;
+  /** The work itself (not shown). */
+  spec: JobSpec;
 }
 
 /** A running job's work: resolves with the rows written, rejects with why; `cancel` stops it. */
@@ -65,13 +69,13 @@ export class JobBook {
     this.now = opts.now ?? Date.now;
   }
 
-  submit(tenant: string, spec: Omit<ExportSpec, 'path'>, params: Record<string, string>, fileName: string): Job {
-    const { format } = spec;
+  submit(tenant: string, spec: JobSpec, params: Record<string, string>, fileName: string): Job {
+    const format: JobFormat = spec.kind === 'export' ? spec.format : 'json';
     this.expire();
     const active = [...this.jobs.values()].filter((j) => j.tenant === tenant && (j.state === 'queued' || j.state === 'running')).length;
     if (active >= this.opts.perTenant) throw new TooManyJobsError(`${active} jobs of this tenant are queued or running; at most ${this.opts.perTenant}: wait for one to finish, or cancel one`);
     const id = randomUUID();
-    const job: Job = { id, tenant, kind: 'export', format, params, spec, state: 'queued', progress: { fraction: 0, rows: 0 }, createdAt: this.now(), startedAt: null, finishedAt: null, error: null, file: { name: fileName, path: join(this.opts.dir, `${id}.${format}`), bytes: 0 } };
+    const job: Job = { id, tenant, kind: spec.kind, format, params, spec, state: 'queued', progress: { fraction: 0, rows: 0 }, createdAt: this.now(), startedAt: null, finishedAt: null, error: null, file: { name: fileName, path: join(this.opts.dir, `${id}.${format}`), bytes: 0 } };
     this.jobs.set(id, job);
     this.queue.push(id);
     this.pump();

@@ -123,11 +123,39 @@ describe('background jobs: exports of history (POST /v1/jobs)', () => {
     expect(typeof sheet.getRow(2).getCell(3).value).toBe('number');
   });
 
+  it('runs a verify of the range as a job, its answer the JSON GET /v1/verify gives', async () => {
+    const started = await post({ kind: 'verify', from: new Date(from).toISOString(), to: new Date(to).toISOString() });
+    expect(started.statusCode, started.body).toBe(202);
+    expect(started.json()).toMatchObject({ kind: 'verify', format: 'json' });
+    const done = await finished(started.json().id);
+    expect(done.state, done.error).toBe('done');
+    const file = await get(done.download);
+    expect(file.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(file.headers['content-disposition']).toMatch(/filename="ccpulse-verify-/);
+    const answer = file.json();
+    expect(answer).toMatchObject({ differences: [], totalDifferences: 0, truncated: false, archived: [] });
+    expect(answer.events).toBeGreaterThan(100);
+    const direct = (await get(`/v1/verify?from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`)).json();
+    expect(answer.events).toBe(direct.events);
+    expect(answer.cells).toBe(direct.cells);
+    // what a verify does not take, and a range past a month
+    for (const [body, path] of [
+      [{ kind: 'verify', from: String(from), to: String(to), format: 'csv' }, '/format'],
+      [{ kind: 'verify', from: String(from), to: String(to), queue: 'sales' }, '/queue'],
+      [{ kind: 'verify', from: String(from - 40 * 86_400_000), to: String(to) }, '/to'],
+      [{ kind: 'export', from: String(from), to: String(to) }, '/format'],
+    ] as const) {
+      const r = await post(body);
+      expect(r.statusCode, JSON.stringify(body)).toBe(400);
+      expect(JSON.stringify(r.json().error)).toContain(path);
+    }
+  });
+
   it('names every parameter at fault, and cancels or forgets a job', async () => {
     const base = { kind: 'export', format: 'csv', from: new Date(from).toISOString(), to: new Date(to).toISOString() };
     for (const [body, path] of [
       [{ ...base, format: 'pdf' }, '/format'],
-      [{ ...base, kind: 'verify' }, '/kind'],
+      [{ ...base, kind: 'report' }, '/kind'],
       [{ ...base, from: undefined }, 'from'],
       [{ ...base, from: 'yesterday' }, '/from'],
       [{ ...base, interval: '7x' }, '/interval'],

@@ -3,25 +3,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import { EXPORT_FORMATS, type ExportFormat } from '../../jobs/export-format.js';
-import { exportStarter } from '../../jobs/export-starter.js';
-import { JobBook, TooManyJobsError, type Job } from '../../jobs/job-book.js';
+import { EXPORT_FORMATS } from '../../jobs/export-format.js';
+import { jobStarter } from '../../jobs/job-starter.js';
+import { JobBook, TooManyJobsError, type Job, type JobFormat } from '../../jobs/job-book.js';
+import { VerifyFailedError } from '../../verify/verifier.js';
 import type { Engine } from '../../stream/engine.js';
 import { badRequest, Errors, type ErrorDetail } from '../errors.js';
-import { HISTORY_PARAMS, historyParams } from '../history-params.js';
+import { HISTORY_PARAMS, historyParams, parseTime } from '../history-params.js';
 import { ErrorSchema, NoQuery } from '../schemas.js';
 
 /** An export's range may hold up to this many intervals (a year by the minute). */
 const MAX_INTERVALS = 600_000;
-const CONTENT_TYPES: ReadonlyMap<ExportFormat, string> = new Map([
+/** A verify job's range, as GET /v1/verify takes it. */
+const MAX_VERIFY_MS = 31 * 86_400_000;
+const CONTENT_TYPES: ReadonlyMap<JobFormat, string> = new Map([
+  ['json', 'application/json; charset=utf-8'],
   ['csv', 'text/csv; charset=utf-8'],
   ['xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
 ]);
 
 const Body = Type.Object(
   {
-    kind: Type.Literal('export', { description: 'export: the rows of GET /v1/metrics for the same parameters, written to a file' }),
-    format: Type.Union(EXPORT_FORMATS.map((f) => Type.Literal(f))),
+    kind: Type.Union([Type.Literal('export'), Type.Literal('verify')], {
+      description: 'export: the rows of GET /v1/metrics for the same parameters, written to a file (format required); verify: GET /v1/verify over from–to (up to 31 days), its answer as JSON',
+    }),
+    format: Type.Optional(Type.Union(EXPORT_FORMATS.map((f) => Type.Literal(f)))),
     ...HISTORY_PARAMS,
     from: Type.String({ description: 'ISO 8601 or epoch ms' }),
     to: Type.String({ description: 'ISO 8601 or epoch ms, exclusive' }),
@@ -64,29 +70,56 @@ const view = (j: Job) => ({
 
 /**
  * Background jobs (src/jobs): POST /v1/jobs starts an export of history rows (CSV or XLSX) on a thread
- * of its own, GET /v1/jobs/:id follows it, GET /v1/jobs/:id/download fetches the file, DELETE cancels
+ * of its own, or a verify of up to a month on the verify thread, GET /v1/jobs/:id follows it, GET /v1/jobs/:id/download fetches the file, DELETE cancels
  * it or forgets it. A tenant sees only its own jobs.
  */
 export const jobsRoute: FastifyPluginAsync<{ engine: Engine; concurrency?: number; perTenant?: number }> = async (app, { engine, concurrency = 1, perTenant = 4 }) => {
   const dir = mkdtempSync(join(tmpdir(), 'ccpulse-exports-'));
-  const book = new JobBook({ dir, concurrency, perTenant, keepMs: 24 * 3_600_000, start: exportStarter(engine.storage, () => engine.checkpointer.commit()) });
+  const verify = async (tenant: string, from: number, to: number) => {
+    try {
+      const { appealsTold, archived, ...rest } = await engine.verify(tenant, from, to);
+      return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...rest, appeals: appealsTold, archived: archived.map((a) => ({ ...a, day: new Date(a.day).toISOString().slice(0, 10) })) };
+    } catch (err) {
+      if (err instanceof VerifyFailedError) throw new Error(`verify failed: ${err.message}; run it again later`);
+      throw err;
+    }
+  };
+  const book = new JobBook({ dir, concurrency, perTenant, keepMs: 24 * 3_600_000, start: jobStarter(engine.storage, () => engine.checkpointer.commit(), verify) });
   app.addHook('onClose', async () => {
     book.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   app.post<{ Body: Static<typeof Body> }>('/v1/jobs', { schema: { querystring: NoQuery, body: Body, response: { 202: JobSchema, '4xx': ErrorSchema } } }, async (req, reply) => {
-    const { kind: _kind, format, ...params } = req.body;
+    const { kind, format, ...params } = req.body;
     const errors: ErrorDetail[] = [];
-    const p = historyParams(params, engine.now(), MAX_INTERVALS, errors);
-    if (errors.length) throw badRequest(errors);
-    const shape = { ...p.shape, finalBefore: engine.processor.finalBefore(req.tenant) };
-    const query = { tenant: req.tenant, queue: p.queue, channel: p.channel, operator: p.operator, groupBy: shape.groupBy, intervalMs: shape.intervalMs, level: shape.level, sl: engine.settings.rulesOf(req.tenant).slPolicies };
     const day = (t: number) => new Date(t).toISOString().slice(0, 10);
     const shown = Object.fromEntries(Object.entries(params).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+    let submit: () => Job;
+    if (kind === 'verify') {
+      for (const f of ['format', 'queue', 'channel', 'operator', 'groupBy', 'interval'] as const) {
+        if (req.body[f] !== undefined) errors.push({ path: `/${f}`, message: 'not taken by a verify job (it checks the whole range: every queue, channel and operator)' });
+      }
+      const from = parseTime(params.from, '/from', errors);
+      const to = parseTime(params.to, '/to', errors);
+      if (!errors.length && from >= to) errors.push({ path: '/from', message: 'must be before to' });
+      if (!errors.length && to - from > MAX_VERIFY_MS) errors.push({ path: '/to', message: 'at most 31 days after from' });
+      if (errors.length) throw badRequest(errors);
+      // whole minutes, as GET /v1/verify takes them
+      const f = Math.floor(from / 60_000) * 60_000;
+      const t = Math.ceil(to / 60_000) * 60_000;
+      submit = () => book.submit(req.tenant, { kind: 'verify', tenant: req.tenant, from: f, to: t }, shown, `ccpulse-verify-${day(f)}-${day(t - 1)}.json`);
+    } else {
+      if (format === undefined) errors.push({ path: '/format', message: 'required for an export: csv or xlsx' });
+      const p = historyParams(params, engine.now(), MAX_INTERVALS, errors);
+      if (errors.length) throw badRequest(errors);
+      const shape = { ...p.shape, finalBefore: engine.processor.finalBefore(req.tenant) };
+      const query = { tenant: req.tenant, queue: p.queue, channel: p.channel, operator: p.operator, groupBy: shape.groupBy, intervalMs: shape.intervalMs, level: shape.level, sl: engine.settings.rulesOf(req.tenant).slPolicies };
+      submit = () => book.submit(req.tenant, { kind: 'export', query, shape, format: format! }, shown, `ccpulse-${day(shape.from)}-${day(shape.to - 1)}.${format}`);
+    }
     let job: Job;
     try {
-      job = book.submit(req.tenant, { query, shape, format }, shown, `ccpulse-${day(shape.from)}-${day(shape.to - 1)}.${format}`);
+      job = submit();
     } catch (err) {
       if (err instanceof TooManyJobsError) {
         reply.header('retry-after', '10');
