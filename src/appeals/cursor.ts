@@ -1,4 +1,4 @@
-import { EVENT_TYPES, type EventType } from '../contract/event.js';
+import { CONTROL_OR_BROKEN, EVENT_TYPES, type EventType } from '../contract/event.js';
 
 /**
  * Where a page of GET /v1/appeals ended, as the `after` the client sends back: the scan window of the
@@ -31,5 +31,7 @@ export function decodeCursor(text: string): AppealsCursor | null {
   const [window, appealId, ts, type, id] = v as unknown[];
   if (!Number.isSafeInteger(window) || typeof appealId !== 'string' || !Number.isSafeInteger(ts)) return null;
   if (typeof type !== 'string' || !(EVENT_TYPES as readonly string[]).includes(type) || typeof id !== 'string') return null;
+  // names as events may hold them: a forged one with a NUL would reach the database as text it refuses
+  if (CONTROL_OR_BROKEN.test(appealId) || CONTROL_OR_BROKEN.test(id) || appealId.length > 1_000 || id.length > 1_000) return null;
   return { window: window as number, appealId, start: { ts: ts as number, type: type as EventType, id } };
 }

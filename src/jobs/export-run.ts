@@ -8,6 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import ExcelJS from 'exceljs';
 import { historyAnswerRows, type HistoryReads } from '../history/answer.js';
+import { dayStartIn } from '../metrics/time-zone.js';
 import { compareRows, emptyRow, TooManyRowsError, type GroupKey, type HistoryShape } from '../metrics/history.js';
 import type { MetricsRow } from '../contract/api.js';
 import type { HistoryQuery } from '../storage/storage.js';
@@ -19,6 +20,8 @@ export interface ExportSpec {
   format: ExportFormat;
   /** Where the file goes. */
   path: string;
+  /** With a 1-day interval: days on this zone's clock (IANA), not UTC days. */
+  dayZone?: string;
 }
 
 export interface ExportProgress {
@@ -28,6 +31,9 @@ export interface ExportProgress {
 }
 
 export class ExportTooLargeError extends Error {}
+const tooLarge = () => new ExportTooLargeError(`more than ${XLSX_MAX_ROWS.toLocaleString('en')} rows, a spreadsheet's limit: export CSV, or widen the interval or narrow the range`);
+const DAY_MS = 86_400_000;
+const keyOf = (keys: readonly GroupKey[], r: Partial<Record<GroupKey, string>>) => keys.map((k) => r[k] ?? '').join('\u0001');
 
 /** Rows a slice aims at: big enough to keep the queries few, small enough to hold in memory. */
 const SLICE_ROWS = 20_000;
@@ -41,38 +47,59 @@ export async function runExport(reads: HistoryReads, spec: ExportSpec, onProgres
   const columns = exportColumns(shape.groupBy, shape.intervalMs !== undefined);
   const sink = spec.format === 'csv' ? await csvSink(spec.path, columns) : xlsxSink(spec.path, columns);
   let rows = 0;
+  const write = async (part: MetricsRow[], at: number) => {
+    if (spec.format === 'xlsx' && rows + part.length > XLSX_MAX_ROWS) throw tooLarge();
+    for (const r of part) await sink.write(rowValues(r, columns));
+    rows += part.length;
+    onProgress({ fraction: (at - shape.from) / (shape.to - shape.from), rows });
+  };
   try {
     const step = shape.intervalMs;
     // every group of the range gets a row in every interval, as GET /v1/metrics answers: a slice alone
     // knows only the groups that had something in it
     const groups = step ? await groupsOf(reads, spec) : null;
-    // slices on interval edges (slots are aligned on the epoch), starting with an hour's worth
-    let span = step ? Math.max(1, Math.round(3_600_000 / step)) * step : shape.to - shape.from;
-    for (let at = shape.from; at < shape.to; ) {
-      if (cancelled()) throw new Error('cancelled');
-      const end = step ? Math.min(shape.to, nextEdge(at, step, span)) : shape.to;
-      const slice: HistoryShape = { ...shape, from: at, to: end, maxRows: SLICE_MAX_ROWS };
-      let part: MetricsRow[];
-      try {
-        part = await historyAnswerRows(reads, { query: { ...spec.query, from: at, to: end }, pending: [], pendingQa: [], shape: slice });
-      } catch (err) {
-        if (step && end - at > step && err instanceof TooManyRowsError) {
-          span = Math.max(step, Math.floor(span / 2 / step) * step);
-          continue;
+    if (groups && step && spec.format === 'xlsx' && groups.length * Math.ceil((shape.to - shape.from) / step) > XLSX_MAX_ROWS) throw tooLarge();
+    if (step === DAY_MS && spec.dayZone) {
+      // days on the center's clock: a day at a time, one row per group (a DST day has 23 or 25 hours)
+      for (let at = shape.from; at < shape.to; ) {
+        if (cancelled()) throw new Error('cancelled');
+        const end = Math.min(shape.to, dayStartIn(dayStartIn(at, spec.dayZone) + DAY_MS + DAY_MS / 2, spec.dayZone));
+        const part = await historyAnswerRows(reads, { query: { ...spec.query, intervalMs: undefined, from: at, to: end }, pending: [], pendingQa: [], shape: { ...shape, intervalMs: undefined, from: at, to: end, maxRows: SLICE_MAX_ROWS } });
+        const final = shape.finalBefore !== undefined && end <= shape.finalBefore;
+        const bucket = new Date(at).toISOString();
+        const have = new Set(part.map((r) => keyOf(shape.groupBy, r)));
+        const day: MetricsRow[] = part.map((r) => ({ ...r, bucket, final }));
+        for (const g of groups ?? []) if (!have.has(keyOf(shape.groupBy, g))) day.push(emptyRow(g, at, final));
+        await write(day.sort(compareRows), end);
+        at = end;
+      }
+    } else {
+      // slices on interval edges (slots are aligned on the epoch), starting with an hour's worth, never more
+      // rows than SLICE_MAX_ROWS once every group has its row in every interval
+      const maxSpan = step ? Math.max(step, Math.min(Math.floor(MAX_SPAN_MS / step), Math.floor(SLICE_MAX_ROWS / Math.max(1, groups?.length ?? 1))) * step) : 0;
+      let span = step ? Math.min(maxSpan, Math.max(1, Math.round(3_600_000 / step)) * step) : shape.to - shape.from;
+      for (let at = shape.from; at < shape.to; ) {
+        if (cancelled()) throw new Error('cancelled');
+        const end = step ? Math.min(shape.to, nextEdge(at, step, span)) : shape.to;
+        const slice: HistoryShape = { ...shape, from: at, to: end, maxRows: SLICE_MAX_ROWS };
+        let part: MetricsRow[];
+        try {
+          part = await historyAnswerRows(reads, { query: { ...spec.query, from: at, to: end }, pending: [], pendingQa: [], shape: slice });
+        } catch (err) {
+          if (step && end - at > step && err instanceof TooManyRowsError) {
+            span = Math.max(step, Math.floor(span / 2 / step) * step);
+            continue;
+          }
+          throw err;
         }
-        throw err;
-      }
-      if (spec.format === 'xlsx' && rows + part.length > XLSX_MAX_ROWS) {
-        throw new ExportTooLargeError(`more than ${XLSX_MAX_ROWS.toLocaleString('en')} rows, a spreadsheet's limit: export CSV, or widen the interval or narrow the range`);
-      }
-      if (groups) part = withEmptyRows(part, groups, shape, at, end);
-      for (const r of part) await sink.write(rowValues(r, columns));
-      rows += part.length;
-      at = end;
-      onProgress({ fraction: (at - shape.from) / (shape.to - shape.from), rows });
-      if (step) {
-        if (part.length < SLICE_ROWS / 2) span = Math.min(span * 2, Math.max(step, Math.floor(MAX_SPAN_MS / step) * step));
-        else if (part.length > SLICE_ROWS * 2) span = Math.max(step, Math.floor(span / 2 / step) * step);
+        const found = part.length;
+        if (groups) part = withEmptyRows(part, groups, shape, at, end);
+        await write(part, end);
+        at = end;
+        if (step) {
+          if (found < SLICE_ROWS / 2) span = Math.min(span * 2, maxSpan);
+          else if (found > SLICE_ROWS * 2) span = Math.max(step, Math.floor(span / 2 / step) * step);
+        }
       }
     }
     await sink.close();
@@ -98,13 +125,12 @@ async function groupsOf(reads: HistoryReads, spec: ExportSpec): Promise<Array<Pa
 /** The slice's rows with an empty one for each group and interval it lacks, in the answer's order. */
 function withEmptyRows(part: MetricsRow[], groups: ReadonlyArray<Partial<Record<GroupKey, string>>>, shape: HistoryShape, from: number, to: number): MetricsRow[] {
   const step = shape.intervalMs!;
-  const keyOf = (r: Partial<Record<GroupKey, string>>) => shape.groupBy.map((k) => r[k] ?? '').join('\u0001');
-  const have = new Set(part.map((r) => `${r.bucket}\u0002${keyOf(r)}`));
+  const have = new Set(part.map((r) => `${r.bucket}\u0002${keyOf(shape.groupBy, r)}`));
   const out = [...part];
   for (let s = from - (((from % step) + step) % step); s < to; s += step) {
     const bucket = new Date(s).toISOString();
     const final = shape.finalBefore !== undefined && s + step <= shape.finalBefore;
-    for (const g of groups) if (!have.has(`${bucket}\u0002${keyOf(g)}`)) out.push(emptyRow(g, s, final));
+    for (const g of groups) if (!have.has(`${bucket}\u0002${keyOf(shape.groupBy, g)}`)) out.push(emptyRow(g, s, final));
   }
   return out.length === part.length ? part : out.sort(compareRows);
 }

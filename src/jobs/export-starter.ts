@@ -31,7 +31,13 @@ export function exportStarter(storage: Storage, commit: () => Promise<void>): St
     const done = new Promise<{ rows: number; bytes: number }>((resolve, reject) => {
       worker.on('message', (m: ExportMessage) => {
         if (m.type === 'progress') onProgress({ fraction: m.fraction, rows: m.rows });
-        else if (m.type === 'done') resolve({ rows: m.rows, bytes: statSync(path).size });
+        else if (m.type === 'done') {
+          try {
+            resolve({ rows: m.rows, bytes: statSync(path).size });
+          } catch (err) {
+            reject(err as Error); // the file went meanwhile (the job was cancelled)
+          }
+        }
         else reject(new Error(m.message));
         if (m.type !== 'progress') void worker.terminate();
       });

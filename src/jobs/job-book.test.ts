@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { JobBook, TooManyJobsError, type RunningWork, type StartWork } from './job-book.js';
+import { JobBook, MAX_FINISHED, TooManyJobsError, type RunningWork, type StartWork } from './job-book.js';
 
 const spec = { kind: 'export' as const, query: { tenant: 't', groupBy: [], level: 'queue' as const, sl: { default: { targetSec: 20, shortAbandonSec: 5, abandonsCount: true }, queues: [], channels: [] } }, shape: { from: 0, to: 60_000, groupBy: [], level: 'queue' as const }, format: 'csv' as const };
 
@@ -80,6 +80,62 @@ describe('JobBook', () => {
     now += 10_001;
     expect(book.get('acme', b.id)).toBeUndefined();
     expect(existsSync(join(dir, `${b.id}.csv`))).toBe(false);
+    book.close();
+  });
+
+  it('a job cancelled while its work starts is stopped once started, its end taken, its place given back', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ccpulse-jobs-'));
+    const unheard: unknown[] = [];
+    const onUnhandled = (r: unknown) => unheard.push(r);
+    process.on('unhandledRejection', onUnhandled);
+    let letStart!: () => void;
+    const gate = new Promise<void>((r) => (letStart = r));
+    let cancelled = 0;
+    let started = 0;
+    const start: StartWork = async () => {
+      started++;
+      await gate; // a checkpoint, a thread starting
+      let reject!: (e: Error) => void;
+      const done = new Promise<{ rows: number; bytes: number }>((_, b) => (reject = b));
+      return { done, cancel: () => (cancelled++, reject(new Error('the export thread stopped'))) };
+    };
+    const book = new JobBook({ dir, concurrency: 1, perTenant: 5, keepMs: 60_000, start });
+    const a = book.submit('acme', spec, {}, 'a.csv');
+    const b = book.submit('acme', spec, {}, 'b.csv');
+    await tick();
+    expect(book.remove('acme', a.id)).toBe(true);
+    await tick();
+    expect(started).toBe(1); // b waits: a still holds the one place while it starts
+    letStart();
+    await tick();
+    await tick();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(cancelled).toBe(1);
+    expect(started).toBe(2);
+    expect(b.state).toBe('running');
+    book.close();
+    await new Promise((r) => setTimeout(r, 20));
+    process.off('unhandledRejection', onUnhandled);
+    expect(unheard).toEqual([]);
+  });
+
+  it('keeps a tenant\'s newest finished jobs and forgets older ones with their files', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ccpulse-jobs-'));
+    const w = controllable();
+    const book = new JobBook({ dir, concurrency: 1, perTenant: 5, keepMs: 86_400_000, start: w.start });
+    const ids: string[] = [];
+    for (let i = 0; i < MAX_FINISHED + 3; i++) {
+      const j = book.submit('acme', spec, {}, `${i}.csv`);
+      ids.push(j.id);
+      await tick();
+      w.started[i].finish(1);
+      await tick();
+      await tick();
+    }
+    expect(book.list('acme').length).toBe(MAX_FINISHED);
+    expect(book.get('acme', ids[0])).toBeUndefined();
+    expect(existsSync(join(dir, `${ids[0]}.csv`))).toBe(false);
+    expect(book.get('acme', ids.at(-1)!)?.state).toBe('done');
     book.close();
   });
 });

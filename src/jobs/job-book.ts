@@ -46,6 +46,9 @@ export type StartWork = (job: Job, path: string, onProgress: (p: ExportProgress)
 
 export class TooManyJobsError extends Error {}
 
+/** Finished jobs a tenant keeps (with their files) besides those of the last keepMs: the newest. */
+export const MAX_FINISHED = 20;
+
 export interface JobBookOptions {
   dir: string;
   /** Jobs running at once (each on a thread). */
@@ -62,6 +65,8 @@ export class JobBook {
   private readonly jobs = new Map<string, Job>();
   private readonly queue: string[] = [];
   private readonly running = new Map<string, RunningWork>();
+  /** Jobs whose work is being started (a checkpoint, a thread): cancelled meanwhile, they are stopped once started. */
+  private readonly starting = new Set<string>();
   private readonly now: () => number;
   private closed = false;
 
@@ -70,6 +75,7 @@ export class JobBook {
   }
 
   submit(tenant: string, spec: JobSpec, params: Record<string, string>, fileName: string): Job {
+    this.keepLatestFinished(tenant);
     const format: JobFormat = spec.kind === 'export' ? spec.format : 'json';
     this.expire();
     const active = [...this.jobs.values()].filter((j) => j.tenant === tenant && (j.state === 'queued' || j.state === 'running')).length;
@@ -99,8 +105,11 @@ export class JobBook {
     const j = this.get(tenant, id);
     if (!j) return false;
     if (j.state === 'queued') this.queue.splice(this.queue.indexOf(id), 1);
-    this.running.get(id)?.cancel();
-    this.running.delete(id);
+    const work = this.running.get(id);
+    work?.done.catch(() => undefined);
+    work?.cancel();
+    // a job still starting keeps its place until its start returns (run() then cancels it): no more than `concurrency` at once
+    if (work && !this.starting.has(id)) this.running.delete(id);
     this.forget(j);
     this.pump();
     return true;
@@ -108,7 +117,10 @@ export class JobBook {
 
   close(): void {
     this.closed = true;
-    for (const w of this.running.values()) w.cancel();
+    for (const w of this.running.values()) {
+      w.done.catch(() => undefined);
+      w.cancel();
+    }
     this.running.clear();
     for (const j of this.jobs.values()) this.forget(j);
   }
@@ -125,15 +137,23 @@ export class JobBook {
     job.startedAt = this.now();
     const placeholder: RunningWork = { done: new Promise(() => {}), cancel: () => undefined };
     this.running.set(job.id, placeholder); // counted while the thread starts
+    this.starting.add(job.id);
     let work: RunningWork;
     try {
       work = await this.opts.start(job, job.file!.path, (p) => (job.progress = p));
     } catch (err) {
-      this.finish(job, err);
+      this.starting.delete(job.id);
+      if (this.jobs.has(job.id)) this.finish(job, err);
+      else this.release(job.id);
       return;
+    } finally {
+      this.starting.delete(job.id);
     }
-    if (this.running.get(job.id) !== placeholder) {
-      work.cancel(); // cancelled while it started
+    if (!this.jobs.has(job.id) || this.closed) {
+      // cancelled while it started: its end is of no interest, but must be taken (an unheard rejection ends the process)
+      work.done.catch(() => undefined);
+      work.cancel();
+      this.release(job.id);
       return;
     }
     this.running.set(job.id, work);
@@ -146,6 +166,12 @@ export class JobBook {
     } catch (err) {
       if (this.jobs.has(job.id)) this.finish(job, err);
     }
+  }
+
+  /** A cancelled job's place, given back. */
+  private release(id: string): void {
+    this.running.delete(id);
+    this.pump();
   }
 
   private finish(job: Job, err: unknown): void {
@@ -164,6 +190,12 @@ export class JobBook {
     this.jobs.delete(j.id);
     if (j.state !== 'done' && j.state !== 'failed') j.state = 'cancelled';
     if (j.file) rmSync(j.file.path, { force: true });
+  }
+
+  /** A tenant keeps its last MAX_FINISHED finished jobs (and files); older ones go, so a loop of exports cannot fill the disk. */
+  private keepLatestFinished(tenant: string): void {
+    const finished = [...this.jobs.values()].filter((j) => j.tenant === tenant && j.finishedAt !== null).sort((a, b) => b.finishedAt! - a.finishedAt!);
+    for (const j of finished.slice(MAX_FINISHED - 1)) this.forget(j);
   }
 
   /** Finished jobs older than keepMs go, with their files. */

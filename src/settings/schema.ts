@@ -7,6 +7,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { SlPolicySchema, ThresholdsSchema } from '../config/config.js';
 import { isBinEdge } from '../metrics/wait-histogram.js';
+import { CONTROL_OR_BROKEN } from '../contract/event.js';
+
+const CONTROL_OR_BROKEN_ALL = new RegExp(CONTROL_OR_BROKEN.source, 'g');
 
 export const TenantSettingsSchema = Type.Object(
   {
@@ -56,7 +59,10 @@ export function settingsProblems(doc: TenantSettings): SettingsProblem[] {
     const entries = Object.entries(section);
     if (entries.length > MAX_ENTRIES) out.push({ path, message: `holds ${entries.length} entries; at most ${MAX_ENTRIES}` });
     for (const [name] of entries) {
-      if (name.length === 0 || name.length > MAX_NAME) out.push({ path: `${path}/${pointer(name.slice(0, MAX_NAME))}`, message: `a name must be 1 to ${MAX_NAME} characters` });
+      const at = `${path}/${pointer(name.slice(0, MAX_NAME)).replace(CONTROL_OR_BROKEN_ALL, '\ufffd')}`;
+      if (name.length === 0 || name.length > MAX_NAME) out.push({ path: at, message: `a name must be 1 to ${MAX_NAME} characters` });
+      // as in events: such a name names no queue, and the stores refuse it (a NUL in PostgreSQL's text)
+      else if (CONTROL_OR_BROKEN.test(name)) out.push({ path: at, message: 'a name must not contain control characters or unpaired UTF-16 surrogates' });
     }
     return entries;
   };

@@ -43,7 +43,11 @@ translatePage(document.body);
 document.title = t(document.title);
 const langToggle = $<HTMLButtonElement>('#lang-toggle');
 langToggle.querySelector(`.opt-${lang()}`)?.classList.add('on');
-langToggle.setAttribute('aria-label', `${t('Language')}: ${lang() === 'ru' ? 'русский' : 'English'}`);
+// the language in words for a screen reader, after the visible EN/RU (a name must hold the visible text: WCAG 2.5.3)
+const langName = document.createElement('span');
+langName.className = 'visually-hidden';
+langName.textContent = ` ${t('Language')}: ${lang() === 'ru' ? 'русский' : 'English'}`;
+langToggle.append(langName);
 langToggle.addEventListener('click', () => {
   chooseLang(lang() === 'ru' ? 'en' : 'ru');
   const u = new URL(location.href);

@@ -24,4 +24,14 @@ describe('the reports page\'s question', () => {
     expect(presetDays('last7', now, 'UTC')).toEqual({ fromDay: '2026-11-24', toDay: '2026-11-30' });
     expect(presetDays('last30', now, 'UTC')).toEqual({ fromDay: '2026-11-01', toDay: '2026-11-30' });
   });
+
+  it('splits a range into the days of the center\'s clock', async () => {
+    const { zoneDays } = await import('./report-query.js');
+    const from = Date.parse('2026-10-24T22:00:00Z'); // Berlin, Oct 25 00:00 (CEST); clocks go back that night
+    const to = Date.parse('2026-10-26T23:00:00Z'); // Oct 27 00:00 (CET)
+    expect(zoneDays(from, to, 'Europe/Berlin').map(([a, b]) => [new Date(a).toISOString(), (b - a) / 3_600_000])).toEqual([
+      ['2026-10-24T22:00:00.000Z', 25],
+      ['2026-10-25T23:00:00.000Z', 24],
+    ]);
+  });
 });

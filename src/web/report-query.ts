@@ -35,6 +35,17 @@ export function dayOf(t: number, tz: string): string {
   return `${parts.get('year')}-${parts.get('month')}-${parts.get('day')}`;
 }
 
+/** The days of the zone's clock between `from` and `to`, as [start, end) pairs (a DST day has 23 or 25 hours). */
+export function zoneDays(from: number, to: number, tz: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let at = from; at < to; ) {
+    const end = Math.min(to, dayStartIn(dayStartIn(at, tz) + DAY + DAY / 2, tz));
+    out.push([at, end]);
+    at = end;
+  }
+  return out;
+}
+
 export type Preset = 'today' | 'yesterday' | 'last7' | 'last30';
 export const PRESETS: readonly Preset[] = ['today', 'yesterday', 'last7', 'last30'];
 

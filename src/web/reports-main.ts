@@ -5,7 +5,7 @@
  */
 import { channelLabel, formatDuration, formatPct, setDisplayTimeZone } from './format.js';
 import { chooseLang, lang, t, translatePage } from './i18n.js';
-import { dayOf, DRILL_MAX_MS, PRESETS, presetDays, REPORT_METRICS, reportParams, type GroupKey, type Interval, type Preset, type ReportForm } from './report-query.js';
+import { dayOf, DRILL_MAX_MS, PRESETS, zoneDays, presetDays, REPORT_METRICS, reportParams, type GroupKey, type Interval, type Preset, type ReportForm } from './report-query.js';
 import { DrillView } from './drill.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(sel: string): T => {
@@ -92,9 +92,7 @@ async function show(): Promise<void> {
   if ('problem' in q) return say(t('Not shown: {why}', { why: q.problem }), true);
   say(t('Loading…'));
   try {
-    const res = await fetch(apiUrl('v1/metrics', q.params), { headers: { accept: 'application/json' } });
-    if (!res.ok) throw new Error(await messageOf(res));
-    const { rows } = (await res.json()) as { rows: Array<Record<string, unknown>> };
+    const rows = await fetchRows(q.params);
     const keys = [...(q.params.interval ? ['bucket'] : []), ...(q.params.groupBy ? q.params.groupBy.split(',') : [])];
     const head = table.tHead!.rows[0];
     head.replaceChildren(...[...keys.map(keyLabel), ...REPORT_METRICS.map(([, label]) => t(label))].map((text, i) => {
@@ -142,6 +140,25 @@ async function show(): Promise<void> {
   }
 }
 
+/** GET /v1/metrics's rows; by day, each day of the center's clock asked for apart (the API's days are UTC days). */
+async function fetchRows(params: Record<string, string>): Promise<Array<Record<string, unknown>>> {
+  const get = async (p: Record<string, string>) => {
+    const res = await fetch(apiUrl('v1/metrics', p), { headers: { accept: 'application/json' } });
+    if (!res.ok) throw new Error(await messageOf(res));
+    return ((await res.json()) as { rows: Array<Record<string, unknown>> }).rows;
+  };
+  if (params.interval !== '1d') return get(params);
+  const { interval: _day, ...whole } = params;
+  const days = zoneDays(Date.parse(params.from), Date.parse(params.to), timeZone);
+  const out: Array<Record<string, unknown>> = [];
+  // a few days at a time: a month is 31 small questions
+  for (let i = 0; i < days.length; i += 4) {
+    const answers = await Promise.all(days.slice(i, i + 4).map(([from, to]) => get({ ...whole, from: new Date(from).toISOString(), to: new Date(to).toISOString() })));
+    answers.forEach((rows, k) => out.push(...rows.map((r) => ({ ...r, bucket: new Date(days[i + k][0]).toISOString() }))));
+  }
+  return out;
+}
+
 /**
  * What one row covers: its interval (else the whole range) and its group's names, with the filters; null
  * when it spans more than the day the appeals can be listed for (slice by day or hour to reach them).
@@ -152,10 +169,13 @@ function rowScope(r: Record<string, unknown>, keys: readonly string[], p: Record
   if (p.channel) scope.channel = p.channel;
   if (typeof r.bucket === 'string') {
     const start = Date.parse(r.bucket);
-    const step = p.interval === '1d' ? 86_400_000 : p.interval === '1h' ? 3_600_000 : 900_000;
+    const end = p.interval === '1d' ? zoneDays(start, start + 86_400_000, timeZone)[0][1] : start + (p.interval === '1h' ? 3_600_000 : 900_000);
     scope.from = new Date(Math.max(start, Date.parse(p.from))).toISOString();
-    scope.to = new Date(Math.min(start + step, Date.parse(p.to))).toISOString();
+    scope.to = new Date(Math.min(end, Date.parse(p.to))).toISOString();
   }
+  // per operator the report counts each hand-over to them, the appeals list each appeal they took part in:
+  // not the same set, so no link from an operator's row
+  if (keys.includes('operator')) return null;
   for (const k of keys) if (k !== 'bucket' && typeof r[k] === 'string') scope[k] = r[k] as string;
   return Date.parse(scope.to) - Date.parse(scope.from) <= DRILL_MAX_MS ? scope : null;
 }
@@ -177,7 +197,8 @@ const followed = new Map<string, JobView>();
 async function startExport(format: 'csv' | 'xlsx'): Promise<void> {
   const q = reportParams(readForm(), timeZone);
   if ('problem' in q) return say(t('Not exported: {why}', { why: q.problem }), true);
-  const params = Object.fromEntries(Object.entries(q.params).filter(([k, v]) => !(k === 'groupBy' && v === '')));
+  const params: Record<string, string> = Object.fromEntries(Object.entries(q.params).filter(([k, v]) => !(k === 'groupBy' && v === '')));
+  if (params.interval === '1d') params.timeZone = timeZone; // days on the center's clock, as on screen
   try {
     const res = await fetch(apiUrl('v1/jobs'), { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ kind: 'export', format, ...params }) });
     if (!res.ok) throw new Error(await messageOf(res));

@@ -123,6 +123,32 @@ describe('background jobs: exports of history (POST /v1/jobs)', () => {
     expect(typeof sheet.getRow(2).getCell(3).value).toBe('number');
   });
 
+  it('by day with a time zone: one row per group and day of that clock, as /v1/metrics answers for each of those days', async () => {
+    const { dayStartIn } = await import('../../metrics/time-zone.js');
+    const tz = 'Asia/Yekaterinburg';
+    const first = dayStartIn(from, tz);
+    const last = dayStartIn(dayStartIn(to, tz) + 36 * H, tz);
+    const started = await post({ kind: 'export', format: 'csv', from: new Date(first).toISOString(), to: new Date(last).toISOString(), interval: '1d', groupBy: 'queue', timeZone: tz });
+    expect(started.statusCode, started.body).toBe(202);
+    const done = await finished(started.json().id);
+    expect(done.state, done.error).toBe('done');
+    const [head, ...rows] = parseCsv((await get(done.download)).body.slice(1));
+    const col = (name: string) => head.indexOf(name);
+    const days = [...new Set(rows.map((r) => r[col('bucket')]))].sort();
+    expect(days.map((d) => dayStartIn(Date.parse(d), tz))).toEqual(days.map((d) => Date.parse(d))); // each a day's start on that clock
+    for (const d of days) {
+      const end = dayStartIn(Date.parse(d) + 36 * H, tz);
+      const api = (await get(`/v1/metrics?from=${d}&to=${new Date(end).toISOString()}&groupBy=queue`)).json().rows as Array<{ queue: string; offered: number; qa: number }>;
+      const mine = rows.filter((r) => r[col('bucket')] === d);
+      expect(mine.map((r) => [r[col('queue')].replace(/^'/, ''), Number(r[col('offered')]), Number(r[col('qa')])]).sort()).toEqual(api.map((r) => [r.queue, r.offered, r.qa]).sort());
+    }
+    expect(rows.reduce((n, r) => n + Number(r[col('offered')]), 0)).toBe(2 * 26 + 1);
+    const bad = await post({ kind: 'export', format: 'csv', from: String(from), to: String(to), interval: '1h', timeZone: tz });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.message).toContain('/timeZone');
+    expect((await post({ kind: 'export', format: 'csv', from: String(from), to: String(to), interval: '1d', timeZone: 'Mars/Olympus' })).statusCode).toBe(400);
+  });
+
   it('runs a verify of the range as a job, its answer the JSON GET /v1/verify gives', async () => {
     const started = await post({ kind: 'verify', from: new Date(from).toISOString(), to: new Date(to).toISOString() });
     expect(started.statusCode, started.body).toBe(202);

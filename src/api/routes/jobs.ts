@@ -7,6 +7,7 @@ import { EXPORT_FORMATS } from '../../jobs/export-format.js';
 import { jobStarter } from '../../jobs/job-starter.js';
 import { JobBook, TooManyJobsError, type Job, type JobFormat } from '../../jobs/job-book.js';
 import { VerifyFailedError } from '../../verify/verifier.js';
+import { isTimeZone } from '../../config/config.js';
 import type { Engine } from '../../stream/engine.js';
 import { badRequest, Errors, type ErrorDetail } from '../errors.js';
 import { HISTORY_PARAMS, historyParams, parseTime } from '../history-params.js';
@@ -31,6 +32,7 @@ const Body = Type.Object(
     ...HISTORY_PARAMS,
     from: Type.String({ description: 'ISO 8601 or epoch ms' }),
     to: Type.String({ description: 'ISO 8601 or epoch ms, exclusive' }),
+    timeZone: Type.Optional(Type.String({ maxLength: 64, description: 'with interval 1d: days on this clock (IANA, e.g. Europe/Moscow), not UTC days' })),
   },
   { additionalProperties: false },
 );
@@ -91,13 +93,13 @@ export const jobsRoute: FastifyPluginAsync<{ engine: Engine; concurrency?: numbe
   });
 
   app.post<{ Body: Static<typeof Body> }>('/v1/jobs', { schema: { querystring: NoQuery, body: Body, response: { 202: JobSchema, '4xx': ErrorSchema } } }, async (req, reply) => {
-    const { kind, format, ...params } = req.body;
+    const { kind, format, timeZone, ...params } = req.body;
     const errors: ErrorDetail[] = [];
     const day = (t: number) => new Date(t).toISOString().slice(0, 10);
     const shown = Object.fromEntries(Object.entries(params).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
     let submit: () => Job;
     if (kind === 'verify') {
-      for (const f of ['format', 'queue', 'channel', 'operator', 'groupBy', 'interval'] as const) {
+      for (const f of ['format', 'queue', 'channel', 'operator', 'groupBy', 'interval', 'timeZone'] as const) {
         if (req.body[f] !== undefined) errors.push({ path: `/${f}`, message: 'not taken by a verify job (it checks the whole range: every queue, channel and operator)' });
       }
       const from = parseTime(params.from, '/from', errors);
@@ -112,10 +114,16 @@ export const jobsRoute: FastifyPluginAsync<{ engine: Engine; concurrency?: numbe
     } else {
       if (format === undefined) errors.push({ path: '/format', message: 'required for an export: csv or xlsx' });
       const p = historyParams(params, engine.now(), MAX_INTERVALS, errors);
+      if (timeZone !== undefined) {
+        if (params.interval !== '1d') errors.push({ path: '/timeZone', message: 'only with interval 1d (days on that clock)' });
+        else if (!isTimeZone(timeZone)) errors.push({ path: '/timeZone', message: 'not a time zone this server knows (IANA names such as UTC, Europe/Moscow)' });
+      }
       if (errors.length) throw badRequest(errors);
       const shape = { ...p.shape, finalBefore: engine.processor.finalBefore(req.tenant) };
       const query = { tenant: req.tenant, queue: p.queue, channel: p.channel, operator: p.operator, groupBy: shape.groupBy, intervalMs: shape.intervalMs, level: shape.level, sl: engine.settings.rulesOf(req.tenant).slPolicies };
-      submit = () => book.submit(req.tenant, { kind: 'export', query, shape, format: format! }, shown, `ccpulse-${day(shape.from)}-${day(shape.to - 1)}.${format}`);
+      const dayZone = timeZone !== undefined ? { dayZone: timeZone } : {};
+      if (timeZone !== undefined) shown.timeZone = timeZone;
+      submit = () => book.submit(req.tenant, { kind: 'export', query, shape, format: format!, ...dayZone }, shown, `ccpulse-${day(shape.from)}-${day(shape.to - 1)}.${format}`);
     }
     let job: Job;
     try {
