@@ -37,6 +37,31 @@ try {
     await page.close();
     process.stderr.write(`[screenshots] docs/screenshots/${name}.png\n`);
   }
+  // the settings editor, open over the live view
+  {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(`${base}/?lang=en`);
+    await page.locator('.tile').first().waitFor();
+    await page.locator('#settings-open').click();
+    await page.locator('#settings tbody tr').nth(3).waitFor();
+    await page.waitForTimeout(1_000);
+    await page.screenshot({ path: path.join(out, 'settings.png') });
+    await page.close();
+    process.stderr.write('[screenshots] docs/screenshots/settings.png\n');
+  }
+  // the reports page: today by queue and channel, an export done, the appeals behind a number
+  {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 1100 } });
+    await page.goto(`${base}/reports.html?lang=en`);
+    await page.locator('.report-table tbody tr').first().waitFor();
+    await page.getByRole('button', { name: 'Export XLSX' }).click();
+    await page.locator('#jobs li[data-state="done"]').waitFor({ timeout: 60_000 });
+    await page.locator('td[data-col="missed"] button').first().click();
+    await page.locator('.drill-list > li').first().waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: path.join(out, 'reports.png'), fullPage: true });
+    await page.close();
+    process.stderr.write('[screenshots] docs/screenshots/reports.png\n');
+  }
 } finally {
   await browser.close();
   await server.stop();

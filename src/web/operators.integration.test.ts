@@ -23,7 +23,11 @@ describe.skipIf(!chromiumPath)('the operators table, in Chromium against `ccpuls
   it('shows each operator as the API has them, sorts by a header, filters with the board, and follows new events', async () => {
     const { base, page, pageErrors } = dash!;
     const now = Date.now();
-    const at = (secAgo: number) => new Date(now - secAgo * 1000).toISOString();
+    // "today" is the UTC day (the server's default zone): just after midnight the story is squeezed into
+    // the minutes since, in the same order, so that it all counts today
+    const sinceMidnightSec = (now % 86_400_000) / 1000 - 2;
+    const scale = Math.min(1, sinceMidnightSec / 310);
+    const at = (secAgo: number) => new Date(now - secAgo * scale * 1000).toISOString();
     const st = (op: string, status: string, secAgo: number, queue: string) => ({ id: `${op}:${status}:${secAgo}`, type: 'OPERATOR_STATUS', ts: at(secAgo), operatorId: op, status, queue, channel: 'voice' });
     const handled = (a: string, op: string, secAgo: number) => [
       { id: `${a}:n`, type: 'APPEAL_NEW', ts: at(secAgo), appealId: a, queue: 'sales', channel: 'voice' },
