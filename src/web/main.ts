@@ -30,6 +30,7 @@ import { chooseLang, lang, t, translatePage } from './i18n.js';
 import { OperatorsView } from './operators.js';
 import { CampaignsView } from './campaigns.js';
 import { SettingsDialog } from './settings.js';
+import { messageOf } from './http.js';
 import { sparkPoints, type TrendRow } from './trend-series.js';
 import { SPARK_SPAN_MS } from './sparkline.js';
 
@@ -265,16 +266,7 @@ const settingsDialog = new SettingsDialog($<HTMLDialogElement>('#settings'), api
 $<HTMLButtonElement>('#settings-open').addEventListener('click', () => void settingsDialog.open());
 if (apiKey) $<HTMLAnchorElement>('#reports-link').href = `./reports.html?apiKey=${encodeURIComponent(apiKey)}`;
 
-/** The error's text for the user: the server's message when it sent one. */
-async function failure(res: Response): Promise<string> {
-  try {
-    const body = (await res.json()) as { error?: { message?: unknown } };
-    if (typeof body.error?.message === 'string' && body.error.message) return body.error.message;
-  } catch {
-    /* not JSON */
-  }
-  return `HTTP ${res.status}`;
-}
+const failure = messageOf;
 
 /**
  * Acknowledge an item of advice. The button stays disabled until the stream brings the transition (which

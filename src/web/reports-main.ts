@@ -5,6 +5,7 @@
  */
 import { channelLabel, formatDuration, formatPct, setDisplayTimeZone } from './format.js';
 import { chooseLang, lang, t, translatePage } from './i18n.js';
+import { messageOf, reason } from './http.js';
 import { dayOf, DRILL_MAX_MS, PRESETS, zoneDays, presetDays, REPORT_METRICS, reportParams, type GroupKey, type Interval, type Preset, type ReportForm } from './report-query.js';
 import { DrillView } from './drill.js';
 
@@ -47,16 +48,6 @@ function say(text: string, error = false): void {
   status.classList.toggle('error', error);
 }
 
-async function messageOf(res: Response): Promise<string> {
-  try {
-    const body = (await res.json()) as { error?: { message?: unknown } };
-    if (typeof body.error?.message === 'string' && body.error.message) return body.error.message;
-  } catch {
-    /* not JSON */
-  }
-  return `HTTP ${res.status}`;
-}
-const reason = (err: unknown) => (err instanceof TypeError ? t('the server did not answer') : err instanceof Error ? err.message : String(err));
 
 function readForm(): ReportForm {
   const d = new FormData(form);

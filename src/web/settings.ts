@@ -6,6 +6,7 @@
  */
 import { channelLabel, formatDateTime } from './format.js';
 import { t } from './i18n.js';
+import { messageOf, reason } from './http.js';
 import { FIELDS, fieldOfPath, rowKey, settingsFromForm, settingsRows, type Field, type FormValues, type Row, type SettingsView } from './settings-form.js';
 import type { ApiUrl } from './trends.js';
 
@@ -170,14 +171,3 @@ function th(text: string, scope: 'row' | 'col'): HTMLTableCellElement {
   return el;
 }
 
-async function messageOf(res: Response): Promise<string> {
-  try {
-    const body = (await res.json()) as { error?: { message?: unknown } };
-    if (typeof body.error?.message === 'string' && body.error.message) return body.error.message;
-  } catch {
-    /* not JSON */
-  }
-  return `HTTP ${res.status}`;
-}
-
-const reason = (err: unknown) => (err instanceof TypeError ? t('the server did not answer') : err instanceof Error ? err.message : String(err));
