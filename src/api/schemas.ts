@@ -69,6 +69,21 @@ export const IngestResultSchema = Type.Object({
   rejected: Type.Array(Type.Object({ index: Num, errors: Type.Array(FieldErrorSchema) })),
 });
 
+/**
+ * Days (UTC) of a range whose raw events are archived (docs/STORAGE.md "Archive"): not recomputed by a
+ * verify, not listed by the appeals (the rollups, and /v1/metrics, still have them).
+ */
+export const ArchivedDaysSchema = Type.Array(
+  Type.Object({
+    day: Type.String({ description: 'YYYY-MM-DD' }),
+    /** This tenant's events of that day in the archive. */
+    events: Type.Number(),
+    files: Type.Array(Type.String()),
+    /** Being archived right now: out of the log, its file not yet recorded. */
+    inProgress: Type.Optional(Type.Boolean()),
+  }),
+);
+
 export const ErrorSchema = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Array(FieldErrorSchema)) }),
 });

@@ -8,7 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import ExcelJS from 'exceljs';
 import { historyAnswerRows, type HistoryReads } from '../history/answer.js';
-import { dayStartIn } from '../metrics/time-zone.js';
+import { nextDayStartIn } from '../metrics/time-zone.js';
 import { compareRows, emptyRow, TooManyRowsError, type GroupKey, type HistoryShape } from '../metrics/history.js';
 import type { MetricsRow } from '../contract/api.js';
 import type { HistoryQuery } from '../storage/storage.js';
@@ -72,7 +72,7 @@ export async function runExport(reads: HistoryReads, spec: ExportSpec, onProgres
       // days on the center's clock: a day at a time, one row per group (a DST day has 23 or 25 hours)
       for (let at = shape.from; at < shape.to; ) {
         if (cancelled()) throw new Error('cancelled');
-        const end = Math.min(shape.to, dayStartIn(dayStartIn(at, spec.dayZone) + DAY_MS + DAY_MS / 2, spec.dayZone));
+        const end = Math.min(shape.to, nextDayStartIn(at, spec.dayZone));
         const part = await historyAnswerRows(reads, { query: { ...spec.query, intervalMs: undefined, from: at, to: end }, pending: [], pendingQa: [], shape: { ...shape, intervalMs: undefined, from: at, to: end, maxRows: SLICE_MAX_ROWS } });
         const final = shape.finalBefore !== undefined && end <= shape.finalBefore;
         const bucket = new Date(at).toISOString();

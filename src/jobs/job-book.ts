@@ -142,7 +142,6 @@ export class JobBook {
     try {
       work = await this.opts.start(job, job.file!.path, (p) => (job.progress = p));
     } catch (err) {
-      this.starting.delete(job.id);
       if (this.jobs.has(job.id)) this.finish(job, err);
       else this.release(job.id);
       return;

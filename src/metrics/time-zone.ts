@@ -49,6 +49,11 @@ export function dayStartIn(t: number, tz: string): number {
   return midnightAsUtc - offsetMs(guess, tz);
 }
 
+/** When the day after the one that holds `t` begins in the zone (a DST day has 23 or 25 hours). */
+export function nextDayStartIn(t: number, tz: string): number {
+  return dayStartIn(dayStartIn(t, tz) + 36 * 3_600_000, tz);
+}
+
 /** `HH:MM:SS` on the zone's wall clock. */
 export function clockIn(t: number, tz: string): string {
   const f = fieldsOf(t, tz);

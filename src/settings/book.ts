@@ -33,13 +33,16 @@ export type SaveResult = { saved: true; view: SettingsView } | { saved: false; c
 export class SettingsBook {
   private readonly saved = new Map<string, Saved>();
   private readonly baseRules: CellRules;
+  /** The config file's settings as `effective` shows them, for a tenant with nothing saved. */
+  private readonly baseEffective: RuleSettings;
   private readonly listeners = new Set<(tenant: string) => void>();
 
   constructor(
     private readonly base: RuleSettings,
     private readonly storage: Pick<Storage, 'putSettings' | 'listSettings'>,
   ) {
-    this.baseRules = cellRules(base);
+    this.baseEffective = effectiveSettings(base, {});
+    this.baseRules = cellRules(this.baseEffective);
   }
 
   /** Reads every tenant's saved settings (at start, and after a save lost to another writer). */
@@ -57,7 +60,7 @@ export class SettingsBook {
       version: s?.version ?? 0,
       updatedAt: s?.updatedAt ?? null,
       settings: s?.settings ?? {},
-      effective: s?.effective ?? effectiveSettings(this.base, {}),
+      effective: s?.effective ?? this.baseEffective,
       configured: this.base,
     };
   }

@@ -1,5 +1,19 @@
-/** What the pages say when the API refuses or cannot be reached. */
+/** How the pages reach the API: the key they were opened with, and what they say when it refuses or cannot be reached. */
 import { t } from './i18n.js';
+
+/**
+ * With API keys configured the server wants one; EventSource cannot send headers, so it goes in the
+ * query (`?apiKey=…` on a page's URL is passed on to the API).
+ */
+export const apiKey = typeof location === 'undefined' ? null : new URLSearchParams(location.search).get('apiKey');
+
+/** An API URL with query parameters, the key among them when there is one. */
+export function apiUrl(path: string, params: Record<string, string> = {}): string {
+  const q = new URLSearchParams(params);
+  if (apiKey) q.set('apiKey', apiKey);
+  const s = q.toString();
+  return s ? `${path}?${s}` : path;
+}
 
 /** The error's text for the user: the server's message when it sent one, else the status. */
 export async function messageOf(res: Response): Promise<string> {

@@ -30,7 +30,7 @@ import { chooseLang, lang, t, translatePage } from './i18n.js';
 import { OperatorsView } from './operators.js';
 import { CampaignsView } from './campaigns.js';
 import { SettingsDialog } from './settings.js';
-import { messageOf } from './http.js';
+import { apiKey, apiUrl, messageOf } from './http.js';
 import { sparkPoints, type TrendRow } from './trend-series.js';
 import { SPARK_SPAN_MS } from './sparkline.js';
 
@@ -240,17 +240,6 @@ function setCenterFeed(f: FeedState): void {
 
 // ---- data -------------------------------------------------------------------------------------
 
-// With API keys configured the server wants one; EventSource cannot send headers, so it goes in the query
-// (`/?apiKey=…` on the dashboard URL is passed on to the API).
-const apiKey = new URLSearchParams(location.search).get('apiKey');
-const withKey = (url: string): string => (apiKey ? `${url}?apiKey=${encodeURIComponent(apiKey)}` : url);
-/** An API URL with query parameters, the key among them when there is one. */
-const apiUrl = (path: string, params: Record<string, string> = {}): string => {
-  const q = new URLSearchParams(params);
-  if (apiKey) q.set('apiKey', apiKey);
-  const s = q.toString();
-  return s ? `${path}?${s}` : path;
-};
 const trends = new TrendsView($('#trends'), apiUrl);
 const operatorsView = new OperatorsView($('#operators'), apiUrl);
 const campaignsView = new CampaignsView($('#campaigns'), apiUrl);
@@ -276,7 +265,7 @@ async function acknowledge(id: string): Promise<void> {
   if (!advice.ackStarted(id)) return;
   markAdvice();
   try {
-    const res = await fetch(withKey(`v1/recommendations/${encodeURIComponent(id)}/ack`), {
+    const res = await fetch(apiUrl(`v1/recommendations/${encodeURIComponent(id)}/ack`), {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: '{}',
@@ -296,7 +285,7 @@ const simulations = new Limiter(2);
 /** POST /v1/whatif: the hour ahead with `actions` (none: as things stand). */
 function simulate(actions: WhatIfAction[]): Promise<WhatIfReply> {
   return simulations.run(async () => {
-    const res = await fetch(withKey('v1/whatif'), {
+    const res = await fetch(apiUrl('v1/whatif'), {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify({ actions, runs: WHATIF_RUNS }),
@@ -338,7 +327,7 @@ function markAdvice(): void {
 
 async function loadInitial(): Promise<void> {
   try {
-    const res = await fetch(withKey('v1/live'), { headers: { accept: 'application/json' } });
+    const res = await fetch(apiUrl('v1/live'), { headers: { accept: 'application/json' } });
     if (!res.ok) throw new Error(`GET /v1/live: HTTP ${res.status}`);
     const snap = (await res.json()) as LiveSnapshot;
     // The stream's own snapshot may have arrived first; only take this one if it is not older.
@@ -373,7 +362,7 @@ async function seedTileTrends(): Promise<void> {
 async function checkTier(): Promise<void> {
   const el = document.getElementById('tier-notice')!;
   try {
-    const res = await fetch(withKey('v1/tier'), { headers: { accept: 'application/json' } });
+    const res = await fetch(apiUrl('v1/tier'), { headers: { accept: 'application/json' } });
     const notice = res.ok ? ((await res.json()) as { current?: { notice?: unknown } }).current?.notice : null;
     el.textContent = typeof notice === 'string' ? `${notice} Run "ccpulse tier" for the reasons.` : '';
     el.hidden = typeof notice !== 'string';
@@ -391,7 +380,7 @@ void loadInitial().then(() => {
 });
 void checkTier();
 setInterval(() => void checkTier(), 5 * 60_000);
-openStream(withKey('v1/stream'), {
+openStream(apiUrl('v1/stream'), {
   onSnapshot: (s) => {
     clockOffset = s.at - Date.now();
     setDisplayTimeZone(s.timeZone);

@@ -3,7 +3,7 @@
  * the grouping and the interval, as GET /v1/metrics and POST /v1/jobs take them; the columns a report
  * shows; which numbers lead to the appeals behind them.
  */
-import { dayStartIn } from '../metrics/time-zone.js';
+import { dayStartIn, nextDayStartIn } from '../metrics/time-zone.js';
 
 export type Interval = '' | '15m' | '1h' | '1d';
 export type GroupKey = 'queue' | 'channel' | 'operator';
@@ -39,7 +39,7 @@ export function dayOf(t: number, tz: string): string {
 export function zoneDays(from: number, to: number, tz: string): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   for (let at = from; at < to; ) {
-    const end = Math.min(to, dayStartIn(dayStartIn(at, tz) + DAY + DAY / 2, tz));
+    const end = Math.min(to, nextDayStartIn(at, tz));
     out.push([at, end]);
     at = end;
   }
@@ -65,7 +65,7 @@ export function reportParams(f: ReportForm, tz: string): { params: Record<string
   if (!Number.isFinite(from)) return { problem: 'from: not a date' };
   if (!Number.isFinite(lastStart)) return { problem: 'to: not a date' };
   if (lastStart < from) return { problem: 'to: before from' };
-  const to = dayStart(dayOf(lastStart + DAY + DAY / 2, tz), tz); // the next day's start (23 or 25 hours on a DST day)
+  const to = nextDayStartIn(lastStart, tz); // the last day included: 23 or 25 hours on a DST day
   const params: Record<string, string> = { from: new Date(from).toISOString(), to: new Date(to).toISOString(), groupBy: f.groupBy.join(',') };
   if (f.interval) params.interval = f.interval;
   if (f.queue.trim()) params.queue = f.queue.trim();

@@ -5,7 +5,7 @@
  */
 import { channelLabel, formatDuration, formatPct, setDisplayTimeZone } from './format.js';
 import { chooseLang, lang, t, translatePage } from './i18n.js';
-import { messageOf, reason } from './http.js';
+import { apiKey, apiUrl, messageOf, reason } from './http.js';
 import { dayOf, DRILL_MAX_MS, PRESETS, zoneDays, presetDays, REPORT_METRICS, reportParams, type GroupKey, type Interval, type Preset, type ReportForm } from './report-query.js';
 import { DrillView } from './drill.js';
 
@@ -26,14 +26,6 @@ langToggle.addEventListener('click', () => {
   location.replace(u.toString());
 });
 
-// the key, when the server wants one, travels in the query as on the live page
-const apiKey = new URLSearchParams(location.search).get('apiKey');
-const apiUrl = (path: string, params: Record<string, string> = {}): string => {
-  const q = new URLSearchParams(params);
-  if (apiKey) q.set('apiKey', apiKey);
-  const s = q.toString();
-  return s ? `${path}?${s}` : path;
-};
 if (apiKey) $<HTMLAnchorElement>('#live-link').href = `./?apiKey=${encodeURIComponent(apiKey)}`;
 
 const form = $<HTMLFormElement>('#report-form');

@@ -9,7 +9,7 @@ import { COUNTED_AS, type CountedAs } from '../../appeals/segment-items.js';
 import { VerifyFailedError } from '../../verify/verifier.js';
 import { badRequest, Errors, type ErrorDetail } from '../errors.js';
 import { intParam, nameParam } from '../query.js';
-import { ErrorSchema } from '../schemas.js';
+import { ErrorSchema, ArchivedDaysSchema } from '../schemas.js';
 import { parseTime } from './metrics.js';
 
 /** A drill-down is into a number of the dashboard: an hour, a shift, a day at most. */
@@ -66,7 +66,7 @@ export const appealsRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, 
             to: Type.String(),
             items: Type.Array(Item),
             next: Nullable(Type.String()),
-            archived: Type.Array(Type.Object({ day: Type.String(), events: Type.Number(), files: Type.Array(Type.String()), inProgress: Type.Optional(Type.Boolean()) })),
+            archived: ArchivedDaysSchema,
           }),
           '4xx': ErrorSchema,
         },

@@ -8,6 +8,7 @@ import { jobStarter } from '../../jobs/job-starter.js';
 import { JobBook, TooManyJobsError, type Job, type JobFormat } from '../../jobs/job-book.js';
 import { VerifyFailedError } from '../../verify/verifier.js';
 import { isTimeZone } from '../../config/config.js';
+import { verifyView } from './verify.js';
 import type { Engine } from '../../stream/engine.js';
 import { badRequest, Errors, type ErrorDetail } from '../errors.js';
 import { HISTORY_PARAMS, historyParams, parseTime } from '../history-params.js';
@@ -79,8 +80,7 @@ export const jobsRoute: FastifyPluginAsync<{ engine: Engine; concurrency?: numbe
   const dir = mkdtempSync(join(tmpdir(), 'ccpulse-exports-'));
   const verify = async (tenant: string, from: number, to: number) => {
     try {
-      const { appealsTold, archived, ...rest } = await engine.verify(tenant, from, to);
-      return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...rest, appeals: appealsTold, archived: archived.map((a) => ({ ...a, day: new Date(a.day).toISOString().slice(0, 10) })) };
+      return verifyView(await engine.verify(tenant, from, to), from, to);
     } catch (err) {
       if (err instanceof VerifyFailedError) throw new Error(`verify failed: ${err.message}; run it again later`);
       throw err;

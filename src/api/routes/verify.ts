@@ -5,7 +5,7 @@ import type { Engine } from '../../stream/engine.js';
 import { badRequest, Errors, type ErrorDetail } from '../errors.js';
 import { VerifyFailedError } from '../../verify/verifier.js';
 import { parseTime } from '../history-params.js';
-import { ErrorSchema } from '../schemas.js';
+import { ArchivedDaysSchema, ErrorSchema } from '../schemas.js';
 
 /** The longest range one request may verify (a month takes the batch path minutes: see src/verify/). */
 const MAX_RANGE_MS = 31 * 86_400_000;
@@ -54,16 +54,7 @@ export const verifyRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, {
              * Days (UTC) of the range whose raw events are archived (docs/STORAGE.md "Archive"): their cells
              * are not recomputed, and so not compared (the rollups, and /v1/metrics, still have them).
              */
-            archived: Type.Array(
-              Type.Object({
-                day: Type.String({ description: 'YYYY-MM-DD' }),
-                /** This tenant's events of that day in the archive. */
-                events: Type.Number(),
-                files: Type.Array(Type.String()),
-                /** Being archived right now: out of the log, its file not yet recorded. */
-                inProgress: Type.Optional(Type.Boolean()),
-              }),
-            ),
+            archived: ArchivedDaysSchema,
           }),
           '4xx': ErrorSchema,
         },
@@ -85,14 +76,19 @@ export const verifyRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, {
         if (err instanceof VerifyFailedError) throw new Errors.OVERLOADED(err.message);
         throw err;
       }
-      const { appealsTold, archived, ...rest } = r;
-      return {
-        from: new Date(from).toISOString(),
-        to: new Date(to).toISOString(),
-        ...rest,
-        appeals: appealsTold,
-        archived: archived.map((a) => ({ ...a, day: new Date(a.day).toISOString().slice(0, 10) })),
-      };
+      return verifyView(r, from, to);
     },
   );
 };
+
+/** A verify's answer as the API shows it (GET /v1/verify, and a verify job's file). */
+export function verifyView(r: Awaited<ReturnType<Engine['verify']>>, from: number, to: number) {
+  const { appealsTold, archived, ...rest } = r;
+  return {
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
+    ...rest,
+    appeals: appealsTold,
+    archived: archived.map((a) => ({ ...a, day: new Date(a.day).toISOString().slice(0, 10) })),
+  };
+}
