@@ -94,11 +94,15 @@ describe.skipIf(!chromiumPath)('the operators table, in Chromium against `ccpuls
       ...Array.from({ length: 20 }, (_, i) => ({ id: `o${i}:new`, type: 'APPEAL_NEW', ts: new Date(ts + i * 1000).toISOString(), ...base_(i) })),
       { id: 'o0:m', type: 'APPEAL_MISSED', ts: new Date(ts + 30_000).toISOString(), ...base_(0) },
     ]);
+    // the row can show before the events are counted (the campaign is registered first): wait until the
+    // API has counted all 21, then until the row shows what the API says
+    type Campaigns = { items: Array<{ progress: { answered: number; dropPctLast15m: number } }> };
+    const campaigns = async () => (await (await fetch(`${base}/v1/campaigns`)).json()) as Campaigns;
+    await expect.poll(async () => (await campaigns()).items[0]?.progress.dropPctLast15m, { timeout: 15_000 }).toBeGreaterThan(0);
+    const api = await campaigns();
     const row = page.locator('#campaigns li[data-campaign="renewals"]');
-    await row.waitFor({ timeout: 15_000 });
-    const api = (await (await fetch(`${base}/v1/campaigns`)).json()) as { items: Array<{ progress: { answered: number; dropPctLast15m: number } }> };
-    expect(await row.locator('.c-progress').textContent()).toBe(`${api.items[0].progress.answered} of 200 answered`);
-    expect(await row.locator('.c-drops').textContent()).toBe(`${api.items[0].progress.dropPctLast15m} % dropped (cap 3 %)`);
+    await expect.poll(() => row.locator('.c-progress').textContent(), { timeout: 15_000 }).toBe(`${api.items[0].progress.answered} of 200 answered`);
+    await expect.poll(() => row.locator('.c-drops').textContent(), { timeout: 15_000 }).toBe(`${api.items[0].progress.dropPctLast15m} % dropped (cap 3 %)`);
     expect(await row.getAttribute('data-over-cap')).toBe('true'); // 1 of 20: 5 % over a 3 % cap
     // 180 to go at 20 in 15 minutes: hours, past a deadline in 30 minutes
     expect(await row.getAttribute('data-late')).toBe('true');
