@@ -16,7 +16,7 @@ export const HISTORY_PARAMS = {
   queue: Type.Optional(Type.String()),
   channel: Type.Optional(Type.String()),
   operator: Type.Optional(Type.String()),
-  groupBy: Type.Optional(Type.String({ description: 'comma list of queue, channel, operator; default: queue,channel' })),
+  groupBy: Type.Optional(Type.String({ description: 'comma list of queue, channel, operator, team (the teams of the settings); default: queue,channel' })),
   interval: Type.Optional(Type.String({ description: 'row interval: 1m, 5m, 15m, 1h, 1d, …; default: one row per group' })),
 };
 
@@ -47,7 +47,7 @@ export function historyParams(q: HistoryParamsIn, now: number, maxIntervals: num
   const unknown = groupBy.filter((g) => !GROUP_KEYS.includes(g as GroupKey));
   if (unknown.length) {
     const shown = unknown.slice(0, 3).map((g) => `"${g.length > 40 ? `${g.slice(0, 40)}…` : g}"`).join(', ');
-    errors.push({ path: '/groupBy', message: `unknown key${unknown.length > 1 ? 's' : ''} ${shown}${unknown.length > 3 ? ` and ${unknown.length - 3} more` : ''}; use queue, channel, operator` });
+    errors.push({ path: '/groupBy', message: `unknown key${unknown.length > 1 ? 's' : ''} ${shown}${unknown.length > 3 ? ` and ${unknown.length - 3} more` : ''}; use queue, channel, operator, team` });
   }
   let intervalMs: number | undefined;
   if (q.interval !== undefined) {
@@ -59,7 +59,8 @@ export function historyParams(q: HistoryParamsIn, now: number, maxIntervals: num
   if (!errors.length && intervalMs && (to - from) / intervalMs > maxIntervals) {
     errors.push({ path: '/interval', message: `too small for the range: more than ${maxIntervals} rows` });
   }
-  const level: 'queue' | 'operator' = operator !== undefined || groupBy.includes('operator') ? 'operator' : 'queue';
+  // a team is its operators: grouped by team, the operators' cells are read
+  const level: 'queue' | 'operator' = operator !== undefined || groupBy.includes('operator') || groupBy.includes('team') ? 'operator' : 'queue';
   return {
     queue,
     channel,

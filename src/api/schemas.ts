@@ -27,6 +27,7 @@ export const MetricsRowSchema = Type.Object({
   queue: Type.Optional(Type.String()),
   channel: Type.Optional(Type.String()),
   operator: Type.Optional(Type.String()),
+  team: Type.Optional(Type.String()),
   bucket: Type.Optional(Type.String()),
   final: Type.Boolean(),
   ...MetricValuesSchema.properties,

@@ -115,7 +115,7 @@ describe('ccpulse start, through HTTP', () => {
 
   it.each([
     ['from=yesterday', '/from'],
-    ['groupBy=team', '/groupBy'],
+    ['groupBy=shift', '/groupBy'],
     ['interval=5s', '/interval'],
     ['from=2026-11-21T11:00:00Z&to=2026-11-21T10:00:00Z', '/from'],
     ['color=red', '/color'],

@@ -27,6 +27,8 @@ export interface MetricsRow extends MetricValues {
   queue?: string;
   channel?: string;
   operator?: string;
+  /** The operators' team in the tenant's settings ('' for those in none), when grouped by team. */
+  team?: string;
   /** Interval start, ISO 8601; present when the request set `interval`. */
   bucket?: string;
   /**

@@ -4,7 +4,7 @@ import { type Counters, addCounters, emptyCounters } from './counters.js';
 import { metricValues, type SlPolicyOf } from './finalize.js';
 import { binLowerSec, histCount, histCountBelow, histPercentileBin } from './wait-histogram.js';
 
-export const GROUP_KEYS = ['queue', 'channel', 'operator'] as const satisfies readonly GroupKey[];
+export const GROUP_KEYS = ['queue', 'channel', 'operator', 'team'] as const satisfies readonly GroupKey[];
 export type { GroupKey };
 
 export interface HistoryShape {
@@ -88,14 +88,16 @@ const EMPTY = { offered: 0, aa: 0, ha: 0, missed: 0, waitSumMs: 0, waitCount: 0,
  * The same aggregation as the storage's, over cells in memory: the definition the database's SQL is
  * tested against, and what tests of the stream alone read history with.
  */
-export function aggregateCells(cells: Iterable<RollupCell>, q: HistoryShape, slPolicyOf: SlPolicyOf): HistoryAggregate[] {
+export function aggregateCells(cells: Iterable<RollupCell>, q: HistoryShape, slPolicyOf: SlPolicyOf, teams: ReadonlyArray<readonly [string, string]> = []): HistoryAggregate[] {
+  const teamOf = new Map(teams);
   const acc = new Map<string, { keys: Partial<Record<GroupKey, string>>; slot: number; c: Counters; slWithin: number; slTotal: number }>();
   for (const cell of cells) {
     if (cell.bucket < q.from || cell.bucket >= q.to) continue;
     const slot = slotOf(q, cell.bucket);
-    const key = `${groupKeyOf(q.groupBy, cell)}\u0002${slot}`;
+    const keyed = { queue: cell.queue, channel: cell.channel, operator: cell.operator, team: teamOf.get(cell.operator) ?? '' };
+    const key = `${groupKeyOf(q.groupBy, keyed)}\u0002${slot}`;
     let a = acc.get(key);
-    if (!a) acc.set(key, (a = { keys: Object.fromEntries(q.groupBy.map((k) => [k, cell[k]])), slot, c: emptyCounters(), slWithin: 0, slTotal: 0 }));
+    if (!a) acc.set(key, (a = { keys: Object.fromEntries(q.groupBy.map((k) => [k, keyed[k]])), slot, c: emptyCounters(), slWithin: 0, slTotal: 0 }));
     addCounters(a.c, cell.counters);
     const policy = slPolicyOf(cell.queue, cell.channel);
     a.slWithin += histCountBelow(cell.counters.waitHist, policy.targetSec);
@@ -129,8 +131,8 @@ export function aggregateCells(cells: Iterable<RollupCell>, q: HistoryShape, slP
 }
 
 /** History rows from cells in memory (tests of the stream alone). */
-export function buildHistory(cells: Iterable<RollupCell>, qaAtFrom: QaLevel[], q: HistoryShape, slPolicyOf: SlPolicyOf): MetricsRow[] {
-  return historyRows(aggregateCells(cells, q, slPolicyOf), qaAtFrom, q);
+export function buildHistory(cells: Iterable<RollupCell>, qaAtFrom: QaLevel[], q: HistoryShape, slPolicyOf: SlPolicyOf, teams?: ReadonlyArray<readonly [string, string]>): MetricsRow[] {
+  return historyRows(aggregateCells(cells, q, slPolicyOf, teams), qaAtFrom, q);
 }
 
 /** The order of history rows: by interval, then by group keys. */

@@ -91,6 +91,6 @@ export class SettingsBook {
     if (had && had.version >= row.version) return;
     const settings = JSON.parse(row.settings) as TenantSettings;
     const effective = effectiveSettings(this.base, settings);
-    this.saved.set(row.tenant, { version: row.version, updatedAt: row.updatedAt, settings, effective, rules: cellRules(effective) });
+    this.saved.set(row.tenant, { version: row.version, updatedAt: row.updatedAt, settings, effective, rules: cellRules(effective, settings.teams) });
   }
 }

@@ -30,6 +30,8 @@ export interface CellRules {
   concurrencyOf(channel: string): number | undefined;
   /** The SL policies as data, for storage that judges SL in the database. */
   slPolicies: SlPolicies;
+  /** Operator → team pairs from the saved teams (each operator once), for history grouped by team. */
+  teams: ReadonlyArray<readonly [string, string]>;
 }
 
 const entries = <T>(o: Readonly<Record<string, T>> | undefined): Array<[string, T]> => (o ? Object.entries(o) : []);
@@ -59,7 +61,8 @@ export function effectiveSettings(base: RuleSettings, saved: TenantSettings): Ru
   };
 }
 
-export function cellRules(s: RuleSettings): CellRules {
+/** `teams`: the tenant's saved teams (the config file has none). */
+export function cellRules(s: RuleSettings, teams?: TenantSettings['teams']): CellRules {
   const queues = new Map(entries(s.sl.queues));
   const channels = new Map(entries(s.sl.channels));
   const thresholds = new Map(entries(s.thresholds));
@@ -72,6 +75,7 @@ export function cellRules(s: RuleSettings): CellRules {
     thresholdsOf: (queue) => ({ ...defaultThresholds, ...(queue === 'default' ? undefined : thresholds.get(queue)) }),
     concurrencyOf: (channel) => concurrency.get(channel),
     slPolicies: { default: s.sl.default, queues: [...queues], channels: [...channels] },
+    teams: entries(teams).flatMap(([team, operators]) => operators.map((op) => [op, team] as const)),
   };
 }
 
@@ -82,3 +86,7 @@ export const ruleSettingsOf = (cfg: Pick<Config, 'sl'> & { recommend: Pick<Confi
   thresholds: cfg.recommend.thresholds,
   chatConcurrency: cfg.recommend.chatConcurrency,
 });
+
+/** What a history query takes of a tenant's rules: the SL policies, and the teams when grouping by team. */
+export const historyRules = (rules: CellRules, groupBy: readonly string[]): { sl: SlPolicies; teams?: CellRules['teams'] } =>
+  groupBy.includes('team') ? { sl: rules.slPolicies, teams: rules.teams } : { sl: rules.slPolicies };

@@ -11,6 +11,11 @@ import { CONTROL_OR_BROKEN } from '../contract/event.js';
 
 const CONTROL_OR_BROKEN_ALL = new RegExp(CONTROL_OR_BROKEN.source, 'g');
 
+/** The most operators one team may list (a center has at most a few thousand operators). */
+export const MAX_TEAM_SIZE = 5_000;
+/** The most team memberships in all (each operator is in one team at most). */
+export const MAX_MEMBERS = 20_000;
+
 export const TenantSettingsSchema = Type.Object(
   {
     /** SL policies: the default's, a channel's, a queue's (a queue's applies to all its channels). */
@@ -30,6 +35,8 @@ export const TenantSettingsSchema = Type.Object(
     thresholds: Type.Optional(Type.Record(Type.String(), Type.Partial(ThresholdsSchema))),
     /** Chats an operator may hold at once, per chat channel. */
     chatConcurrency: Type.Optional(Type.Record(Type.String(), Type.Integer({ minimum: 1, maximum: 20 }))),
+    /** Teams by name, each with its operators' ids (as events name them); an operator is in one team at most. Reports group by them. */
+    teams: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String(), { maxItems: MAX_TEAM_SIZE }))),
   },
   { additionalProperties: false },
 );
@@ -81,5 +88,26 @@ export function settingsProblems(doc: TenantSettings): SettingsProblem[] {
   named('/settings/slTargetPct', doc.slTargetPct);
   named('/settings/thresholds', doc.thresholds);
   named('/settings/chatConcurrency', doc.chatConcurrency);
+  teamProblems(named('/settings/teams', doc.teams) as Array<[string, string[]]>, out);
   return out;
+}
+
+/** Operator ids as in events (1–MAX_NAME characters, no control characters), each in one team at most. */
+function teamProblems(teams: Array<[string, string[]]>, out: SettingsProblem[]): void {
+  const teamOf = new Map<string, string>();
+  let members = 0;
+  for (const [team, operators] of teams) {
+    members += operators.length;
+    operators.forEach((op, i) => {
+      const at = `/settings/teams/${pointer(team.slice(0, MAX_NAME)).replace(CONTROL_OR_BROKEN_ALL, '\ufffd')}/${i}`;
+      if (op.length === 0 || op.length > MAX_NAME) out.push({ path: at, message: `an operator id must be 1 to ${MAX_NAME} characters` });
+      else if (CONTROL_OR_BROKEN.test(op)) out.push({ path: at, message: 'an operator id must not contain control characters or unpaired UTF-16 surrogates' });
+      else {
+        const other = teamOf.get(op);
+        if (other === undefined) teamOf.set(op, team);
+        else out.push({ path: at, message: other === team ? `operator "${op}" is listed twice` : `operator "${op}" is already in team "${other.slice(0, MAX_NAME)}": an operator is in one team at most` });
+      }
+    });
+  }
+  if (members > MAX_MEMBERS) out.push({ path: '/settings/teams', message: `lists ${members} operators in all; at most ${MAX_MEMBERS}` });
 }

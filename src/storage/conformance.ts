@@ -13,7 +13,7 @@ const isEmptyAggregate = (a: HistoryAggregate) =>
   a.offered === 0 && a.aa === 0 && a.ha === 0 && a.missed === 0 && a.waitSumMs === 0 && a.waitCount === 0 && a.handleSumMs === 0 &&
   a.handleCount === 0 && a.qaDelta === 0 && a.slTotal === 0 && a.longestBin === null;
 const sortAggregates = (xs: HistoryAggregate[]) =>
-  xs.map((x) => ({ ...x })).sort((a, b) => a.slot - b.slot || `${a.queue}/${a.channel}/${a.operator}`.localeCompare(`${b.queue}/${b.channel}/${b.operator}`));
+  xs.map((x) => ({ ...x })).sort((a, b) => a.slot - b.slot || `${a.queue}/${a.channel}/${a.operator}/${a.team}`.localeCompare(`${b.queue}/${b.channel}/${b.operator}/${b.team}`));
 
 /**
  * The behaviour every Storage backend must show. Each backend's test file calls this with a factory
@@ -177,7 +177,9 @@ export function storageConformance(
       const minute = fc.integer({ min: 0, max: 3 * 24 * 60 }).map((m) => day0 + m * 60_000);
       const queryArb = fc.record({
         a: minute, b: minute,
-        groupBy: fc.subarray(['queue', 'channel', 'operator'] as GroupKey[]),
+        groupBy: fc.subarray(['queue', 'channel', 'operator', 'team'] as GroupKey[]),
+        // operators' teams: none, one in a team, both in one, names that are SQL or object-property traps
+        teams: fc.constantFrom<Array<[string, string]>>([], [['o1', 'red']], [['o1', 'red'], ['o2', 'red']], [['o1', "it's"], ['o2', '__proto__']], [['o2', 'constructor']]),
         intervalMs: fc.option(fc.constantFrom(60_000, 15 * 60_000, 3_600_000, 86_400_000), { nil: undefined }),
         level: fc.constantFrom('queue' as const, 'operator' as const),
         queue: fc.option(fc.constantFrom('a', 'constructor'), { nil: undefined }),
@@ -210,9 +212,9 @@ export function storageConformance(
             const to = Math.max(q.a, q.b) + 60_000;
             const inQuery = all.filter((c) => (q.level === 'queue' ? c.operator === '' : c.operator !== '') && (q.queue === undefined || c.queue === q.queue));
             const shape = { from, to, groupBy: q.groupBy, intervalMs: q.intervalMs, level: q.level };
-            const want = aggregateCells(inQuery, shape, policyOf).filter((x) => !isEmptyAggregate(x));
+            const want = aggregateCells(inQuery, shape, policyOf, q.teams).filter((x) => !isEmptyAggregate(x));
             const got = await s.queryHistory(
-              { tenant, ...shape, queue: q.queue, sl, limit: 100_000 },
+              { tenant, ...shape, queue: q.queue, sl, teams: q.teams, limit: 100_000 },
               pending.filter((c) => (q.level === 'queue' ? c.operator === '' : c.operator !== '') && (q.queue === undefined || c.queue === q.queue) && c.bucket >= from && c.bucket < to),
             );
             expect(sortAggregates(got.filter((x) => !isEmptyAggregate(x)))).toEqual(sortAggregates(want));

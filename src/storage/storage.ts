@@ -269,7 +269,8 @@ export interface RollupQuery extends CellRange {
   tenant?: string;
 }
 
-export type GroupKey = 'queue' | 'channel' | 'operator';
+/** `team`: an operator's team in the tenant's settings ('' for an operator in none; see HistoryQuery.teams). */
+export type GroupKey = 'queue' | 'channel' | 'operator' | 'team';
 
 export interface HistoryQuery extends CellRange {
   tenant: string;
@@ -279,6 +280,8 @@ export interface HistoryQuery extends CellRange {
   intervalMs?: number;
   /** SL policy per cell: a queue's own, else its channel's, else the default (see config slPolicyOf). */
   sl: SlPolicies;
+  /** Operator → team pairs (each operator once), read when grouping by team: an operator in none is in team ''. */
+  teams?: ReadonlyArray<readonly [string, string]>;
   /** At most this many aggregates are returned; one more means the answer is too big (the caller says so). */
   limit: number;
 }
@@ -294,6 +297,7 @@ export interface HistoryAggregate extends CounterSums {
   queue?: string;
   channel?: string;
   operator?: string;
+  team?: string;
   /** Slot start, epoch ms. */
   slot: number;
   /** Answered within target plus abandons that count against SL, each cell judged by its own queue's policy. */

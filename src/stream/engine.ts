@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { DEFAULT_CONFIG, inactivityTimeoutOf, inactivityTimeouts } from '../config/config.js';
 import { SettingsBook } from '../settings/book.js';
-import { ruleSettingsOf } from '../settings/rules.js';
+import { historyRules, ruleSettingsOf } from '../settings/rules.js';
 import type { LiveTile } from '../contract/api.js';
 import type { CcEvent } from '../contract/event.js';
 import { BUCKET_MS, bucketOf } from '../metrics/appeal-story.js';
@@ -349,7 +349,7 @@ export class Engine {
           qa.set(k, l);
         }
       }
-      const request = { query: { ...q, sl: this.settings.rulesOf(q.tenant).slPolicies }, pending, pendingQa: [...qa.values()], shape };
+      const request = { query: { ...q, ...historyRules(this.settings.rulesOf(q.tenant), q.groupBy) }, pending, pendingQa: [...qa.values()], shape };
       return this.historyThread ? this.historyThread.answer(request) : answerHistory(storage, request);
     });
   }

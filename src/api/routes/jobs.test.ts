@@ -185,7 +185,7 @@ describe('background jobs: exports of history (POST /v1/jobs)', () => {
       [{ ...base, from: undefined }, 'from'],
       [{ ...base, from: 'yesterday' }, '/from'],
       [{ ...base, interval: '7x' }, '/interval'],
-      [{ ...base, groupBy: 'queue,team' }, '/groupBy'],
+      [{ ...base, groupBy: 'queue,shift' }, '/groupBy'],
       [{ ...base, extra: 1 }, 'extra'],
       [{ ...base, from: base.to, to: base.from }, '/from'],
     ] as const) {

@@ -13,6 +13,7 @@ import type { Engine } from '../../stream/engine.js';
 import { badRequest, Errors, type ErrorDetail } from '../errors.js';
 import { HISTORY_PARAMS, historyParams, parseTime } from '../history-params.js';
 import { ErrorSchema, NoQuery } from '../schemas.js';
+import { historyRules } from '../../settings/rules.js';
 
 /** An export's range may hold up to this many intervals (a year by the minute). */
 const MAX_INTERVALS = 600_000;
@@ -120,7 +121,7 @@ export const jobsRoute: FastifyPluginAsync<{ engine: Engine; concurrency?: numbe
       }
       if (errors.length) throw badRequest(errors);
       const shape = { ...p.shape, finalBefore: engine.processor.finalBefore(req.tenant) };
-      const query = { tenant: req.tenant, queue: p.queue, channel: p.channel, operator: p.operator, groupBy: shape.groupBy, intervalMs: shape.intervalMs, level: shape.level, sl: engine.settings.rulesOf(req.tenant).slPolicies };
+      const query = { tenant: req.tenant, queue: p.queue, channel: p.channel, operator: p.operator, groupBy: shape.groupBy, intervalMs: shape.intervalMs, level: shape.level, ...historyRules(engine.settings.rulesOf(req.tenant), shape.groupBy) };
       const dayZone = timeZone !== undefined ? { dayZone: timeZone } : {};
       if (timeZone !== undefined) shown.timeZone = timeZone;
       submit = () => book.submit(req.tenant, { kind: 'export', query, shape, format: format!, ...dayZone }, shown, `ccpulse-${day(shape.from)}-${day(shape.to - 1)}.${format}`);

@@ -78,7 +78,7 @@ interface GroupSum {
   wait: Map<number, number>;
   abandon: Map<number, number>;
 }
-type GroupKeys = { queue?: string; channel?: string; operator?: string };
+type GroupKeys = { queue?: string; channel?: string; operator?: string; team?: string };
 
 /**
  * One row per group × slot, aggregated in ClickHouse from the coarsest rollups that fit the range
@@ -89,6 +89,9 @@ type GroupKeys = { queue?: string; channel?: string; operator?: string };
 export async function queryHistory(db: ChClient, q: HistoryQuery, pending: readonly RollupCell[] = []): Promise<HistoryAggregate[]> {
   const keys = [...q.groupBy];
   const policyOf = policies(q);
+  // an operator's team (the tenant's settings) when grouping by it; each operator once
+  const teamOf = new Map(q.teams ?? []);
+  const team = !keys.includes('team') ? raw('') : teamOf.size ? sql`, transform(operator, ${[...teamOf.keys()]}, ${[...teamOf.values()]}, '') AS team` : raw(`, '' AS team`);
   const groups = new Map<string, GroupSum>();
   const groupOf = (k: GroupKeys, slot: number): GroupSum => {
     const id = `${slot}\u0001${keys.map((x) => k[x]).join('\u0001')}`;
@@ -116,7 +119,7 @@ export async function queryHistory(db: ChClient, q: HistoryQuery, pending: reado
         FROM (
           SELECT *, tupleElement(wh, 1) AS wb, tupleElement(wh, 2) AS wc, tupleElement(ah, 1) AS ab, tupleElement(ah, 2) AS ac,
                  ${policyOf((x) => binOf(x.targetSec * 1000))} AS tb, ${policyOf((x) => binOf(x.shortAbandonSec * 1000))} AS sb,
-                 ${policyOf((x) => (x.abandonsCount ? 1 : 0))} AS abp
+                 ${policyOf((x) => (x.abandonsCount ? 1 : 0))} AS abp${team}
           FROM (${cells})
         )
       )
@@ -135,7 +138,8 @@ export async function queryHistory(db: ChClient, q: HistoryQuery, pending: reado
   for (const c of pending) {
     const policy = policyFor(q, c.queue, c.channel);
     const k: GroupKeys = {};
-    for (const x of keys) k[x] = c[x];
+    const keyed = { queue: c.queue, channel: c.channel, operator: c.operator, team: teamOf.get(c.operator) ?? '' };
+    for (const x of keys) k[x] = keyed[x];
     const g = groupOf(k, q.intervalMs ? Math.floor(c.bucket / q.intervalMs) * q.intervalMs : q.from);
     const s = c.counters;
     [s.offered, s.aa, s.ha, s.missed, s.waitSumMs, s.waitCount, s.handleSumMs, s.handleCount, s.qaDelta].forEach((v, i) => (g.sums[i] += v));

@@ -56,12 +56,15 @@ export async function queryHistory(db: SqlClient, q: HistoryQuery, pending: read
     const when = [...q.sl.queues.map(([n, x]) => `WHEN c.queue = ${p(n)}::text THEN ${v(x)}`), ...q.sl.channels.map(([n, x]) => `WHEN c.channel = ${p(n)}::text THEN ${v(x)}`)];
     return when.length ? `CASE ${when.join(' ')} ELSE ${v(q.sl.default)} END` : v(q.sl.default);
   };
+  // an operator's team (the tenant's settings) joined on when grouping by it; each operator once
+  const byTeam = keys.includes('team');
+  const teams = byTeam ? `, coalesce(t.team, '') AS team FROM cells c LEFT JOIN json_to_recordset(${p(JSON.stringify([...new Map(q.teams ?? [])].map(([op, team]) => ({ op, team }))))}::text::json) AS t(op text, team text) ON t.op = c.operator` : ' FROM cells c';
   const sql = `
     WITH cells AS (${sources.join('\n UNION ALL ')})
     SELECT ${keys.map((k) => `${k}, `).join('')}${toMs('slot')} AS slot_ms, ${SUMMED.map((x) => `sum(${x})::float8 AS ${x}`).join(', ')},
            string_agg(${policy((x) => binOf(x.targetSec * 1000), 'int')} || ',' || ${policy((x) => binOf(x.shortAbandonSec * 1000), 'int')} || ','
                       || (${policy((x) => x.abandonsCount, 'boolean')})::int || '|' || array_to_string(c.wait_hist, ',') || '|' || array_to_string(c.abandon_hist, ','), ';') AS hists
-    FROM (SELECT ${slot} AS slot, c.* FROM cells c) c
+    FROM (SELECT ${slot} AS slot, c.*${teams}) c
     GROUP BY ${by}
     ORDER BY ${by.split(', ').reverse().join(', ')}
     LIMIT ${p(q.limit)}`;
