@@ -62,6 +62,8 @@ describe.skipIf(!chromiumPath)('accessibility (axe-core, WCAG 2.1 AA), in Chromi
     await page.goto(`${base}/?lang=en`);
     await page.locator('#settings-open').click();
     await expect.poll(() => page.locator('#settings tbody tr').count(), { timeout: 10_000 }).toBeGreaterThan(2);
+    await page.locator('#team-add').click(); // a team's fields too
+    await page.locator('#settings .team-row').waitFor();
     expect(await audit(page)).toEqual([]);
   }, 90_000);
 

@@ -6,7 +6,7 @@
 import { dayStartIn, nextDayStartIn } from '../metrics/time-zone.js';
 
 export type Interval = '' | '15m' | '1h' | '1d';
-export type GroupKey = 'queue' | 'channel' | 'operator';
+export type GroupKey = 'queue' | 'channel' | 'operator' | 'team';
 
 export interface ReportForm {
   /** First and last day, YYYY-MM-DD, both included, on the center's clock. */

@@ -59,11 +59,13 @@ function applyPreset(p: Preset): void {
   form.querySelector<HTMLInputElement>('[name=toDay]')!.value = days.toDay;
 }
 
-const keyLabel = (k: string) => t(k === 'bucket' ? 'From' : k === 'queue' ? 'Queue' : k === 'channel' ? 'Channel' : 'Operator');
+const KEY_LABELS: ReadonlyMap<string, string> = new Map([['bucket', 'From'], ['queue', 'Queue'], ['channel', 'Channel'], ['operator', 'Operator'], ['team', 'Team']]);
+const keyLabel = (k: string) => t(KEY_LABELS.get(k) ?? k);
 
 function cellText(col: string, v: unknown): string {
   if (v === null || v === undefined) return '—';
   if (col === 'channel') return channelLabel(String(v));
+  if (col === 'team' && v === '') return t('No team');
   if (col === 'bucket') return new Intl.DateTimeFormat(lang() === 'ru' ? 'ru-RU' : 'en-GB', { timeZone, dateStyle: 'short', timeStyle: 'short' }).format(new Date(String(v)));
   if (col === 'slPct' || col === 'abandonPct') return formatPct(v as number);
   if (col.endsWith('Sec')) return formatDuration(v as number);
@@ -156,9 +158,9 @@ function rowScope(r: Record<string, unknown>, keys: readonly string[], p: Record
     scope.from = new Date(Math.max(start, Date.parse(p.from))).toISOString();
     scope.to = new Date(Math.min(end, Date.parse(p.to))).toISOString();
   }
-  // per operator the report counts each hand-over to them, the appeals list each appeal they took part in:
-  // not the same set, so no link from an operator's row
-  if (keys.includes('operator')) return null;
+  // per operator (or team of operators) the report counts each hand-over to them, the appeals list each
+  // appeal they took part in: not the same set, so no link from an operator's or a team's row
+  if (keys.includes('operator') || keys.includes('team')) return null;
   for (const k of keys) if (k !== 'bucket' && typeof r[k] === 'string') scope[k] = r[k] as string;
   return Date.parse(scope.to) - Date.parse(scope.from) <= DRILL_MAX_MS ? scope : null;
 }

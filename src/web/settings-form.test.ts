@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fieldOfPath, rowKey, settingsFromForm, settingsRows, type Field, type FormValues, type SettingsView } from './settings-form.js';
+import { fieldOfPath, rowKey, settingsFromForm, settingsRows, teamOfPath, teamRows, teamsFromRows, type Field, type FormValues, type SettingsView } from './settings-form.js';
 
 const pol = (targetSec: number, shortAbandonSec = 5, abandonsCount = true) => ({ targetSec, shortAbandonSec, abandonsCount });
 const configured = {
@@ -71,5 +71,34 @@ describe('fieldOfPath', () => {
     expect(fieldOfPath('/settings/thresholds/billing/abandonPct')).toEqual({ kind: 'queue', name: 'billing', field: 'abandonPct' });
     expect(fieldOfPath('/settings/chatConcurrency/webchat')).toEqual({ kind: 'channel', name: 'webchat', field: 'chats' });
     expect(fieldOfPath('/version')).toBeNull();
+  });
+});
+
+describe('the teams in the editor', () => {
+  it('shows the saved teams by name, one operator per line, and keeps them when a save sends no team rows', () => {
+    const v = view({ teams: { red: ['o1', 'o2'], blue: ['o3'] }, slTargetPct: { billing: 90 } });
+    expect(teamRows(v)).toEqual([{ name: 'blue', operators: 'o3' }, { name: 'red', operators: 'o1\no2' }]);
+    expect(settingsFromForm(v, settingsRows(v, { queues: ['billing'], channels: [] }), new Map()).teams).toEqual({ red: ['o1', 'o2'], blue: ['o3'] });
+  });
+
+  it('saves the rows as teams: trimmed, blank lines dropped, a nameless or empty row left out, two rows of one name merged', () => {
+    const rows = [
+      { name: ' red ', operators: 'o1\r\n\n  o2  \n' },
+      { name: '', operators: 'o9' },
+      { name: 'gone', operators: '  \n' },
+      { name: 'red', operators: 'o5' },
+    ];
+    expect(teamsFromRows(rows)).toEqual({ red: ['o1', 'o2', 'o5'] });
+    expect(teamsFromRows([{ name: '', operators: '' }])).toBeUndefined();
+    const v = view({ teams: { red: ['o1'] } });
+    expect(settingsFromForm(v, [], new Map(), [{ name: 'red', operators: '' }])).toEqual({});
+  });
+
+  it('takes team names as data and finds the line a server error names', () => {
+    const teams = teamsFromRows([{ name: '__proto__', operators: 'a' }, { name: 'constructor', operators: 'b' }]);
+    expect(JSON.stringify(teams)).toBe('{"__proto__":["a"],"constructor":["b"]}');
+    expect(teamOfPath('/settings/teams/a~1b/2')).toEqual({ team: 'a/b', line: 3 });
+    expect(teamOfPath('/settings/teams/red')).toEqual({ team: 'red' });
+    expect(teamOfPath('/settings/slTargetPct/red')).toBeNull();
   });
 });

@@ -26,6 +26,7 @@ export interface TenantSettings {
   slTargetPct?: Record<string, number>;
   thresholds?: Record<string, Thresholds>;
   chatConcurrency?: Record<string, number>;
+  teams?: Record<string, string[]>;
 }
 export interface SettingsView {
   version: number;
@@ -118,7 +119,7 @@ export const rowKey = (kind: RowKind, name: string) => `${kind}\u0001${name}`;
  * (entries of queues not shown now are kept as they were). An SL policy needs all its parts: one given in
  * part takes the rest from the policy it replaces (the configured one of its name, else the default).
  */
-export function settingsFromForm(view: SettingsView, rows: readonly Row[], form: FormValues): TenantSettings {
+export function settingsFromForm(view: SettingsView, rows: readonly Row[], form: FormValues, teams?: readonly TeamRow[]): TenantSettings {
   const s = view.settings;
   const c = view.configured;
   const copy = <T>(o: Record<string, T> | undefined) => new Map(Object.entries(o ?? {}));
@@ -173,7 +174,45 @@ export function settingsFromForm(view: SettingsView, rows: readonly Row[], form:
   if (pct.size) out.slTargetPct = obj(pct);
   if (thresholds.size) out.thresholds = obj(thresholds);
   if (chats.size) out.chatConcurrency = obj(chats);
+  const teamsOut = teams ? teamsFromRows(teams) : s.teams;
+  if (teamsOut && Object.keys(teamsOut).length) out.teams = teamsOut;
   return out;
+}
+
+/** A team as the editor shows it: its name, and its operators' ids one per line. */
+export interface TeamRow {
+  name: string;
+  operators: string;
+}
+
+/** The saved teams as editor rows, by name. */
+export function teamRows(view: SettingsView): TeamRow[] {
+  return Object.entries(view.settings.teams ?? {})
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, ops]) => ({ name, operators: ops.join('\n') }));
+}
+
+/**
+ * The teams to save from the editor's rows: names and ids trimmed, blank lines dropped, a row without a
+ * name or operators left out (that is how a team is removed). Two rows of one name are one team. What
+ * else is wrong (an operator in two teams) the server names, row and line.
+ */
+export function teamsFromRows(rows: readonly TeamRow[]): Record<string, string[]> | undefined {
+  const teams = new Map<string, string[]>();
+  for (const r of rows) {
+    const name = r.name.trim();
+    const ops = r.operators.split(/\r?\n/).map((x) => x.trim()).filter(Boolean);
+    if (!name || !ops.length) continue;
+    teams.set(name, [...(teams.get(name) ?? []), ...ops]);
+  }
+  return teams.size ? (Object.fromEntries(teams) as Record<string, string[]>) : undefined;
+}
+
+/** Where a server's error path (`/settings/teams/red/2`) points among the teams: the team, and the operator's place in it (1-based) when it names one. */
+export function teamOfPath(path: string): { team: string; line?: number } | null {
+  const parts = path.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (parts[0] !== 'settings' || parts[1] !== 'teams' || parts[2] === undefined) return null;
+  return /^\d+$/.test(parts[3] ?? '') ? { team: parts[2], line: Number(parts[3]) + 1 } : { team: parts[2] };
 }
 
 /** Where a server's error path (`/settings/sl/queues/billing/targetSec`) points in the form, when it does. */

@@ -7,7 +7,7 @@
 import { channelLabel, formatDateTime } from './format.js';
 import { t } from './i18n.js';
 import { messageOf, reason } from './http.js';
-import { FIELDS, fieldOfPath, rowKey, settingsFromForm, settingsRows, type Field, type FormValues, type Row, type SettingsView } from './settings-form.js';
+import { FIELDS, fieldOfPath, rowKey, settingsFromForm, settingsRows, teamOfPath, teamRows, type Field, type FormValues, type Row, type SettingsView, type TeamRow } from './settings-form.js';
 import type { ApiUrl } from './trends.js';
 
 const LABELS: ReadonlyMap<Field, { head: string; unit: string; min: number; max: number; step: string }> = new Map([
@@ -31,6 +31,7 @@ export class SettingsDialog {
   private readonly status: HTMLElement;
   private readonly saveButton: HTMLButtonElement;
   private readonly inputs = new Map<string, HTMLInputElement>();
+  private readonly teamsList: HTMLElement;
 
   constructor(
     private readonly dialog: HTMLDialogElement,
@@ -40,6 +41,8 @@ export class SettingsDialog {
     this.body = dialog.querySelector('tbody')!;
     this.status = dialog.querySelector<HTMLElement>('.settings-status')!;
     this.saveButton = dialog.querySelector<HTMLButtonElement>('#settings-save')!;
+    this.teamsList = dialog.querySelector<HTMLElement>('#teams-list')!;
+    dialog.querySelector('#team-add')!.addEventListener('click', () => this.addTeam({ name: '', operators: '' }).querySelector('input')!.focus());
     const head = dialog.querySelector('thead tr')!;
     head.replaceChildren(th('', 'col'), ...FIELDS.map((f) => th(`${t(LABELS.get(f)!.head)}${LABELS.get(f)!.unit ? `, ${LABELS.get(f)!.unit}` : ''}`, 'col')));
     dialog.querySelector('form')!.addEventListener('submit', (e) => {
@@ -103,6 +106,46 @@ export class SettingsDialog {
       return tr;
     });
     this.body.replaceChildren(...trs);
+    this.teamsList.replaceChildren();
+    for (const team of teamRows(this.view!)) this.addTeam(team);
+  }
+
+  /** A team's row: its name, and its operators one per line. */
+  private addTeam(team: TeamRow): HTMLElement {
+    const row = document.createElement('div');
+    row.className = 'team-row';
+    row.dataset.team = team.name;
+    const name = document.createElement('input');
+    name.type = 'text';
+    name.className = 'team-name';
+    name.value = team.name;
+    name.maxLength = 200;
+    const ops = document.createElement('textarea');
+    ops.className = 'team-ops';
+    ops.rows = 4;
+    ops.value = team.operators;
+    ops.spellcheck = false;
+    for (const el of [name, ops]) el.addEventListener('input', () => el.removeAttribute('aria-invalid'));
+    const label = (text: string, field: HTMLElement) => {
+      const l = document.createElement('label');
+      l.append(text, field);
+      return l;
+    };
+    row.append(label(t('Team name'), name), label(t('Operators, one per line'), ops));
+    this.teamsList.append(row);
+    return row;
+  }
+
+  private teams(): TeamRow[] {
+    return [...this.teamsList.querySelectorAll<HTMLElement>('.team-row')].map((r) => ({
+      name: r.querySelector<HTMLInputElement>('.team-name')!.value,
+      operators: r.querySelector<HTMLTextAreaElement>('.team-ops')!.value,
+    }));
+  }
+
+  /** The row of a team named so (trimmed, as saved), for marking a fault. */
+  private teamRow(name: string): HTMLElement | undefined {
+    return [...this.teamsList.querySelectorAll<HTMLElement>('.team-row')].find((r) => r.querySelector<HTMLInputElement>('.team-name')!.value.trim() === name);
   }
 
   private form(): FormValues {
@@ -120,7 +163,7 @@ export class SettingsDialog {
 
   private async save(): Promise<void> {
     if (!this.view) return;
-    const settings = settingsFromForm(this.view, this.rows, this.form());
+    const settings = settingsFromForm(this.view, this.rows, this.form(), this.teams());
     this.saveButton.disabled = true;
     this.say(t('Saving…'));
     try {
@@ -140,10 +183,15 @@ export class SettingsDialog {
           const at = fieldOfPath(d.path);
           const input = at ? this.inputs.get(`${rowKey(at.kind, at.name)}\u0002${at.field}`) : undefined;
           input?.setAttribute('aria-invalid', 'true');
-          lines.push(input ? `${input.getAttribute('aria-label')}: ${d.message}` : `${d.path}: ${d.message}`);
+          const team = input ? null : teamOfPath(d.path);
+          if (team) {
+            const row = this.teamRow(team.team);
+            row?.querySelector(team.line ? '.team-ops' : '.team-name')?.setAttribute('aria-invalid', 'true');
+            lines.push(team.line ? t('Team {name}, operator {n}: {why}', { name: team.team, n: team.line, why: d.message }) : t('Team {name}: {why}', { name: team.team, why: d.message }));
+          } else lines.push(input ? `${input.getAttribute('aria-label')}: ${d.message}` : `${d.path}: ${d.message}`);
         }
         this.say(t('Not saved: {why}', { why: lines.join('; ') || body.error?.message || 'HTTP 400' }), true);
-        this.dialog.querySelector<HTMLInputElement>('input[aria-invalid="true"]')?.focus();
+        this.dialog.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
         return;
       }
       if (!res.ok) throw new Error(await messageOf(res));
