@@ -4,7 +4,7 @@ import type { VerifyReads } from '../verify/log-reads.js';
 import { pages, readStories } from '../verify/verify-range.js';
 import { storyOrder } from '../metrics/appeal-story.js';
 import { encodeCursor, type AppealsCursor } from './cursor.js';
-import { segmentItems, type CountedAs, type SegmentItem } from './segment-items.js';
+import { segmentItems, type Count, type CountedAs, type SegmentItem } from './segment-items.js';
 
 /**
  * One page of GET /v1/appeals, read from the log in bounded memory (it runs on the verify thread).
@@ -20,7 +20,7 @@ import { segmentItems, type CountedAs, type SegmentItem } from './segment-items.
 export const APPEALS_DEFAULTS = { scanMs: 5 * 60_000 } as const;
 
 /** What the request asks for (the rest of AppealsPageOptions is the engine's). */
-export type AppealsQuery = Pick<AppealsPageOptions, 'tenant' | 'from' | 'to' | 'queue' | 'channel' | 'operator' | 'outcome' | 'limit' | 'after'>;
+export type AppealsQuery = Pick<AppealsPageOptions, 'tenant' | 'from' | 'to' | 'queue' | 'channel' | 'operator' | 'team' | 'outcome' | 'limit' | 'after'>;
 
 export interface AppealsPageOptions {
   tenant: string;
@@ -29,7 +29,10 @@ export interface AppealsPageOptions {
   to: number;
   queue?: string;
   channel?: string;
+  /** The numbers of this operator (each hand-over to them), not the queue's; the segments they took part in. */
   operator?: string;
+  /** The same for a team: its operators, as the settings list them. */
+  team?: string[];
   outcome?: CountedAs;
   limit: number;
   after: AppealsCursor | null;
@@ -67,10 +70,14 @@ export async function appealsPage(reads: VerifyReads, o: AppealsPageOptions): Pr
   let appealsRead = 0;
 
   // The window of a segment's first count that this query asks for, or null when it asks for none.
-  const inRange = (c: { queue: string; channel: string; bucket: number }) =>
-    c.bucket >= o.from && c.bucket < o.to && (o.queue === undefined || c.queue === o.queue) && (o.channel === undefined || c.channel === o.channel);
+  // whose numbers: the queue × channel cells (operator ''), or one operator's, or a team's operators'
+  const team = o.team ? new Set(o.team) : null;
+  const whose = (operator: string) => (o.operator !== undefined ? operator === o.operator : team ? team.has(operator) : operator === '');
+  const inRange = (c: Count) =>
+    c.bucket >= o.from && c.bucket < o.to && (o.queue === undefined || c.queue === o.queue) && (o.channel === undefined || c.channel === o.channel) && whose(c.operator);
   const windowOf = (item: SegmentItem): number | null => {
     if (o.operator !== undefined && !item.operators.includes(o.operator)) return null;
+    if (team && !item.operators.some((op) => team.has(op))) return null;
     let first: number | null = null;
     for (const c of item.counts) if (inRange(c) && (o.outcome === undefined || c.as === o.outcome) && (first === null || c.bucket < first)) first = c.bucket;
     return first === null ? null : o.from + Math.floor((first - o.from) / o.scanMs) * o.scanMs;
@@ -136,7 +143,7 @@ function wireItem(i: SegmentItem) {
     handleSec: i.handleSec,
     sl: i.sl,
     slTargetSec: i.slTargetSec,
-    counts: i.counts.map((c) => ({ as: c.as, queue: c.queue, channel: c.channel, minute: iso(c.bucket) })),
+    counts: i.counts.map((c) => ({ as: c.as, queue: c.queue, channel: c.channel, ...(c.operator ? { operator: c.operator } : {}), minute: iso(c.bucket) })),
     events: i.events.map((e) => ({ id: e.id, type: e.type, ts: iso(e.ts), queue: e.queue, channel: e.channel, operatorId: e.operatorId ?? null })),
   };
 }

@@ -14,11 +14,13 @@ import { histCountBelow } from '../metrics/wait-histogram.js';
 export const COUNTED_AS = ['offered', 'aa', 'ha', 'missed', 'withinSl', 'outsideSl', 'shortMissed'] as const;
 export type CountedAs = (typeof COUNTED_AS)[number];
 
-/** One number the segment is behind: the metric, and the cell (queue × channel × minute) it is counted in. */
+/** One number the segment is behind: the metric, and the cell (queue × channel × operator × minute) it is counted in. */
 export interface Count {
   as: CountedAs;
   queue: string;
   channel: string;
+  /** '' for the queue × channel numbers; an operator's id for that operator's numbers (grouped by operator or team). */
+  operator: string;
   bucket: number;
 }
 
@@ -64,15 +66,30 @@ export function segmentItems(appealId: string, logged: readonly LoggedEvent[], c
 
 function itemOf(appealId: string, index: number, seg: AppealEvent[], isOpen: boolean, out: Contribution[], slPolicyOf: SlPolicyOf): SegmentItem {
   const counts: Count[] = [];
-  const at = (as: CountedAs, c: Contribution) => counts.push({ as, queue: c.queue, channel: c.channel, bucket: c.bucket });
+  const at = (as: CountedAs, c: Contribution) => counts.push({ as, queue: c.queue, channel: c.channel, operator: c.operator, bucket: c.bucket });
   let offeredAt: Contribution | undefined;
   let waitSec: number | null = null;
   let handleSec: number | null = null;
   let sl: SlVerdict = null;
   let slTargetSec = slPolicyOf(seg[0].queue, seg[0].channel).targetSec;
   for (const c of out) {
-    if (c.operator !== '') continue; // the queue-level cells are what the queue × channel numbers sum
     const k = c.counters;
+    if (c.operator !== '') {
+      // an operator's numbers (each hand-over to them): counted by the same tests, the segment's own
+      // fields (its wait, its verdict) stay those of the queue-level cells the queue × channel numbers sum
+      const policy = slPolicyOf(c.queue, c.channel);
+      if (k.offered) at('offered', c);
+      if (k.aa) at('aa', c);
+      if (k.ha) at('ha', c);
+      if (k.waitHist) at(histCountBelow(k.waitHist, policy.targetSec) > 0 ? 'withinSl' : 'outsideSl', c);
+      if (k.missed) {
+        at('missed', c);
+        const short = histCountBelow(k.abandonHist!, policy.shortAbandonSec) > 0;
+        if (short) at('shortMissed', c);
+        if (policy.abandonsCount && !short) at('outsideSl', c);
+      }
+      continue;
+    }
     if (k.offered) {
       offeredAt = c;
       at('offered', c);

@@ -29,6 +29,10 @@ const COLUMN_TITLES: ReadonlyMap<string, string> = new Map([
   ['ha', 'Handled'],
   ['missed', 'Abandoned'],
   ['slPct', 'Outside SL'],
+  ['abandonPct', 'Abandoned'],
+  ['awtSec', 'Answered, with their waits'],
+  ['waitP90Sec', 'Answered, with their waits'],
+  ['ahtSec', 'Handled, with their handling times'],
 ]);
 
 const STATE_LABELS: ReadonlyMap<string, string> = new Map([
@@ -76,7 +80,7 @@ export class DrillView {
     this.next = null;
     this.ticket++;
     this.list.replaceChildren();
-    const where = [scope.queue, scope.channel ? channelLabel(scope.channel) : undefined, scope.operator].filter(Boolean).join(' · ');
+    const where = [scope.queue, scope.channel ? channelLabel(scope.channel) : undefined, scope.operator, scope.team ? t('Team {name}', { name: scope.team }) : undefined].filter(Boolean).join(' · ');
     this.title.textContent = `${t(COLUMN_TITLES.get(column) ?? column)}${where ? ` — ${where}` : ''}`;
     this.root.hidden = false;
     this.root.scrollIntoView({ block: 'nearest' });

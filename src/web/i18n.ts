@@ -189,6 +189,9 @@ const RU: ReadonlyMap<string, string> = new Map([
   ['Team {name}: {why}', 'Команда {name}: {why}'],
   ['Team', 'Команда'],
   ['No team', 'Без команды'],
+  ['Team {name}', 'Команда {name}'],
+  ['Answered, with their waits', 'Принятые, с их ожиданием'],
+  ['Handled, with their handling times', 'Обработанные, с временем обработки'],
   ['The teams of the settings', 'Команды из настроек'],
   // reports
   ['ccpulse · reports', 'ccpulse · отчёты'],

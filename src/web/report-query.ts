@@ -96,6 +96,11 @@ export const DRILLABLE: ReadonlyMap<string, string> = new Map([
   ['missed', 'missed'],
   // SL %: the appeals that missed it (answered late, or abandoned after the short-abandon threshold)
   ['slPct', 'outsideSl'],
+  // an average or a percentile: the appeals it is taken over, each with its own wait or handling time
+  ['abandonPct', 'missed'],
+  ['awtSec', 'aa'],
+  ['waitP90Sec', 'aa'],
+  ['ahtSec', 'ha'],
 ]);
 
 /** GET /v1/appeals answers for at most a day. */

@@ -158,9 +158,9 @@ function rowScope(r: Record<string, unknown>, keys: readonly string[], p: Record
     scope.from = new Date(Math.max(start, Date.parse(p.from))).toISOString();
     scope.to = new Date(Math.min(end, Date.parse(p.to))).toISOString();
   }
-  // per operator (or team of operators) the report counts each hand-over to them, the appeals list each
-  // appeal they took part in: not the same set, so no link from an operator's or a team's row
-  if (keys.includes('operator') || keys.includes('team')) return null;
+  // an operator's or a team's row: the appeals behind that operator's (the team's operators') numbers;
+  // the operators in no team are no team to ask for
+  if (keys.includes('team') && r.team === '') return null;
   for (const k of keys) if (k !== 'bucket' && typeof r[k] === 'string') scope[k] = r[k] as string;
   return Date.parse(scope.to) - Date.parse(scope.from) <= DRILL_MAX_MS ? scope : null;
 }

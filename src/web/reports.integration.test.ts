@@ -59,6 +59,10 @@ describe.skipIf(!chromiumPath)('the reports page, in Chromium against `ccpulse s
     await rows.filter({ has: page.locator('th', { hasText: 'sales' }) }).locator('td[data-col="aa"] button').click();
     await expect.poll(() => drill.locator('.drill-list > li').count(), { timeout: 15_000 }).toBe(5);
     expect(await drill.locator('.drill-status').textContent()).toBe('5 appeals shown');
+    // an average leads to the appeals it is taken over: sales' AWT, over the same five answers
+    await rows.filter({ has: page.locator('th', { hasText: 'sales' }) }).locator('td[data-col="awtSec"] button').click();
+    await expect.poll(() => drill.locator('#drill-title').textContent(), { timeout: 15_000 }).toBe('Answered, with their waits — sales · Voice');
+    await expect.poll(() => drill.locator('.drill-list > li').count(), { timeout: 15_000 }).toBe(5);
 
     // by the hour: a first column with the interval's start
     await page.selectOption('select[name=interval]', '1h');

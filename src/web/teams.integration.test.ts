@@ -2,7 +2,7 @@
  * Browser test of teams against the real server (`node dist/cli/main.js start`): made in the settings
  * editor (a name and its operators one per line), an operator put in two teams refused on the team's
  * field with the reason, and the reports page grouping today's answers by team as GET /v1/metrics
- * does, operators in no team under "No team". Needs the build (`npm run build`).
+ * does, operators in no team under "No team", and a team's number opening the appeals behind it. Needs the build (`npm run build`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAdviceDashboard, type AdviceDashboard } from './testing/advice-page.js';
@@ -75,8 +75,13 @@ describe.skipIf(!chromiumPath)('teams, in Chromium against `ccpulse start`', () 
     expect(await answered('Red')).toBe('4');
     expect(await answered('Blue')).toBe('1');
     expect(await answered('No team')).toBe('1'); // gleb
-    // a team's numbers lead to no appeals list (they count hand-overs, not appeals)
-    expect(await rows.locator('td button').count()).toBe(0);
+    // a team's number leads to the appeals behind it: Red's four answers; "No team" is no team to ask for
+    expect(await rows.filter({ has: page.locator('th', { hasText: 'No team' }) }).locator('td button').count()).toBe(0);
+    await rows.filter({ has: page.locator('th', { hasText: 'Red' }) }).locator('td[data-col="aa"] button').click();
+    const drill = page.locator('#drill');
+    await expect.poll(() => drill.locator('.drill-list > li').count(), { timeout: 15_000 }).toBe(4);
+    expect(await drill.locator('#drill-title').textContent()).toBe('Answered — Team Red');
+    expect((await drill.locator('.drill-list > li').evaluateAll((els) => els.map((e) => e.getAttribute('data-appeal')))).sort()).toEqual(['a0', 'a1', 'a2', 'a4']);
     // Chromium logs the refused save's answer as a console error; nothing else went wrong on the page
     expect(pageErrors).toEqual(['Failed to load resource: the server responded with a status of 400 (Bad Request)']);
   }, 90_000);

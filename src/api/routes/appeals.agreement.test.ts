@@ -20,10 +20,11 @@ type Tally = Record<(typeof KINDS)[number], number>;
 interface Item {
   appealId: string;
   segment: number;
-  counts: Array<{ as: (typeof KINDS)[number]; queue: string; channel: string }>;
+  counts: Array<{ as: (typeof KINDS)[number]; queue: string; channel: string; operator?: string }>;
 }
 
 let t: TestApp;
+const TEAMS = new Map<string, string[]>();
 const get = async (url: string) => {
   const res = await t.app.inject({ url });
   expect(res.statusCode, `${url}: ${res.body}`).toBe(200);
@@ -84,7 +85,30 @@ async function expectAgreement(from: number, to: number): Promise<number> {
     expect(judged ? round1((mine.withinSl / judged) * 100) : null, `slPct of ${where}`).toBe(row.slPct);
     counted += mine.offered + mine.aa + mine.ha + mine.missed;
   }
+  await expectOperatorAgreement(range, 'operator');
+  await expectOperatorAgreement(range, 'team');
   return counted;
+}
+
+/** The same for each operator's numbers (each hand-over to them) and each team's, against /v1/metrics grouped so. */
+async function expectOperatorAgreement(range: string, by: 'operator' | 'team'): Promise<void> {
+  const { rows } = await get(`/v1/metrics?${range}&groupBy=${by}`);
+  for (const row of rows as Array<Record<string, number | string | null>>) {
+    const who = row[by] as string;
+    if (who === '') continue; // operators in no team: no team to ask for
+    const items = await listAll(`${range}&${by}=${encodeURIComponent(who)}`);
+    const mine = Object.fromEntries(KINDS.map((f) => [f, 0])) as Tally;
+    for (const i of items) {
+      for (const c of i.counts) {
+        expect(by === 'operator' ? c.operator === who : TEAMS.get(who)!.includes(c.operator!), `${c.operator}'s count listed for ${by} ${who}`).toBe(true);
+        mine[c.as]++;
+      }
+    }
+    const where = `${by} ${who} in ${range}`;
+    for (const f of FIELDS) expect(mine[f], `${f} of ${where}`).toBe(row[f]);
+    const judged = mine.withinSl + mine.outsideSl;
+    expect(judged ? round1((mine.withinSl / judged) * 100) : null, `slPct of ${where}`).toBe(row.slPct);
+  }
 }
 
 const sim = createSimulation({ scenario: 'random', seed: 11, startTime: T0, durationMs: 60 * M, faults: { drop: 0.02, duplicate: 0.02, reorder: 0.3, reorderWindowMs: 120_000 } });
@@ -94,6 +118,11 @@ beforeAll(async () => {
   // strict queues: the simulation's and the property's, not 'qx' (its events go to the dead-letter queue)
   const knownQueues = [...new Set(simEvents.flatMap((e) => (e.queue ? [e.queue] : [])))].concat('qa', 'qb');
   t = await startTestApp({ knownQueues });
+  // teams: the property's two operators in one, some of the simulation's in another, the rest in none
+  const simOperators = [...new Set(simEvents.flatMap((e) => (e.operatorId ? [e.operatorId] : [])))].sort();
+  TEAMS.set('pair', ['o1', 'o2']).set('sim', simOperators.filter((_, i) => i % 3 === 0));
+  const res = await t.app.inject({ method: 'PUT', url: '/v1/settings', payload: { version: 0, settings: { teams: Object.fromEntries(TEAMS) } } });
+  expect(res.statusCode, res.body).toBe(200);
 }, 60_000);
 afterAll(() => t?.close());
 

@@ -10,6 +10,7 @@ import { VerifyFailedError } from '../../verify/verifier.js';
 import { badRequest, Errors, type ErrorDetail } from '../errors.js';
 import { intParam, nameParam } from '../query.js';
 import { ErrorSchema, ArchivedDaysSchema } from '../schemas.js';
+import { MAX_NAME } from '../../settings/schema.js';
 import { parseTime } from './metrics.js';
 
 /** A drill-down is into a number of the dashboard: an hour, a shift, a day at most. */
@@ -25,7 +26,8 @@ const Query = Type.Object(
     to: Type.String({ description: 'ISO 8601 with a zone, or epoch ms; exclusive; at most a day after from' }),
     queue: Type.Optional(Type.String()),
     channel: Type.Optional(Type.String()),
-    operator: Type.Optional(Type.String({ description: 'appeals this operator took part in' })),
+    operator: Type.Optional(Type.String({ description: "this operator's numbers (as grouped by operator): the appeals they took part in" })),
+    team: Type.Optional(Type.String({ description: "a team's numbers (as grouped by team): the appeals its operators took part in" })),
     outcome: Type.Optional(Type.String({ description: `the number the appeals are behind: ${COUNTED_AS.join(', ')}` })),
     limit: Type.Optional(Type.String({ description: `items per page, 1–${MAX_LIMIT}; default ${DEFAULT_LIMIT}` })),
     after: Type.Optional(Type.String({ description: 'the `next` of the previous page' })),
@@ -45,7 +47,7 @@ const Item = Type.Object({
   handleSec: Type.Union([Type.Number(), Type.Null()]),
   sl: Nullable(Type.String()),
   slTargetSec: Type.Number(),
-  counts: Type.Array(Type.Object({ as: Type.String(), queue: Type.String(), channel: Type.String(), minute: Type.String() })),
+  counts: Type.Array(Type.Object({ as: Type.String(), queue: Type.String(), channel: Type.String(), operator: Type.Optional(Type.String()), minute: Type.String() })),
   events: Type.Array(Type.Object({ id: Type.String(), type: Type.String(), ts: Type.String(), queue: Type.String(), channel: Type.String(), operatorId: Nullable(Type.String()) })),
 });
 
@@ -85,6 +87,13 @@ export const appealsRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, 
       const queue = nameParam(q.queue, '/queue', NAME_MAX_LENGTH.queue, errors);
       const channel = nameParam(q.channel, '/channel', NAME_MAX_LENGTH.channel, errors);
       const operator = nameParam(q.operator, '/operator', NAME_MAX_LENGTH.operatorId, errors);
+      const teamName = nameParam(q.team, '/team', MAX_NAME, errors);
+      let team: string[] | undefined;
+      if (teamName !== undefined) {
+        team = engine.settings.rulesOf(req.tenant).teams.filter(([, t]) => t === teamName).map(([op]) => op);
+        if (operator !== undefined) errors.push({ path: '/team', message: 'give operator or team, not both' });
+        else if (!team.length) errors.push({ path: '/team', message: 'no team of that name in the settings' });
+      }
       let outcome: CountedAs | undefined;
       if (q.outcome !== undefined) {
         outcome = COUNTED_AS.find((o) => o === q.outcome);
@@ -103,7 +112,7 @@ export const appealsRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, 
 
       let answer;
       try {
-        answer = await engine.appeals({ tenant: req.tenant, from, to, queue, channel, operator, outcome, limit, after });
+        answer = await engine.appeals({ tenant: req.tenant, from, to, queue, channel, operator, team, outcome, limit, after });
       } catch (err) {
         if (err instanceof VerifyFailedError) throw new Errors.OVERLOADED(err.message);
         throw err;

@@ -40,6 +40,8 @@ const caseArb = fc.record({
   queue: fc.option(fc.constantFrom(...QUEUES, 'nobody'), { nil: undefined }),
   channel: fc.option(fc.constantFrom(...CHANNELS), { nil: undefined }),
   operator: fc.option(fc.constantFrom(...OPERATORS), { nil: undefined }),
+  // a team's operators (used when no operator is asked for)
+  team: fc.option(fc.subarray([...OPERATORS, 'o9'], { minLength: 1 }), { nil: undefined }),
   outcome: fc.option(fc.constantFrom(...COUNTED_AS), { nil: undefined }),
   limit: fc.constantFrom(1, 2, 5, 1000),
   pageSize: fc.constantFrom(2, 3, 1000),
@@ -98,7 +100,7 @@ export function appealsPageProperty(name: string, open: () => Promise<AppealsSub
           const from = T0 + c.from * MIN;
           const to = Math.min(from + c.len * MIN, from + 24 * 60 * MIN);
           const base: Omit<AppealsPageOptions, 'after'> = {
-            tenant, from, to, queue: c.queue, channel: c.channel, operator: c.operator, outcome: c.outcome, limit: c.limit,
+            tenant, from, to, queue: c.queue, channel: c.channel, operator: c.operator, team: c.operator === undefined ? c.team : undefined, outcome: c.outcome, limit: c.limit,
             maxSeq, deadSeqs: [], timeouts: TIMEOUTS, sl: SL, archived: [], scanMs: c.scanMin * MIN, pageSize: c.pageSize, appealBatch: c.appealBatch,
           };
 
@@ -108,11 +110,11 @@ export function appealsPageProperty(name: string, open: () => Promise<AppealsSub
           for (let page = 0; ; page++) {
             expect(page).toBeLessThan(500);
             const r = await appealsPage(subject.reads, { ...base, after });
-            const items = JSON.parse(r.itemsJson) as Array<{ appealId: string; segment: number; counts: Array<{ as: string; queue: string; channel: string; minute: string }> }>;
+            const items = JSON.parse(r.itemsJson) as Array<{ appealId: string; segment: number; counts: Array<{ as: string; queue: string; channel: string; operator?: string; minute: string }> }>;
             expect(items.length).toBeLessThanOrEqual(c.limit);
             for (const i of items) {
               got.push(`${i.appealId}#${i.segment}`);
-              gotCounts.set(`${i.appealId}#${i.segment}`, i.counts.map((k) => `${k.as} ${k.queue} ${k.channel} ${k.minute}`).sort());
+              gotCounts.set(`${i.appealId}#${i.segment}`, i.counts.map((k) => `${k.as} ${k.queue} ${k.channel} ${k.operator ?? ''} ${k.minute}`).sort());
             }
             if (r.next === null) break;
             expect(items.length).toBe(c.limit);
@@ -127,12 +129,16 @@ export function appealsPageProperty(name: string, open: () => Promise<AppealsSub
             slPolicyOf: (q: string) => new Map(SL.queues).get(q) ?? SL.default,
           };
           const want = new Map<string, string[]>();
+          // whose numbers: an operator's, else a team's operators', else the queue × channel cells'
+          const team = c.operator === undefined ? c.team : undefined;
+          const whose = (op: string) => (c.operator !== undefined ? op === c.operator : team ? team.includes(op) : op === '');
           for (const [id, story] of byAppeal) {
             for (const item of segmentItems(id, story, ctxOf)) {
-              const where = item.counts.filter((k) => k.bucket >= from && k.bucket < to && (c.queue === undefined || k.queue === c.queue) && (c.channel === undefined || k.channel === c.channel));
+              const where = item.counts.filter((k) => k.bucket >= from && k.bucket < to && (c.queue === undefined || k.queue === c.queue) && (c.channel === undefined || k.channel === c.channel) && whose(k.operator));
               if (c.operator !== undefined && !item.operators.includes(c.operator)) continue;
+              if (team && !item.operators.some((op) => team.includes(op))) continue;
               if (!where.some((k) => c.outcome === undefined || k.as === c.outcome)) continue;
-              want.set(`${id}#${item.segment}`, where.map((k) => `${k.as} ${k.queue} ${k.channel} ${new Date(k.bucket).toISOString()}`).sort());
+              want.set(`${id}#${item.segment}`, where.map((k) => `${k.as} ${k.queue} ${k.channel} ${k.operator} ${new Date(k.bucket).toISOString()}`).sort());
             }
           }
           expect(new Set(got).size, 'an item listed twice').toBe(got.length);
@@ -142,7 +148,7 @@ export function appealsPageProperty(name: string, open: () => Promise<AppealsSub
         {
           numRuns: Number(process.env.CCPULSE_PROPERTY_RUNS ?? opts.runs ?? 60),
           // found by the property: a page that fills up with the segments left of the cursor's own appeal
-          examples: [[{ appeals: [{ startMin: 0, events: [0, 1, 2].map(() => ({ type: 'APPEAL_NEW' as const, afterSec: 0, queue: 'q1', channel: 'voice', operator: 'o1' })) }, { startMin: 0, events: [{ type: 'APPEAL_NEW', afterSec: 0, queue: 'q1', channel: 'voice', operator: 'o1' }] }], order: [], from: 0, len: 1, queue: undefined, channel: undefined, operator: undefined, outcome: undefined, limit: 1, pageSize: 2, appealBatch: 1, scanMin: 1 }]],
+          examples: [[{ appeals: [{ startMin: 0, events: [0, 1, 2].map(() => ({ type: 'APPEAL_NEW' as const, afterSec: 0, queue: 'q1', channel: 'voice', operator: 'o1' })) }, { startMin: 0, events: [{ type: 'APPEAL_NEW', afterSec: 0, queue: 'q1', channel: 'voice', operator: 'o1' }] }], order: [], from: 0, len: 1, queue: undefined, channel: undefined, operator: undefined, team: undefined, outcome: undefined, limit: 1, pageSize: 2, appealBatch: 1, scanMin: 1 }]],
         },
       );
     }, 300_000);
