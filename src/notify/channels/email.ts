@@ -1,0 +1,87 @@
+/**
+ * Email delivery over SMTP with nodemailer. The server's SMTP relay is configured once (`notify.smtp`:
+ * `smtp://user:pass@host:587` with STARTTLS required by default, `smtps://…:465` for TLS from the
+ * start, `?starttls=opportunistic|off` to relax it on a local relay); each destination names its
+ * recipients. The password comes from the URL given in the environment or a file, never from the API.
+ */
+import nodemailer from 'nodemailer';
+import { DeliveryError, SEND_TIMEOUT_MS } from './delivery-error.js';
+
+export type StartTls = 'required' | 'opportunistic' | 'off';
+
+export interface SmtpSettings {
+  host: string;
+  port: number;
+  /** TLS from the first byte (smtps://, usually port 465). */
+  secure: boolean;
+  /** On a plain connection: STARTTLS required, taken when offered, or never. */
+  starttls: StartTls;
+  user?: string;
+  pass?: string;
+  from: string;
+  /** Accept a certificate no CA vouches for (a relay on the same host); off unless set. */
+  allowSelfSigned?: boolean;
+}
+
+const STARTTLS: readonly StartTls[] = ['required', 'opportunistic', 'off'];
+
+/** `smtp[s]://[user[:pass]@]host[:port][?starttls=…&from=…&selfSigned=1]` as settings; throws a message naming what is wrong (never the password). */
+export function parseSmtpUrl(text: string, defaultFrom: string): SmtpSettings {
+  let u: URL;
+  try {
+    u = new URL(text);
+  } catch {
+    throw new Error('not a URL (smtp://user:pass@host:587 or smtps://…)');
+  }
+  if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:') throw new Error(`scheme ${u.protocol} is not smtp: or smtps:`);
+  if (!u.hostname) throw new Error('no host');
+  const secure = u.protocol === 'smtps:';
+  const starttls = (u.searchParams.get('starttls') ?? 'required') as StartTls;
+  if (!STARTTLS.includes(starttls)) throw new Error('starttls must be required, opportunistic or off');
+  return {
+    host: u.hostname.replace(/^\[|\]$/g, ''),
+    port: u.port ? Number(u.port) : secure ? 465 : 587,
+    secure,
+    starttls: secure ? 'off' : starttls,
+    ...(u.username ? { user: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { pass: decodeURIComponent(u.password) } : {}),
+    from: u.searchParams.get('from') ?? defaultFrom,
+    allowSelfSigned: u.searchParams.get('selfSigned') === '1',
+  };
+}
+
+export interface EmailMessage {
+  to: readonly string[];
+  subject: string;
+  text: string;
+}
+
+/** One transport per settings: nodemailer pools nothing here, a delivery is a connection (they are rare). */
+export async function sendEmail(smtp: SmtpSettings, msg: EmailMessage, idempotencyKey: string, timeoutMs = SEND_TIMEOUT_MS): Promise<void> {
+  const transport = nodemailer.createTransport({
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.secure,
+    requireTLS: smtp.starttls === 'required',
+    ignoreTLS: smtp.starttls === 'off',
+    ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.pass ?? '' } } : {}),
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+    tls: smtp.allowSelfSigned ? { rejectUnauthorized: false } : {},
+  });
+  try {
+    // the delivery's key as the Message-ID's left part: the same on every retry, so mail systems and
+    // readers can tell a repeat (SMTP itself has no way to refuse one)
+    await transport.sendMail({ from: smtp.from, to: [...msg.to], subject: msg.subject, text: msg.text, messageId: `<${idempotencyKey.replace(/[^A-Za-z0-9._-]/g, '-')}@ccpulse>` });
+  } catch (err) {
+    const e = err as Error & { code?: string; responseCode?: number };
+    // a 5xx reply refuses this message (or these credentials) for good; a 4xx, a timeout or a dropped
+    // connection may pass later
+    // (by the reply's code first: nodemailer calls any refused recipient EENVELOPE, a 451 as a 550)
+    const permanent = typeof e.responseCode === 'number' ? e.responseCode >= 500 : e.code === 'EAUTH' || e.code === 'EENVELOPE';
+    throw new DeliveryError(`email: ${e.code ?? 'error'}${e.responseCode ? ` ${e.responseCode}` : ''}: ${String(e.message).slice(0, 200)}`, permanent);
+  } finally {
+    transport.close();
+  }
+}
