@@ -258,6 +258,65 @@ export function storageConformance(
       expect(await s.saveRecommendations([])).toBeUndefined();
     });
 
+    it('writes every saved lifecycle change to the notifier\'s outbox, in order, with the item as it stood', async (ctx) => {
+      if (!enabled) return ctx.skip();
+      const before = (await s.readOutbox(0, 100_000)).at(-1)?.id ?? 0;
+      const item = { tenant: 't9', num: 901, key: 'long-wait:__proto__:voice', kind: 'long-wait', severity: 'critical' as const, reason: 'waiting 400 s', data: { waiting: 3 }, state: 'open' as const, openedAt: t0, updatedAt: t0 };
+      const acked = { ...item, state: 'acknowledged' as const, acknowledgedAt: t0 + 5, acknowledgedBy: 'ann', updatedAt: t0 + 5 };
+      await s.saveRecommendations([{ item, from: null, to: 'open', at: t0 }, { item: acked, from: 'open', to: 'acknowledged', at: t0 + 5 }]);
+      const out = await s.readOutbox(before, 10);
+      expect(out.map(({ id: _id, ...e }) => e)).toEqual([
+        { tenant: 't9', num: 901, from: null, to: 'open', at: t0, item },
+        { tenant: 't9', num: 901, from: 'open', to: 'acknowledged', at: t0 + 5, item: acked },
+      ]);
+      expect(out[1].id).toBeGreaterThan(out[0].id);
+      expect(await s.readOutbox(out[0].id, 10)).toEqual([out[1]]);
+      expect(await s.readOutbox(before, 1)).toEqual([out[0]]);
+      expect(await s.lastRecommendationNumber()).toBeGreaterThanOrEqual(901);
+    });
+
+    it('keeps notification destinations per tenant, deliveries once per key, and how far the outbox is routed', async (ctx) => {
+      if (!enabled) return ctx.skip();
+      // destinations: replaced by id, apart per tenant, removed; names are data
+      const d = { tenant: 'n1', id: '__proto__', doc: '{"kind":"webhook","secret":"s"}', updatedAt: t0 };
+      await s.putDestination(d);
+      await s.putDestination({ tenant: 'n2', id: '__proto__', doc: '{}', updatedAt: t0 });
+      await s.putDestination({ ...d, doc: '{"kind":"webhook","secret":"t"}', updatedAt: t0 + 1 });
+      expect(await s.listDestinations('n1')).toEqual([{ ...d, doc: '{"kind":"webhook","secret":"t"}', updatedAt: t0 + 1 }]);
+      expect((await s.listDestinations()).filter((x) => x.tenant.startsWith('n')).map((x) => x.tenant)).toEqual(['n1', 'n2']);
+      expect(await s.deleteDestination('n1', '__proto__')).toBe(true);
+      expect(await s.deleteDestination('n1', '__proto__')).toBe(false);
+      expect(await s.deleteDestination('n1', 'constructor')).toBe(false);
+      expect(await s.listDestinations('n1')).toEqual([]);
+      expect((await s.listDestinations('n2')).length).toBe(1);
+
+      // deliveries: made once per key, routed mark with them; only what is pending and due is due
+      const routed = await s.outboxRouted();
+      const base = { tenant: 'n1', destination: 'd1', num: 7, state: 'pending' as const, attempts: 0, lastError: null, createdAt: t0, sentAt: null };
+      const a = { ...base, key: 'r7.open.d1', event: 'open', nextAt: t0, message: '{"text":"SL 47 %"}' };
+      const b = { ...base, key: 'r7.open.d2', destination: 'd2', event: 'open', nextAt: t0 + 60_000, message: '{}' };
+      await s.addDeliveries([a, b], routed + 5);
+      expect(await s.outboxRouted()).toBe(routed + 5);
+      await s.addDeliveries([{ ...a, message: '{"text":"again"}' }], routed + 3); // a key made again stays; the mark never goes back
+      expect(await s.outboxRouted()).toBe(routed + 5);
+      expect(await s.getDelivery('n1', a.key)).toEqual(a);
+      expect(await s.getDelivery('n2', a.key)).toBeNull();
+      expect((await s.dueDeliveries(t0, 100)).filter((x) => x.tenant === 'n1')).toEqual([a]);
+      expect((await s.dueDeliveries(t0 + 60_000, 100)).filter((x) => x.tenant === 'n1').map((x) => x.key)).toEqual([a.key, b.key]);
+      const sent = { ...a, state: 'sent' as const, attempts: 1, sentAt: t0 + 100 };
+      await s.updateDelivery(sent);
+      const failed = { ...b, attempts: 3, lastError: 'webhook: HTTP 503', nextAt: t0 + 120_000 };
+      await s.updateDelivery(failed);
+      expect((await s.dueDeliveries(t0 + 60_000, 100)).filter((x) => x.tenant === 'n1')).toEqual([]);
+      expect((await s.dueDeliveries(t0 + 120_000, 100)).filter((x) => x.tenant === 'n1')).toEqual([failed]);
+      const dead = { ...failed, state: 'dead' as const };
+      await s.updateDelivery(dead);
+      expect(await s.listDeliveries({ tenant: 'n1', limit: 10 })).toEqual(expect.arrayContaining([sent, dead]));
+      expect(await s.listDeliveries({ tenant: 'n1', state: 'dead', limit: 10 })).toEqual([dead]);
+      expect(await s.listDeliveries({ tenant: 'n2', limit: 10 })).toEqual([]);
+      await s.addDeliveries([]);
+    });
+
     it('keeps registered campaigns per tenant, a second registration replacing the first', async (ctx) => {
       if (!enabled) return ctx.skip();
       expect(await s.listCampaigns('t1')).toEqual([]);
@@ -354,8 +413,13 @@ export function storageConformance(
         expect(await s.readLog(0, 1000)).toEqual(before);
         expect((await s.append([{ tenant: 't1', event: ev('e1') }]))[0]).toBeNull();
         expect((await s.loadCheckpoint('main'))?.position).toBe(5);
-        expect(await s.lastRecommendationNumber()).toBe(3);
+        expect(await s.lastRecommendationNumber()).toBe(901);
         expect((await s.listRecommendations({ tenant: 't1', open: true, limit: 10 })).map((i) => i.num)).toEqual([3]);
+        // notifications: destinations, deliveries and the routed mark
+        expect((await s.listDestinations('n2')).map((d) => d.id)).toEqual(['__proto__']);
+        expect((await s.getDelivery('n1', 'r7.open.d2'))?.state).toBe('dead');
+        expect(await s.outboxRouted()).toBeGreaterThan(0);
+        expect((await s.readOutbox(0, 100_000)).filter((e) => e.num === 901).length).toBe(2);
       });
     }
   });

@@ -66,6 +66,32 @@ export interface Storage {
   /** The highest item number stored (0 with none): numbering goes on from there after a restart. */
   lastRecommendationNumber(): Promise<number>;
 
+  /**
+   * Notifications (src/notify). Every saved lifecycle change also goes to the outbox, in the same write
+   * as the change (saveRecommendations): a change stored is a change the notifier will see.
+   */
+  putDestination(d: StoredDestination): Promise<void>;
+  /** Removes a destination; false when the tenant has none of that id. */
+  deleteDestination(tenant: string, id: string): Promise<boolean>;
+  /** Destinations of a tenant, or of every tenant, by tenant and id. */
+  listDestinations(tenant?: string): Promise<StoredDestination[]>;
+  /** Outbox entries after `afterId`, in id order. */
+  readOutbox(afterId: number, limit: number): Promise<OutboxEntry[]>;
+  /** The outbox id routed up to (0 at first). */
+  outboxRouted(): Promise<number>;
+  /**
+   * Records deliveries (one already there under its key stays as it is: a delivery is made once) and, when
+   * given, that the outbox is routed up to `routedUpTo`; both at once.
+   */
+  addDeliveries(deliveries: readonly Delivery[], routedUpTo?: number): Promise<void>;
+  /** Replaces a delivery's state (its attempts, next try, error, sent time). */
+  updateDelivery(d: Delivery): Promise<void>;
+  /** Pending deliveries due at `now`, oldest due first. */
+  dueDeliveries(now: number, limit: number): Promise<Delivery[]>;
+  /** A tenant's deliveries, newest first; of one state when given. */
+  listDeliveries(q: { tenant: string; state?: DeliveryState; limit: number }): Promise<Delivery[]>;
+  getDelivery(tenant: string, key: string): Promise<Delivery | null>;
+
   /** Registers an outbound campaign, or replaces its registration. */
   putCampaign(c: Campaign): Promise<void>;
   /** A tenant's registered campaigns, by id. */
@@ -209,6 +235,47 @@ export interface RecommendationChange {
   from: StoredRecommendation['state'] | null;
   to: StoredRecommendation['state'];
   at: number;
+}
+
+/** A tenant's notification destination (src/notify/destination.ts), as its JSON document (secrets included: the API never shows them). */
+export interface StoredDestination {
+  tenant: string;
+  id: string;
+  doc: string;
+  updatedAt: number;
+}
+
+/** A lifecycle change waiting to be routed to destinations. */
+export interface OutboxEntry {
+  id: number;
+  tenant: string;
+  num: number;
+  from: StoredRecommendation['state'] | null;
+  to: StoredRecommendation['state'];
+  at: number;
+  /** The item as it stood after the change. */
+  item: StoredRecommendation;
+}
+
+export type DeliveryState = 'pending' | 'sent' | 'dead';
+
+/** One message to one destination: made once per (item, event, destination), its key saying which. */
+export interface Delivery {
+  key: string;
+  tenant: string;
+  destination: string;
+  num: number;
+  /** Why it is sent: open, escalated, resolved, test. */
+  event: string;
+  state: DeliveryState;
+  attempts: number;
+  /** When it is tried next (pending), epoch ms. */
+  nextAt: number;
+  lastError: string | null;
+  createdAt: number;
+  sentAt: number | null;
+  /** What is sent, as JSON (rendered when it was routed). */
+  message: string;
 }
 
 export type RecommendationQuery = { tenant: string; limit: number } & ({ open: true } | { open?: false; from: number; to: number });

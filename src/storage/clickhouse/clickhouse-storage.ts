@@ -1,6 +1,7 @@
 import type { CcEvent, LoggedEvent } from '../../contract/event.js';
-import type { Campaign, Checkpoint, CheckpointCommit, DeadLetter, HistoryAggregate, HistoryQuery, QaLevel, RecommendationChange, RecommendationQuery, RollupCell, RollupQuery, SqlAccess, Storage, StoredRecommendation, StoredSettings, HeldDay, RawLogEvent, ArchivedDay } from '../storage.js';
+import type { Campaign, Checkpoint, CheckpointCommit, DeadLetter, HistoryAggregate, HistoryQuery, QaLevel, RecommendationChange, RecommendationQuery, RollupCell, RollupQuery, SqlAccess, Storage, StoredRecommendation, StoredSettings, HeldDay, RawLogEvent, ArchivedDay, StoredDestination, OutboxEntry, Delivery, DeliveryState } from '../storage.js';
 import * as settings from './settings.js';
+import { ClickhouseNotify } from './notify.js';
 import { chClient, LIVE_PATH, migrate, parseClickhouseUrl, SLOW_PATH, takeLease, type ChClient } from './client.js';
 import { ClickhouseCommits } from './commits.js';
 import { qaLevels, queryHistory, readMinuteCells } from './history.js';
@@ -24,6 +25,7 @@ export class ClickhouseStorage implements Storage {
   readonly backend = 'clickhouse';
   private prunedAt = -Infinity;
   private readonly archive: ClickhouseArchiveDays;
+  private readonly notify: ClickhouseNotify;
 
   /** Verify reads ClickHouse from its own thread, with its own connection (storage/clickhouse/verify-reads.ts). */
   sqlAccess?: () => SqlAccess;
@@ -38,6 +40,7 @@ export class ClickhouseStorage implements Storage {
   ) {
     // the archive is slow-path work: its scans and deletions give way to the live path's appends
     this.archive = new ClickhouseArchiveDays(slow);
+    this.notify = new ClickhouseNotify(db);
   }
 
   /**
@@ -134,16 +137,60 @@ export class ClickhouseStorage implements Storage {
     return records.markDeadLettersReplayed(this.db, ids);
   }
 
-  saveRecommendations(changes: readonly RecommendationChange[]): Promise<void> {
-    return records.saveRecommendations(this.db, changes);
+  async saveRecommendations(changes: readonly RecommendationChange[]): Promise<void> {
+    // the notifier's outbox first (no transaction here): a change stored is never one it misses
+    await this.notify.writeOutbox(changes);
+    await records.saveRecommendations(this.db, changes);
   }
 
   listRecommendations(q: RecommendationQuery): Promise<StoredRecommendation[]> {
     return records.listRecommendations(this.db, q);
   }
 
-  lastRecommendationNumber(): Promise<number> {
-    return records.lastRecommendationNumber(this.db);
+  async lastRecommendationNumber(): Promise<number> {
+    // an outbox entry whose item a kill kept from being stored still holds its number
+    const [stored, outbox] = await Promise.all([records.lastRecommendationNumber(this.db), this.notify.lastNumber()]);
+    return Math.max(stored, outbox);
+  }
+
+  putDestination(d: StoredDestination): Promise<void> {
+    return this.notify.putDestination(d);
+  }
+
+  deleteDestination(tenant: string, id: string): Promise<boolean> {
+    return this.notify.deleteDestination(tenant, id);
+  }
+
+  listDestinations(tenant?: string): Promise<StoredDestination[]> {
+    return this.notify.listDestinations(tenant);
+  }
+
+  readOutbox(afterId: number, limit: number): Promise<OutboxEntry[]> {
+    return this.notify.readOutbox(afterId, limit);
+  }
+
+  outboxRouted(): Promise<number> {
+    return this.notify.outboxRouted();
+  }
+
+  addDeliveries(deliveries: readonly Delivery[], routedUpTo?: number): Promise<void> {
+    return this.notify.addDeliveries(deliveries, routedUpTo);
+  }
+
+  updateDelivery(d: Delivery): Promise<void> {
+    return this.notify.updateDelivery(d);
+  }
+
+  dueDeliveries(now: number, limit: number): Promise<Delivery[]> {
+    return this.notify.dueDeliveries(now, limit);
+  }
+
+  listDeliveries(q: { tenant: string; state?: DeliveryState; limit: number }): Promise<Delivery[]> {
+    return this.notify.listDeliveries(q);
+  }
+
+  getDelivery(tenant: string, key: string): Promise<Delivery | null> {
+    return this.notify.getDelivery(tenant, key);
   }
 
   putCampaign(c: Campaign): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Campaign, RecommendationChange, RecommendationQuery, StoredRecommendation } from '../storage.js';
 import { toMs } from './rollups.js';
 import type { SqlClient } from './sql-client.js';
+import { writeOutbox } from './notify.js';
 
 /**
  * Recommendations and alerts in a Postgres-dialect store (migration 009). Each batch of lifecycle
@@ -43,6 +44,8 @@ export async function saveRecommendations(db: SqlClient, changes: readonly Recom
        SELECT num, tenant, from_state, to_state, at FROM json_to_recordset($1::text::json) AS x(num bigint, tenant text, from_state text, to_state text, at timestamptz)`,
       [JSON.stringify(transitions)],
     );
+    // the notifier's outbox, in the same transaction: a change stored is a change it will see
+    await writeOutbox(tx, changes);
   });
 }
 

@@ -2,9 +2,10 @@ import type { CcEvent, LoggedEvent } from '../../contract/event.js';
 import type { Counters } from '../../metrics/counters.js';
 import type { ArchivedDay, HeldDay, RawLogEvent } from '../storage.js';
 import type { DayDigestResult } from '../archive-format.js';
-import type { Checkpoint, CheckpointCommit, DeadLetter, HistoryAccess, HistoryAggregate, HistoryQuery, LogUpkeep, QaLevel, Campaign, RecommendationChange, RecommendationQuery, RollupCell, RollupQuery, SqlAccess, Storage, StoredRecommendation, StoredSettings } from '../storage.js';
+import type { Checkpoint, CheckpointCommit, DeadLetter, HistoryAccess, HistoryAggregate, HistoryQuery, LogUpkeep, QaLevel, Campaign, RecommendationChange, RecommendationQuery, RollupCell, RollupQuery, SqlAccess, Storage, StoredRecommendation, StoredSettings, StoredDestination, OutboxEntry, Delivery, DeliveryState } from '../storage.js';
 import { lastRecommendationNumber, listCampaigns, listRecommendations, putCampaign, saveRecommendations } from './recommendations.js';
 import { listSettings, putSettings } from './settings.js';
+import * as notify from './notify.js';
 import { qaLevels, queryHistory } from './history.js';
 import { addRollupDeltas, readMinuteCells, toMs } from './rollups.js';
 import { MIGRATIONS } from './migrations/index.js';
@@ -308,6 +309,46 @@ export class SqlStorage implements Storage {
 
   listCampaigns(tenant: string): Promise<Campaign[]> {
     return listCampaigns(this.db, tenant);
+  }
+
+  putDestination(d: StoredDestination): Promise<void> {
+    return notify.putDestination(this.db, d);
+  }
+
+  deleteDestination(tenant: string, id: string): Promise<boolean> {
+    return notify.deleteDestination(this.db, tenant, id);
+  }
+
+  listDestinations(tenant?: string): Promise<StoredDestination[]> {
+    return notify.listDestinations(this.db, tenant);
+  }
+
+  readOutbox(afterId: number, limit: number): Promise<OutboxEntry[]> {
+    return notify.readOutbox(this.db, afterId, limit);
+  }
+
+  outboxRouted(): Promise<number> {
+    return notify.outboxRouted(this.db);
+  }
+
+  addDeliveries(deliveries: readonly Delivery[], routedUpTo?: number): Promise<void> {
+    return notify.addDeliveries(this.db, deliveries, routedUpTo);
+  }
+
+  updateDelivery(d: Delivery): Promise<void> {
+    return notify.updateDelivery(this.db, d);
+  }
+
+  dueDeliveries(now: number, limit: number): Promise<Delivery[]> {
+    return notify.dueDeliveries(this.db, now, limit);
+  }
+
+  listDeliveries(q: { tenant: string; state?: DeliveryState; limit: number }): Promise<Delivery[]> {
+    return notify.listDeliveries(this.db, q);
+  }
+
+  getDelivery(tenant: string, key: string): Promise<Delivery | null> {
+    return notify.getDelivery(this.db, tenant, key);
   }
 
   putSettings(s: StoredSettings, expectedVersion: number): Promise<boolean> {

@@ -6,6 +6,7 @@ import eventKeysByTime from './005_event_keys_by_time.js';
 import dropEventKeys from './006_drop_event_keys.js';
 import rollupsByLevel, { restoreHalfRenamed } from './007_rollups_by_level.js';
 import tenantSettings from './008_tenant_settings.js';
+import notify from './009_notify.js';
 
 import type { ChClient, Features } from '../client.js';
 
@@ -28,4 +29,5 @@ export const MIGRATIONS: ReadonlyArray<{
   { version: 6, name: 'drop_event_keys', statements: dropEventKeys },
   { version: 7, name: 'rollups_by_level', statements: rollupsByLevel, before: restoreHalfRenamed },
   { version: 8, name: 'tenant_settings', statements: tenantSettings },
+  { version: 9, name: 'notify', statements: notify },
 ];
