@@ -55,6 +55,11 @@ export function withDetails<E extends Error>(err: E, details: ErrorDetail[]): E 
 }
 
 /** A 400 naming every field at fault. */
+/** The most faults one answer names: a large body can hold thousands, and the answer must stay small. */
+export const MAX_DETAILS = 100;
+
 export function badRequest(details: ErrorDetail[]): Error & { details: ErrorDetail[] } {
-  return withDetails(new Errors.BAD_REQUEST(details.map((e) => `${e.path}: ${e.message}`).join('; ')), details);
+  const shown = details.length > MAX_DETAILS ? [...details.slice(0, MAX_DETAILS), { path: '', message: `and ${details.length - MAX_DETAILS} more faults` }] : details;
+  const message = shown.slice(0, 10).map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ');
+  return withDetails(new Errors.BAD_REQUEST(shown.length > 10 ? `${message}; … (${details.length} faults in all, see details)` : message), shown);
 }

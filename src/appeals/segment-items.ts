@@ -10,8 +10,12 @@ import { histCountBelow } from '../metrics/wait-histogram.js';
  * again: so the appeals listed for a number are exactly the ones behind it.
  */
 
-/** The numbers of GET /v1/metrics an appeal can be behind (the `outcome` filter). */
-export const COUNTED_AS = ['offered', 'aa', 'ha', 'missed', 'withinSl', 'outsideSl', 'shortMissed'] as const;
+/**
+ * The numbers of GET /v1/metrics an appeal can be behind (the `outcome` filter). `waited`: a wait the
+ * averages and percentiles of waiting are taken over (AWT, p50–p95); `handled`: a stretch of handling
+ * AHT is taken over (per operator, each operator's own stretch, a transferred one included).
+ */
+export const COUNTED_AS = ['offered', 'aa', 'ha', 'missed', 'withinSl', 'outsideSl', 'shortMissed', 'waited', 'handled'] as const;
 export type CountedAs = (typeof COUNTED_AS)[number];
 
 /** One number the segment is behind: the metric, and the cell (queue × channel × operator × minute) it is counted in. */
@@ -81,6 +85,8 @@ function itemOf(appealId: string, index: number, seg: AppealEvent[], isOpen: boo
       if (k.offered) at('offered', c);
       if (k.aa) at('aa', c);
       if (k.ha) at('ha', c);
+      if (k.waitCount) at('waited', c);
+      if (k.handleCount) at('handled', c);
       if (k.waitHist) at(histCountBelow(k.waitHist, policy.targetSec) > 0 ? 'withinSl' : 'outsideSl', c);
       if (k.missed) {
         at('missed', c);
@@ -96,8 +102,14 @@ function itemOf(appealId: string, index: number, seg: AppealEvent[], isOpen: boo
     }
     if (k.aa) at('aa', c);
     if (k.ha) at('ha', c);
-    if (k.waitCount) waitSec = k.waitSumMs! / 1000;
-    if (k.handleCount) handleSec = k.handleSumMs! / 1000;
+    if (k.waitCount) {
+      waitSec = k.waitSumMs! / 1000;
+      at('waited', c);
+    }
+    if (k.handleCount) {
+      handleSec = k.handleSumMs! / 1000;
+      at('handled', c);
+    }
     const policy = slPolicyOf(c.queue, c.channel);
     if (k.waitHist) {
       // exactly MetricAccumulator.add's test, on this one wait

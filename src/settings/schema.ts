@@ -7,7 +7,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { SlPolicySchema, ThresholdsSchema } from '../config/config.js';
 import { isBinEdge } from '../metrics/wait-histogram.js';
-import { CONTROL_OR_BROKEN } from '../contract/event.js';
+import { CONTROL_OR_BROKEN, NAME_MAX_LENGTH } from '../contract/event.js';
 
 const CONTROL_OR_BROKEN_ALL = new RegExp(CONTROL_OR_BROKEN.source, 'g');
 
@@ -94,13 +94,17 @@ export function settingsProblems(doc: TenantSettings): SettingsProblem[] {
 
 /** Operator ids as in events (1–MAX_NAME characters, no control characters), each in one team at most. */
 function teamProblems(teams: Array<[string, string[]]>, out: SettingsProblem[]): void {
+  const members = teams.reduce((n, [, ops]) => n + ops.length, 0);
+  if (members > MAX_MEMBERS) {
+    out.push({ path: '/settings/teams', message: `lists ${members} operators in all; at most ${MAX_MEMBERS}` });
+    return; // (not each of them checked and named: the answer would be as large as the document)
+  }
   const teamOf = new Map<string, string>();
-  let members = 0;
   for (const [team, operators] of teams) {
-    members += operators.length;
+    if (team.trim() !== team) out.push({ path: `/settings/teams/${pointer(team.slice(0, MAX_NAME)).replace(CONTROL_OR_BROKEN_ALL, '\ufffd')}`, message: 'a team name must not begin or end with spaces' });
     operators.forEach((op, i) => {
       const at = `/settings/teams/${pointer(team.slice(0, MAX_NAME)).replace(CONTROL_OR_BROKEN_ALL, '\ufffd')}/${i}`;
-      if (op.length === 0 || op.length > MAX_NAME) out.push({ path: at, message: `an operator id must be 1 to ${MAX_NAME} characters` });
+      if (op.length === 0 || op.length > NAME_MAX_LENGTH.operatorId) out.push({ path: at, message: `an operator id must be 1 to ${NAME_MAX_LENGTH.operatorId} characters, as in events` });
       else if (CONTROL_OR_BROKEN.test(op)) out.push({ path: at, message: 'an operator id must not contain control characters or unpaired UTF-16 surrogates' });
       else {
         const other = teamOf.get(op);
@@ -109,5 +113,4 @@ function teamProblems(teams: Array<[string, string[]]>, out: SettingsProblem[]):
       }
     });
   }
-  if (members > MAX_MEMBERS) out.push({ path: '/settings/teams', message: `lists ${members} operators in all; at most ${MAX_MEMBERS}` });
 }

@@ -185,7 +185,7 @@ const RU: ReadonlyMap<string, string> = new Map([
   ['Add a team', 'Добавить команду'],
   ['Team name', 'Название команды'],
   ['Operators, one per line', 'Операторы, по одному в строке'],
-  ['Team {name}, operator {n}: {why}', 'Команда {name}, оператор {n}: {why}'],
+  ['Team {name}, line {line}: {why}', 'Команда {name}, строка {line}: {why}'],
   ['Team {name}: {why}', 'Команда {name}: {why}'],
   ['Team', 'Команда'],
   ['No team', 'Без команды'],

@@ -98,9 +98,9 @@ export const DRILLABLE: ReadonlyMap<string, string> = new Map([
   ['slPct', 'outsideSl'],
   // an average or a percentile: the appeals it is taken over, each with its own wait or handling time
   ['abandonPct', 'missed'],
-  ['awtSec', 'aa'],
-  ['waitP90Sec', 'aa'],
-  ['ahtSec', 'ha'],
+  ['awtSec', 'waited'],
+  ['waitP90Sec', 'waited'],
+  ['ahtSec', 'handled'],
 ]);
 
 /** GET /v1/appeals answers for at most a day. */

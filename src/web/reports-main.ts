@@ -160,8 +160,10 @@ function rowScope(r: Record<string, unknown>, keys: readonly string[], p: Record
   }
   // an operator's or a team's row: the appeals behind that operator's (the team's operators') numbers;
   // the operators in no team are no team to ask for
-  if (keys.includes('team') && r.team === '') return null;
-  for (const k of keys) if (k !== 'bucket' && typeof r[k] === 'string') scope[k] = r[k] as string;
+  // (by operator and team: the operator's, the narrower; by team alone, a row of those in none has no team to ask for)
+  const byOperator = keys.includes('operator');
+  if (keys.includes('team') && !byOperator && r.team === '') return null;
+  for (const k of keys) if (k !== 'bucket' && !(k === 'team' && byOperator) && typeof r[k] === 'string') scope[k] = r[k] as string;
   return Date.parse(scope.to) - Date.parse(scope.from) <= DRILL_MAX_MS ? scope : null;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fieldOfPath, rowKey, settingsFromForm, settingsRows, teamOfPath, teamRows, teamsFromRows, type Field, type FormValues, type SettingsView } from './settings-form.js';
+import { fieldOfPath, rowKey, settingsFromForm, settingsRows, teamLines, teamOfPath, teamRows, teamsFromRows, type Field, type FormValues, type SettingsView } from './settings-form.js';
 
 const pol = (targetSec: number, shortAbandonSec = 5, abandonsCount = true) => ({ targetSec, shortAbandonSec, abandonsCount });
 const configured = {
@@ -97,7 +97,11 @@ describe('the teams in the editor', () => {
   it('takes team names as data and finds the line a server error names', () => {
     const teams = teamsFromRows([{ name: '__proto__', operators: 'a' }, { name: 'constructor', operators: 'b' }]);
     expect(JSON.stringify(teams)).toBe('{"__proto__":["a"],"constructor":["b"]}');
-    expect(teamOfPath('/settings/teams/a~1b/2')).toEqual({ team: 'a/b', line: 3 });
+    expect(teamOfPath('/settings/teams/a~1b/2')).toEqual({ team: 'a/b', index: 2 });
+    // the third operator sent for red is typed on line 5 of the second red row
+    const lines = teamLines([{ name: 'red', operators: 'o1\n\n  ' }, { name: ' blue', operators: 'x' }, { name: 'red ', operators: '\no2\n \n\no1' }]);
+    expect(lines.get('red\u00012')).toEqual({ row: 2, line: 5 });
+    expect(lines.get('blue\u00010')).toEqual({ row: 1, line: 1 });
     expect(teamOfPath('/settings/teams/red')).toEqual({ team: 'red' });
     expect(teamOfPath('/settings/slTargetPct/red')).toBeNull();
   });

@@ -208,11 +208,33 @@ export function teamsFromRows(rows: readonly TeamRow[]): Record<string, string[]
   return teams.size ? (Object.fromEntries(teams) as Record<string, string[]>) : undefined;
 }
 
-/** Where a server's error path (`/settings/teams/red/2`) points among the teams: the team, and the operator's place in it (1-based) when it names one. */
-export function teamOfPath(path: string): { team: string; line?: number } | null {
+/**
+ * Where each operator teamsFromRows sends sits in the editor: by team (as sent) and place in its list,
+ * the row and the line (1-based) it was typed on, so a fault the server names is shown where it is.
+ */
+export function teamLines(rows: readonly TeamRow[]): Map<string, { row: number; line: number }> {
+  const out = new Map<string, { row: number; line: number }>();
+  const count = new Map<string, number>();
+  rows.forEach((r, row) => {
+    const name = r.name.trim();
+    if (!name) return;
+    const lines = r.operators.split(/\r?\n/);
+    if (!lines.some((x) => x.trim())) return;
+    lines.forEach((x, i) => {
+      if (!x.trim()) return;
+      const at = count.get(name) ?? 0;
+      count.set(name, at + 1);
+      out.set(`${name}\u0001${at}`, { row, line: i + 1 });
+    });
+  });
+  return out;
+}
+
+/** Where a server's error path (`/settings/teams/red/2`) points among the teams: the team, and the operator's place in its list when it names one (0-based). */
+export function teamOfPath(path: string): { team: string; index?: number } | null {
   const parts = path.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (parts[0] !== 'settings' || parts[1] !== 'teams' || parts[2] === undefined) return null;
-  return /^\d+$/.test(parts[3] ?? '') ? { team: parts[2], line: Number(parts[3]) + 1 } : { team: parts[2] };
+  return /^\d+$/.test(parts[3] ?? '') ? { team: parts[2], index: Number(parts[3]) } : { team: parts[2] };
 }
 
 /** Where a server's error path (`/settings/sl/queues/billing/targetSec`) points in the form, when it does. */

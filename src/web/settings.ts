@@ -7,7 +7,7 @@
 import { channelLabel, formatDateTime } from './format.js';
 import { t } from './i18n.js';
 import { messageOf, reason } from './http.js';
-import { FIELDS, fieldOfPath, rowKey, settingsFromForm, settingsRows, teamOfPath, teamRows, type Field, type FormValues, type Row, type SettingsView, type TeamRow } from './settings-form.js';
+import { FIELDS, fieldOfPath, rowKey, settingsFromForm, settingsRows, teamLines, teamOfPath, teamRows, type Field, type FormValues, type Row, type SettingsView, type TeamRow } from './settings-form.js';
 import type { ApiUrl } from './trends.js';
 
 const LABELS: ReadonlyMap<Field, { head: string; unit: string; min: number; max: number; step: string }> = new Map([
@@ -163,7 +163,9 @@ export class SettingsDialog {
 
   private async save(): Promise<void> {
     if (!this.view) return;
-    const settings = settingsFromForm(this.view, this.rows, this.form(), this.teams());
+    const teams = this.teams();
+    const sentLines = teamLines(teams);
+    const settings = settingsFromForm(this.view, this.rows, this.form(), teams);
     this.saveButton.disabled = true;
     this.say(t('Saving…'));
     try {
@@ -185,10 +187,12 @@ export class SettingsDialog {
           input?.setAttribute('aria-invalid', 'true');
           const team = input ? null : teamOfPath(d.path);
           if (team) {
-            const row = this.teamRow(team.team);
-            row?.querySelector(team.line ? '.team-ops' : '.team-name')?.setAttribute('aria-invalid', 'true');
-            lines.push(team.line ? t('Team {name}, operator {n}: {why}', { name: team.team, n: team.line, why: d.message }) : t('Team {name}: {why}', { name: team.team, why: d.message }));
-          } else lines.push(input ? `${input.getAttribute('aria-label')}: ${d.message}` : `${d.path}: ${d.message}`);
+            // the row and line it was typed on (blank lines are not sent, rows of one name are one team)
+            const at = team.index === undefined ? undefined : sentLines.get(`${team.team}\u0001${team.index}`);
+            const row = at ? this.teamsList.querySelectorAll<HTMLElement>('.team-row')[at.row] : this.teamRow(team.team);
+            row?.querySelector(team.index !== undefined ? '.team-ops' : '.team-name')?.setAttribute('aria-invalid', 'true');
+            lines.push(at ? t('Team {name}, line {line}: {why}', { name: team.team, line: at.line, why: d.message }) : t('Team {name}: {why}', { name: team.team, why: d.message }));
+          } else lines.push(input ? `${input.getAttribute('aria-label')}: ${d.message}` : d.path ? `${d.path}: ${d.message}` : d.message);
         }
         this.say(t('Not saved: {why}', { why: lines.join('; ') || body.error?.message || 'HTTP 400' }), true);
         this.dialog.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();

@@ -51,7 +51,7 @@ describe.skipIf(!chromiumPath)('teams, in Chromium against `ccpulse start`', () 
     // anna in both: refused, on Blue's operators, with the reason; nothing saved
     const blueOps = dialog.locator('.team-row').nth(1).getByLabel('Operators, one per line');
     await expect.poll(() => blueOps.getAttribute('aria-invalid')).toBe('true');
-    expect(await dialog.locator('.settings-status').textContent()).toBe('Not saved: Team Blue, operator 2: operator "anna" is already in team "Red": an operator is in one team at most');
+    expect(await dialog.locator('.settings-status').textContent()).toBe('Not saved: Team Blue, line 2: operator "anna" is already in team "Red": an operator is in one team at most');
     expect(((await (await fetch(`${base}/v1/settings`)).json()) as { version: number }).version).toBe(0);
     await blueOps.fill('vera');
     await dialog.getByRole('button', { name: 'Save' }).click();

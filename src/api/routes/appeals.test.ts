@@ -83,7 +83,7 @@ describe('GET /v1/appeals', () => {
     expect(by.get('A1#1')).toMatchObject({ queue: 'billing', channel: 'voice', operators: ['op-1'], state: 'closed', waitSec: 8, handleSec: 180, sl: 'within', slTargetSec: 20 });
     expect(by.get('A1#1')!.events.map((e) => e.type)).toEqual(['APPEAL_NEW', 'APPEAL_SENT_DISTRIBUTION', 'APPEAL_APPOINTED', 'APPEAL_CLOSED']);
     expect(by.get('A1#1')!.events.map((e) => e.ts)).toEqual([at(60), at(62), at(70), at(250)]);
-    expect(by.get('A1#1')!.counts.map((c) => c.as).sort()).toEqual(['aa', 'ha', 'offered', 'withinSl']);
+    expect(by.get('A1#1')!.counts.map((c) => c.as).sort()).toEqual(['aa', 'ha', 'handled', 'offered', 'waited', 'withinSl']);
     expect(by.get('A1#1')!.counts.find((c) => c.as === 'aa')!.minute).toBe(iso(T0 + M));
     expect(by.get('A2#1')).toMatchObject({ state: 'inHandling', waitSec: 45, handleSec: null, sl: 'outside', operators: ['op-2'] });
     expect(by.get('A3#1')).toMatchObject({ state: 'missed', waitSec: 40, sl: 'outside' });

@@ -78,7 +78,10 @@ describe('teams in the settings, and history grouped by team', () => {
     expect(red.aa).toBe(sum(['o1', 'o2']));
     // with other keys and an interval
     const split = await rows('groupBy=team,queue&interval=1h');
-    expect(split.filter((x) => x.team === 'red').map((x) => [x.queue, x.aa]).sort()).toEqual([['sales', 2], ['support', 1]]);
+    // (the range may span two clock hours: each queue's hours summed)
+    const redByQueue = new Map<string, number>();
+    for (const x of split.filter((r) => r.team === 'red')) redByQueue.set(x.queue!, (redByQueue.get(x.queue!) ?? 0) + x.aa);
+    expect(redByQueue).toEqual(new Map([['sales', 2], ['support', 1]]));
     // another tenant's history is not grouped by this tenant's teams
     expect((await rows('groupBy=team', 'kb')).map((x) => [x.team, x.aa])).toEqual([['', 5]]);
   });
@@ -121,6 +124,55 @@ describe('teams in the settings, and history grouped by team', () => {
     const bad = await put({ version: v, settings: { teams: { red: 'o1' } } });
     expect(bad.statusCode).toBe(400);
     expect(bad.body).toContain('/settings/teams/red');
+  });
+
+  it('answers a huge refused document with a small 400: at most 100 faults named, the rest counted', async () => {
+    const v = (await get('/v1/settings')).json().version as number;
+    // every operator in two teams: 2 × 2,000 faults
+    const ops = Array.from({ length: 2_000 }, (_, i) => `op-${i}`);
+    const r = await put({ version: v, settings: { teams: { a: ops, b: ops, c: ops } } });
+    expect(r.statusCode).toBe(400);
+    expect(r.body.length).toBeLessThan(30_000);
+    const details = r.json().error.details as Array<{ path: string; message: string }>;
+    expect(details).toHaveLength(101);
+    expect(details[100].message).toBe('and 3900 more faults');
+    // too many in all: one fault, not one per operator
+    const many = await put({ version: v, settings: { teams: Object.fromEntries(Array.from({ length: 5 }, (_, k) => [`t${k}`, Array.from({ length: 4_001 }, (_, i) => `${k}-${i}`)])) } });
+    expect(many.statusCode).toBe(400);
+    expect(many.json().error.details).toEqual([{ path: '/settings/teams', message: 'lists 20005 operators in all; at most 20000' }]);
+    // an id as long as events take it is taken; a team name with spaces around it is not
+    expect((await put({ version: v, settings: { teams: { red: ['y'.repeat(256)] } } })).statusCode).toBe(200);
+    const spaced = await put({ version: v + 1, settings: { teams: { ' red ': ['o1'] } } });
+    expect(spaced.statusCode).toBe(400);
+    expect(spaced.json().error.details[0]).toEqual({ path: '/settings/teams/ red ', message: 'a team name must not begin or end with spaces' });
+  });
+
+  it('drills into the waits and handling a team\'s AWT and AHT are taken over, a transferred appeal in both teams\' own parts', async () => {
+    // tenant beta: x1 answers after 10 s, hands over to x2 at 70 s, x2 closes at 130 s
+    const start = Math.floor((Date.now() - 3_000_000) / 60_000) * 60_000;
+    const at = (sec: number) => new Date(start + sec * 1000).toISOString();
+    const a = { appealId: 'T1', queue: 'sales', channel: 'voice' };
+    const events = [
+      { id: 'T1:n', type: 'APPEAL_NEW', ts: at(0), ...a },
+      { id: 'T1:s', type: 'APPEAL_SENT_DISTRIBUTION', ts: at(0), ...a },
+      { id: 'T1:a', type: 'APPEAL_APPOINTED', ts: at(10), ...a, operatorId: 'x1' },
+      { id: 'T1:t', type: 'APPEAL_TRANSFERRED', ts: at(70), ...a, operatorId: 'x2' },
+      { id: 'T1:c', type: 'APPEAL_CLOSED', ts: at(130), ...a, operatorId: 'x2' },
+    ];
+    expect((await t.app.inject({ method: 'POST', url: '/v1/events', headers: { ...as('kb'), 'content-type': 'application/json' }, payload: JSON.stringify(events) })).statusCode).toBe(202);
+    expect((await put({ version: 0, settings: { teams: { red: ['x1'], blue: ['x2'] } } }, 'kb')).statusCode).toBe(200);
+    const window = `from=${new Date(start).toISOString()}&to=${new Date(start + 10 * 60_000).toISOString()}`;
+    const m = (await get(`/v1/metrics?${window}&groupBy=team`, 'kb')).json().rows as Array<Row & { ahtSec: number | null; awtSec: number | null }>;
+    const team = (name: string) => m.find((x) => x.team === name)!;
+    expect(team('red')).toMatchObject({ awtSec: 10, ahtSec: 60 });
+    expect(team('blue')).toMatchObject({ awtSec: null, ahtSec: 60 });
+    const ids = async (q: string) => ((await get(`/v1/appeals?${window}&${q}`, 'kb')).json().items as Array<{ appealId: string }>).map((i) => i.appealId);
+    expect(await ids('team=red&outcome=waited')).toEqual(['T1']);
+    expect(await ids('team=blue&outcome=waited')).toEqual([]);
+    expect(await ids('team=red&outcome=handled')).toEqual(['T1']);
+    expect(await ids('team=blue&outcome=handled')).toEqual(['T1']);
+    expect(await ids('team=red&outcome=ha')).toEqual([]); // the close is blue's
+    expect(await ids('outcome=waited')).toEqual(['T1']);
   });
 
   it('refuses an unknown grouping key naming the known ones', async () => {
