@@ -1,0 +1,298 @@
+/**
+ * The notifier: turns the advice's lifecycle into messages, durably and once per (item, event,
+ * destination).
+ *
+ * 1. Route: the outbox (written with each saved change, src/storage) is read after the routed mark; for
+ *    each change and each destination that takes it, a delivery is made under the key
+ *    `r<num>.<event>.<destination>`, its message rendered in the destination's language; the deliveries
+ *    and the new mark are stored together, so a restart routes each change once.
+ * 2. Escalate: a critical item still unacknowledged escalateAfterMin after it opened gets an `escalated`
+ *    delivery (its key makes it once).
+ * 3. Deliver: due deliveries are sent, one destination's in order; a success is marked sent at once; a
+ *    failure is tried again with backoff and jitter, or marked dead (refused for good, or after
+ *    MAX_ATTEMPTS), visible in the API and replayable. A kill between a send and its mark sends it again
+ *    after the restart, with the same key: webhooks carry it as Idempotency-Key for the receiver to drop.
+ */
+import type { Logger } from 'pino';
+import type { Delivery, Storage, StoredRecommendation } from '../storage/storage.js';
+import { backoffMs, MAX_ATTEMPTS } from './backoff.js';
+import { DeliveryError } from './channels/delivery-error.js';
+import { sendEmail, type SmtpSettings } from './channels/email.js';
+import { sendTelegram } from './channels/telegram.js';
+import { sendWebhook } from './channels/webhook.js';
+import { fromStored, toStored, type Destination } from './destination.js';
+import { messageOf, type Message, type NotifyEvent } from './message.js';
+import { eventOf, firstTry, HourlyCap, routes } from './routing.js';
+
+export type NotifyStore = Pick<
+  Storage,
+  'putDestination' | 'deleteDestination' | 'listDestinations' | 'readOutbox' | 'outboxRouted' | 'addDeliveries' | 'updateDelivery' | 'dueDeliveries' | 'listDeliveries' | 'getDelivery' | 'listRecommendations'
+>;
+
+export interface NotifierOptions {
+  storage: NotifyStore;
+  /** The dashboard's address, for the links in messages. */
+  publicUrl: string;
+  /** The SMTP relay; without it an email destination's deliveries fail (and say why). */
+  smtp?: SmtpSettings;
+  /** The Bot API's address (a local Bot API server, or a stand-in). */
+  telegramApiUrl?: string;
+  /** The center's clock, for quiet hours that name none. */
+  timeZone: string;
+  log?: Logger;
+  now?: () => number;
+  random?: () => number;
+  /** How often the outbox and the due deliveries are looked at. */
+  pollMs?: number;
+  /** Per-send timeout (tests shorten it). */
+  sendTimeoutMs?: number;
+}
+
+/** What a delivery carries: the rendered message, and for webhooks the item itself. */
+interface Payload {
+  event: NotifyEvent | 'test';
+  message: Message;
+  item: StoredRecommendation | null;
+}
+
+const ESCALATE_EVERY_MS = 15_000;
+const BATCH = 200;
+
+export class Notifier {
+  private readonly destinations = new Map<string, Map<string, Destination>>();
+  private readonly cap = new HourlyCap();
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private escalatedAt = -Infinity;
+  /** Deliveries being sent now (a slow endpoint must not be sent the same one twice meanwhile). */
+  private readonly inFlight = new Set<string>();
+  stats = { routed: 0, sent: 0, failed: 0, dead: 0 };
+
+  constructor(private readonly opts: NotifierOptions) {
+    this.now = opts.now ?? Date.now;
+    this.random = opts.random ?? Math.random;
+  }
+
+  /** Loads the destinations and starts the loop. */
+  async start(): Promise<void> {
+    for (const s of await this.opts.storage.listDestinations()) this.remember(fromStored(s));
+    this.timer = setInterval(() => this.kick(), this.opts.pollMs ?? 250);
+    this.timer.unref();
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running?.catch(() => {});
+  }
+
+  /** Runs a round now (or right after the one running). */
+  kick(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.round()
+      .catch((err: Error) => this.opts.log?.warn({ err: err.message }, 'notifications: a round failed; trying again'))
+      .finally(() => {
+        this.running = null;
+        if (this.again && this.timer) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** A whole round now, after the one running (tests wait on it). */
+  async flush(): Promise<void> {
+    while (this.running) await this.running;
+    this.kick();
+    await this.running;
+  }
+
+  /** One round: route what is new, escalate what is due, deliver what is due. */
+  private async round(): Promise<void> {
+    await this.route();
+    if (this.now() - this.escalatedAt >= ESCALATE_EVERY_MS) {
+      this.escalatedAt = this.now();
+      await this.escalate();
+    }
+    await this.deliverDue();
+  }
+
+  // ---- destinations ------------------------------------------------------------------------------
+
+  list(tenant: string): Destination[] {
+    return [...(this.destinations.get(tenant)?.values() ?? [])].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  }
+
+  get(tenant: string, id: string): Destination | undefined {
+    return this.destinations.get(tenant)?.get(id);
+  }
+
+  async save(d: Destination): Promise<void> {
+    await this.opts.storage.putDestination(toStored(d));
+    this.remember(d);
+  }
+
+  async remove(tenant: string, id: string): Promise<boolean> {
+    const had = await this.opts.storage.deleteDestination(tenant, id);
+    this.destinations.get(tenant)?.delete(id);
+    return had;
+  }
+
+  private remember(d: Destination): void {
+    let m = this.destinations.get(d.tenant);
+    if (!m) this.destinations.set(d.tenant, (m = new Map()));
+    m.set(d.id, d);
+  }
+
+  // ---- routing -----------------------------------------------------------------------------------
+
+  private async route(): Promise<void> {
+    const { storage } = this.opts;
+    for (let guard = 0; guard < 50; guard++) {
+      const after = await storage.outboxRouted();
+      const entries = await storage.readOutbox(after, BATCH);
+      if (!entries.length) return;
+      const now = this.now();
+      const deliveries: Delivery[] = [];
+      for (const e of entries) {
+        const event = eventOf(e);
+        if (!event) continue;
+        for (const d of this.list(e.tenant)) if (routes(d, e.item, event)) deliveries.push(this.delivery(d, e.item, event, firstTry(d, e.item, now, this.opts.timeZone), now));
+      }
+      await storage.addDeliveries(deliveries, entries[entries.length - 1].id);
+      this.stats.routed += deliveries.length;
+      if (entries.length < BATCH) return;
+    }
+  }
+
+  private delivery(d: Destination, item: StoredRecommendation, event: NotifyEvent, nextAt: number, now: number): Delivery {
+    const payload: Payload = { event, message: messageOf(item, event, d.lang, this.opts.publicUrl), item };
+    return {
+      key: `r${item.num}.${event}.${d.id}`,
+      tenant: d.tenant,
+      destination: d.id,
+      num: item.num,
+      event,
+      state: 'pending',
+      attempts: 0,
+      nextAt,
+      lastError: null,
+      createdAt: now,
+      sentAt: null,
+      message: JSON.stringify(payload),
+    };
+  }
+
+  private async escalate(): Promise<void> {
+    const now = this.now();
+    for (const [tenant, byId] of this.destinations) {
+      const escalating = [...byId.values()].filter((d) => d.enabled && d.escalateAfterMin !== undefined && d.route.events.includes('escalated'));
+      if (!escalating.length) continue;
+      const open = await this.opts.storage.listRecommendations({ tenant, open: true, limit: 1000 });
+      const deliveries: Delivery[] = [];
+      for (const item of open) {
+        if (item.state !== 'open' || item.severity !== 'critical') continue;
+        for (const d of escalating) {
+          if (item.openedAt + d.escalateAfterMin! * 60_000 <= now && routes(d, item, 'escalated')) deliveries.push(this.delivery(d, item, 'escalated', now, now));
+        }
+      }
+      if (deliveries.length) await this.opts.storage.addDeliveries(deliveries);
+    }
+  }
+
+  // ---- delivery ----------------------------------------------------------------------------------
+
+  private async deliverDue(): Promise<void> {
+    const due = (await this.opts.storage.dueDeliveries(this.now(), BATCH)).filter((d) => !this.inFlight.has(d.key));
+    // each destination's in order, the destinations side by side
+    const byDestination = new Map<string, Delivery[]>();
+    for (const d of due) byDestination.set(`${d.tenant}\u0001${d.destination}`, [...(byDestination.get(`${d.tenant}\u0001${d.destination}`) ?? []), d]);
+    await Promise.all(
+      [...byDestination.values()].map(async (list) => {
+        for (const d of list) await this.attempt(d);
+      }),
+    );
+  }
+
+  /** Sends a delivery now (the test button does, outside the loop); stores what came of it. */
+  async attempt(d: Delivery): Promise<Delivery> {
+    if (this.inFlight.has(d.key)) return d;
+    this.inFlight.add(d.key);
+    try {
+      const dest = this.get(d.tenant, d.destination);
+      const now = this.now();
+      if (!dest) return await this.settle({ ...d, state: 'dead', lastError: 'the destination was removed' });
+      if (d.event !== 'test') {
+        const room = this.cap.roomAt(dest.id, dest.maxPerHour, now);
+        if (room > now) return await this.settle({ ...d, nextAt: room, lastError: `held: ${dest.maxPerHour} messages an hour sent` });
+      }
+      try {
+        await this.send(dest, d);
+      } catch (err) {
+        const e = err instanceof DeliveryError ? err : new DeliveryError(String((err as Error).message ?? err), false);
+        const attempts = d.attempts + 1;
+        this.stats.failed++;
+        // (a test is tried once: its failure is shown at once)
+        const dead = e.permanent || attempts >= MAX_ATTEMPTS || d.event === 'test';
+        if (dead) this.stats.dead++;
+        this.opts.log?.warn({ tenant: d.tenant, delivery: d.key, attempts, err: e.message }, dead ? 'notification given up' : 'notification failed; will retry');
+        return await this.settle({ ...d, attempts, state: dead ? 'dead' : 'pending', lastError: e.message, nextAt: dead ? d.nextAt : now + backoffMs(attempts, this.random(), e.retryAfterMs) });
+      }
+      if (d.event !== 'test') this.cap.record(dest.id, now);
+      this.stats.sent++;
+      return await this.settle({ ...d, attempts: d.attempts + 1, state: 'sent', sentAt: this.now(), lastError: null });
+    } finally {
+      this.inFlight.delete(d.key);
+    }
+  }
+
+  private async settle(d: Delivery): Promise<Delivery> {
+    await this.opts.storage.updateDelivery(d);
+    return d;
+  }
+
+  private async send(dest: Destination, d: Delivery): Promise<void> {
+    const p = JSON.parse(d.message) as Payload;
+    const timeout = this.opts.sendTimeoutMs;
+    if (dest.kind === 'webhook' && dest.webhook) {
+      const body = { id: d.key, event: p.event, tenant: d.tenant, destination: dest.id, message: p.message, item: p.item && { ...p.item, id: `r${p.item.num}` } };
+      await sendWebhook(dest.webhook, body, d.key, this.now(), timeout);
+    } else if (dest.kind === 'telegram' && dest.telegram) {
+      await sendTelegram({ ...dest.telegram, apiUrl: this.opts.telegramApiUrl }, p.message.text, timeout);
+    } else if (dest.kind === 'email' && dest.email) {
+      if (!this.opts.smtp) throw new DeliveryError('email: no SMTP relay is configured (CCPULSE_SMTP_URL)', false);
+      await sendEmail(this.opts.smtp, { to: dest.email.to, subject: p.message.title, text: p.message.text }, d.key, timeout);
+    } else throw new DeliveryError(`a ${dest.kind} destination without its settings`, true);
+  }
+
+  /** A test message to one destination, sent now; the delivery as it ended. */
+  async test(dest: Destination, id: string): Promise<Delivery> {
+    const now = this.now();
+    const lang = dest.lang;
+    const title = lang === 'ru' ? 'ccpulse: проверка уведомлений' : 'ccpulse: test notification';
+    const text = lang === 'ru' ? `Это проверочное сообщение для «${dest.name}». Если вы его видите, уведомления сюда доходят.` : `This is a test message for "${dest.name}". If you can read it, notifications reach you here.`;
+    const link = this.opts.publicUrl;
+    const payload: Payload = { event: 'test', message: { title, numbers: null, reason: text, link, text: `${title}\n${text}\n${link}` }, item: null };
+    // made sent or dead before the loop looks at it (nextAt far ahead): the loop never sends it too
+    const d: Delivery = { key: `test.${id}.${dest.id}`, tenant: dest.tenant, destination: dest.id, num: 0, event: 'test', state: 'pending', attempts: 0, nextAt: now + 86_400_000, lastError: null, createdAt: now, sentAt: null, message: JSON.stringify(payload) };
+    await this.opts.storage.addDeliveries([d]);
+    return this.attempt(d);
+  }
+
+  /** A dead delivery sent again from the start; null when there is none of that key, or it is not dead. */
+  async replay(tenant: string, key: string): Promise<Delivery | null> {
+    const d = await this.opts.storage.getDelivery(tenant, key);
+    if (!d || d.state !== 'dead') return null;
+    const again: Delivery = { ...d, state: 'pending', attempts: 0, nextAt: this.now(), lastError: null };
+    await this.opts.storage.updateDelivery(again);
+    this.kick();
+    return again;
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Which destinations get which lifecycle change, and when (pure: no I/O). An item raised is `open`, one
+ * resolved `resolved`; an acknowledgement notifies nobody (the one who acknowledged knows). Critical
+ * items go through quiet hours; the rest wait for their end.
+ */
+import type { OutboxEntry, StoredRecommendation } from '../storage/storage.js';
+import { aboutOf } from './about.js';
+import type { Destination } from './destination.js';
+import type { NotifyEvent } from './message.js';
+
+/** Why an outbox entry is sent, or null when it is not (an acknowledgement, a change in place). */
+export function eventOf(e: Pick<OutboxEntry, 'from' | 'to'>): NotifyEvent | null {
+  if (e.to === 'open' && e.from === null) return 'open';
+  if (e.to === 'resolved') return 'resolved';
+  return null;
+}
+
+/** Whether a destination takes this item for this event. */
+export function routes(d: Destination, item: StoredRecommendation, event: NotifyEvent): boolean {
+  if (!d.enabled || !d.route.events.includes(event) || !d.route.severities.includes(item.severity)) return false;
+  if (d.route.kinds.length && !d.route.kinds.includes(item.kind)) return false;
+  if (!d.route.queues.length && !d.route.channels.length) return true;
+  // an item about no queue (a campaign's) is for destinations that do not narrow by queue or channel
+  return aboutOf(item.kind, item.key).some((a) => (!d.route.queues.length || d.route.queues.includes(a.queue)) && (!d.route.channels.length || d.route.channels.includes(a.channel)));
+}
+
+const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+
+/** The minute of the day (0–1439) `now` is on `tz`'s clock. */
+function minuteOfDay(now: number, tz: string): number {
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(now);
+  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
+  return get('hour') * 60 + get('minute');
+}
+
+/**
+ * When the quiet hours around `now` end (epoch ms, to the minute), or null when `now` is not in them.
+ * A window may cross midnight (22:00–07:00).
+ */
+export function quietUntil(now: number, quiet: Destination['quietHours'], defaultTz: string): number | null {
+  if (!quiet) return null;
+  const m = minuteOfDay(now, quiet.timeZone ?? defaultTz);
+  const from = minutesOf(quiet.from);
+  const to = minutesOf(quiet.to);
+  const inside = from < to ? m >= from && m < to : m >= from || m < to;
+  if (!inside) return null;
+  const left = (to - m + 1440) % 1440;
+  return Math.floor(now / 60_000) * 60_000 + left * 60_000;
+}
+
+/** When a routed message may first be sent: now, or the end of the destination's quiet hours (critical items go through). */
+export function firstTry(d: Destination, item: StoredRecommendation, now: number, defaultTz: string): number {
+  if (item.severity === 'critical') return now;
+  return quietUntil(now, d.quietHours, defaultTz) ?? now;
+}
+
+/**
+ * Messages sent to each destination in the last hour, to hold it to its cap: a message over it waits
+ * until the oldest of the hour is an hour old (kept in memory: after a restart the count starts again).
+ */
+export class HourlyCap {
+  private readonly sent = new Map<string, number[]>();
+
+  /** When the next message to `destination` may go: `now`, or later when the hour is full. */
+  roomAt(destination: string, max: number, now: number): number {
+    const times = this.recent(destination, now);
+    return times.length < max ? now : times[times.length - max] + 3_600_000;
+  }
+
+  record(destination: string, at: number): void {
+    const times = this.recent(destination, at);
+    times.push(at);
+    this.sent.set(destination, times);
+  }
+
+  private recent(destination: string, now: number): number[] {
+    const times = (this.sent.get(destination) ?? []).filter((t) => t > now - 3_600_000);
+    this.sent.set(destination, times);
+    return times;
+  }
+}
