@@ -22,6 +22,7 @@ import { campaignsRoute } from './routes/campaigns.js';
 import { staffingRoute } from './routes/staffing.js';
 import { settingsRoute } from './routes/settings.js';
 import { jobsRoute } from './routes/jobs.js';
+import { notificationsRoute } from './routes/notifications.js';
 import { streamRoute } from './routes/stream.js';
 import { installTenantResolution } from './tenant.js';
 
@@ -81,6 +82,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(operatorsRoute, { engine });
   await app.register(settingsRoute, { engine });
   await app.register(jobsRoute, { engine });
+  await app.register(notificationsRoute, { engine });
   await app.register(campaignsRoute, { engine, defaultDropCapPct: opts.config.recommend?.campaignDropCapPct ?? DEFAULT_CONFIG.recommend.campaignDropCapPct });
   await app.register(tierRoute, { engine, open: Object.keys(opts.config.apiKeys).length === 0 });
   await app.register(healthRoute, { engine, startedAt: Date.now(), detailed: Object.keys(opts.config.apiKeys).length === 0 });

@@ -148,7 +148,9 @@ Precedence: flags, then environment, then the config file, then defaults.`,
       import('./demo.js'),
     ]);
     const log = createLogger(config.logLevel);
-    const engine = await Engine.start({ storage, config, log });
+    // the links in notifications: the configured address, else this server's own
+    const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+    const engine = await Engine.start({ storage, config: { ...config, publicUrl: config.publicUrl || `http://${shownHost}:${config.port}/` }, log });
     const app = await buildApp({ engine, config, logger: log });
 
     // The signals are ours from before the port opens: a SIGTERM that came once /healthz answers but

@@ -7,6 +7,7 @@ import { parseArchiveAge } from '../archive/duration.js';
 import type { ArchiveDestination } from '../archive/target.js';
 import { checkSlowPathNiceness } from '../runtime/thread-priority.js';
 import { DEFAULT_TIMESCALE_SETTINGS } from '../storage/postgres/timescale/policies.js';
+import { parseSmtpUrl } from '../notify/channels/smtp-url.js';
 
 export const SlPolicySchema = Type.Object(
   {
@@ -87,6 +88,18 @@ export const ConfigSchema = Type.Object(
     maxFutureSkewSec: Type.Number({ minimum: 0 }),
     /** The center's time zone (IANA, e.g. Europe/Moscow): the dashboard's times, and where "today" begins for the operators table. */
     timeZone: Type.String({ minLength: 1 }),
+    /** The dashboard's address as people reach it, for the links in notifications. Empty: http://host:port/. */
+    publicUrl: Type.String(),
+    /**
+     * The SMTP relay email notifications go through: `smtp://USER:PASSWORD@HOST:587` (STARTTLS required;
+     * `?starttls=opportunistic|off` on a local relay), `smtps://…:465`. Empty: email destinations cannot send.
+     * A secret: give it in the environment (CCPULSE_SMTP_URL) or the file, never on the command line.
+     */
+    smtpUrl: Type.String(),
+    /** The sender of notification emails. */
+    smtpFrom: Type.String({ minLength: 3 }),
+    /** Telegram's Bot API (a local Bot API server may stand in). */
+    telegramApiUrl: Type.String({ minLength: 1 }),
     /** Bounded out-of-orderness: the watermark trails the highest event time seen by this much. */
     watermarkDelaySec: Type.Number({ minimum: 0 }),
     /** How far behind the watermark an event may be and still correct its appeal exactly (see README). */
@@ -169,6 +182,10 @@ export const DEFAULT_CONFIG: Config = {
   checkpointIntervalMs: 1000,
   maxFutureSkewSec: 300,
   timeZone: 'UTC',
+  publicUrl: '',
+  smtpUrl: '',
+  smtpFrom: 'ccpulse@localhost',
+  telegramApiUrl: 'https://api.telegram.org',
   watermarkDelaySec: 5,
   allowedLatenessSec: 300,
   apiKeys: {},
@@ -210,6 +227,10 @@ export const ENV_VARS: Record<string, keyof Config> = {
   CCPULSE_LOG_LEVEL: 'logLevel',
   CCPULSE_CHECKPOINT_MS: 'checkpointIntervalMs',
   CCPULSE_TIME_ZONE: 'timeZone',
+  CCPULSE_PUBLIC_URL: 'publicUrl',
+  CCPULSE_SMTP_URL: 'smtpUrl',
+  CCPULSE_SMTP_FROM: 'smtpFrom',
+  CCPULSE_TELEGRAM_API_URL: 'telegramApiUrl',
 };
 
 /** Command-line flags of `ccpulse start` and the config keys they set. */
@@ -403,6 +424,18 @@ export function loadConfig(opts: { flags?: ConfigFlags; env?: NodeJS.ProcessEnv;
   }
   if (typeof merged.timeZone === 'string' && merged.timeZone !== '' && !isTimeZone(merged.timeZone)) {
     errors.push(`${source('/timeZone')}: ${JSON.stringify(merged.timeZone.slice(0, 60))} is not a time zone this server knows (IANA names such as UTC, Europe/Moscow, Asia/Yekaterinburg)`);
+  }
+  // notifications: the relay's URL is checked here (its password never in the message), the links' base and the Bot API must be URLs
+  if (typeof merged.smtpUrl === 'string' && merged.smtpUrl !== '') {
+    try {
+      parseSmtpUrl(merged.smtpUrl, 'x@y');
+    } catch (err) {
+      errors.push(`${source('/smtpUrl')}: ${(err as Error).message}`);
+    }
+  }
+  for (const key of ['publicUrl', 'telegramApiUrl'] as const) {
+    const v = merged[key];
+    if (typeof v === 'string' && v !== '' && !/^https?:\/\/[^\s]+$/.test(v)) errors.push(`${source(`/${key}`)}: must be an http:// or https:// URL`);
   }
   // read by the slow-path threads themselves (runtime/thread-priority.ts), checked here so a typo stops the start
   const niceness = checkSlowPathNiceness(env);

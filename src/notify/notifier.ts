@@ -286,6 +286,11 @@ export class Notifier {
     return this.attempt(d);
   }
 
+  /** A tenant's deliveries, newest first. */
+  deliveries(q: { tenant: string; state?: Delivery['state']; limit: number }): Promise<Delivery[]> {
+    return this.opts.storage.listDeliveries(q);
+  }
+
   /** A dead delivery sent again from the start; null when there is none of that key, or it is not dead. */
   async replay(tenant: string, key: string): Promise<Delivery | null> {
     const d = await this.opts.storage.getDelivery(tenant, key);

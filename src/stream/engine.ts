@@ -4,6 +4,8 @@ import type { Config } from '../config/config.js';
 import { DEFAULT_CONFIG, inactivityTimeoutOf, inactivityTimeouts } from '../config/config.js';
 import { SettingsBook } from '../settings/book.js';
 import { historyRules, ruleSettingsOf } from '../settings/rules.js';
+import { Notifier } from '../notify/notifier.js';
+import { parseSmtpUrl } from '../notify/channels/smtp-url.js';
 import type { LiveTile } from '../contract/api.js';
 import type { CcEvent } from '../contract/event.js';
 import { BUCKET_MS, bucketOf } from '../metrics/appeal-story.js';
@@ -25,6 +27,9 @@ import { engineBoardSource } from '../recommend/engine/board-source.js';
 import { WhatIfThread } from '../recommend/whatif/whatif-thread.js';
 import type { WhatIfAction, WhatIfResult } from '../recommend/whatif/whatif.js';
 
+/** The links in notifications when the config gives no publicUrl (ccpulse start gives its own address). */
+const DEFAULT_PUBLIC_URL = 'http://localhost:8080/';
+
 const REPLAY_PAGE = 10_000;
 /** Evaluations of the recommender after a change are at least this far apart (its latency budget is 75 ms). */
 const RECOMMEND_SPACING_MS = 25;
@@ -35,7 +40,7 @@ export interface EngineOptions {
     ingest?: Pick<Config['ingest'], 'maxQueueDelayMs'>;
     /** Advice and alerts; the defaults (on) when absent. */
     recommend?: Config['recommend'];
-  };
+  } & Partial<Pick<Config, 'timeZone' | 'publicUrl' | 'smtpUrl' | 'smtpFrom' | 'telegramApiUrl'>>;
   log?: Logger;
   now?: () => number;
   /**
@@ -74,6 +79,8 @@ export class Engine {
   private recommendTimer: NodeJS.Timeout | null = null;
   private whatIfThread: WhatIfThread | null = null;
   private lastRecommendAt = 0;
+  /** Advice and alerts delivered by webhook, Telegram and email (src/notify). */
+  readonly notifier: Notifier;
 
   private constructor(private readonly opts: EngineOptions) {
     this.now = opts.now ?? Date.now;
@@ -107,6 +114,15 @@ export class Engine {
       },
     );
     this.checkpointer = new Checkpointer(opts.storage, this.processor, this.lock, opts.config.checkpointIntervalMs, opts.log);
+    this.notifier = new Notifier({
+      storage: opts.storage,
+      publicUrl: cfg.publicUrl || DEFAULT_PUBLIC_URL,
+      smtp: cfg.smtpUrl ? parseSmtpUrl(cfg.smtpUrl, cfg.smtpFrom ?? DEFAULT_CONFIG.smtpFrom) : undefined,
+      telegramApiUrl: cfg.telegramApiUrl ?? DEFAULT_CONFIG.telegramApiUrl,
+      timeZone: cfg.timeZone ?? DEFAULT_CONFIG.timeZone,
+      log: opts.log,
+      now: this.now,
+    });
   }
 
   static async start(opts: EngineOptions): Promise<Engine> {
@@ -124,6 +140,8 @@ export class Engine {
       engine.scheduleNotify();
     });
     await engine.startRecommender();
+    // in simulated time (ccpulse evaluate) nothing is sent
+    if (opts.recommendOnChange !== false) await engine.notifier.start();
     // saved settings apply at once: the tiles render with the new targets, the advice judges by them
     engine.settings.onChange(() => {
       engine.processor.live.touchAll();
@@ -478,6 +496,7 @@ export class Engine {
     const recommender = this.recommender;
     this.recommender = null;
     await recommender?.flush().catch(() => {});
+    await this.notifier.stop();
     this.eventLog.admission.close();
     await this.verifyThread?.close();
     await this.historyThread?.close();
