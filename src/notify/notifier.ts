@@ -42,7 +42,10 @@ export interface NotifierOptions {
   log?: Logger;
   now?: () => number;
   random?: () => number;
-  /** How often the outbox and the due deliveries are looked at. */
+  /**
+   * How often the outbox and the due deliveries are looked at besides when told (kick: the advice calls
+   * it as soon as a change is stored). Every look is three small queries on the store.
+   */
   pollMs?: number;
   /** Per-send timeout (tests shorten it). */
   sendTimeoutMs?: number;
@@ -79,7 +82,7 @@ export class Notifier {
   /** Loads the destinations and starts the loop. */
   async start(): Promise<void> {
     for (const s of await this.opts.storage.listDestinations()) this.remember(fromStored(s));
-    this.timer = setInterval(() => this.kick(), this.opts.pollMs ?? 250);
+    this.timer = setInterval(() => this.kick(), this.opts.pollMs ?? 1_000);
     this.timer.unref();
     this.kick();
   }

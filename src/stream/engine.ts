@@ -201,6 +201,7 @@ export class Engine {
       log: this.opts.log,
       // driven in simulated time (ccpulse evaluate): nothing waits on this thread, and runs must repeat
       staffingBudgetMs: this.opts.recommendOnChange === false ? Infinity : undefined,
+      onSaved: () => this.notifier.kick(),
     });
     // Loads the tenants already on the board (their open items, and their forecasts seeded from history)
     // in the background: the server does not wait for the history read to start serving.

@@ -20,6 +20,8 @@ export class ItemSaver {
   constructor(
     private readonly storage: Pick<Storage, 'saveRecommendations'>,
     private readonly log?: Logger,
+    /** Told after each batch is stored (the notifier reads the outbox then, not on its next poll). */
+    private readonly onSaved?: () => void,
   ) {}
 
   /** Queues a change and starts a flush if none runs; a failed one is tried again later. */
@@ -39,6 +41,7 @@ export class ItemSaver {
         try {
           await this.storage.saveRecommendations(batch);
           this.saveFailures = 0;
+          this.onSaved?.();
         } catch (err) {
           // saved change by change (see the class comment)
           const kept = batch.length > 1 ? await this.saveOneByOne(batch) : this.countFailure(batch[0], err as Error);
@@ -60,6 +63,7 @@ export class ItemSaver {
     for (const c of batch) {
       try {
         await this.storage.saveRecommendations([c]);
+        this.onSaved?.();
       } catch (err) {
         kept.push(...this.countFailure(c, err as Error));
       }

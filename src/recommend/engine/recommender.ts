@@ -100,6 +100,8 @@ export interface RecommenderOptions {
    * Infinity where nothing else waits (ccpulse evaluate, which must be repeatable).
    */
   staffingBudgetMs?: number;
+  /** Told after lifecycle changes are stored (the notifier routes them at once). */
+  onSaved?: () => void;
 }
 
 /** A transition as listeners get it: the tenant, the item after it, where it came from. */
@@ -157,7 +159,7 @@ export class Recommender {
     const s = opts.settings;
     // Names come from events: looked up in Maps, never as property names (a queue called "__proto__").
     this.priors = new Map(Object.entries(s.priors));
-    this.saver = new ItemSaver(opts.storage, opts.log);
+    this.saver = new ItemSaver(opts.storage, opts.log, opts.onSaved);
     const l = s.lifecycle;
     this.lifecycle = { raiseAfterMs: l.raiseAfterSec * 1000, clearAfterMs: l.clearAfterSec * 1000, minOpenMs: l.minOpenSec * 1000 };
   }
