@@ -24,20 +24,22 @@ export class ServerProcess {
   private constructor(
     readonly port: number,
     readonly args: string[],
+    /** Variables over the test's own environment (CCPULSE_SMTP_URL, …). */
+    readonly env: Record<string, string> = {},
   ) {
     this.url = `http://127.0.0.1:${port}`;
   }
 
   /** `dataDir` absent: the arguments say where the data goes (`--storage pglite:DIR`, `--storage postgres://…`). */
-  static async start(opts: { dataDir?: string; args?: string[]; port?: number }): Promise<ServerProcess> {
+  static async start(opts: { dataDir?: string; args?: string[]; port?: number; env?: Record<string, string> }): Promise<ServerProcess> {
     const port = opts.port ?? (await freePort());
-    const s = new ServerProcess(port, ['start', '--port', String(port), ...(opts.dataDir !== undefined ? ['--data', opts.dataDir] : []), '--log-level', 'warn', ...(opts.args ?? [])]);
+    const s = new ServerProcess(port, ['start', '--port', String(port), ...(opts.dataDir !== undefined ? ['--data', opts.dataDir] : []), '--log-level', 'warn', ...(opts.args ?? [])], opts.env);
     await s.spawn();
     return s;
   }
 
   private async spawn(): Promise<void> {
-    this.child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...this.args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...this.args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.env } });
     this.child.stdout!.on('data', (d) => (this.output += d));
     this.child.stderr!.on('data', (d) => (this.output += d));
     const deadline = Date.now() + 60_000;
