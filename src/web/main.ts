@@ -30,6 +30,7 @@ import { chooseLang, lang, t, translatePage } from './i18n.js';
 import { OperatorsView } from './operators.js';
 import { CampaignsView } from './campaigns.js';
 import { SettingsDialog } from './settings.js';
+import { NotifyPanel } from './notify.js';
 import { apiKey, apiUrl, messageOf } from './http.js';
 import { sparkPoints, type TrendRow } from './trend-series.js';
 import { SPARK_SPAN_MS } from './sparkline.js';
@@ -252,7 +253,12 @@ const settingsDialog = new SettingsDialog($<HTMLDialogElement>('#settings'), api
   }
   return { queues, channels };
 });
-$<HTMLButtonElement>('#settings-open').addEventListener('click', () => void settingsDialog.open());
+const notifyPanel = new NotifyPanel($('#notify'), apiUrl);
+const openSettings = () => {
+  void settingsDialog.open();
+  void notifyPanel.load();
+};
+$<HTMLButtonElement>('#settings-open').addEventListener('click', openSettings);
 if (apiKey) $<HTMLAnchorElement>('#reports-link').href = `./reports.html?apiKey=${encodeURIComponent(apiKey)}`;
 
 const failure = messageOf;
@@ -517,7 +523,7 @@ compactToggle.addEventListener('click', () => setCompact(!document.body.classLis
 document.addEventListener('keydown', (e) => {
   if (e.ctrlKey || e.metaKey || e.altKey || e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement) return;
   if ($<HTMLDialogElement>('#settings').open) return; // the dialog's keys are its own
-  if (e.key === ',') void settingsDialog.open();
+  if (e.key === ',') openSettings();
   if (e.key === 's') setWorst(!worst);
   if (e.key === 'c') setCompact(!document.body.classList.contains('compact'));
   if (e.key === 't') trends.setOpen(!trends.isOpen);
