@@ -42,6 +42,8 @@ export const DestinationInputSchema = Type.Object(
     maxPerHour: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     /** A critical item still unacknowledged this many minutes after it opened is sent again, as escalated. */
     escalateAfterMin: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440 })),
+    /** All but critical items collected into one message every this many minutes (on the clock: 60 sends at each hour). */
+    digestMin: Type.Optional(Type.Integer({ minimum: 5, maximum: 1440 })),
   },
   { additionalProperties: false },
 );
@@ -62,6 +64,7 @@ export interface Destination {
   quietHours?: { from: string; to: string; timeZone?: string };
   maxPerHour: number;
   escalateAfterMin?: number;
+  digestMin?: number;
   updatedAt: number;
 }
 
@@ -145,6 +148,7 @@ export function destinationOf(input: DestinationInput, ids: { tenant: string; id
       ...(input.quietHours ? { quietHours: input.quietHours } : {}),
       maxPerHour: input.maxPerHour ?? DEFAULT_MAX_PER_HOUR,
       ...(input.escalateAfterMin !== undefined ? { escalateAfterMin: input.escalateAfterMin } : {}),
+      ...(input.digestMin !== undefined ? { digestMin: input.digestMin } : {}),
       updatedAt: now,
     },
   };

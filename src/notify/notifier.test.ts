@@ -199,6 +199,34 @@ describe('the notifier', () => {
     await n.remove('zeta', 'night');
   });
 
+  it('collects all but critical items into a digest sent on the clock, one message for the lot', async () => {
+    clock = Date.UTC(2026, 11, 1, 12, 10, 0);
+    const n = notifier();
+    await n.start();
+    await n.save(dest({ tenant: 'digest', id: 'hourly', digestMin: 60, webhook: { url: webhookUrl, secret: SECRET } }));
+    const w1 = item({ tenant: 'digest', severity: 'warning', key: 'long-wait:a:voice', kind: 'long-wait' });
+    const w2 = item({ tenant: 'digest', severity: 'warning', key: 'abandon-high:b:voice', kind: 'abandon-high', data: { abandonPct: 12, thresholdPct: 10 } });
+    const c = item({ tenant: 'digest' });
+    for (const i of [w1, w2, c]) await raise(i);
+    await n.flush();
+    expect(hooks.map((h) => h.key)).toEqual([`r${c.num}.open.hourly`]); // the critical one at once
+    expect((await storage.getDelivery('digest', `r${w1.num}.open.hourly`))!.nextAt).toBe(Date.UTC(2026, 11, 1, 13, 0, 0));
+    clock = Date.UTC(2026, 11, 1, 13, 0, 5);
+    await n.flush();
+    expect(hooks).toHaveLength(2);
+    const digest = hooks[1].body as unknown as { event: string; message: { title: string; text: string }; items: unknown[] };
+    expect(hooks[1].key).toBe(`digest.r${w1.num}.open.hourly`);
+    expect(digest.event).toBe('digest');
+    expect(digest.items).toHaveLength(2);
+    expect(digest.message.title).toBe('ccpulse: digest of 2');
+    expect(digest.message.text.split('\n').slice(1, 3)).toEqual(['• Warning · Long wait: a · voice', '• Warning · High abandon: b · voice — 12 % abandoned (threshold 10 %)']);
+    for (const i of [w1, w2]) expect((await storage.getDelivery('digest', `r${i.num}.open.hourly`))!.state).toBe('sent');
+    await n.flush();
+    expect(hooks).toHaveLength(2);
+    await n.stop();
+    await n.remove('digest', 'hourly');
+  });
+
   it('sends a test message at once and says how it went; a removed destination\'s deliveries die', async () => {
     const n = notifier();
     await n.start();

@@ -22,7 +22,7 @@ import { sendTelegram } from './channels/telegram.js';
 import { sendWebhook } from './channels/webhook.js';
 import { fromStored, toStored, type Destination } from './destination.js';
 import { messageOf, type Message, type NotifyEvent } from './message.js';
-import { eventOf, firstTry, HourlyCap, routes } from './routing.js';
+import { eventOf, firstTry, HourlyCap, inDigest, routes } from './routing.js';
 
 export type NotifyStore = Pick<
   Storage,
@@ -56,6 +56,8 @@ interface Payload {
   event: NotifyEvent | 'test';
   message: Message;
   item: StoredRecommendation | null;
+  /** Waits for the destination's digest and goes in it (see routing.ts inDigest). */
+  digest?: boolean;
 }
 
 const ESCALATE_EVERY_MS = 15_000;
@@ -176,7 +178,7 @@ export class Notifier {
   }
 
   private delivery(d: Destination, item: StoredRecommendation, event: NotifyEvent, nextAt: number, now: number): Delivery {
-    const payload: Payload = { event, message: messageOf(item, event, d.lang, this.opts.publicUrl), item };
+    const payload: Payload = { event, message: messageOf(item, event, d.lang, this.opts.publicUrl), item, ...(event !== 'escalated' && inDigest(d, item) ? { digest: true } : {}) };
     return {
       key: `r${item.num}.${event}.${d.id}`,
       tenant: d.tenant,
@@ -219,59 +221,76 @@ export class Notifier {
     for (const d of due) byDestination.set(`${d.tenant}\u0001${d.destination}`, [...(byDestination.get(`${d.tenant}\u0001${d.destination}`) ?? []), d]);
     await Promise.all(
       [...byDestination.values()].map(async (list) => {
-        for (const d of list) await this.attempt(d);
+        // a digest's deliveries due together go as one message
+        const digest = list.filter((d) => (JSON.parse(d.message) as Payload).digest);
+        for (const d of list) if (!digest.includes(d)) await this.attempt([d]);
+        if (digest.length) await this.attempt(digest);
       }),
     );
   }
 
-  /** Sends a delivery now (the test button does, outside the loop); stores what came of it. */
-  async attempt(d: Delivery): Promise<Delivery> {
-    if (this.inFlight.has(d.key)) return d;
-    this.inFlight.add(d.key);
+  /**
+   * Sends one message now (the test button does, outside the loop): a delivery, or a digest's deliveries
+   * together; stores what came of it for each.
+   */
+  async attempt(group: Delivery[]): Promise<Delivery[]> {
+    const mine = group.filter((d) => !this.inFlight.has(d.key));
+    if (!mine.length) return group;
+    for (const d of mine) this.inFlight.add(d.key);
+    const [first] = mine;
     try {
-      const dest = this.get(d.tenant, d.destination);
+      const dest = this.get(first.tenant, first.destination);
       const now = this.now();
-      if (!dest) return await this.settle({ ...d, state: 'dead', lastError: 'the destination was removed' });
-      if (d.event !== 'test') {
+      if (!dest) return await this.settle(mine, { state: 'dead', lastError: 'the destination was removed' });
+      if (first.event !== 'test') {
         const room = this.cap.roomAt(dest.id, dest.maxPerHour, now);
-        if (room > now) return await this.settle({ ...d, nextAt: room, lastError: `held: ${dest.maxPerHour} messages an hour sent` });
+        if (room > now) return await this.settle(mine, { nextAt: room, lastError: `held: ${dest.maxPerHour} messages an hour sent` });
       }
       try {
-        await this.send(dest, d);
+        await this.send(dest, mine);
       } catch (err) {
         const e = err instanceof DeliveryError ? err : new DeliveryError(String((err as Error).message ?? err), false);
-        const attempts = d.attempts + 1;
+        const attempts = Math.max(...mine.map((d) => d.attempts)) + 1;
         this.stats.failed++;
         // (a test is tried once: its failure is shown at once)
-        const dead = e.permanent || attempts >= MAX_ATTEMPTS || d.event === 'test';
+        const dead = e.permanent || attempts >= MAX_ATTEMPTS || first.event === 'test';
         if (dead) this.stats.dead++;
-        this.opts.log?.warn({ tenant: d.tenant, delivery: d.key, attempts, err: e.message }, dead ? 'notification given up' : 'notification failed; will retry');
-        return await this.settle({ ...d, attempts, state: dead ? 'dead' : 'pending', lastError: e.message, nextAt: dead ? d.nextAt : now + backoffMs(attempts, this.random(), e.retryAfterMs) });
+        this.opts.log?.warn({ tenant: first.tenant, delivery: first.key, messages: mine.length, attempts, err: e.message }, dead ? 'notification given up' : 'notification failed; will retry');
+        const nextAt = now + backoffMs(attempts, this.random(), e.retryAfterMs);
+        return await this.settle(mine, { attempts, state: dead ? 'dead' : 'pending', lastError: e.message, ...(dead ? {} : { nextAt }) });
       }
-      if (d.event !== 'test') this.cap.record(dest.id, now);
+      if (first.event !== 'test') this.cap.record(dest.id, now);
       this.stats.sent++;
-      return await this.settle({ ...d, attempts: d.attempts + 1, state: 'sent', sentAt: this.now(), lastError: null });
+      return await this.settle(mine, { state: 'sent', sentAt: this.now(), lastError: null }, true);
     } finally {
-      this.inFlight.delete(d.key);
+      for (const d of mine) this.inFlight.delete(d.key);
     }
   }
 
-  private async settle(d: Delivery): Promise<Delivery> {
-    await this.opts.storage.updateDelivery(d);
-    return d;
+  private async settle(group: Delivery[], change: Partial<Delivery>, tried = false): Promise<Delivery[]> {
+    const out = group.map((d) => ({ ...d, ...(tried ? { attempts: d.attempts + 1 } : {}), ...change }));
+    for (const d of out) await this.opts.storage.updateDelivery(d);
+    return out;
   }
 
-  private async send(dest: Destination, d: Delivery): Promise<void> {
-    const p = JSON.parse(d.message) as Payload;
+  private async send(dest: Destination, group: Delivery[]): Promise<void> {
+    const payloads = group.map((d) => JSON.parse(d.message) as Payload);
+    // one delivery as itself; a digest as one message listing each (its key: its oldest delivery's)
+    const p: Payload = payloads.length === 1 ? payloads[0] : { event: 'open', item: null, message: digestMessage(payloads.map((x) => x.message), dest.lang, this.opts.publicUrl) };
+    const key = payloads.length === 1 ? group[0].key : `digest.${group[0].key}`;
     const timeout = this.opts.sendTimeoutMs;
     if (dest.kind === 'webhook' && dest.webhook) {
-      const body = { id: d.key, event: p.event, tenant: d.tenant, destination: dest.id, message: p.message, item: p.item && { ...p.item, id: `r${p.item.num}` } };
-      await sendWebhook(dest.webhook, body, d.key, this.now(), timeout);
+      const item = (x: Payload) => x.item && { ...x.item, id: `r${x.item.num}` };
+      const body =
+        payloads.length === 1
+          ? { id: key, event: p.event, tenant: dest.tenant, destination: dest.id, message: p.message, item: item(p) }
+          : { id: key, event: 'digest', tenant: dest.tenant, destination: dest.id, message: p.message, items: payloads.map((x) => ({ event: x.event, message: x.message, item: item(x) })) };
+      await sendWebhook(dest.webhook, body, key, this.now(), timeout);
     } else if (dest.kind === 'telegram' && dest.telegram) {
       await sendTelegram({ ...dest.telegram, apiUrl: this.opts.telegramApiUrl }, p.message.text, timeout);
     } else if (dest.kind === 'email' && dest.email) {
       if (!this.opts.smtp) throw new DeliveryError('email: no SMTP relay is configured (CCPULSE_SMTP_URL)', false);
-      await sendEmail(this.opts.smtp, { to: dest.email.to, subject: p.message.title, text: p.message.text }, d.key, timeout);
+      await sendEmail(this.opts.smtp, { to: dest.email.to, subject: p.message.title, text: p.message.text }, key, timeout);
     } else throw new DeliveryError(`a ${dest.kind} destination without its settings`, true);
   }
 
@@ -286,7 +305,7 @@ export class Notifier {
     // made sent or dead before the loop looks at it (nextAt far ahead): the loop never sends it too
     const d: Delivery = { key: `test.${id}.${dest.id}`, tenant: dest.tenant, destination: dest.id, num: 0, event: 'test', state: 'pending', attempts: 0, nextAt: now + 86_400_000, lastError: null, createdAt: now, sentAt: null, message: JSON.stringify(payload) };
     await this.opts.storage.addDeliveries([d]);
-    return this.attempt(d);
+    return (await this.attempt([d]))[0];
   }
 
   /** A tenant's deliveries, newest first. */
@@ -303,4 +322,12 @@ export class Notifier {
     this.kick();
     return again;
   }
+}
+
+/** Several messages as one: a line each (its title and numbers), then the link. */
+function digestMessage(messages: Message[], lang: 'en' | 'ru', link: string): Message {
+  const title = lang === 'ru' ? `ccpulse: сводка, ${messages.length}` : `ccpulse: digest of ${messages.length}`;
+  const lines = messages.map((m) => `• ${m.title}${m.numbers ? ` — ${m.numbers}` : ''}`);
+  const text = [title, ...lines, `${lang === 'ru' ? 'Открыть' : 'Open'}: ${link}`].join('\n');
+  return { title, numbers: null, reason: lines.join('\n'), link, text };
 }

@@ -48,10 +48,20 @@ export function quietUntil(now: number, quiet: Destination['quietHours'], defaul
   return Math.floor(now / 60_000) * 60_000 + left * 60_000;
 }
 
-/** When a routed message may first be sent: now, or the end of the destination's quiet hours (critical items go through). */
+/** Whether a routed message waits for the destination's digest (all but critical items, where it has one). */
+export const inDigest = (d: Destination, item: StoredRecommendation): boolean => d.digestMin !== undefined && item.severity !== 'critical';
+
+/**
+ * When a routed message may first be sent: now; or the end of the destination's quiet hours; or, for a
+ * digest, the next digest time on the clock (every digestMin minutes from midnight UTC), after the quiet
+ * hours. Critical items go at once.
+ */
 export function firstTry(d: Destination, item: StoredRecommendation, now: number, defaultTz: string): number {
   if (item.severity === 'critical') return now;
-  return quietUntil(now, d.quietHours, defaultTz) ?? now;
+  const after = quietUntil(now, d.quietHours, defaultTz) ?? now;
+  if (!inDigest(d, item)) return after;
+  const every = d.digestMin! * 60_000;
+  return Math.floor(after / every) * every + every;
 }
 
 /**

@@ -222,6 +222,8 @@ const RU: ReadonlyMap<string, string> = new Map([
   ['failed', 'не доставлено'],
   ['quiet {from}–{to}', 'тишина {from}–{to}'],
   ['escalate after {n} min', 'эскалация через {n} мин'],
+  ['digest every {n} min', 'сводка каждые {n} мин'],
+  ['Digest every, min', 'Сводка каждые, мин'],
   ['Could not read the notifications: {why}', 'Не удалось прочитать уведомления: {why}'],
   ['Not added: {why}', 'Не добавлено: {why}'],
   ['Added: in effect now. Send a test to see it arrive.', 'Добавлено и уже действует. Отправьте проверку, чтобы убедиться, что доходит.'],

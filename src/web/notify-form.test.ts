@@ -3,7 +3,7 @@ import { destinationBody, destinationTarget, type NotifyForm } from './notify-fo
 
 const form = (over: Partial<NotifyForm> = {}): NotifyForm => ({
   kind: 'webhook', name: ' ops ', target: ' https://ops.example/in ', secret: 'sixteen characters', lang: 'en', severities: ['critical', 'warning'],
-  queues: '', quietFrom: '', quietTo: '', escalateAfterMin: '', ...over,
+  queues: '', quietFrom: '', quietTo: '', escalateAfterMin: '', digestMin: '', ...over,
 });
 
 describe('the notifications form', () => {
@@ -21,6 +21,8 @@ describe('the notifications form', () => {
     expect(destinationBody(form({ severities: [] }))).toEqual({ problem: 'severities: choose at least one' });
     expect(destinationBody(form({ quietFrom: '22:00' }))).toEqual({ problem: 'quiet hours: give both ends, or neither' });
     expect(destinationBody(form({ escalateAfterMin: '1.5' }))).toEqual({ problem: 'escalate after: whole minutes from 1 to 1440' });
+    expect(destinationBody(form({ digestMin: '2' }))).toEqual({ problem: 'digest: whole minutes from 5 to 1440' });
+    expect(destinationBody(form({ digestMin: '60' }))).toMatchObject({ body: { digestMin: 60 } });
   });
 
   it('reads where a destination sends', () => {

@@ -19,6 +19,7 @@ export interface NotifyForm {
   quietFrom: string;
   quietTo: string;
   escalateAfterMin: string;
+  digestMin: string;
 }
 
 export interface Destination {
@@ -33,6 +34,7 @@ export interface Destination {
   route: { severities: string[]; queues: string[] };
   quietHours?: { from: string; to: string };
   escalateAfterMin?: number;
+  digestMin?: number;
 }
 
 export interface DeliveryView {
@@ -66,6 +68,12 @@ export function destinationBody(f: NotifyForm): { body: Record<string, unknown> 
     const n = Number(escalate);
     if (!Number.isInteger(n) || n < 1 || n > 1440) return { problem: 'escalate after: whole minutes from 1 to 1440' };
     body.escalateAfterMin = n;
+  }
+  const digest = f.digestMin.trim();
+  if (digest) {
+    const n = Number(digest);
+    if (!Number.isInteger(n) || n < 5 || n > 1440) return { problem: 'digest: whole minutes from 5 to 1440' };
+    body.digestMin = n;
   }
   return { body };
 }

@@ -98,6 +98,7 @@ export class NotifyPanel {
         if (d.route.queues.length) parts.push(d.route.queues.join(', '));
         if (d.quietHours) parts.push(t('quiet {from}–{to}', { from: d.quietHours.from, to: d.quietHours.to }));
         if (d.escalateAfterMin) parts.push(t('escalate after {n} min', { n: d.escalateAfterMin }));
+        if (d.digestMin) parts.push(t('digest every {n} min', { n: d.digestMin }));
         route.textContent = parts.join(' · ');
         const test = button(t('Send a test'), () => void this.test(d));
         test.className = 'button notify-test';
@@ -144,6 +145,7 @@ export class NotifyPanel {
       quietFrom: this.field('quiet-from').value,
       quietTo: this.field('quiet-to').value,
       escalateAfterMin: this.field('escalate').value,
+      digestMin: this.field('digest').value,
     };
   }
 
@@ -153,7 +155,7 @@ export class NotifyPanel {
     this.say(t('Saving…'));
     try {
       await this.call('POST', 'v1/notifications/destinations', made.body);
-      for (const n of ['name', 'target', 'secret', 'queues', 'escalate']) this.field(n).value = '';
+      for (const n of ['name', 'target', 'secret', 'queues', 'escalate', 'digest']) this.field(n).value = '';
       await this.load();
       this.say(t('Added: in effect now. Send a test to see it arrive.'));
     } catch (err) {

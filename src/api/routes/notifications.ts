@@ -30,6 +30,7 @@ const DestinationSchema = Type.Object(
     quietHours: Type.Optional(Type.Object({ from: Type.String(), to: Type.String(), timeZone: Type.Optional(Type.String()) })),
     maxPerHour: Type.Number(),
     escalateAfterMin: Type.Optional(Type.Number()),
+    digestMin: Type.Optional(Type.Number()),
     updatedAt: Type.String(),
   },
   { description: 'secrets are never shown: secretSet and botTokenSet say whether they are' },
