@@ -43,6 +43,8 @@ async function answers(s: ServerProcess) {
     perOperator: (await get(`/v1/metrics?${range}&groupBy=operator`)).rows,
     campaigns: (await get('/v1/campaigns')).items,
     settings: (({ version, updatedAt, settings }) => ({ version, updatedAt, settings }))(await get('/v1/settings')),
+    destinations: (await get('/v1/notifications/destinations')).items,
+    deliveries: ((await get('/v1/notifications/deliveries?limit=500')).items as Array<{ key: string }>).map((d) => d.key).sort(),
     position: (await get('/healthz')).position,
   };
 }
@@ -58,6 +60,10 @@ describe.skipIf(!pgUp)('ccpulse migrate', () => {
     await admin.unsafe(`CREATE DATABASE ${DB}`);
     const s = await ServerProcess.start({ dataDir: join(dir, 'a') });
     try {
+      // a destination nobody answers at: its deliveries stay in the store, to be copied with it
+      const made = await s.post('/v1/notifications/destinations', { name: 'nobody', kind: 'webhook', webhook: { url: 'http://127.0.0.1:9/', secret: 'sixteen characters' }, route: { severities: ['critical', 'warning', 'info'] } });
+      expect(made.status).toBe(201);
+      expect((await s.post(`/v1/notifications/destinations/${made.body.id}/test`, {})).body.state).toBe('dead');
       for (let i = 0; i < events.length; i += 2_000) expect((await s.post('/v1/events', events.slice(i, i + 2_000))).status).toBe(202);
       expect((await s.put('/v1/campaigns/spring', { listSize: 1_000, deadline: '2027-01-01T00:00:00Z' })).status).toBe(200);
       const settings = { slTargetPct: { sales: 90 }, sl: { queues: { sales: { targetSec: 30, shortAbandonSec: 5, abandonsCount: true } } } };
@@ -67,6 +73,8 @@ describe.skipIf(!pgUp)('ccpulse migrate', () => {
       await s.stop();
     }
     expect(before.perMinute.length).toBeGreaterThan(100);
+    expect(before.destinations).toHaveLength(1);
+    expect(before.deliveries.length).toBeGreaterThan(0);
   }, 120_000);
 
   afterAll(async () => {
@@ -83,7 +91,7 @@ describe.skipIf(!pgUp)('ccpulse migrate', () => {
   it('copies the embedded store into PostgreSQL, checked; the server on it answers the same and numbers on', async () => {
     const r = await runCli(['migrate', '--from', `pglite:${join(dir, 'a')}`, '--to', PG_URL], { timeoutMs: 120_000 });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^copied and checked: 13 tables, [\d,]+ rows, counts and checksums equal on both sides/);
+    expect(r.stdout).toMatch(/^copied and checked: 15 tables, [\d,]+ rows, counts and checksums equal on both sides/);
     expect(r.stdout).toMatch(new RegExp(`events +${before.position.toLocaleString('en')} rows`));
     expect(r.stderr).toMatch(/events: [\d,]+ \/ [\d,]+ \(100 %\)/);
 
@@ -163,7 +171,7 @@ describe.skipIf(!pgUp)('ccpulse migrate', () => {
     usedClickhouse = true;
     const r = await runCli(['migrate', '--from', PG_URL, '--to', CH_URL], { timeoutMs: 180_000 });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^copied and checked: 10 tables, [\d,]+ rows, counts and checksums equal on both sides/);
+    expect(r.stdout).toMatch(/^copied and checked: 12 tables, [\d,]+ rows, counts and checksums equal on both sides/);
     let onClickhouse: Awaited<ReturnType<typeof answers>>;
     const s = await ServerProcess.start({ args: ['--storage', CH_URL] });
     try {

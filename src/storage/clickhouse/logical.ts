@@ -6,6 +6,7 @@ import { readMinuteCells } from './history.js';
 import { ClickhouseArchiveDays } from './archive-days.js';
 import { sql } from './sql.js';
 import { listSettings } from './settings.js';
+import { ClickhouseNotify } from './notify.js';
 
 const DAY = 86_400_000;
 /** A tail read scans this many positions at a time (see log.ts). */
@@ -21,6 +22,7 @@ const MIGRATE = '__migrate';
  */
 export function clickhouseLogicalStore(name: string, db: ChClient): LogicalStore {
   const one = async (q: ReturnType<typeof sql>) => Number((await db.rows<{ n: string | null }>(q))[0]?.n ?? 0);
+  const notify = new ClickhouseNotify(db);
   return {
     name,
     async readMark() {
@@ -158,6 +160,16 @@ export function clickhouseLogicalStore(name: string, db: ChClient): LogicalStore
       async write(rows) {
         await db.insert('campaigns', rows.map((c) => ({ tenant: c.tenant, id: c.id, version: 0, campaign: JSON.stringify(c) })));
       },
+    },
+
+    destinations: {
+      all: () => notify.listDestinations(),
+      write: (rows) => notify.insertDestinations(rows),
+    },
+
+    deliveries: {
+      all: () => notify.allDeliveries(),
+      write: (rows) => notify.insertDeliveries(rows),
     },
 
     settings: {

@@ -149,6 +149,21 @@ export class ClickhouseNotify {
     return rows.map(deliveryOf);
   }
 
+  /** Destinations and deliveries as a copy writes them: each table in one insert (ccpulse migrate). */
+  async insertDestinations(rows: readonly StoredDestination[]): Promise<void> {
+    if (rows.length) await this.db.insert('notify_destinations', rows.map((d) => ({ tenant: d.tenant, id: d.id, version: this.nextVersion(), deleted: 0, doc: d.doc, updated_at: d.updatedAt })));
+  }
+
+  async insertDeliveries(rows: readonly Delivery[]): Promise<void> {
+    if (rows.length) await this.db.insert('notify_deliveries', rows.map((d) => this.row(d)));
+  }
+
+  /** Every delivery of every tenant, by key (ccpulse migrate). */
+  async allDeliveries(): Promise<Delivery[]> {
+    const rows = await this.db.rows<Record<string, string>>(sql`SELECT * FROM (${this.latest(sql`1`)}) ORDER BY l_key`);
+    return rows.map(deliveryOf);
+  }
+
   async getDelivery(tenant: string, key: string): Promise<Delivery | null> {
     const [r] = await this.db.rows<Record<string, string>>(sql`SELECT * FROM (${this.latest(sql`tenant = ${tenant} AND key = ${key}`)})`);
     return r ? deliveryOf(r) : null;

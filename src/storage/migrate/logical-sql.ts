@@ -2,6 +2,7 @@ import type { ArchivedDay, Campaign, DeadLetter, RollupCell, StoredRecommendatio
 import { KEY_TS_OF_ROW } from '../postgres/migrations/011_event_key_time.js';
 import { RECOMMENDATION_COLUMNS, toStored } from '../postgres/recommendations.js';
 import { listSettings, putSettings } from '../postgres/settings.js';
+import * as notify from '../postgres/notify.js';
 import { CELL_RECORD, cellRow, coarsen, readMinuteCells, toMs } from '../postgres/rollups.js';
 import { DLQ_COLUMNS, toDeadLetter } from '../postgres/sql-storage.js';
 import type { SqlClient } from '../postgres/sql-client.js';
@@ -187,6 +188,16 @@ export function sqlLogicalStore(name: string, log: Query, store: Query): Logical
           [JSON.stringify(rows.map((c) => ({ tenant: c.tenant, id: c.id, queue: c.queue ?? null, list_size: c.listSize, deadline: c.deadline, drop_cap_pct: c.dropCapPct, answer_rate: c.answerRate ?? null, registered_at: c.registeredAt })))],
         );
       },
+    },
+
+    destinations: {
+      all: () => notify.listDestinations(store),
+      write: (rows) => notify.insertDestinations(store, rows),
+    },
+
+    deliveries: {
+      all: () => notify.allDeliveries(store),
+      write: (rows) => notify.insertDeliveries(store, rows),
     },
 
     settings: {

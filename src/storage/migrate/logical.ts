@@ -9,7 +9,7 @@
  * only where the target has none of it.
  */
 import { createHash } from 'node:crypto';
-import type { ArchivedDay, RollupCell, StoredRecommendation, Campaign, DeadLetter, StoredSettings } from '../storage.js';
+import type { ArchivedDay, RollupCell, StoredRecommendation, Campaign, DeadLetter, StoredSettings, StoredDestination, Delivery } from '../storage.js';
 import { toPairs } from '../postgres/rollups.js';
 import { MigrationError, type MigrateOptions, type TableReport } from './migrate.js';
 
@@ -87,6 +87,9 @@ export interface LogicalStore {
   recommendations: KeyedTable<StoredRecommendation>;
   transitions: WholeTable<TransitionRow>;
   campaigns: WholeTable<Campaign>;
+  /** Notification destinations and deliveries (the outbox is not copied: what it held is routed already, or is in the deliveries). */
+  destinations: WholeTable<StoredDestination>;
+  deliveries: WholeTable<Delivery>;
   settings: WholeTable<StoredSettings>;
   state: WholeTable<StateRow>;
   checkpoints: WholeTable<CheckpointRow>;
@@ -231,6 +234,8 @@ export async function migrateLogical(from: LogicalStore, to: LogicalStore, opts:
   await whole('recommendation_transitions', from.transitions, to.transitions);
   await whole('campaigns', from.campaigns, to.campaigns);
   await whole('tenant_settings', from.settings, to.settings);
+  await whole('notify_destinations', from.destinations, to.destinations);
+  await whole('notify_deliveries', from.deliveries, to.deliveries);
   await whole('processor_state', from.state, to.state);
   // last: a target with the checkpoint is a store whose rollups and state are all there
   await whole('checkpoints', from.checkpoints, to.checkpoints);

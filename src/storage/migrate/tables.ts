@@ -33,6 +33,9 @@ export const TABLES: readonly TableSpec[] = [
   { name: 'recommendation_transitions', db: 'store', key: [] },
   { name: 'campaigns', db: 'store', key: ['tenant', 'id'] },
   { name: 'tenant_settings', db: 'store', key: ['tenant'] },
+  // notifications: destinations and deliveries (the outbox is not copied: routed already, or in the deliveries)
+  { name: 'notify_destinations', db: 'store', key: ['tenant', 'id'] },
+  { name: 'notify_deliveries', db: 'store', key: ['key'] },
   // last: a target with the checkpoint is a store whose rollups and state are all there
   { name: 'checkpoints', db: 'store', key: ['name'] },
 ];

@@ -8,6 +8,7 @@ import type { SqlClient } from './sql-client.js';
  */
 
 const iso = (ms: number) => new Date(ms).toISOString();
+type Query = Pick<SqlClient, 'query'>;
 
 /** The outbox rows of a batch of changes: written by saveRecommendations in its transaction. */
 export async function writeOutbox(tx: SqlClient, changes: readonly RecommendationChange[]): Promise<void> {
@@ -33,7 +34,7 @@ export async function deleteDestination(db: SqlClient, tenant: string, id: strin
   return rows.length > 0;
 }
 
-export async function listDestinations(db: SqlClient, tenant?: string): Promise<StoredDestination[]> {
+export async function listDestinations(db: Query, tenant?: string): Promise<StoredDestination[]> {
   const rows = await db.query<{ tenant: string; id: string; doc: string; updated_at: number }>(
     `SELECT tenant, id, doc, ${toMs('updated_at')} AS updated_at FROM notify_destinations WHERE $1::text IS NULL OR tenant = $1 ORDER BY tenant, id`,
     [tenant ?? null],
@@ -79,17 +80,31 @@ const deliveryRow = (d: Delivery) => ({
 const DELIVERY_RECORD = `key text, tenant text, destination text, num bigint, event text, state text, attempts integer, next_at timestamptz,
   last_error text, created_at timestamptz, sent_at timestamptz, message text`;
 
+/** Deliveries in one statement; a key already there stays as it is. */
+export async function insertDeliveries(db: Query, deliveries: readonly Delivery[]): Promise<void> {
+  if (!deliveries.length) return;
+  await db.query(
+    `INSERT INTO notify_deliveries (key, tenant, destination, num, event, state, attempts, next_at, last_error, created_at, sent_at, message)
+     SELECT key, tenant, destination, num, event, state, attempts, next_at, last_error, created_at, sent_at, message
+     FROM json_to_recordset($1::text::json) AS x(${DELIVERY_RECORD})
+     ON CONFLICT (key) DO NOTHING`,
+    [JSON.stringify(deliveries.map(deliveryRow))],
+  );
+}
+
+/** Destinations in one statement (ccpulse migrate's copy, all or none). */
+export async function insertDestinations(db: Query, rows: readonly StoredDestination[]): Promise<void> {
+  if (!rows.length) return;
+  await db.query(
+    `INSERT INTO notify_destinations (tenant, id, doc, updated_at)
+     SELECT tenant, id, doc, updated_at FROM json_to_recordset($1::text::json) AS x(tenant text, id text, doc text, updated_at timestamptz)`,
+    [JSON.stringify(rows.map((d) => ({ tenant: d.tenant, id: d.id, doc: d.doc, updated_at: iso(d.updatedAt) })))],
+  );
+}
+
 export async function addDeliveries(db: SqlClient, deliveries: readonly Delivery[], routedUpTo?: number): Promise<void> {
   await db.transaction(async (tx) => {
-    if (deliveries.length) {
-      await tx.query(
-        `INSERT INTO notify_deliveries (key, tenant, destination, num, event, state, attempts, next_at, last_error, created_at, sent_at, message)
-         SELECT key, tenant, destination, num, event, state, attempts, next_at, last_error, created_at, sent_at, message
-         FROM json_to_recordset($1::text::json) AS x(${DELIVERY_RECORD})
-         ON CONFLICT (key) DO NOTHING`,
-        [JSON.stringify(deliveries.map(deliveryRow))],
-      );
-    }
+    await insertDeliveries(tx, deliveries);
     if (routedUpTo !== undefined) {
       await tx.query(`INSERT INTO notify_routed (one, up_to) VALUES (true, $1) ON CONFLICT (one) DO UPDATE SET up_to = GREATEST(notify_routed.up_to, excluded.up_to)`, [routedUpTo]);
     }
@@ -140,4 +155,10 @@ export async function listDeliveries(db: SqlClient, q: { tenant: string; state?:
 export async function getDelivery(db: SqlClient, tenant: string, key: string): Promise<Delivery | null> {
   const [r] = await db.query<Record<string, unknown>>(`SELECT ${DELIVERY_COLUMNS} FROM notify_deliveries WHERE tenant = $1 AND key = $2`, [tenant, key]);
   return r ? deliveryOf(r) : null;
+}
+
+/** Every delivery of every tenant, by key (ccpulse migrate). */
+export async function allDeliveries(db: Query): Promise<Delivery[]> {
+  const rows = await db.query<Record<string, unknown>>(`SELECT ${DELIVERY_COLUMNS} FROM notify_deliveries ORDER BY key`);
+  return rows.map(deliveryOf);
 }
