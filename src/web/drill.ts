@@ -31,7 +31,9 @@ const COLUMN_TITLES: ReadonlyMap<string, string> = new Map([
   ['slPct', 'Outside SL'],
   ['abandonPct', 'Abandoned'],
   ['awtSec', 'Answered, with their waits'],
+  ['waitP50Sec', 'Answered, with their waits'],
   ['waitP90Sec', 'Answered, with their waits'],
+  ['waitP95Sec', 'Answered, with their waits'],
   ['ahtSec', 'Handled, with their handling times'],
 ]);
 

@@ -83,7 +83,9 @@ export const REPORT_METRICS: ReadonlyArray<[string, string]> = [
   ['abandonPct', 'Abandon %'],
   ['awtSec', 'AWT'],
   ['ahtSec', 'AHT'],
+  ['waitP50Sec', 'Wait p50'],
   ['waitP90Sec', 'Wait p90'],
+  ['waitP95Sec', 'Wait p95'],
   ['longestWaitSec', 'Longest wait'],
   ['qa', 'Open at end'],
 ];
@@ -99,7 +101,9 @@ export const DRILLABLE: ReadonlyMap<string, string> = new Map([
   // an average or a percentile: the appeals it is taken over, each with its own wait or handling time
   ['abandonPct', 'missed'],
   ['awtSec', 'waited'],
+  ['waitP50Sec', 'waited'],
   ['waitP90Sec', 'waited'],
+  ['waitP95Sec', 'waited'],
   ['ahtSec', 'handled'],
 ]);
 
