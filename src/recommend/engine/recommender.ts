@@ -147,6 +147,8 @@ export class Recommender {
   private readonly staffingMemo = new Map<string, Staffing | null>();
   /** The last staffing computed per tenant × queue × channel, for when an evaluation's budget is spent. */
   private readonly lastStaffing = new Map<string, Staffing | null>();
+  /** Set when a staffing search was put off for the budget with none found before (see conditionsOf). */
+  private deferred = false;
   private staffingDeadline = Infinity;
   private nextNum = 1;
   private readonly saver: ItemSaver;
@@ -394,7 +396,11 @@ export class Recommender {
         thresholds: { ...DEFAULT_THRESHOLDS, ...rules.thresholdsOf(tile.queue), longWaitSec: targets.longWaitSec },
       };
       state.situations.set(key, situation);
-      out.push(...conditionsFor(situation, (s) => this.staffing(tenant, s)));
+      this.deferred = false;
+      const found = conditionsFor(situation, (s) => this.staffing(tenant, s));
+      // no staffing found for it yet (the evaluation's budget was spent before it, as after a restart):
+      // its staffing items are not judged now, they stay as they are (not resolved as if the condition had cleared)
+      out.push(...(this.deferred ? found.flatMap((c) => (c.kind === 'staffing-add' || c.kind === 'staffing-release' ? keepAsIs(state.lifecycle.open.get(c.key)) : [c])) : found));
     }
     out.push(...moves([...state.situations.values()], (x) => this.staffing(tenant, x), state.shared));
     this.readAhtPeers(tenant, state, now);
@@ -515,7 +521,10 @@ export class Recommender {
     if (this.staffingMemo.has(key)) return this.staffingMemo.get(key)!;
     const stream = `${tenant}\u0001${s.queue}\u0001${s.channel}`;
     // over budget: the last staffing found, or none yet (a later evaluation finds it)
-    if (performance.now() > this.staffingDeadline) return this.lastStaffing.get(stream) ?? null;
+    if (performance.now() > this.staffingDeadline) {
+      if (!this.lastStaffing.has(stream)) this.deferred = true;
+      return this.lastStaffing.get(stream) ?? null;
+    }
     let result: Staffing | null;
     try {
       result = staffingFor(s, plan);
@@ -644,4 +653,9 @@ function arrivedLately(now: number, minute: number, first: number | null, cellAt
     if (k === 1 || k === 3 || k === 5) out.push({ count, sec: partialSec + k * 60 });
   }
   return out;
+}
+
+/** An open item's condition as it stands (held, not judged), or nothing when none is open. */
+function keepAsIs(item: Item | undefined): Condition[] {
+  return item ? [{ key: item.key, kind: item.kind, active: true, severity: item.severity, reason: item.reason, data: item.data }] : [];
 }

@@ -93,7 +93,11 @@ describe('the lifecycle of advice and alerts', () => {
           for (const t of transitions) {
             const k = t.item.key;
             const flip = lastFlip.get(k)!;
-            if (t.to === 'open') {
+            if (t.from === t.to) {
+              // a severity that rose on an open item: the same item, still open, and only ever upward
+              expect(openNow.get(k)?.id).toBe(t.item.id);
+              expect(t.item.severity).not.toBe('info');
+            } else if (t.to === 'open') {
               expect(openNow.has(k)).toBe(false); // never two open items for one key
               expect(flip.active).toBe(true);
               // held for raiseAfterMs, unless it opened on a critical evaluation

@@ -11,6 +11,8 @@
  * - Exit hysteresis (`clearAfterMs`) and a minimum hold (`minOpenMs`): an item resolves only after its
  *   condition has been false that long and it has been open at least that long, so a metric hovering
  *   around its threshold gives one item, not a stream of open/resolve pairs.
+ * - A severity that rises while the item is open is a transition of its own, from its state to the same
+ *   state: the rise is stored and notified (routing and quiet hours go by severity).
  * - Acknowledging records who and when; it does not close the item (the condition may still hold).
  *   An acknowledged item that resolves and comes back opens a new item: the new episode needs new eyes.
  */
@@ -96,7 +98,12 @@ export function evaluate(s: LifecycleState, conditions: readonly Condition[], no
       item.reason = c.reason;
       item.data = c.data;
       item.updatedAt = now;
-      if (SEVERITY_RANK[c.severity] > SEVERITY_RANK[item.severity]) item.severity = c.severity;
+      if (SEVERITY_RANK[c.severity] > SEVERITY_RANK[item.severity]) {
+        // a rise is stored and told (a warning that turns critical must reach those who take only
+        // critical items, and go through quiet hours): the one transition that keeps the state
+        item.severity = c.severity;
+        out.push({ item: { ...item }, from: item.state, to: item.state, at: now });
+      }
       continue;
     }
     const since = s.activeSince.get(key) ?? now;
