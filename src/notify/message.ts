@@ -9,8 +9,8 @@ import { aboutOf } from './about.js';
 export type Lang = 'en' | 'ru';
 export const LANGS: readonly Lang[] = ['en', 'ru'];
 
-/** Why a message is sent: an item opened, was escalated (critical and still unacknowledged), or resolved. */
-export type NotifyEvent = 'open' | 'escalated' | 'resolved';
+/** Why a message is sent: an item opened, its severity rose, it was escalated (critical and still unacknowledged), or it resolved. */
+export type NotifyEvent = 'open' | 'raised' | 'escalated' | 'resolved';
 
 export interface Message {
   /** One line: severity, kind, where. The email's subject. */
@@ -47,6 +47,7 @@ const SEVERITY: ReadonlyMap<string, [string, string]> = new Map([
 
 const EVENT: ReadonlyMap<NotifyEvent, [string, string]> = new Map([
   ['open', ['', '']],
+  ['raised', ['Severity up', 'Серьёзнее']],
   ['escalated', ['Still unacknowledged', 'Всё ещё без реакции']],
   ['resolved', ['Resolved', 'Решено']],
 ]);

@@ -227,6 +227,119 @@ describe('the notifier', () => {
     await n.remove('digest', 'hourly');
   });
 
+  it('keeps a hanging endpoint from holding up another destination, and the order of one item\'s messages', async () => {
+    clock = Date.UTC(2026, 11, 2, 12, 0, 0);
+    let hang = true;
+    const slowUrl = await listen((_body, _req, res) => {
+      if (!hang) res.end();
+    });
+    const n = notifier();
+    await n.start();
+    await n.save(dest({ tenant: 'order', id: 'slow', webhook: { url: slowUrl, secret: SECRET } }));
+    await n.save(dest({ tenant: 'order', id: 'fast', webhook: { url: webhookUrl, secret: SECRET } }));
+    const first = item({ tenant: 'order' });
+    await raise(first);
+    const t0 = Date.now();
+    n.kick();
+    // the fast destination's message arrives while the slow one still waits for an answer
+    for (let i = 0; i < 100 && !hooks.some((h) => h.key === `r${first.num}.open.fast`); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(hooks.map((h) => h.key)).toEqual([`r${first.num}.open.fast`]);
+    expect(Date.now() - t0).toBeLessThan(1_500);
+    await n.flush(); // the slow one times out (2 s): pending, tried again later
+    expect(await storage.getDelivery('order', `r${first.num}.open.slow`)).toMatchObject({ state: 'pending', lastError: 'webhook: no answer in 2 s' });
+    // the item resolves meanwhile: its resolution to the slow destination waits for the opening
+    const resolved = { ...first, state: 'resolved' as const, resolvedAt: clock };
+    await storage.saveRecommendations([{ item: resolved, from: 'open', to: 'resolved', at: clock }]);
+    await n.flush();
+    expect(await storage.getDelivery('order', `r${first.num}.resolved.slow`)).toMatchObject({ state: 'pending', lastError: "held: the item's opening message goes first" });
+    hang = false;
+    clock += 60 * 60_000;
+    await n.flush();
+    await n.flush();
+    const [opened, closed] = await Promise.all(['open', 'resolved'].map((e) => storage.getDelivery('order', `r${first.num}.${e}.slow`)));
+    expect([opened!.state, closed!.state]).toEqual(['sent', 'sent']);
+    expect(opened!.sentAt!).toBeLessThanOrEqual(closed!.sentAt!);
+    await n.stop();
+  });
+
+  it('tells a rise to critical to those who take only critical items, drops an escalation once acknowledged, and sends nothing to a disabled destination', async () => {
+    clock = Date.UTC(2026, 11, 2, 14, 0, 0);
+    const n = notifier();
+    await n.start();
+    await n.save(dest({ tenant: 'rise', id: 'crit', route: { ...DEFAULT_ROUTE, severities: ['critical'] }, escalateAfterMin: 5, maxPerHour: 1, webhook: { url: webhookUrl, secret: SECRET } }));
+    const w = item({ tenant: 'rise', severity: 'warning', key: 'long-wait:q:voice', kind: 'long-wait' });
+    await raise(w);
+    await n.flush();
+    expect(hooks).toEqual([]);
+    const worse = { ...w, severity: 'critical' as const, updatedAt: clock };
+    await storage.saveRecommendations([{ item: worse, from: 'open', to: 'open', at: clock }]);
+    await n.flush();
+    expect(hooks.map((h) => h.key)).toEqual([`r${w.num}.raised-critical.crit`]);
+    expect(hooks[0].body.message.title).toBe('Severity up · Critical · Long wait: q · voice');
+    // five minutes on, unacknowledged: an escalation is due, but the cap (1 an hour) holds it; then it is acknowledged
+    clock += 5 * 60_000 + 1;
+    await n.flush();
+    expect((await storage.getDelivery('rise', `r${w.num}.escalated.crit`))!.lastError).toBe('held: 1 messages an hour sent');
+    await storage.saveRecommendations([{ item: { ...worse, state: 'acknowledged', acknowledgedAt: clock }, from: 'open', to: 'acknowledged', at: clock }]);
+    await n.flush();
+    expect(await storage.getDelivery('rise', `r${w.num}.escalated.crit`)).toMatchObject({ state: 'dead', lastError: 'not sent: the item was acknowledged first' });
+    // disabled: what is pending for it is not sent (dead, replayable once enabled again)
+    const d = n.get('rise', 'crit')!;
+    await n.save({ ...d, enabled: false, route: { ...d.route, events: ['open', 'escalated', 'resolved'] } });
+    webhookStatus = 503;
+    const c2 = item({ tenant: 'rise' });
+    await n.save({ ...d, maxPerHour: 100 });
+    await raise(c2);
+    await n.flush();
+    await n.save({ ...d, maxPerHour: 100, enabled: false });
+    webhookStatus = 200;
+    clock += 60_000;
+    await n.flush();
+    expect(await storage.getDelivery('rise', `r${c2.num}.open.crit`)).toMatchObject({ state: 'dead', lastError: 'the destination is disabled (send it again once it is enabled)' });
+    expect(hooks).toHaveLength(1);
+    await n.stop();
+  });
+
+  it('sends a digest\'s members under one key with one content on every retry; what came after goes in the next', async () => {
+    clock = Date.UTC(2026, 11, 2, 16, 10, 0);
+    const n = notifier();
+    await n.start();
+    await n.save(dest({ tenant: 'dig2', id: 'd', digestMin: 5, webhook: { url: webhookUrl, secret: SECRET } }));
+    const a = item({ tenant: 'dig2', severity: 'warning', key: 'long-wait:a:voice', kind: 'long-wait' });
+    const b = item({ tenant: 'dig2', severity: 'warning', key: 'long-wait:b:voice', kind: 'long-wait' });
+    await raise(a);
+    await raise(b);
+    await n.flush();
+    clock = Date.UTC(2026, 11, 2, 16, 15, 1);
+    webhookStatus = 503;
+    await n.flush(); // the digest of a and b fails
+    const c = item({ tenant: 'dig2', severity: 'warning', key: 'long-wait:c:voice', kind: 'long-wait' });
+    await raise(c);
+    webhookStatus = 200;
+    clock = Date.UTC(2026, 11, 2, 16, 25, 0);
+    await n.flush(); // a and b again; c, routed now, waits for 16:30
+    clock = Date.UTC(2026, 11, 2, 16, 30, 5);
+    await n.flush();
+    const digests = hooks.map((h) => [h.key, (h.body as unknown as { items: Array<{ item: { id: string } }> }).items.map((x) => x.item.id)]);
+    expect(digests).toEqual([
+      [`digest.r${a.num}.open.d`, [`r${a.num}`, `r${b.num}`]],
+      [`digest.r${c.num}.open.d`, [`r${c.num}`]],
+    ]);
+    await n.stop();
+  });
+
+  it('keeps the bot\'s token out of an error an endpoint echoes', async () => {
+    const echo = await listen((_body, req, res) => res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, description: `Bad Request: no chat at ${req.url}` })));
+    const n = new Notifier({ storage, publicUrl: 'http://h/', timeZone: 'UTC', telegramApiUrl: echo, now: () => clock });
+    await n.start();
+    const tg = dest({ tenant: 'tok', id: 'tg', kind: 'telegram', telegram: { chatId: '1', botToken: 'SECRET:TOKEN/123' } });
+    await n.save(tg);
+    const r = await n.test(tg, 'x');
+    expect(r.lastError).toContain('[secret]');
+    expect(r.lastError).not.toContain('TOKEN');
+    await n.stop();
+  });
+
   it('sends a test message at once and says how it went; a removed destination\'s deliveries die', async () => {
     const n = notifier();
     await n.start();

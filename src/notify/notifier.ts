@@ -22,7 +22,7 @@ import { sendTelegram } from './channels/telegram.js';
 import { sendWebhook } from './channels/webhook.js';
 import { fromStored, toStored, type Destination } from './destination.js';
 import { messageOf, type Message, type NotifyEvent } from './message.js';
-import { eventOf, firstTry, HourlyCap, inDigest, routes } from './routing.js';
+import { deliveryKey, eventOf, firstTry, HourlyCap, inDigest, routes } from './routing.js';
 
 export type NotifyStore = Pick<
   Storage,
@@ -58,6 +58,8 @@ interface Payload {
   item: StoredRecommendation | null;
   /** Waits for the destination's digest and goes in it (see routing.ts inDigest). */
   digest?: boolean;
+  /** The digest it went in at its first attempt: retries send the same members under the same key. */
+  digestKey?: string;
 }
 
 const ESCALATE_EVERY_MS = 15_000;
@@ -74,6 +76,14 @@ export class Notifier {
   private escalatedAt = -Infinity;
   /** Deliveries being sent now (a slow endpoint must not be sent the same one twice meanwhile). */
   private readonly inFlight = new Set<string>();
+  /**
+   * Each destination's sender while it works through its due deliveries, in order: a round starts them
+   * and does not wait, so an endpoint that hangs holds up only its own messages, never the routing or
+   * another destination's.
+   */
+  private readonly workers = new Map<string, Promise<void>>();
+  /** Destination changes one at a time per destination (a replace racing a removal must not bring it back). */
+  private readonly changing = new Map<string, Promise<unknown>>();
   stats = { routed: 0, sent: 0, failed: 0, dead: 0 };
 
   constructor(private readonly opts: NotifierOptions) {
@@ -81,18 +91,18 @@ export class Notifier {
     this.random = opts.random ?? Math.random;
   }
 
-  /** Loads the destinations and starts the loop. */
+  /** Loads the destinations and starts the loop (its first look a tick later: the server's start has the store busy). */
   async start(): Promise<void> {
     for (const s of await this.opts.storage.listDestinations()) this.remember(fromStored(s));
     this.timer = setInterval(() => this.kick(), this.opts.pollMs ?? 1_000);
     this.timer.unref();
-    this.kick();
   }
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running?.catch(() => {});
+    await Promise.all(this.workers.values());
   }
 
   /** Runs a round now (or right after the one running). */
@@ -112,14 +122,16 @@ export class Notifier {
       });
   }
 
-  /** A whole round now, after the one running (tests wait on it). */
+  /** A whole round now, after the one running, and the sends it started (tests wait on it). */
   async flush(): Promise<void> {
     while (this.running) await this.running;
+    await Promise.all(this.workers.values());
     this.kick();
     await this.running;
+    await Promise.all(this.workers.values());
   }
 
-  /** One round: route what is new, escalate what is due, deliver what is due. */
+  /** One round: route what is new, escalate what is due, start sending what is due. */
   private async round(): Promise<void> {
     await this.route();
     if (this.now() - this.escalatedAt >= ESCALATE_EVERY_MS) {
@@ -139,15 +151,48 @@ export class Notifier {
     return this.destinations.get(tenant)?.get(id);
   }
 
-  async save(d: Destination): Promise<void> {
-    await this.opts.storage.putDestination(toStored(d));
-    this.remember(d);
+  /** A change to one destination, after any other change to it. */
+  private serial<T>(tenant: string, id: string, fn: () => Promise<T>): Promise<T> {
+    const key = `${tenant}\u0001${id}`;
+    const run = (this.changing.get(key) ?? Promise.resolve()).catch(() => undefined).then(fn);
+    const tail = run.catch(() => undefined);
+    this.changing.set(key, tail);
+    void tail.then(() => {
+      if (this.changing.get(key) === tail) this.changing.delete(key);
+    });
+    return run;
   }
 
-  async remove(tenant: string, id: string): Promise<boolean> {
-    const had = await this.opts.storage.deleteDestination(tenant, id);
-    this.destinations.get(tenant)?.delete(id);
-    return had;
+  /** Adds a destination (new id). */
+  create(d: Destination): Promise<void> {
+    return this.serial(d.tenant, d.id, () => this.store(d));
+  }
+
+  /** Replaces a destination if it is still there; false when it was removed meanwhile. */
+  replace(d: Destination): Promise<boolean> {
+    return this.serial(d.tenant, d.id, async () => {
+      if (!this.get(d.tenant, d.id)) return false;
+      await this.store(d);
+      return true;
+    });
+  }
+
+  /** Kept for callers that save whatever the case (tests). */
+  save(d: Destination): Promise<void> {
+    return this.create(d);
+  }
+
+  remove(tenant: string, id: string): Promise<boolean> {
+    return this.serial(tenant, id, async () => {
+      const had = await this.opts.storage.deleteDestination(tenant, id);
+      this.destinations.get(tenant)?.delete(id);
+      return had;
+    });
+  }
+
+  private async store(d: Destination): Promise<void> {
+    await this.opts.storage.putDestination(toStored(d));
+    this.remember(d);
   }
 
   private remember(d: Destination): void {
@@ -168,8 +213,11 @@ export class Notifier {
       const deliveries: Delivery[] = [];
       for (const e of entries) {
         const event = eventOf(e);
-        if (!event) continue;
-        for (const d of this.list(e.tenant)) if (routes(d, e.item, event)) deliveries.push(this.delivery(d, e.item, event, firstTry(d, e.item, now, this.opts.timeZone), now));
+        if (event) {
+          for (const d of this.list(e.tenant)) if (routes(d, e.item, event)) deliveries.push(this.delivery(d, e.item, event, firstTry(d, e.item, now, this.opts.timeZone), now));
+        }
+        // acknowledged or resolved: an escalation not sent yet is not sent (nobody is left to wake)
+        if (e.to === 'acknowledged' || e.to === 'resolved') await this.dropEscalations(e.tenant, e.num, e.to);
       }
       await storage.addDeliveries(deliveries, entries[entries.length - 1].id);
       this.stats.routed += deliveries.length;
@@ -177,10 +225,18 @@ export class Notifier {
     }
   }
 
+  private async dropEscalations(tenant: string, num: number, why: 'acknowledged' | 'resolved'): Promise<void> {
+    for (const d of this.list(tenant)) {
+      if (d.escalateAfterMin === undefined) continue;
+      const pending = await this.opts.storage.getDelivery(tenant, deliveryKey(num, 'escalated', 'critical', d.id));
+      if (pending?.state === 'pending' && !this.inFlight.has(pending.key)) await this.opts.storage.updateDelivery({ ...pending, state: 'dead', lastError: `not sent: the item was ${why} first` });
+    }
+  }
+
   private delivery(d: Destination, item: StoredRecommendation, event: NotifyEvent, nextAt: number, now: number): Delivery {
     const payload: Payload = { event, message: messageOf(item, event, d.lang, this.opts.publicUrl), item, ...(event !== 'escalated' && inDigest(d, item) ? { digest: true } : {}) };
     return {
-      key: `r${item.num}.${event}.${d.id}`,
+      key: deliveryKey(item.num, event, item.severity, d.id),
       tenant: d.tenant,
       destination: d.id,
       num: item.num,
@@ -214,19 +270,41 @@ export class Notifier {
 
   // ---- delivery ----------------------------------------------------------------------------------
 
+  /** Starts a sender for each destination with due deliveries and none working (see `workers`). */
   private async deliverDue(): Promise<void> {
     const due = (await this.opts.storage.dueDeliveries(this.now(), BATCH)).filter((d) => !this.inFlight.has(d.key));
-    // each destination's in order, the destinations side by side
     const byDestination = new Map<string, Delivery[]>();
-    for (const d of due) byDestination.set(`${d.tenant}\u0001${d.destination}`, [...(byDestination.get(`${d.tenant}\u0001${d.destination}`) ?? []), d]);
-    await Promise.all(
-      [...byDestination.values()].map(async (list) => {
-        // a digest's deliveries due together go as one message
-        const digest = list.filter((d) => (JSON.parse(d.message) as Payload).digest);
-        for (const d of list) if (!digest.includes(d)) await this.attempt([d]);
-        if (digest.length) await this.attempt(digest);
-      }),
-    );
+    for (const d of due) {
+      const k = `${d.tenant}\u0001${d.destination}`;
+      byDestination.set(k, [...(byDestination.get(k) ?? []), d]);
+    }
+    for (const [k, list] of byDestination) {
+      if (this.workers.has(k)) continue;
+      const work = this.work(list)
+        .catch((err: Error) => this.opts.log?.warn({ err: err.message }, 'notifications: sending failed; trying again'))
+        .finally(() => this.workers.delete(k));
+      this.workers.set(k, work);
+    }
+  }
+
+  /** One destination's due deliveries, in order; a digest's together, as they were first grouped. */
+  private async work(list: Delivery[]): Promise<void> {
+    const groups = new Map<string, Delivery[]>();
+    const fresh: Delivery[] = [];
+    for (const d of list) {
+      const p = JSON.parse(d.message) as Payload;
+      if (!p.digest) await this.attempt([d]);
+      else if (p.digestKey) groups.set(p.digestKey, [...(groups.get(p.digestKey) ?? []), d]);
+      else fresh.push(d);
+    }
+    // a digest's members are fixed at its first attempt (its key and its content stay the same on every retry)
+    if (fresh.length) {
+      const key = `digest.${fresh[0].key}`;
+      const fixed = fresh.map((d) => ({ ...d, message: JSON.stringify({ ...(JSON.parse(d.message) as Payload), digestKey: key }) }));
+      for (const d of fixed) await this.opts.storage.updateDelivery(d);
+      groups.set(key, [...(groups.get(key) ?? []), ...fixed]);
+    }
+    for (const group of groups.values()) await this.attempt(group);
   }
 
   /**
@@ -242,6 +320,12 @@ export class Notifier {
       const dest = this.get(first.tenant, first.destination);
       const now = this.now();
       if (!dest) return await this.settle(mine, { state: 'dead', lastError: 'the destination was removed' });
+      if (!dest.enabled && first.event !== 'test') return await this.settle(mine, { state: 'dead', lastError: 'the destination is disabled (send it again once it is enabled)' });
+      // a rise, an escalation or a resolution waits for the item's opening message to this destination
+      if (mine.length === 1 && first.event !== 'open' && first.event !== 'test') {
+        const opening = await this.opts.storage.getDelivery(first.tenant, deliveryKey(first.num, 'open', '', first.destination));
+        if (opening?.state === 'pending') return await this.settle(mine, { nextAt: Math.max(opening.nextAt, now) + 1, lastError: 'held: the item\'s opening message goes first' });
+      }
       if (first.event !== 'test') {
         const room = this.cap.roomAt(dest.id, dest.maxPerHour, now);
         if (room > now) return await this.settle(mine, { nextAt: room, lastError: `held: ${dest.maxPerHour} messages an hour sent` });
@@ -249,7 +333,9 @@ export class Notifier {
       try {
         await this.send(dest, mine);
       } catch (err) {
-        const e = err instanceof DeliveryError ? err : new DeliveryError(String((err as Error).message ?? err), false);
+        const raw = err instanceof DeliveryError ? err : new DeliveryError(String((err as Error).message ?? err), false);
+        // an endpoint may echo what it was sent to (a proxy, a local Bot API): never keep or show a secret
+        const e = new DeliveryError(redact(raw.message, dest), raw.permanent, raw.retryAfterMs);
         const attempts = Math.max(...mine.map((d) => d.attempts)) + 1;
         this.stats.failed++;
         // (a test is tried once: its failure is shown at once)
@@ -275,16 +361,16 @@ export class Notifier {
 
   private async send(dest: Destination, group: Delivery[]): Promise<void> {
     const payloads = group.map((d) => JSON.parse(d.message) as Payload);
-    // one delivery as itself; a digest as one message listing each (its key: its oldest delivery's)
-    const p: Payload = payloads.length === 1 ? payloads[0] : { event: 'open', item: null, message: digestMessage(payloads.map((x) => x.message), dest.lang, this.opts.publicUrl) };
-    const key = payloads.length === 1 ? group[0].key : `digest.${group[0].key}`;
+    // one delivery as itself; a digest as one message listing each, under the key it was given
+    const single = payloads.length === 1 && !payloads[0].digestKey;
+    const p: Payload = single ? payloads[0] : { event: 'open', item: null, message: digestMessage(payloads.map((x) => x.message), dest.lang, this.opts.publicUrl) };
+    const key = single ? group[0].key : (payloads[0].digestKey ?? `digest.${group[0].key}`);
     const timeout = this.opts.sendTimeoutMs;
     if (dest.kind === 'webhook' && dest.webhook) {
       const item = (x: Payload) => x.item && { ...x.item, id: `r${x.item.num}` };
-      const body =
-        payloads.length === 1
-          ? { id: key, event: p.event, tenant: dest.tenant, destination: dest.id, message: p.message, item: item(p) }
-          : { id: key, event: 'digest', tenant: dest.tenant, destination: dest.id, message: p.message, items: payloads.map((x) => ({ event: x.event, message: x.message, item: item(x) })) };
+      const body = single
+        ? { id: key, event: p.event, tenant: dest.tenant, destination: dest.id, message: p.message, item: item(p) }
+        : { id: key, event: 'digest', tenant: dest.tenant, destination: dest.id, message: p.message, items: payloads.map((x) => ({ event: x.event, message: x.message, item: item(x) })) };
       await sendWebhook(dest.webhook, body, key, this.now(), timeout);
     } else if (dest.kind === 'telegram' && dest.telegram) {
       await sendTelegram({ ...dest.telegram, apiUrl: this.opts.telegramApiUrl }, p.message.text, timeout);
@@ -322,6 +408,16 @@ export class Notifier {
     this.kick();
     return again;
   }
+}
+
+/** A message with the destination's secrets taken out, raw and URL-encoded. */
+function redact(text: string, dest: Destination): string {
+  let out = text;
+  for (const secret of [dest.telegram?.botToken, dest.webhook?.secret]) {
+    if (!secret) continue;
+    for (const form of new Set([secret, encodeURIComponent(secret)])) out = out.split(form).join('[secret]');
+  }
+  return out;
 }
 
 /** Several messages as one: a line each (its title and numbers), then the link. */

@@ -11,6 +11,8 @@ describe('routing', () => {
     expect(eventOf({ from: null, to: 'open' })).toBe('open');
     expect(eventOf({ from: 'acknowledged', to: 'resolved' })).toBe('resolved');
     expect(eventOf({ from: 'open', to: 'acknowledged' })).toBeNull();
+    expect(eventOf({ from: 'open', to: 'open' })).toBe('raised'); // a severity that rose
+    expect(eventOf({ from: 'acknowledged', to: 'acknowledged' })).toBe('raised');
   });
 
   it('routes by event, severity, kind, queue and channel; an item about no queue only where none is named', () => {
@@ -38,7 +40,23 @@ describe('routing', () => {
     expect(quietUntil(at('2026-12-01T20:30:00Z'), { ...night, timeZone: 'Europe/Moscow' }, 'UTC')).toBe(at('2026-12-02T04:00:00Z'));
     expect(quietUntil(at('2026-12-01T20:30:00Z'), night, 'Europe/Moscow')).toBe(at('2026-12-02T04:00:00Z'));
     expect(firstTry(dest({ quietHours: night }), item(), at('2026-12-01T23:30:00Z'), 'UTC')).toBe(at('2026-12-02T07:00:00Z'));
+    // nights with a DST change end at 07:00 local all the same (New York: 2025-03-09 springs forward, 2025-11-02 falls back)
+    const ny = { ...night, timeZone: 'America/New_York' };
+    expect(quietUntil(at('2025-03-09T06:30:00Z'), ny, 'UTC')).toBe(at('2025-03-09T11:00:00Z')); // 01:30 EST → 07:00 EDT
+    expect(quietUntil(at('2025-11-02T04:30:00Z'), ny, 'UTC')).toBe(at('2025-11-02T12:00:00Z')); // 00:30 EDT → 07:00 EST
     expect(firstTry(dest({ quietHours: night }), item({ severity: 'critical' }), at('2026-12-01T23:30:00Z'), 'UTC')).toBe(at('2026-12-01T23:30:00Z'));
+  });
+
+  it('sends digests on the center\'s clock: every digestMin minutes from local midnight', () => {
+    const at = (iso: string) => Date.parse(iso);
+    const warning = item();
+    // Moscow is UTC+3: a daily digest at local midnight is 21:00 UTC
+    expect(firstTry(dest({ digestMin: 1440 }), warning, at('2026-12-01T12:00:00Z'), 'Europe/Moscow')).toBe(at('2026-12-01T21:00:00Z'));
+    // Kolkata is UTC+5:30: an hourly digest at :00 local is :30 UTC
+    expect(firstTry(dest({ digestMin: 60 }), warning, at('2026-12-01T12:10:00Z'), 'Asia/Kolkata')).toBe(at('2026-12-01T12:30:00Z'));
+    // every 7 minutes from midnight: 12:10 UTC is minute 730; the next is 735
+    expect(firstTry(dest({ digestMin: 7 }), warning, at('2026-12-01T12:10:00Z'), 'UTC')).toBe(at('2026-12-01T12:15:00Z'));
+    expect(firstTry(dest({ digestMin: 60 }), item({ severity: 'critical' }), at('2026-12-01T12:10:00Z'), 'UTC')).toBe(at('2026-12-01T12:10:00Z'));
   });
 
   it('caps messages per destination per hour: the one over waits for the hour\'s oldest to age out', () => {

@@ -8,16 +8,24 @@ import { aboutOf } from './about.js';
 import type { Destination } from './destination.js';
 import type { NotifyEvent } from './message.js';
 
-/** Why an outbox entry is sent, or null when it is not (an acknowledgement, a change in place). */
+/**
+ * Why an outbox entry is sent, or null when it is not (an acknowledgement). A change from a state to the
+ * same one is a severity that rose (src/recommend/lifecycle).
+ */
 export function eventOf(e: Pick<OutboxEntry, 'from' | 'to'>): NotifyEvent | null {
   if (e.to === 'open' && e.from === null) return 'open';
   if (e.to === 'resolved') return 'resolved';
+  if (e.from !== null && e.from === e.to) return 'raised';
   return null;
 }
 
+/** A delivery's key: one per item, event and destination (a rise once per severity reached). */
+export const deliveryKey = (num: number, event: NotifyEvent, severity: string, destination: string) => `r${num}.${event === 'raised' ? `raised-${severity}` : event}.${destination}`;
+
 /** Whether a destination takes this item for this event. */
 export function routes(d: Destination, item: StoredRecommendation, event: NotifyEvent): boolean {
-  if (!d.enabled || !d.route.events.includes(event) || !d.route.severities.includes(item.severity)) return false;
+  // a rise is told where the opening is (a destination taking "open" takes the item's later, worse self)
+  if (!d.enabled || !d.route.events.includes(event === 'raised' ? 'open' : event) || !d.route.severities.includes(item.severity)) return false;
   if (d.route.kinds.length && !d.route.kinds.includes(item.kind)) return false;
   if (!d.route.queues.length && !d.route.channels.length) return true;
   // an item about no queue (a campaign's) is for destinations that do not narrow by queue or channel
@@ -34,18 +42,33 @@ function minuteOfDay(now: number, tz: string): number {
 }
 
 /**
+ * The instant `ahead` minutes of the clock after `now`'s minute on `tz`'s clock reads `target` (minute of
+ * the day): counted in wall-clock minutes, then corrected by what the clock reads there, so a night
+ * with a DST change still ends at 07:00 local (a time the change skips is taken as the first after it).
+ */
+function atLocalMinute(now: number, tz: string, ahead: number, target: number): number {
+  let t = Math.floor(now / 60_000) * 60_000 + ahead * 60_000;
+  for (let i = 0; i < 2; i++) {
+    const off = (target - minuteOfDay(t, tz) + 1440) % 1440;
+    if (off === 0) break;
+    t += (off < 720 ? off : off - 1440) * 60_000;
+  }
+  return t;
+}
+
+/**
  * When the quiet hours around `now` end (epoch ms, to the minute), or null when `now` is not in them.
  * A window may cross midnight (22:00–07:00).
  */
 export function quietUntil(now: number, quiet: Destination['quietHours'], defaultTz: string): number | null {
   if (!quiet) return null;
-  const m = minuteOfDay(now, quiet.timeZone ?? defaultTz);
+  const tz = quiet.timeZone ?? defaultTz;
+  const m = minuteOfDay(now, tz);
   const from = minutesOf(quiet.from);
   const to = minutesOf(quiet.to);
   const inside = from < to ? m >= from && m < to : m >= from || m < to;
   if (!inside) return null;
-  const left = (to - m + 1440) % 1440;
-  return Math.floor(now / 60_000) * 60_000 + left * 60_000;
+  return atLocalMinute(now, tz, (to - m + 1440) % 1440, to);
 }
 
 /** Whether a routed message waits for the destination's digest (all but critical items, where it has one). */
@@ -53,15 +76,19 @@ export const inDigest = (d: Destination, item: StoredRecommendation): boolean =>
 
 /**
  * When a routed message may first be sent: now; or the end of the destination's quiet hours; or, for a
- * digest, the next digest time on the clock (every digestMin minutes from midnight UTC), after the quiet
- * hours. Critical items go at once.
+ * digest, the next digest time on the center's clock (every digestMin minutes from local midnight),
+ * after the quiet hours. Critical items go at once.
  */
 export function firstTry(d: Destination, item: StoredRecommendation, now: number, defaultTz: string): number {
   if (item.severity === 'critical') return now;
   const after = quietUntil(now, d.quietHours, defaultTz) ?? now;
   if (!inDigest(d, item)) return after;
-  const every = d.digestMin! * 60_000;
-  return Math.floor(after / every) * every + every;
+  // the next digest time on the center's clock (the quiet hours' zone when they name one): every
+  // digestMin minutes from local midnight
+  const tz = d.quietHours?.timeZone ?? defaultTz;
+  const m = minuteOfDay(after, tz);
+  const next = Math.min(1440, (Math.floor(m / d.digestMin!) + 1) * d.digestMin!);
+  return atLocalMinute(after, tz, next - m, next % 1440);
 }
 
 /**

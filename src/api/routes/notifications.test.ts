@@ -110,6 +110,31 @@ describe('/v1/notifications', () => {
     expect((await call('POST', '/v1/notifications/deliveries/nope/replay')).statusCode).toBe(404);
   });
 
+  it('holds the limit of 50 under concurrent creates, and a replace racing a removal never brings it back', async () => {
+    await t.listen();
+    const post = (name: string) =>
+      fetch(`${t.url}/v1/notifications/destinations`, { method: 'POST', headers: { ...as('kb'), 'content-type': 'application/json' }, body: JSON.stringify({ name, kind: 'email', email: { to: ['a@b.c'] } }) });
+    for (let i = 0; i < 40; i++) expect((await post(`n${i}`)).status).toBe(201);
+    const statuses = (await Promise.all(Array.from({ length: 30 }, (_, i) => post(`m${i}`)))).map((r) => r.status);
+    expect(statuses.filter((x) => x === 201)).toHaveLength(10);
+    expect(statuses.filter((x) => x === 409)).toHaveLength(20);
+    const items = (await call('GET', '/v1/notifications/destinations', undefined, 'kb')).json().items as Array<{ id: string }>;
+    expect(items).toHaveLength(50);
+    for (const { id } of items.slice(0, 10)) {
+      const [del, put] = await Promise.all([
+        fetch(`${t.url}/v1/notifications/destinations/${id}`, { method: 'DELETE', headers: as('kb') }),
+        fetch(`${t.url}/v1/notifications/destinations/${id}`, { method: 'PUT', headers: { ...as('kb'), 'content-type': 'application/json' }, body: JSON.stringify({ name: 'again', kind: 'email', email: { to: ['a@b.c'] } }) }),
+      ]);
+      const there = (await call('GET', `/v1/notifications/destinations/${id}`, undefined, 'kb')).statusCode;
+      // whichever came first, the answers agree with what is left
+      expect(del.status).toBe(204);
+      expect(there === 404 ? [404, 200].includes(put.status) : put.status === 200).toBe(true);
+      expect(there).toBe(404);
+    }
+    for (const { id } of items) await call('DELETE', `/v1/notifications/destinations/${id}`, undefined, 'kb');
+    expect((await call('GET', '/v1/notifications/destinations', undefined, 'kb')).json().items).toEqual([]);
+  });
+
   it('names every field at fault, never a 5xx', async () => {
     const cases: Array<[unknown, string]> = [
       [{ name: 'x', kind: 'webhook' }, '/webhook'],
@@ -141,6 +166,7 @@ describe('/v1/notifications', () => {
     expect((await call('GET', '/v1/notifications/destinations/d000000000000')).statusCode).toBe(404);
     expect((await call('GET', '/v1/notifications/deliveries?limit=0')).statusCode).toBe(400);
     expect((await call('GET', '/v1/notifications/deliveries?state=lost')).statusCode).toBe(400);
+    for (const key of ['a%00b', '..%2F..%2Fetc', '%E2%80%AE', 'x'.repeat(401)]) expect((await call('POST', `/v1/notifications/deliveries/${key}/replay`)).statusCode, key).toBe(400);
     expect((await call('DELETE', `/v1/notifications/destinations/${hookId}`)).statusCode).toBe(204);
     expect((await call('GET', '/v1/notifications/destinations')).json().items).toEqual([]);
   });

@@ -2,9 +2,6 @@ import type { Delivery, DeliveryState, OutboxEntry, RecommendationChange, Stored
 import type { ChClient } from './client.js';
 import { sql } from './sql.js';
 
-/** Deliveries older than this are never due again (the longest hold: quiet hours, a digest; then retries). */
-const DUE_HORIZON_MS = 3 * 86_400_000;
-
 /**
  * Notifications on ClickHouse (migration 009). ClickHouse has no transactions and no sequences, so:
  * the outbox's ids come from this process (the store's one writer), carried on from the highest stored;
@@ -136,7 +133,9 @@ export class ClickhouseNotify {
 
   async dueDeliveries(now: number, limit: number): Promise<Delivery[]> {
     const rows = await this.db.rows<Record<string, string>>(
-      sql`SELECT * FROM (${this.latest(sql`created_at >= ${now - DUE_HORIZON_MS}`)}) WHERE l_state = 'pending' AND l_next_at <= ${now} ORDER BY l_next_at, l_key LIMIT ${limit}`,
+      // (a key whose latest row is pending and due has that row among those written pending and due: the
+      // latest of those keys alone is read, however old the table)
+      sql`SELECT * FROM (${this.latest(sql`key IN (SELECT key FROM notify_deliveries WHERE state = 'pending' AND next_at <= ${now})`)}) WHERE l_state = 'pending' AND l_next_at <= ${now} ORDER BY l_next_at, l_key LIMIT ${limit}`,
     );
     return rows.map(deliveryOf);
   }
