@@ -65,6 +65,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     reply.header('connection', 'close'); // a malformed request: as Node would, end the connection after the answer
     throw badRequest([{ path: '/headers/host', message: 'required in HTTP/1.1' }]);
   });
+  // A DELETE or a GET with no body but a JSON content type (some clients send one always) is not a
+  // malformed JSON body: the content type of nothing is dropped before the parser sees it
+  app.addHook('onRequest', async (req) => {
+    if ((req.method === 'DELETE' || req.method === 'GET') && (req.headers['content-length'] === '0' || (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined))) {
+      delete req.headers['content-type'];
+    }
+  });
   app.server.on('connect', refuseConnect);
   installTenantResolution(app, opts.config.apiKeys);
   const { engine } = opts;

@@ -100,6 +100,8 @@ function sendError(thrown: unknown, req: FastifyRequest, reply: FastifyReply): F
     // Expected under load, and logged (rate-limited) by the admission controller: not an error per request.
     reply.header('retry-after', String(thrown.retryAfterSec));
   } else if (status >= 500) req.log.error({ err: thrown }, 'request failed');
+  // a route may have set a file's headers before it failed: the error goes out as JSON
+  for (const h of ['content-type', 'content-length', 'content-disposition']) reply.removeHeader(h);
   return reply.status(status).send(body);
 }
 

@@ -11,7 +11,7 @@ export const Errors = {
   INVALID_BATCH: createError('CCP_INVALID_BATCH', '%s', 400),
   ALL_EVENTS_REJECTED: createError('CCP_ALL_EVENTS_REJECTED', 'no event in the batch is valid; see rejected', 400),
   TOO_MANY_EVENTS: createError('CCP_TOO_MANY_EVENTS', '%s', 413),
-  BODY_TOO_LARGE: createError('CCP_BODY_TOO_LARGE', 'request body exceeds %s bytes; split the batch', 413),
+  BODY_TOO_LARGE: createError('CCP_BODY_TOO_LARGE', 'request body exceeds %s bytes (a batch of events: split it)', 413),
   UNSUPPORTED_MEDIA_TYPE: createError('CCP_UNSUPPORTED_MEDIA_TYPE', '%s', 415),
   UNAUTHORIZED: createError('CCP_UNAUTHORIZED', 'a valid API key is required (Authorization: Bearer KEY, or X-Api-Key)', 401),
   FORBIDDEN: createError('CCP_FORBIDDEN', '%s', 403),

@@ -20,12 +20,17 @@ function callsOverPort(p: MessagePort): HistoryReads {
     if (m.error) call.reject(Object.assign(new Error(m.error.message), { sqlState: m.error.sqlState }));
     else call.resolve(m.result as never);
   });
+  // once closed, every later call fails at once with the same words (posted to a closed port it would wait
+  // for ever, and the history thread renews its access only on hearing them)
+  let closed = false;
   p.on('close', () => {
+    closed = true;
     for (const call of pending.values()) call.reject(new Error('the store’s thread closed the connection'));
     pending.clear();
   });
   const call = <T>(method: string, args: unknown[]) =>
     new Promise<T>((resolve, reject) => {
+      if (closed) return reject(new Error('the store’s thread closed the connection'));
       const id = next++;
       pending.set(id, { resolve: resolve as (v: never) => void, reject });
       p.postMessage({ id, method, args });

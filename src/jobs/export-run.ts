@@ -33,7 +33,19 @@ export interface ExportProgress {
 }
 
 export class ExportTooLargeError extends Error {}
-const tooLarge = () => new ExportTooLargeError(`more than ${XLSX_MAX_ROWS.toLocaleString('en')} rows, a spreadsheet's limit: export CSV, or widen the interval or narrow the range`);
+/**
+ * The most rows a CSV export writes (about 1.5 GB): every group gets a row in every interval, so a year
+ * by the minute of thousands of operators would be billions of rows, filling the disk over days while
+ * every other tenant's jobs wait behind it.
+ */
+export const CSV_MAX_ROWS = 20_000_000;
+const maxRows = (format: ExportFormat) => (format === 'xlsx' ? XLSX_MAX_ROWS : CSV_MAX_ROWS);
+const tooLarge = (format: ExportFormat) =>
+  new ExportTooLargeError(
+    format === 'xlsx'
+      ? `more than ${XLSX_MAX_ROWS.toLocaleString('en')} rows, a spreadsheet's limit: export CSV, or widen the interval or narrow the range`
+      : `more than ${CSV_MAX_ROWS.toLocaleString('en')} rows: widen the interval, narrow the range, or group by less`,
+  );
 const DAY_MS = 86_400_000;
 const keyOf = (keys: readonly GroupKey[], r: Partial<Record<GroupKey, string>>) => keys.map((k) => r[k] ?? '').join('\u0001');
 
@@ -53,7 +65,7 @@ export async function runExport(reads: HistoryReads, spec: ExportSpec, onProgres
   let rows = 0;
   let sliceStarted = performance.now();
   const write = async (part: MetricsRow[], at: number) => {
-    if (spec.format === 'xlsx' && rows + part.length > XLSX_MAX_ROWS) throw tooLarge();
+    if (rows + part.length > maxRows(spec.format)) throw tooLarge(spec.format);
     for (const r of part) await sink.write(rowValues(r, columns));
     rows += part.length;
     onProgress({ fraction: (at - shape.from) / (shape.to - shape.from), rows });
@@ -67,7 +79,8 @@ export async function runExport(reads: HistoryReads, spec: ExportSpec, onProgres
     // every group of the range gets a row in every interval, as GET /v1/metrics answers: a slice alone
     // knows only the groups that had something in it
     const groups = step ? await groupsOf(reads, spec) : null;
-    if (groups && step && spec.format === 'xlsx' && groups.length * Math.ceil((shape.to - shape.from) / step) > XLSX_MAX_ROWS) throw tooLarge();
+    // known before a row is written: the groups times the intervals
+    if (groups && step && groups.length * Math.ceil((shape.to - shape.from) / step) > maxRows(spec.format)) throw tooLarge(spec.format);
     if (step === DAY_MS && spec.dayZone) {
       // days on the center's clock: a day at a time, one row per group (a DST day has 23 or 25 hours)
       for (let at = shape.from; at < shape.to; ) {

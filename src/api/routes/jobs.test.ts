@@ -1,3 +1,6 @@
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectErrorShape } from '../testing/http.js';
@@ -174,6 +177,32 @@ describe('background jobs: exports of history (POST /v1/jobs)', () => {
       const r = await post(body);
       expect(r.statusCode, JSON.stringify(body)).toBe(400);
       expect(JSON.stringify(r.json().error)).toContain(path);
+    }
+  });
+
+  it('answers a 404 in its JSON shape when a finished job\'s file is gone before its download, and removes what killed servers left', async () => {
+    const r = await post({ kind: 'export', format: 'csv', from: new Date(from).toISOString(), to: new Date(to).toISOString() });
+    expect(r.statusCode, r.body).toBe(202);
+    const done = await finished(r.json().id);
+    expect(done.state).toBe('done');
+    // the file removed under the job (deleted, expired or evicted at that moment)
+    const dirs = readdirSync(tmpdir()).filter((n) => n.startsWith(`ccpulse-exports-${process.pid}-`));
+    for (const d of dirs) rmSync(join(tmpdir(), d, `${done.id}.csv`), { force: true });
+    const gone = await get(done.download);
+    expect(gone.statusCode).toBe(404);
+    expect(gone.headers['content-type']).toMatch(/^application\/json/);
+    expectErrorShape(gone.json());
+    // a DELETE with a JSON content type and no body (some clients always send one) is no malformed body
+    expect((await t.app.inject({ method: 'DELETE', url: `/v1/jobs/${done.id}`, headers: { ...as('ka'), 'content-type': 'application/json' } })).statusCode).toBe(204);
+    // a directory a killed server (a PID that no longer runs) left behind is removed by the next start
+    const stale = join(tmpdir(), 'ccpulse-exports-4194305-abc');
+    mkdirSync(stale, { recursive: true });
+    writeFileSync(join(stale, 'partial.csv'), 'x');
+    const other = await startTestApp();
+    try {
+      expect(existsSync(stale)).toBe(false);
+    } finally {
+      await other.close();
     }
   });
 

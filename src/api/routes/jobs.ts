@@ -1,4 +1,5 @@
-import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
@@ -78,7 +79,7 @@ const view = (j: Job) => ({
  * it or forgets it. A tenant sees only its own jobs.
  */
 export const jobsRoute: FastifyPluginAsync<{ engine: Engine; concurrency?: number; perTenant?: number }> = async (app, { engine, concurrency = 1, perTenant = 4 }) => {
-  const dir = mkdtempSync(join(tmpdir(), 'ccpulse-exports-'));
+  const dir = exportsDir();
   const verify = async (tenant: string, from: number, to: number) => {
     try {
       return verifyView(await engine.verify(tenant, from, to), from, to);
@@ -155,10 +156,18 @@ export const jobsRoute: FastifyPluginAsync<{ engine: Engine; concurrency?: numbe
   app.get<{ Params: Static<typeof IdParams> }>('/v1/jobs/:id/download', { schema: { params: IdParams, querystring: NoQuery } }, async (req, reply) => {
     const j = found(req.tenant, req.params.id);
     if (j.state !== 'done' || !j.file) throw new Errors.CONFLICT(`the job is ${j.state}${j.state === 'running' ? ` (${view(j).progress.percent} %)` : ''}${j.error ? `: ${j.error}` : ''}; its file is there once it is done`);
+    // opened before anything is said of it: a file removed meanwhile (the job deleted, expired or evicted)
+    // is a 404 here, and once open its removal no longer matters
+    let handle: FileHandle;
+    try {
+      handle = await open(j.file.path, 'r');
+    } catch {
+      throw new Errors.NOT_FOUND(`job ${req.params.id}'s file is gone (the job was removed or expired): run it again`);
+    }
     reply.header('content-type', CONTENT_TYPES.get(j.format)!);
     reply.header('content-disposition', `attachment; filename="${j.file.name}"`);
     reply.header('content-length', String(j.file.bytes));
-    return reply.send(createReadStream(j.file.path));
+    return reply.send(handle.createReadStream());
   });
 
   app.delete<{ Params: Static<typeof IdParams> }>('/v1/jobs/:id', { schema: { params: IdParams, querystring: NoQuery } }, async (req, reply) => {
@@ -167,3 +176,26 @@ export const jobsRoute: FastifyPluginAsync<{ engine: Engine; concurrency?: numbe
     return reply.status(204).send();
   });
 };
+
+/**
+ * This process's directory for export files, named with its PID; directories of processes no longer
+ * running (killed with -9: their onClose never ran) are removed first, with what they held.
+ */
+function exportsDir(): string {
+  const prefix = 'ccpulse-exports-';
+  for (const name of readdirSync(tmpdir())) {
+    const pid = /^ccpulse-exports-(\d+)-/.exec(name)?.[1];
+    if (pid === undefined || Number(pid) === process.pid || isRunning(Number(pid))) continue;
+    rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
+  return mkdtempSync(join(tmpdir(), `${prefix}${process.pid}-`));
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // someone else's, alive
+  }
+}
