@@ -3,10 +3,8 @@
  * destination added from the form, a test message that reaches a receiver checking its signature, a
  * failing one shown as failed and sent again, a destination removed. Needs the build.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIGNATURE_HEADER, verifySignature } from '../notify/channels/webhook.js';
+import { webhookReceiver, type WebhookReceiver } from '../notify/testing/webhook-receiver.js';
 import { openAdviceDashboard, type AdviceDashboard } from './testing/advice-page.js';
 import { requireChromium } from './testing/require-chromium.js';
 
@@ -15,29 +13,14 @@ const SECRET = 'browser-test-secret-16';
 
 describe.skipIf(!chromiumPath)('the notifications panel, in Chromium against `ccpulse start`', () => {
   let dash: AdviceDashboard | undefined;
-  let receiver: http.Server;
-  let hookUrl = '';
-  let failing = false;
-  const got: Array<{ event: string; message: { title: string } }> = [];
+  let hook: WebhookReceiver;
   beforeAll(async () => {
-    receiver = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        if (verifySignature(SECRET, req.headers[SIGNATURE_HEADER] as string, body, Math.floor(Date.now() / 1000))) return res.writeHead(401).end();
-        if (failing) return res.writeHead(503).end();
-        got.push(JSON.parse(body));
-        res.end();
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/ccpulse`;
+    hook = await webhookReceiver(SECRET, '/ccpulse');
     dash = await openAdviceDashboard('notify', chromiumPath!);
   }, 60_000);
   afterAll(async () => {
     await dash?.close();
-    receiver.closeAllConnections();
-    await new Promise((r) => receiver.close(r));
+    await hook?.close();
   });
 
   it('adds a webhook, sends a test that arrives signed, shows a failed one and sends it again, and removes the destination', async () => {
@@ -51,7 +34,7 @@ describe.skipIf(!chromiumPath)('the notifications panel, in Chromium against `cc
     expect(await panel.locator('.n-secret').isHidden()).toBe(true);
     await panel.getByLabel('Kind').selectOption('webhook');
     await panel.getByLabel('Name').fill('Ops hook');
-    await panel.locator('[name="n-target"]').fill(hookUrl);
+    await panel.locator('[name="n-target"]').fill(hook.url);
     // a secret too short: the server's reason, nothing added
     await panel.locator('[name="n-secret"]').fill('short');
     await panel.getByRole('button', { name: 'Add destination' }).click();
@@ -61,26 +44,26 @@ describe.skipIf(!chromiumPath)('the notifications panel, in Chromium against `cc
     await expect.poll(() => panel.locator('.notify-status').textContent()).toBe('Added: in effect now. Send a test to see it arrive.');
     const row = panel.locator('#notify-list li');
     expect(await row.count()).toBe(1);
-    expect(await row.locator('.notify-what').textContent()).toBe(`Ops hook · Webhook → ${hookUrl}`);
+    expect(await row.locator('.notify-what').textContent()).toBe(`Ops hook · Webhook → ${hook.url}`);
     expect(await row.locator('.notify-route').textContent()).toBe('critical, warning');
     // the secret is not in the page
     expect(await page.content()).not.toContain(SECRET);
 
     await row.getByRole('button', { name: 'Send a test: Ops hook' }).click();
     await expect.poll(() => panel.locator('.notify-status').textContent(), { timeout: 10_000 }).toBe('Test sent to Ops hook.');
-    expect(got.map((g) => g.event)).toEqual(['test']);
+    expect(hook.got.map((g) => g.body.event)).toEqual(['test']);
     await expect.poll(() => panel.locator('#notify-deliveries li[data-state="sent"]').count()).toBe(1);
 
     // a failing endpoint: shown as failed, with the reason, and sent again on asking
-    failing = true;
+    hook.status = 503;
     await row.getByRole('button', { name: 'Send a test: Ops hook' }).click();
     await expect.poll(() => panel.locator('.notify-status').textContent(), { timeout: 10_000 }).toBe('The test to Ops hook failed: webhook: HTTP 503');
     const dead = panel.locator('#notify-deliveries li[data-state="dead"]');
     await expect.poll(() => dead.count()).toBe(1);
     expect(await dead.textContent()).toContain('failed: webhook: HTTP 503');
-    failing = false;
+    hook.status = 200;
     await dead.getByRole('button', { name: 'Send again' }).click();
-    await expect.poll(() => got.length, { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => hook.got.length, { timeout: 10_000 }).toBe(2);
     await expect.poll(() => panel.locator('#notify-deliveries li[data-state="sent"]').count(), { timeout: 10_000 }).toBe(2);
 
     await row.getByRole('button', { name: 'Remove Ops hook' }).click();

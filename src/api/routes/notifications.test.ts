@@ -3,11 +3,9 @@
  * removed, apart per tenant; a test message; an alert raised by events reaching a signature-checking
  * webhook receiver within 2 s; deliveries listed, a dead one replayed; bad bodies named field by field.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../config/config.js';
-import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, verifySignature } from '../../notify/channels/webhook.js';
+import { webhookReceiver, type WebhookReceiver } from '../../notify/testing/webhook-receiver.js';
 import { expectErrorShape } from '../testing/http.js';
 import { startTestApp, type TestApp } from '../testing/test-app.js';
 
@@ -15,69 +13,54 @@ const SECRET = 'sixteen+ chars secret';
 
 describe('/v1/notifications', () => {
   let t: TestApp;
-  let receiver: http.Server;
-  let hookUrl = '';
-  let status = 200;
-  const got: Array<{ at: number; key: string; body: { event: string; item: { kind: string; severity: string } | null; message: { title: string; text: string } } }> = [];
+  let hook: WebhookReceiver;
   const as = (key: string) => ({ authorization: `Bearer ${key}` });
   const call = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown, key = 'ka') =>
     t.app.inject({ method, url, headers: { ...as(key), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { payload: typeof body === 'string' ? body : JSON.stringify(body) } : {}) });
 
   beforeAll(async () => {
-    receiver = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        if (verifySignature(SECRET, req.headers[SIGNATURE_HEADER] as string, body, Math.floor(Date.now() / 1000))) return res.writeHead(401).end();
-        if (status !== 200) return res.writeHead(status).end();
-        got.push({ at: Date.now(), key: req.headers[IDEMPOTENCY_HEADER] as string, body: JSON.parse(body) });
-        res.end();
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    hook = await webhookReceiver(SECRET);
     // alerts raised at once (no 30-s wait for a condition to hold)
     t = await startTestApp({ apiKeys: { ka: 'acme', kb: 'beta' }, recommend: { ...DEFAULT_CONFIG.recommend, lifecycle: { raiseAfterSec: 0, clearAfterSec: 0, minOpenSec: 0 } } });
   });
   afterAll(async () => {
     await t?.close();
-    receiver.closeAllConnections();
-    await new Promise((r) => receiver.close(r));
+    await hook.close();
   });
 
   let hookId = '';
   it('makes a destination, shows it without its secret, keeps the secret on a replace without one, and keeps tenants apart', async () => {
-    const r = await call('POST', '/v1/notifications/destinations', { name: 'ops', kind: 'webhook', webhook: { url: hookUrl, secret: SECRET }, route: { severities: ['critical', 'warning'] } });
+    const r = await call('POST', '/v1/notifications/destinations', { name: 'ops', kind: 'webhook', webhook: { url: hook.url, secret: SECRET }, route: { severities: ['critical', 'warning'] } });
     expect(r.statusCode, r.body).toBe(201);
     hookId = r.json().id;
     expect(r.headers.location).toBe(`/v1/notifications/destinations/${hookId}`);
     expect(r.body).not.toContain(SECRET);
-    expect(r.json()).toMatchObject({ name: 'ops', kind: 'webhook', enabled: true, lang: 'en', webhook: { url: hookUrl, secretSet: true }, maxPerHour: 30 });
+    expect(r.json()).toMatchObject({ name: 'ops', kind: 'webhook', enabled: true, lang: 'en', webhook: { url: hook.url, secretSet: true }, maxPerHour: 30 });
     const list = await call('GET', '/v1/notifications/destinations');
     expect(list.json().items.map((d: { id: string }) => d.id)).toEqual([hookId]);
     expect(list.body).not.toContain(SECRET);
-    const replaced = await call('PUT', `/v1/notifications/destinations/${hookId}`, { name: 'ops team', kind: 'webhook', webhook: { url: hookUrl }, lang: 'ru' });
+    const replaced = await call('PUT', `/v1/notifications/destinations/${hookId}`, { name: 'ops team', kind: 'webhook', webhook: { url: hook.url }, lang: 'ru' });
     expect(replaced.statusCode, replaced.body).toBe(200);
     expect(replaced.json()).toMatchObject({ name: 'ops team', lang: 'ru', webhook: { secretSet: true } });
     // another tenant sees none of it, and cannot touch it
     expect((await call('GET', '/v1/notifications/destinations', undefined, 'kb')).json().items).toEqual([]);
     for (const [m, u] of [['GET', ''], ['DELETE', ''], ['POST', '/test']] as const) expect((await call(m, `/v1/notifications/destinations/${hookId}${u}`, undefined, 'kb')).statusCode).toBe(404);
-    expect((await call('PUT', `/v1/notifications/destinations/${hookId}`, { name: 'x', kind: 'webhook', webhook: { url: hookUrl, secret: SECRET } }, 'kb')).statusCode).toBe(404);
+    expect((await call('PUT', `/v1/notifications/destinations/${hookId}`, { name: 'x', kind: 'webhook', webhook: { url: hook.url, secret: SECRET } }, 'kb')).statusCode).toBe(404);
   });
 
   it('sends a test message at once, signed, and answers how it went', async () => {
     const r = await call('POST', `/v1/notifications/destinations/${hookId}/test`);
     expect(r.statusCode, r.body).toBe(200);
     expect(r.json()).toMatchObject({ state: 'sent', event: 'test', title: 'ccpulse: проверка уведомлений' });
-    expect(got.at(-1)!.body.event).toBe('test');
-    status = 500;
+    expect(hook.got.at(-1)!.body.event).toBe('test');
+    hook.status = 500;
     const failed = await call('POST', `/v1/notifications/destinations/${hookId}/test`);
     expect(failed.json()).toMatchObject({ state: 'dead', lastError: 'webhook: HTTP 500' });
-    status = 200;
+    hook.status = 200;
   });
 
   it('delivers an alert the events raise within 2 s, once, and lists it', async () => {
-    got.length = 0;
+    hook.got.length = 0;
     const now = Date.now();
     const sent = Date.now();
     // a call waiting 400 s: past 3 × the 120-s long-wait threshold, a critical alert
@@ -86,8 +69,8 @@ describe('/v1/notifications', () => {
       { id: 'w:s', type: 'APPEAL_SENT_DISTRIBUTION', ts: new Date(now - 400_000).toISOString(), appealId: 'w', queue: 'billing', channel: 'voice' },
     ];
     expect((await call('POST', '/v1/events', events)).statusCode).toBe(202);
-    for (let i = 0; i < 100 && !got.some((g) => g.body.item?.kind === 'long-wait'); i++) await new Promise((r) => setTimeout(r, 50));
-    const hit = got.find((g) => g.body.item?.kind === 'long-wait');
+    for (let i = 0; i < 100 && !hook.got.some((g) => g.body.item?.kind === 'long-wait'); i++) await new Promise((r) => setTimeout(r, 50));
+    const hit = hook.got.find((g) => g.body.item?.kind === 'long-wait');
     expect(hit, 'the long-wait alert reached the webhook').toBeDefined();
     expect(hit!.at - sent).toBeLessThan(2000);
     expect(hit!.body.item!.severity).toBe('critical');
@@ -96,7 +79,7 @@ describe('/v1/notifications', () => {
     const list = (await call('GET', '/v1/notifications/deliveries?state=sent')).json().items as Array<{ key: string; item: string; title: string }>;
     expect(list.find((d) => d.key === hit!.key)).toMatchObject({ title: hit!.body.message.title });
     await new Promise((r) => setTimeout(r, 600));
-    expect(got.filter((g) => g.key === hit!.key)).toHaveLength(1);
+    expect(hook.got.filter((g) => g.key === hit!.key)).toHaveLength(1);
     expect((await call('GET', '/v1/notifications/deliveries', undefined, 'kb')).json().items).toEqual([]);
   });
 
@@ -140,12 +123,12 @@ describe('/v1/notifications', () => {
       [{ name: 'x', kind: 'webhook' }, '/webhook'],
       [{ name: 'x', kind: 'webhook', webhook: { url: 'ftp://h/x', secret: SECRET } }, '/webhook/url'],
       [{ name: 'x', kind: 'webhook', webhook: { url: 'http://u:p@h/x', secret: SECRET } }, '/webhook/url'],
-      [{ name: 'x', kind: 'webhook', webhook: { url: hookUrl } }, '/webhook/secret'],
-      [{ name: 'x', kind: 'webhook', webhook: { url: hookUrl, secret: 'short' } }, '/webhook/secret'],
+      [{ name: 'x', kind: 'webhook', webhook: { url: hook.url } }, '/webhook/secret'],
+      [{ name: 'x', kind: 'webhook', webhook: { url: hook.url, secret: 'short' } }, '/webhook/secret'],
       [{ name: 'x', kind: 'telegram', telegram: { chatId: 'abc', botToken: '123456:ABCDEFGH' } }, '/telegram/chatId'],
       [{ name: 'x', kind: 'telegram', telegram: { chatId: '12' } }, '/telegram/botToken'],
       [{ name: 'x', kind: 'email', email: { to: ['not an address'] } }, '/email/to/0'],
-      [{ name: 'x', kind: 'email', email: { to: ['a@b.c'] }, webhook: { url: hookUrl, secret: SECRET } }, '/webhook'],
+      [{ name: 'x', kind: 'email', email: { to: ['a@b.c'] }, webhook: { url: hook.url, secret: SECRET } }, '/webhook'],
       [{ name: 'x', kind: 'email', email: { to: ['a@b.c'] }, quietHours: { from: '25:00', to: '07:00' } }, '/quietHours/from'],
       [{ name: 'x', kind: 'email', email: { to: ['a@b.c'] }, quietHours: { from: '22:00', to: '07:00', timeZone: 'Mars/Olympus' } }, '/quietHours/timeZone'],
       [{ name: 'x', kind: 'email', email: { to: ['a@b.c'] }, route: { severities: ['loud'] } }, '/route/severities/0'],
