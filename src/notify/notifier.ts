@@ -105,8 +105,9 @@ export class Notifier {
     await Promise.all(this.workers.values());
   }
 
-  /** Runs a round now (or right after the one running). */
+  /** Runs a round now (or right after the one running); nothing before start or after stop (ccpulse evaluate never starts it). */
   kick(): void {
+    if (!this.timer) return;
     if (this.running) {
       this.again = true;
       return;
