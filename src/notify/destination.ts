@@ -32,7 +32,8 @@ export const DestinationInputSchema = Type.Object(
     kind: Type.Union([Type.Literal('webhook'), Type.Literal('telegram'), Type.Literal('email')]),
     enabled: Type.Optional(Type.Boolean()),
     lang: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('ru')])),
-    webhook: Type.Optional(Type.Object({ url: Type.String({ maxLength: 2000 }), secret: Type.Optional(Type.String({ minLength: 16, maxLength: 200 })) }, { additionalProperties: false })),
+    /** On a replace, a URL or secret left out is kept (the API shows neither whole: a URL may carry a token in its path). */
+    webhook: Type.Optional(Type.Object({ url: Type.Optional(Type.String({ maxLength: 2000 })), secret: Type.Optional(Type.String({ minLength: 16, maxLength: 200 })) }, { additionalProperties: false })),
     telegram: Type.Optional(Type.Object({ chatId: Type.String({ minLength: 1, maxLength: 100 }), botToken: Type.Optional(Type.String({ minLength: 10, maxLength: 200 })) }, { additionalProperties: false })),
     email: Type.Optional(Type.Object({ to: Type.Array(Type.String({ minLength: 3, maxLength: 254 }), { minItems: 1, maxItems: 20 }) }, { additionalProperties: false })),
     route: Type.Optional(RouteSchema),
@@ -96,12 +97,14 @@ export function destinationOf(input: DestinationInput, ids: { tenant: string; id
   let email: Destination['email'];
   if (input.kind === 'webhook' && input.webhook) {
     let url: URL | null = null;
+    const given = input.webhook.url ?? same?.webhook?.url;
     try {
-      url = new URL(input.webhook.url);
+      url = given === undefined ? null : new URL(given);
     } catch {
       // named below
     }
-    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) problems.push({ path: '/webhook/url', message: 'must be an http:// or https:// URL' });
+    if (given === undefined) problems.push({ path: '/webhook/url', message: 'required' });
+    else if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) problems.push({ path: '/webhook/url', message: 'must be an http:// or https:// URL' });
     else if (url.username || url.password) problems.push({ path: '/webhook/url', message: 'must not carry credentials (the signature authenticates the sender)' });
     const secret = input.webhook.secret ?? same?.webhook?.secret;
     if (!secret) problems.push({ path: '/webhook/secret', message: 'required: the key the receiver checks the signature with (16 characters or more)' });
@@ -160,10 +163,21 @@ export function shownDestination(d: Destination) {
   return {
     ...rest,
     updatedAt: new Date(d.updatedAt).toISOString(),
-    ...(webhook ? { webhook: { url: webhook.url, secretSet: true } } : {}),
+    ...(webhook ? { webhook: { url: shownUrl(webhook.url), secretSet: true } } : {}),
     ...(telegram ? { telegram: { chatId: telegram.chatId, botTokenSet: true } } : {}),
   };
 }
 
 export const toStored = (d: Destination): StoredDestination => ({ tenant: d.tenant, id: d.id, doc: JSON.stringify(d), updatedAt: d.updatedAt });
 export const fromStored = (s: StoredDestination): Destination => JSON.parse(s.doc) as Destination;
+
+/**
+ * A webhook's URL as shown: its origin and first path segment, the rest as "…" (a Slack-style URL's
+ * path is its credential: https://hooks.slack.com/services/T0/B0/XXXX shows as …/services/…).
+ */
+export function shownUrl(text: string): string {
+  const u = new URL(text);
+  const segments = u.pathname.split('/').filter(Boolean);
+  const more = segments.length > 1 || u.search !== '' || u.hash !== '';
+  return `${u.origin}${segments.length ? `/${segments[0]}` : ''}${more ? '/…' : segments.length ? '' : '/'}`;
+}

@@ -48,6 +48,22 @@ describe('/v1/notifications', () => {
     expect((await call('PUT', `/v1/notifications/destinations/${hookId}`, { name: 'x', kind: 'webhook', webhook: { url: hook.url, secret: SECRET } }, 'kb')).statusCode).toBe(404);
   });
 
+  it('never shows a URL whose path may be its credential, and keeps it on a replace that leaves it out', async () => {
+    const slackish = `${hook.url.replace(/\/hook$/, '')}/services/T0AB/B0CD/s3cr3tPathToken?x=1`;
+    const r = await call('POST', '/v1/notifications/destinations', { name: 'slack-ish', kind: 'webhook', webhook: { url: slackish, secret: SECRET } });
+    expect(r.statusCode, r.body).toBe(201);
+    const id = r.json().id as string;
+    expect(r.json().webhook.url).toBe(`${new URL(slackish).origin}/services/…`);
+    for (const body of [r.body, (await call('GET', '/v1/notifications/destinations')).body, (await call('GET', `/v1/notifications/destinations/${id}`)).body]) expect(body).not.toContain('s3cr3tPathToken');
+    const kept = await call('PUT', `/v1/notifications/destinations/${id}`, { name: 'renamed', kind: 'webhook', webhook: {} });
+    expect(kept.statusCode, kept.body).toBe(200);
+    const before = hook.got.length;
+    expect((await call('POST', `/v1/notifications/destinations/${id}/test`)).json().state).toBe('sent');
+    expect(hook.got.length).toBe(before + 1);
+    expect((await call('POST', '/v1/notifications/destinations', { name: 'x', kind: 'webhook', webhook: { secret: SECRET } })).body).toContain('/webhook/url');
+    expect((await call('DELETE', `/v1/notifications/destinations/${id}`)).statusCode).toBe(204);
+  });
+
   it('sends a test message at once, signed, and answers how it went', async () => {
     const r = await call('POST', `/v1/notifications/destinations/${hookId}/test`);
     expect(r.statusCode, r.body).toBe(200);
