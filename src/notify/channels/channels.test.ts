@@ -74,9 +74,9 @@ describe('webhook', () => {
     expect(await failure(sendWebhook({ url: r.url, secret: 's' }, {}, 'k'))).toMatchObject({ permanent: false, retryAfterMs: 7000 });
     r.answer((_req, _b, res) => res.writeHead(410).end());
     expect(await failure(sendWebhook({ url: r.url, secret: 's' }, {}, 'k'))).toMatchObject({ permanent: true });
-    // a redirect is not followed (the signed body would go somewhere not configured)
+    // a redirect is not followed (the signed body would go somewhere not configured), nor tried again
     r.answer((_req, _b, res) => res.writeHead(302, { location: 'http://example.com/' }).end());
-    expect((await failure(sendWebhook({ url: r.url, secret: 's' }, {}, 'k'))).permanent).toBe(false);
+    expect(await failure(sendWebhook({ url: r.url, secret: 's' }, {}, 'k'))).toMatchObject({ permanent: true, message: 'webhook: the endpoint answered with a redirect: give its new address' });
   });
 
   it('gives up on a slow endpoint after the timeout, and on one that is down, to try again later', async () => {

@@ -56,6 +56,9 @@ export async function sendWebhook(target: WebhookTarget, payload: unknown, idemp
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
+    // a redirect is refused (the signed body would go somewhere not configured), and would be again:
+    // dead at once, its message saying to give the new address
+    if (/redirect/i.test(String(((err as Error).cause as Error | undefined)?.message ?? ''))) throw new DeliveryError('webhook: the endpoint answered with a redirect: give its new address', true);
     throw new DeliveryError(`webhook: ${(err as Error).name === 'TimeoutError' ? `no answer in ${timeoutMs / 1000} s` : (err as Error).message}`, false);
   }
   await res.body?.cancel().catch(() => {});
