@@ -18,6 +18,7 @@ export const Errors = {
   NOT_FOUND: createError('CCP_NOT_FOUND', '%s', 404),
   CONFLICT: createError('CCP_CONFLICT', '%s', 409),
   TOO_MANY_JOBS: createError('CCP_TOO_MANY_JOBS', '%s', 429),
+  RATE_LIMITED: createError('CCP_RATE_LIMITED', '%s', 429),
   URI_TOO_LONG: createError('CCP_URI_TOO_LONG', '%s', 414),
   OVERLOADED: createError('CCP_OVERLOADED', '%s', 503),
   STORAGE_UNAVAILABLE: createError('CCP_STORAGE_UNAVAILABLE', 'events could not be confirmed as stored; retry the same batch (events already kept count as duplicates)', 503),

@@ -56,6 +56,7 @@ describe.skipIf(!chromiumPath)('the notifications panel, in Chromium against `cc
 
     // a failing endpoint: shown as failed, with the reason, and sent again on asking
     hook.status = 503;
+    await page.waitForTimeout(2_100); // one test per destination every 2 s
     await row.getByRole('button', { name: 'Send a test: Ops hook' }).click();
     await expect.poll(() => panel.locator('.notify-status').textContent(), { timeout: 10_000 }).toBe('The test to Ops hook failed: webhook: HTTP 503');
     const dead = panel.locator('#notify-deliveries li[data-state="dead"]');

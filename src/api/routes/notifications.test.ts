@@ -69,6 +69,12 @@ describe('/v1/notifications', () => {
     expect(r.statusCode, r.body).toBe(200);
     expect(r.json()).toMatchObject({ state: 'sent', event: 'test', title: 'ccpulse: проверка уведомлений' });
     expect(hook.got.at(-1)!.body.event).toBe('test');
+    // once every 2 s per destination: the button is no way to flood a chat
+    const again = await call('POST', `/v1/notifications/destinations/${hookId}/test`);
+    expect(again.statusCode).toBe(429);
+    expect(again.json().error.code).toBe('CCP_RATE_LIMITED');
+    expect(Number(again.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    await new Promise((r) => setTimeout(r, 2_050));
     hook.status = 500;
     const failed = await call('POST', `/v1/notifications/destinations/${hookId}/test`);
     expect(failed.json()).toMatchObject({ state: 'dead', lastError: 'webhook: HTTP 500' });

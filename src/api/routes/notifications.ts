@@ -12,6 +12,7 @@ import { ErrorSchema, NoQuery } from '../schemas.js';
 /** A tenant's destinations at most (each is read on every change routed). */
 const MAX_DESTINATIONS = 50;
 const BODY_LIMIT = 64 * 1024;
+const TEST_EVERY_MS = 2_000;
 
 const IdParams = Type.Object({ id: Type.String({ pattern: '^d[0-9a-f]{12}$' }) }, { additionalProperties: false });
 const KeyParams = Type.Object({ key: Type.String({ pattern: '^[A-Za-z0-9._-]{1,400}$', description: 'a delivery\'s key, as listed' }) }, { additionalProperties: false });
@@ -147,10 +148,24 @@ export const notificationsRoute: FastifyPluginAsync<{ engine: Engine }> = async 
     return reply.code(204).send();
   });
 
+  /** When each destination was last tested: one test per destination every TEST_EVERY_MS (the button is no way to flood a chat). */
+  const testedAt = new Map<string, number>();
   app.post<{ Params: Static<typeof IdParams> }>(
     '/v1/notifications/destinations/:id/test',
     { schema: { params: IdParams, querystring: NoQuery, response: { 200: DeliverySchema, '4xx': ErrorSchema } } },
-    async (req) => shownDelivery(await notifier.test(found(req.tenant, req.params.id), randomBytes(6).toString('hex'))),
+    async (req, reply) => {
+      const d = found(req.tenant, req.params.id);
+      const key = `${req.tenant}\u0001${d.id}`;
+      const now = Date.now();
+      const wait = (testedAt.get(key) ?? -Infinity) + TEST_EVERY_MS - now;
+      if (wait > 0) {
+        reply.header('retry-after', String(Math.ceil(wait / 1000)));
+        throw new Errors.RATE_LIMITED(`destination ${d.id} was tested less than ${TEST_EVERY_MS / 1000} s ago: try again in ${Math.ceil(wait / 1000)} s`);
+      }
+      testedAt.set(key, now);
+      if (testedAt.size > 10_000) testedAt.clear();
+      return shownDelivery(await notifier.test(d, randomBytes(6).toString('hex')));
+    },
   );
 
   app.get<{ Querystring: Static<typeof DeliveriesQuery> }>(
