@@ -78,52 +78,21 @@ function itemOf(appealId: string, index: number, seg: AppealEvent[], isOpen: boo
   let slTargetSec = slPolicyOf(seg[0].queue, seg[0].channel).targetSec;
   for (const c of out) {
     const k = c.counters;
-    if (c.operator !== '') {
-      // an operator's numbers (each hand-over to them): counted by the same tests, the segment's own
-      // fields (its wait, its verdict) stay those of the queue-level cells the queue × channel numbers sum
-      const policy = slPolicyOf(c.queue, c.channel);
-      if (k.offered) at('offered', c);
-      if (k.aa) at('aa', c);
-      if (k.ha) at('ha', c);
-      if (k.waitCount) at('waited', c);
-      if (k.handleCount) at('handled', c);
-      if (k.waitHist) at(histCountBelow(k.waitHist, policy.targetSec) > 0 ? 'withinSl' : 'outsideSl', c);
-      if (k.missed) {
-        at('missed', c);
-        const short = histCountBelow(k.abandonHist!, policy.shortAbandonSec) > 0;
-        if (short) at('shortMissed', c);
-        if (policy.abandonsCount && !short) at('outsideSl', c);
-      }
-      continue;
-    }
-    if (k.offered) {
-      offeredAt = c;
-      at('offered', c);
-    }
-    if (k.aa) at('aa', c);
-    if (k.ha) at('ha', c);
-    if (k.waitCount) {
-      waitSec = k.waitSumMs! / 1000;
-      at('waited', c);
-    }
-    if (k.handleCount) {
-      handleSec = k.handleSumMs! / 1000;
-      at('handled', c);
-    }
     const policy = slPolicyOf(c.queue, c.channel);
+    for (const as of countedAs(k, policy)) at(as, c);
+    // an operator's numbers (each hand-over to them) are counted by the same tests; the segment's own
+    // fields (its wait, its verdict) are those of the queue-level cells the queue × channel numbers sum
+    if (c.operator !== '') continue;
+    if (k.offered) offeredAt = c;
+    if (k.waitCount) waitSec = k.waitSumMs! / 1000;
+    if (k.handleCount) handleSec = k.handleSumMs! / 1000;
     if (k.waitHist) {
-      // exactly MetricAccumulator.add's test, on this one wait
       slTargetSec = policy.targetSec;
       sl = histCountBelow(k.waitHist, policy.targetSec) > 0 ? 'within' : 'outside';
-      at(sl === 'within' ? 'withinSl' : 'outsideSl', c);
     }
     if (k.missed) {
-      at('missed', c);
       slTargetSec = policy.targetSec;
-      const short = histCountBelow(k.abandonHist!, policy.shortAbandonSec) > 0;
-      if (short) at('shortMissed', c);
-      sl = policy.abandonsCount && !short ? 'outside' : 'excluded';
-      if (sl === 'outside') at('outsideSl', c);
+      sl = policy.abandonsCount && histCountBelow(k.abandonHist!, policy.shortAbandonSec) === 0 ? 'outside' : 'excluded';
     }
   }
   const last = seg[seg.length - 1];
@@ -147,6 +116,24 @@ function itemOf(appealId: string, index: number, seg: AppealEvent[], isOpen: boo
     counts,
     events: seg,
   };
+}
+
+/** The numbers one contribution counts in, judged as MetricAccumulator.add judges them (by its cell's SL policy). */
+function countedAs(k: Contribution['counters'], policy: ReturnType<SlPolicyOf>): CountedAs[] {
+  const out: CountedAs[] = [];
+  if (k.offered) out.push('offered');
+  if (k.aa) out.push('aa');
+  if (k.ha) out.push('ha');
+  if (k.waitCount) out.push('waited');
+  if (k.handleCount) out.push('handled');
+  if (k.waitHist) out.push(histCountBelow(k.waitHist, policy.targetSec) > 0 ? 'withinSl' : 'outsideSl');
+  if (k.missed) {
+    out.push('missed');
+    const short = histCountBelow(k.abandonHist!, policy.shortAbandonSec) > 0;
+    if (short) out.push('shortMissed');
+    if (policy.abandonsCount && !short) out.push('outsideSl');
+  }
+  return out;
 }
 
 /**

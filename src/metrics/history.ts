@@ -94,7 +94,7 @@ export function aggregateCells(cells: Iterable<RollupCell>, q: HistoryShape, slP
   for (const cell of cells) {
     if (cell.bucket < q.from || cell.bucket >= q.to) continue;
     const slot = slotOf(q, cell.bucket);
-    const keyed = { queue: cell.queue, channel: cell.channel, operator: cell.operator, team: teamOf.get(cell.operator) ?? '' };
+    const keyed = groupKeysOf(cell, teamOf);
     const key = `${groupKeyOf(q.groupBy, keyed)}\u0002${slot}`;
     let a = acc.get(key);
     if (!a) acc.set(key, (a = { keys: Object.fromEntries(q.groupBy.map((k) => [k, keyed[k]])), slot, c: emptyCounters(), slWithin: 0, slTotal: 0 }));
@@ -129,6 +129,14 @@ export function aggregateCells(cells: Iterable<RollupCell>, q: HistoryShape, slP
     };
   });
 }
+
+/** A cell's value of each group key, its operator's team among them ('' for one in none). */
+export const groupKeysOf = (cell: Pick<RollupCell, 'queue' | 'channel' | 'operator'>, teamOf: ReadonlyMap<string, string>): Record<GroupKey, string> => ({
+  queue: cell.queue,
+  channel: cell.channel,
+  operator: cell.operator,
+  team: teamOf.get(cell.operator) ?? '',
+});
 
 /** History rows from cells in memory (tests of the stream alone). */
 export function buildHistory(cells: Iterable<RollupCell>, qaAtFrom: QaLevel[], q: HistoryShape, slPolicyOf: SlPolicyOf, teams?: ReadonlyArray<readonly [string, string]>): MetricsRow[] {

@@ -105,9 +105,9 @@ describe('the notifier', () => {
   it('delivers an item raised to a webhook, a Telegram chat and an email address, each once, and nothing again after a restart', async () => {
     const n = notifier();
     await n.start();
-    await n.save(dest({ id: 'hook', name: 'ops webhook', webhook: { url: `${webhookUrl}/in`, secret: SECRET } }));
-    await n.save(dest({ id: 'tg', name: 'duty chat', kind: 'telegram', lang: 'ru', telegram: { chatId: '-1001', botToken: 'BOT-TOKEN-123' } }));
-    await n.save(dest({ id: 'mail', name: 'head', kind: 'email', email: { to: ['head@cc.example'] } }));
+    await n.create(dest({ id: 'hook', name: 'ops webhook', webhook: { url: `${webhookUrl}/in`, secret: SECRET } }));
+    await n.create(dest({ id: 'tg', name: 'duty chat', kind: 'telegram', lang: 'ru', telegram: { chatId: '-1001', botToken: 'BOT-TOKEN-123' } }));
+    await n.create(dest({ id: 'mail', name: 'head', kind: 'email', email: { to: ['head@cc.example'] } }));
     const it1 = item();
     await raise(it1);
     await n.flush();
@@ -137,7 +137,7 @@ describe('the notifier', () => {
   it('retries a failing endpoint with backoff, gives up after the attempts, and replays a dead delivery', async () => {
     const n = notifier();
     await n.start();
-    await n.save(dest({ id: 'flaky', webhook: { url: webhookUrl, secret: SECRET } }));
+    await n.create(dest({ id: 'flaky', webhook: { url: webhookUrl, secret: SECRET } }));
     webhookStatus = 503;
     const it2 = item();
     await raise(it2);
@@ -167,8 +167,8 @@ describe('the notifier', () => {
     clock = Date.UTC(2026, 11, 1, 12, 0, 0);
     const n = notifier();
     await n.start();
-    await n.save(dest({ tenant: 'zeta', id: 'sales-only', route: { ...DEFAULT_ROUTE, queues: ['sales'] }, webhook: { url: webhookUrl, secret: SECRET } }));
-    await n.save(dest({ tenant: 'zeta', id: 'night', quietHours: { from: '11:00', to: '13:00' }, maxPerHour: 2, escalateAfterMin: 10, webhook: { url: webhookUrl, secret: SECRET } }));
+    await n.create(dest({ tenant: 'zeta', id: 'sales-only', route: { ...DEFAULT_ROUTE, queues: ['sales'] }, webhook: { url: webhookUrl, secret: SECRET } }));
+    await n.create(dest({ tenant: 'zeta', id: 'night', quietHours: { from: '11:00', to: '13:00' }, maxPerHour: 2, escalateAfterMin: 10, webhook: { url: webhookUrl, secret: SECRET } }));
     const warning = item({ tenant: 'zeta', severity: 'warning', key: 'long-wait:billing:voice', kind: 'long-wait' });
     const critical = item({ tenant: 'zeta' });
     const info = item({ tenant: 'zeta', severity: 'info' });
@@ -203,7 +203,7 @@ describe('the notifier', () => {
     clock = Date.UTC(2026, 11, 1, 12, 10, 0);
     const n = notifier();
     await n.start();
-    await n.save(dest({ tenant: 'digest', id: 'hourly', digestMin: 60, webhook: { url: webhookUrl, secret: SECRET } }));
+    await n.create(dest({ tenant: 'digest', id: 'hourly', digestMin: 60, webhook: { url: webhookUrl, secret: SECRET } }));
     const w1 = item({ tenant: 'digest', severity: 'warning', key: 'long-wait:a:voice', kind: 'long-wait' });
     const w2 = item({ tenant: 'digest', severity: 'warning', key: 'abandon-high:b:voice', kind: 'abandon-high', data: { abandonPct: 12, thresholdPct: 10 } });
     const c = item({ tenant: 'digest' });
@@ -236,8 +236,8 @@ describe('the notifier', () => {
     // (the slow endpoint's send times out after 5 s: the fast one's message must come well before)
     const n = new Notifier({ storage, publicUrl: 'http://cc.example/', timeZone: 'UTC', now: () => clock, random: () => 0, sendTimeoutMs: 5_000 });
     await n.start();
-    await n.save(dest({ tenant: 'order', id: 'slow', webhook: { url: slowUrl, secret: SECRET } }));
-    await n.save(dest({ tenant: 'order', id: 'fast', webhook: { url: webhookUrl, secret: SECRET } }));
+    await n.create(dest({ tenant: 'order', id: 'slow', webhook: { url: slowUrl, secret: SECRET } }));
+    await n.create(dest({ tenant: 'order', id: 'fast', webhook: { url: webhookUrl, secret: SECRET } }));
     const first = item({ tenant: 'order' });
     await raise(first);
     const t0 = Date.now();
@@ -267,7 +267,7 @@ describe('the notifier', () => {
     clock = Date.UTC(2026, 11, 2, 14, 0, 0);
     const n = notifier();
     await n.start();
-    await n.save(dest({ tenant: 'rise', id: 'crit', route: { ...DEFAULT_ROUTE, severities: ['critical'] }, escalateAfterMin: 5, maxPerHour: 1, webhook: { url: webhookUrl, secret: SECRET } }));
+    await n.create(dest({ tenant: 'rise', id: 'crit', route: { ...DEFAULT_ROUTE, severities: ['critical'] }, escalateAfterMin: 5, maxPerHour: 1, webhook: { url: webhookUrl, secret: SECRET } }));
     const w = item({ tenant: 'rise', severity: 'warning', key: 'long-wait:q:voice', kind: 'long-wait' });
     await raise(w);
     await n.flush();
@@ -286,13 +286,13 @@ describe('the notifier', () => {
     expect(await storage.getDelivery('rise', `r${w.num}.escalated.crit`)).toMatchObject({ state: 'dead', lastError: 'not sent: the item was acknowledged first' });
     // disabled: what is pending for it is not sent (dead, replayable once enabled again)
     const d = n.get('rise', 'crit')!;
-    await n.save({ ...d, enabled: false, route: { ...d.route, events: ['open', 'escalated', 'resolved'] } });
+    await n.create({ ...d, enabled: false, route: { ...d.route, events: ['open', 'escalated', 'resolved'] } });
     webhookStatus = 503;
     const c2 = item({ tenant: 'rise' });
-    await n.save({ ...d, maxPerHour: 100 });
+    await n.create({ ...d, maxPerHour: 100 });
     await raise(c2);
     await n.flush();
-    await n.save({ ...d, maxPerHour: 100, enabled: false });
+    await n.create({ ...d, maxPerHour: 100, enabled: false });
     webhookStatus = 200;
     clock += 60_000;
     await n.flush();
@@ -305,7 +305,7 @@ describe('the notifier', () => {
     clock = Date.UTC(2026, 11, 2, 16, 10, 0);
     const n = notifier();
     await n.start();
-    await n.save(dest({ tenant: 'dig2', id: 'd', digestMin: 5, webhook: { url: webhookUrl, secret: SECRET } }));
+    await n.create(dest({ tenant: 'dig2', id: 'd', digestMin: 5, webhook: { url: webhookUrl, secret: SECRET } }));
     const a = item({ tenant: 'dig2', severity: 'warning', key: 'long-wait:a:voice', kind: 'long-wait' });
     const b = item({ tenant: 'dig2', severity: 'warning', key: 'long-wait:b:voice', kind: 'long-wait' });
     await raise(a);
@@ -334,7 +334,7 @@ describe('the notifier', () => {
     const n = new Notifier({ storage, publicUrl: 'http://h/', timeZone: 'UTC', telegramApiUrl: echo, now: () => clock });
     await n.start();
     const tg = dest({ tenant: 'tok', id: 'tg', kind: 'telegram', telegram: { chatId: '1', botToken: 'SECRET:TOKEN/123' } });
-    await n.save(tg);
+    await n.create(tg);
     const r = await n.test(tg, 'x');
     expect(r.lastError).toContain('[secret]');
     expect(r.lastError).not.toContain('TOKEN');
@@ -345,11 +345,11 @@ describe('the notifier', () => {
     const n = notifier();
     await n.start();
     const tg = dest({ id: 'tg2', kind: 'telegram', name: 'Дежурные', lang: 'ru', telegram: { chatId: '42', botToken: 'BOT-TOKEN-123' } });
-    await n.save(tg);
+    await n.create(tg);
     expect(await n.test(tg, 't1')).toMatchObject({ state: 'sent', event: 'test' });
     expect(bot[0].text).toMatch(/^ccpulse: проверка уведомлений\nЭто проверочное сообщение для «Дежурные»/);
     const wrong = dest({ id: 'tg3', kind: 'telegram', telegram: { chatId: '42', botToken: 'WRONG-TOKEN' } });
-    await n.save(wrong);
+    await n.create(wrong);
     const failed = await n.test(wrong, 't2');
     expect(failed).toMatchObject({ state: 'dead', lastError: 'telegram: Unauthorized' });
     await n.flush();

@@ -164,7 +164,7 @@ export class Notifier {
     return run;
   }
 
-  /** Adds a destination (new id). */
+  /** Stores a destination under its id (a new one, or as it now is). */
   create(d: Destination): Promise<void> {
     return this.serial(d.tenant, d.id, () => this.store(d));
   }
@@ -176,11 +176,6 @@ export class Notifier {
       await this.store(d);
       return true;
     });
-  }
-
-  /** Kept for callers that save whatever the case (tests). */
-  save(d: Destination): Promise<void> {
-    return this.create(d);
   }
 
   remove(tenant: string, id: string): Promise<boolean> {

@@ -2,6 +2,7 @@ import type { SlPolicy } from '../../metrics/finalize.js';
 import type { CountMap } from '../../metrics/wait-histogram.js';
 import { binOf, sortedPercentileBin } from '../../metrics/wait-histogram.js';
 import { sumsFromRow, toPairs } from '../postgres/rollups.js';
+import { groupKeysOf } from '../../metrics/history.js';
 import { DAY_MS, planRange, type Resolution } from '../rollup-ranges.js';
 import type { GroupKey, HistoryAggregate, HistoryQuery, QaLevel, RollupCell, RollupQuery } from '../storage.js';
 import type { ChClient } from './client.js';
@@ -138,7 +139,7 @@ export async function queryHistory(db: ChClient, q: HistoryQuery, pending: reado
   for (const c of pending) {
     const policy = policyFor(q, c.queue, c.channel);
     const k: GroupKeys = {};
-    const keyed = { queue: c.queue, channel: c.channel, operator: c.operator, team: teamOf.get(c.operator) ?? '' };
+    const keyed = groupKeysOf(c, teamOf);
     for (const x of keys) k[x] = keyed[x];
     const g = groupOf(k, q.intervalMs ? Math.floor(c.bucket / q.intervalMs) * q.intervalMs : q.from);
     const s = c.counters;

@@ -1,6 +1,7 @@
 import type { Delivery, DeliveryState, OutboxEntry, RecommendationChange, StoredDestination } from '../storage.js';
 import type { ChClient } from './client.js';
 import { sql } from './sql.js';
+import { nextVersion } from './records.js';
 
 /**
  * Notifications on ClickHouse (migration 009). ClickHouse has no transactions and no sequences, so:
@@ -13,14 +14,8 @@ import { sql } from './sql.js';
 export class ClickhouseNotify {
   private lastId: number | null = null;
   private writing: Promise<unknown> = Promise.resolve();
-  private version = 0;
 
   constructor(private readonly db: ChClient) {}
-
-  private nextVersion(): number {
-    this.version = Math.max(this.version + 1, Date.now() * 1000);
-    return this.version;
-  }
 
   /** Serializes the writes that read before they write. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -52,15 +47,15 @@ export class ClickhouseNotify {
     return Number(r?.n ?? 0);
   }
 
-  async putDestination(d: StoredDestination): Promise<void> {
-    await this.db.insert('notify_destinations', [{ tenant: d.tenant, id: d.id, version: this.nextVersion(), deleted: 0, doc: d.doc, updated_at: d.updatedAt }]);
+  putDestination(d: StoredDestination): Promise<void> {
+    return this.insertDestinations([d]);
   }
 
   deleteDestination(tenant: string, id: string): Promise<boolean> {
     return this.serial(async () => {
       const [had] = await this.listOf(tenant, id);
       if (!had) return false;
-      await this.db.insert('notify_destinations', [{ tenant, id, version: this.nextVersion(), deleted: 1, doc: '', updated_at: Date.now() }]);
+      await this.db.insert('notify_destinations', [{ tenant, id, version: nextVersion(), deleted: 1, doc: '', updated_at: Date.now() }]);
       return true;
     });
   }
@@ -117,7 +112,7 @@ export class ClickhouseNotify {
 
   private row(d: Delivery) {
     return {
-      key: d.key, version: this.nextVersion(), tenant: d.tenant, destination: d.destination, num: d.num, event: d.event, state: d.state, attempts: d.attempts,
+      key: d.key, version: nextVersion(), tenant: d.tenant, destination: d.destination, num: d.num, event: d.event, state: d.state, attempts: d.attempts,
       next_at: d.nextAt, last_error: d.lastError ?? '', created_at: d.createdAt, sent_at: d.sentAt ?? 0, message: d.message,
     };
   }
@@ -150,7 +145,7 @@ export class ClickhouseNotify {
 
   /** Destinations and deliveries as a copy writes them: each table in one insert (ccpulse migrate). */
   async insertDestinations(rows: readonly StoredDestination[]): Promise<void> {
-    if (rows.length) await this.db.insert('notify_destinations', rows.map((d) => ({ tenant: d.tenant, id: d.id, version: this.nextVersion(), deleted: 0, doc: d.doc, updated_at: d.updatedAt })));
+    if (rows.length) await this.db.insert('notify_destinations', rows.map((d) => ({ tenant: d.tenant, id: d.id, version: nextVersion(), deleted: 0, doc: d.doc, updated_at: d.updatedAt })));
   }
 
   async insertDeliveries(rows: readonly Delivery[]): Promise<void> {

@@ -9,7 +9,7 @@ import { join, raw, sql, type Sql } from './sql.js';
 
 /** Versions that only grow, across calls in one process and (by the clock) across restarts. */
 let lastVersion = 0;
-function nextVersion(): number {
+export function nextVersion(): number {
   lastVersion = Math.max(lastVersion + 1, Date.now() * 1000);
   return lastVersion;
 }
