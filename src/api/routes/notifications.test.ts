@@ -98,8 +98,9 @@ describe('/v1/notifications', () => {
     expect(hit!.body.item!.severity).toBe('critical');
     expect(hit!.body.message.title).toBe('Критично · Долгое ожидание: billing · голос');
     expect(hit!.key).toMatch(new RegExp(`^r\\d+\\.open\\.${hookId}$`));
-    const list = (await call('GET', '/v1/notifications/deliveries?state=sent')).json().items as Array<{ key: string; item: string; title: string }>;
-    expect(list.find((d) => d.key === hit!.key)).toMatchObject({ title: hit!.body.message.title });
+    // marked sent once the endpoint's answer is back (a moment after the receiver has the message)
+    const sentOne = async () => ((await call('GET', '/v1/notifications/deliveries?state=sent')).json().items as Array<{ key: string; title: string }>).find((d) => d.key === hit!.key);
+    await expect.poll(sentOne, { timeout: 5_000 }).toMatchObject({ title: hit!.body.message.title });
     await new Promise((r) => setTimeout(r, 600));
     expect(hook.got.filter((g) => g.key === hit!.key)).toHaveLength(1);
     expect((await call('GET', '/v1/notifications/deliveries', undefined, 'kb')).json().items).toEqual([]);
