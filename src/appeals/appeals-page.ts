@@ -1,10 +1,10 @@
 import type { SlPolicy } from '../metrics/finalize.js';
 import type { SlPolicies } from '../storage/storage.js';
 import type { VerifyReads } from '../verify/log-reads.js';
-import { pages, readStories } from '../verify/verify-range.js';
+import { appealsMaybeOpenAt, pages, readStories } from '../verify/verify-range.js';
 import { storyOrder } from '../metrics/appeal-story.js';
 import { encodeCursor, type AppealsCursor } from './cursor.js';
-import { segmentItems, type Count, type CountedAs, type SegmentItem } from './segment-items.js';
+import { openAt, segmentItems, type Count, type CountedAs, type SegmentItem } from './segment-items.js';
 
 /**
  * One page of GET /v1/appeals, read from the log in bounded memory (it runs on the verify thread).
@@ -17,10 +17,14 @@ import { segmentItems, type Count, type CountedAs, type SegmentItem } from './se
  * listed in the window of its first matching count: once, whichever windows its events touch.
  */
 /** Event time each read of appeal ids scans: short, as verify's, since each read holds the log's thread. */
-export const APPEALS_DEFAULTS = { scanMs: 5 * 60_000 } as const;
+export const APPEALS_DEFAULTS = { scanMs: 5 * 60_000, lookbackWindowMs: 30 * 60_000 } as const;
+
+/** The level "Open at end" (the `qa` of GET /v1/metrics) is not a count: its appeals are those open at `to`. */
+export const OPEN_AT_END = 'open';
+export type Outcome = CountedAs | typeof OPEN_AT_END;
 
 /** What the request asks for (the rest of AppealsPageOptions is the engine's). */
-export type AppealsQuery = Pick<AppealsPageOptions, 'tenant' | 'from' | 'to' | 'queue' | 'channel' | 'operator' | 'team' | 'outcome' | 'limit' | 'after'>;
+export type AppealsQuery = Pick<AppealsPageOptions, 'tenant' | 'from' | 'to' | 'queue' | 'channel' | 'operator' | 'team' | 'outcome' | 'minWaitSec' | 'limit' | 'after'>;
 
 export interface AppealsPageOptions {
   tenant: string;
@@ -33,7 +37,9 @@ export interface AppealsPageOptions {
   operator?: string;
   /** The same for a team: its operators, as the settings list them. */
   team?: string[];
-  outcome?: CountedAs;
+  outcome?: Outcome;
+  /** Only counts whose wait's bin starts at this many seconds or later (the longest wait's appeals). */
+  minWaitSec?: number;
   limit: number;
   after: AppealsCursor | null;
   /** The stream's log position and its dead letters not yet stored: the stories are told as of it. */
@@ -58,13 +64,8 @@ export interface AppealsPageResult {
 }
 
 export async function appealsPage(reads: VerifyReads, o: AppealsPageOptions): Promise<AppealsPageResult> {
-  const timeouts = new Map(o.timeouts.channels);
-  const queues = new Map(o.sl.queues);
-  const channels = new Map(o.sl.channels);
-  const ctx = {
-    inactivityTimeoutOf: (channel: string) => timeouts.get(channel) ?? o.timeouts.defaultMs,
-    slPolicyOf: (queue: string, channel: string): SlPolicy => queues.get(queue) ?? channels.get(channel) ?? o.sl.default,
-  };
+  if (o.outcome === OPEN_AT_END) return openAtEndPage(reads, o);
+  const ctx = storyContext(o);
   const dead = { pending: new Set(o.deadSeqs), stored: await reads.hasDeadLetters(o.tenant) };
   const found: Array<{ window: number; item: SegmentItem }> = [];
   let appealsRead = 0;
@@ -73,13 +74,15 @@ export async function appealsPage(reads: VerifyReads, o: AppealsPageOptions): Pr
   // whose numbers: the queue × channel cells (operator ''), or one operator's, or a team's operators'
   const team = o.team ? new Set(o.team) : null;
   const whose = (operator: string) => (o.operator !== undefined ? operator === o.operator : team ? team.has(operator) : operator === '');
+  const longEnough = (c: Count) => o.minWaitSec === undefined || (c.waitSec !== undefined && c.waitSec >= o.minWaitSec);
   const inRange = (c: Count) =>
     c.bucket >= o.from && c.bucket < o.to && (o.queue === undefined || c.queue === o.queue) && (o.channel === undefined || c.channel === o.channel) && whose(c.operator);
+  const asked = (c: Count) => inRange(c) && (o.outcome === undefined || c.as === o.outcome) && longEnough(c);
   const windowOf = (item: SegmentItem): number | null => {
     if (o.operator !== undefined && !item.operators.includes(o.operator)) return null;
     if (team && !item.operators.some((op) => team.has(op))) return null;
     let first: number | null = null;
-    for (const c of item.counts) if (inRange(c) && (o.outcome === undefined || c.as === o.outcome) && (first === null || c.bucket < first)) first = c.bucket;
+    for (const c of item.counts) if (asked(c) && (first === null || c.bucket < first)) first = c.bucket;
     return first === null ? null : o.from + Math.floor((first - o.from) / o.scanMs) * o.scanMs;
   };
   const afterCursor = (item: SegmentItem, c: AppealsCursor) => item.appealId === c.appealId && storyOrder(item.start, { ...c.start, queue: '', channel: '' }) > 0;
@@ -128,6 +131,51 @@ export async function appealsPage(reads: VerifyReads, o: AppealsPageOptions): Pr
   return { itemsJson: JSON.stringify(items.map(({ item }) => wireItem(item))), count: items.length, next, appealsRead };
 }
 
+function storyContext(o: Pick<AppealsPageOptions, 'timeouts' | 'sl'>) {
+  const timeouts = new Map(o.timeouts.channels);
+  const queues = new Map(o.sl.queues);
+  const channels = new Map(o.sl.channels);
+  return {
+    inactivityTimeoutOf: (channel: string) => timeouts.get(channel) ?? o.timeouts.defaultMs,
+    slPolicyOf: (queue: string, channel: string): SlPolicy => queues.get(queue) ?? channels.get(channel) ?? o.sl.default,
+  };
+}
+
+/**
+ * The appeals behind "Open at end": the segments open at `to` in the asked queue × channel, as the
+ * rollups' level counts them (entered before `to`, not left before it). Such an appeal may have no
+ * event in [from, to) (an email waiting since yesterday), so they are not found by the range's scan but
+ * by a lookback from `to` over the channels' inactivity timeouts (what verify does at its start), then
+ * told whole. An appeal has at most one segment open at a time, so the page goes by appeal id.
+ */
+async function openAtEndPage(reads: VerifyReads, o: AppealsPageOptions): Promise<AppealsPageResult> {
+  const ctx = storyContext(o);
+  const lookback = { channels: new Map(o.timeouts.channels), defaultMs: o.timeouts.defaultMs };
+  const q = { tenant: o.tenant, at: o.to, maxSeq: o.maxSeq, pendingDead: o.deadSeqs, timeouts: lookback, windowMs: APPEALS_DEFAULTS.lookbackWindowMs, pageSize: o.pageSize };
+  const candidates = [...(await appealsMaybeOpenAt(reads, q))].filter((id) => o.after === null || id > o.after.appealId).sort();
+  const dead = { pending: new Set(o.deadSeqs), stored: await reads.hasDeadLetters(o.tenant) };
+  const found: SegmentItem[] = [];
+  let appealsRead = 0;
+  for (let i = 0; i < candidates.length && found.length <= o.limit; i += o.appealBatch) {
+    const group = candidates.slice(i, i + o.appealBatch);
+    const stories = await readStories(reads, o, group, o.maxSeq, dead);
+    for (const id of group) {
+      appealsRead++;
+      for (const item of segmentItems(id, stories.get(id) ?? [], ctx)) {
+        const where = openAt(item, o.to);
+        if (!where || (o.queue !== undefined && where.queue !== o.queue) || (o.channel !== undefined && where.channel !== o.channel)) continue;
+        item.counts = item.counts.filter((c) => c.bucket >= o.from && c.bucket < o.to && c.operator === '');
+        found.push(item);
+      }
+      if (found.length > o.limit) break;
+    }
+  }
+  const items = found.slice(0, o.limit);
+  const last = items[items.length - 1];
+  const next = found.length > o.limit && last ? encodeCursor({ window: o.from, appealId: last.appealId, start: { ts: last.start.ts, type: last.start.type, id: last.start.id } }) : null;
+  return { itemsJson: JSON.stringify(items.map(wireItem)), count: items.length, next, appealsRead };
+}
+
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** An item as the API shows it (times in ISO 8601, UTC). */
@@ -143,7 +191,14 @@ function wireItem(i: SegmentItem) {
     handleSec: i.handleSec,
     sl: i.sl,
     slTargetSec: i.slTargetSec,
-    counts: i.counts.map((c) => ({ as: c.as, queue: c.queue, channel: c.channel, ...(c.operator ? { operator: c.operator } : {}), minute: iso(c.bucket) })),
+    counts: i.counts.map((c) => ({
+      as: c.as,
+      queue: c.queue,
+      channel: c.channel,
+      ...(c.operator ? { operator: c.operator } : {}),
+      minute: iso(c.bucket),
+      ...(c.waitSec !== undefined ? { waitSec: c.waitSec } : {}),
+    })),
     events: i.events.map((e) => ({ id: e.id, type: e.type, ts: iso(e.ts), queue: e.queue, channel: e.channel, operatorId: e.operatorId ?? null })),
   };
 }

@@ -1,7 +1,7 @@
 import type { LoggedEvent } from '../contract/event.js';
 import { splitSegments, storyOrder, tellSegment, toAppealEvent, type AppealEvent, type Contribution } from '../metrics/appeal-story.js';
 import type { SlPolicyOf } from '../metrics/finalize.js';
-import { histCountBelow } from '../metrics/wait-histogram.js';
+import { binLowerSec, histCountBelow } from '../metrics/wait-histogram.js';
 
 /**
  * The drill-down's unit: one segment of an appeal (APPEAL_NEW or APPEAL_RETURNED to its end), which is
@@ -13,9 +13,10 @@ import { histCountBelow } from '../metrics/wait-histogram.js';
 /**
  * The numbers of GET /v1/metrics an appeal can be behind (the `outcome` filter). `waited`: a wait the
  * averages and percentiles of waiting are taken over (AWT, p50–p95); `handled`: a stretch of handling
- * AHT is taken over (per operator, each operator's own stretch, a transferred one included).
+ * AHT is taken over (per operator, each operator's own stretch, a transferred one included); `queued`:
+ * a wait to its end, answered or abandoned, which the longest wait is the largest of.
  */
-export const COUNTED_AS = ['offered', 'aa', 'ha', 'missed', 'withinSl', 'outsideSl', 'shortMissed', 'waited', 'handled'] as const;
+export const COUNTED_AS = ['offered', 'aa', 'ha', 'missed', 'withinSl', 'outsideSl', 'shortMissed', 'waited', 'handled', 'queued'] as const;
 export type CountedAs = (typeof COUNTED_AS)[number];
 
 /** One number the segment is behind: the metric, and the cell (queue × channel × operator × minute) it is counted in. */
@@ -26,6 +27,16 @@ export interface Count {
   /** '' for the queue × channel numbers; an operator's id for that operator's numbers (grouped by operator or team). */
   operator: string;
   bucket: number;
+  /** The lower edge of the wait's histogram bin (what the longest wait shows), for a count that carries a wait. */
+  waitSec?: number;
+}
+
+/** One step of the open-appeals level (Open at end): +1 where the segment entered a queue × channel, −1 where it left. */
+export interface QaStep {
+  queue: string;
+  channel: string;
+  bucket: number;
+  delta: number;
 }
 
 /** Where the segment stands now. */
@@ -49,6 +60,8 @@ export interface SegmentItem {
   sl: SlVerdict;
   slTargetSec: number;
   counts: Count[];
+  /** Where the segment was open, as the rollups' level of open appeals counts it (not shown in the answer). */
+  qa: QaStep[];
   events: AppealEvent[];
 }
 
@@ -70,7 +83,12 @@ export function segmentItems(appealId: string, logged: readonly LoggedEvent[], c
 
 function itemOf(appealId: string, index: number, seg: AppealEvent[], isOpen: boolean, out: Contribution[], slPolicyOf: SlPolicyOf): SegmentItem {
   const counts: Count[] = [];
-  const at = (as: CountedAs, c: Contribution) => counts.push({ as, queue: c.queue, channel: c.channel, operator: c.operator, bucket: c.bucket });
+  const qa: QaStep[] = [];
+  const at = (as: CountedAs, c: Contribution) => {
+    const hist = c.counters.waitHist ?? c.counters.abandonHist;
+    const bin = hist ? Object.keys(hist)[0] : undefined;
+    counts.push({ as, queue: c.queue, channel: c.channel, operator: c.operator, bucket: c.bucket, ...(bin !== undefined ? { waitSec: binLowerSec(Number(bin)) } : {}) });
+  };
   let offeredAt: Contribution | undefined;
   let waitSec: number | null = null;
   let handleSec: number | null = null;
@@ -80,6 +98,7 @@ function itemOf(appealId: string, index: number, seg: AppealEvent[], isOpen: boo
     const k = c.counters;
     const policy = slPolicyOf(c.queue, c.channel);
     for (const as of countedAs(k, policy)) at(as, c);
+    if (k.qaDelta) qa.push({ queue: c.queue, channel: c.channel, bucket: c.bucket, delta: k.qaDelta });
     // an operator's numbers (each hand-over to them) are counted by the same tests; the segment's own
     // fields (its wait, its verdict) are those of the queue-level cells the queue × channel numbers sum
     if (c.operator !== '') continue;
@@ -114,6 +133,7 @@ function itemOf(appealId: string, index: number, seg: AppealEvent[], isOpen: boo
     sl,
     slTargetSec,
     counts,
+    qa,
     events: seg,
   };
 }
@@ -126,6 +146,7 @@ function countedAs(k: Contribution['counters'], policy: ReturnType<SlPolicyOf>):
   if (k.ha) out.push('ha');
   if (k.waitCount) out.push('waited');
   if (k.handleCount) out.push('handled');
+  if (k.waitHist || k.abandonHist) out.push('queued');
   if (k.waitHist) out.push(histCountBelow(k.waitHist, policy.targetSec) > 0 ? 'withinSl' : 'outsideSl');
   if (k.missed) {
     out.push('missed');
@@ -147,4 +168,21 @@ function queuedAtOf(seg: AppealEvent[]): number {
     if (e.type === 'APPEAL_APPOINTED' || (e.type === 'APPEAL_TRANSFERRED' && e.operatorId)) break;
   }
   return seg[0].ts;
+}
+
+/**
+ * The queue × channel the segment was open in at `at` (an edge of minutes), as the level "Open at end"
+ * counts it: every step before `at` summed, per queue × channel; null when it was open nowhere.
+ */
+export function openAt(item: Pick<SegmentItem, 'qa'>, at: number): { queue: string; channel: string } | null {
+  const level = new Map<string, { queue: string; channel: string; n: number }>();
+  for (const s of item.qa) {
+    if (s.bucket >= at) continue;
+    const key = `${s.queue}\u0001${s.channel}`;
+    const l = level.get(key) ?? { queue: s.queue, channel: s.channel, n: 0 };
+    l.n += s.delta;
+    level.set(key, l);
+  }
+  for (const l of level.values()) if (l.n > 0) return { queue: l.queue, channel: l.channel };
+  return null;
 }

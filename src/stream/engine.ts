@@ -21,7 +21,7 @@ import { RwLock } from './rw-lock.js';
 import { reconcileLateEvents } from './reconcile.js';
 import { VERIFY_DEFAULTS, VerifyThread } from '../verify/verifier.js';
 import type { StreamSnapshot, VerifyRangeResult } from '../verify/verify-range.js';
-import { APPEALS_DEFAULTS, type AppealsPageOptions, type AppealsPageResult, type AppealsQuery } from '../appeals/appeals-page.js';
+import { APPEALS_DEFAULTS, OPEN_AT_END, type AppealsPageOptions, type AppealsPageResult, type AppealsQuery } from '../appeals/appeals-page.js';
 import { Recommender } from '../recommend/engine/recommender.js';
 import { engineBoardSource } from '../recommend/engine/board-source.js';
 import { WhatIfThread } from '../recommend/whatif/whatif-thread.js';
@@ -435,14 +435,16 @@ export class Engine {
   async appeals(q: AppealsQuery, opts: Partial<Pick<AppealsPageOptions, 'scanMs' | 'pageSize' | 'appealBatch'>> = {}): Promise<{ page: AppealsPageResult; archived: ArchivedInRange[] }> {
     const { storage, config } = this.opts;
     if (!storage.sqlAccess) throw new Error(`the ${storage.backend} storage offers no access for reading appeals`);
-    const archived = await archivedInRange(storage, q.tenant, q.from, q.to);
+    const timeouts = inactivityTimeouts(config);
+    // the appeals open at `to` are found by a lookback over the longest inactivity timeout before it
+    const readFrom = q.outcome === OPEN_AT_END ? q.to - Math.max(timeouts.defaultMs, ...timeouts.channels.values()) : q.from;
+    const archived = await archivedInRange(storage, q.tenant, readFrom, q.to);
     this.verifyThread ??= new VerifyThread(() => storage.sqlAccess!(), VERIFY_DEFAULTS.maxHeapMb);
     const asOf = await this.lock.read(async () => {
       // as streamSide: late events applied but not yet folded into their stories are waited for
       for (let waited = 0; this.processor.lateWaiting > 0 && waited < 30_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
       return { maxSeq: this.processor.position, deadSeqs: [...this.processor.pendingDeadLetterSeqs(), ...this.checkpointer.uncommittedDeadLetterSeqs()] };
     });
-    const timeouts = inactivityTimeouts(config);
     const page = await this.verifyThread.appeals({
       ...q,
       ...asOf,

@@ -114,7 +114,10 @@ export async function verifyRange(deps: VerifyRangeDeps, o: VerifyRangeOptions):
       const read = (after: string | null) => deps.reads.appealIdsInRange({ tenant: o.tenant, ...window, maxSeq: p, after, limit: o.pageSize });
       for await (const id of pages(read, (id) => id, null as string | null, o.pageSize)) candidates.add(id);
     }
-    if (chunk.index === 0) for (const id of await lookback(deps, o, p, snap.deadSeqs, timeoutOf)) candidates.add(id);
+    if (chunk.index === 0) {
+      const q = { tenant: o.tenant, at: o.from, maxSeq: p, pendingDead: snap.deadSeqs, timeouts: o.timeouts, windowMs: o.chunkMs, pageSize: o.pageSize };
+      for (const id of await appealsMaybeOpenAt(deps.reads, q)) candidates.add(id);
+    }
 
     const dead = { pending: new Set(snap.deadSeqs), stored: await deps.reads.hasDeadLetters(o.tenant) };
     const batch = new BatchCells(chunk);
@@ -174,38 +177,42 @@ export async function readStories(
 }
 
 /**
- * Appeals whose last event before `from` may expire inside the range. Only an appeal's latest event
- * before `from` can (an earlier one's expiry is cut by the next event, so falls before `from`), and
- * only if it does not end a segment and lies within its channel's timeout of `from`. So the lookback
- * walks back from `from` in windows of chunkMs, per window one row per appeal (its latest event there):
- * the first window an appeal shows up in holds its latest event. A window older than some channels'
- * timeouts reads only the channels that reach it; an appeal whose later events were thus not read is
- * taken as a candidate when it need not be, which costs a story told, never a cell wrong. A
- * dead-lettered event may hide the true latest event, so appeals with a dead letter in the lookback
- * are taken as well.
+ * Appeals that may be open at `at`: those whose last event before it may expire at or after it (the
+ * verify's lookback from `from`; the drill-down's "Open at end"). Only an appeal's latest event before
+ * `at` can (an earlier one's expiry is cut by the next event, so falls before `at`), and only if it
+ * does not end a segment and lies within its channel's timeout of `at`. So the lookback walks back from
+ * `at` in windows of windowMs, per window one row per appeal (its latest event there): the first window
+ * an appeal shows up in holds its latest event. A window older than some channels' timeouts reads only
+ * the channels that reach it; an appeal whose later events were thus not read is taken as a candidate
+ * when it need not be, which costs a story told, never a cell wrong. A dead-lettered event may hide the
+ * true latest event, so appeals with a dead letter in the lookback are taken as well.
  */
-async function lookback(deps: VerifyRangeDeps, o: VerifyRangeOptions, p: number, pendingDead: number[], timeoutOf: (channel: string) => number): Promise<Set<string>> {
+export async function appealsMaybeOpenAt(
+  reads: VerifyReads,
+  q: { tenant: string; at: number; maxSeq: number; pendingDead: number[]; timeouts: { channels: ReadonlyMap<string, number>; defaultMs: number }; windowMs: number; pageSize: number },
+): Promise<Set<string>> {
   const found = new Set<string>();
   const seen = new Set<string>();
-  const longest = Math.max(o.timeouts.defaultMs, ...o.timeouts.channels.values());
-  for (let end = o.from; end > o.from - longest; ) {
+  const timeoutOf = (channel: string) => q.timeouts.channels.get(channel) ?? q.timeouts.defaultMs;
+  const longest = Math.max(q.timeouts.defaultMs, ...q.timeouts.channels.values());
+  for (let end = q.at; end > q.at - longest; ) {
     // the channels whose timeout reaches back into this window (all, while the default one does);
     // past the default timeout only a few channels are read, so a window may span more time
-    const all = o.from - o.timeouts.defaultMs < end;
-    const start = Math.max(end - (all ? o.chunkMs : 8 * o.chunkMs), all ? o.from - o.timeouts.defaultMs : -Infinity, o.from - longest);
-    const channels = all ? null : [...o.timeouts.channels].filter(([, ms]) => o.from - ms < end).map(([c]) => c);
+    const all = q.at - q.timeouts.defaultMs < end;
+    const start = Math.max(end - (all ? q.windowMs : 8 * q.windowMs), all ? q.at - q.timeouts.defaultMs : -Infinity, q.at - longest);
+    const channels = all ? null : [...q.timeouts.channels].filter(([, ms]) => q.at - ms < end).map(([c]) => c);
     const window = { from: start, to: end };
     end = start;
-    const read = (after: string | null) => deps.reads.latestInWindowPage({ tenant: o.tenant, ...window, maxSeq: p, channels, after, limit: o.pageSize });
-    for await (const r of pages(read, (r) => r.appealId, null as string | null, o.pageSize)) {
+    const read = (after: string | null) => reads.latestInWindowPage({ tenant: q.tenant, ...window, maxSeq: q.maxSeq, channels, after, limit: q.pageSize });
+    for await (const r of pages(read, (r) => r.appealId, null as string | null, q.pageSize)) {
       if (seen.has(r.appealId)) continue;
       seen.add(r.appealId);
-      if (r.openChannels?.some((c) => r.ts >= o.from - timeoutOf(c))) found.add(r.appealId);
+      if (r.openChannels?.some((c) => r.ts >= q.at - timeoutOf(c))) found.add(r.appealId);
     }
   }
-  const inLookback = (ts: number) => ts >= o.from - longest && ts < o.from;
-  for (const e of await deps.reads.eventsAt({ tenant: o.tenant, seqs: pendingDead })) if (e.appealId !== null && inLookback(e.ts)) found.add(e.appealId);
-  for await (const d of pages((after: number) => deps.reads.deadLettersPage({ tenant: o.tenant, maxSeq: p, afterId: after, limit: o.pageSize }), (d) => d.id, 0, o.pageSize)) {
+  const inLookback = (ts: number) => ts >= q.at - longest && ts < q.at;
+  for (const e of await reads.eventsAt({ tenant: q.tenant, seqs: q.pendingDead })) if (e.appealId !== null && inLookback(e.ts)) found.add(e.appealId);
+  for await (const d of pages((after: number) => reads.deadLettersPage({ tenant: q.tenant, maxSeq: q.maxSeq, afterId: after, limit: q.pageSize }), (d) => d.id, 0, q.pageSize)) {
     if (d.appealId !== null && inLookback(d.ts)) found.add(d.appealId);
   }
   return found;

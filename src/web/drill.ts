@@ -4,7 +4,7 @@
  */
 import { channelLabel, formatClock, formatDuration } from './format.js';
 import { t } from './i18n.js';
-import { DRILLABLE } from './report-query.js';
+import { drillParams } from './report-query.js';
 
 type ApiUrl = (path: string, params?: Record<string, string>) => string;
 
@@ -35,6 +35,8 @@ const COLUMN_TITLES: ReadonlyMap<string, string> = new Map([
   ['waitP90Sec', 'Answered, with their waits'],
   ['waitP95Sec', 'Answered, with their waits'],
   ['ahtSec', 'Handled, with their handling times'],
+  ['longestWaitSec', 'The longest waits'],
+  ['qa', 'Open at the end'],
 ]);
 
 const STATE_LABELS: ReadonlyMap<string, string> = new Map([
@@ -71,14 +73,15 @@ export class DrillView {
     this.more.addEventListener('click', () => void this.page());
   }
 
-  canOpen(column: string): boolean {
-    return DRILLABLE.has(column);
+  /** Whether `column`'s `value` leads to the appeals behind it. */
+  canOpen(column: string, value: unknown): boolean {
+    return drillParams(column, value) !== null;
   }
 
-  async open(column: string, scope: Record<string, string>): Promise<void> {
-    const outcome = DRILLABLE.get(column);
-    if (!outcome) return;
-    this.params = { ...scope, outcome };
+  async open(column: string, value: unknown, scope: Record<string, string>): Promise<void> {
+    const params = drillParams(column, value);
+    if (!params) return;
+    this.params = { ...scope, ...params };
     this.next = null;
     this.ticket++;
     this.list.replaceChildren();

@@ -193,6 +193,8 @@ const RU: ReadonlyMap<string, string> = new Map([
   ['No team', 'Без команды'],
   ['Team {name}', 'Команда {name}'],
   ['Answered, with their waits', 'Принятые, с их ожиданием'],
+  ['The longest waits', 'Самые долгие ожидания'],
+  ['Open at the end', 'Открытые на конец периода'],
   ['Handled, with their handling times', 'Обработанные, с временем обработки'],
   ['The teams of the settings', 'Команды из настроек'],
   // notifications

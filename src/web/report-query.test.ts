@@ -34,4 +34,16 @@ describe('the reports page\'s question', () => {
       ['2026-10-25T23:00:00.000Z', 24],
     ]);
   });
+
+  it('gives the appeals behind a number: counts above zero, the longest wait by its bin, open at the end', async () => {
+    const { drillParams } = await import('./report-query.js');
+    expect(drillParams('offered', 3)).toEqual({ outcome: 'offered' });
+    expect(drillParams('offered', 0)).toBeNull();
+    expect(drillParams('awtSec', null)).toBeNull();
+    expect(drillParams('longestWaitSec', 0)).toEqual({ outcome: 'queued', minWaitSec: '0' });
+    expect(drillParams('longestWaitSec', 600)).toEqual({ outcome: 'queued', minWaitSec: '600' });
+    expect(drillParams('qa', 2)).toEqual({ outcome: 'open' });
+    expect(drillParams('__proto__', 1)).toBeNull();
+    expect(drillParams('final', 1)).toBeNull();
+  });
 });

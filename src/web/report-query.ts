@@ -105,7 +105,20 @@ export const DRILLABLE: ReadonlyMap<string, string> = new Map([
   ['waitP90Sec', 'waited'],
   ['waitP95Sec', 'waited'],
   ['ahtSec', 'handled'],
+  // the longest wait: the waits (answered or abandoned) in its histogram bin, see drillParams
+  ['longestWaitSec', 'queued'],
+  // a level, not a count: the appeals open at the end of the row's interval (queue × channel rows only)
+  ['qa', 'open'],
 ]);
+
+/** The GET /v1/appeals parameters that list the appeals behind `column`'s value `value`, or null for a number that has none. */
+export function drillParams(column: string, value: unknown): Record<string, string> | null {
+  const outcome = DRILLABLE.get(column);
+  if (!outcome || typeof value !== 'number') return null;
+  // the longest wait is the lower edge of its bin, so "waits from it on" are the waits in that bin
+  if (column === 'longestWaitSec') return { outcome, minWaitSec: String(value) };
+  return value > 0 ? { outcome } : null;
+}
 
 /** GET /v1/appeals answers for at most a day. */
 export const DRILL_MAX_MS = 86_400_000;

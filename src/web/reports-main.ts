@@ -103,7 +103,7 @@ async function show(): Promise<void> {
           td.dataset.col = col;
           const text = cellText(col, r[col]);
           const n = r[col];
-          const scope = drill.canOpen(col) && typeof n === 'number' && n > 0 ? rowScope(r, keys, q.params) : null;
+          const scope = drill.canOpen(col, n) ? rowScope(r, keys, q.params) : null;
           if (scope) {
             // a count leads to the appeals behind it
             const b = document.createElement('button');
@@ -111,7 +111,7 @@ async function show(): Promise<void> {
             b.className = 'drill-link';
             b.textContent = text;
             b.title = t('Show the appeals behind this number');
-            b.addEventListener('click', () => void drill.open(col, scope));
+            b.addEventListener('click', () => void drill.open(col, n, scope));
             td.append(b);
           } else td.textContent = text;
           tr.append(td);

@@ -63,11 +63,24 @@ describe.skipIf(!chromiumPath)('the reports page, in Chromium against `ccpulse s
     await rows.filter({ has: page.locator('th', { hasText: 'sales' }) }).locator('td[data-col="awtSec"] button').click();
     await expect.poll(() => drill.locator('#drill-title').textContent(), { timeout: 15_000 }).toBe('Answered, with their waits — sales · Voice');
     await expect.poll(() => drill.locator('.drill-list > li').count(), { timeout: 15_000 }).toBe(5);
+    // the longest wait: support's abandoned caller waited 30 s, longer than the answered ones' 10 s
+    await support.locator('td[data-col="longestWaitSec"] button').click();
+    await expect.poll(() => drill.locator('#drill-title').textContent(), { timeout: 15_000 }).toBe('The longest waits — support · Voice');
+    await expect.poll(() => drill.locator('.drill-list > li').count(), { timeout: 15_000 }).toBe(1);
+    expect(await drill.locator('.drill-list > li').getAttribute('data-appeal')).toBe('support-5');
 
     // by the hour: a first column with the interval's start
     await page.selectOption('select[name=interval]', '1h');
     await page.getByRole('button', { name: 'Show' }).click();
     await expect.poll(() => page.locator('.report-table thead th').first().textContent()).toBe('From');
+    // Open at the end of an hour: the five in handling (appointed, never closed; a voice appeal expires
+    // 2 h after its last event), in the last hour they are open at its end, whatever their events' times.
+    // (The whole day's row ends at midnight, by which time they will have expired: 0 there.)
+    const lastSupport = rows.filter({ has: page.locator('th', { hasText: 'support' }) }).filter({ has: page.locator('td[data-col="qa"] button') }).last();
+    await lastSupport.locator('td[data-col="qa"] button').click();
+    await expect.poll(() => drill.locator('#drill-title').textContent(), { timeout: 15_000 }).toBe('Open at the end — support · Voice');
+    await expect.poll(() => drill.locator('.drill-list > li').count(), { timeout: 15_000 }).toBe(5);
+    expect((await drill.locator('.drill-list > li').evaluateAll((els) => els.map((e) => e.getAttribute('data-appeal')))).sort()).toEqual(['support-0', 'support-1', 'support-2', 'support-3', 'support-4']);
 
     // export: a job followed to its file, downloaded
     await page.getByRole('button', { name: 'Export CSV' }).click();

@@ -6,7 +6,8 @@ import { startTestApp, type TestApp } from '../testing/test-app.js';
 
 /**
  * The drill-down agrees with the numbers: for any range, queue and channel, the appeals GET /v1/appeals
- * counts as offered, aa, ha, missed equal /v1/metrics' counters, and its SL verdicts give the same SL %.
+ * counts as offered, aa, ha, missed equal /v1/metrics' counters, its SL verdicts give the same SL %, the
+ * appeals it lists as open at the end are as many as "Open at end", and the longest wait opens its own.
  * On simulated traffic with lost, duplicated and reordered events, and on random hand-made stories
  * delivered in random order, some later than the allowed lateness, some dead-lettered (a queue not
  * known in strict mode: the stream leaves them out, and so must the drill-down).
@@ -20,7 +21,7 @@ type Tally = Record<(typeof KINDS)[number], number>;
 interface Item {
   appealId: string;
   segment: number;
-  counts: Array<{ as: (typeof KINDS)[number]; queue: string; channel: string; operator?: string }>;
+  counts: Array<{ as: (typeof KINDS)[number] | 'queued' | 'waited' | 'handled'; queue: string; channel: string; operator?: string; waitSec?: number }>;
 }
 
 let t: TestApp;
@@ -60,13 +61,26 @@ const tallyOf = (items: Item[]) => {
     for (const c of i.counts) {
       const k = `${c.queue}\u0001${c.channel}`;
       const tally = m.get(k) ?? (Object.fromEntries(KINDS.map((f) => [f, 0])) as Tally);
-      tally[c.as]++;
+      if (isKind(c.as)) tally[c.as]++;
       m.set(k, tally);
     }
   }
   return m;
 };
 const round1 = (x: number) => Math.round(x * 10) / 10;
+const isKind = (as: string): as is (typeof KINDS)[number] => (KINDS as readonly string[]).includes(as);
+
+/**
+ * The longest wait of a row opens the waits in its histogram bin: every one listed shows that bin's
+ * lower edge (what the row shows), and none start a bin above it. `filter` selects the row's numbers.
+ */
+async function expectLongestWait(range: string, filter: string, longestWaitSec: number | null, where: string): Promise<void> {
+  if (longestWaitSec === null) return;
+  const items = await listAll(`${range}&${filter}&outcome=queued&minWaitSec=${longestWaitSec}`);
+  expect(items.length, `longest wait of ${where}: no appeal listed`).toBeGreaterThan(0);
+  for (const i of items) for (const c of i.counts) if (c.as === 'queued') expect(c.waitSec, `wait of ${i.appealId} behind the longest wait of ${where}`).toBe(longestWaitSec);
+  if (longestWaitSec < 86_400) expect(await listAll(`${range}&${filter}&outcome=queued&minWaitSec=${longestWaitSec + 1}`), `a wait longer than the longest of ${where}`).toEqual([]);
+}
 
 /** The drill-down of [from, to) against /v1/metrics of the same range, per queue × channel. */
 async function expectAgreement(from: number, to: number): Promise<number> {
@@ -84,7 +98,14 @@ async function expectAgreement(from: number, to: number): Promise<number> {
     const judged = mine.withinSl + mine.outsideSl;
     expect(judged ? round1((mine.withinSl / judged) * 100) : null, `slPct of ${where}`).toBe(row.slPct);
     counted += mine.offered + mine.aa + mine.ha + mine.missed;
+    const [queue, channel] = k.split('\u0001');
+    const filter = `queue=${encodeURIComponent(queue)}&channel=${encodeURIComponent(channel)}`;
+    await expectLongestWait(range, filter, row.longestWaitSec ?? null, where);
+    // Open at end: the appeals open at `to` in this queue × channel, whether or not they had an event in the range
+    if (row.qa) expect((await listAll(`${range}&${filter}&outcome=open`)).length, `open at the end of ${where}`).toBe(row.qa);
   }
+  const open = rows.reduce((n: number, r: { qa: number }) => n + r.qa, 0);
+  expect((await listAll(`${range}&outcome=open`, 17)).length, `open at ${new Date(to).toISOString()}`).toBe(open);
   await expectOperatorAgreement(range, 'operator');
   await expectOperatorAgreement(range, 'team');
   return counted;
@@ -101,10 +122,11 @@ async function expectOperatorAgreement(range: string, by: 'operator' | 'team'): 
     for (const i of items) {
       for (const c of i.counts) {
         expect(by === 'operator' ? c.operator === who : TEAMS.get(who)!.includes(c.operator!), `${c.operator}'s count listed for ${by} ${who}`).toBe(true);
-        mine[c.as]++;
+        if (isKind(c.as)) mine[c.as]++;
       }
     }
     const where = `${by} ${who} in ${range}`;
+    await expectLongestWait(range, `${by}=${encodeURIComponent(who)}`, row.longestWaitSec as number | null, where);
     for (const f of FIELDS) expect(mine[f], `${f} of ${where}`).toBe(row[f]);
     const judged = mine.withinSl + mine.outsideSl;
     expect(judged ? round1((mine.withinSl / judged) * 100) : null, `slPct of ${where}`).toBe(row.slPct);

@@ -83,12 +83,12 @@ describe('GET /v1/appeals', () => {
     expect(by.get('A1#1')).toMatchObject({ queue: 'billing', channel: 'voice', operators: ['op-1'], state: 'closed', waitSec: 8, handleSec: 180, sl: 'within', slTargetSec: 20 });
     expect(by.get('A1#1')!.events.map((e) => e.type)).toEqual(['APPEAL_NEW', 'APPEAL_SENT_DISTRIBUTION', 'APPEAL_APPOINTED', 'APPEAL_CLOSED']);
     expect(by.get('A1#1')!.events.map((e) => e.ts)).toEqual([at(60), at(62), at(70), at(250)]);
-    expect(by.get('A1#1')!.counts.map((c) => c.as).sort()).toEqual(['aa', 'ha', 'handled', 'offered', 'waited', 'withinSl']);
+    expect(by.get('A1#1')!.counts.map((c) => c.as).sort()).toEqual(['aa', 'ha', 'handled', 'offered', 'queued', 'waited', 'withinSl']);
     expect(by.get('A1#1')!.counts.find((c) => c.as === 'aa')!.minute).toBe(iso(T0 + M));
     expect(by.get('A2#1')).toMatchObject({ state: 'inHandling', waitSec: 45, handleSec: null, sl: 'outside', operators: ['op-2'] });
     expect(by.get('A3#1')).toMatchObject({ state: 'missed', waitSec: 40, sl: 'outside' });
     expect(by.get('A4#1')).toMatchObject({ state: 'missed', waitSec: 3, sl: 'excluded' });
-    expect(by.get('A4#1')!.counts.map((c) => c.as).sort()).toEqual(['missed', 'offered', 'shortMissed']);
+    expect(by.get('A4#1')!.counts.map((c) => c.as).sort()).toEqual(['missed', 'offered', 'queued', 'shortMissed']);
     expect(by.get('R1#2')).toMatchObject({ state: 'missed', waitSec: 30 });
     expect(by.get('R1#2')!.events.map((e) => e.type)).toEqual(['APPEAL_RETURNED', 'APPEAL_MISSED']);
   });
@@ -169,6 +169,11 @@ describe('GET /v1/appeals', () => {
       [`${hour}&after=${Buffer.from(JSON.stringify([T0 + 7, 'A1', T0, 'APPEAL_NEW', 'x'])).toString('base64url')}`, '/after'],
       [`${hour}&after=${Buffer.from(JSON.stringify([T0, 'A1', T0, '__proto__', 'x'])).toString('base64url')}`, '/after'],
       [`${hour}&after=%ZZ`, ''],
+      [`${hour}&outcome=open&operator=op-1`, '/outcome'],
+      [`${hour}&outcome=open&minWaitSec=10`, '/minWaitSec'],
+      [`${hour}&outcome=queued&minWaitSec=-1`, '/minWaitSec'],
+      [`${hour}&outcome=queued&minWaitSec=1.5`, '/minWaitSec'],
+      [`${hour}&outcome=queued&minWaitSec=86401`, '/minWaitSec'],
       [`${hour}&tenant=beta`, ''],
       [`${hour}&from=${T0}`, ''],
     ];
@@ -180,6 +185,32 @@ describe('GET /v1/appeals', () => {
     }
     const long = await get(`/v1/appeals?from=${T0}&to=${T0 + 2 * 86_400_000}`);
     expect(long.json().error.message).toMatch(/at most 1 day/);
+  });
+
+  it('lists the longest waits (answered or abandoned) by their bin, and the appeals open at the end though they had no event in the range', async () => {
+    // the hour's waits: A1 8 s, A2 45 s, A3 40 s (abandoned), A4 3 s (abandoned), P1 5 s, R1 10 s and 30 s
+    const longest = await list(`${hour}&outcome=queued&minWaitSec=45`);
+    expect(longest.items.map((i) => i.appealId)).toEqual(['A2']);
+    expect(longest.items[0].counts.filter((c) => c.as === 'queued')).toEqual([expect.objectContaining({ waitSec: 45 })]);
+    const { rows } = (await get(`/v1/metrics?${hour}`)).json();
+    expect(rows.find((r: { queue: string }) => r.queue === 'billing').longestWaitSec).toBe(45);
+    const over30 = await list(`${hour}&outcome=queued&minWaitSec=30`);
+    expect(over30.items.map((i) => `${i.appealId}#${i.segment}`).sort()).toEqual(['A2#1', 'A3#1', 'R1#2']);
+
+    // A2 (appointed, never closed) is in handling until voice's 2 h timeout: open at the end of a
+    // later minute in which it had no event, in billing × voice and nowhere else (P1 likewise in its own)
+    const later = `from=${encodeURIComponent(at(2400))}&to=${encodeURIComponent(at(2460))}`;
+    const open = await list(`${later}&outcome=open&queue=billing&channel=voice`);
+    expect(open.items.map((i) => i.appealId)).toEqual(['A2']);
+    expect(open.items[0].counts).toEqual([]);
+    expect((await list(`${later}&outcome=open`)).items.map((i) => i.appealId)).toEqual(['A2', 'P1']);
+    expect((await list(`${later}&outcome=open&queue=sales`)).items).toHaveLength(0);
+    // …and no longer open 2 h after its appointment
+    expect((await list(`from=${encodeURIComponent(at(165 + 7200))}&to=${encodeURIComponent(at(165 + 7260))}&outcome=open&queue=billing`)).items).toHaveLength(0);
+    expect((await list(`${later}&outcome=open&queue=__proto__&channel=constructor`)).items.map((i) => i.appealId)).toEqual(['P1']);
+    // the other tenant sees neither
+    expect((await list(`${hour}&outcome=open`)).items.map((i) => i.appealId).sort()).toEqual(['A2', 'P1']);
+    expect((await list(`${hour}&outcome=open`, 'kb')).items).toHaveLength(0);
   });
 
   it('says which days of the range are archived rather than answering fewer appeals silently', async () => {

@@ -3,9 +3,9 @@ import type { FastifyPluginAsync } from 'fastify';
 import { BUCKET_MS } from '../../metrics/appeal-story.js';
 import { NAME_MAX_LENGTH } from '../../contract/event.js';
 import type { Engine } from '../../stream/engine.js';
-import { APPEALS_DEFAULTS } from '../../appeals/appeals-page.js';
+import { APPEALS_DEFAULTS, OPEN_AT_END, type Outcome } from '../../appeals/appeals-page.js';
 import { decodeCursor, type AppealsCursor } from '../../appeals/cursor.js';
-import { COUNTED_AS, type CountedAs } from '../../appeals/segment-items.js';
+import { COUNTED_AS } from '../../appeals/segment-items.js';
 import { VerifyFailedError } from '../../verify/verifier.js';
 import { badRequest, Errors, type ErrorDetail } from '../errors.js';
 import { intParam, nameParam } from '../query.js';
@@ -19,6 +19,7 @@ const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1_000;
 /** An ISO date and time with no zone: the server's clock would decide what it means. */
 const ZONELESS = /^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+)?$/i;
+const OUTCOMES: readonly Outcome[] = [...COUNTED_AS, OPEN_AT_END];
 
 const Query = Type.Object(
   {
@@ -28,7 +29,12 @@ const Query = Type.Object(
     channel: Type.Optional(Type.String()),
     operator: Type.Optional(Type.String({ description: "this operator's numbers (as grouped by operator): the appeals they took part in" })),
     team: Type.Optional(Type.String({ description: "a team's numbers (as grouped by team): the appeals its operators took part in" })),
-    outcome: Type.Optional(Type.String({ description: `the number the appeals are behind: ${COUNTED_AS.join(', ')}` })),
+    outcome: Type.Optional(
+      Type.String({ description: `the number the appeals are behind: ${OUTCOMES.join(', ')} (${OPEN_AT_END}: open at \`to\`, the "Open at end" of queue × channel rows)` }),
+    ),
+    minWaitSec: Type.Optional(
+      Type.String({ description: "only waits whose histogram bin starts at this many seconds or later (with outcome=queued and the row's longestWaitSec: the longest wait's appeals)" }),
+    ),
     limit: Type.Optional(Type.String({ description: `items per page, 1–${MAX_LIMIT}; default ${DEFAULT_LIMIT}` })),
     after: Type.Optional(Type.String({ description: 'the `next` of the previous page' })),
   },
@@ -47,7 +53,16 @@ const Item = Type.Object({
   handleSec: Type.Union([Type.Number(), Type.Null()]),
   sl: Nullable(Type.String()),
   slTargetSec: Type.Number(),
-  counts: Type.Array(Type.Object({ as: Type.String(), queue: Type.String(), channel: Type.String(), operator: Type.Optional(Type.String()), minute: Type.String() })),
+  counts: Type.Array(
+    Type.Object({
+      as: Type.String(),
+      queue: Type.String(),
+      channel: Type.String(),
+      operator: Type.Optional(Type.String()),
+      minute: Type.String(),
+      waitSec: Type.Optional(Type.Number({ description: "the lower edge of the wait's histogram bin, for a count that carries a wait" })),
+    }),
+  ),
   events: Type.Array(Type.Object({ id: Type.String(), type: Type.String(), ts: Type.String(), queue: Type.String(), channel: Type.String(), operatorId: Nullable(Type.String()) })),
 });
 
@@ -94,11 +109,16 @@ export const appealsRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, 
         if (operator !== undefined) errors.push({ path: '/team', message: 'give operator or team, not both' });
         else if (!team.length) errors.push({ path: '/team', message: 'no team of that name in the settings' });
       }
-      let outcome: CountedAs | undefined;
+      let outcome: Outcome | undefined;
       if (q.outcome !== undefined) {
-        outcome = COUNTED_AS.find((o) => o === q.outcome);
-        if (!outcome) errors.push({ path: '/outcome', message: `must be one of ${COUNTED_AS.join(', ')}` });
+        outcome = OUTCOMES.find((o) => o === q.outcome);
+        if (!outcome) errors.push({ path: '/outcome', message: `must be one of ${OUTCOMES.join(', ')}` });
+        else if (outcome === OPEN_AT_END && (operator !== undefined || teamName !== undefined)) {
+          errors.push({ path: '/outcome', message: 'open appeals are counted per queue and channel, not per operator or team' });
+        }
       }
+      const minWaitSec = intParam(q.minWaitSec, '/minWaitSec', { min: 0, max: 86_400 }, errors);
+      if (minWaitSec !== undefined && outcome === OPEN_AT_END) errors.push({ path: '/minWaitSec', message: 'applies to waits, not to the appeals open at the end' });
       const limit = intParam(q.limit, '/limit', { min: 1, max: MAX_LIMIT }, errors) ?? DEFAULT_LIMIT;
       let after: AppealsCursor | null = null;
       if (q.after !== undefined) {
@@ -112,7 +132,7 @@ export const appealsRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, 
 
       let answer;
       try {
-        answer = await engine.appeals({ tenant: req.tenant, from, to, queue, channel, operator, team, outcome, limit, after });
+        answer = await engine.appeals({ tenant: req.tenant, from, to, queue, channel, operator, team, outcome, minWaitSec, limit, after });
       } catch (err) {
         if (err instanceof VerifyFailedError) throw new Errors.OVERLOADED(err.message);
         throw err;
