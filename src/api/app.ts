@@ -25,6 +25,8 @@ import { jobsRoute } from './routes/jobs.js';
 import { notificationsRoute } from './routes/notifications.js';
 import { streamRoute } from './routes/stream.js';
 import { installTenantResolution } from './tenant.js';
+import { prometheusRoute } from './routes/prometheus.js';
+import { createPrometheus, type ScrapeSources } from '../observe/prometheus.js';
 
 export interface AppOptions {
   engine: Engine;
@@ -75,10 +77,17 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.server.on('connect', refuseConnect);
   installTenantResolution(app, opts.config.apiKeys);
   const { engine } = opts;
+  // RED per route for /metrics: the routes that report what they hold (SSE clients, jobs) set theirs below
+  const scrape: ScrapeSources = { engine, sseClients: () => 0, jobs: () => ({ queued: 0, running: 0 }) };
+  const prometheus = createPrometheus(scrape);
+  app.addHook('onResponse', async (req, reply) => {
+    prometheus.requestDone(req.method, req.routeOptions.url ?? '', reply.statusCode, reply.elapsedTime / 1000);
+  });
+  await app.register(prometheusRoute, { prometheus });
   await app.register(eventsRoute, { engine, maxEvents: opts.config.ingest.maxEvents, maxBytes: opts.config.ingest.maxBytes, customChannels: opts.config.customChannels, maxFutureSkewMs: opts.config.maxFutureSkewSec * 1000 });
   await app.register(liveRoute, { engine });
   await app.register(metricsRoute, { engine });
-  await app.register(streamRoute, { engine });
+  await app.register(streamRoute, { engine, scrape });
   await app.register(dlqRoute, { engine });
   await app.register(verifyRoute, { engine });
   await app.register(appealsRoute, { engine });
@@ -88,7 +97,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(forecastRoute, { engine });
   await app.register(operatorsRoute, { engine });
   await app.register(settingsRoute, { engine });
-  await app.register(jobsRoute, { engine });
+  await app.register(jobsRoute, { engine, scrape });
   await app.register(notificationsRoute, { engine });
   await app.register(campaignsRoute, { engine, defaultDropCapPct: opts.config.recommend?.campaignDropCapPct ?? DEFAULT_CONFIG.recommend.campaignDropCapPct });
   await app.register(tierRoute, { engine, open: Object.keys(opts.config.apiKeys).length === 0 });

@@ -40,6 +40,16 @@ const WireEvent = Type.Object(
   { additionalProperties: false },
 );
 const wireEvent = TypeCompiler.Compile(WireEvent);
+const FIELDS: ReadonlySet<string> = new Set(Object.keys(WireEvent.properties));
+
+/**
+ * Why an event was rejected, as a bounded name (a metric label): the first field named wrong, "body"
+ * for an item that is not an object, "unknown_field" for a field the contract does not have.
+ */
+export function rejectionReason(errors: readonly FieldError[]): string {
+  const field = errors[0]?.path.split('/')[1] ?? '';
+  return field === '' ? 'body' : FIELDS.has(field) ? field : 'unknown_field';
+}
 
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)$/i;
 /** Event times outside 2000–2100 are almost always a unit mistake (seconds for milliseconds). */

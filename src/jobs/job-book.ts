@@ -1,3 +1,4 @@
+import type { StageMeter } from '../observe/stage-meter.js';
 /**
  * Background jobs (issue #11): heavy work — exports of long ranges, verify over weeks — run off the request path, a few at
  * a time, each on a thread of its own, so that no report slows the live view. A job is asked for with
@@ -59,6 +60,8 @@ export interface JobBookOptions {
   keepMs: number;
   start: StartWork;
   now?: () => number;
+  /** Times each job as the `export` stage (for /metrics). */
+  meter?: StageMeter;
 }
 
 export class JobBook {
@@ -132,7 +135,24 @@ export class JobBook {
     }
   }
 
+  /** Jobs waiting and running now (for /metrics). */
+  load(): { queued: number; running: number } {
+    return { queued: this.queue.length, running: this.running.size };
+  }
+
   private async run(job: Job): Promise<void> {
+    const meter = this.opts.meter;
+    meter?.begin();
+    let ok = false;
+    try {
+      ok = await this.runJob(job);
+    } finally {
+      meter?.end(ok);
+    }
+  }
+
+  /** Runs a job to its end; whether it succeeded. */
+  private async runJob(job: Job): Promise<boolean> {
     job.state = 'running';
     job.startedAt = this.now();
     const placeholder: RunningWork = { done: new Promise(() => {}), cancel: () => undefined };
@@ -144,7 +164,7 @@ export class JobBook {
     } catch (err) {
       if (this.jobs.has(job.id)) this.finish(job, err);
       else this.release(job.id);
-      return;
+      return false;
     } finally {
       this.starting.delete(job.id);
     }
@@ -153,17 +173,19 @@ export class JobBook {
       work.done.catch(() => undefined);
       work.cancel();
       this.release(job.id);
-      return;
+      return true;
     }
     this.running.set(job.id, work);
     try {
       const { rows, bytes } = await work.done;
-      if (!this.jobs.has(job.id)) return;
+      if (!this.jobs.has(job.id)) return true;
       job.progress = { fraction: 1, rows };
       job.file!.bytes = bytes;
       this.finish(job, null);
+      return true;
     } catch (err) {
       if (this.jobs.has(job.id)) this.finish(job, err);
+      return false;
     }
   }
 

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { StageMeter } from '../observe/stage-meter.js';
 import type { Storage } from '../storage/storage.js';
 import type { CheckpointTake, StreamProcessor } from './processor.js';
 import type { RwLock } from './rw-lock.js';
@@ -20,6 +21,8 @@ export class Checkpointer {
   /** The take being committed now. */
   private inFlight: CheckpointTake | null = null;
   lastCommitMs = 0;
+  /** Wall-clock time of the last stored commit (ms since the epoch; 0 before the first): its age is watched. */
+  lastCommitAt = 0;
   /** Number of the last checkpoint commit known to be stored. */
   commitId = 0;
   /** Log position the last stored checkpoint covers: a crash now would replay the log after it. */
@@ -31,6 +34,8 @@ export class Checkpointer {
     private readonly lock: RwLock,
     private readonly intervalMs: number,
     private readonly log?: Logger,
+    /** Times each commit as the `checkpoint` stage, and reports its duration (both for /metrics). */
+    private readonly meter?: { stage: StageMeter; committed(seconds: number): void },
   ) {}
 
   start(): void {
@@ -65,13 +70,18 @@ export class Checkpointer {
         const take = this.inDoubt ?? { ...this.processor.takeCheckpoint(), commitId: this.commitId + 1 };
         const started = performance.now();
         this.inFlight = take;
+        this.meter?.stage.begin();
+        let ok = false;
         try {
           await this.storage.commitCheckpoint({ name: CHECKPOINT_NAME, ...take });
+          ok = true;
           this.inDoubt = null;
           this.commitId = take.commitId;
           this.committedPosition = take.position;
           this.failures = 0;
           this.lastCommitMs = performance.now() - started;
+          this.lastCommitAt = Date.now();
+          this.meter?.committed(this.lastCommitMs / 1000);
         } catch (err) {
           // It may have been applied with only the answer lost: retry the very same commit, which
           // storage recognises by its number, before taking anything new.
@@ -81,6 +91,7 @@ export class Checkpointer {
           throw err;
         } finally {
           this.inFlight = null;
+          this.meter?.stage.end(ok);
         }
       })
       .finally(() => {

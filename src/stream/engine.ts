@@ -1,3 +1,5 @@
+import { PipelineTelemetry } from '../observe/pipeline-telemetry.js';
+import { timedStorage } from '../observe/timed-storage.js';
 import { TierMeter } from '../storage/tier/meter.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
@@ -82,7 +84,13 @@ export class Engine {
   /** Advice and alerts delivered by webhook, Telegram and email (src/notify). */
   readonly notifier: Notifier;
 
+  /** What the pipeline measures of itself (served at /metrics). */
+  readonly telemetry = new PipelineTelemetry();
+
   private constructor(private readonly opts: EngineOptions) {
+    // every storage call timed by its operation, whoever in the engine makes it
+    this.opts = opts = { ...opts, storage: timedStorage(opts.storage, (op, sec, ok) => this.telemetry.storageCall(op, sec, ok)) };
+    const stages = this.telemetry.stages;
     this.now = opts.now ?? Date.now;
     const cfg = opts.config as Config;
     const recommend = cfg.recommend ?? DEFAULT_CONFIG.recommend;
@@ -100,7 +108,7 @@ export class Engine {
     this.eventLog = new EventLog(
       opts.storage,
       async (events) => {
-        this.processor.apply(events);
+        stages.of('process').trackSync(() => this.processor.apply(events));
         this.scheduleNotify();
         await this.reconcileLate();
       },
@@ -111,9 +119,13 @@ export class Engine {
         // at no measurable cost in throughput (docs/BENCHMARKS.md, overload).
         maxBatchEvents: 500,
         admission: new AdmissionController({ maxQueueDelayMs: opts.config.ingest?.maxQueueDelayMs ?? DEFAULT_CONFIG.ingest.maxQueueDelayMs, log: opts.log }),
+        meter: stages.of('log'),
       },
     );
-    this.checkpointer = new Checkpointer(opts.storage, this.processor, this.lock, opts.config.checkpointIntervalMs, opts.log);
+    this.checkpointer = new Checkpointer(opts.storage, this.processor, this.lock, opts.config.checkpointIntervalMs, opts.log, {
+      stage: stages.of('checkpoint'),
+      committed: (sec) => this.telemetry.checkpointDuration.observe(sec),
+    });
     this.notifier = new Notifier({
       storage: opts.storage,
       publicUrl: cfg.publicUrl || DEFAULT_PUBLIC_URL,
@@ -247,8 +259,8 @@ export class Engine {
   whatIf(tenant: string, actions: WhatIfAction[], runs: number): Promise<WhatIfResult> {
     const streams = this.recommender?.whatIfStreams(tenant) ?? [];
     const campaigns = this.recommender?.whatIfCampaigns(tenant) ?? [];
-    this.whatIfThread ??= new WhatIfThread();
-    return this.whatIfThread.run({ streams, campaigns, actions, opts: { runs, horizonMinutes: 60, startTime: this.now() } });
+    const thread = (this.whatIfThread ??= new WhatIfThread());
+    return this.telemetry.stages.of('whatif').track(() => thread.run({ streams, campaigns, actions, opts: { runs, horizonMinutes: 60, startTime: this.now() } }));
   }
 
   /** Applies whatever the log holds after the processor's position (late events the checkpoint held first). */
@@ -369,7 +381,8 @@ export class Engine {
         }
       }
       const request = { query: { ...q, ...historyRules(this.settings.rulesOf(q.tenant), q.groupBy) }, pending, pendingQa: [...qa.values()], shape };
-      return this.historyThread ? this.historyThread.answer(request) : answerHistory(storage, request);
+      const thread = this.historyThread;
+      return this.telemetry.stages.of('history').track(() => (thread ? thread.answer(request) : answerHistory(storage, request)));
     });
   }
 
@@ -416,14 +429,14 @@ export class Engine {
     if (!storage.sqlAccess) throw new Error(`the ${storage.backend} storage offers no access for verify`);
     const o = { ...VERIFY_DEFAULTS, ...opts };
     const archived = await archivedInRange(storage, tenant, from, to);
-    this.verifyThread ??= new VerifyThread(() => storage.sqlAccess!(), o.maxHeapMb);
-    const result = await this.verifyThread.run(
+    const thread = (this.verifyThread ??= new VerifyThread(() => storage.sqlAccess!(), o.maxHeapMb));
+    const result = await this.telemetry.stages.of('verify').track(() => thread.run(
       {
         tenant, from, to, timeouts: inactivityTimeouts(config), chunkMs: o.chunkMs, pageSize: o.pageSize, appealBatch: o.appealBatch, maxDifferences: o.maxDifferences,
         archived: archived.map((a) => ({ from: a.day, to: a.day + DAY_MS })),
       },
       (a, b) => this.streamSide(tenant, a, b),
-    );
+    ));
     return { ...result, archived };
   }
 
@@ -445,7 +458,8 @@ export class Engine {
       for (let waited = 0; this.processor.lateWaiting > 0 && waited < 30_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
       return { maxSeq: this.processor.position, deadSeqs: [...this.processor.pendingDeadLetterSeqs(), ...this.checkpointer.uncommittedDeadLetterSeqs()] };
     });
-    const page = await this.verifyThread.appeals({
+    const thread = this.verifyThread;
+    const page = await this.telemetry.stages.of('verify').track(() => thread.appeals({
       ...q,
       ...asOf,
       timeouts: { channels: [...timeouts.channels], defaultMs: timeouts.defaultMs },
@@ -454,7 +468,7 @@ export class Engine {
       scanMs: opts.scanMs ?? APPEALS_DEFAULTS.scanMs,
       pageSize: opts.pageSize ?? VERIFY_DEFAULTS.pageSize,
       appealBatch: opts.appealBatch ?? VERIFY_DEFAULTS.appealBatch,
-    });
+    }));
     return { page, archived };
   }
 

@@ -1,3 +1,4 @@
+import type { StageMeter } from '../observe/stage-meter.js';
 import type { CcEvent, LoggedEvent } from '../contract/event.js';
 import type { Storage } from '../storage/storage.js';
 import { AdmissionController } from './admission.js';
@@ -45,7 +46,7 @@ export class EventLog {
     private readonly apply: (events: LoggedEvent[]) => Promise<void>,
     /** Reads back whatever the log holds beyond what was applied (after a write that may have committed). */
     private readonly catchUp: () => Promise<void>,
-    private readonly opts: { maxBatchEvents?: number; admission?: AdmissionController } = {},
+    private readonly opts: { maxBatchEvents?: number; admission?: AdmissionController; meter?: StageMeter } = {},
   ) {
     this.admission = opts.admission ?? new AdmissionController({ maxQueueDelayMs: 1_000 });
   }
@@ -72,7 +73,7 @@ export class EventLog {
       const started = performance.now();
       let measured = true;
       try {
-        await this.write(batch);
+        await this.timed(() => this.write(batch));
       } catch (err) {
         measured = false;
         if (batch.length === 1) {
@@ -80,12 +81,21 @@ export class EventLog {
           continue;
         }
         // One request's rows must not fail the others: write each on its own.
-        for (const r of batch) await this.write([r]).catch((e: Error) => r.reject(e));
+        for (const r of batch) await this.timed(() => this.write([r])).catch((e: Error) => r.reject(e));
       } finally {
         this.admission.drained(events, performance.now() - started, measured);
       }
     }
     this.writing = false;
+  }
+
+  private timed(write: () => Promise<void>): Promise<void> {
+    return this.opts.meter ? this.opts.meter.track(write) : write();
+  }
+
+  /** Admitted events waiting for their write (the log's queue). */
+  get queued(): number {
+    return this.queuedEvents;
   }
 
   private takeBatch(): Request[] {

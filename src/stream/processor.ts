@@ -173,6 +173,13 @@ export class StreamProcessor {
     return (this.maxEventTs.get(tenant) ?? 0) - this.outOfOrdernessMs;
   }
 
+  /** The furthest watermark of any tenant (−Infinity before the first event): how far event time has come. */
+  latestWatermark(): number {
+    let max = -Infinity;
+    for (const ts of this.maxEventTs.values()) if (ts > max) max = ts;
+    return max - this.outOfOrdernessMs;
+  }
+
   /** Buckets of a tenant that end before this take further events only as late ones (see allowedLatenessMs). */
   finalBefore(tenant: string): number {
     return this.watermark(tenant) - this.allowedLatenessMs;

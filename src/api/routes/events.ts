@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { IngestResult } from '../../contract/api.js';
 import type { CcEvent } from '../../contract/event.js';
 import { BatchError, parseBatch } from '../../ingest/parse-batch.js';
-import { createEventValidator } from '../../ingest/validate.js';
+import { createEventValidator, rejectionReason } from '../../ingest/validate.js';
 import { clampFuture } from '../../ingest/clamp-future.js';
 import { OverloadedError } from '../../stream/event-log.js';
 import type { Engine } from '../../stream/engine.js';
@@ -59,10 +59,14 @@ export const eventsRoute: FastifyPluginAsync<EventsRouteOptions> = async (app, o
       const now = opts.engine.now();
       items.forEach((item, index) => {
         const v = item.ok ? validate(item.value) : item;
-        if (!v.ok) return void result.rejected.push({ index, errors: v.errors });
+        if (!v.ok) {
+          opts.engine.telemetry.ingestRejected.inc({ reason: rejectionReason(v.errors) });
+          return void result.rejected.push({ index, errors: v.errors });
+        }
         if (clampFuture(v.event, now, opts.maxFutureSkewMs)) opts.engine.processor.stats.clampedFuture++;
         valid.push(v.event);
       });
+      opts.engine.telemetry.ingestEvents.inc({ outcome: 'rejected' }, result.rejected.length);
       if (valid.length === 0) {
         throw Object.assign(new Errors.ALL_EVENTS_REJECTED(), { body: result });
       }
@@ -70,6 +74,8 @@ export const eventsRoute: FastifyPluginAsync<EventsRouteOptions> = async (app, o
         const outcome = await opts.engine.append(req.tenant, valid);
         result.accepted = outcome.accepted;
         result.duplicates = outcome.duplicates;
+        opts.engine.telemetry.ingestEvents.inc({ outcome: 'accepted' }, outcome.accepted);
+        opts.engine.telemetry.ingestEvents.inc({ outcome: 'duplicate' }, outcome.duplicates);
         reply.header('x-ccpulse-position', String(outcome.position));
       } catch (err) {
         if (err instanceof OverloadedError) throw err; // 503 with Retry-After (the error handler)

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
+import type { ScrapeSources } from '../../observe/prometheus.js';
 import { EXPORT_FORMATS } from '../../jobs/export-format.js';
 import { jobStarter } from '../../jobs/job-starter.js';
 import { JobBook, TooManyJobsError, type Job, type JobFormat } from '../../jobs/job-book.js';
@@ -78,7 +79,10 @@ const view = (j: Job) => ({
  * of its own, or a verify of up to a month on the verify thread, GET /v1/jobs/:id follows it, GET /v1/jobs/:id/download fetches the file, DELETE cancels
  * it or forgets it. A tenant sees only its own jobs.
  */
-export const jobsRoute: FastifyPluginAsync<{ engine: Engine; concurrency?: number; perTenant?: number }> = async (app, { engine, concurrency = 1, perTenant = 4 }) => {
+export const jobsRoute: FastifyPluginAsync<{ engine: Engine; concurrency?: number; perTenant?: number; scrape?: Pick<ScrapeSources, 'jobs'> }> = async (
+  app,
+  { engine, concurrency = 1, perTenant = 4, scrape },
+) => {
   const dir = exportsDir();
   const verify = async (tenant: string, from: number, to: number) => {
     try {
@@ -88,7 +92,15 @@ export const jobsRoute: FastifyPluginAsync<{ engine: Engine; concurrency?: numbe
       throw err;
     }
   };
-  const book = new JobBook({ dir, concurrency, perTenant, keepMs: 24 * 3_600_000, start: jobStarter(engine.storage, () => engine.checkpointer.commit(), verify) });
+  const book = new JobBook({
+    dir,
+    concurrency,
+    perTenant,
+    keepMs: 24 * 3_600_000,
+    start: jobStarter(engine.storage, () => engine.checkpointer.commit(), verify),
+    meter: engine.telemetry.stages.of('export'),
+  });
+  if (scrape) scrape.jobs = () => book.load();
   app.addHook('onClose', async () => {
     book.close();
     rmSync(dir, { recursive: true, force: true });

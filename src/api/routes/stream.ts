@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { ScrapeSources } from '../../observe/prometheus.js';
 import type { ServerResponse } from 'node:http';
 import type { LiveUpdate } from '../../contract/api.js';
 import type { Engine } from '../../stream/engine.js';
@@ -21,8 +22,9 @@ const SSE_HEADERS = {
  * processor has applied the events that changed them, and `recommendation` with each item that opened,
  * was acknowledged or resolved ({ from, to, at, item }).
  */
-export const streamRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, { engine }) => {
+export const streamRoute: FastifyPluginAsync<{ engine: Engine; scrape?: Pick<ScrapeSources, 'sseClients'> }> = async (app, { engine, scrape }) => {
   const clients = new Map<ServerResponse, string>();
+  if (scrape) scrape.sseClients = () => clients.size;
 
   const off = engine.onChange((changes) => {
     if (clients.size === 0) return;

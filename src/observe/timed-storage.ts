@@ -1,0 +1,36 @@
+/**
+ * A storage whose every asynchronous call is timed by its operation (the method's name: a fixed set,
+ * so a bounded label), for `ccpulse_storage_operation_duration_seconds`. A Proxy rather than a wrapper
+ * class: the Storage interface has some fifty methods on three backends, and a new one is timed without
+ * anyone remembering to. Methods run on the real object (`this` is the backend, its private fields intact).
+ */
+export type StorageCallRecorder = (operation: string, seconds: number, ok: boolean) => void;
+
+export function timedStorage<S extends object>(storage: S, record: StorageCallRecorder): S {
+  const wrapped = new Map<string, unknown>();
+  return new Proxy(storage, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== 'function' || typeof prop !== 'string') return value;
+      let fn = wrapped.get(prop);
+      if (!fn) {
+        const method = value as (...args: unknown[]) => unknown;
+        fn = function timed(...args: unknown[]) {
+          const started = performance.now();
+          const out = method.apply(target, args);
+          // synchronous methods (a name, a memory reading) are not storage calls worth timing
+          if (!(out instanceof Promise)) return out;
+          return out.then(
+            (v) => (record(prop, (performance.now() - started) / 1000, true), v),
+            (err: unknown) => {
+              record(prop, (performance.now() - started) / 1000, false);
+              throw err;
+            },
+          );
+        };
+        wrapped.set(prop, fn);
+      }
+      return fn;
+    },
+  });
+}
