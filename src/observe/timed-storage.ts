@@ -12,6 +12,9 @@ export function timedStorage<S extends object>(storage: S, record: StorageCallRe
     get(target, prop) {
       const value: unknown = Reflect.get(target, prop, target);
       if (typeof value !== 'function' || typeof prop !== 'string') return value;
+      // a frozen own property must be handed out as it is (a Proxy invariant): left untimed
+      const own = Object.getOwnPropertyDescriptor(target, prop);
+      if (own && !own.configurable && !own.writable) return value;
       let fn = wrapped.get(prop);
       if (!fn) {
         const method = value as (...args: unknown[]) => unknown;
