@@ -28,6 +28,13 @@ import { installTenantResolution } from './tenant.js';
 import { prometheusRoute } from './routes/prometheus.js';
 import { createPrometheus, type ScrapeSources } from '../observe/prometheus.js';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route of the app, as registered (for the suites that walk them all). */
+    registeredRoutes: ReadonlyArray<{ method: string; url: string; querystring: unknown }>;
+  }
+}
+
 export interface AppOptions {
   engine: Engine;
   config: Pick<Config, 'apiKeys' | 'ingest' | 'customChannels' | 'logLevel' | 'maxFutureSkewSec'> & { recommend?: Pick<Config['recommend'], 'campaignDropCapPct'> };
@@ -62,6 +69,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     http: { requireHostHeader: false },
   });
   installErrorHandler(app);
+  // every route as registered (method and pattern): the suites that must walk them all read it from here
+  const routes: Array<{ method: string; url: string; querystring: unknown }> = [];
+  app.decorate('registeredRoutes', routes);
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url, querystring: r.schema?.querystring });
+  });
   app.addHook('onRequest', async (req, reply) => {
     if (req.raw.httpVersion !== '1.1' || req.headers.host !== undefined) return;
     reply.header('connection', 'close'); // a malformed request: as Node would, end the connection after the answer
@@ -73,6 +86,15 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     if ((req.method === 'DELETE' || req.method === 'GET') && (req.headers['content-length'] === '0' || (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined))) {
       delete req.headers['content-type'];
     }
+  });
+  // A parameter given twice (?from=a&from=b) would reach the schema as an array ("must be string"): say what is wrong
+  app.addHook('preValidation', async (req) => {
+    const query = req.query as Record<string, unknown> | undefined;
+    if (!query || typeof query !== 'object') return;
+    // a name the route does not take is left to the schema, which names it as unknown
+    const known = (req.routeOptions.schema?.querystring as { properties?: Record<string, unknown> } | undefined)?.properties;
+    const repeated = Object.keys(query).filter((k) => Array.isArray(query[k]) && (!known || Object.hasOwn(known, k)));
+    if (repeated.length) throw badRequest(repeated.map((k) => ({ path: `/${k}`, message: 'given more than once: give each parameter once' })));
   });
   app.server.on('connect', refuseConnect);
   installTenantResolution(app, opts.config.apiKeys);

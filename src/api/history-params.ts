@@ -69,8 +69,16 @@ export function historyParams(q: HistoryParamsIn, now: number, maxIntervals: num
   };
 }
 
+const TIME_PROBLEMS = new Map([
+  ['format', 'must be ISO 8601 with a time zone (e.g. 2026-11-21T10:00:00Z) or epoch milliseconds'],
+  ['zone', 'must carry a time zone (e.g. 2026-11-21T10:00:00Z or 2026-11-21T13:00:00+03:00), or be epoch milliseconds'],
+  ['date', 'is not a date (no such day or time, e.g. 2026-02-30 or 24:00)'],
+  ['range', 'must be between 2000-01-01 and 2100-01-01'],
+]);
+
+/** A time parameter of the API: epoch ms, or ISO 8601 with its zone, naming a day and time that exist. */
 export function parseTime(v: string, path: string, errors: ErrorDetail[]): number {
-  const t = parseApiTime(v);
-  if (!t.ok) errors.push({ path, message: t.problem === 'format' ? 'must be ISO 8601 (e.g. 2026-11-21T10:00:00Z) or epoch milliseconds' : 'must be between 2000-01-01 and 2100-01-01' });
+  const t = parseApiTime(v, { zone: 'required' });
+  if (!t.ok) errors.push({ path, message: TIME_PROBLEMS.get(t.problem)! });
   return t.ms;
 }

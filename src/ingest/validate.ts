@@ -1,3 +1,4 @@
+import { calendarValid } from '../contract/time.js';
 import { Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import {
@@ -138,12 +139,6 @@ function checkAttrs(v: unknown, path: string, errors: FieldError[], depth = 0): 
 }
 
 /** Date.parse rolls 2026-02-31 over into March; a timestamp naming a day or time that does not exist is refused. */
-function calendarValid(v: string): boolean {
-  const [, y, mo, d, h, mi, s] = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?/i.exec(v)!.map(Number);
-  const daysInMonth = new Date(Date.UTC(y, mo, 0)).getUTCDate();
-  return mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth && h <= 23 && mi <= 59 && (Number.isNaN(s) || s <= 59);
-}
-
 /** Epoch ms, or an error message. */
 function parseTs(v: unknown): number | string {
   if (v === undefined) return 'required';

@@ -38,4 +38,13 @@ describe('timedStorage', () => {
     const s = timedStorage(double, () => undefined);
     expect(await s.count()).toBe(42);
   });
+
+  it('times a method replaced on the object as the replacement', async () => {
+    const calls: string[] = [];
+    const s = timedStorage(new Backend(), (op) => calls.push(op));
+    expect(await s.count()).toBe(3);
+    (s as { count: () => Promise<number> }).count = async () => 7;
+    expect(await s.count()).toBe(7);
+    expect(calls).toEqual(['count', 'count']);
+  });
 });

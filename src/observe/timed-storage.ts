@@ -7,7 +7,8 @@
 export type StorageCallRecorder = (operation: string, seconds: number, ok: boolean) => void;
 
 export function timedStorage<S extends object>(storage: S, record: StorageCallRecorder): S {
-  const wrapped = new Map<string, unknown>();
+  // by the function, not its name: a method replaced on the object (a test's stand-in) is timed as itself
+  const wrapped = new WeakMap<object, unknown>();
   return new Proxy(storage, {
     get(target, prop) {
       const value: unknown = Reflect.get(target, prop, target);
@@ -15,9 +16,9 @@ export function timedStorage<S extends object>(storage: S, record: StorageCallRe
       // a frozen own property must be handed out as it is (a Proxy invariant): left untimed
       const own = Object.getOwnPropertyDescriptor(target, prop);
       if (own && !own.configurable && !own.writable) return value;
-      let fn = wrapped.get(prop);
+      const method = value as (...args: unknown[]) => unknown;
+      let fn = wrapped.get(method);
       if (!fn) {
-        const method = value as (...args: unknown[]) => unknown;
         fn = function timed(...args: unknown[]) {
           const started = performance.now();
           const out = method.apply(target, args);
@@ -31,7 +32,7 @@ export function timedStorage<S extends object>(storage: S, record: StorageCallRe
             },
           );
         };
-        wrapped.set(prop, fn);
+        wrapped.set(method, fn);
       }
       return fn;
     },

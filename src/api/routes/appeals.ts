@@ -11,14 +11,12 @@ import { badRequest, Errors, type ErrorDetail } from '../errors.js';
 import { intParam, nameParam } from '../query.js';
 import { ErrorSchema, ArchivedDaysSchema } from '../schemas.js';
 import { MAX_NAME } from '../../settings/schema.js';
-import { parseTime } from './metrics.js';
+import { parseTime } from '../history-params.js';
 
 /** A drill-down is into a number of the dashboard: an hour, a shift, a day at most. */
 const MAX_RANGE_MS = 86_400_000;
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1_000;
-/** An ISO date and time with no zone: the server's clock would decide what it means. */
-const ZONELESS = /^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+)?$/i;
 const OUTCOMES: readonly Outcome[] = [...COUNTED_AS, OPEN_AT_END];
 
 const Query = Type.Object(
@@ -92,8 +90,8 @@ export const appealsRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, 
     async (req, reply) => {
       const q = req.query;
       const errors: ErrorDetail[] = [];
-      const toRaw = zonedTime(q.to, '/to', errors);
-      const fromRaw = zonedTime(q.from, '/from', errors);
+      const toRaw = parseTime(q.to, '/to', errors);
+      const fromRaw = parseTime(q.from, '/from', errors);
       // whole minutes, widened as /v1/metrics widens them: the same cells, so the same numbers
       const from = Math.floor(fromRaw / BUCKET_MS) * BUCKET_MS;
       const to = Math.ceil(toRaw / BUCKET_MS) * BUCKET_MS;
@@ -145,12 +143,3 @@ export const appealsRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, 
     },
   );
 };
-
-/** As /v1/metrics parses a time, and with a zone: "10:00" alone would mean the server's 10:00, not the supervisor's. */
-function zonedTime(text: string, path: string, errors: ErrorDetail[]): number {
-  if (ZONELESS.test(text) && !/^\d{1,16}$/.test(text)) {
-    errors.push({ path, message: 'must carry a time zone (e.g. 2026-11-21T10:00:00Z or 2026-11-21T13:00:00+03:00), or be epoch milliseconds' });
-    return NaN;
-  }
-  return parseTime(text, path, errors);
-}

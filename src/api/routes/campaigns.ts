@@ -68,7 +68,7 @@ export const campaignsRoute: FastifyPluginAsync<{ engine: Engine; defaultDropCap
 
   app.put<{ Params: { id: string }; Body: Static<typeof Body> }>(
     '/v1/campaigns/:id',
-    { schema: { params: Type.Object({ id: Type.String() }), body: Body, response: { 200: CampaignSchema, '4xx': ErrorSchema } } },
+    { schema: { params: Type.Object({ id: Type.String() }), querystring: NoQuery, body: Body, response: { 200: CampaignSchema, '4xx': ErrorSchema } } },
     async (req) => {
       const errors: ErrorDetail[] = [];
       const id = nameParam(req.params.id, '/id', NAME_MAX_LENGTH.campaignId, errors);

@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Engine } from '../../stream/engine.js';
 import { badRequest, Errors, type ErrorDetail } from '../errors.js';
 import { intParam } from '../query.js';
-import { ErrorSchema } from '../schemas.js';
+import { NoQuery, ErrorSchema } from '../schemas.js';
 
 const DeadLetterSchema = Type.Object({
   id: Type.Number(),
@@ -48,7 +48,7 @@ export const dlqRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, { en
 
   app.get<{ Params: { id: string } }>(
     '/v1/dlq/:id',
-    { schema: { params: Type.Object({ id: Type.String() }), response: { 200: DeadLetterSchema, '4xx': ErrorSchema } } },
+    { schema: { params: Type.Object({ id: Type.String() }), querystring: NoQuery, response: { 200: DeadLetterSchema, '4xx': ErrorSchema } } },
     async (req) => {
       const errors: ErrorDetail[] = [];
       const id = intParam(req.params.id, '/id', ID, errors);
@@ -64,6 +64,7 @@ export const dlqRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, { en
     '/v1/dlq/replay',
     {
       schema: {
+        querystring: NoQuery,
         body: ReplayBody,
         response: { 200: Type.Object({ replayed: Type.Number(), accepted: Type.Number(), duplicates: Type.Number() }), '4xx': ErrorSchema },
       },

@@ -8,9 +8,9 @@ import { OverloadedError } from '../../stream/event-log.js';
 import type { Engine } from '../../stream/engine.js';
 import { Errors } from '../errors.js';
 import { Type } from '@sinclair/typebox';
-import { ErrorSchema, IngestResultSchema } from '../schemas.js';
+import { NoQuery, ErrorSchema, IngestResultSchema } from '../schemas.js';
 
-const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'text/plain'];
+const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl'];
 
 export interface EventsRouteOptions {
   engine: Engine;
@@ -27,6 +27,8 @@ export interface EventsRouteOptions {
 export const eventsRoute: FastifyPluginAsync<EventsRouteOptions> = async (app, opts) => {
   const validate = createEventValidator({ customChannels: opts.customChannels });
   app.addContentTypeParser(NDJSON_TYPES, { parseAs: 'string', bodyLimit: opts.maxBytes }, (_req, body, done) => done(null, body));
+  // text/plain says nothing of the format (JSON? NDJSON? a log line?): 415 naming the two that are, not a guess
+  app.removeContentTypeParser('text/plain');
 
   const admission = opts.engine.eventLog.admission;
   app.post(
@@ -41,7 +43,7 @@ export const eventsRoute: FastifyPluginAsync<EventsRouteOptions> = async (app, o
         if (!d.ok) throw new OverloadedError(d.message, d.retryAfterSec);
       },
       // A 400 for a batch with no valid event still carries the per-event rejections.
-      schema: { response: { 202: IngestResultSchema, '4xx': Type.Intersect([ErrorSchema, Type.Partial(IngestResultSchema)]), '5xx': ErrorSchema } },
+      schema: { querystring: NoQuery, response: { 202: IngestResultSchema, '4xx': Type.Intersect([ErrorSchema, Type.Partial(IngestResultSchema)]), '5xx': ErrorSchema } },
     },
     async (req, reply) => {
       const type = req.headers['content-type']?.toLowerCase() ?? '';

@@ -4,7 +4,7 @@ import type { Item } from '../../recommend/lifecycle/lifecycle.js';
 import type { Engine } from '../../stream/engine.js';
 import { badRequest, Errors, type ErrorDetail } from '../errors.js';
 import { intParam, nameParam } from '../query.js';
-import { ErrorSchema } from '../schemas.js';
+import { NoQuery, ErrorSchema } from '../schemas.js';
 import { parseTime } from '../history-params.js';
 
 /** An item of advice or an alert as the API shows it (times ISO 8601). */
@@ -94,7 +94,7 @@ export const recommendationsRoute: FastifyPluginAsync<{ engine: Engine }> = asyn
 
   app.post<{ Params: { id: string }; Body: Static<typeof AckBody> }>(
     '/v1/recommendations/:id/ack',
-    { schema: { params: Type.Object({ id: Type.String() }), body: AckBody, response: { 200: RecommendationSchema, '4xx': ErrorSchema } } },
+    { schema: { params: Type.Object({ id: Type.String() }), querystring: NoQuery, body: AckBody, response: { 200: RecommendationSchema, '4xx': ErrorSchema } } },
     async (req) => {
       const errors: ErrorDetail[] = [];
       const id = nameParam(req.params.id, '/id', ID_MAX_LENGTH, errors);

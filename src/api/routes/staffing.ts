@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { MAX_CONCURRENCY, staffingCalc, StaffingInputError, STAFFING_MODELS, type StaffingModel } from '../../recommend/staffing/index.js';
 import { badRequest, type ErrorDetail } from '../errors.js';
-import { ErrorSchema } from '../schemas.js';
+import { NoQuery, ErrorSchema } from '../schemas.js';
 
 /**
  * The body is StaffingCalcInput field for field. The schema checks types only; the domains (positive,
@@ -61,7 +61,7 @@ export function staffingErrorDetail(err: StaffingInputError): ErrorDetail {
 export const staffingRoute: FastifyPluginAsync = async (app) => {
   app.post<{ Body: Static<typeof StaffingCalcBody> }>(
     '/v1/staffing/calc',
-    { schema: { body: StaffingCalcBody, response: { 200: StaffingCalcResultSchema, '4xx': ErrorSchema } } },
+    { schema: { querystring: NoQuery, body: StaffingCalcBody, response: { 200: StaffingCalcResultSchema, '4xx': ErrorSchema } } },
     async (req) => {
       try {
         return staffingCalc(req.body);
