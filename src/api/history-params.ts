@@ -17,7 +17,7 @@ export const HISTORY_PARAMS = {
   channel: Type.Optional(Type.String()),
   operator: Type.Optional(Type.String()),
   groupBy: Type.Optional(Type.String({ description: 'comma list of queue, channel, operator, team (the teams of the settings); default: queue,channel' })),
-  interval: Type.Optional(Type.String({ description: 'row interval: 1m, 5m, 15m, 1h, 1d, …; default: one row per group' })),
+  interval: Type.Optional(Type.String({ description: 'row interval: 1m, 5m, 15m, 1h, 1d, …, counted from `from` (no row starts before it); default: one row per group' })),
 };
 
 export const HistoryQuerySchema = Type.Object(HISTORY_PARAMS, { additionalProperties: false });

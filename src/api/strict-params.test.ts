@@ -69,4 +69,18 @@ describe('strict parameters, route by route', () => {
     expect(res.statusCode).toBe(415);
     expect(res.json().error.message).toMatch(/application\/json.*application\/x-ndjson/);
   });
+
+  it('counts intervals from `from`: no row starts before the range asked for', async () => {
+    const h = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3 * 3_600_000;
+    const ev = (id: string, minute: number) => ({ id, type: 'APPEAL_NEW', ts: new Date(h + minute * 60_000).toISOString(), appealId: id, queue: 'q', channel: 'voice' });
+    expect((await t.app.inject({ method: 'POST', url: '/v1/events', payload: [ev('i1', 10), ev('i2', 65), ev('i3', 100)] })).statusCode).toBe(202);
+    const from = new Date(h + 7 * 60_000).toISOString();
+    const res = await t.app.inject({ url: `/v1/metrics?from=${from}&to=${new Date(h + 127 * 60_000).toISOString()}&interval=1h&groupBy=queue` });
+    expect(res.statusCode, res.body).toBe(200);
+    const rows = res.json().rows as Array<{ bucket: string; offered: number }>;
+    expect(rows.map((r) => [r.bucket, r.offered])).toEqual([
+      [from, 2], // 10:07–11:07: minutes 10 and 65
+      [new Date(h + 67 * 60_000).toISOString(), 1], // 11:07–12:07: minute 100
+    ]);
+  });
 });

@@ -22,7 +22,11 @@ export interface HistoryShape {
 
 export class TooManyRowsError extends Error {}
 
-const slotOf = (q: HistoryShape, bucket: number) => (q.intervalMs ? bucket - (((bucket % q.intervalMs) + q.intervalMs) % q.intervalMs) : q.from);
+/**
+ * The row a minute falls in: intervals counted from `from` (10:07 by the hour gives 10:07, 11:07, …), so
+ * no row starts before the range asked for, and a day's hours in a zone half an hour off UTC are its own.
+ */
+const slotOf = (q: HistoryShape, bucket: number) => (q.intervalMs ? q.from + Math.floor((bucket - q.from) / q.intervalMs) * q.intervalMs : q.from);
 const groupKeyOf = (keys: readonly GroupKey[], c: Partial<Record<GroupKey, string>>) => keys.map((k) => c[k] ?? '').join('\u0001');
 
 /**

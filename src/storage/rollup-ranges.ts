@@ -26,12 +26,12 @@ export interface RangePart {
 
 /**
  * Splits [from, to) (whole minutes) into parts, each read at one resolution. A coarser cell may serve
- * only if it lies within one row interval: with `intervalMs`, only resolutions that divide it (slots
- * are aligned on the epoch, as the cells are); without, any.
+ * only if it lies within one row interval: with `intervalMs`, only resolutions that divide it and whose
+ * cells (aligned on the epoch) line up with the rows (counted from `from`); without, any.
  */
 export function planRange(from: number, to: number, intervalMs?: number): RangePart[] {
   if (from % MINUTE_MS !== 0 || to % MINUTE_MS !== 0) throw new Error('planRange: from and to must be whole minutes');
-  const usable = RESOLUTIONS.filter((r) => intervalMs === undefined || intervalMs % r.ms === 0);
+  const usable = RESOLUTIONS.filter((r) => intervalMs === undefined || (intervalMs % r.ms === 0 && from % r.ms === 0));
   const parts: RangePart[] = [];
   const split = (a: number, b: number, level: number) => {
     if (a >= b) return;

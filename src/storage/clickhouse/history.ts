@@ -106,7 +106,8 @@ export async function queryHistory(db: ChClient, q: HistoryQuery, pending: reado
       parts.map((p) => sql`SELECT queue, channel, operator, bucket, ${MERGED} FROM ${TABLE.get(p.resolution)!} WHERE ${cellFilter(q, p.from, p.to)} GROUP BY queue, channel, operator, bucket`),
       ' UNION ALL ',
     );
-    const slot = q.intervalMs ? sql`intDiv(bucket, ${q.intervalMs}) * ${q.intervalMs}` : sql`${q.from}`;
+    // rows from `from` on (see metrics/history.ts slotOf); every cell read is at or after it
+    const slot = q.intervalMs ? sql`${q.from} + intDiv(bucket - ${q.from}, ${q.intervalMs}) * ${q.intervalMs}` : sql`${q.from}`;
     const by = raw([...keys, 'slot'].join(', '));
     const rows = await db.rows(sql`
       SELECT ${raw(keys.map((k) => `${k}, `).join(''))}slot, ${raw(SUMMED.map((c) => `sum(${c}) AS ${c}`).join(', '))},
@@ -141,7 +142,7 @@ export async function queryHistory(db: ChClient, q: HistoryQuery, pending: reado
     const k: GroupKeys = {};
     const keyed = groupKeysOf(c, teamOf);
     for (const x of keys) k[x] = keyed[x];
-    const g = groupOf(k, q.intervalMs ? Math.floor(c.bucket / q.intervalMs) * q.intervalMs : q.from);
+    const g = groupOf(k, q.intervalMs ? q.from + Math.floor((c.bucket - q.from) / q.intervalMs) * q.intervalMs : q.from);
     const s = c.counters;
     [s.offered, s.aa, s.ha, s.missed, s.waitSumMs, s.waitCount, s.handleSumMs, s.handleCount, s.qaDelta].forEach((v, i) => (g.sums[i] += v));
     const targetBin = binOf(policy.targetSec * 1000);

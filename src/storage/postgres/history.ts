@@ -49,7 +49,9 @@ export async function queryHistory(db: SqlClient, q: HistoryQuery, pending: read
 
   const keys = [...q.groupBy];
   const by = [...keys, 'slot'].join(', ');
-  const slot = q.intervalMs ? `date_bin(${p(q.intervalMs)}::float8 * interval '1 millisecond', c.bucket, timestamptz 'epoch')` : `${p(new Date(q.from).toISOString())}::timestamptz`;
+  // rows from `from` on (see metrics/history.ts slotOf): date_bin's origin
+  const from = `${p(new Date(q.from).toISOString())}::timestamptz`;
+  const slot = q.intervalMs ? `date_bin(${p(q.intervalMs)}::float8 * interval '1 millisecond', c.bucket, ${from})` : from;
   // SL policy of each cell: its queue's own, else its channel's, else the default (CASE tries them in that order)
   const policy = (pick: (x: SlPolicy) => unknown, type: 'int' | 'boolean') => {
     const v = (x: SlPolicy) => `${p(pick(x))}::${type}`;
