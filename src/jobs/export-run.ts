@@ -96,13 +96,13 @@ export async function runExport(reads: HistoryReads, spec: ExportSpec, onProgres
         at = end;
       }
     } else {
-      // slices on interval edges (slots are aligned on the epoch), starting with an hour's worth, never more
+      // slices on interval edges (intervals are counted from the range's start), starting with an hour's worth, never more
       // rows than SLICE_MAX_ROWS once every group has its row in every interval
       const maxSpan = step ? Math.max(step, Math.min(Math.floor(MAX_SPAN_MS / step), Math.floor(SLICE_MAX_ROWS / Math.max(1, groups?.length ?? 1))) * step) : 0;
       let span = step ? Math.min(maxSpan, Math.max(1, Math.round(3_600_000 / step)) * step) : shape.to - shape.from;
       for (let at = shape.from; at < shape.to; ) {
         if (cancelled()) throw new Error('cancelled');
-        const end = step ? Math.min(shape.to, nextEdge(at, step, span)) : shape.to;
+        const end = step ? Math.min(shape.to, nextEdge(shape.from, at, step, span)) : shape.to;
         const slice: HistoryShape = { ...shape, from: at, to: end, maxRows: SLICE_MAX_ROWS };
         let part: MetricsRow[];
         try {
@@ -149,7 +149,7 @@ function withEmptyRows(part: MetricsRow[], groups: ReadonlyArray<Partial<Record<
   const step = shape.intervalMs!;
   const have = new Set(part.map((r) => `${r.bucket}\u0002${keyOf(shape.groupBy, r)}`));
   const out = [...part];
-  for (let s = from - (((from % step) + step) % step); s < to; s += step) {
+  for (let s = shape.from + Math.floor((from - shape.from) / step) * step; s < to; s += step) {
     const bucket = new Date(s).toISOString();
     const final = shape.finalBefore !== undefined && s + step <= shape.finalBefore;
     for (const g of groups) if (!have.has(`${bucket}\u0002${keyOf(shape.groupBy, g)}`)) out.push(emptyRow(g, s, final));
@@ -157,9 +157,9 @@ function withEmptyRows(part: MetricsRow[], groups: ReadonlyArray<Partial<Record<
   return out.length === part.length ? part : out.sort(compareRows);
 }
 
-/** The end of a slice from `at`: `span` later, on an interval edge. */
-function nextEdge(at: number, step: number, span: number): number {
-  const slotStart = at - (((at % step) + step) % step);
+/** The end of a slice from `at`: `span` later, on an interval edge (intervals counted from `origin`). */
+function nextEdge(origin: number, at: number, step: number, span: number): number {
+  const slotStart = origin + Math.floor((at - origin) / step) * step;
   return slotStart + Math.max(step, span);
 }
 

@@ -51,6 +51,13 @@ async function checkExports(s: ServerProcess): Promise<void> {
   // demo names have no commas or quotes: a line is its fields joined
   expect(lines.sort()).toEqual(api.map((r) => cols.map((c) => text(r[c])).join(',')).sort());
 
+  // intervals counted from an odd `from` (07:13 past the hour, widened to the minute): the same rows, none before it
+  const odd = { from: new Date(sim.startTime + 7 * 60_000 + 13_000).toISOString(), to: range.to, interval: '15m', groupBy: 'queue' };
+  const oddApi = (await s.get(`/v1/metrics?${new URLSearchParams(odd)}`)).body.rows as Array<Record<string, unknown>>;
+  expect(oddApi[0].bucket).toBe(new Date(sim.startTime + 7 * 60_000).toISOString());
+  const [oddHead, ...oddLines] = (await (await exportOn(s, 'csv', odd)).text()).replace(/^\ufeff/, '').trimEnd().split('\r\n');
+  expect(oddLines.sort()).toEqual(oddApi.map((r) => oddHead.split(',').map((c) => text(r[c])).join(',')).sort());
+
   const xlsx = await exportOn(s, 'xlsx', { ...range, groupBy: 'queue' });
   const book = new ExcelJS.Workbook();
   await book.xlsx.load(await xlsx.arrayBuffer());
