@@ -1,6 +1,7 @@
 import { tierRoute } from './routes/tier.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
+import helmet from '@fastify/helmet';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_CONFIG, type Config } from '../config/config.js';
@@ -98,6 +99,27 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
   app.server.on('connect', refuseConnect);
   installTenantResolution(app, opts.config.apiKeys);
+  // Security headers on every answer (nosniff, frame denial, referrer policy, …) and a Content-Security-Policy
+  // the dashboard passes: its scripts, styles and the live stream are all its own origin's; the icon is a
+  // data: URL. HSTS belongs to whoever terminates TLS in front of ccpulse, not to a plain-HTTP server.
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    strictTransportSecurity: false,
+  });
   const { engine } = opts;
   // RED per route for /metrics: the routes that report what they hold (SSE clients, jobs) set theirs below
   const scrape: ScrapeSources = { engine, sseClients: () => 0, jobs: () => ({ queued: 0, running: 0 }) };

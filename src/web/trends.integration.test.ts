@@ -61,7 +61,9 @@ describe.skipIf(!chromiumPath)('trend charts, in Chromium against `ccpulse start
     expect(await page.locator('#trends .chart canvas').count()).toBe(4);
     expect(await arrivals.locator('.chart-summary').textContent()).toMatch(/^70 arrived in the last 4 hours/);
     // the API's own numbers for the same range: SL of the last judged slot, the center's
-    const api = (await (await fetch(`${base}/v1/metrics?from=${Date.now() - 4 * 60 * M}&interval=5m&groupBy=`)).json()) as { rows: Array<{ offered: number; slPct: number | null }> };
+    // (from on a 5-minute edge, as the charts ask: intervals are counted from `from`)
+    const since = Date.now() - 4 * 60 * M;
+    const api = (await (await fetch(`${base}/v1/metrics?from=${since - (since % (5 * M))}&interval=5m&groupBy=`)).json()) as { rows: Array<{ offered: number; slPct: number | null }> };
     expect(api.rows.reduce((n, r) => n + r.offered, 0)).toBe(70);
     const lastSl = api.rows.filter((r) => r.slPct !== null).at(-1)!.slPct;
     expect(Number(await page.locator('#trends figure[data-chart="sl"]').getAttribute('data-last'))).toBe(lastSl);
