@@ -25,6 +25,7 @@ import { jobsRoute } from './routes/jobs.js';
 import { notificationsRoute } from './routes/notifications.js';
 import { streamRoute } from './routes/stream.js';
 import { installTenantResolution } from './tenant.js';
+import { requestIdOf } from '../observe/logger.js';
 
 export interface AppOptions {
   engine: Engine;
@@ -41,6 +42,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
     // One log line per request would drown the log at ingest rates; errors are logged by the handler.
     logController: new LogController({ disableRequestLogging: true }),
+    // Each request's log lines carry its id (reqId): the caller's x-request-id when sane, else a new UUID;
+    // it goes back in the response's x-request-id.
+    genReqId: requestIdOf,
+    requestIdHeader: false,
     bodyLimit: opts.config.ingest.maxBytes,
     // Unknown query parameters are errors, not silently dropped: a typo should not change the answer.
     // No type coercion: Ajv coerces "Infinity" or "1e400" to numbers that then skip every range check (a
@@ -60,6 +65,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     http: { requireHostHeader: false },
   });
   installErrorHandler(app);
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
   app.addHook('onRequest', async (req, reply) => {
     if (req.raw.httpVersion !== '1.1' || req.headers.host !== undefined) return;
     reply.header('connection', 'close'); // a malformed request: as Node would, end the connection after the answer

@@ -84,6 +84,12 @@ export const ConfigSchema = Type.Object(
     /** Set from `storage` when it is a clickhouse:// URL (the only way to name that backend). */
     clickhouseUrl: Type.String(),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
+    /**
+     * How log lines are written (src/observe/logger.ts): `json` (pino's), `ecs` (Elastic Common Schema
+     * names: @timestamp, log.level, message), or `pretty` for a person at a terminal (JSON when stdout is
+     * not one, or the optional pino-pretty is not installed).
+     */
+    logFormat: Type.Union([Type.Literal('json'), Type.Literal('ecs'), Type.Literal('pretty')]),
     /** Events timed further ahead of the server clock than this are clamped to arrival time and flagged. */
     maxFutureSkewSec: Type.Number({ minimum: 0 }),
     /** The center's time zone (IANA, e.g. Europe/Moscow): the dashboard's times, and where "today" begins for the operators table. */
@@ -179,6 +185,7 @@ export const DEFAULT_CONFIG: Config = {
   postgresUrl: 'postgres://postgres@127.0.0.1:5432/postgres',
   clickhouseUrl: '',
   logLevel: 'info',
+  logFormat: 'json',
   checkpointIntervalMs: 1000,
   maxFutureSkewSec: 300,
   timeZone: 'UTC',
@@ -225,6 +232,7 @@ export const ENV_VARS: Record<string, keyof Config> = {
   CCPULSE_STORAGE: 'storage',
   CCPULSE_POSTGRES_URL: 'postgresUrl',
   CCPULSE_LOG_LEVEL: 'logLevel',
+  CCPULSE_LOG_FORMAT: 'logFormat',
   CCPULSE_CHECKPOINT_MS: 'checkpointIntervalMs',
   CCPULSE_TIME_ZONE: 'timeZone',
   CCPULSE_PUBLIC_URL: 'publicUrl',
@@ -242,6 +250,7 @@ export const FLAGS: Partial<Record<keyof Config, string>> = {
   storage: '--storage',
   postgresUrl: '--postgres-url',
   logLevel: '--log-level',
+  logFormat: '--log-format',
   timeZone: '--time-zone',
 };
 

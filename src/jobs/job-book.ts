@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 /**
  * Background jobs (issue #11): heavy work — exports of long ranges, verify over weeks — run off the request path, a few at
  * a time, each on a thread of its own, so that no report slows the live view. A job is asked for with
@@ -59,6 +60,8 @@ export interface JobBookOptions {
   keepMs: number;
   start: StartWork;
   now?: () => number;
+  /** Where a failed job is reported (once, when it fails; its caller sees the error in the job). */
+  log?: Pick<Logger, 'warn'>;
 }
 
 export class JobBook {
@@ -179,6 +182,7 @@ export class JobBook {
     if (err) {
       job.state = 'failed';
       job.error = err instanceof Error ? err.message : String(err);
+      this.opts.log?.warn({ err, job: job.id, kind: job.kind, tenant: job.tenant }, 'job failed');
       rmSync(job.file!.path, { force: true });
       job.file = null;
     } else job.state = 'done';

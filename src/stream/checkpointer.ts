@@ -36,7 +36,8 @@ export class Checkpointer {
   start(): void {
     const tick = () => {
       this.timer = setTimeout(async () => {
-        await this.commit().catch(() => {});
+        // logged here, once per failure: a caller of commit() (a route, the shutdown) has the error thrown to it and reports it itself
+        await this.commit().catch((err: unknown) => this.log?.error({ err, failures: this.failures }, 'checkpoint commit failed; will retry'));
         tick();
       }, this.intervalMs * Math.min(2 ** this.failures, 30));
       this.timer.unref();
@@ -77,7 +78,6 @@ export class Checkpointer {
           // storage recognises by its number, before taking anything new.
           this.inDoubt = take;
           this.failures++;
-          this.log?.error({ err, failures: this.failures }, 'checkpoint commit failed; will retry');
           throw err;
         } finally {
           this.inFlight = null;

@@ -88,7 +88,7 @@ export const jobsRoute: FastifyPluginAsync<{ engine: Engine; concurrency?: numbe
       throw err;
     }
   };
-  const book = new JobBook({ dir, concurrency, perTenant, keepMs: 24 * 3_600_000, start: jobStarter(engine.storage, () => engine.checkpointer.commit(), verify) });
+  const book = new JobBook({ dir, concurrency, perTenant, keepMs: 24 * 3_600_000, start: jobStarter(engine.storage, () => engine.checkpointer.commit(), verify), log: app.log });
   app.addHook('onClose', async () => {
     book.close();
     rmSync(dir, { recursive: true, force: true });
