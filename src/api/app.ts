@@ -29,7 +29,7 @@ import { requestIdOf } from '../observe/logger.js';
 
 export interface AppOptions {
   engine: Engine;
-  config: Pick<Config, 'apiKeys' | 'ingest' | 'customChannels' | 'logLevel' | 'maxFutureSkewSec'> & { recommend?: Pick<Config['recommend'], 'campaignDropCapPct'> };
+  config: Pick<Config, 'apiKeys' | 'ingest' | 'customChannels' | 'logLevel' | 'maxFutureSkewSec'> & { recommend?: Pick<Config['recommend'], 'campaignDropCapPct'> } & Partial<Pick<Config, 'readiness' | 'checkpointIntervalMs'>>;
   /** Directory of the built dashboard; found next to the compiled code by default. */
   webRoot?: string;
   /** The process logger (pino); a silent one when absent. */
@@ -100,7 +100,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(notificationsRoute, { engine });
   await app.register(campaignsRoute, { engine, defaultDropCapPct: opts.config.recommend?.campaignDropCapPct ?? DEFAULT_CONFIG.recommend.campaignDropCapPct });
   await app.register(tierRoute, { engine, open: Object.keys(opts.config.apiKeys).length === 0 });
-  await app.register(healthRoute, { engine, startedAt: Date.now(), detailed: Object.keys(opts.config.apiKeys).length === 0 });
+  await app.register(healthRoute, {
+    engine,
+    startedAt: Date.now(),
+    detailed: Object.keys(opts.config.apiKeys).length === 0,
+    readiness: opts.config.readiness ?? DEFAULT_CONFIG.readiness,
+    checkpointIntervalMs: opts.config.checkpointIntervalMs ?? DEFAULT_CONFIG.checkpointIntervalMs,
+  });
   const webRoot = opts.webRoot ?? findWebRoot();
   // Dotfiles are never served (the plugin's default serves them): 403, like a path out of the root.
   if (webRoot) await app.register(fastifyStatic, { root: webRoot, index: 'index.html', dotfiles: 'deny' });

@@ -166,6 +166,8 @@ Precedence: flags, then environment, then the config file, then defaults.`,
     const shutdown = async (signal: string) => {
       if (stopping) return;
       stopping = true;
+      // GET /readyz answers 503 from now on: a load balancer stops sending before the port closes
+      engine.beginShutdown();
       log.info({ signal }, 'shutting down');
       demo?.stop();
       await archive?.stop();

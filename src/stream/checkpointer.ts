@@ -20,6 +20,12 @@ export class Checkpointer {
   /** The take being committed now. */
   private inFlight: CheckpointTake | null = null;
   lastCommitMs = 0;
+  /** When (the engine's clock) the last commit was stored; the start counts as one (it restored the last). */
+  lastCommitAt: number;
+  /** Commits failed in a row (0 after one succeeds). */
+  get consecutiveFailures(): number {
+    return this.failures;
+  }
   /** Number of the last checkpoint commit known to be stored. */
   commitId = 0;
   /** Log position the last stored checkpoint covers: a crash now would replay the log after it. */
@@ -31,7 +37,10 @@ export class Checkpointer {
     private readonly lock: RwLock,
     private readonly intervalMs: number,
     private readonly log?: Logger,
-  ) {}
+    private readonly now: () => number = Date.now,
+  ) {
+    this.lastCommitAt = now();
+  }
 
   start(): void {
     const tick = () => {
@@ -73,6 +82,7 @@ export class Checkpointer {
           this.committedPosition = take.position;
           this.failures = 0;
           this.lastCommitMs = performance.now() - started;
+          this.lastCommitAt = this.now();
         } catch (err) {
           // It may have been applied with only the answer lost: retry the very same commit, which
           // storage recognises by its number, before taking anything new.
