@@ -73,21 +73,21 @@ export const healthRoute: FastifyPluginAsync<HealthRouteOptions> = async (app, o
 
   const ping = pinger(engine.storage, opts.pingTimeoutMs ?? READY_PING_TIMEOUT_MS);
   let wasReady: boolean | null = null;
-  app.get('/readyz', async (_req, reply) => {
+  app.get('/readyz', async (req, reply) => {
     let body: Readiness;
     const errors: string[] = [];
     try {
       body = await readiness(opts, ping, errors);
     } catch (err) {
       // never a 500 here: a check that cannot be made is a reason not to be ready
-      app.log.error({ err }, 'the readiness check failed');
+      req.log.error({ err }, 'the readiness check failed');
       body = { status: 'not ready', reasons: ['the readiness check itself failed; see the server log'] };
     }
     const ready = body.status === 'ready';
     // the changes are logged, not every probe (a load balancer asks every few seconds)
     if (wasReady !== ready) {
-      if (!ready) app.log.warn({ reasons: body.reasons, ...(errors.length ? { errors } : {}) }, 'not ready: /readyz answers 503');
-      else if (wasReady === false) app.log.info('ready again: /readyz answers 200');
+      if (!ready) req.log.warn({ reasons: body.reasons, ...(errors.length ? { errors } : {}) }, 'not ready: /readyz answers 503');
+      else if (wasReady === false) req.log.info('ready again: /readyz answers 200');
       wasReady = ready;
     }
     return reply.status(ready ? 200 : 503).header('cache-control', 'no-store').send(body);
