@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { capturingLogger } from '../testing/capture-log.js';
 import { startTestApp, type TestApp } from './testing/test-app.js';
@@ -80,6 +81,18 @@ describe('request logging', () => {
     } finally {
       t.storage.commitCheckpoint = commit;
     }
+  });
+
+  it('gives the live stream (a hijacked answer) its request id too', async () => {
+    const url = t.url || (await t.listen());
+    const id = await new Promise<string | undefined>((resolve, reject) => {
+      const req = http.get(`${url}/v1/stream`, { headers: { 'x-request-id': 'sse-1' } }, (res) => {
+        resolve(res.headers['x-request-id'] as string | undefined);
+        req.destroy();
+      });
+      req.on('error', reject);
+    });
+    expect(id).toBe('sse-1');
   });
 
   it('never logs an API key or a header at any level', async () => {
