@@ -28,6 +28,7 @@ import { streamRoute } from './routes/stream.js';
 import { installTenantResolution } from './tenant.js';
 import { prometheusRoute } from './routes/prometheus.js';
 import { createPrometheus, type ScrapeSources } from '../observe/prometheus.js';
+import { requestIdOf } from '../observe/logger.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -38,7 +39,7 @@ declare module 'fastify' {
 
 export interface AppOptions {
   engine: Engine;
-  config: Pick<Config, 'apiKeys' | 'ingest' | 'customChannels' | 'logLevel' | 'maxFutureSkewSec'> & { recommend?: Pick<Config['recommend'], 'campaignDropCapPct'> };
+  config: Pick<Config, 'apiKeys' | 'ingest' | 'customChannels' | 'logLevel' | 'maxFutureSkewSec'> & { recommend?: Pick<Config['recommend'], 'campaignDropCapPct'> } & Partial<Pick<Config, 'readiness' | 'checkpointIntervalMs'>>;
   /** Directory of the built dashboard; found next to the compiled code by default. */
   webRoot?: string;
   /** The process logger (pino); a silent one when absent. */
@@ -51,6 +52,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
     // One log line per request would drown the log at ingest rates; errors are logged by the handler.
     logController: new LogController({ disableRequestLogging: true }),
+    // Each request's log lines carry its id (reqId): the caller's x-request-id when sane, else a new UUID;
+    // it goes back in the response's x-request-id.
+    genReqId: requestIdOf,
+    requestIdHeader: false,
     bodyLimit: opts.config.ingest.maxBytes,
     // Unknown query parameters are errors, not silently dropped: a typo should not change the answer.
     // No type coercion: Ajv coerces "Infinity" or "1e400" to numbers that then skip every range check (a
@@ -75,6 +80,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.decorate('registeredRoutes', routes);
   app.addHook('onRoute', (r) => {
     for (const method of [r.method].flat()) routes.push({ method, url: r.url, querystring: r.schema?.querystring });
+  });
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
   });
   app.addHook('onRequest', async (req, reply) => {
     if (req.raw.httpVersion !== '1.1' || req.headers.host !== undefined) return;
@@ -145,7 +153,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(notificationsRoute, { engine });
   await app.register(campaignsRoute, { engine, defaultDropCapPct: opts.config.recommend?.campaignDropCapPct ?? DEFAULT_CONFIG.recommend.campaignDropCapPct });
   await app.register(tierRoute, { engine, open: Object.keys(opts.config.apiKeys).length === 0 });
-  await app.register(healthRoute, { engine, startedAt: Date.now(), detailed: Object.keys(opts.config.apiKeys).length === 0 });
+  await app.register(healthRoute, {
+    engine,
+    startedAt: Date.now(),
+    detailed: Object.keys(opts.config.apiKeys).length === 0,
+    readiness: opts.config.readiness ?? DEFAULT_CONFIG.readiness,
+    checkpointIntervalMs: opts.config.checkpointIntervalMs ?? DEFAULT_CONFIG.checkpointIntervalMs,
+  });
   const webRoot = opts.webRoot ?? findWebRoot();
   // Dotfiles are never served (the plugin's default serves them): 403, like a path out of the root.
   if (webRoot) await app.register(fastifyStatic, { root: webRoot, index: 'index.html', dotfiles: 'deny' });

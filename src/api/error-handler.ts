@@ -102,6 +102,8 @@ function sendError(thrown: unknown, req: FastifyRequest, reply: FastifyReply): F
   } else if (status >= 500) req.log.error({ err: thrown }, 'request failed');
   // a route may have set a file's headers before it failed: the error goes out as JSON
   for (const h of ['content-type', 'content-length', 'content-disposition']) reply.removeHeader(h);
+  // errors met before the hooks ran (a malformed URL) carry the request id too
+  reply.header('x-request-id', req.id);
   return reply.status(status).send(body);
 }
 

@@ -74,6 +74,8 @@ Options:
   --postgres-url URL  PostgreSQL connection string for --storage postgres      env CCPULSE_POSTGRES_URL
   --config FILE       JSON config file (default ./ccpulse.config.json if present) env CCPULSE_CONFIG
   --log-level L       fatal, error, warn, info, debug, trace, silent          env CCPULSE_LOG_LEVEL
+  --log-format F      json (default), ecs (Elastic Common Schema) or pretty
+                      (a terminal only; needs pino-pretty)                    env CCPULSE_LOG_FORMAT
   --time-zone TZ      the center's time zone, IANA (default UTC): the dashboard's times and
                       where "today" begins for the operators table            env CCPULSE_TIME_ZONE
   --archive-dir DIR   where the hourly archive puts days past the hot retention (default
@@ -94,6 +96,7 @@ Precedence: flags, then environment, then the config file, then defaults.`,
     'postgres-url': { type: 'string' },
     config: { type: 'string' },
     'log-level': { type: 'string' },
+    'log-format': { type: 'string' },
     'time-zone': { type: 'string' },
     'archive-dir': { type: 'string' },
     'archive-clickhouse': { type: 'string' },
@@ -110,6 +113,7 @@ Precedence: flags, then environment, then the config file, then defaults.`,
         storage: v.storage as string | undefined,
         postgresUrl: v['postgres-url'] as string | undefined,
         logLevel: v['log-level'] as string | undefined,
+        logFormat: v['log-format'] as string | undefined,
         timeZone: v['time-zone'] as string | undefined,
         archive: { dir: v['archive-dir'] as string | undefined, clickhouse: v['archive-clickhouse'] as string | undefined, olderThan: v['archive-older-than'] as string | undefined },
       },
@@ -147,7 +151,7 @@ Precedence: flags, then environment, then the config file, then defaults.`,
       import('../api/app.js'),
       import('./demo.js'),
     ]);
-    const log = createLogger(config.logLevel);
+    const log = createLogger({ level: config.logLevel, format: config.logFormat });
     // the links in notifications: the configured address, else this server's own
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
     const engine = await Engine.start({ storage, config: { ...config, publicUrl: config.publicUrl || `http://${shownHost}:${config.port}/` }, log });
@@ -162,13 +166,16 @@ Precedence: flags, then environment, then the config file, then defaults.`,
     const shutdown = async (signal: string) => {
       if (stopping) return;
       stopping = true;
+      // GET /readyz answers 503 from now on: a load balancer stops sending before the port closes
+      engine.beginShutdown();
       log.info({ signal }, 'shutting down');
       demo?.stop();
       await archive?.stop();
       await app.close();
-      await engine.stop();
-      await storage.close();
-      process.exit(0);
+      // the last checkpoint may fail (the database gone): the log is durable, the next start replays it
+      const stopped = await engine.stop().then(() => true, (err: unknown) => (log.error({ err }, 'the final checkpoint failed; the next start replays the log after the last one'), false));
+      await storage.close().catch((err: unknown) => log.error({ err }, 'closing the storage failed'));
+      process.exit(stopped ? 0 : 1);
     };
     process.on('SIGINT', () => void shutdown('SIGINT'));
     process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -226,3 +226,24 @@ describe('the center’s time zone', () => {
     expect(() => loadConfig({ flags: { timeZone: '' }, env: {} })).toThrow(/--time-zone/);
   });
 });
+
+describe('logs and readiness', () => {
+  it('takes the log format by flag, variable or file (json by default), and names a wrong one by where it came from', () => {
+    expect(loadConfig({ env: {} }).logFormat).toBe('json');
+    expect(loadConfig({ env: { CCPULSE_LOG_FORMAT: 'ecs' } }).logFormat).toBe('ecs');
+    expect(loadConfig({ flags: { logFormat: 'pretty' }, env: { CCPULSE_LOG_FORMAT: 'ecs' } }).logFormat).toBe('pretty');
+    expect(loadConfig({ configPath: file({ logFormat: 'ecs' }), env: {} }).logFormat).toBe('ecs');
+    expect(() => loadConfig({ env: { CCPULSE_LOG_FORMAT: 'xml' } })).toThrow(/CCPULSE_LOG_FORMAT: must be one of json, ecs, pretty, got "xml"/);
+    expect(() => loadConfig({ flags: { logFormat: 'text' }, env: {} })).toThrow(/--log-format: must be one of json, ecs, pretty/);
+  });
+
+  it('takes the readiness thresholds from the file field by field, and refuses a checkpoint age under two intervals', () => {
+    expect(loadConfig({ env: {} }).readiness).toEqual({ maxCheckpointAgeSec: 60, maxLagEvents: 1_000_000 });
+    expect(loadConfig({ configPath: file({ readiness: { maxLagEvents: 5_000 } }), env: {} }).readiness).toEqual({ maxCheckpointAgeSec: 60, maxLagEvents: 5_000 });
+    expect(() => loadConfig({ configPath: file({ readiness: { maxCheckpointAgeSec: 0 } }), env: {} })).toThrow(/\/readiness\/maxCheckpointAgeSec: must be a number from 1 to 86400/);
+    expect(() => loadConfig({ configPath: file({ readiness: { maxLagEvents: 10, colour: 1 } }), env: {} })).toThrow(/\/readiness\/colour: unknown field/);
+    expect(() => loadConfig({ configPath: file({ readiness: { maxCheckpointAgeSec: 5 } }), env: { CCPULSE_CHECKPOINT_MS: '3000' } })).toThrow(
+      /\/readiness\/maxCheckpointAgeSec: 5 s is less than two checkpoint intervals \(checkpointIntervalMs 3000\)/,
+    );
+  });
+});

@@ -84,6 +84,12 @@ export const ConfigSchema = Type.Object(
     /** Set from `storage` when it is a clickhouse:// URL (the only way to name that backend). */
     clickhouseUrl: Type.String(),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
+    /**
+     * How log lines are written (src/observe/logger.ts): `json` (pino's), `ecs` (Elastic Common Schema
+     * names: @timestamp, log.level, message), or `pretty` for a person at a terminal (JSON when stdout is
+     * not one, or the optional pino-pretty is not installed).
+     */
+    logFormat: Type.Union([Type.Literal('json'), Type.Literal('ecs'), Type.Literal('pretty')]),
     /** Events timed further ahead of the server clock than this are clamped to arrival time and flagged. */
     maxFutureSkewSec: Type.Number({ minimum: 0 }),
     /** The center's time zone (IANA, e.g. Europe/Moscow): the dashboard's times, and where "today" begins for the operators table. */
@@ -152,6 +158,19 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /**
+     * When GET /readyz answers 503 (besides storage that does not answer its ping, failing log writes and a
+     * shutdown): the last successful checkpoint commit older than `maxCheckpointAgeSec`, or the stream
+     * processor more than `maxLagEvents` log positions behind the log, or the last checkpoint that far
+     * behind the processor.
+     */
+    readiness: Type.Object(
+      {
+        maxCheckpointAgeSec: Type.Number({ minimum: 1, maximum: 86_400 }),
+        maxLagEvents: Type.Integer({ minimum: 1 }),
+      },
+      { additionalProperties: false },
+    ),
     ingest: Type.Object(
       {
         maxEvents: Type.Integer({ minimum: 1 }),
@@ -179,6 +198,7 @@ export const DEFAULT_CONFIG: Config = {
   postgresUrl: 'postgres://postgres@127.0.0.1:5432/postgres',
   clickhouseUrl: '',
   logLevel: 'info',
+  logFormat: 'json',
   checkpointIntervalMs: 1000,
   maxFutureSkewSec: 300,
   timeZone: 'UTC',
@@ -202,6 +222,7 @@ export const DEFAULT_CONFIG: Config = {
     email: 7 * 24 * 3600,
   },
   timescale: { ...DEFAULT_TIMESCALE_SETTINGS },
+  readiness: { maxCheckpointAgeSec: 60, maxLagEvents: 1_000_000 },
   ingest: { maxEvents: 50_000, maxBytes: 16 * 1024 * 1024, maxQueueDelayMs: 1_000 },
   archive: { enabled: true, dir: '', clickhouse: '', olderThan: '7d' },
   recommend: {
@@ -225,6 +246,7 @@ export const ENV_VARS: Record<string, keyof Config> = {
   CCPULSE_STORAGE: 'storage',
   CCPULSE_POSTGRES_URL: 'postgresUrl',
   CCPULSE_LOG_LEVEL: 'logLevel',
+  CCPULSE_LOG_FORMAT: 'logFormat',
   CCPULSE_CHECKPOINT_MS: 'checkpointIntervalMs',
   CCPULSE_TIME_ZONE: 'timeZone',
   CCPULSE_PUBLIC_URL: 'publicUrl',
@@ -242,6 +264,7 @@ export const FLAGS: Partial<Record<keyof Config, string>> = {
   storage: '--storage',
   postgresUrl: '--postgres-url',
   logLevel: '--log-level',
+  logFormat: '--log-format',
   timeZone: '--time-zone',
 };
 
@@ -359,6 +382,7 @@ export function loadConfig(opts: { flags?: ConfigFlags; env?: NodeJS.ProcessEnv;
   if (isObject(merged.sl)) merged.sl.channels = mergeSection(DEFAULT_CONFIG.sl.channels, (fromFile.sl as Partial<Config['sl']> | undefined)?.channels);
   merged.inactivityTimeoutSec = mergeSection(DEFAULT_CONFIG.inactivityTimeoutSec, fromFile.inactivityTimeoutSec);
   merged.ingest = mergeSection(DEFAULT_CONFIG.ingest, fromFile.ingest);
+  merged.readiness = mergeSection(DEFAULT_CONFIG.readiness, fromFile.readiness);
   merged.archive = mergeSection(DEFAULT_CONFIG.archive, fromFile.archive);
   if (isObject(merged.archive)) Object.assign(merged.archive, Object.fromEntries(archiveFrom.env), Object.fromEntries(archiveFrom.flags));
   merged.timescale = mergeSection(DEFAULT_CONFIG.timescale, fromFile.timescale);
@@ -436,6 +460,11 @@ export function loadConfig(opts: { flags?: ConfigFlags; env?: NodeJS.ProcessEnv;
   for (const key of ['publicUrl', 'telegramApiUrl'] as const) {
     const v = merged[key];
     if (typeof v === 'string' && v !== '' && !/^https?:\/\/[^\s]+$/.test(v)) errors.push(`${source(`/${key}`)}: must be an http:// or https:// URL`);
+  }
+  // a checkpoint is committed every checkpointIntervalMs: a smaller allowed age would call a healthy server not ready
+  const maxAge = isObject(merged.readiness) ? merged.readiness.maxCheckpointAgeSec : undefined;
+  if (typeof maxAge === 'number' && typeof merged.checkpointIntervalMs === 'number' && maxAge * 1000 < 2 * merged.checkpointIntervalMs) {
+    errors.push(`${source('/readiness/maxCheckpointAgeSec')}: ${maxAge} s is less than two checkpoint intervals (checkpointIntervalMs ${merged.checkpointIntervalMs}): a server committing on time would not be ready`);
   }
   // read by the slow-path threads themselves (runtime/thread-priority.ts), checked here so a typo stops the start
   const niceness = checkSlowPathNiceness(env);

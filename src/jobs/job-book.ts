@@ -1,4 +1,5 @@
 import type { StageMeter } from '../observe/stage-meter.js';
+import type { Logger } from 'pino';
 /**
  * Background jobs (issue #11): heavy work — exports of long ranges, verify over weeks — run off the request path, a few at
  * a time, each on a thread of its own, so that no report slows the live view. A job is asked for with
@@ -62,6 +63,8 @@ export interface JobBookOptions {
   now?: () => number;
   /** Times each job as the `export` stage (for /metrics). */
   meter?: StageMeter;
+  /** Where a failed job is reported (once, when it fails; its caller sees the error in the job). */
+  log?: Pick<Logger, 'warn'>;
 }
 
 export class JobBook {
@@ -201,6 +204,7 @@ export class JobBook {
     if (err) {
       job.state = 'failed';
       job.error = err instanceof Error ? err.message : String(err);
+      this.opts.log?.warn({ err, job: job.id, kind: job.kind, tenant: job.tenant }, 'job failed');
       rmSync(job.file!.path, { force: true });
       job.file = null;
     } else job.state = 'done';

@@ -106,8 +106,7 @@ export function createPrometheus(src: ScrapeSources): Prometheus {
   // ---- the log and the checkpoint
   gauge('ccpulse_log_position', 'Position of the last event applied from the durable log', (g) => g.set(engine.processor.position));
   gauge('ccpulse_checkpoint_age_seconds', 'Time since the last checkpoint was stored (since start, before the first)', (g) => {
-    const at = engine.checkpointer.lastCommitAt || startedAt;
-    g.set(Math.max(0, (Date.now() - at) / 1000));
+    g.set(Math.max(0, (engine.now() - engine.checkpointer.lastCommitAt) / 1000));
   });
   gauge('ccpulse_watermark_lag_seconds', "Wall clock minus the furthest tenant's watermark (event time): how far behind real time the stream's clock runs", (g) => {
     const w = engine.processor.latestWatermark();
@@ -138,7 +137,6 @@ export function createPrometheus(src: ScrapeSources): Prometheus {
     g.set(performance.eventLoopUtilization(now, elu).utilization);
     elu = now;
   });
-  const startedAt = Date.now();
 
   return {
     registry,

@@ -31,12 +31,21 @@ export function storageConformance(
       enabled = opts.enabled ? await opts.enabled() : true;
       if (enabled) s = await open();
     });
+    let closed = false;
     afterAll(async () => {
-      if (enabled) await s.close();
+      if (enabled && !closed) await s.close();
     });
     const t0 = Date.UTC(2026, 10, 21, 10, 0, 0);
     const ev = (id: string, extra: Partial<CcEvent> = {}): CcEvent => ({
       id, type: 'APPEAL_NEW', ts: t0 + 1234, appealId: 'a-' + id, channel: 'voice', queue: 'sales', ...extra,
+    });
+
+    it('answers a ping quickly while open', async (ctx) => {
+      if (!enabled) return ctx.skip();
+      const started = performance.now();
+      await expect(s.ping()).resolves.toBeUndefined();
+      await Promise.all([s.ping(), s.ping(), s.ping()]);
+      expect(performance.now() - started).toBeLessThan(5_000);
     });
 
     it('appends, assigns increasing positions and refuses repeated ids per tenant', async (ctx) => {
@@ -410,6 +419,7 @@ export function storageConformance(
         const before = await s.readLog(0, 1000);
         await s.close();
         s = await opts.reopen!();
+        await s.ping();
         expect(await s.readLog(0, 1000)).toEqual(before);
         expect((await s.append([{ tenant: 't1', event: ev('e1') }]))[0]).toBeNull();
         expect((await s.loadCheckpoint('main'))?.position).toBe(5);
@@ -422,5 +432,15 @@ export function storageConformance(
         expect((await s.readOutbox(0, 100_000)).filter((e) => e.num === 901).length).toBe(2);
       });
     }
+
+    // the last test: it closes the store
+    it('refuses a ping once closed, at once rather than never', async (ctx) => {
+      if (!enabled) return ctx.skip();
+      closed = true;
+      await s.close();
+      // GET /readyz relies on it: a closed store neither answers nor hangs
+      const outcome = await Promise.race([s.ping().then(() => 'answered', () => 'refused'), new Promise((r) => setTimeout(() => r('hung'), 5_000))]);
+      expect(outcome).toBe('refused');
+    });
   });
 }

@@ -171,6 +171,13 @@ export interface Storage {
    */
   maintainLog?(): Promise<LogUpkeep>;
 
+  /**
+   * The cheapest round trip to every database the backend holds (a `SELECT 1`): resolves when each
+   * answered, rejects when one cannot be reached or the storage is closed. What GET /readyz asks, with a
+   * short timeout of its own; it never waits behind a long query of the slow path where it can avoid it.
+   */
+  ping(): Promise<void>;
+
   close(): Promise<void>;
 }
 

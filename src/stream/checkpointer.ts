@@ -21,8 +21,12 @@ export class Checkpointer {
   /** The take being committed now. */
   private inFlight: CheckpointTake | null = null;
   lastCommitMs = 0;
-  /** Wall-clock time of the last stored commit (ms since the epoch; 0 before the first): its age is watched. */
-  lastCommitAt = 0;
+  /** When (the engine's clock) the last commit was stored; the start counts as one (it restored the last). */
+  lastCommitAt: number;
+  /** Commits failed in a row (0 after one succeeds). */
+  get consecutiveFailures(): number {
+    return this.failures;
+  }
   /** Number of the last checkpoint commit known to be stored. */
   commitId = 0;
   /** Log position the last stored checkpoint covers: a crash now would replay the log after it. */
@@ -34,14 +38,18 @@ export class Checkpointer {
     private readonly lock: RwLock,
     private readonly intervalMs: number,
     private readonly log?: Logger,
+    private readonly now: () => number = Date.now,
     /** Times each commit as the `checkpoint` stage, and reports its duration (both for /metrics). */
     private readonly meter?: { stage: StageMeter; committed(seconds: number): void },
-  ) {}
+  ) {
+    this.lastCommitAt = now();
+  }
 
   start(): void {
     const tick = () => {
       this.timer = setTimeout(async () => {
-        await this.commit().catch(() => {});
+        // logged here, once per failure: a caller of commit() (a route, the shutdown) has the error thrown to it and reports it itself
+        await this.commit().catch((err: unknown) => this.log?.error({ err, failures: this.failures }, 'checkpoint commit failed; will retry'));
         tick();
       }, this.intervalMs * Math.min(2 ** this.failures, 30));
       this.timer.unref();
@@ -80,14 +88,13 @@ export class Checkpointer {
           this.committedPosition = take.position;
           this.failures = 0;
           this.lastCommitMs = performance.now() - started;
-          this.lastCommitAt = Date.now();
+          this.lastCommitAt = this.now();
           this.meter?.committed(this.lastCommitMs / 1000);
         } catch (err) {
           // It may have been applied with only the answer lost: retry the very same commit, which
           // storage recognises by its number, before taking anything new.
           this.inDoubt = take;
           this.failures++;
-          this.log?.error({ err, failures: this.failures }, 'checkpoint commit failed; will retry');
           throw err;
         } finally {
           this.inFlight = null;

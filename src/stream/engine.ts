@@ -120,9 +120,10 @@ export class Engine {
         maxBatchEvents: 500,
         admission: new AdmissionController({ maxQueueDelayMs: opts.config.ingest?.maxQueueDelayMs ?? DEFAULT_CONFIG.ingest.maxQueueDelayMs, log: opts.log }),
         meter: stages.of('log'),
+        now: this.now,
       },
     );
-    this.checkpointer = new Checkpointer(opts.storage, this.processor, this.lock, opts.config.checkpointIntervalMs, opts.log, {
+    this.checkpointer = new Checkpointer(opts.storage, this.processor, this.lock, opts.config.checkpointIntervalMs, opts.log, this.now, {
       stage: stages.of('checkpoint'),
       committed: (sec) => this.telemetry.checkpointDuration.observe(sec),
     });
@@ -506,8 +507,20 @@ export class Engine {
     this.timers.push(t);
   }
 
+  /** Set once the process is stopping (SIGTERM, engine.stop): GET /readyz answers 503 from then on. */
+  get shuttingDown(): boolean {
+    return this.stopping;
+  }
+  private stopping = false;
+
+  /** The shutdown has begun (before the HTTP server closes): readiness says no, everything else goes on. */
+  beginShutdown(): void {
+    this.stopping = true;
+  }
+
   /** Stops timers and commits a last checkpoint (the log is durable regardless). */
   async stop(): Promise<void> {
+    this.stopping = true;
     for (const t of this.timers) clearInterval(t);
     if (this.recommendTimer) clearTimeout(this.recommendTimer);
     const recommender = this.recommender;

@@ -37,6 +37,10 @@ export class EventLog {
   private queue: Request[] = [];
   private queuedEvents = 0;
   private writing = false;
+  /** The highest log position written by this process (0 before the first write): the log's head, as far as this process knows. */
+  head = 0;
+  /** The last write that stored its events, and the last that failed (the engine's clock; 0: none yet), and why: what GET /readyz reads. */
+  readonly writes = { lastOkAt: 0, lastFailedAt: 0, lastError: '' };
   /** Decides which requests the log takes: what can be made durable within a deadline at the measured drain rate. */
   readonly admission: AdmissionController;
 
@@ -46,7 +50,7 @@ export class EventLog {
     private readonly apply: (events: LoggedEvent[]) => Promise<void>,
     /** Reads back whatever the log holds beyond what was applied (after a write that may have committed). */
     private readonly catchUp: () => Promise<void>,
-    private readonly opts: { maxBatchEvents?: number; admission?: AdmissionController; meter?: StageMeter } = {},
+    private readonly opts: { maxBatchEvents?: number; admission?: AdmissionController; meter?: StageMeter; now?: () => number } = {},
   ) {
     this.admission = opts.admission ?? new AdmissionController({ maxQueueDelayMs: 1_000 });
   }
@@ -98,6 +102,15 @@ export class EventLog {
     return this.queuedEvents;
   }
 
+  private failed(err: unknown): void {
+    this.writes.lastFailedAt = this.now();
+    this.writes.lastError = err instanceof Error ? err.message : String(err);
+  }
+
+  private now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
   private takeBatch(): Request[] {
     const max = this.opts.maxBatchEvents ?? 20_000;
     const batch: Request[] = [];
@@ -116,7 +129,12 @@ export class EventLog {
 
   private async write(batch: Request[]): Promise<void> {
     if (this.unsure) {
-      await this.catchUp();
+      try {
+        await this.catchUp();
+      } catch (err) {
+        this.failed(err);
+        throw err;
+      }
       this.unsure = false;
     }
     // A repeated id within the batch is a duplicate before the database sees it.
@@ -141,8 +159,11 @@ export class EventLog {
       seqs = await this.storage.append(rows);
     } catch (err) {
       this.unsure = true;
+      this.failed(err);
       throw err;
     }
+    this.writes.lastOkAt = this.now();
+    for (const seq of seqs) if (seq !== null && seq > this.head) this.head = seq;
     const accepted = batch.map(() => 0);
     const logged: LoggedEvent[] = [];
     seqs.forEach((seq, j) => {

@@ -81,8 +81,8 @@ export const eventsRoute: FastifyPluginAsync<EventsRouteOptions> = async (app, o
         reply.header('x-ccpulse-position', String(outcome.position));
       } catch (err) {
         if (err instanceof OverloadedError) throw err; // 503 with Retry-After (the error handler)
-        req.log.error({ err }, 'append failed');
-        throw new Errors.STORAGE_UNAVAILABLE();
+        // logged once, by the error handler, with the storage's error as the cause
+        throw new Errors.STORAGE_UNAVAILABLE({ cause: err });
       }
       return reply.status(202).send(result);
     },

@@ -99,6 +99,7 @@ export const jobsRoute: FastifyPluginAsync<{ engine: Engine; concurrency?: numbe
     keepMs: 24 * 3_600_000,
     start: jobStarter(engine.storage, () => engine.checkpointer.commit(), verify),
     meter: engine.telemetry.stages.of('export'),
+    log: app.log,
   });
   if (scrape) scrape.jobs = () => book.load();
   app.addHook('onClose', async () => {

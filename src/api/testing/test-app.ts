@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import { DEFAULT_CONFIG, type Config } from '../../config/config.js';
 import { openPgliteStorage } from '../../storage/pglite/index.js';
 import type { Storage } from '../../storage/storage.js';
@@ -57,7 +58,16 @@ async function openTestStorage(): Promise<{ storage: Storage; dispose(): Promise
  * tests that go through HTTP: app.inject, or a listening server. The config is the default one with
  * `overrides` on top (no config file, no environment). See openTestStorage for a run on ClickHouse.
  */
-export async function startTestApp(overrides: Partial<Config> = {}, opts: { webRoot?: string } = {}): Promise<TestApp> {
+export async function startTestApp(
+  overrides: Partial<Config> = {},
+  opts: {
+    webRoot?: string;
+    /** The process logger for the engine and the app (a silent app when absent). */
+    logger?: Logger;
+    /** The engine's clock (a fake one moves checkpoint ages, windows and timeouts). */
+    now?: () => number;
+  } = {},
+): Promise<TestApp> {
   const config: Config = { ...DEFAULT_CONFIG, logLevel: 'silent', ...overrides };
   const ownRoot = opts.webRoot === undefined;
   const webRoot = opts.webRoot ?? mkdtempSync(join(tmpdir(), 'ccpulse-web-'));
@@ -68,8 +78,8 @@ export async function startTestApp(overrides: Partial<Config> = {}, opts: { webR
     writeFileSync(join(webRoot, 'assets', 'app.js'), 'console.log(1)');
   }
   const { storage, dispose } = await openTestStorage();
-  const engine = await Engine.start({ storage, config });
-  const app = await buildApp({ engine, config, webRoot });
+  const engine = await Engine.start({ storage, config, log: opts.logger, now: opts.now });
+  const app = await buildApp({ engine, config, webRoot, logger: opts.logger });
   const t: TestApp = {
     app,
     engine,

@@ -27,7 +27,18 @@ export class ItemSaver {
   /** Queues a change and starts a flush if none runs; a failed one is tried again later. */
   add(change: RecommendationChange): void {
     this.pending.push(change);
-    if (!this.flushing) void this.flush().catch(() => setTimeout(() => void this.flush().catch(() => {}), Math.min(30_000, 500 * 2 ** this.saveFailures)).unref());
+    if (!this.flushing) void this.flush().catch((err: Error) => {
+      this.warnFailed(err);
+      setTimeout(() => void this.flush().catch((e: Error) => this.warnFailed(e)), Math.min(30_000, 500 * 2 ** this.saveFailures)).unref();
+    });
+  }
+
+  /**
+   * A flush of its own that failed: logged here, once. A caller awaiting flush() (a request acknowledging
+   * an item) has the error thrown to it instead, and its error handler logs it.
+   */
+  private warnFailed(err: Error): void {
+    this.log?.warn({ err: err.message, failures: this.saveFailures }, 'saving recommendations failed; will retry');
   }
 
   /** Writes every change recorded so far; retried on failure (the changes stay queued meanwhile). */
@@ -48,7 +59,6 @@ export class ItemSaver {
           this.pending = [...kept, ...this.pending];
           if (kept.length === 0) continue;
           this.saveFailures++;
-          this.log?.warn({ err: (err as Error).message, failures: this.saveFailures }, 'saving recommendations failed; will retry');
           throw err;
         }
       }

@@ -246,7 +246,17 @@ export class ClickhouseStorage implements Storage {
     return { summarizedRanges: 0, analyzed: false };
   }
 
+  /** On the live path's client (the slow path's may be busy with an export); ClickHouse's own priority puts it first. */
+  async ping(): Promise<void> {
+    // the HTTP client would open a new connection after close(): a closed store must say it is closed
+    if (this.closed) throw new Error('the ClickHouse storage is closed');
+    await this.db.rows(sql`SELECT 1 AS ok`);
+  }
+
+  private closed = false;
+
   async close(): Promise<void> {
+    this.closed = true;
     await this.releaseLease();
     await this.db.close();
     if (this.slow !== this.db) await this.slow.close();

@@ -58,6 +58,9 @@ export async function openPgliteStorage(opts: { dataDir?: string; thread?: boole
     storage[m] = (...args: unknown[]) => (target[m] as (...a: unknown[]) => unknown)(...args);
   }
   storage.threadMemory = (): ThreadMemory[] => [...log.threadMemory!(), ...store.threadMemory!()];
+  storage.ping = async () => {
+    await Promise.all([log.ping(), store.ping()]);
+  };
   storage.close = async () => {
     await Promise.all([log.close(), store.close()]);
   };
@@ -189,11 +192,14 @@ async function openOnWorker(
 
   const storage = { backend: 'pglite' } as Record<string, unknown>;
   for (const m of METHODS) storage[m] = (...args: unknown[]) => call(m, args);
+  storage.ping = () => call('ping', []);
   storage.threadMemory = (): ThreadMemory[] => (memory ? [{ thread: name, ...memory }] : []);
   storage.close = async () => {
     closing = true;
     await call('close', []);
     await (await current).worker.terminate();
+    // a call after this must fail, not wait for a thread that will never come back
+    failed ??= new Error(`the ${name} database is closed`);
   };
   // Ports for another thread, served by the thread now running (messages wait on the port until then):
   // `connect`, plain SQL for a reader (verify); `serve`, read-only storage calls (the history thread).

@@ -65,6 +65,10 @@ export class SqlStorage implements Storage {
   }
 
   /** Applies the numbered migrations not yet applied, under a lock so concurrent starts do not race. */
+  async ping(): Promise<void> {
+    await this.db.query('SELECT 1');
+  }
+
   async migrate(): Promise<void> {
     await this.db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
     await this.db.transaction(async (tx) => {
