@@ -25,6 +25,7 @@ import { jobsRoute } from './routes/jobs.js';
 import { notificationsRoute } from './routes/notifications.js';
 import { streamRoute } from './routes/stream.js';
 import { installTenantResolution } from './tenant.js';
+import { installTracing } from '../observe/tracing-http.js';
 
 export interface AppOptions {
   engine: Engine;
@@ -59,6 +60,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // Node answers an HTTP/1.1 request without Host itself, with an empty body: the check is ours instead.
     http: { requireHostHeader: false },
   });
+  installTracing(app); // first: the request's span covers the hooks below (a no-op when tracing is off)
   installErrorHandler(app);
   app.addHook('onRequest', async (req, reply) => {
     if (req.raw.httpVersion !== '1.1' || req.headers.host !== undefined) return;
