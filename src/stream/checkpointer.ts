@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { Storage } from '../storage/storage.js';
 import type { CheckpointTake, StreamProcessor } from './processor.js';
 import type { RwLock } from './rw-lock.js';
+import type { SpanContext } from '@opentelemetry/api';
+import { activeTracer, linksTo, markFailed } from '../observe/tracing.js';
 
 export const CHECKPOINT_NAME = 'processor';
 
@@ -16,7 +18,7 @@ export class Checkpointer {
   private failures = 0;
   private running: Promise<void> | null = null;
   /** A take whose commit failed: it is retried as it is (same number) before anything new is taken. */
-  private inDoubt: (CheckpointTake & { commitId: number }) | null = null;
+  private inDoubt: (CheckpointTake & { commitId: number; traced: { links: SpanContext[]; batches: number } }) | null = null;
   /** The take being committed now. */
   private inFlight: CheckpointTake | null = null;
   lastCommitMs = 0;
@@ -31,6 +33,8 @@ export class Checkpointer {
     private readonly lock: RwLock,
     private readonly intervalMs: number,
     private readonly log?: Logger,
+    /** The spans of the batches applied since the last take (tracing on): the commit's span links to them. */
+    private readonly takeTraced: () => { links: SpanContext[]; batches: number } = () => ({ links: [], batches: 0 }),
   ) {}
 
   start(): void {
@@ -62,11 +66,20 @@ export class Checkpointer {
   commit(): Promise<void> {
     this.running ??= this.lock
       .write(async () => {
-        const take = this.inDoubt ?? { ...this.processor.takeCheckpoint(), commitId: this.commitId + 1 };
+        // taken in the same turn as the processor's checkpoint: the batches it covers are exactly those linked
+        const take = this.inDoubt ?? { ...this.processor.takeCheckpoint(), commitId: this.commitId + 1, traced: this.takeTraced() };
         const started = performance.now();
         this.inFlight = take;
+        // A span per commit that covers traced batches, linked to them: the last step of their pipeline.
+        // The idle commits of every interval (the clock's expiries only) make none: they would be noise.
+        const span = take.traced.batches === 0 ? undefined : activeTracer()?.startSpan('checkpoint commit', {
+          root: true,
+          links: linksTo(take.traced.links),
+          attributes: { 'ccpulse.checkpoint.id': take.commitId, 'ccpulse.log.position': take.position, 'ccpulse.checkpoint.batches': take.traced.batches, 'ccpulse.checkpoint.retry': take === this.inDoubt },
+        });
+        const { traced: _traced, ...stored } = take;
         try {
-          await this.storage.commitCheckpoint({ name: CHECKPOINT_NAME, ...take });
+          await this.storage.commitCheckpoint({ name: CHECKPOINT_NAME, ...stored });
           this.inDoubt = null;
           this.commitId = take.commitId;
           this.committedPosition = take.position;
@@ -78,9 +91,11 @@ export class Checkpointer {
           this.inDoubt = take;
           this.failures++;
           this.log?.error({ err, failures: this.failures }, 'checkpoint commit failed; will retry');
+          if (span) markFailed(span, err);
           throw err;
         } finally {
           this.inFlight = null;
+          span?.end();
         }
       })
       .finally(() => {

@@ -1,5 +1,6 @@
 import { TierMeter } from '../storage/tier/meter.js';
 import type { Logger } from 'pino';
+import type { SpanContext } from '@opentelemetry/api';
 import type { Config } from '../config/config.js';
 import { DEFAULT_CONFIG, inactivityTimeoutOf, inactivityTimeouts } from '../config/config.js';
 import { SettingsBook } from '../settings/book.js';
@@ -113,7 +114,7 @@ export class Engine {
         admission: new AdmissionController({ maxQueueDelayMs: opts.config.ingest?.maxQueueDelayMs ?? DEFAULT_CONFIG.ingest.maxQueueDelayMs, log: opts.log }),
       },
     );
-    this.checkpointer = new Checkpointer(opts.storage, this.processor, this.lock, opts.config.checkpointIntervalMs, opts.log);
+    this.checkpointer = new Checkpointer(opts.storage, this.processor, this.lock, opts.config.checkpointIntervalMs, opts.log, () => this.eventLog.takeTracedBatches());
     this.notifier = new Notifier({
       storage: opts.storage,
       publicUrl: cfg.publicUrl || DEFAULT_PUBLIC_URL,
@@ -313,8 +314,9 @@ export class Engine {
     }
   }
 
-  async append(tenant: string, events: CcEvent[]): Promise<AppendOutcome> {
-    const outcome = await this.eventLog.append(tenant, events);
+  /** `traced`: the span of the request the events came in (tracing on), for the pipeline's spans to link to. */
+  async append(tenant: string, events: CcEvent[], traced?: SpanContext): Promise<AppendOutcome> {
+    const outcome = await this.eventLog.append(tenant, events, traced);
     // nothing new (all duplicates): the state already reflects them, as of the current position
     return outcome.accepted ? outcome : { ...outcome, position: this.processor.position };
   }

@@ -9,6 +9,7 @@ import type { Engine } from '../../stream/engine.js';
 import { Errors } from '../errors.js';
 import { Type } from '@sinclair/typebox';
 import { ErrorSchema, IngestResultSchema } from '../schemas.js';
+import { requestSpanContext } from '../../observe/tracing-http.js';
 
 const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'text/plain'];
 
@@ -67,7 +68,8 @@ export const eventsRoute: FastifyPluginAsync<EventsRouteOptions> = async (app, o
         throw Object.assign(new Errors.ALL_EVENTS_REJECTED(), { body: result });
       }
       try {
-        const outcome = await opts.engine.append(req.tenant, valid);
+        // the pipeline's spans for the batch that carries these events link to this request's span
+        const outcome = await opts.engine.append(req.tenant, valid, requestSpanContext(req));
         result.accepted = outcome.accepted;
         result.duplicates = outcome.duplicates;
         reply.header('x-ccpulse-position', String(outcome.position));
