@@ -6,7 +6,7 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, defaultTextMapGetter, type Span, type SpanContext } from '@opentelemetry/api';
 import { ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE, ATTR_URL_PATH, ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD_ORIGINAL } from '@opentelemetry/semantic-conventions';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { activePropagator, activeTracer } from './tracing.js';
+import { activePropagator, activeTracer, contextOf } from './tracing.js';
 
 const spans = new WeakMap<FastifyRequest, Span>();
 
@@ -19,6 +19,12 @@ const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT'
  */
 export function requestSpanContext(req: FastifyRequest): SpanContext | undefined {
   return spans.get(req)?.spanContext();
+}
+
+/** A child span of the request's (tracing on; else undefined): a step of its handling, ended by the caller. */
+export function requestChildSpan(req: FastifyRequest, name: string): Span | undefined {
+  const span = spans.get(req);
+  return span && activeTracer()?.startSpan(name, {}, contextOf(span));
 }
 
 /**

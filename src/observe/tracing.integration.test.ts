@@ -121,6 +121,9 @@ describe('OpenTelemetry tracing of a running server', () => {
     expect(attr(req, 'http.route')).toBe('/v1/events');
     expect(attr(req, 'url.path')).toBe('/v1/events');
     expect(attr(req, 'http.response.status_code')).toBe(202);
+    const ingest = one('ingest', (s) => s.parentSpanId === req.spanId);
+    expect(ingest.traceId).toBe(callerTrace);
+    expect([attr(ingest, 'ccpulse.ingest.events'), attr(ingest, 'ccpulse.ingest.rejected')]).toEqual([7, 1]);
   });
 
   it('names a request by its route pattern and keeps its path without the query', () => {

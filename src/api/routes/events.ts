@@ -9,7 +9,7 @@ import type { Engine } from '../../stream/engine.js';
 import { Errors } from '../errors.js';
 import { Type } from '@sinclair/typebox';
 import { ErrorSchema, IngestResultSchema } from '../schemas.js';
-import { requestSpanContext } from '../../observe/tracing-http.js';
+import { requestChildSpan, requestSpanContext } from '../../observe/tracing-http.js';
 
 const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'text/plain'];
 
@@ -47,10 +47,13 @@ export const eventsRoute: FastifyPluginAsync<EventsRouteOptions> = async (app, o
     async (req, reply) => {
       const type = req.headers['content-type']?.toLowerCase() ?? '';
       const format = NDJSON_TYPES.some((t) => type.startsWith(t)) ? 'ndjson' : 'json';
+      // the pipeline's first step, parse and validate (tracing on): then the log write of the batch it joins
+      const ingest = requestChildSpan(req, 'ingest');
       let items;
       try {
         items = parseBatch(req.body, format, opts.maxEvents);
       } catch (err) {
+        ingest?.end();
         if (err instanceof BatchError) throw new Errors[err.code](err.message);
         throw err;
       }
@@ -64,6 +67,7 @@ export const eventsRoute: FastifyPluginAsync<EventsRouteOptions> = async (app, o
         if (clampFuture(v.event, now, opts.maxFutureSkewMs)) opts.engine.processor.stats.clampedFuture++;
         valid.push(v.event);
       });
+      ingest?.setAttributes({ 'ccpulse.ingest.events': items.length, 'ccpulse.ingest.rejected': result.rejected.length }).end();
       if (valid.length === 0) {
         throw Object.assign(new Errors.ALL_EVENTS_REJECTED(), { body: result });
       }
