@@ -67,9 +67,10 @@ export async function startServer(opts: {
   tempDirs.add(dir);
   const dataDir = path.join(dir, 'data');
   const port = await freePort();
-  // Keep the child's config hermetic: no CCPULSE_* from the caller's environment, no ./ccpulse.config.json from the repo.
+  // Keep the child's config hermetic: no CCPULSE_* (nor OTEL_*, which the server reads for tracing) from the
+  // caller's environment, no ./ccpulse.config.json from the repo.
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('CCPULSE_')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('CCPULSE_') && !k.startsWith('OTEL_')) env[k] = v;
   Object.assign(env, opts.extraEnv);
   const nodeArgs = opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : [];
   const t0 = performance.now();
