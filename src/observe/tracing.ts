@@ -136,9 +136,12 @@ export function linksTo(contexts: Iterable<SpanContext | undefined>): Link[] {
  * Runs `fn` in a child span of `parent` named `name`, when there is a parent to trace under; a failure
  * marks the span (by the error's class: messages may quote data) and is thrown on.
  */
-export async function inChildSpan<T>(tracer: Tracer | undefined, parent: Span | undefined, name: string, attributes: Attributes, fn: () => Promise<T>): Promise<T> {
-  if (!tracer || !parent) return fn();
-  const span = tracer.startSpan(name, { attributes }, contextOf(parent));
+export function inChildSpan<T>(tracer: Tracer | undefined, parent: Span | undefined, name: string, attributes: Attributes, fn: () => Promise<T>): Promise<T> {
+  // not async itself: untraced, `fn` runs as if called directly (no promise of its own around it)
+  return tracer && parent ? traced(tracer.startSpan(name, { attributes }, contextOf(parent)), fn) : fn();
+}
+
+async function traced<T>(span: Span, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
