@@ -93,7 +93,7 @@ describe('OpenTelemetry tracing of a running server', () => {
     await server.stop();
     for (let waited = 0; receiver.exports.length === 0 && waited < 3_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
     spans = receiver.exports.flatMap((e) => e.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)));
-  });
+  }, 180_000); // a server started from the sources, then stopped: on a loaded machine more than the default minute
   afterAll(async () => {
     await server?.stop();
     await receiver?.close();
