@@ -10,7 +10,8 @@
  *  - single: 1 event a POST (a request span per event: the worst case for the HTTP hooks).
  * Reported side by side: events/s, request p50/p99 over all slices, the server's CPU per event.
  *
- * Environment: BENCH_TRACING_SLICES [8] (per mode and workload), BENCH_TRACING_SLICE_SECONDS [3]
+ * Environment: BENCH_TRACING_BASE_ENTRY [unset; another build's dist/cli/main.js, run as a third server,
+ * "base"], BENCH_TRACING_SLICES [8] (per mode and workload), BENCH_TRACING_SLICE_SECONDS [3]
  * (measured, after 1 s unmeasured), BENCH_TRACING_CLIENTS [4], BENCH_TRACING_OUT [bench/results/tracing.json].
  */
 import http from 'node:http';
@@ -35,8 +36,13 @@ const WORKLOADS = [
   { name: 'batched', batch: 100 },
   { name: 'single', batch: 1 },
 ] as const;
-const MODES = ['off', 'on'] as const;
-type Mode = (typeof MODES)[number];
+/**
+ * With BENCH_TRACING_BASE_ENTRY (another build's dist/cli/main.js, e.g. the commit before tracing), a
+ * third server from it takes its turn in the slices: "off" against what came before, in the same run.
+ */
+const BASE_ENTRY = process.env.BENCH_TRACING_BASE_ENTRY ? path.resolve(process.env.BENCH_TRACING_BASE_ENTRY) : undefined;
+const MODES = BASE_ENTRY ? (['base', 'off', 'on'] as const) : (['off', 'on'] as const);
+type Mode = 'base' | 'off' | 'on';
 
 /** One slice of load on one server. */
 interface Slice {
@@ -120,7 +126,8 @@ async function slice(port: number, pid: number, gens: EventGenerator[], batch: n
 
 async function main(): Promise<void> {
   const receiver = await startReceiver();
-  const servers = {
+  const servers: Partial<Record<Mode, Awaited<ReturnType<typeof startServer>>>> = {
+    ...(BASE_ENTRY ? { base: await startServer({ label: 'tracing-base', entry: BASE_ENTRY }) } : {}),
     off: await startServer({ label: 'tracing-off' }),
     on: await startServer({ label: 'tracing-on', extraEnv: { CCPULSE_OTLP_ENDPOINT: receiver.url } }),
   };
@@ -131,16 +138,18 @@ async function main(): Promise<void> {
       // each server's clients keep their generators across slices: appeals go on where they left off
       const gens = Object.fromEntries(MODES.map((m) => [m, Array.from({ length: cfg.clients }, (_, i) => new EventGenerator(`tr-${m}-${w.name}-c${i}`, 0x5eed + i * 7919, 1_000))])) as Record<Mode, EventGenerator[]>;
       for (let i = 0; i < cfg.slices; i++) {
-        // off, on | on, off | off, on …: neither mode is always first after the other's load
-        for (const mode of i % 2 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
-          const s = await slice(servers[mode].port, servers[mode].pid, gens[mode], w.batch);
+        // the order turns each slice (off, on | on, off | … or base, off, on | off, on, base | …): no mode always follows the same one
+        const order = i % 2 ? [...MODES].reverse() : [...MODES];
+        for (const mode of BASE_ENTRY ? [...MODES.slice(i % 3), ...MODES.slice(0, i % 3)] : order) {
+          const server = servers[mode]!;
+          const s = await slice(server.port, server.pid, gens[mode], w.batch);
           slices.push({ ...s, mode, workload: w.name });
         }
       }
       console.log(`${w.name}: ${cfg.slices} slices a mode done`);
     }
   } finally {
-    for (const s of Object.values(servers)) await s.stop(); // the "on" one flushes its spans still buffered
+    for (const s of Object.values(servers)) await s!.stop(); // the "on" one flushes its spans still buffered
     await sleep(200);
     spans = receiver.spans();
     await receiver.close();
@@ -163,11 +172,12 @@ async function main(): Promise<void> {
       });
     }
   }
-  const requests = { off: 0, on: 0 };
+  const requests = { base: 0, off: 0, on: 0 };
   for (const s of slices) requests[s.mode] += s.requests;
   console.log(`\n${cfg.slices} slices of ${cfg.sliceSec} s per mode and workload, ${cfg.clients} clients, on ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   console.table(table);
-  console.log(`spans received: ${spans.toLocaleString('en')}, for ${requests.on.toLocaleString('en')} requests to the traced server (and ${requests.off.toLocaleString('en')} to the other)`);
+  console.log(`spans received: ${spans.toLocaleString('en')}, for ${requests.on.toLocaleString('en')} requests to the traced server (and ${(requests.off + requests.base).toLocaleString('en')} to the other${BASE_ENTRY ? 's' : ''})`);
+  if (BASE_ENTRY) console.log(`base: ${path.relative(ROOT, BASE_ENTRY)}`);
   mkdirSync(path.dirname(cfg.out), { recursive: true });
   writeFileSync(cfg.out, JSON.stringify({ cfg, loadAverage: os.loadavg(), table, spans, requests, slices: slices.map(({ latencies, ...s }) => ({ ...s, latencyMs: summarize(latencies) })) }, null, 2));
   console.log(`written to ${path.relative(ROOT, cfg.out)}`);
