@@ -9,7 +9,7 @@ import { getJson } from './http.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The server to run: this checkout's build, or another build's (BENCH_SERVER_ENTRY) to compare two commits. */
-const ENTRY = process.env.BENCH_SERVER_ENTRY ? path.resolve(process.env.BENCH_SERVER_ENTRY) : path.join(ROOT, 'dist', 'cli', 'main.js');
+const DEFAULT_ENTRY = process.env.BENCH_SERVER_ENTRY ? path.resolve(process.env.BENCH_SERVER_ENTRY) : path.join(ROOT, 'dist', 'cli', 'main.js');
 
 export interface Health {
   status: string;
@@ -61,19 +61,23 @@ export async function startServer(opts: {
   extraArgs?: string[];
   /** Restart on the temp dir of an earlier server (its data dir), to measure recovery; default a fresh one. */
   reuseDir?: string;
+  /** Another build's dist/cli/main.js than the one this run compares (BENCH_SERVER_ENTRY or this checkout's). */
+  entry?: string;
 }): Promise<ServerHandle> {
-  if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run "npm run build" first (npm run bench does)`);
+  const entry = opts.entry ?? DEFAULT_ENTRY;
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first (npm run bench does)`);
   const dir = opts.reuseDir ?? mkdtempSync(path.join(os.tmpdir(), `ccpulse-bench-${opts.label}-`));
   tempDirs.add(dir);
   const dataDir = path.join(dir, 'data');
   const port = await freePort();
-  // Keep the child's config hermetic: no CCPULSE_* from the caller's environment, no ./ccpulse.config.json from the repo.
+  // Keep the child's config hermetic: no CCPULSE_* (nor OTEL_*, which the server reads for tracing) from the
+  // caller's environment, no ./ccpulse.config.json from the repo.
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('CCPULSE_')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('CCPULSE_') && !k.startsWith('OTEL_')) env[k] = v;
   Object.assign(env, opts.extraEnv);
   const nodeArgs = opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : [];
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, ENTRY, 'start', '--port', String(port), '--host', '127.0.0.1', '--data', dataDir, '--log-level', 'warn', ...(opts.extraArgs ?? [])], {
+  const child = spawn(process.execPath, [...nodeArgs, entry, 'start', '--port', String(port), '--host', '127.0.0.1', '--data', dataDir, '--log-level', 'warn', ...(opts.extraArgs ?? [])], {
     cwd: dir,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

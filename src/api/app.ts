@@ -29,6 +29,7 @@ import { installTenantResolution } from './tenant.js';
 import { prometheusRoute } from './routes/prometheus.js';
 import { createPrometheus, type ScrapeSources } from '../observe/prometheus.js';
 import { requestIdOf } from '../observe/logger.js';
+import { installTracing } from '../observe/tracing-http.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -74,6 +75,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // Node answers an HTTP/1.1 request without Host itself, with an empty body: the check is ours instead.
     http: { requireHostHeader: false },
   });
+  installTracing(app); // first: the request's span covers the hooks below (a no-op when tracing is off)
   installErrorHandler(app);
   // every route as registered (method and pattern): the suites that must walk them all read it from here
   const routes: Array<{ method: string; url: string; querystring: unknown }> = [];

@@ -84,6 +84,10 @@ Options:
   --archive-clickhouse URL  archive into this ClickHouse database instead (table archived_events,
                       clickhouse://USER:PASSWORD@HOST:8123/DB)          env CCPULSE_ARCHIVE_CLICKHOUSE
   --archive-older-than AGE  days that ended longer ago are archived (default 7d) env CCPULSE_ARCHIVE_OLDER_THAN
+  --otlp-endpoint URL OpenTelemetry tracing: the OTLP/HTTP collector spans are sent to, e.g.
+                      http://localhost:4318 (default none: no tracing)        env CCPULSE_OTLP_ENDPOINT
+                      (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_ENDPOINT;
+                      OTEL_SERVICE_NAME names the service, default ccpulse)
   -h, --help          show this help
 
 Precedence: flags, then environment, then the config file, then defaults.`,
@@ -101,6 +105,7 @@ Precedence: flags, then environment, then the config file, then defaults.`,
     'archive-dir': { type: 'string' },
     'archive-clickhouse': { type: 'string' },
     'archive-older-than': { type: 'string' },
+    'otlp-endpoint': { type: 'string' },
   },
   longRunning: true,
   async run(v) {
@@ -115,6 +120,7 @@ Precedence: flags, then environment, then the config file, then defaults.`,
         logLevel: v['log-level'] as string | undefined,
         logFormat: v['log-format'] as string | undefined,
         timeZone: v['time-zone'] as string | undefined,
+        otlpEndpoint: v['otlp-endpoint'] as string | undefined,
         archive: { dir: v['archive-dir'] as string | undefined, clickhouse: v['archive-clickhouse'] as string | undefined, olderThan: v['archive-older-than'] as string | undefined },
       },
       configPath: v.config as string | undefined,
@@ -145,13 +151,17 @@ Precedence: flags, then environment, then the config file, then defaults.`,
       throw err;
     }
     const storage = await claim.open().catch((err) => Promise.reject(asCliError(err)));
-    const [{ createLogger }, { Engine }, { buildApp }, { startDemo }] = await Promise.all([
+    const [{ createLogger }, { startTracing }, { Engine }, { buildApp }, { startDemo }] = await Promise.all([
       import('../observe/logger.js'),
+      import('../observe/tracing.js'),
       import('../stream/engine.js'),
       import('../api/app.js'),
       import('./demo.js'),
     ]);
     const log = createLogger({ level: config.logLevel, format: config.logFormat });
+    // Before the engine and the app: both look for the tracer as they start. Null, with nothing of the
+    // tracing SDK loaded, when no endpoint is configured.
+    const tracing = await startTracing({ otlpEndpoint: config.otlpEndpoint, serviceName: config.serviceName, log });
     // the links in notifications: the configured address, else this server's own
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
     const engine = await Engine.start({ storage, config: { ...config, publicUrl: config.publicUrl || `http://${shownHost}:${config.port}/` }, log });
@@ -175,6 +185,7 @@ Precedence: flags, then environment, then the config file, then defaults.`,
       // the last checkpoint may fail (the database gone): the log is durable, the next start replays it
       const stopped = await engine.stop().then(() => true, (err: unknown) => (log.error({ err }, 'the final checkpoint failed; the next start replays the log after the last one'), false));
       await storage.close().catch((err: unknown) => log.error({ err }, 'closing the storage failed'));
+      await tracing?.shutdown(); // last: the spans of the final checkpoint go too
       process.exit(stopped ? 0 : 1);
     };
     process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -247,3 +247,36 @@ describe('logs and readiness', () => {
     );
   });
 });
+
+describe('configuration: the OTLP endpoint of tracing', () => {
+  const endpoint = (env: Record<string, string>, flags = {}) => loadConfig({ env, flags }).otlpEndpoint;
+
+  it('is off by default, and names the service ccpulse', () => {
+    expect(loadConfig({ env: {} })).toMatchObject({ otlpEndpoint: '', serviceName: 'ccpulse' });
+    expect(loadConfig({ env: { OTEL_SERVICE_NAME: 'cc-eu' } }).serviceName).toBe('cc-eu');
+  });
+
+  it("adds /v1/traces to a collector's address with no path, and keeps a URL with one", () => {
+    expect(endpoint({ CCPULSE_OTLP_ENDPOINT: 'http://collector:4318' })).toBe('http://collector:4318/v1/traces');
+    expect(endpoint({ CCPULSE_OTLP_ENDPOINT: 'https://otel.example/ingest/traces' })).toBe('https://otel.example/ingest/traces');
+    expect(loadConfig({ env: {}, configPath: file({ otlpEndpoint: 'http://c:4318/' }) }).otlpEndpoint).toBe('http://c:4318/v1/traces');
+  });
+
+  it("reads OpenTelemetry's own variables by their rules, below ccpulse's variable and flag", () => {
+    expect(endpoint({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318/otlp' })).toBe('http://c:4318/otlp/v1/traces');
+    expect(endpoint({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://t:4318/', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' })).toBe('http://t:4318/');
+    expect(endpoint({ CCPULSE_OTLP_ENDPOINT: 'http://mine:4318', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' })).toBe('http://mine:4318/v1/traces');
+    expect(endpoint({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }, { otlpEndpoint: 'http://flag:4318' })).toBe('http://flag:4318/v1/traces');
+  });
+
+  it('refuses what is no http(s) URL, naming where it came from and never echoing it', () => {
+    expect(() => endpoint({ CCPULSE_OTLP_ENDPOINT: 'collector:4318' })).toThrow(/^invalid configuration: CCPULSE_OTLP_ENDPOINT: must be an http:\/\/ or https:\/\/ URL/);
+    expect(() => endpoint({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'grpc://secret@c:4317' })).toThrow(/^invalid configuration: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: must be/);
+    expect(() => endpoint({}, { otlpEndpoint: 'ftp://c' })).toThrow(/--otlp-endpoint: must be/);
+    try {
+      endpoint({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'grpc://secret@c:4317' });
+    } catch (err) {
+      expect((err as Error).message).not.toContain('secret');
+    }
+  });
+});

@@ -106,6 +106,15 @@ export const ConfigSchema = Type.Object(
     smtpFrom: Type.String({ minLength: 3 }),
     /** Telegram's Bot API (a local Bot API server may stand in). */
     telegramApiUrl: Type.String({ minLength: 1 }),
+    /**
+     * Where spans go (OpenTelemetry over OTLP/HTTP): the collector's traces URL, `/v1/traces` added when
+     * the URL has no path (http://collector:4318). Empty: no tracing, and the tracing SDK is not even
+     * loaded (src/observe/tracing.ts). Also read from OTEL_EXPORTER_OTLP_TRACES_ENDPOINT and
+     * OTEL_EXPORTER_OTLP_ENDPOINT, with their standard meanings, when CCPULSE_OTLP_ENDPOINT is not set.
+     */
+    otlpEndpoint: Type.String(),
+    /** The spans' service.name (OTEL_SERVICE_NAME, as every OpenTelemetry SDK reads it). */
+    serviceName: Type.String({ minLength: 1 }),
     /** Bounded out-of-orderness: the watermark trails the highest event time seen by this much. */
     watermarkDelaySec: Type.Number({ minimum: 0 }),
     /** How far behind the watermark an event may be and still correct its appeal exactly (see README). */
@@ -206,6 +215,8 @@ export const DEFAULT_CONFIG: Config = {
   smtpUrl: '',
   smtpFrom: 'ccpulse@localhost',
   telegramApiUrl: 'https://api.telegram.org',
+  otlpEndpoint: '',
+  serviceName: 'ccpulse',
   watermarkDelaySec: 5,
   allowedLatenessSec: 300,
   apiKeys: {},
@@ -253,7 +264,19 @@ export const ENV_VARS: Record<string, keyof Config> = {
   CCPULSE_SMTP_URL: 'smtpUrl',
   CCPULSE_SMTP_FROM: 'smtpFrom',
   CCPULSE_TELEGRAM_API_URL: 'telegramApiUrl',
+  CCPULSE_OTLP_ENDPOINT: 'otlpEndpoint',
+  OTEL_SERVICE_NAME: 'serviceName',
 };
+
+/**
+ * OpenTelemetry's own variables for the traces endpoint, below CCPULSE_OTLP_ENDPOINT: the signal's own
+ * URL is used as it is, the general one is a base that `v1/traces` is appended to (the OTLP exporter
+ * specification's rules, so a deployment set up for other services works unchanged).
+ */
+const OTEL_TRACES_ENDPOINT_VARS = [
+  { name: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', toUrl: (v: string) => v },
+  { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', toUrl: (v: string) => `${v.endsWith('/') ? v : `${v}/`}v1/traces` },
+] as const;
 
 /** Command-line flags of `ccpulse start` and the config keys they set. */
 export const FLAGS: Partial<Record<keyof Config, string>> = {
@@ -266,6 +289,7 @@ export const FLAGS: Partial<Record<keyof Config, string>> = {
   logLevel: '--log-level',
   logFormat: '--log-format',
   timeZone: '--time-zone',
+  otlpEndpoint: '--otlp-endpoint',
 };
 
 /** Environment variables and flags of the archive section's fields (`archive.dir`, `archive.olderThan`). */
@@ -362,6 +386,9 @@ export function loadConfig(opts: { flags?: ConfigFlags; env?: NodeJS.ProcessEnv;
     if (raw === undefined || raw === '') continue;
     fromEnv[key] = typeof DEFAULT_CONFIG[key] === 'number' ? toNumber(raw) : raw;
   }
+  // the standard OpenTelemetry variables, turned into the traces URL here (see OTEL_TRACES_ENDPOINT_VARS)
+  const otelEndpointVar = fromEnv.otlpEndpoint === undefined ? OTEL_TRACES_ENDPOINT_VARS.find((v) => (env[v.name] ?? '') !== '') : undefined;
+  if (otelEndpointVar) fromEnv.otlpEndpoint = otelEndpointVar.toUrl(env[otelEndpointVar.name]!);
   const fromFlags: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(opts.flags ?? {})) {
     if (value === undefined || key === 'archive') continue;
@@ -404,6 +431,7 @@ export function loadConfig(opts: { flags?: ConfigFlags; env?: NodeJS.ProcessEnv;
       if (named && archiveFrom.env.has(field)) return named.env;
     }
     if (Object.hasOwn(fromFlags, key)) return (Object.hasOwn(FLAGS, key) ? FLAGS[key] : undefined) ?? key;
+    if (key === 'otlpEndpoint' && otelEndpointVar) return otelEndpointVar.name;
     if (Object.hasOwn(fromEnv, key)) return Object.keys(ENV_VARS).find((n) => ENV_VARS[n] === key)!;
     return `config file ${fileName}: ${path}`;
   };
@@ -466,12 +494,36 @@ export function loadConfig(opts: { flags?: ConfigFlags; env?: NodeJS.ProcessEnv;
   if (typeof maxAge === 'number' && typeof merged.checkpointIntervalMs === 'number' && maxAge * 1000 < 2 * merged.checkpointIntervalMs) {
     errors.push(`${source('/readiness/maxCheckpointAgeSec')}: ${maxAge} s is less than two checkpoint intervals (checkpointIntervalMs ${merged.checkpointIntervalMs}): a server committing on time would not be ready`);
   }
+  // the traces URL, checked here (a typo would otherwise only show as spans that never arrive); never echoed: it may carry a token
+  if (typeof merged.otlpEndpoint === 'string' && merged.otlpEndpoint !== '') {
+    const url = otlpTracesUrl(merged.otlpEndpoint, otelEndpointVar !== undefined && !Object.hasOwn(fromFlags, 'otlpEndpoint'));
+    if (url === null) errors.push(`${source('/otlpEndpoint')}: must be an http:// or https:// URL (the OTLP/HTTP collector, e.g. http://localhost:4318)`);
+    else merged.otlpEndpoint = url;
+  }
   // read by the slow-path threads themselves (runtime/thread-priority.ts), checked here so a typo stops the start
   const niceness = checkSlowPathNiceness(env);
   if (niceness) errors.push(niceness);
   if (errors.length === 1) throw new ConfigError(`invalid configuration: ${errors[0]}`);
   if (errors.length) throw new ConfigError(`invalid configuration:\n  ${errors.join('\n  ')}`);
   return merged;
+}
+
+/**
+ * The URL spans are posted to, from `otlpEndpoint` as given: `/v1/traces` on a URL with no path (the
+ * collector's address, as people usually give it), the URL itself otherwise, and as it is when it came
+ * from OpenTelemetry's variables (`asIs`, already a traces URL by their rules). Null if it is no http(s) URL.
+ */
+export function otlpTracesUrl(raw: string, asIs = false): string | null {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return null;
+  }
+  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || !u.hostname) return null;
+  if (asIs) return raw;
+  if (u.pathname === '/') u.pathname = '/v1/traces';
+  return u.toString();
 }
 
 /** Whether the runtime's time zone data knows `tz`. */

@@ -3,6 +3,8 @@ import type { StageMeter } from '../observe/stage-meter.js';
 import type { Storage } from '../storage/storage.js';
 import type { CheckpointTake, StreamProcessor } from './processor.js';
 import type { RwLock } from './rw-lock.js';
+import type { SpanContext } from '@opentelemetry/api';
+import { activeTracer, linksTo, markFailed } from '../observe/tracing.js';
 
 export const CHECKPOINT_NAME = 'processor';
 
@@ -17,7 +19,7 @@ export class Checkpointer {
   private failures = 0;
   private running: Promise<void> | null = null;
   /** A take whose commit failed: it is retried as it is (same number) before anything new is taken. */
-  private inDoubt: (CheckpointTake & { commitId: number }) | null = null;
+  private inDoubt: (CheckpointTake & { commitId: number; traced: { links: SpanContext[]; batches: number } }) | null = null;
   /** The take being committed now. */
   private inFlight: CheckpointTake | null = null;
   lastCommitMs = 0;
@@ -41,6 +43,8 @@ export class Checkpointer {
     private readonly now: () => number = Date.now,
     /** Times each commit as the `checkpoint` stage, and reports its duration (both for /metrics). */
     private readonly meter?: { stage: StageMeter; committed(seconds: number): void },
+    /** The spans of the batches applied since the last take (tracing on): the commit's span links to them. */
+    private readonly takeTraced: () => { links: SpanContext[]; batches: number } = () => ({ links: [], batches: 0 }),
   ) {
     this.lastCommitAt = now();
   }
@@ -75,13 +79,22 @@ export class Checkpointer {
   commit(): Promise<void> {
     this.running ??= this.lock
       .write(async () => {
-        const take = this.inDoubt ?? { ...this.processor.takeCheckpoint(), commitId: this.commitId + 1 };
+        // taken in the same turn as the processor's checkpoint: the batches it covers are exactly those linked
+        const take = this.inDoubt ?? { ...this.processor.takeCheckpoint(), commitId: this.commitId + 1, traced: this.takeTraced() };
         const started = performance.now();
         this.inFlight = take;
+        // A span per commit that covers traced batches, linked to them: the last step of their pipeline.
+        // The idle commits of every interval (the clock's expiries only) make none: they would be noise.
+        const span = take.traced.batches === 0 ? undefined : activeTracer()?.startSpan('checkpoint commit', {
+          root: true,
+          links: linksTo(take.traced.links),
+          attributes: { 'ccpulse.checkpoint.id': take.commitId, 'ccpulse.log.position': take.position, 'ccpulse.checkpoint.batches': take.traced.batches, 'ccpulse.checkpoint.retry': take === this.inDoubt },
+        });
+        const { traced: _traced, ...stored } = take;
         this.meter?.stage.begin();
         let ok = false;
         try {
-          await this.storage.commitCheckpoint({ name: CHECKPOINT_NAME, ...take });
+          await this.storage.commitCheckpoint({ name: CHECKPOINT_NAME, ...stored });
           ok = true;
           this.inDoubt = null;
           this.commitId = take.commitId;
@@ -95,10 +108,12 @@ export class Checkpointer {
           // storage recognises by its number, before taking anything new.
           this.inDoubt = take;
           this.failures++;
+          if (span) markFailed(span, err);
           throw err;
         } finally {
           this.inFlight = null;
           this.meter?.stage.end(ok);
+          span?.end();
         }
       })
       .finally(() => {

@@ -2,6 +2,7 @@ import { PipelineTelemetry } from '../observe/pipeline-telemetry.js';
 import { timedStorage } from '../observe/timed-storage.js';
 import { TierMeter } from '../storage/tier/meter.js';
 import type { Logger } from 'pino';
+import type { SpanContext } from '@opentelemetry/api';
 import type { Config } from '../config/config.js';
 import { DEFAULT_CONFIG, inactivityTimeoutOf, inactivityTimeouts } from '../config/config.js';
 import { SettingsBook } from '../settings/book.js';
@@ -126,7 +127,7 @@ export class Engine {
     this.checkpointer = new Checkpointer(opts.storage, this.processor, this.lock, opts.config.checkpointIntervalMs, opts.log, this.now, {
       stage: stages.of('checkpoint'),
       committed: (sec) => this.telemetry.checkpointDuration.observe(sec),
-    });
+    }, () => this.eventLog.takeTracedBatches());
     this.notifier = new Notifier({
       storage: opts.storage,
       publicUrl: cfg.publicUrl || DEFAULT_PUBLIC_URL,
@@ -326,8 +327,9 @@ export class Engine {
     }
   }
 
-  async append(tenant: string, events: CcEvent[]): Promise<AppendOutcome> {
-    const outcome = await this.eventLog.append(tenant, events);
+  /** `traced`: the span of the request the events came in (tracing on), for the pipeline's spans to link to. */
+  async append(tenant: string, events: CcEvent[], traced?: SpanContext): Promise<AppendOutcome> {
+    const outcome = await this.eventLog.append(tenant, events, traced);
     // nothing new (all duplicates): the state already reflects them, as of the current position
     return outcome.accepted ? outcome : { ...outcome, position: this.processor.position };
   }

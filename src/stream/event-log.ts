@@ -2,6 +2,11 @@ import type { StageMeter } from '../observe/stage-meter.js';
 import type { CcEvent, LoggedEvent } from '../contract/event.js';
 import type { Storage } from '../storage/storage.js';
 import { AdmissionController } from './admission.js';
+import type { Span, SpanContext } from '@opentelemetry/api';
+import { activeTracer, inChildSpan, linksTo, markFailed } from '../observe/tracing.js';
+
+/** Batch spans kept for the next checkpoint's links: the SDK keeps 128 links a span, so no more are held. */
+const MAX_TRACED_BATCHES = 128;
 
 export interface AppendOutcome {
   accepted: number;
@@ -13,6 +18,8 @@ export interface AppendOutcome {
 interface Request {
   tenant: string;
   events: CcEvent[];
+  /** The span of the request the events came in, when traced: the batch's span links to it. */
+  traced?: SpanContext;
   resolve: (o: AppendOutcome) => void;
   reject: (e: Error) => void;
 }
@@ -55,11 +62,11 @@ export class EventLog {
     this.admission = opts.admission ?? new AdmissionController({ maxQueueDelayMs: 1_000 });
   }
 
-  append(tenant: string, events: CcEvent[]): Promise<AppendOutcome> {
+  append(tenant: string, events: CcEvent[], traced?: SpanContext): Promise<AppendOutcome> {
     const admitted = this.admission.admit(events.length);
     if (!admitted.ok) return Promise.reject(new OverloadedError(admitted.message, admitted.retryAfterSec));
     return new Promise((resolve, reject) => {
-      this.queue.push({ tenant, events, resolve, reject });
+      this.queue.push({ tenant, events, traced, resolve, reject });
       this.queuedEvents += events.length;
       if (!this.writing) {
         this.writing = true;
@@ -76,18 +83,27 @@ export class EventLog {
       const events = batch.reduce((n, r) => n + r.events.length, 0);
       const started = performance.now();
       let measured = true;
+      // One span per batch (tracing on), a root of its own: a batch carries many requests' events, so it
+      // links to their spans rather than being the child of one of them (the messaging conventions' way).
+      const span = activeTracer()?.startSpan('pipeline batch', {
+        root: true,
+        links: linksTo(batch.map((r) => r.traced)),
+        attributes: { 'ccpulse.batch.requests': batch.length, 'ccpulse.batch.events': events },
+      });
       try {
-        await this.timed(() => this.write(batch));
+        await this.timed(() => this.write(batch, span));
       } catch (err) {
         measured = false;
+        if (span) markFailed(span, err);
         if (batch.length === 1) {
           batch[0].reject(err as Error);
           continue;
         }
         // One request's rows must not fail the others: write each on its own.
-        for (const r of batch) await this.timed(() => this.write([r])).catch((e: Error) => r.reject(e));
+        for (const r of batch) await this.timed(() => this.write([r], span)).catch((e: Error) => r.reject(e));
       } finally {
         this.admission.drained(events, performance.now() - started, measured);
+        span?.end();
       }
     }
     this.writing = false;
@@ -127,7 +143,23 @@ export class EventLog {
   /** Set when a write failed in a way that may still have committed: the log is read back before the next. */
   private unsure = false;
 
-  private async write(batch: Request[]): Promise<void> {
+  /** Spans of the batches applied since the last take (tracing on), newest last. */
+  private tracedBatches: SpanContext[] = [];
+  private tracedBatchCount = 0;
+
+  /**
+   * The spans of the batches applied since the last call, for the checkpoint commit that makes their
+   * output durable to link to (at most MAX_TRACED_BATCHES, the newest), and how many batches there were.
+   */
+  takeTracedBatches(): { links: SpanContext[]; batches: number } {
+    const taken = { links: this.tracedBatches, batches: this.tracedBatchCount };
+    this.tracedBatches = [];
+    this.tracedBatchCount = 0;
+    return taken;
+  }
+
+  private async write(batch: Request[], span?: Span): Promise<void> {
+    const tracer = span && activeTracer();
     if (this.unsure) {
       try {
         await this.catchUp();
@@ -156,7 +188,7 @@ export class EventLog {
     });
     let seqs;
     try {
-      seqs = await this.storage.append(rows);
+      seqs = await inChildSpan(tracer, span, 'log write', { 'ccpulse.log.rows': rows.length }, () => this.storage.append(rows));
     } catch (err) {
       this.unsure = true;
       this.failed(err);
@@ -174,8 +206,16 @@ export class EventLog {
       }
     });
     logged.sort((a, b) => a.seq - b.seq);
-    await this.apply(logged);
     const position = logged.length ? logged[logged.length - 1].seq : 0;
+    if (span?.isRecording()) {
+      span.setAttributes({ 'ccpulse.batch.accepted': logged.length, 'ccpulse.log.position': position });
+      // Noted in the same turn as the processor applies the batch (apply's synchronous start), so a
+      // checkpoint taken after that apply always finds this batch among its links.
+      this.tracedBatches.push(span.spanContext());
+      if (this.tracedBatches.length > MAX_TRACED_BATCHES) this.tracedBatches.shift();
+      this.tracedBatchCount++;
+    }
+    await inChildSpan(tracer, span, 'process', { 'ccpulse.process.events': logged.length }, () => this.apply(logged));
     batch.forEach((r, i) => r.resolve({ accepted: accepted[i], duplicates: dupes[i], position }));
   }
 }

@@ -9,6 +9,7 @@ import type { Engine } from '../../stream/engine.js';
 import { Errors } from '../errors.js';
 import { Type } from '@sinclair/typebox';
 import { NoQuery, ErrorSchema, IngestResultSchema } from '../schemas.js';
+import { requestChildSpan, requestSpanContext } from '../../observe/tracing-http.js';
 
 const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl'];
 
@@ -48,10 +49,13 @@ export const eventsRoute: FastifyPluginAsync<EventsRouteOptions> = async (app, o
     async (req, reply) => {
       const type = req.headers['content-type']?.toLowerCase() ?? '';
       const format = NDJSON_TYPES.some((t) => type.startsWith(t)) ? 'ndjson' : 'json';
+      // the pipeline's first step, parse and validate (tracing on): then the log write of the batch it joins
+      const ingest = requestChildSpan(req, 'ingest');
       let items;
       try {
         items = parseBatch(req.body, format, opts.maxEvents);
       } catch (err) {
+        ingest?.end();
         if (err instanceof BatchError) throw new Errors[err.code](err.message);
         throw err;
       }
@@ -69,11 +73,13 @@ export const eventsRoute: FastifyPluginAsync<EventsRouteOptions> = async (app, o
         valid.push(v.event);
       });
       opts.engine.telemetry.ingestEvents.inc({ outcome: 'rejected' }, result.rejected.length);
+      ingest?.setAttributes({ 'ccpulse.ingest.events': items.length, 'ccpulse.ingest.rejected': result.rejected.length }).end();
       if (valid.length === 0) {
         throw Object.assign(new Errors.ALL_EVENTS_REJECTED(), { body: result });
       }
       try {
-        const outcome = await opts.engine.append(req.tenant, valid);
+        // the pipeline's spans for the batch that carries these events link to this request's span
+        const outcome = await opts.engine.append(req.tenant, valid, requestSpanContext(req));
         result.accepted = outcome.accepted;
         result.duplicates = outcome.duplicates;
         opts.engine.telemetry.ingestEvents.inc({ outcome: 'accepted' }, outcome.accepted);
