@@ -94,7 +94,8 @@ export function createPrometheus(src: ScrapeSources): Prometheus {
     g.reset();
     const jobs = src.jobs();
     for (const s of STAGES) {
-      const depth = s === 'log' ? engine.eventLog.queued : s === 'export' ? jobs.queued + jobs.running : meters().of(s).inProgress;
+      // the log's: every event admitted and not yet durable (waiting for a write, or in the one under way)
+      const depth = s === 'log' ? engine.eventLog.admission.snapshot().backlogEvents : s === 'export' ? jobs.queued + jobs.running : meters().of(s).inProgress;
       g.set({ stage: s }, depth);
     }
   }, ['stage']);
