@@ -90,26 +90,27 @@ export class EventLog {
         links: linksTo(batch.map((r) => r.traced)),
         attributes: { 'ccpulse.batch.requests': batch.length, 'ccpulse.batch.events': events },
       });
+      const answers: Array<() => void> = [];
       try {
-        await this.timed(() => this.write(batch, span));
+        answers.push(await this.timed(() => this.write(batch, span)));
       } catch (err) {
         measured = false;
         if (span) markFailed(span, err);
-        if (batch.length === 1) {
-          batch[0].reject(err as Error);
-          continue;
-        }
+        if (batch.length === 1) answers.push(() => batch[0].reject(err as Error));
         // One request's rows must not fail the others: write each on its own.
-        for (const r of batch) await this.timed(() => this.write([r], span)).catch((e: Error) => r.reject(e));
+        else for (const r of batch) answers.push(await this.timed(() => this.write([r], span)).catch((e: Error) => () => r.reject(e)));
       } finally {
         this.admission.drained(events, performance.now() - started, measured);
         span?.end();
       }
+      // Answered only once the backlog no longer counts them: a client that posts again on its 202 must
+      // find the room its events made, whatever the turns of the event loop in between.
+      for (const answer of answers) answer();
     }
     this.writing = false;
   }
 
-  private timed(write: () => Promise<void>): Promise<void> {
+  private timed<T>(write: () => Promise<T>): Promise<T> {
     return this.opts.meter ? this.opts.meter.track(write) : write();
   }
 
@@ -158,7 +159,8 @@ export class EventLog {
     return taken;
   }
 
-  private async write(batch: Request[], span?: Span): Promise<void> {
+  /** Writes and applies a batch; returns how to answer its requests (the caller does, after its bookkeeping). */
+  private async write(batch: Request[], span?: Span): Promise<() => void> {
     const tracer = span && activeTracer();
     if (this.unsure) {
       try {
@@ -216,6 +218,6 @@ export class EventLog {
       this.tracedBatchCount++;
     }
     await inChildSpan(tracer, span, 'process', { 'ccpulse.process.events': logged.length }, () => this.apply(logged));
-    batch.forEach((r, i) => r.resolve({ accepted: accepted[i], duplicates: dupes[i], position }));
+    return () => batch.forEach((r, i) => r.resolve({ accepted: accepted[i], duplicates: dupes[i], position }));
   }
 }
