@@ -148,7 +148,7 @@ describe('GET /metrics of the built server under traffic, and deploy/ against it
       'ccpulse_storage_operation_duration_seconds_count{operation="append"',
       'ccpulse_storage_operation_duration_seconds_count{operation="commitCheckpoint"',
     ]) moved(s);
-    for (const stage of ['log', 'process', 'checkpoint', 'history', 'verify', 'export']) {
+    for (const stage of ['log', 'process', 'checkpoint', 'history', 'verify', 'export', 'recommend']) {
       moved(`ccpulse_stage_runs_total{stage="${stage}"}`);
       moved(`ccpulse_stage_busy_seconds_total{stage="${stage}"}`);
     }
