@@ -102,9 +102,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.addHook('preValidation', async (req) => {
     const query = req.query as Record<string, unknown> | undefined;
     if (!query || typeof query !== 'object') return;
-    // a name the route does not take is left to the schema, which names it as unknown
+    // a name the route does not take is left to the schema, which names it as unknown; a route with no
+    // query schema (/healthz, /readyz, /metrics, the dashboard's files) takes any query, repeated or not
     const known = (req.routeOptions.schema?.querystring as { properties?: Record<string, unknown> } | undefined)?.properties;
-    const repeated = Object.keys(query).filter((k) => Array.isArray(query[k]) && (!known || Object.hasOwn(known, k)));
+    if (!known) return;
+    const repeated = Object.keys(query).filter((k) => Array.isArray(query[k]) && Object.hasOwn(known, k));
     if (repeated.length) throw badRequest(repeated.map((k) => ({ path: `/${k}`, message: 'given more than once: give each parameter once' })));
   });
   app.server.on('connect', refuseConnect);
