@@ -86,6 +86,28 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
+  // Security headers on every answer (nosniff, frame denial, referrer policy, …) and a Content-Security-Policy
+  // the dashboard passes: its scripts, styles and the live stream are all its own origin's; the icon is a
+  // data: URL. HSTS belongs to whoever terminates TLS in front of ccpulse, not to a plain-HTTP server.
+  // Registered before the hooks that may refuse a request (no Host, no API key): their answers carry them too.
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    strictTransportSecurity: false,
+  });
   app.addHook('onRequest', async (req, reply) => {
     if (req.raw.httpVersion !== '1.1' || req.headers.host !== undefined) return;
     reply.header('connection', 'close'); // a malformed request: as Node would, end the connection after the answer
@@ -111,27 +133,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
   app.server.on('connect', refuseConnect);
   installTenantResolution(app, opts.config.apiKeys);
-  // Security headers on every answer (nosniff, frame denial, referrer policy, …) and a Content-Security-Policy
-  // the dashboard passes: its scripts, styles and the live stream are all its own origin's; the icon is a
-  // data: URL. HSTS belongs to whoever terminates TLS in front of ccpulse, not to a plain-HTTP server.
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        fontSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-      },
-    },
-    strictTransportSecurity: false,
-  });
   const { engine } = opts;
   // RED per route for /metrics: the routes that report what they hold (SSE clients, jobs) set theirs below
   const scrape: ScrapeSources = { engine, sseClients: () => 0, jobs: () => ({ queued: 0, running: 0 }) };
