@@ -86,32 +86,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
-  app.addHook('onRequest', async (req, reply) => {
-    if (req.raw.httpVersion !== '1.1' || req.headers.host !== undefined) return;
-    reply.header('connection', 'close'); // a malformed request: as Node would, end the connection after the answer
-    throw badRequest([{ path: '/headers/host', message: 'required in HTTP/1.1' }]);
-  });
-  // A DELETE or a GET with no body but a JSON content type (some clients send one always) is not a
-  // malformed JSON body: the content type of nothing is dropped before the parser sees it
-  app.addHook('onRequest', async (req) => {
-    if ((req.method === 'DELETE' || req.method === 'GET') && (req.headers['content-length'] === '0' || (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined))) {
-      delete req.headers['content-type'];
-    }
-  });
-  // A parameter given twice (?from=a&from=b) would reach the schema as an array ("must be string"): say what is wrong
-  app.addHook('preValidation', async (req) => {
-    const query = req.query as Record<string, unknown> | undefined;
-    if (!query || typeof query !== 'object') return;
-    // a name the route does not take is left to the schema, which names it as unknown
-    const known = (req.routeOptions.schema?.querystring as { properties?: Record<string, unknown> } | undefined)?.properties;
-    const repeated = Object.keys(query).filter((k) => Array.isArray(query[k]) && (!known || Object.hasOwn(known, k)));
-    if (repeated.length) throw badRequest(repeated.map((k) => ({ path: `/${k}`, message: 'given more than once: give each parameter once' })));
-  });
-  app.server.on('connect', refuseConnect);
-  installTenantResolution(app, opts.config.apiKeys);
   // Security headers on every answer (nosniff, frame denial, referrer policy, …) and a Content-Security-Policy
   // the dashboard passes: its scripts, styles and the live stream are all its own origin's; the icon is a
   // data: URL. HSTS belongs to whoever terminates TLS in front of ccpulse, not to a plain-HTTP server.
+  // Registered before the hooks that may refuse a request (no Host, no API key): their answers carry them too.
   await app.register(helmet, {
     contentSecurityPolicy: {
       useDefaults: false,
@@ -130,6 +108,31 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
     strictTransportSecurity: false,
   });
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.raw.httpVersion !== '1.1' || req.headers.host !== undefined) return;
+    reply.header('connection', 'close'); // a malformed request: as Node would, end the connection after the answer
+    throw badRequest([{ path: '/headers/host', message: 'required in HTTP/1.1' }]);
+  });
+  // A DELETE or a GET with no body but a JSON content type (some clients send one always) is not a
+  // malformed JSON body: the content type of nothing is dropped before the parser sees it
+  app.addHook('onRequest', async (req) => {
+    if ((req.method === 'DELETE' || req.method === 'GET') && (req.headers['content-length'] === '0' || (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined))) {
+      delete req.headers['content-type'];
+    }
+  });
+  // A parameter given twice (?from=a&from=b) would reach the schema as an array ("must be string"): say what is wrong
+  app.addHook('preValidation', async (req) => {
+    const query = req.query as Record<string, unknown> | undefined;
+    if (!query || typeof query !== 'object') return;
+    // a name the route does not take is left to the schema, which names it as unknown; a route with no
+    // query schema (/healthz, /readyz, /metrics, the dashboard's files) takes any query, repeated or not
+    const known = (req.routeOptions.schema?.querystring as { properties?: Record<string, unknown> } | undefined)?.properties;
+    if (!known) return;
+    const repeated = Object.keys(query).filter((k) => Array.isArray(query[k]) && Object.hasOwn(known, k));
+    if (repeated.length) throw badRequest(repeated.map((k) => ({ path: `/${k}`, message: 'given more than once: give each parameter once' })));
+  });
+  app.server.on('connect', refuseConnect);
+  installTenantResolution(app, opts.config.apiKeys);
   const { engine } = opts;
   // RED per route for /metrics: the routes that report what they hold (SSE clients, jobs) set theirs below
   const scrape: ScrapeSources = { engine, sseClients: () => 0, jobs: () => ({ queued: 0, running: 0 }) };

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './testing/test-app.js';
 
@@ -24,6 +25,29 @@ describe('security headers', () => {
       expect(csp, url).toContain("frame-ancestors 'none'");
       expect(csp, url).not.toContain('unsafe-inline');
       expect(res.headers['x-powered-by'], url).toBeUndefined();
+    }
+  });
+
+  it('on the answers the hooks refuse: a request without its API key (401), an HTTP/1.1 request without Host (400)', async () => {
+    const keyed = await startTestApp({ apiKeys: { k1: 't1' } });
+    try {
+      for (const headers of [{}, { 'x-api-key': 'nope' }]) {
+        const res = await keyed.app.inject({ url: '/v1/live', headers });
+        expect(res.statusCode, JSON.stringify(headers)).toBe(401);
+        expect(res.headers['x-content-type-options'], JSON.stringify(headers)).toBe('nosniff');
+        expect(String(res.headers['content-security-policy']), JSON.stringify(headers)).toContain("frame-ancestors 'none'");
+      }
+      // no Host: only a raw request can leave it out
+      const { port } = new URL(await keyed.listen());
+      const head = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => socket.end('GET /v1/live HTTP/1.1\r\nx-api-key: k1\r\n\r\n'));
+        let got = '';
+        socket.on('data', (d) => (got += d.toString('latin1'))).on('end', () => resolve(got)).on('error', reject);
+      });
+      expect(head).toMatch(/^HTTP\/1\.1 400/);
+      expect(head.toLowerCase()).toContain('x-content-type-options: nosniff');
+    } finally {
+      await keyed.close();
     }
   });
 });

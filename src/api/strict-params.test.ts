@@ -45,6 +45,15 @@ describe('strict parameters, route by route', () => {
     expect(unknown.json().error.details).toEqual([{ path: '/queue', message: 'unknown parameter' }]);
   });
 
+  it('leaves the query of the routes that take any (probes, scrapes, the dashboard\'s files) alone, repeated or not', async () => {
+    for (const url of ['/healthz', '/readyz', '/metrics', '/index.html', '/assets/app.js']) {
+      const once = await t.app.inject({ url: `${url}?v=1` });
+      const twice = await t.app.inject({ url: `${url}?v=1&v=2` });
+      expect(twice.statusCode, `${url}?v=1&v=2: ${twice.body.slice(0, 200)}`).toBe(once.statusCode);
+      expect(twice.statusCode, url).toBeLessThan(400);
+    }
+  });
+
   it('refuses a time with no zone, and a day or time that does not exist, by name', async () => {
     const cases: Array<[string, string, RegExp]> = [
       ['from=2026-12-01T10:00:00&to=2026-12-01T11:00:00Z', '/from', /must carry a time zone/],
