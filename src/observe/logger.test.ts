@@ -81,3 +81,14 @@ describe('request ids', () => {
     }
   });
 });
+
+describe('withoutKey', () => {
+  it('masks every spelling of the apiKey parameter the query parser would take as it', async () => {
+    const { withoutKey } = await import('./logger.js');
+    expect(withoutKey('/v1/live?apiKey=SECRET&x=1')).toBe('/v1/live?apiKey=***&x=1');
+    expect(withoutKey('/v1/live?x=1&apiKe%79=SECRET')).toBe('/v1/live?x=1&apiKe%79=***');
+    expect(withoutKey('/v1/live?APIKEY=SECRET#frag')).toBe('/v1/live?APIKEY=***#frag');
+    expect(withoutKey('/v1/live?%zz=1&apikey')).toBe('/v1/live?%zz=1&apikey=***');
+    expect(withoutKey('/v1/live')).toBe('/v1/live');
+  });
+});

@@ -48,7 +48,33 @@ export function maskUrlPassword(raw: string): string {
 
 /** A request as a log line shows it: no headers (they carry the API key), and no ?apiKey= in the URL. */
 function reqSerializer(req: IncomingMessage & { id?: unknown; ip?: string }) {
-  return { id: req.id, method: req.method, url: typeof req.url === 'string' ? req.url.replace(/([?&]apiKey=)[^&#]*/gi, '$1***') : req.url, remoteAddress: req.ip ?? req.socket?.remoteAddress };
+  return { id: req.id, method: req.method, url: typeof req.url === 'string' ? withoutKey(req.url) : req.url, remoteAddress: req.ip ?? req.socket?.remoteAddress };
+}
+
+/**
+ * A URL with the value of every apiKey parameter masked, its name read as the query parser reads it
+ * (?apiKe%79= authenticates like ?apiKey=, so it is masked like it).
+ */
+export function withoutKey(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const hash = url.indexOf('#', q);
+  const query = url.slice(q + 1, hash < 0 ? undefined : hash);
+  const masked = query
+    .split('&')
+    .map((part) => {
+      const eq = part.indexOf('=');
+      const name = eq < 0 ? part : part.slice(0, eq);
+      let decoded = name;
+      try {
+        decoded = decodeURIComponent(name.replace(/\+/g, ' '));
+      } catch {
+        // a malformed name is kept as sent: it cannot be the key's parameter
+      }
+      return decoded.toLowerCase() === 'apikey' ? `${name}=***` : part;
+    })
+    .join('&');
+  return `${url.slice(0, q + 1)}${masked}${hash < 0 ? '' : url.slice(hash)}`;
 }
 
 export interface LoggerSettings {
