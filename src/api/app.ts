@@ -40,7 +40,7 @@ declare module 'fastify' {
 
 export interface AppOptions {
   engine: Engine;
-  config: Pick<Config, 'apiKeys' | 'ingest' | 'customChannels' | 'logLevel' | 'maxFutureSkewSec'> & { recommend?: Pick<Config['recommend'], 'campaignDropCapPct'> } & Partial<Pick<Config, 'readiness' | 'checkpointIntervalMs'>>;
+  config: Pick<Config, 'apiKeys' | 'ingest' | 'customChannels' | 'logLevel' | 'maxFutureSkewSec'> & Partial<Pick<Config, 'metricsKey'>> & { recommend?: Pick<Config['recommend'], 'campaignDropCapPct'> } & Partial<Pick<Config, 'readiness' | 'checkpointIntervalMs'>>;
   /** Directory of the built dashboard; found next to the compiled code by default. */
   webRoot?: string;
   /** The process logger (pino); a silent one when absent. */
@@ -140,7 +140,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.addHook('onResponse', async (req, reply) => {
     prometheus.requestDone(req.method, req.routeOptions.url ?? '', reply.statusCode, reply.elapsedTime / 1000);
   });
-  await app.register(prometheusRoute, { prometheus });
+  await app.register(prometheusRoute, { prometheus, tenants: Object.keys(opts.config.apiKeys).length, metricsKey: opts.config.metricsKey ?? '' });
   await app.register(eventsRoute, { engine, maxEvents: opts.config.ingest.maxEvents, maxBytes: opts.config.ingest.maxBytes, customChannels: opts.config.customChannels, maxFutureSkewMs: opts.config.maxFutureSkewSec * 1000 });
   await app.register(liveRoute, { engine });
   await app.register(metricsRoute, { engine });

@@ -15,6 +15,7 @@ export const Errors = {
   UNSUPPORTED_MEDIA_TYPE: createError('CCP_UNSUPPORTED_MEDIA_TYPE', '%s', 415),
   UNAUTHORIZED: createError('CCP_UNAUTHORIZED', 'a valid API key is required (Authorization: Bearer KEY, or X-Api-Key)', 401),
   FORBIDDEN: createError('CCP_FORBIDDEN', '%s', 403),
+  METRICS_TOKEN_REQUIRED: createError('CCP_UNAUTHORIZED', 'the metrics token is required (Authorization: Bearer METRICS_KEY, as configured by metricsKey)', 401),
   NOT_FOUND: createError('CCP_NOT_FOUND', '%s', 404),
   CONFLICT: createError('CCP_CONFLICT', '%s', 409),
   TOO_MANY_JOBS: createError('CCP_TOO_MANY_JOBS', '%s', 429),

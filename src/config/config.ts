@@ -97,6 +97,11 @@ export const ConfigSchema = Type.Object(
     /** The dashboard's address as people reach it, for the links in notifications. Empty: http://host:port/. */
     publicUrl: Type.String(),
     /**
+     * The bearer token GET /metrics asks for when API keys are configured: its figures span every tenant,
+     * so no tenant's key opens it. Without keys (one center) /metrics is open, as /healthz is.
+     */
+    metricsKey: Type.String(),
+    /**
      * The SMTP relay email notifications go through: `smtp://USER:PASSWORD@HOST:587` (STARTTLS required;
      * `?starttls=opportunistic|off` on a local relay), `smtps://…:465`. Empty: email destinations cannot send.
      * A secret: give it in the environment (CCPULSE_SMTP_URL) or the file, never on the command line.
@@ -212,6 +217,7 @@ export const DEFAULT_CONFIG: Config = {
   maxFutureSkewSec: 300,
   timeZone: 'UTC',
   publicUrl: '',
+  metricsKey: '',
   smtpUrl: '',
   smtpFrom: 'ccpulse@localhost',
   telegramApiUrl: 'https://api.telegram.org',
@@ -261,6 +267,7 @@ export const ENV_VARS: Record<string, keyof Config> = {
   CCPULSE_CHECKPOINT_MS: 'checkpointIntervalMs',
   CCPULSE_TIME_ZONE: 'timeZone',
   CCPULSE_PUBLIC_URL: 'publicUrl',
+  CCPULSE_METRICS_KEY: 'metricsKey',
   CCPULSE_SMTP_URL: 'smtpUrl',
   CCPULSE_SMTP_FROM: 'smtpFrom',
   CCPULSE_TELEGRAM_API_URL: 'telegramApiUrl',

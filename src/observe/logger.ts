@@ -14,7 +14,7 @@ export const LOG_FORMATS: readonly LogFormat[] = ['json', 'ecs', 'pretty'];
  * exact key, as pino's redaction does; each is listed in the spellings ccpulse uses.
  */
 const SECRET_KEYS = [
-  'authorization', 'x-api-key', 'cookie', 'set-cookie', 'apiKey', 'apiKeys', 'api_key',
+  'authorization', 'x-api-key', 'cookie', 'set-cookie', 'apiKey', 'apiKeys', 'api_key', 'metricsKey',
   'password', 'pass', 'secret', 'webhookSecret', 'token', 'botToken', 'accessToken',
 ];
 /** URLs that may carry a password (user:password@host): kept, with the password masked. */
