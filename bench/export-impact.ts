@@ -17,7 +17,7 @@ import path from 'node:path';
 import type { CcEvent } from '../src/contract/event.js';
 import { createSimulation } from '../src/sim/index.js';
 import { summarize, type Summary } from '../src/testing/open-loop.js';
-import { cleanupAll, envNumber as num, killAllSync, ROOT, sleep, startServer } from './server.js';
+import { envNumber as num, ROOT, runBench, sleep, startServer } from './server.js';
 
 const cfg = {
   days: num('BENCH_EXPORT_DAYS', 2),
@@ -190,13 +190,4 @@ async function openStream(base: string): Promise<{ waitFor(text: string): Promis
   };
 }
 
-process.on('SIGINT', () => {
-  killAllSync();
-  process.exit(130);
-});
-main()
-  .catch((err) => {
-    console.error(err);
-    process.exitCode = 1;
-  })
-  .finally(() => cleanupAll());
+runBench(main);

@@ -289,3 +289,20 @@ export const envNumber = (name: string, def: number): number => {
   if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${v}"`);
   return n;
 };
+
+/**
+ * Runs a bench's main: its servers are killed on Ctrl-C and cleaned up at the end, and a failure sets
+ * the exit code (the bench command goes on to the next bench either way).
+ */
+export function runBench(main: () => Promise<void>): void {
+  process.on('SIGINT', () => {
+    killAllSync();
+    process.exit(130);
+  });
+  main()
+    .catch((err) => {
+      console.error(err);
+      process.exitCode = 1;
+    })
+    .finally(() => cleanupAll());
+}

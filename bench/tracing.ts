@@ -22,7 +22,7 @@ import path from 'node:path';
 import { cpuSecOf } from '../src/testing/open-loop.js';
 import { EventGenerator } from './events.js';
 import { keepAliveAgent } from './http.js';
-import { cleanupAll, envNumber as num, killAllSync, ROOT, sleep, startServer } from './server.js';
+import { envNumber as num, ROOT, runBench, sleep, startServer } from './server.js';
 import { round, summarize, type Summary } from './stats.js';
 
 const cfg = {
@@ -189,13 +189,4 @@ async function main(): Promise<void> {
   }
 }
 
-process.on('SIGINT', () => {
-  killAllSync();
-  process.exit(130);
-});
-main()
-  .catch((err) => {
-    console.error(err);
-    process.exitCode = 1;
-  })
-  .finally(() => cleanupAll());
+runBench(main);
