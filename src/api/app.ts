@@ -2,6 +2,7 @@ import { tierRoute } from './routes/tier.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import helmet from '@fastify/helmet';
+import cors from '@fastify/cors';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_CONFIG, type Config } from '../config/config.js';
@@ -40,7 +41,7 @@ declare module 'fastify' {
 
 export interface AppOptions {
   engine: Engine;
-  config: Pick<Config, 'apiKeys' | 'ingest' | 'customChannels' | 'logLevel' | 'maxFutureSkewSec'> & Partial<Pick<Config, 'metricsKey'>> & { recommend?: Pick<Config['recommend'], 'campaignDropCapPct'> } & Partial<Pick<Config, 'readiness' | 'checkpointIntervalMs'>>;
+  config: Pick<Config, 'apiKeys' | 'ingest' | 'customChannels' | 'logLevel' | 'maxFutureSkewSec'> & Partial<Pick<Config, 'metricsKey' | 'corsOrigins'>> & { recommend?: Pick<Config['recommend'], 'campaignDropCapPct'> } & Partial<Pick<Config, 'readiness' | 'checkpointIntervalMs'>>;
   /** Directory of the built dashboard; found next to the compiled code by default. */
   webRoot?: string;
   /** The process logger (pino); a silent one when absent. */
@@ -120,6 +121,17 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       delete req.headers['content-type'];
     }
   });
+  // Cross-origin calls only from the origins configured (none by default: the dashboard is same-origin)
+  const corsOrigins = opts.config.corsOrigins ?? [];
+  if (corsOrigins.length) {
+    await app.register(cors, {
+      origin: corsOrigins.includes('*') ? '*' : corsOrigins,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
+      allowedHeaders: ['authorization', 'x-api-key', 'content-type', 'x-request-id', 'traceparent', 'tracestate'],
+      exposedHeaders: ['x-request-id', 'retry-after', 'x-ccpulse-position', 'location'],
+      maxAge: 600,
+    });
+  }
   // A parameter given twice (?from=a&from=b) would reach the schema as an array ("must be string"): say what is wrong
   app.addHook('preValidation', async (req) => {
     const query = req.query as Record<string, unknown> | undefined;

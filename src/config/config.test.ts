@@ -264,6 +264,7 @@ describe('configuration: the OTLP endpoint of tracing', () => {
 
   it("reads OpenTelemetry's own variables by their rules, below ccpulse's variable and flag", () => {
     expect(endpoint({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318/otlp' })).toBe('http://c:4318/otlp/v1/traces');
+    expect(endpoint({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318/otlp?tenant=x' })).toBe('http://c:4318/otlp/v1/traces?tenant=x');
     expect(endpoint({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://t:4318/', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' })).toBe('http://t:4318/');
     expect(endpoint({ CCPULSE_OTLP_ENDPOINT: 'http://mine:4318', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' })).toBe('http://mine:4318/v1/traces');
     expect(endpoint({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }, { otlpEndpoint: 'http://flag:4318' })).toBe('http://flag:4318/v1/traces');

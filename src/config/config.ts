@@ -102,6 +102,11 @@ export const ConfigSchema = Type.Object(
      */
     metricsKey: Type.String(),
     /**
+     * Origins whose pages may call the API from a browser (CORS): `https://wall.example`, or `*`. Empty (the
+     * default): none but the dashboard's own, which needs no CORS.
+     */
+    corsOrigins: Type.Array(Type.String({ minLength: 1 })),
+    /**
      * The SMTP relay email notifications go through: `smtp://USER:PASSWORD@HOST:587` (STARTTLS required;
      * `?starttls=opportunistic|off` on a local relay), `smtps://…:465`. Empty: email destinations cannot send.
      * A secret: give it in the environment (CCPULSE_SMTP_URL) or the file, never on the command line.
@@ -218,6 +223,7 @@ export const DEFAULT_CONFIG: Config = {
   timeZone: 'UTC',
   publicUrl: '',
   metricsKey: '',
+  corsOrigins: [],
   smtpUrl: '',
   smtpFrom: 'ccpulse@localhost',
   telegramApiUrl: 'https://api.telegram.org',
@@ -268,6 +274,7 @@ export const ENV_VARS: Record<string, keyof Config> = {
   CCPULSE_TIME_ZONE: 'timeZone',
   CCPULSE_PUBLIC_URL: 'publicUrl',
   CCPULSE_METRICS_KEY: 'metricsKey',
+  CCPULSE_CORS_ORIGINS: 'corsOrigins',
   CCPULSE_SMTP_URL: 'smtpUrl',
   CCPULSE_SMTP_FROM: 'smtpFrom',
   CCPULSE_TELEGRAM_API_URL: 'telegramApiUrl',
@@ -280,9 +287,20 @@ export const ENV_VARS: Record<string, keyof Config> = {
  * URL is used as it is, the general one is a base that `v1/traces` is appended to (the OTLP exporter
  * specification's rules, so a deployment set up for other services works unchanged).
  */
+/** `v1/traces` appended to a base URL's path (before its query, if it has one); a text that is no URL as given, for the check to name. */
+function withTracesPath(v: string): string {
+  try {
+    const u = new URL(v);
+    u.pathname = `${u.pathname.endsWith('/') ? u.pathname : `${u.pathname}/`}v1/traces`;
+    return u.toString();
+  } catch {
+    return `${v.endsWith('/') ? v : `${v}/`}v1/traces`;
+  }
+}
+
 const OTEL_TRACES_ENDPOINT_VARS = [
   { name: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', toUrl: (v: string) => v },
-  { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', toUrl: (v: string) => `${v.endsWith('/') ? v : `${v}/`}v1/traces` },
+  { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', toUrl: withTracesPath },
 ] as const;
 
 /** Command-line flags of `ccpulse start` and the config keys they set. */
@@ -391,7 +409,8 @@ export function loadConfig(opts: { flags?: ConfigFlags; env?: NodeJS.ProcessEnv;
   for (const [name, key] of Object.entries(ENV_VARS)) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
-    fromEnv[key] = typeof DEFAULT_CONFIG[key] === 'number' ? toNumber(raw) : raw;
+    // a list (CCPULSE_CORS_ORIGINS) is given comma-separated
+    fromEnv[key] = typeof DEFAULT_CONFIG[key] === 'number' ? toNumber(raw) : Array.isArray(DEFAULT_CONFIG[key]) ? raw.split(',').map((x) => x.trim()).filter(Boolean) : raw;
   }
   // the standard OpenTelemetry variables, turned into the traces URL here (see OTEL_TRACES_ENDPOINT_VARS)
   const otelEndpointVar = fromEnv.otlpEndpoint === undefined ? OTEL_TRACES_ENDPOINT_VARS.find((v) => (env[v.name] ?? '') !== '') : undefined;
@@ -495,6 +514,12 @@ export function loadConfig(opts: { flags?: ConfigFlags; env?: NodeJS.ProcessEnv;
   for (const key of ['publicUrl', 'telegramApiUrl'] as const) {
     const v = merged[key];
     if (typeof v === 'string' && v !== '' && !/^https?:\/\/[^\s]+$/.test(v)) errors.push(`${source(`/${key}`)}: must be an http:// or https:// URL`);
+  }
+  // an origin is a scheme, a host and a port, no more: a path or a typo would never match a browser's Origin header
+  if (Array.isArray(merged.corsOrigins)) {
+    for (const o of merged.corsOrigins) {
+      if (typeof o === 'string' && o !== '*' && !/^https?:\/\/[^/\s?#]+$/i.test(o)) errors.push(`${source('/corsOrigins')}: "${o.slice(0, 80)}" is not an origin (e.g. https://wall.example or http://10.0.0.5:8080, or *)`);
+    }
   }
   // a checkpoint is committed every checkpointIntervalMs: a smaller allowed age would call a healthy server not ready
   const maxAge = isObject(merged.readiness) ? merged.readiness.maxCheckpointAgeSec : undefined;
