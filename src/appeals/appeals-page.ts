@@ -127,7 +127,7 @@ export async function appealsPage(reads: VerifyReads, o: AppealsPageOptions): Pr
 
   const items = found.slice(0, o.limit);
   const last = items[items.length - 1];
-  const next = full && last ? encodeCursor({ window: last.window, appealId: last.item.appealId, start: { ts: last.item.start.ts, type: last.item.start.type, id: last.item.start.id } }) : null;
+  const next = full && last ? cursorAfter(last.window, last.item) : null;
   return { itemsJson: JSON.stringify(items.map(({ item }) => wireItem(item))), count: items.length, next, appealsRead };
 }
 
@@ -172,9 +172,12 @@ async function openAtEndPage(reads: VerifyReads, o: AppealsPageOptions): Promise
   }
   const items = found.slice(0, o.limit);
   const last = items[items.length - 1];
-  const next = found.length > o.limit && last ? encodeCursor({ window: o.from, appealId: last.appealId, start: { ts: last.start.ts, type: last.start.type, id: last.start.id } }) : null;
+  const next = found.length > o.limit && last ? cursorAfter(o.from, last) : null;
   return { itemsJson: JSON.stringify(items.map(wireItem)), count: items.length, next, appealsRead };
 }
+
+/** The `next` of a page that ended on `item`, found in scan window `window`. */
+const cursorAfter = (window: number, item: SegmentItem) => encodeCursor({ window, appealId: item.appealId, start: { ts: item.start.ts, type: item.start.type, id: item.start.id } });
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

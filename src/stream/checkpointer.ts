@@ -8,6 +8,15 @@ import { activeTracer, linksTo, markFailed } from '../observe/tracing.js';
 
 export const CHECKPOINT_NAME = 'processor';
 
+export interface CheckpointerOptions {
+  /** The engine's clock (when the last commit was stored). */
+  now?: () => number;
+  /** Times each commit as the `checkpoint` stage, and reports its duration (both for /metrics). */
+  meter?: { stage: StageMeter; committed(seconds: number): void };
+  /** The spans of the batches applied since the last take (tracing on): the commit's span links to them. */
+  takeTraced?: () => { links: SpanContext[]; batches: number };
+}
+
 /**
  * Commits, at an interval, the processor's rollup deltas, dead letters and state together with the log
  * position they cover. After a crash the processor restarts from the last commit and replays the log
@@ -40,14 +49,13 @@ export class Checkpointer {
     private readonly lock: RwLock,
     private readonly intervalMs: number,
     private readonly log?: Logger,
-    private readonly now: () => number = Date.now,
-    /** Times each commit as the `checkpoint` stage, and reports its duration (both for /metrics). */
-    private readonly meter?: { stage: StageMeter; committed(seconds: number): void },
-    /** The spans of the batches applied since the last take (tracing on): the commit's span links to them. */
-    private readonly takeTraced: () => { links: SpanContext[]; batches: number } = () => ({ links: [], batches: 0 }),
+    private readonly opts: CheckpointerOptions = {},
   ) {
-    this.lastCommitAt = now();
+    this.now = opts.now ?? Date.now;
+    this.lastCommitAt = this.now();
   }
+
+  private readonly now: () => number;
 
   start(): void {
     const tick = () => {
@@ -80,7 +88,7 @@ export class Checkpointer {
     this.running ??= this.lock
       .write(async () => {
         // taken in the same turn as the processor's checkpoint: the batches it covers are exactly those linked
-        const take = this.inDoubt ?? { ...this.processor.takeCheckpoint(), commitId: this.commitId + 1, traced: this.takeTraced() };
+        const take = this.inDoubt ?? { ...this.processor.takeCheckpoint(), commitId: this.commitId + 1, traced: this.opts.takeTraced?.() ?? { links: [], batches: 0 } };
         const started = performance.now();
         this.inFlight = take;
         // A span per commit that covers traced batches, linked to them: the last step of their pipeline.
@@ -91,7 +99,7 @@ export class Checkpointer {
           attributes: { 'ccpulse.checkpoint.id': take.commitId, 'ccpulse.log.position': take.position, 'ccpulse.checkpoint.batches': take.traced.batches, 'ccpulse.checkpoint.retry': take === this.inDoubt },
         });
         const { traced: _traced, ...stored } = take;
-        this.meter?.stage.begin();
+        this.opts.meter?.stage.begin();
         let ok = false;
         try {
           await this.storage.commitCheckpoint({ name: CHECKPOINT_NAME, ...stored });
@@ -102,7 +110,7 @@ export class Checkpointer {
           this.failures = 0;
           this.lastCommitMs = performance.now() - started;
           this.lastCommitAt = this.now();
-          this.meter?.committed(this.lastCommitMs / 1000);
+          this.opts.meter?.committed(this.lastCommitMs / 1000);
         } catch (err) {
           // It may have been applied with only the answer lost: retry the very same commit, which
           // storage recognises by its number, before taking anything new.
@@ -112,7 +120,7 @@ export class Checkpointer {
           throw err;
         } finally {
           this.inFlight = null;
-          this.meter?.stage.end(ok);
+          this.opts.meter?.stage.end(ok);
           span?.end();
         }
       })

@@ -124,10 +124,11 @@ export class Engine {
         now: this.now,
       },
     );
-    this.checkpointer = new Checkpointer(opts.storage, this.processor, this.lock, opts.config.checkpointIntervalMs, opts.log, this.now, {
-      stage: stages.of('checkpoint'),
-      committed: (sec) => this.telemetry.checkpointDuration.observe(sec),
-    }, () => this.eventLog.takeTracedBatches());
+    this.checkpointer = new Checkpointer(opts.storage, this.processor, this.lock, opts.config.checkpointIntervalMs, opts.log, {
+      now: this.now,
+      meter: { stage: stages.of('checkpoint'), committed: (sec) => this.telemetry.checkpointDuration.observe(sec) },
+      takeTraced: () => this.eventLog.takeTracedBatches(),
+    });
     this.notifier = new Notifier({
       storage: opts.storage,
       publicUrl: cfg.publicUrl || DEFAULT_PUBLIC_URL,

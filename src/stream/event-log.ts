@@ -42,7 +42,6 @@ export class OverloadedError extends Error {
  */
 export class EventLog {
   private queue: Request[] = [];
-  private queuedEvents = 0;
   private writing = false;
   /** The highest log position written by this process (0 before the first write): the log's head, as far as this process knows. */
   head = 0;
@@ -67,7 +66,6 @@ export class EventLog {
     if (!admitted.ok) return Promise.reject(new OverloadedError(admitted.message, admitted.retryAfterSec));
     return new Promise((resolve, reject) => {
       this.queue.push({ tenant, events, traced, resolve, reject });
-      this.queuedEvents += events.length;
       if (!this.writing) {
         this.writing = true;
         // Let requests parsed in this turn of the event loop join the first write.
@@ -114,11 +112,6 @@ export class EventLog {
     return this.opts.meter ? this.opts.meter.track(write) : write();
   }
 
-  /** Admitted events waiting for their write (the log's queue). */
-  get queued(): number {
-    return this.queuedEvents;
-  }
-
   private failed(err: unknown): void {
     this.writes.lastFailedAt = this.now();
     this.writes.lastError = err instanceof Error ? err.message : String(err);
@@ -137,7 +130,6 @@ export class EventLog {
       n += r.events.length;
       batch.push(r);
     }
-    this.queuedEvents -= n;
     return batch;
   }
 
