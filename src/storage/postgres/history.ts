@@ -96,8 +96,10 @@ export async function queryHistory(db: SqlClient, q: HistoryQuery, pending: read
  * short abandon's, ab: whether abandons count) before summing, as metrics/finalize.ts defines it.
  */
 export function mergeHistograms(text: string): { bins: number[]; counts: number[]; answered: number; within: number; abandonsCounted: number; maxWait: number | null; maxAbandon: number | null } {
-  // One pass over the characters (a week's answer is ~0.7 MB of them): numbers are read digit by digit
-  // into bins held in two scratch tables, not split into strings. Fields: `tb,sb,ab|bin,count,…|bin,count,…`.
+  // One pass over the characters (a week's answer is ~0.9 MB of them): numbers are read digit by digit
+  // into bins held in two scratch tables, not split into strings, and handled where their separator
+  // is met (no call per number: this loop is most of a week's history in ccpulse's time).
+  // Fields: `tb,sb,ab|bin,count,…|bin,count,…`, cells joined by ';'.
   wait.reset();
   abandon.reset();
   let within = 0;
@@ -111,44 +113,45 @@ export function mergeHistograms(text: string): { bins: number[]; counts: number[
   let n = 0;
   let neg = false;
   let inNumber = false;
-  const end = (): void => {
-    if (!inNumber) return;
-    const v = neg ? -n : n;
-    if (section === 0) {
-      if (index === 0) tb = v;
-      else if (index === 1) sb = v;
-      else ab = v;
-    } else if (index % 2 === 0) bin = v;
-    else if (section === 1) {
-      wait.add(bin, v);
-      if (bin < tb) within += v;
-    } else {
-      abandon.add(bin, v);
-      if (ab === 1 && bin >= sb) abandonsCounted += v;
-    }
-    index++;
-    n = 0;
-    neg = false;
-    inNumber = false;
-  };
-  for (let k = 0; k < text.length; k++) {
-    const c = text.charCodeAt(k);
+  const length = text.length;
+  for (let k = 0; k <= length; k++) {
+    const c = k < length ? text.charCodeAt(k) : 59; // the end closes the last cell as ';' would
     if (c >= 48 && c <= 57) {
       n = n * 10 + (c - 48);
       inNumber = true;
-    } else if (c === 45) neg = true; // '-'
-    else if (c === 44) end(); // ','
-    else if (c === 124) {
-      end(); // '|'
-      section++;
+      continue;
+    }
+    if (c === 45) {
+      neg = true; // '-'
+      continue;
+    }
+    if (inNumber) {
+      const v = neg ? -n : n;
+      if (section === 0) {
+        if (index === 0) tb = v;
+        else if (index === 1) sb = v;
+        else ab = v;
+      } else if ((index & 1) === 0) bin = v;
+      else if (section === 1) {
+        wait.add(bin, v);
+        if (bin < tb) within += v;
+      } else {
+        abandon.add(bin, v);
+        if (ab === 1 && bin >= sb) abandonsCounted += v;
+      }
+      index++;
+      n = 0;
+      neg = false;
+      inNumber = false;
+    }
+    if (c === 124) {
+      section++; // '|'
       index = 0;
     } else if (c === 59) {
-      end(); // ';': the next cell
-      section = 0;
+      section = 0; // ';': the next cell
       index = 0;
     }
   }
-  end();
   const bins = wait.nonZeroBins();
   const counts = bins.map((b) => wait.get(b));
   let answered = 0;
