@@ -5,7 +5,8 @@ import { storageConformance } from '../conformance.js';
 import { ClickhouseStorage } from './clickhouse-storage.js';
 import { chClient, ClickhouseInUseError, featuresOf, parseClickhouseUrl } from './client.js';
 import { MIGRATIONS } from './migrations/index.js';
-import { restoreHalfRenamed } from './migrations/007_rollups_by_level.js';
+import { conversionOf, convertRollupsToSummed } from './migrations/010_rollups_summed.js';
+import { ClickhouseCommits } from './commits.js';
 import { raw, sql } from './sql.js';
 import { verifyReadsOn } from './verify-reads.js';
 import { verifyRangeProperty } from '../../verify/testing/verify-range-property.js';
@@ -238,53 +239,111 @@ it('dedups by the time each event claims (migration 005), and indexes again, on 
   }
 });
 
-it('keeps the rollups sorted by operator before time (migration 007), and a rerun of it after a kill at any statement loses or doubles nothing', async (ctx) => {
+it('converts the rollups of an old store (migrations 007: by operator first, 010: summed plain columns), and a rerun after a kill at any statement loses or doubles nothing', async (ctx) => {
   if (!(await available())) return ctx.skip();
-  const db = `${DB}_bylevel`;
-  const s = await fresh(db);
   const t0 = Date.UTC(2026, 10, 21, 10);
   const sl = { default: { targetSec: 20, shortAbandonSec: 0, abandonsCount: true }, queues: [], channels: [] };
   const cells = [0, 1, 2].flatMap((m) => [
-    { tenant: 't', queue: 'q', channel: 'voice', operator: '', bucket: t0 + m * 60_000, counters: { ...emptyCounters(), offered: 2, waitHist: { 4: 2 } } },
+    { tenant: 't', queue: 'q', channel: 'voice', operator: '', bucket: t0 + m * 60_000, counters: { ...emptyCounters(), offered: 2, waitHist: { 4: 2 }, abandonHist: { 30: 1 } } },
     { tenant: 't', queue: 'q', channel: 'voice', operator: 'op1', bucket: t0 + m * 60_000, counters: { ...emptyCounters(), ha: 1, handleSumMs: 60_000, handleCount: 1 } },
   ]);
-  await s.commitCheckpoint({ name: 'main', commitId: 1, position: 1, state: '{}', upserts: [], deletes: [], deadLetters: [], rollupDeltas: cells });
-  const history = async () => ({
+  const commit = (commitId: number, rollupDeltas: typeof cells) => ({ name: 'main', commitId, position: commitId, state: '{}', upserts: [], deletes: [], deadLetters: [], rollupDeltas });
+  const history = async (s: ClickhouseStorage) => ({
     queue: await s.queryHistory({ tenant: 't', from: t0, to: t0 + 86_400_000, level: 'queue', groupBy: ['queue'], intervalMs: 3_600_000, sl, limit: 10 }),
     byOperator: await s.queryHistory({ tenant: 't', from: t0, to: t0 + 86_400_000, level: 'operator', groupBy: ['operator'], sl, limit: 10 }),
     minutes: await s.queryRollups({ tenant: 't', from: t0, to: t0 + 3_600_000, level: 'queue' }),
+    qa: await s.qaLevels({ tenant: 't', at: t0 + 60_000 }),
   });
-  const before = await history();
-  expect(before.queue[0]).toMatchObject({ offered: 6, slWithin: 6 });
-  expect(before.byOperator[0]).toMatchObject({ operator: 'op1', ha: 3 });
-  const db2 = chClient(parseClickhouseUrl(urlOf(db)));
-  try {
-    for (const t of ['rollups', 'rollups_hour', 'rollups_day']) {
-      const [{ statement }] = await db2.rows<{ statement: string }>(sql`SHOW CREATE TABLE ${raw(t)}`);
-      expect(statement, t).toContain('ORDER BY (tenant, operator, bucket, queue, channel)');
+  // what a store made today holds of these cells
+  const ref = await fresh(`${DB}_rollref`);
+  await ref.commitCheckpoint(commit(1, cells));
+  const expected = await history(ref);
+  expect(expected.queue[0]).toMatchObject({ offered: 6, slWithin: 6, slTotal: 9 });
+  expect(expected.byOperator[0]).toMatchObject({ operator: 'op1', ha: 3 });
+  await ref.close();
+
+  // a store of before migration 007, its cells committed through the views of then; migrated up to `upTo`
+  let n = 0;
+  const oldStore = async (upTo: number) => {
+    const db = `${DB}_roll${n++}`;
+    used.add(db);
+    await dropDatabase(db);
+    const server = chClient(parseClickhouseUrl(urlOf(db)), null);
+    await server.command(`CREATE DATABASE ${db}`);
+    await server.close();
+    const c = chClient(parseClickhouseUrl(urlOf(db)));
+    const features = featuresOf(await c.version());
+    await c.command(`CREATE TABLE schema_migrations (version UInt32, name String, applied_at Int64) ENGINE = MergeTree ORDER BY version`);
+    for (const m of MIGRATIONS.filter((m) => m.version <= upTo)) {
+      for (const st of m.statements(features)) await c.command(st);
+      await c.insert('schema_migrations', [{ version: m.version, name: m.name, applied_at: Date.now() }]);
+      if (m.version === 6) {
+        const commits = new ClickhouseCommits(c);
+        await commits.open();
+        await commits.commit(commit(1, cells));
+      }
     }
-    // a kill after each statement of the migration, then the migration again whole: the same history
-    const statements = MIGRATIONS.find((m) => m.version === 7)!.statements(featuresOf(await db2.version()));
-    for (const cut of [1, 3, 4, 6, 7, 8, 12, statements.length]) {
-      for (const st of statements.slice(0, cut)) await db2.command(st);
-      for (const st of statements) await db2.command(st);
-      expect(await history(), `cut after statement ${cut}`).toEqual(before);
+    return { db, c, features };
+  };
+  const openedMatches = async (db: string, what: string) => {
+    const s = await ClickhouseStorage.open(urlOf(db));
+    try {
+      expect(await history(s), what).toEqual(expected);
+      const look = chClient(parseClickhouseUrl(urlOf(db)));
+      for (const t of ['rollups', 'rollups_hour', 'rollups_day']) {
+        const [{ statement }] = await look.rows<{ statement: string }>(sql`SHOW CREATE TABLE ${raw(t)}`);
+        expect(statement, `${t} after ${what}`).toContain('ORDER BY (tenant, operator, bucket, queue, channel)');
+        expect(statement, `${t} after ${what}`).toContain('SummingMergeTree');
+      }
+      const leftovers = await look.rows<{ name: string }>(sql`SELECT name FROM system.tables WHERE database = ${db} AND match(name, '_(old|reordered|summed|aggregating)$')`);
+      expect(leftovers, what).toEqual([]);
+      await look.close();
+      // the views write into the converted tables: a later commit adds up
+      await s.commitCheckpoint(commit(2, cells.slice(0, 1)));
+      // (at each resolution: the minutes, the hours, a whole day)
+      const minutes = await s.queryRollups({ tenant: 't', from: t0, to: t0 + 3_600_000, level: 'queue' });
+      expect(minutes.reduce((a, c) => a + c.counters.offered, 0), `minutes after ${what}`).toBe(8);
+      expect((await s.queryHistory({ tenant: 't', from: t0, to: t0 + 86_400_000, level: 'queue', groupBy: ['queue'], intervalMs: 3_600_000, sl, limit: 10 }))[0], what).toMatchObject({ offered: 8, slWithin: 8 });
+      const day = t0 - (t0 % DAY_MS);
+      expect((await s.queryHistory({ tenant: 't', from: day, to: day + DAY_MS, level: 'queue', groupBy: ['queue'], sl, limit: 10 }))[0], `a day after ${what}`).toMatchObject({ offered: 8, slWithin: 8 });
+    } finally {
+      await s.close();
     }
-    // a kill between the two halves of the swap's rename (not atomic in ClickHouse): put right before a rerun
-    for (const st of statements.slice(0, 4)) await db2.command(st);
-    await db2.command('DROP TABLE IF EXISTS rollups_old');
-    await db2.command('RENAME TABLE rollups TO rollups_old');
-    await restoreHalfRenamed(db2);
-    for (const st of statements) await db2.command(st);
-    expect(await history(), 'a kill inside the rename').toEqual(before);
-    // the views write into the new tables: a later commit adds up
-    await s.commitCheckpoint({ name: 'main', commitId: 2, position: 2, state: '{}', upserts: [], deletes: [], deadLetters: [], rollupDeltas: cells.slice(0, 1) });
-    expect((await history()).queue[0]).toMatchObject({ offered: 8 });
-  } finally {
-    await db2.close();
-    await s.close();
+  };
+
+  // 007 cut short after a statement, then the upgrade whole (007 again, then the rest)
+  const m7 = MIGRATIONS.find((m) => m.version === 7)!;
+  for (const cut of [1, 4, 6, 24]) {
+    const { db, c, features } = await oldStore(6);
+    for (const st of m7.statements(features).slice(0, cut)) await c.command(st);
+    await c.close();
+    await openedMatches(db, `007 cut after statement ${cut}`);
   }
-});
+  // a kill between the two halves of 007's rename
+  {
+    const { db, c, features } = await oldStore(6);
+    for (const st of m7.statements(features).slice(0, 4)) await c.command(st);
+    await c.command('DROP TABLE IF EXISTS rollups_old');
+    await c.command('RENAME TABLE rollups TO rollups_old');
+    await c.close();
+    await openedMatches(db, "a kill inside 007's rename");
+  }
+  // 010 cut short after each statement of the first table's conversion, and later ones
+  for (const cut of [0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 20]) {
+    const { db, c } = await oldStore(9);
+    await convertRollupsToSummed(c, cut);
+    await c.close();
+    await openedMatches(db, `010 cut after statement ${cut}`);
+  }
+  // a kill between the two halves of 010's rename (not atomic in ClickHouse)
+  {
+    const { db, c, features } = await oldStore(9);
+    for (const st of conversionOf('rollups', 60_000, features).slice(0, 5)) await c.command(st);
+    await c.command('RENAME TABLE rollups TO rollups_aggregating');
+    await c.close();
+    await openedMatches(db, 'a kill inside the rename');
+  }
+}, 240_000);
 
 it('takes a whole request of 50,000 events in one append, and all of it again as duplicates (the lookup stays within 18.16’s query limits)', async (ctx) => {
   if (!(await available())) return ctx.skip();

@@ -35,6 +35,12 @@ export function describeClickhouseUrl(raw: string): string {
 export interface ChClient {
   /** Rows of a SELECT (64-bit integers come as strings: the callers convert them). */
   rows<T = Record<string, unknown>>(q: Sql, opts?: { queryId?: string }): Promise<T[]>;
+  /**
+   * Rows of a SELECT as arrays in its columns' order (JSONCompact: half the bytes of JSONEachRow for the
+   * history's nested arrays). 64-bit integers come as numbers where the server is told so, as strings
+   * elsewhere: the callers convert them.
+   */
+  compact(q: Sql): Promise<unknown[][]>;
   /** A statement without rows (DDL, ALTER). */
   command(q: Sql | string): Promise<void>;
   /** One INSERT of rows as JSONEachRow: one block, so one part per partition they fall in. */
@@ -74,6 +80,10 @@ export function chClient(target: ClickhouseTarget, database: string | null = tar
     async rows<T>(q: Sql, opts: { queryId?: string } = {}) {
       const rs = await client.query({ query: q.text, format: 'JSONEachRow', ...(opts.queryId ? { query_id: opts.queryId } : {}) });
       return (await rs.json()) as T[];
+    },
+    async compact(q: Sql) {
+      const rs = await client.query({ query: q.text, format: 'JSONCompact', clickhouse_settings: { output_format_json_quote_64bit_integers: 0 } });
+      return ((await rs.json()) as { data: unknown[][] }).data;
     },
     async command(q) {
       await client.command({ query: typeof q === 'string' ? q : q.text });

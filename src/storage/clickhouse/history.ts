@@ -6,6 +6,7 @@ import { groupKeysOf } from '../../metrics/history.js';
 import { DAY_MS, planRange, type Resolution } from '../rollup-ranges.js';
 import type { GroupKey, HistoryAggregate, HistoryQuery, QaLevel, RollupCell, RollupQuery } from '../storage.js';
 import type { ChClient } from './client.js';
+import { BinTable } from '../bin-table.js';
 import { join, raw, sql, type Sql } from './sql.js';
 
 /** The rollup table of each resolution (migration 002). */
@@ -16,7 +17,10 @@ const TABLE: ReadonlyMap<Resolution, Sql> = new Map([
 ]);
 
 const SUMMED = ['offered', 'aa', 'ha', 'missed', 'wait_sum_ms', 'wait_count', 'handle_sum_ms', 'handle_count', 'qa_delta'] as const;
-const MERGED = raw(`${SUMMED.map((c) => `sumMerge(${c}) AS ${c}`).join(', ')}, sumMapMerge(wait_hist) AS wh, sumMapMerge(abandon_hist) AS ah`);
+/** A cell's rows summed (SummingMergeTree, migration 010: rows of one cell not merged yet are summed here). */
+const MERGED = raw(`${SUMMED.map((c) => `sum(${c}) AS ${c}`).join(', ')}, sumMap(waitMap.bin, waitMap.n) AS wh, sumMap(abandonMap.bin, abandonMap.n) AS ah`);
+/** The same with each row's histograms as they are, as arrays of arrays: summed in queryHistory, where sumMap would cost more than the whole read. */
+const GATHERED = raw(`${SUMMED.map((c) => `sum(${c}) AS ${c}`).join(', ')}, groupArray(waitMap.bin) AS wb, groupArray(waitMap.n) AS wn, groupArray(abandonMap.bin) AS ab, groupArray(abandonMap.n) AS an`);
 
 type Filter = Pick<HistoryQuery, 'queue' | 'channel' | 'operator'> & { tenant?: string; level: 'queue' | 'operator' };
 
@@ -76,20 +80,23 @@ interface GroupSum {
   sums: number[];
   slWithin: number;
   abandonsCounted: number;
-  wait: Map<number, number>;
-  abandon: Map<number, number>;
+  /** The histograms of its cells (bins and counts), merged when the group is finished. */
+  wait: Array<readonly [ReadonlyArray<number>, ReadonlyArray<number | string>]>;
+  abandon: Array<readonly [ReadonlyArray<number>, ReadonlyArray<number | string>]>;
 }
 type GroupKeys = { queue?: string; channel?: string; operator?: string; team?: string };
 
 /**
- * One row per group × slot, aggregated in ClickHouse from the coarsest rollups that fit the range
- * (rollup-ranges.ts): each cell's histograms merged (sumMapMerge), judged by its own queue's SL policy,
- * then summed per group with the merged histograms. Cells not committed yet (`pending`) are added here,
- * by the same rules; the percentiles are picked here from the merged histogram, as on every backend.
+ * One row per group × slot. ClickHouse reads the cells of the range from the coarsest rollups that fit
+ * (rollup-ranges.ts) and sums their counts per group and slot; each group's cells come back with their
+ * histograms as stored (bins and counts, a cell's unmerged rows apart), and are judged here, each by its
+ * own queue's SL policy, and merged bin by bin: on 18.16 `sumMap` over a week's cells cost more than the
+ * rest of the query (docs/STORAGE.md). Cells not committed yet (`pending`) are added by the same rules;
+ * the percentiles are picked from the merged histogram, as on every backend.
  */
 export async function queryHistory(db: ChClient, q: HistoryQuery, pending: readonly RollupCell[] = []): Promise<HistoryAggregate[]> {
   const keys = [...q.groupBy];
-  const policyOf = policies(q);
+  const policyOf = policyCache(q);
   // an operator's team (the tenant's settings) when grouping by it; each operator once
   const teamOf = new Map(q.teams ?? []);
   const team = !keys.includes('team') ? raw('') : teamOf.size ? sql`, transform(operator, ${[...teamOf.keys()]}, ${[...teamOf.values()]}, '') AS team` : raw(`, '' AS team`);
@@ -97,62 +104,51 @@ export async function queryHistory(db: ChClient, q: HistoryQuery, pending: reado
   const groupOf = (k: GroupKeys, slot: number): GroupSum => {
     const id = `${slot}\u0001${keys.map((x) => k[x]).join('\u0001')}`;
     let g = groups.get(id);
-    if (!g) groups.set(id, (g = { keys: k, slot, sums: SUMMED.map(() => 0), slWithin: 0, abandonsCounted: 0, wait: new Map(), abandon: new Map() }));
+    if (!g) groups.set(id, (g = { keys: k, slot, sums: SUMMED.map(() => 0), slWithin: 0, abandonsCounted: 0, wait: [], abandon: [] }));
     return g;
   };
   const parts = planRange(q.from, q.to, q.intervalMs);
   if (parts.length) {
     const cells = join(
-      parts.map((p) => sql`SELECT queue, channel, operator, bucket, ${MERGED} FROM ${TABLE.get(p.resolution)!} WHERE ${cellFilter(q, p.from, p.to)} GROUP BY queue, channel, operator, bucket`),
+      parts.map((p) => sql`SELECT queue, channel, operator, bucket, ${GATHERED} FROM ${TABLE.get(p.resolution)!} WHERE ${cellFilter(q, p.from, p.to)} GROUP BY queue, channel, operator, bucket`),
       ' UNION ALL ',
     );
     // rows from `from` on (see metrics/history.ts slotOf); every cell read is at or after it
     const slot = q.intervalMs ? sql`${q.from} + intDiv(bucket - ${q.from}, ${q.intervalMs}) * ${q.intervalMs}` : sql`${q.from}`;
     const by = raw([...keys, 'slot'].join(', '));
-    const rows = await db.rows(sql`
-      SELECT ${raw(keys.map((k) => `${k}, `).join(''))}slot, ${raw(SUMMED.map((c) => `sum(${c}) AS ${c}`).join(', '))},
-             sum(within) AS sl_within, sum(counted) AS abandons_counted, sumMap(wb, wc) AS w, sumMap(ab, ac) AS a
-      FROM (
-        -- (the thresholds go into the lambdas as arrays: 18.16 loses a lambda's captured column when
-        -- the outer query does not read that column itself)
-        SELECT *, ${slot} AS slot,
-               arraySum(arrayMap((x_b, x_c, x_t) -> if(x_b < x_t, x_c, 0), wb, wc, arrayResize([tb], length(wb), tb))) AS within,
-               if(abp = 1, arraySum(arrayMap((x_b, x_c, x_s) -> if(x_b >= x_s, x_c, 0), ab, ac, arrayResize([sb], length(ab), sb))), 0) AS counted
-        FROM (
-          SELECT *, tupleElement(wh, 1) AS wb, tupleElement(wh, 2) AS wc, tupleElement(ah, 1) AS ab, tupleElement(ah, 2) AS ac,
-                 ${policyOf((x) => binOf(x.targetSec * 1000))} AS tb, ${policyOf((x) => binOf(x.shortAbandonSec * 1000))} AS sb,
-                 ${policyOf((x) => (x.abandonsCount ? 1 : 0))} AS abp${team}
-          FROM (${cells})
-        )
-      )
+    // (columns by position below: the keys, the slot, the sums, the cells with a histogram)
+    const rows = await db.compact(sql`
+      SELECT ${raw(keys.map((k) => `${k}, `).join(''))}slot, ${raw(SUMMED.map((c) => `sum(${c})`).join(', '))},
+             groupArrayIf((queue, channel, wb, wn, ab, an), arrayExists(x -> notEmpty(x), wn) OR arrayExists(x -> notEmpty(x), an))
+      FROM (SELECT *, ${slot} AS slot${team} FROM (${cells}))
       GROUP BY ${by} LIMIT ${q.limit}`);
+    const n = keys.length;
     for (const r of rows) {
       const k: GroupKeys = {};
-      for (const x of keys) k[x] = r[x] as string;
-      const g = groupOf(k, Number(r.slot));
-      SUMMED.forEach((c, i) => (g.sums[i] += Number(r[c])));
-      g.slWithin += Number(r.sl_within);
-      g.abandonsCounted += Number(r.abandons_counted);
-      addPairs(g.wait, pairs(r.w));
-      addPairs(g.abandon, pairs(r.a));
+      for (let i = 0; i < n; i++) k[keys[i]] = r[i] as string;
+      const g = groupOf(k, Number(r[n]));
+      for (let i = 0; i < SUMMED.length; i++) g.sums[i] += Number(r[n + 1 + i]);
+      for (const [queue, channel, wb, wn, ab, an] of r[n + 1 + SUMMED.length] as StoredCell[]) {
+        const p = policyOf(queue, channel);
+        for (let i = 0; i < wb.length; i++) g.slWithin += addBins(g.wait, wb[i], wn[i], p.targetBin, false);
+        if (p.abandonsCount) for (let i = 0; i < ab.length; i++) g.abandonsCounted += addBins(g.abandon, ab[i], an[i], p.shortBin, true);
+        else for (let i = 0; i < ab.length; i++) addBins(g.abandon, ab[i], an[i], 0, true);
+      }
     }
   }
   for (const c of pending) {
-    const policy = policyFor(q, c.queue, c.channel);
+    const p = policyOf(c.queue, c.channel);
     const k: GroupKeys = {};
     const keyed = groupKeysOf(c, teamOf);
     for (const x of keys) k[x] = keyed[x];
     const g = groupOf(k, q.intervalMs ? q.from + Math.floor((c.bucket - q.from) / q.intervalMs) * q.intervalMs : q.from);
     const s = c.counters;
     [s.offered, s.aa, s.ha, s.missed, s.waitSumMs, s.waitCount, s.handleSumMs, s.handleCount, s.qaDelta].forEach((v, i) => (g.sums[i] += v));
-    const targetBin = binOf(policy.targetSec * 1000);
-    const shortBin = binOf(policy.shortAbandonSec * 1000);
-    const wait = toPairs(s.waitHist);
-    const abandon = toPairs(s.abandonHist);
-    for (let i = 0; i < wait.length; i += 2) if (wait[i] < targetBin) g.slWithin += wait[i + 1];
-    if (policy.abandonsCount) for (let i = 0; i < abandon.length; i += 2) if (abandon[i] >= shortBin) g.abandonsCounted += abandon[i + 1];
-    addPairs(g.wait, [wait.filter((_, i) => i % 2 === 0), wait.filter((_, i) => i % 2 === 1)]);
-    addPairs(g.abandon, [abandon.filter((_, i) => i % 2 === 0), abandon.filter((_, i) => i % 2 === 1)]);
+    const [wb, wn] = unzip(toPairs(s.waitHist));
+    const [ab, an] = unzip(toPairs(s.abandonHist));
+    g.slWithin += addBins(g.wait, wb, wn, p.targetBin, false);
+    const counted = addBins(g.abandon, ab, an, p.shortBin, true);
+    if (p.abandonsCount) g.abandonsCounted += counted;
   }
   const out = [...groups.values()].map((g) => finish(g, keys));
   const order: Array<keyof HistoryAggregate> = ['slot', ...[...keys].reverse()];
@@ -167,18 +163,74 @@ export async function queryHistory(db: ChClient, q: HistoryQuery, pending: reado
   return out.slice(0, q.limit);
 }
 
-function addPairs(into: Map<number, number>, [bins, counts]: Pairs): void {
-  bins.forEach((b, i) => into.set(b, (into.get(b) ?? 0) + counts[i]));
+/** A stored cell of a group: queue, channel, then its rows' wait bins and counts and abandon bins and counts. */
+type StoredCell = [string, string, number[][], Array<Array<number | string>>, number[][], Array<Array<number | string>>];
+
+/**
+ * Keeps a histogram (bins and counts) for its group, and returns how many of its counts lie below `edge`
+ * (waits within the SL target) or, with `atOrAbove`, at or above it (abandons past the short-abandon threshold).
+ */
+function addBins(into: GroupSum['wait'], bins: ReadonlyArray<number>, counts: ReadonlyArray<number | string>, edge: number, atOrAbove: boolean): number {
+  if (bins.length === 0) return 0;
+  into.push([bins, counts]);
+  let judged = 0;
+  for (let i = 0; i < bins.length; i++) if (atOrAbove ? bins[i] >= edge : bins[i] < edge) judged += Number(counts[i]);
+  return judged;
+}
+
+const unzip = (flat: readonly number[]): [number[], number[]] => [flat.filter((_, i) => i % 2 === 0), flat.filter((_, i) => i % 2 === 1)];
+
+/** Each queue × channel's SL policy as bins, looked up once per query. */
+function policyCache(q: HistoryQuery) {
+  const cache = new Map<string, { targetBin: number; shortBin: number; abandonsCount: boolean }>();
+  return (queue: string, channel: string) => {
+    const id = `${queue}\u0001${channel}`;
+    let p = cache.get(id);
+    if (!p) {
+      const x = policyFor(q, queue, channel);
+      cache.set(id, (p = { targetBin: binOf(x.targetSec * 1000), shortBin: binOf(x.shortAbandonSec * 1000), abandonsCount: x.abandonsCount }));
+    }
+    return p;
+  };
+}
+
+/** Scratch tables for finishing groups one at a time. */
+const waitBins = new BinTable();
+const abandonBins = new BinTable();
+
+/**
+ * A group's histograms as one: bins ascending with their counts, none netting to zero. A group of one
+ * stored cell (a slot of its own cell's resolution: the usual case) is that cell's arrays, already in
+ * order from the store; more go through the scratch table.
+ */
+function merged(hists: GroupSum['wait'], table: BinTable): [number[], number[]] {
+  if (hists.length === 1) {
+    const [b, c] = hists[0];
+    const bins: number[] = [];
+    const counts: number[] = [];
+    let ordered = true;
+    for (let i = 0; i < b.length; i++) {
+      const n = Number(c[i]);
+      if (n === 0) continue;
+      if (bins.length && b[i] <= bins[bins.length - 1]) ordered = false;
+      bins.push(b[i]);
+      counts.push(n);
+    }
+    if (ordered) return [bins, counts];
+  }
+  table.reset();
+  for (const [b, c] of hists) for (let i = 0; i < b.length; i++) table.add(b[i], Number(c[i]));
+  const bins = table.nonZeroBins();
+  return [bins, bins.map((x) => table.get(x))];
 }
 
 function finish(g: GroupSum, keys: GroupKey[]): HistoryAggregate {
-  const wait = [...g.wait].filter(([, c]) => c !== 0).sort((a, b) => a[0] - b[0]);
-  const bins = wait.map(([b]) => b);
-  const counts = wait.map(([, c]) => c);
-  const answered = counts.reduce((a, b) => a + b, 0);
-  const abandonBins = [...g.abandon].filter(([, c]) => c !== 0).map(([b]) => b);
+  const [bins, counts] = merged(g.wait, waitBins);
+  let answered = 0;
+  for (const c of counts) answered += c;
+  const [abandoned] = merged(g.abandon, abandonBins);
   const maxWait = bins.length ? bins[bins.length - 1] : null;
-  const maxAbandon = abandonBins.length ? Math.max(...abandonBins) : null;
+  const maxAbandon = abandoned.length ? abandoned[abandoned.length - 1] : null;
   const [offered, aa, ha, missed, waitSumMs, waitCount, handleSumMs, handleCount, qaDelta] = g.sums;
   const out: HistoryAggregate = {
     slot: g.slot,
@@ -199,21 +251,13 @@ function policyFor(q: HistoryQuery, queue: string, channel: string): SlPolicy {
   return q.sl.queues.find(([n]) => n === queue)?.[1] ?? q.sl.channels.find(([n]) => n === channel)?.[1] ?? q.sl.default;
 }
 
-/** The same as a SQL expression over a cell's queue and channel (multiIf tries them in that order). */
-function policies(q: HistoryQuery) {
-  return (pick: (x: SlPolicy) => number): Sql => {
-    const when = [...q.sl.queues.map(([n, x]) => sql`queue = ${n}, ${pick(x)}`), ...q.sl.channels.map(([n, x]) => sql`channel = ${n}, ${pick(x)}`)];
-    return when.length ? sql`multiIf(${join(when, ', ')}, ${pick(q.sl.default)})` : sql`${pick(q.sl.default)}`;
-  };
-}
-
 /** QA per queue × channel at `at`: the running totals (qa_totals) less the deltas of the cells at or after `at`. */
 export async function qaLevels(db: ChClient, q: { tenant: string; at: number; queue?: string; channel?: string }): Promise<QaLevel[]> {
   const from = Math.ceil(q.at / 60_000) * 60_000;
   const end = Math.ceil((Math.max(from, Date.now()) + 400 * DAY_MS) / DAY_MS) * DAY_MS;
   const filter: Filter = { tenant: q.tenant, queue: q.queue, channel: q.channel, level: 'queue' };
   const later = planRange(from, end).map(
-    (p) => sql`SELECT queue, channel, -sumMerge(qa_delta) AS v FROM ${TABLE.get(p.resolution)!} WHERE ${cellFilter(filter, p.from, p.to)} GROUP BY queue, channel`,
+    (p) => sql`SELECT queue, channel, -sum(qa_delta) AS v FROM ${TABLE.get(p.resolution)!} WHERE ${cellFilter(filter, p.from, p.to)} GROUP BY queue, channel`,
   );
   const totals = [sql`tenant = ${q.tenant}`];
   if (q.queue !== undefined) totals.push(sql`queue = ${q.queue}`);

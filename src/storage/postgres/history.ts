@@ -1,5 +1,6 @@
 import type { SlPolicy } from '../../metrics/finalize.js';
 import { binOf, sortedPercentileBin } from '../../metrics/wait-histogram.js';
+import { BinTable } from '../bin-table.js';
 import { DAY_MS, planRange } from '../rollup-ranges.js';
 import type { HistoryAggregate, HistoryQuery, QaLevel, RollupCell } from '../storage.js';
 import { CELL_RECORD, cellRow, fromMs, ROLLUP_TABLE, SUMMED, sumsFromRow, toMs } from './rollups.js';
@@ -158,45 +159,6 @@ export function mergeHistograms(text: string): { bins: number[]; counts: number[
   for (const c of counts) answered += c;
   const abandoned = abandon.nonZeroBins();
   return { bins, counts, answered, within, abandonsCounted, maxWait: bins.length ? bins[bins.length - 1] : null, maxAbandon: abandoned.length ? abandoned[abandoned.length - 1] : null };
-}
-
-/** Counts by bin in a table indexed by bin, remembering which were touched so a reset costs only those. */
-class BinTable {
-  private readonly counts = new Float64Array(1024);
-  /** 1 for a bin in `touched` (a look-up here, not a search of the list: a week's answer adds ~100k times). */
-  private readonly marked = new Uint8Array(1024);
-  private readonly touched: number[] = [];
-  private readonly extra = new Map<number, number>(); // bins beyond the table (none are made today)
-
-  reset(): void {
-    for (const b of this.touched) {
-      this.counts[b] = 0;
-      this.marked[b] = 0;
-    }
-    this.touched.length = 0;
-    if (this.extra.size) this.extra.clear();
-  }
-
-  add(bin: number, v: number): void {
-    if (bin >= 0 && bin < this.counts.length) {
-      if (this.marked[bin] === 0) {
-        this.marked[bin] = 1;
-        this.touched.push(bin);
-      }
-      this.counts[bin] += v;
-    } else this.extra.set(bin, (this.extra.get(bin) ?? 0) + v);
-  }
-
-  get(bin: number): number {
-    return bin >= 0 && bin < this.counts.length ? this.counts[bin] : (this.extra.get(bin) ?? 0);
-  }
-
-  /** Bins whose counts do not net to zero, ascending. */
-  nonZeroBins(): number[] {
-    const out = this.touched.filter((b) => this.counts[b] !== 0);
-    for (const [b, v] of this.extra) if (v !== 0) out.push(b);
-    return out.sort((a, b) => a - b);
-  }
 }
 
 const wait = new BinTable();

@@ -32,6 +32,9 @@ export function chdbClient(Session: new (path?: string) => ChdbSession): ChClien
       const out = run(q.text, 'JSONEachRow');
       return out.split('\n').filter(Boolean).map((line) => JSON.parse(line) as T);
     },
+    async compact(q: { text: string }) {
+      return (JSON.parse(run(q.text, 'JSONCompact')) as { data: unknown[][] }).data;
+    },
     async command(q) {
       run(typeof q === 'string' ? q : q.text);
     },
