@@ -9,14 +9,16 @@ import { startTestApp, type TestApp } from './testing/test-app.js';
  * with Retry-After) once its budget is spent, B is never refused, and B's latency while A is throttled
  * stays near B's latency alone.
  *
- * The server and B's client share this event loop, on a machine other suites share too, so the bound
- * is loose: B's p95 during the flood at most 3× its p95 alone plus 10 ms (measured on two busy cores:
- * 17–26 ms alone, 36–56 ms during). With the refusals taken out of rate-limit.ts, A's batches are all
- * taken in and B's requests queue behind them in the ingest admission: p95 1.6 s, 6 of B's 40 requests
- * answered in 10 s.
+ * The server and B's client share this event loop, on a machine other suites share too, so B is
+ * measured in turns, alone (A paused) and during A's flood, and the bound is loose: B's p95 during the
+ * flood at most 3× its p95 alone plus 10 ms (on two cores loaded by other work: 113–229 ms alone,
+ * 102–289 ms during). With the refusals taken out of rate-limit.ts, A's batches are all taken in and
+ * B's requests queue behind them in the ingest admission or are refused with 503 (p95 2.5 s; 10 of
+ * B's 30 requests taken).
  */
-const BUDGET = 100; // per key and per tenant, a minute: B's requests (5 + 2 × STEADY) fit within it
-const STEADY = 40; // B's requests per phase
+const BUDGET = 100; // per key and per tenant, a minute: B's requests (5 + 2 × ROUNDS × STEADY) fit within it
+const ROUNDS = 3; // B alone, then B during the flood, this many times over
+const STEADY = 10; // B's requests per phase
 const PACE_MS = 25;
 const FLOOD_EVERY_MS = 5; // A offers 200 requests/s: 120 times its budget's pace
 const MAX_IN_FLIGHT = 64;
@@ -57,8 +59,10 @@ const send = async () => {
     inFlight--;
   }
 };
-const timer = setInterval(send, everyMs);
-parentPort.on('message', () => {
+let paused = false;
+const timer = setInterval(() => paused || send(), everyMs);
+parentPort.on('message', (m) => {
+  if (m === 'pause' || m === 'resume') return void (paused = m === 'pause');
   clearInterval(timer);
   const wait = setInterval(() => inFlight === 0 && (clearInterval(wait), parentPort.postMessage({ done: true })), 10);
 });
@@ -102,9 +106,8 @@ describe('fairness: a noisy tenant is throttled, the others keep their latency',
   };
 
   it("holds B's latency and answers while A floods, and throttles A with 429 and Retry-After", async () => {
-    // warm-up (JIT, connections), then B alone
+    // warm-up (JIT, connections)
     for (let i = 0; i < 5; i++) await post('k-steady', batch(5, 'b'));
-    const alone = await steady();
 
     // A's flood
     const a = { sent: 0, statuses: new Map<number, number>(), retryAfter: new Set<string | null>() };
@@ -127,7 +130,24 @@ describe('fairness: a noisy tenant is throttled, the others keep their latency',
     await until(() => (a.statuses.get(429) ?? 0) > 0);
     await until(() => t.engine.eventLog.admission.snapshot().backlogEvents === 0);
     await new Promise((res) => setTimeout(res, 1_500)); // a checkpoint interval and more
-    const during = await steady();
+    // B alone and B during A's flood in turns (A paused, then flooding again): load from other processes
+    // drifting during the test (other suites, on CI) weighs on both alike
+    const alone = { ms: [] as number[], statuses: new Map<number, number>() };
+    const during = { ms: [] as number[], statuses: new Map<number, number>() };
+    const into = (to: typeof alone, from: typeof alone) => {
+      to.ms.push(...from.ms);
+      for (const [status, n] of from.statuses) to.statuses.set(status, (to.statuses.get(status) ?? 0) + n);
+    };
+    for (let round = 0; round < ROUNDS; round++) {
+      worker.postMessage('pause');
+      await new Promise((res) => setTimeout(res, 150)); // A's requests in flight answered, and what it got in stored
+      await until(() => t.engine.eventLog.admission.snapshot().backlogEvents === 0);
+      into(alone, await steady());
+      worker.postMessage('resume');
+      const sent = a.sent;
+      await until(() => a.sent > sent + 20); // flooding again
+      into(during, await steady());
+    }
     worker.postMessage('stop');
     await done;
     await worker.terminate();
@@ -140,8 +160,8 @@ describe('fairness: a noisy tenant is throttled, the others keep their latency',
     console.info(JSON.stringify(figures));
 
     // B: every request taken, alone and during the flood, and its p95 held
-    expect(figures.alone.statuses).toEqual({ 202: STEADY });
-    expect(figures.during.statuses).toEqual({ 202: STEADY });
+    expect(figures.alone.statuses).toEqual({ 202: ROUNDS * STEADY });
+    expect(figures.during.statuses).toEqual({ 202: ROUNDS * STEADY });
     expect(figures.during.p95).toBeLessThanOrEqual(3 * figures.alone.p95 + 10);
     // A: far over its budget, its first BUDGET requests taken and the rest refused, each with Retry-After
     expect(a.sent).toBeGreaterThan(3 * BUDGET);
