@@ -27,6 +27,7 @@ import { jobsRoute } from './routes/jobs.js';
 import { notificationsRoute } from './routes/notifications.js';
 import { streamRoute } from './routes/stream.js';
 import { installTenantResolution } from './tenant.js';
+import { installRateLimits } from './rate-limit.js';
 import { prometheusRoute } from './routes/prometheus.js';
 import { createPrometheus, type ScrapeSources } from '../observe/prometheus.js';
 import { requestIdOf } from '../observe/logger.js';
@@ -41,7 +42,7 @@ declare module 'fastify' {
 
 export interface AppOptions {
   engine: Engine;
-  config: Pick<Config, 'apiKeys' | 'ingest' | 'customChannels' | 'logLevel' | 'maxFutureSkewSec'> & Partial<Pick<Config, 'metricsKey' | 'corsOrigins'>> & { recommend?: Pick<Config['recommend'], 'campaignDropCapPct'> } & Partial<Pick<Config, 'readiness' | 'checkpointIntervalMs'>>;
+  config: Pick<Config, 'apiKeys' | 'ingest' | 'customChannels' | 'logLevel' | 'maxFutureSkewSec'> & Partial<Pick<Config, 'metricsKey' | 'corsOrigins' | 'rateLimit'>> & { recommend?: Pick<Config['recommend'], 'campaignDropCapPct'> } & Partial<Pick<Config, 'readiness' | 'checkpointIntervalMs'>>;
   /** Directory of the built dashboard; found next to the compiled code by default. */
   webRoot?: string;
   /** The process logger (pino); a silent one when absent. */
@@ -128,7 +129,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       origin: corsOrigins.includes('*') ? '*' : corsOrigins,
       methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
       allowedHeaders: ['authorization', 'x-api-key', 'content-type', 'x-request-id', 'traceparent', 'tracestate'],
-      exposedHeaders: ['x-request-id', 'retry-after', 'x-ccpulse-position', 'location'],
+      exposedHeaders: ['x-request-id', 'retry-after', 'x-ccpulse-position', 'location', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
       maxAge: 600,
     });
   }
@@ -149,6 +150,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // RED per route for /metrics: the routes that report what they hold (SSE clients, jobs) set theirs below
   const scrape: ScrapeSources = { engine, sseClients: () => 0, jobs: () => ({ queued: 0, running: 0 }) };
   const prometheus = createPrometheus(scrape);
+  // after the auth hook (hooks run in order): the limits are keyed on the tenant and key it resolved
+  await installRateLimits(app, {
+    limits: opts.config.rateLimit ?? DEFAULT_CONFIG.rateLimit,
+    keyed: Object.keys(opts.config.apiKeys).length > 0,
+    onRefused: (limit) => prometheus.rateLimited(limit),
+  });
   app.addHook('onResponse', async (req, reply) => {
     prometheus.requestDone(req.method, req.routeOptions.url ?? '', reply.statusCode, reply.elapsedTime / 1000);
   });

@@ -1,4 +1,6 @@
+import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installTenantResolution } from './tenant.js';
 import { expectErrorShape } from './testing/http.js';
 import { startTestApp, type TestApp } from './testing/test-app.js';
 
@@ -90,5 +92,31 @@ describe('API keys', () => {
     const res = await fetch(`${t.url}/v1/stream?apiKey=k-acme`, { signal: ac.signal });
     expect(res.status).toBe(200);
     ac.abort();
+  });
+});
+
+describe('the key id (req.keyId, what rate limits are keyed on)', () => {
+  const whoami = async (apiKeys: Record<string, string>, keys: Array<string | undefined>) => {
+    const app = Fastify();
+    installTenantResolution(app, apiKeys);
+    app.get('/v1/whoami', async (req) => ({ tenant: req.tenant, keyId: req.keyId }));
+    const out = [];
+    for (const key of keys) out.push((await app.inject({ url: '/v1/whoami', headers: key === undefined ? {} : { 'x-api-key': key } })).json());
+    await app.close();
+    return out;
+  };
+
+  it('is 16 base64url characters of the key’s digest: the same for a key each time, another for another key, never the key', async () => {
+    const secret = 'k-acme-0123456789abcdef0123456789abcdef';
+    const [a1, a2, b, c] = await whoami({ [secret]: 'acme', 'k-other': 'acme', __proto__x: 'beta' }, [secret, secret, 'k-other', '__proto__x']);
+    expect(a1.keyId).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    expect(a2.keyId).toBe(a1.keyId);
+    expect(b.keyId).not.toBe(a1.keyId);
+    expect([a1.tenant, b.tenant, c.tenant]).toEqual(['acme', 'acme', 'beta']);
+    for (const r of [a1, b, c]) expect(secret.includes(r.keyId) || 'k-other'.includes(r.keyId)).toBe(false);
+  });
+
+  it("is '' in open mode (no keys configured)", async () => {
+    expect(await whoami({}, [undefined, 'anything'])).toEqual([{ tenant: 'default', keyId: '' }, { tenant: 'default', keyId: '' }]);
   });
 });

@@ -5,6 +5,8 @@ import { Errors } from './errors.js';
 declare module 'fastify' {
   interface FastifyRequest {
     tenant: string;
+    /** A stable, non-secret id of the key presented (a prefix of its digest); '' without keys. What rate limits are keyed on. */
+    keyId: string;
   }
 }
 
@@ -21,6 +23,9 @@ const digest = (key: string) => createHash('sha256').update(Buffer.from(key, 'ut
 export function keyTable(apiKeys: Record<string, string>): ReadonlyMap<string, string> {
   return new Map(Object.entries(apiKeys).map(([key, tenant]) => [digest(key), tenant]));
 }
+
+/** 96 bits of the key's digest, base64url: names a key in limits (and logs) without revealing it. */
+const keyIdOf = (hashed: string) => hashed.slice(0, 16).replace(/\+/g, '-').replace(/\//g, '_');
 
 const BEARER = /^bearer +(.+?) *$/i;
 
@@ -46,6 +51,7 @@ export function installTenantResolution(app: FastifyInstance, apiKeys: Record<st
   const tenants = keyTable(apiKeys);
   const open = tenants.size === 0;
   app.decorateRequest('tenant', DEFAULT_TENANT);
+  app.decorateRequest('keyId', '');
   app.addHook('onRequest', async (req: FastifyRequest) => {
     // the matched route, not the raw URL: /%761/live routes to /v1/live and must not slip past
     const route = req.routeOptions.url ?? '';
@@ -54,8 +60,10 @@ export function installTenantResolution(app: FastifyInstance, apiKeys: Record<st
     const query = req.query as Record<string, unknown> | undefined;
     if (query && Object.hasOwn(query, 'apiKey')) delete query.apiKey;
     if (open) return;
-    const tenant = key ? tenants.get(digest(key)) : undefined;
+    const hashed = key ? digest(key) : undefined;
+    const tenant = hashed ? tenants.get(hashed) : undefined;
     if (tenant === undefined) throw new Errors.UNAUTHORIZED();
     req.tenant = tenant;
+    req.keyId = keyIdOf(hashed!);
   });
 }

@@ -281,3 +281,38 @@ describe('configuration: the OTLP endpoint of tracing', () => {
     }
   });
 });
+
+describe('the rate limits', () => {
+  it('are on by default (6,000 a minute per key, 12,000 per tenant), the file over the defaults field by field, each variable over the file', () => {
+    expect(loadConfig({ env: {} }).rateLimit).toEqual({ enabled: true, perKey: { max: 6_000, windowSec: 60 }, perTenant: { max: 12_000, windowSec: 60 } });
+    const configPath = file({ rateLimit: { perKey: { max: 100 }, perTenant: { windowSec: 10 } } });
+    expect(loadConfig({ configPath, env: {} }).rateLimit).toEqual({ enabled: true, perKey: { max: 100, windowSec: 60 }, perTenant: { max: 12_000, windowSec: 10 } });
+    const env = { CCPULSE_RATE_LIMIT_PER_KEY_MAX: '200', CCPULSE_RATE_LIMIT_PER_TENANT_WINDOW_SEC: '30', CCPULSE_RATE_LIMIT_ENABLED: 'FALSE' };
+    expect(loadConfig({ configPath, env }).rateLimit).toEqual({ enabled: false, perKey: { max: 200, windowSec: 60 }, perTenant: { max: 12_000, windowSec: 30 } });
+    expect(loadConfig({ env: { CCPULSE_RATE_LIMIT_PER_KEY_WINDOW_SEC: '1', CCPULSE_RATE_LIMIT_PER_TENANT_MAX: '5' } }).rateLimit).toEqual({ enabled: true, perKey: { max: 6_000, windowSec: 1 }, perTenant: { max: 5, windowSec: 60 } });
+  });
+
+  it('name each bad value by the variable or the file path it came from', () => {
+    let message = '';
+    try {
+      loadConfig({
+        configPath: file({ rateLimit: { perKey: { max: 0 }, perTenant: { windowSec: 1.5, burst: 3 } } }),
+        env: { CCPULSE_RATE_LIMIT_ENABLED: 'yes', CCPULSE_RATE_LIMIT_PER_TENANT_MAX: 'lots' },
+      });
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      message = (err as Error).message;
+    }
+    const lines = message.split('\n').slice(1).map((l) => l.trim());
+    expect(lines).toContain('CCPULSE_RATE_LIMIT_ENABLED: expected boolean, got "yes"');
+    expect(lines).toContain('CCPULSE_RATE_LIMIT_PER_TENANT_MAX: must be a whole number from 1 to 100000000, got "lots"');
+    expect(lines).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^config file .*: \/rateLimit\/perKey\/max: must be a whole number from 1 to 100000000, got 0$/),
+      expect.stringMatching(/^config file .*: \/rateLimit\/perTenant\/windowSec: must be a whole number from 1 to 86400, got 1.5$/),
+      expect.stringMatching(/^config file .*: \/rateLimit\/perTenant\/burst: unknown field$/),
+    ]));
+    expect(lines).toHaveLength(5);
+    expect(() => loadConfig({ configPath: file({ rateLimit: 'off' }), env: { CCPULSE_RATE_LIMIT_PER_KEY_MAX: '5' } })).toThrow(/\/rateLimit: expected object, got "off"/);
+    expect(() => loadConfig({ configPath: file({ rateLimit: { perKey: 60 } }), env: {} })).toThrow(/\/rateLimit\/perKey: expected object, got 60/);
+  });
+});

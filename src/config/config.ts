@@ -73,6 +73,15 @@ const RecommendSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** A budget of requests per fixed window (rateLimit.perKey, rateLimit.perTenant). */
+const RateWindowSchema = Type.Object(
+  {
+    max: Type.Integer({ minimum: 1, maximum: 100_000_000 }),
+    windowSec: Type.Integer({ minimum: 1, maximum: 86_400 }),
+  },
+  { additionalProperties: false },
+);
+
 export const ConfigSchema = Type.Object(
   {
     port: Type.Integer({ minimum: 0, maximum: 65535 }),
@@ -190,6 +199,20 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /**
+     * Per-client fairness (src/api/rate-limit.ts): requests to /v1 routes per API key and per tenant, each
+     * within its own fixed window; over either, 429 CCP_RATE_LIMITED with Retry-After. Only with API keys
+     * configured: in open mode (one center, no keys) there is no one to be fair between, and the ingest
+     * admission control (503) already protects the server.
+     */
+    rateLimit: Type.Object(
+      {
+        enabled: Type.Boolean(),
+        perKey: RateWindowSchema,
+        perTenant: RateWindowSchema,
+      },
+      { additionalProperties: false },
+    ),
     ingest: Type.Object(
       {
         maxEvents: Type.Integer({ minimum: 1 }),
@@ -247,6 +270,14 @@ export const DEFAULT_CONFIG: Config = {
   timescale: { ...DEFAULT_TIMESCALE_SETTINGS },
   readiness: { maxCheckpointAgeSec: 60, maxLagEvents: 1_000_000 },
   ingest: { maxEvents: 50_000, maxBytes: 16 * 1024 * 1024, maxQueueDelayMs: 1_000 },
+  // Requests, not events: a batch (up to ingest.maxEvents) counts once, and the event rate is the
+  // admission control's to bound. 6,000 a minute per key is 100 requests/s: an integration batching
+  // as the README asks (a post every 100 ms–1 s, even at the ~700 events/s of a dialer campaign), a
+  // wallboard polling every few seconds or the dashboard's calls use a few percent of it, while a
+  // retry loop without backoff or a script posting event by event at full speed is stopped. 12,000
+  // per tenant: two keys at full rate, so one runaway key leaves its tenant's other keys room, and a
+  // tenant with many keys still cannot take more than 200 requests/s from the others.
+  rateLimit: { enabled: true, perKey: { max: 6_000, windowSec: 60 }, perTenant: { max: 12_000, windowSec: 60 } },
   archive: { enabled: true, dir: '', clickhouse: '', olderThan: '7d' },
   recommend: {
     enabled: true,
@@ -324,6 +355,18 @@ export const ARCHIVE_SOURCES = {
   olderThan: { env: 'CCPULSE_ARCHIVE_OLDER_THAN', flag: '--archive-older-than' },
 } as const;
 
+/**
+ * Environment variables of the rateLimit section's fields, by their path (no flags: a deployment's
+ * setting, not a run's). `true`/`false` for enabled, whole numbers for the rest.
+ */
+export const RATE_LIMIT_ENV: ReadonlyMap<string, string> = new Map([
+  ['CCPULSE_RATE_LIMIT_ENABLED', '/rateLimit/enabled'],
+  ['CCPULSE_RATE_LIMIT_PER_KEY_MAX', '/rateLimit/perKey/max'],
+  ['CCPULSE_RATE_LIMIT_PER_KEY_WINDOW_SEC', '/rateLimit/perKey/windowSec'],
+  ['CCPULSE_RATE_LIMIT_PER_TENANT_MAX', '/rateLimit/perTenant/max'],
+  ['CCPULSE_RATE_LIMIT_PER_TENANT_WINDOW_SEC', '/rateLimit/perTenant/windowSec'],
+]);
+
 /** A backend named by one URL: `pglite:DIR`, `postgres://…` or `clickhouse://…` (see parseStorageUrl). */
 export type StorageTarget = { storage: 'pglite'; dataDir: string } | { storage: 'postgres'; postgresUrl: string } | { storage: 'clickhouse'; clickhouseUrl: string };
 
@@ -392,7 +435,7 @@ export class ConfigError extends Error {
 }
 
 /** A value as given on the command line or in the environment: text, converted here. */
-export type ConfigFlags = { [K in Exclude<keyof Config, 'archive'>]?: Config[K] | string } & { archive?: Partial<Config['archive']> };
+export type ConfigFlags = { [K in Exclude<keyof Config, 'archive' | 'rateLimit'>]?: Config[K] | string } & { archive?: Partial<Config['archive']> };
 
 /**
  * Builds the typed config. Precedence: flags → environment → file → defaults.
@@ -439,6 +482,24 @@ export function loadConfig(opts: { flags?: ConfigFlags; env?: NodeJS.ProcessEnv;
   merged.archive = mergeSection(DEFAULT_CONFIG.archive, fromFile.archive);
   if (isObject(merged.archive)) Object.assign(merged.archive, Object.fromEntries(archiveFrom.env), Object.fromEntries(archiveFrom.flags));
   merged.timescale = mergeSection(DEFAULT_CONFIG.timescale, fromFile.timescale);
+  // the rate limits: the file's over the defaults field by field, then each variable over its field
+  const rateLimitFromEnv = new Map<string, string>(); // path → variable, for the messages
+  merged.rateLimit = mergeSection(DEFAULT_CONFIG.rateLimit, fromFile.rateLimit);
+  if (isObject(merged.rateLimit)) {
+    const file = (fromFile.rateLimit ?? {}) as Partial<Config['rateLimit']>;
+    merged.rateLimit.perKey = mergeSection(DEFAULT_CONFIG.rateLimit.perKey, file.perKey);
+    merged.rateLimit.perTenant = mergeSection(DEFAULT_CONFIG.rateLimit.perTenant, file.perTenant);
+    for (const [name, path] of RATE_LIMIT_ENV) {
+      const raw = env[name];
+      if (raw === undefined || raw === '') continue;
+      const [, , part, field] = path.split('/') as [string, string, string, string | undefined];
+      const section: unknown = field === undefined ? merged.rateLimit : (merged.rateLimit as Record<string, unknown>)[part];
+      if (!isObject(section)) continue; // the file's section is not an object: named below as the file's
+      const value = field === undefined ? toBoolean(raw) : toNumber(raw);
+      section[field ?? part] = value;
+      rateLimitFromEnv.set(path, name);
+    }
+  }
   merged.recommend = mergeSection(DEFAULT_CONFIG.recommend, fromFile.recommend);
   if (isObject(merged.recommend)) {
     const file = (fromFile.recommend ?? {}) as Partial<Config['recommend']>;
@@ -451,6 +512,8 @@ export function loadConfig(opts: { flags?: ConfigFlags; env?: NodeJS.ProcessEnv;
   /** Where the value at a path came from, for the message. */
   const source = (path: string): string => {
     const [, key, field] = path.split('/') as [string, keyof Config, string | undefined];
+    const rateLimitVar = rateLimitFromEnv.get(path);
+    if (rateLimitVar !== undefined) return rateLimitVar;
     if (key === 'archive' && field !== undefined) {
       const named = (Object.entries(ARCHIVE_SOURCES) as Array<[string, { env: string; flag: string }]>).find(([f]) => f === field)?.[1];
       if (named && archiveFrom.flags.has(field)) return named.flag;
@@ -617,6 +680,12 @@ function describeError(e: ValueError): string {
 /** Numbers given as text: a number when the text is one, else the text itself (validation then names it). */
 function toNumber(v: unknown): unknown {
   return typeof v === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v;
+}
+
+/** `true` or `false` given as text (any case), else the text itself (validation then names it). */
+function toBoolean(v: string): boolean | string {
+  const t = v.trim().toLowerCase();
+  return t === 'true' ? true : t === 'false' ? false : v;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -124,7 +124,7 @@ describe('GET /metrics of the built server under traffic, and deploy/ against it
       'ccpulse_ingest_rejected_total', 'ccpulse_ingest_late_total', 'ccpulse_ingest_repaired_events', 'ccpulse_ingest_clamped_total',
       'ccpulse_checkpoint_duration_seconds', 'ccpulse_checkpoint_age_seconds', 'ccpulse_watermark_lag_seconds', 'ccpulse_event_loop_utilization',
       'ccpulse_sse_clients', 'ccpulse_storage_operation_duration_seconds', 'ccpulse_ingest_backlog_events', 'ccpulse_ingest_queue_delay_seconds',
-      'ccpulse_ingest_refused_total', 'ccpulse_log_position', 'ccpulse_open_appeals', 'ccpulse_processed_events_total',
+      'ccpulse_ingest_refused_total', 'ccpulse_log_position', 'ccpulse_open_appeals', 'ccpulse_processed_events_total', 'ccpulse_rate_limited_total',
     ];
     for (const f of present) expect(after.types.has(f), `${f} in the scrape`).toBe(true);
 

@@ -22,6 +22,8 @@ export interface Prometheus {
   registry: Registry;
   /** One answered request, by its route pattern ('' for none: unmatched). */
   requestDone(method: string, route: string, status: number, seconds: number): void;
+  /** One request refused by a rate limit (429), by which: the API key's or the tenant's. */
+  rateLimited(limit: 'key' | 'tenant'): void;
 }
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -51,6 +53,14 @@ export function createPrometheus(src: ScrapeSources): Prometheus {
     registers: [registry],
   });
   for (const c of ['2xx', '4xx', '5xx']) requests.inc({ method: 'POST', route: '/v1/events', status_class: c }, 0);
+  // by which limit only, never by tenant or key (their number is unbounded); both shown from the start
+  const rateLimited = new Counter({
+    name: 'ccpulse_rate_limited_total',
+    help: 'Requests refused with 429 by a rate limit, by which: the API key\'s own (key) or its tenant\'s (tenant)',
+    labelNames: ['limit'] as const,
+    registers: [registry],
+  });
+  for (const limit of ['key', 'tenant']) rateLimited.inc({ limit }, 0);
 
   // ---- USE per stage
   const gauge = (name: string, help: string, collect: (g: Gauge) => void, labelNames: string[] = []) =>
@@ -146,6 +156,9 @@ export function createPrometheus(src: ScrapeSources): Prometheus {
       const r = route || 'unmatched';
       requests.inc({ method: m, route: r, status_class: `${Math.floor(status / 100)}xx` });
       duration.observe({ method: m, route: r }, seconds);
+    },
+    rateLimited(limit) {
+      rateLimited.inc({ limit });
     },
   };
 }

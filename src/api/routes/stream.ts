@@ -83,8 +83,9 @@ export const streamRoute: FastifyPluginAsync<{ engine: Engine; scrape?: Pick<Scr
   app.get('/v1/stream', { exposeHeadRoute: false, schema: { querystring: NoQuery } }, async (req, reply) => {
     reply.hijack();
     const res = reply.raw;
-    // hijacked: the headers set on the reply (its request id) are written here
-    res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': req.id });
+    // hijacked: the headers set on the reply (its request id, the rate limit's budget) are written here
+    const limit = Object.entries(reply.getHeaders()).filter(([h]) => h.startsWith('x-ratelimit-'));
+    res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': req.id, ...Object.fromEntries(limit) });
     res.socket?.setNoDelay(true);
     const snapshot = engine.snapshot(req.tenant);
     res.write(`retry: 2000\nevent: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`);
