@@ -7,6 +7,7 @@ import dropEventKeys from './006_drop_event_keys.js';
 import rollupsByLevel, { restoreHalfRenamed } from './007_rollups_by_level.js';
 import tenantSettings from './008_tenant_settings.js';
 import notify from './009_notify.js';
+import apiKeys from './010_api_keys.js';
 
 import type { ChClient, Features } from '../client.js';
 
@@ -30,4 +31,5 @@ export const MIGRATIONS: ReadonlyArray<{
   { version: 7, name: 'rollups_by_level', statements: rollupsByLevel, before: restoreHalfRenamed },
   { version: 8, name: 'tenant_settings', statements: tenantSettings },
   { version: 9, name: 'notify', statements: notify },
+  { version: 10, name: 'api_keys', statements: apiKeys },
 ];
