@@ -75,12 +75,12 @@ export const streamRoute: FastifyPluginAsync<{ engine: Engine; scrape?: Pick<Scr
 
   // HEAD answers at once with the stream's headers: the GET handler would hold it open forever, writing
   // frames Node drops for a HEAD response, and the client would never get its answer.
-  app.head('/v1/stream', { schema: { querystring: NoQuery } }, async (_req, reply) => {
+  app.head('/v1/stream', { config: { role: 'read' }, schema: { querystring: NoQuery } }, async (_req, reply) => {
     const { connection: _keepAlive, ...headers } = SSE_HEADERS;
     return reply.status(200).headers(headers).send();
   });
 
-  app.get('/v1/stream', { exposeHeadRoute: false, schema: { querystring: NoQuery } }, async (req, reply) => {
+  app.get('/v1/stream', { exposeHeadRoute: false, config: { role: 'read' }, schema: { querystring: NoQuery } }, async (req, reply) => {
     reply.hijack();
     const res = reply.raw;
     // hijacked: the headers set on the reply (its request id) are written here
