@@ -170,7 +170,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(eventsRoute, { engine, maxEvents: opts.config.ingest.maxEvents, maxBytes: opts.config.ingest.maxBytes, customChannels: opts.config.customChannels, maxFutureSkewMs: opts.config.maxFutureSkewSec * 1000 });
   await app.register(liveRoute, { engine });
   await app.register(metricsRoute, { engine });
-  await app.register(streamRoute, { engine, scrape });
+  await app.register(streamRoute, { engine, scrape, onRevoke: (l) => ring.onRevoke(l) });
   await app.register(dlqRoute, { engine });
   await app.register(verifyRoute, { engine });
   await app.register(appealsRoute, { engine });

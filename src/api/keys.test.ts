@@ -90,6 +90,20 @@ describe('API keys with roles, and dashboard sessions', () => {
     expect((await t.app.inject({ method: 'DELETE', url: '/v1/keys/nope', headers: bearer(admin) })).statusCode).toBe(404);
   });
 
+  it('ends a revoked key\'s live streams at once', async () => {
+    const k = await create('read');
+    const url = t.url || (await t.listen());
+    const res = await fetch(`${url}/v1/stream`, { headers: bearer(k.key) });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    await reader.read(); // the snapshot
+    await t.app.inject({ method: 'DELETE', url: `/v1/keys/${k.id}`, headers: bearer(admin) });
+    const until = Date.now() + 5_000;
+    let done = false;
+    while (!done && Date.now() < until) done = (await reader.read()).done;
+    expect(done).toBe(true);
+  });
+
   it('signs the dashboard in with a cookie that is not the key, and out again', async () => {
     const k = await create('read', { name: 'wallboard' });
     const r = await signIn(k.key);
