@@ -77,7 +77,7 @@ export async function startServer(opts: {
   Object.assign(env, opts.extraEnv);
   const nodeArgs = opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : [];
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, entry, 'start', '--port', String(port), '--host', '127.0.0.1', '--data', dataDir, '--log-level', 'warn', ...(opts.extraArgs ?? [])], {
+  const child = spawn(process.execPath, [...nodeArgs, entry, 'start', '--no-auth', '--port', String(port), '--host', '127.0.0.1', '--data', dataDir, '--log-level', 'warn', ...(opts.extraArgs ?? [])], {
     cwd: dir,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -28,6 +28,10 @@ import { notificationsRoute } from './routes/notifications.js';
 import { streamRoute } from './routes/stream.js';
 import { installTenantResolution } from './tenant.js';
 import { installRateLimits } from './rate-limit.js';
+import { KeyRing } from './keys/key-ring.js';
+import { SessionStore } from './keys/sessions.js';
+import { keysRoute } from './routes/keys.js';
+import { sessionRoute } from './routes/session.js';
 import { prometheusRoute } from './routes/prometheus.js';
 import { createPrometheus, type ScrapeSources } from '../observe/prometheus.js';
 import { requestIdOf } from '../observe/logger.js';
@@ -47,6 +51,12 @@ export interface AppOptions {
   webRoot?: string;
   /** The process logger (pino); a silent one when absent. */
   logger?: FastifyBaseLogger;
+  /**
+   * API keys (issue #14). Given (ccpulse start): keys are required, from this ring (the stored keys and the
+   * config file's). Absent: keys are required only when the config file gives some (apiKeys); with none,
+   * every request is the default tenant's (open mode, as the tests that build the app without keys want).
+   */
+  keys?: KeyRing;
 }
 
 /** The HTTP face of ccpulse: ingest, live state, history, the live stream and the dashboard. */
@@ -145,25 +155,29 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     if (repeated.length) throw badRequest(repeated.map((k) => ({ path: `/${k}`, message: 'given more than once: give each parameter once' })));
   });
   app.server.on('connect', refuseConnect);
-  installTenantResolution(app, opts.config.apiKeys);
   const { engine } = opts;
+  const ring = opts.keys ?? (await KeyRing.load(engine.storage, opts.config.apiKeys));
+  const open = !opts.keys && Object.keys(opts.config.apiKeys).length === 0;
+  const sessions = new SessionStore();
+  ring.onRevoke((keyId) => sessions.endAllOf(keyId));
+  installTenantResolution(app, { ring, sessions, open });
   // RED per route for /metrics: the routes that report what they hold (SSE clients, jobs) set theirs below
   const scrape: ScrapeSources = { engine, sseClients: () => 0, jobs: () => ({ queued: 0, running: 0 }) };
   const prometheus = createPrometheus(scrape);
   // after the auth hook (hooks run in order): the limits are keyed on the tenant and key it resolved
   await installRateLimits(app, {
     limits: opts.config.rateLimit ?? DEFAULT_CONFIG.rateLimit,
-    keyed: Object.keys(opts.config.apiKeys).length > 0,
+    keyed: !open,
     onRefused: (limit) => prometheus.rateLimited(limit),
   });
   app.addHook('onResponse', async (req, reply) => {
     prometheus.requestDone(req.method, req.routeOptions.url ?? '', reply.statusCode, reply.elapsedTime / 1000);
   });
-  await app.register(prometheusRoute, { prometheus, tenants: Object.keys(opts.config.apiKeys).length, metricsKey: opts.config.metricsKey ?? '' });
+  await app.register(prometheusRoute, { prometheus, tenants: open ? 0 : Math.max(1, new Set(ring.list().map((k) => k.tenant)).size), metricsKey: opts.config.metricsKey ?? '' });
   await app.register(eventsRoute, { engine, maxEvents: opts.config.ingest.maxEvents, maxBytes: opts.config.ingest.maxBytes, customChannels: opts.config.customChannels, maxFutureSkewMs: opts.config.maxFutureSkewSec * 1000 });
   await app.register(liveRoute, { engine });
   await app.register(metricsRoute, { engine });
-  await app.register(streamRoute, { engine, scrape });
+  await app.register(streamRoute, { engine, scrape, onRevoke: (l) => ring.onRevoke(l) });
   await app.register(dlqRoute, { engine });
   await app.register(verifyRoute, { engine });
   await app.register(appealsRoute, { engine });
@@ -176,11 +190,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(jobsRoute, { engine, scrape });
   await app.register(notificationsRoute, { engine });
   await app.register(campaignsRoute, { engine, defaultDropCapPct: opts.config.recommend?.campaignDropCapPct ?? DEFAULT_CONFIG.recommend.campaignDropCapPct });
-  await app.register(tierRoute, { engine, open: Object.keys(opts.config.apiKeys).length === 0 });
+  await app.register(tierRoute, { engine, open });
+  await app.register(keysRoute, { ring });
+  await app.register(sessionRoute, { ring, sessions, open });
   await app.register(healthRoute, {
     engine,
     startedAt: Date.now(),
-    detailed: Object.keys(opts.config.apiKeys).length === 0,
+    detailed: open,
     readiness: opts.config.readiness ?? DEFAULT_CONFIG.readiness,
     checkpointIntervalMs: opts.config.checkpointIntervalMs ?? DEFAULT_CONFIG.checkpointIntervalMs,
   });

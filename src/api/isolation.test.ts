@@ -17,11 +17,13 @@ const OP = `op-${MARK}`;
 
 /** Routes answered without a key by design: probes, the scrape (its own token), the dashboard's files. */
 const OPEN = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /*']);
+/** The sign-in and sign-out: their key (if any) is the body's or the cookie's; a sign-out of nothing is a 204. */
+const SIGN_IN_OUT = new Set(['POST /v1/session', 'DELETE /v1/session']);
 
 describe('tenant isolation, route by route', () => {
   let t: TestApp;
   /** Acme's resources, by the path parameter that names them. */
-  const acme = { dlq: '', job: '', destination: '', recommendation: 'none-yet', delivery: 'none-yet', campaign: 'camp-shared' };
+  const acme = { key: '', readKey: '', ingestKey: '', dlq: '', job: '', destination: '', recommendation: 'none-yet', delivery: 'none-yet', campaign: 'camp-shared' };
   // (a campaign's id is its tenant's own name: beta may have one of the same id, which must stay apart from acme's)
   const hourAgo = new Date(Date.now() - 3_600_000);
   const from = new Date(hourAgo.getTime() - (hourAgo.getTime() % 60_000)).toISOString();
@@ -73,6 +75,13 @@ describe('tenant isolation, route by route', () => {
     expect((await inject('GET', '/v1/live', ACME)).body).toContain(MARK);
     const recs = (await inject('GET', '/v1/recommendations', ACME)).json().items;
     if (recs.length) acme.recommendation = String(recs[0].id);
+    // acme's keys of the two other roles
+    for (const role of ['read', 'ingest'] as const) {
+      const made = await inject('POST', '/v1/keys', ACME, { role, name: `${role}-${MARK}` });
+      expect(made.statusCode, made.body).toBe(201);
+      if (role === 'read') [acme.readKey, acme.key] = [made.json().key, made.json().id];
+      else acme.ingestKey = made.json().key;
+    }
     // beta has a life of its own: its events and settings
     await inject('POST', '/v1/events', BETA, [{ id: 'b1', type: 'APPEAL_NEW', ts: new Date(ts).toISOString(), appealId: 'b', channel: 'voice', queue: 'q-beta' }]);
   });
@@ -93,6 +102,9 @@ describe('tenant isolation, route by route', () => {
     'POST /v1/notifications/destinations/:id/test': () => undefined,
     'POST /v1/notifications/deliveries/:key/replay': () => undefined,
     'PUT /v1/campaigns/:id': () => ({ listSize: 7, deadline: to }),
+    'POST /v1/keys': () => ({ role: 'read', name: 'beta-key' }),
+    // the sign-in: the key is in the body (a wrong one here: the walk's callers come with theirs in the header)
+    'POST /v1/session': () => ({ key: 'ccp_nope_nope' }),
   };
   const QUERY: Record<string, string> = { from, to, limit: '100' };
   const idFor = (url: string): string =>
@@ -102,6 +114,7 @@ describe('tenant isolation, route by route', () => {
     : url.startsWith('/v1/notifications/deliveries') ? acme.delivery
     : url.startsWith('/v1/recommendations') ? acme.recommendation
     : url.startsWith('/v1/campaigns') ? acme.campaign
+    : url.startsWith('/v1/keys') ? acme.key
     : 'x';
 
   const routes = () => t.app.registeredRoutes.filter((r) => r.method !== 'HEAD' && r.method !== 'OPTIONS');
@@ -125,10 +138,11 @@ describe('tenant isolation, route by route', () => {
   it('refuses every route but the open ones without a key, with a wrong key, and with a prototype name as key', async () => {
     for (const r of routes()) {
       const c = callOf(r);
-      if (OPEN.has(c.name)) continue;
+      if (OPEN.has(c.name) || c.name === 'DELETE /v1/session') continue;
       for (const key of [undefined, 'k-acme-admi', 'K-ACME-ADMIN', '__proto__', 'constructor', `${ACME}${ACME}`, `${ACME},${BETA}`]) {
         const res = await inject(r.method, c.url, key, c.body);
         expect(res.statusCode, `${c.name} with key ${JSON.stringify(key)}: ${res.body.slice(0, 200)}`).toBe(401);
+        expect(res.json().error.code).toBe('CCP_UNAUTHORIZED');
         expect(res.body).not.toContain(MARK);
       }
     }
@@ -146,7 +160,10 @@ describe('tenant isolation, route by route', () => {
       if (r.url.includes(':') && !r.url.startsWith('/v1/campaigns')) expect(res.statusCode, `${c.name}: ${res.body.slice(0, 200)}`).toBe(404);
     }
     // what beta made (an export, a destination, a campaign of the same id) holds none of acme's either
-    for (const url of ['/v1/jobs', '/v1/notifications/destinations', '/v1/campaigns', '/v1/settings', '/v1/dlq', `/v1/metrics?from=${from}&to=${to}&groupBy=queue,operator`]) {
+    // an admin of another tenant makes no key of acme's
+    const foreignKey = await inject('POST', '/v1/keys', BETA, { role: 'admin', tenant: 'acme' });
+    expect(foreignKey.statusCode, foreignKey.body).toBe(403);
+    for (const url of ['/v1/keys', '/v1/jobs', '/v1/notifications/destinations', '/v1/campaigns', '/v1/settings', '/v1/dlq', `/v1/metrics?from=${from}&to=${to}&groupBy=queue,operator`]) {
       expect((await inject('GET', url, BETA)).body, url).not.toContain(MARK);
     }
     const betaJobs = (await inject('GET', '/v1/jobs', BETA)).json().items as Array<{ id: string; state: string }>;
@@ -203,7 +220,7 @@ describe('tenant isolation, route by route', () => {
     ];
     for (const r of routes()) {
       const c = callOf(r);
-      if (OPEN.has(c.name) || c.name === 'GET /v1/stream') continue;
+      if (OPEN.has(c.name) || SIGN_IN_OUT.has(c.name) || c.name === 'GET /v1/stream') continue;
       for (const url of spellings(c.url)) {
         const none = await inject(r.method, url, undefined, c.body);
         expect([401, 404], `${r.method} ${url} without a key: ${none.statusCode} ${none.body.slice(0, 200)}`).toContain(none.statusCode);
@@ -212,6 +229,40 @@ describe('tenant isolation, route by route', () => {
         expect(beta.body, `${r.method} ${url} as beta`).not.toContain(MARK);
       }
     }
+  });
+
+  /** Routes only an admin key reaches (settings changes, replay, notifications, campaigns, keys): the policy, stated apart from the routes' own declarations. */
+  const ADMIN_ONLY = (name: string) =>
+    /^(PUT \/v1\/settings|POST \/v1\/dlq\/replay|PUT \/v1\/campaigns\/:id)$/.test(name) || / \/v1\/notifications\//.test(name) || / \/v1\/keys/.test(name);
+
+  it('lets each role reach its routes only: ingest posts events, read reads, admin changes', async () => {
+    const refusedAs = async (key: string, c: ReturnType<typeof callOf>, method: string) => {
+      const res = await inject(method, c.url, key, c.body);
+      expect(res.statusCode, `${c.name}: ${res.body.slice(0, 200)}`).toBeLessThan(500);
+      if (res.statusCode === 403) expect(res.json().error.message).toMatch(/needs a key with the (read|admin|ingest) role/);
+      return res.statusCode === 403;
+    };
+    const wrong: string[] = [];
+    for (const r of routes()) {
+      const c = callOf(r);
+      if (OPEN.has(c.name) || SIGN_IN_OUT.has(c.name) || c.name === 'GET /v1/stream') continue;
+      const ingestRefused = await refusedAs(acme.ingestKey, c, r.method);
+      if (ingestRefused !== (c.name !== 'POST /v1/events')) wrong.push(`ingest key ${ingestRefused ? 'refused' : 'let through'} ${c.name}`);
+      // (destructive calls of the read key are on acme's own resources: allowed or not, they are acme's)
+      const readRefused = await refusedAs(acme.readKey, c, r.method);
+      const readShould = ADMIN_ONLY(c.name) || c.name === 'POST /v1/events';
+      if (readRefused !== readShould) wrong.push(`read key ${readRefused ? 'refused' : 'let through'} ${c.name}`);
+    }
+    expect(wrong, wrong.join('\n')).toEqual([]);
+    // the stream: read yes, ingest no
+    const stream = async (key: string) => {
+      const ac = new AbortController();
+      const res = await fetch(`${t.url}/v1/stream`, { headers: { authorization: `Bearer ${key}` }, signal: ac.signal });
+      ac.abort();
+      return res.status;
+    };
+    expect(await stream(acme.readKey)).toBe(200);
+    expect(await stream(acme.ingestKey)).toBe(403);
   });
 
   /** Everything of acme's that a call could change, as acme reads it. */
@@ -224,6 +275,7 @@ describe('tenant isolation, route by route', () => {
       campaigns: (await get('/v1/campaigns')).items.map((c: { id: string; listSize: number; deadline: string }) => [c.id, c.listSize, c.deadline]),
       dlq: (await get('/v1/dlq')).items.map((d: { id: number; replayedAt?: unknown }) => [d.id, d.replayedAt ?? null]),
       jobs: jobs.items.map((j: { id: string; state: string }) => [j.id, j.state]),
+      keys: (await get('/v1/keys')).items.map((k: { id: string; role: string; revokedAt: string | null }) => [k.id, k.role, k.revokedAt]),
       recommendations: (await get('/v1/recommendations')).items.map((r: { id: string; state: string }) => [r.id, r.state]),
     };
   }

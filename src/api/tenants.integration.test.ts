@@ -11,7 +11,7 @@ describe('API keys, tenants and the edges of the API', () => {
   let s: ServerProcess;
   beforeAll(async () => {
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ apiKeys: { 'k-acme': 'acme', 'k-beta': 'beta' } }));
-    s = await ServerProcess.start({ dataDir: join(dir, 'data'), args: ['--config', join(dir, 'config.json')] });
+    s = await ServerProcess.start({ dataDir: join(dir, 'data'), args: ['--config', join(dir, 'config.json')], auth: true });
   });
   afterAll(() => s?.stop());
 

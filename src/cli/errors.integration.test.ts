@@ -79,7 +79,7 @@ describe.concurrent('ccpulse verify and dlq: the server', () => {
 
   it('answering with an error: its message and code', async () => {
     expectFailure(await runCli(['dlq', 'show', '5', '--url', url]), 1, 'ccpulse dlq: no dead letter 5 (CCP_NOT_FOUND)');
-    expectFailure(await runCli(['dlq', 'list', '--url', url]), 1, 'ccpulse dlq: a valid API key is required (Authorization: Bearer KEY, or X-Api-Key) (CCP_UNAUTHORIZED)', 'Give the key with --api-key KEY.');
+    expectFailure(await runCli(['dlq', 'list', '--url', url]), 1, 'ccpulse dlq: a valid API key is required (Authorization: Bearer KEY, or X-Api-Key) (CCP_UNAUTHORIZED)', 'Give the key with --api-key KEY (or CCPULSE_API_KEY).');
     // verify: 1 means "the numbers differ", so a check that could not be made is 2
     expectFailure(await runCli(['verify', '--url', `${url}/`]), 2, 'ccpulse verify: storage is unavailable (CCP_STORAGE_UNAVAILABLE)');
     // the server names its parameter /from; here it is the flag
@@ -126,7 +126,7 @@ describe.concurrent('ccpulse itself', () => {
     const r = await runCli(['help', 'simulate']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Usage: ccpulse simulate /);
-    expectFailure(await runCli(['help', 'nope']), 2, 'ccpulse: unknown command "nope"', 'The commands are start, simulate, dlq, verify');
+    expectFailure(await runCli(['help', 'nope']), 2, 'ccpulse: unknown command "nope"', 'The commands are start, simulate, keys, dlq, verify');
   });
 
   it('an unknown command, option or argument is named (exit code 2), with a pointer to --help', async () => {

@@ -9,13 +9,14 @@ import { tierCommand } from './tier.js';
 import { migrateCommand } from './migrate.js';
 import { archiveCommand } from './archive.js';
 import { dlqCommand } from './dlq.js';
+import { keysCommand } from './keys.js';
 import { verifyCommand } from './verify.js';
 import { staffingCommand } from './staffing.js';
 import { evaluateCommand } from './evaluate.js';
 import { ConfigError } from '../config/config.js';
 import { CliError, UsageError } from './errors.js';
 
-const COMMANDS: Command[] = [startCommand, simulateCommand, dlqCommand, verifyCommand, staffingCommand, evaluateCommand, adviceCommand, tierCommand, migrateCommand, archiveCommand];
+const COMMANDS: Command[] = [startCommand, simulateCommand, keysCommand, dlqCommand, verifyCommand, staffingCommand, evaluateCommand, adviceCommand, tierCommand, migrateCommand, archiveCommand];
 
 const HELP = `ccpulse — real-time SLA analytics for multichannel contact centers
 

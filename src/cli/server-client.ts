@@ -12,7 +12,9 @@ export function serverClient(v: Record<string, unknown>) {
   const fromFlag = typeof v.url === 'string';
   const base = serverUrl((v.url as string | undefined) ?? process.env.CCPULSE_URL ?? DEFAULT_URL, fromFlag ? '--url' : process.env.CCPULSE_URL !== undefined ? 'CCPULSE_URL' : 'the default URL');
   const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (v['api-key']) headers.authorization = `Bearer ${v['api-key']}`;
+  // the key from --api-key, else CCPULSE_API_KEY (kept out of shell history and ps)
+  const apiKey = (v['api-key'] as string | undefined) || process.env.CCPULSE_API_KEY;
+  if (apiKey) headers.authorization = `Bearer ${apiKey}`;
   const where = fromFlag ? 'given with --url' : process.env.CCPULSE_URL !== undefined ? 'from CCPULSE_URL' : 'the default';
   return async (path: string, init: RequestInit = {}) => {
     let res: Response;
@@ -24,6 +26,7 @@ export function serverClient(v: Record<string, unknown>) {
       });
     }
     const text = await res.text();
+    if (res.status === 204) return null; // done, nothing to say (DELETE)
     let body: any;
     try {
       body = JSON.parse(text);
@@ -35,7 +38,7 @@ export function serverClient(v: Record<string, unknown>) {
     if (!res.ok) {
       const e = body?.error;
       const message = typeof e?.message === 'string' ? `${e.message} (${e.code ?? `HTTP ${res.status}`})` : `HTTP ${res.status} from ${base}${path}`;
-      throw new CliError(message, { hint: res.status === 401 ? 'Give the key with --api-key KEY.' : undefined });
+      throw new CliError(message, { hint: res.status === 401 ? 'Give the key with --api-key KEY (or CCPULSE_API_KEY).' : undefined });
     }
     return body;
   };

@@ -67,6 +67,8 @@ Options:
   --host H            address to listen on (default 127.0.0.1)                env CCPULSE_HOST
   --data DIR          data directory (default ./data)                         env CCPULSE_DATA
   --demo              feed realistic demo traffic (simulated contact center)
+  --no-auth           no API keys: every request is the default tenant's admin; listens on
+                      127.0.0.1 only (a laptop)                               env CCPULSE_NO_AUTH=1
   --storage URL       where the data lives: pglite:DIR (the embedded store in DIR, default
                       pglite:./data), postgres://USER@HOST:PORT/DB (TimescaleDB when the server
                       has it) or clickhouse://USER:PASSWORD@HOST:8123/DB      env CCPULSE_STORAGE
@@ -90,12 +92,17 @@ Options:
                       OTEL_SERVICE_NAME names the service, default ccpulse)
   -h, --help          show this help
 
+API keys: on the first start with no key, an admin key is made and printed once with the dashboard URL
+to open; CCPULSE_ADMIN_KEY=ccp_<id>_<secret> (environment only) presets it instead. More keys:
+ccpulse keys --help.
+
 Precedence: flags, then environment, then the config file, then defaults.`,
   options: {
     port: { type: 'string' },
     host: { type: 'string' },
     data: { type: 'string' },
     demo: { type: 'boolean' },
+    'no-auth': { type: 'boolean' },
     storage: { type: 'string' },
     'postgres-url': { type: 'string' },
     config: { type: 'string' },
@@ -115,6 +122,7 @@ Precedence: flags, then environment, then the config file, then defaults.`,
         host: v.host as string | undefined,
         dataDir: v.data as string | undefined,
         demo: v.demo as boolean | undefined,
+        auth: v['no-auth'] ? false : undefined,
         storage: v.storage as string | undefined,
         postgresUrl: v['postgres-url'] as string | undefined,
         logLevel: v['log-level'] as string | undefined,
@@ -165,7 +173,8 @@ Precedence: flags, then environment, then the config file, then defaults.`,
     // the links in notifications: the configured address, else this server's own
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
     const engine = await Engine.start({ storage, config: { ...config, publicUrl: config.publicUrl || `http://${shownHost}:${config.port}/` }, log });
-    const app = await buildApp({ engine, config, logger: log });
+    const auth = await setUpKeys(config, storage, log);
+    const app = await buildApp({ engine, config: auth.config, logger: log, keys: auth.ring });
 
     // The signals are ours from before the port opens: a SIGTERM that came once /healthz answers but
     // before the handlers were set would end the process without its shutdown (the final checkpoint,
@@ -192,16 +201,21 @@ Precedence: flags, then environment, then the config file, then defaults.`,
     process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
     try {
-      await app.listen({ port: config.port, host: config.host });
+      await app.listen({ port: config.port, host: auth.config.host });
     } catch (err) {
-      throw listenError(err, config.host, config.port); // taken between the check and now
+      throw listenError(err, auth.config.host, config.port); // taken between the check and now
     }
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
-    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    const host = auth.config.host;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     log.info({ url, storage: config.storage, dataDir: config.dataDir }, 'ccpulse is up');
     process.stderr.write(`\n  ccpulse is running: dashboard ${url}/  ·  API ${url}/v1/live  ·  data ${config.storage === 'pglite' ? config.dataDir : redactUrl(config.storage === 'clickhouse' ? config.clickhouseUrl : config.postgresUrl)}\n\n`);
 
+    if (auth.newKey) {
+      // once, on the terminal only (not in the JSON log): the key is stored hashed and never shown again
+      process.stderr.write(`  A new admin key (tenant default) was made; it is shown this once, keep it:\n    ${auth.newKey}\n  Open the dashboard signed in: ${url}/?key=${auth.newKey}\n  More keys: ccpulse keys create --help\n\n`);
+    }
     if (stopping) return 0;
     demo = config.demo ? startDemo(engine, log) : null;
     const job = await startArchive(config, storage, log);
@@ -210,6 +224,43 @@ Precedence: flags, then environment, then the config file, then defaults.`,
     return 0;
   },
 };
+
+/**
+ * API keys for this run (issue #14). With auth off (--no-auth): no keys at all, and only 127.0.0.1 (a
+ * server without keys must not be reachable from the network: another --host is overridden, with a
+ * warning). With auth on: the stored keys and the config file's (plain text: deprecated, warned);
+ * CCPULSE_ADMIN_KEY stored (hashed) if it is not yet; and when no key exists at all, a new admin key for
+ * the default tenant, printed once by the caller.
+ */
+async function setUpKeys(config: Config, storage: Storage, log: Logger): Promise<{ config: Config; ring?: import('../api/keys/key-ring.js').KeyRing; newKey?: string }> {
+  if (!config.auth) {
+    const loopback = ['127.0.0.1', 'localhost', '::1'].includes(config.host);
+    if (!loopback) log.warn({ host: config.host }, 'API keys are off (--no-auth): listening on 127.0.0.1 only, not on the address asked for');
+    log.warn('API keys are off (--no-auth): every request is the default tenant\'s, with every right; for one machine only');
+    if (Object.keys(config.apiKeys).length) log.warn('the config file\'s apiKeys are ignored: API keys are off (--no-auth)');
+    return { config: { ...config, apiKeys: {}, host: loopback ? config.host : '127.0.0.1' } };
+  }
+  const { KeyRing } = await import('../api/keys/key-ring.js');
+  const ring = await KeyRing.load(storage, config.apiKeys);
+  if (Object.keys(config.apiKeys).length) {
+    log.warn('API keys in the config file (apiKeys) are plain text and deprecated: make keys with ccpulse keys create (stored hashed), then remove them from the file');
+  }
+  const preset = process.env.CCPULSE_ADMIN_KEY;
+  if (preset) {
+    try {
+      const done = await ring.preset(preset.trim(), { tenant: 'default', role: 'admin', name: 'CCPULSE_ADMIN_KEY' });
+      if (done === 'created') log.info('the admin key from CCPULSE_ADMIN_KEY is stored (hashed)');
+    } catch (err) {
+      const { newKey } = await import('../api/keys/key-format.js');
+      throw new CliError(`CCPULSE_ADMIN_KEY: ${(err as Error).message}`, { hint: `A key is ccp_<id>_<secret>, e.g. a new random one: ${newKey().key}` });
+    }
+    return { config, ring };
+  }
+  if (ring.hasKeys) return { config, ring };
+  const { key } = await ring.create({ tenant: 'default', role: 'admin', name: 'first admin' });
+  log.info('no API key existed: an admin key for the default tenant was made (printed once on the terminal)');
+  return { config, ring, newKey: key };
+}
 
 /** The hourly archive (src/archive/archive-job.ts), when the configuration gives it a place; the log says when it does not. */
 async function startArchive(config: Config, storage: Storage, log: Logger): Promise<{ stop(): Promise<void> } | null> {

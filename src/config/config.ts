@@ -88,6 +88,11 @@ export const ConfigSchema = Type.Object(
     host: Type.String(),
     dataDir: Type.String({ minLength: 1 }),
     demo: Type.Boolean(),
+    /**
+     * API keys required (issue #14; the default for `ccpulse start`). false (--no-auth, CCPULSE_NO_AUTH=1):
+     * every request is the default tenant's admin, and the server listens on 127.0.0.1 only.
+     */
+    auth: Type.Boolean(),
     storage: Type.Union([Type.Literal('pglite'), Type.Literal('postgres'), Type.Literal('clickhouse')]),
     postgresUrl: Type.String(),
     /** Set from `storage` when it is a clickhouse:// URL (the only way to name that backend). */
@@ -236,6 +241,7 @@ export const DEFAULT_CONFIG: Config = {
   host: '127.0.0.1',
   dataDir: './data',
   demo: false,
+  auth: true,
   storage: 'pglite',
   postgresUrl: 'postgres://postgres@127.0.0.1:5432/postgres',
   clickhouseUrl: '',
@@ -340,6 +346,7 @@ export const FLAGS: Partial<Record<keyof Config, string>> = {
   host: '--host',
   dataDir: '--data',
   demo: '--demo',
+  auth: '--no-auth',
   storage: '--storage',
   postgresUrl: '--postgres-url',
   logLevel: '--log-level',
@@ -455,6 +462,9 @@ export function loadConfig(opts: { flags?: ConfigFlags; env?: NodeJS.ProcessEnv;
     // a list (CCPULSE_CORS_ORIGINS) is given comma-separated
     fromEnv[key] = typeof DEFAULT_CONFIG[key] === 'number' ? toNumber(raw) : Array.isArray(DEFAULT_CONFIG[key]) ? raw.split(',').map((x) => x.trim()).filter(Boolean) : raw;
   }
+  // CCPULSE_NO_AUTH=1 (or true) turns keys off; 0, false or empty leaves them on
+  const noAuth = (env.CCPULSE_NO_AUTH ?? '').trim().toLowerCase();
+  if (noAuth !== '' && noAuth !== '0' && noAuth !== 'false') fromEnv.auth = false;
   // the standard OpenTelemetry variables, turned into the traces URL here (see OTEL_TRACES_ENDPOINT_VARS)
   const otelEndpointVar = fromEnv.otlpEndpoint === undefined ? OTEL_TRACES_ENDPOINT_VARS.find((v) => (env[v.name] ?? '') !== '') : undefined;
   if (otelEndpointVar) fromEnv.otlpEndpoint = otelEndpointVar.toUrl(env[otelEndpointVar.name]!);

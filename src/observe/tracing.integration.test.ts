@@ -76,6 +76,7 @@ describe('OpenTelemetry tracing of a running server', () => {
     server = await ServerProcess.start({
       dataDir: join(dir, 'data'),
       args: ['--config', join(dir, 'config.json')],
+      auth: true,
       env: {
         CCPULSE_OTLP_ENDPOINT: receiver.url, // no path: /v1/traces is added
         OTEL_SERVICE_NAME: 'ccpulse-tracing-test',

@@ -357,6 +357,24 @@ export function storageConformance(
       expect(all.map((x) => [x.tenant, x.version, JSON.parse(x.settings)])).toEqual([['t1', 2, { chatConcurrency: { webchat: 3 } }], ['t2', 1, {}]]);
     });
 
+    it('keeps API keys by their public id, refuses an id twice, and revokes a key once, keeping its row', async (ctx) => {
+      if (!enabled) return ctx.skip();
+      expect(await s.listApiKeys()).toEqual([]);
+      const k1 = { id: 'k1abcdef', tenant: 't1', role: 'admin' as const, name: 'ops laptop', hash: 'scrypt$16384$8$1$c2FsdA$aGFzaA', last4: 'wxyz', createdAt: t0, revokedAt: null };
+      const k2 = { id: '__proto__', tenant: 't2', role: 'ingest' as const, name: '', hash: 'scrypt$16384$8$1$b3RoZXI$aGFzaDI', last4: 'abcd', createdAt: t0 + 1, revokedAt: null };
+      expect(await s.addApiKey(k1)).toBe(true);
+      expect(await s.addApiKey(k2)).toBe(true);
+      // an id is given out once, even to another tenant
+      expect(await s.addApiKey({ ...k1, tenant: 't3', hash: 'other' })).toBe(false);
+      expect(await s.listApiKeys()).toEqual([k1, k2]);
+      expect(await s.revokeApiKey('k1abcdef', t0 + 5)).toBe(true);
+      expect(await s.revokeApiKey('k1abcdef', t0 + 6)).toBe(false); // once
+      expect(await s.revokeApiKey('nope', t0 + 6)).toBe(false);
+      expect(await s.listApiKeys()).toEqual([{ ...k1, revokedAt: t0 + 5 }, k2]);
+      // a revoked id stays taken
+      expect(await s.addApiKey({ ...k1, revokedAt: null })).toBe(false);
+    });
+
     it('archives a day: lists it, holds it only once the stream has applied it, refuses a wrong checksum, removes and records it whole, and takes a late event as its next part', async (ctx) => {
       if (!enabled) return ctx.skip();
       const day = Date.UTC(2020, 0, 5);

@@ -107,6 +107,17 @@ export interface Storage {
   listSettings(): Promise<StoredSettings[]>;
 
   /**
+   * API keys (issue #14, src/api/keys): only their scrypt hash is stored, never the key. A key is added
+   * once under its public id (false when that id is taken) and revoked by setting revokedAt, never
+   * deleted, so an id is never given out twice and the list shows what was revoked and when.
+   */
+  addApiKey(k: StoredApiKey): Promise<boolean>;
+  /** Marks a key revoked at `at`; false when there is no such key or it was revoked already. */
+  revokeApiKey(id: string, at: number): Promise<boolean>;
+  /** Every key, revoked ones too, oldest first (read once at start; the server keeps them in memory). */
+  listApiKeys(): Promise<StoredApiKey[]>;
+
+  /**
    * The archive (issue #10; src/archive/, docs/STORAGE.md "Archive"): a day of the log (UTC, by the time
    * each event claims, key_ts) leaves the hot store only once a file holding it has been written and
    * checked. The steps, each safe to repeat after a crash:
@@ -235,6 +246,24 @@ export interface StoredSettings {
   version: number;
   settings: string;
   updatedAt: number;
+}
+
+/** The role an API key grants within its tenant (src/api/keys/roles.ts). */
+export type KeyRole = 'ingest' | 'read' | 'admin';
+
+/** An API key as stored: its public id (the `ccp_<id>_…` part), never the secret; see Storage.addApiKey. */
+export interface StoredApiKey {
+  id: string;
+  tenant: string;
+  role: KeyRole;
+  name: string;
+  /** scrypt of the whole key, with its parameters and salt (src/api/keys/key-hash.ts). */
+  hash: string;
+  /** The key's last four characters, to tell keys apart in a list. */
+  last4: string;
+  createdAt: number;
+  /** When it was revoked; null while it is valid. */
+  revokedAt: number | null;
 }
 
 export interface RecommendationChange {

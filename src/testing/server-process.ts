@@ -30,10 +30,14 @@ export class ServerProcess {
     this.url = `http://127.0.0.1:${port}`;
   }
 
-  /** `dataDir` absent: the arguments say where the data goes (`--storage pglite:DIR`, `--storage postgres://…`). */
-  static async start(opts: { dataDir?: string; args?: string[]; port?: number; env?: Record<string, string> }): Promise<ServerProcess> {
+  /**
+   * `dataDir` absent: the arguments say where the data goes (`--storage pglite:DIR`, `--storage postgres://…`).
+   * `auth` absent: the server runs with --no-auth (the suites not about keys); true: keys are required,
+   * from the config file given in `args` or CCPULSE_ADMIN_KEY in `env`.
+   */
+  static async start(opts: { dataDir?: string; args?: string[]; port?: number; env?: Record<string, string>; auth?: boolean }): Promise<ServerProcess> {
     const port = opts.port ?? (await freePort());
-    const s = new ServerProcess(port, ['start', '--port', String(port), ...(opts.dataDir !== undefined ? ['--data', opts.dataDir] : []), '--log-level', 'warn', ...(opts.args ?? [])], opts.env);
+    const s = new ServerProcess(port, ['start', '--port', String(port), ...(opts.dataDir !== undefined ? ['--data', opts.dataDir] : []), '--log-level', 'warn', ...(opts.auth ? [] : ['--no-auth']), ...(opts.args ?? [])], opts.env);
     await s.spawn();
     return s;
   }

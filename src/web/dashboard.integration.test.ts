@@ -37,7 +37,7 @@ describe.skipIf(!chromiumPath)('live dashboard in Chromium against `ccpulse star
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccpulse-e2e-'));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    server = spawn(process.execPath, [CLI, 'start', '--demo', '--port', String(port), '--data', dataDir], {
+    server = spawn(process.execPath, [CLI, 'start', '--no-auth', '--demo', '--port', String(port), '--data', dataDir], {
       cwd: ROOT,
       env: { ...process.env, NODE_ENV: 'test' },
       stdio: ['ignore', 'pipe', 'pipe'],

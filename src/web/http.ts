@@ -1,16 +1,12 @@
-/** How the pages reach the API: the key they were opened with, and what they say when it refuses or cannot be reached. */
+/** How the pages reach the API, and what they say when it refuses or cannot be reached. */
 import { t } from './i18n.js';
 
 /**
- * With API keys configured the server wants one; EventSource cannot send headers, so it goes in the
- * query (`?apiKey=…` on a page's URL is passed on to the API).
+ * An API URL with query parameters. No key in it: the pages are signed in with a session cookie
+ * (sign-in.ts) that every call and the live stream carry, so a key never sits in a URL or a log.
  */
-export const apiKey = typeof location === 'undefined' ? null : new URLSearchParams(location.search).get('apiKey');
-
-/** An API URL with query parameters, the key among them when there is one. */
 export function apiUrl(path: string, params: Record<string, string> = {}): string {
   const q = new URLSearchParams(params);
-  if (apiKey) q.set('apiKey', apiKey);
   const s = q.toString();
   return s ? `${path}?${s}` : path;
 }

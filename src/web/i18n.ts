@@ -157,6 +157,10 @@ const RU: ReadonlyMap<string, string> = new Map([
   ['finishes ~{eta} (deadline {d})', 'закончится ~{eta} (срок {d})'],
   // settings
   ['Settings', 'Настройки'],
+  ['API key', 'API-ключ'],
+  ['Sign in', 'Войти'],
+  ['Sign out', 'Выйти'],
+  ['This key is not valid (wrong, or revoked).', 'Этот ключ недействителен (неверный или отозван).'],
   ['Targets and alarms per queue and channel (key: ,)', 'Цели и тревоги по очередям и каналам (клавиша ,)'],
   ['Saved for this center and in effect at once, without a restart. A blank field keeps the value shown in grey (from the config file, or from the row it falls back on).', 'Сохраняются для этого центра и действуют сразу, без перезапуска. Пустое поле оставляет значение, показанное серым (из файла конфигурации или из строки, на которую оно опирается).'],
   ['Targets and alarms: the default, each channel, each queue', 'Цели и тревоги: по умолчанию, по каналам, по очередям'],

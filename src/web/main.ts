@@ -31,7 +31,8 @@ import { OperatorsView } from './operators.js';
 import { CampaignsView } from './campaigns.js';
 import { SettingsDialog } from './settings.js';
 import { NotifyPanel } from './notify.js';
-import { apiKey, apiUrl, messageOf } from './http.js';
+import { apiUrl, messageOf } from './http.js';
+import { ensureSession, fitToRole } from './sign-in.js';
 import { sparkPoints, type TrendRow } from './trend-series.js';
 import { SPARK_SPAN_MS } from './sparkline.js';
 
@@ -42,6 +43,9 @@ const $ = <T extends HTMLElement = HTMLElement>(sel: string): T => {
 };
 
 translatePage(document.body);
+// signed in first (or the sign-in form, and nothing below runs): every call after this carries the session cookie
+const who = await ensureSession();
+fitToRole(who, [document.querySelector('#settings-open')!], document.querySelector('#settings-open')?.parentElement ?? null);
 document.title = t(document.title);
 const langToggle = $<HTMLButtonElement>('#lang-toggle');
 langToggle.querySelector(`.opt-${lang()}`)?.classList.add('on');
@@ -259,7 +263,6 @@ const openSettings = () => {
   void notifyPanel.load();
 };
 $<HTMLButtonElement>('#settings-open').addEventListener('click', openSettings);
-if (apiKey) $<HTMLAnchorElement>('#reports-link').href = `./reports.html?apiKey=${encodeURIComponent(apiKey)}`;
 
 const failure = messageOf;
 
@@ -523,7 +526,7 @@ compactToggle.addEventListener('click', () => setCompact(!document.body.classLis
 document.addEventListener('keydown', (e) => {
   if (e.ctrlKey || e.metaKey || e.altKey || e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement) return;
   if ($<HTMLDialogElement>('#settings').open) return; // the dialog's keys are its own
-  if (e.key === ',') openSettings();
+  if (e.key === ',' && who.role === 'admin') openSettings();
   if (e.key === 's') setWorst(!worst);
   if (e.key === 'c') setCompact(!document.body.classList.contains('compact'));
   if (e.key === 't') trends.setOpen(!trends.isOpen);

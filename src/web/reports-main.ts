@@ -5,7 +5,8 @@
  */
 import { channelLabel, formatDuration, formatPct, setDisplayTimeZone } from './format.js';
 import { chooseLang, lang, t, translatePage } from './i18n.js';
-import { apiKey, apiUrl, messageOf, reason } from './http.js';
+import { apiUrl, messageOf, reason } from './http.js';
+import { ensureSession, fitToRole } from './sign-in.js';
 import { dayOf, DRILL_MAX_MS, PRESETS, zoneDays, presetDays, REPORT_METRICS, reportParams, type GroupKey, type Interval, type Preset, type ReportForm } from './report-query.js';
 import { DrillView } from './drill.js';
 
@@ -26,7 +27,7 @@ langToggle.addEventListener('click', () => {
   location.replace(u.toString());
 });
 
-if (apiKey) $<HTMLAnchorElement>('#live-link').href = `./?apiKey=${encodeURIComponent(apiKey)}`;
+fitToRole(await ensureSession(), [], document.querySelector('#live-link')?.parentElement ?? null);
 
 const form = $<HTMLFormElement>('#report-form');
 const status = $('#report-status');

@@ -72,7 +72,7 @@ export const appealsRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, 
   app.get<{ Querystring: Static<typeof Query> }>(
     '/v1/appeals',
     {
-      schema: {
+      config: { role: 'read' }, schema: {
         querystring: Query,
         response: {
           // documentation of the answer: it is serialized on the verify thread (see appeals-page.ts)

@@ -90,7 +90,7 @@ export const campaignsRoute: FastifyPluginAsync<{ engine: Engine; defaultDropCap
     },
   );
 
-  app.get('/v1/campaigns', { schema: { querystring: NoQuery, response: { 200: Type.Object({ items: Type.Array(CampaignSchema) }), '4xx': ErrorSchema } } }, async (req) => ({
+  app.get('/v1/campaigns', { config: { role: 'read' }, schema: { querystring: NoQuery, response: { 200: Type.Object({ items: Type.Array(CampaignSchema) }), '4xx': ErrorSchema } } }, async (req) => ({
     items: (await engine.storage.listCampaigns(req.tenant)).map((c) => view(req.tenant, c)),
   }));
 };

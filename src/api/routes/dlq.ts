@@ -36,7 +36,7 @@ const ReplayBody = Type.Object(
 export const dlqRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, { engine }) => {
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/v1/dlq',
-    { schema: { querystring: ListQuery, response: { 200: Type.Object({ items: Type.Array(DeadLetterSchema) }), '4xx': ErrorSchema } } },
+    { config: { role: 'read' }, schema: { querystring: ListQuery, response: { 200: Type.Object({ items: Type.Array(DeadLetterSchema) }), '4xx': ErrorSchema } } },
     async (req) => {
       const errors: ErrorDetail[] = [];
       const limit = intParam(req.query.limit, '/limit', LIMIT, errors);
@@ -48,7 +48,7 @@ export const dlqRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, { en
 
   app.get<{ Params: { id: string } }>(
     '/v1/dlq/:id',
-    { schema: { params: Type.Object({ id: Type.String() }), querystring: NoQuery, response: { 200: DeadLetterSchema, '4xx': ErrorSchema } } },
+    { config: { role: 'read' }, schema: { params: Type.Object({ id: Type.String() }), querystring: NoQuery, response: { 200: DeadLetterSchema, '4xx': ErrorSchema } } },
     async (req) => {
       const errors: ErrorDetail[] = [];
       const id = intParam(req.params.id, '/id', ID, errors);

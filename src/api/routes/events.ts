@@ -36,6 +36,7 @@ export const eventsRoute: FastifyPluginAsync<EventsRouteOptions> = async (app, o
     '/v1/events',
     {
       bodyLimit: opts.maxBytes,
+      config: { role: 'ingest' },
       // Shed before reading the body when it would not be admitted anyway: no body is buffered or parsed
       // for a refusal. The unread body is then read off the wire and dropped by Node, and the connection
       // stays usable, so a client still sending gets the 503, not a reset.

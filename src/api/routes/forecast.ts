@@ -33,7 +33,7 @@ const Reply = Type.Object({
  * dashboard's trend charts (arrivals against what was expected, and the hour ahead).
  */
 export const forecastRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, { engine }) => {
-  app.get<{ Querystring: Static<typeof Query> }>('/v1/forecast', { schema: { querystring: Query, response: { 200: Reply, '4xx': ErrorSchema } } }, async (req) => {
+  app.get<{ Querystring: Static<typeof Query> }>('/v1/forecast', { config: { role: 'read' }, schema: { querystring: Query, response: { 200: Reply, '4xx': ErrorSchema } } }, async (req) => {
     const errors: ErrorDetail[] = [];
     const queue = nameParam(req.query.queue, '/queue', NAME_MAX_LENGTH.queue, errors);
     const channel = nameParam(req.query.channel, '/channel', NAME_MAX_LENGTH.channel, errors);

@@ -107,7 +107,7 @@ export const jobsRoute: FastifyPluginAsync<{ engine: Engine; concurrency?: numbe
     rmSync(dir, { recursive: true, force: true });
   });
 
-  app.post<{ Body: Static<typeof Body> }>('/v1/jobs', { schema: { querystring: NoQuery, body: Body, response: { 202: JobSchema, '4xx': ErrorSchema } } }, async (req, reply) => {
+  app.post<{ Body: Static<typeof Body> }>('/v1/jobs', { config: { role: 'read' }, schema: { querystring: NoQuery, body: Body, response: { 202: JobSchema, '4xx': ErrorSchema } } }, async (req, reply) => {
     const { kind, format, timeZone, ...params } = req.body;
     const errors: ErrorDetail[] = [];
     const day = (t: number) => new Date(t).toISOString().slice(0, 10);
@@ -154,7 +154,7 @@ export const jobsRoute: FastifyPluginAsync<{ engine: Engine; concurrency?: numbe
     return reply.status(202).send(view(job));
   });
 
-  app.get('/v1/jobs', { schema: { querystring: NoQuery, response: { 200: Type.Object({ items: Type.Array(JobSchema) }), '4xx': ErrorSchema } } }, async (req) => ({
+  app.get('/v1/jobs', { config: { role: 'read' }, schema: { querystring: NoQuery, response: { 200: Type.Object({ items: Type.Array(JobSchema) }), '4xx': ErrorSchema } } }, async (req) => ({
     items: book.list(req.tenant).map(view),
   }));
 
@@ -164,9 +164,9 @@ export const jobsRoute: FastifyPluginAsync<{ engine: Engine; concurrency?: numbe
     return j;
   };
 
-  app.get<{ Params: Static<typeof IdParams> }>('/v1/jobs/:id', { schema: { params: IdParams, querystring: NoQuery, response: { 200: JobSchema, '4xx': ErrorSchema } } }, async (req) => view(found(req.tenant, req.params.id)));
+  app.get<{ Params: Static<typeof IdParams> }>('/v1/jobs/:id', { config: { role: 'read' }, schema: { params: IdParams, querystring: NoQuery, response: { 200: JobSchema, '4xx': ErrorSchema } } }, async (req) => view(found(req.tenant, req.params.id)));
 
-  app.get<{ Params: Static<typeof IdParams> }>('/v1/jobs/:id/download', { schema: { params: IdParams, querystring: NoQuery } }, async (req, reply) => {
+  app.get<{ Params: Static<typeof IdParams> }>('/v1/jobs/:id/download', { config: { role: 'read' }, schema: { params: IdParams, querystring: NoQuery } }, async (req, reply) => {
     const j = found(req.tenant, req.params.id);
     if (j.state !== 'done' || !j.file) throw new Errors.CONFLICT(`the job is ${j.state}${j.state === 'running' ? ` (${view(j).progress.percent} %)` : ''}${j.error ? `: ${j.error}` : ''}; its file is there once it is done`);
     // opened before anything is said of it: a file removed meanwhile (the job deleted, expired or evicted)
@@ -183,7 +183,7 @@ export const jobsRoute: FastifyPluginAsync<{ engine: Engine; concurrency?: numbe
     return reply.send(handle.createReadStream());
   });
 
-  app.delete<{ Params: Static<typeof IdParams> }>('/v1/jobs/:id', { schema: { params: IdParams, querystring: NoQuery } }, async (req, reply) => {
+  app.delete<{ Params: Static<typeof IdParams> }>('/v1/jobs/:id', { config: { role: 'read' }, schema: { params: IdParams, querystring: NoQuery } }, async (req, reply) => {
     found(req.tenant, req.params.id);
     book.remove(req.tenant, req.params.id);
     return reply.status(204).send();

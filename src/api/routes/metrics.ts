@@ -12,7 +12,7 @@ const MAX_ROWS = 20_000;
 export const metricsRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, { engine }) => {
   app.get<{ Querystring: Static<typeof HistoryQuerySchema> }>(
     '/v1/metrics',
-    { schema: { querystring: HistoryQuerySchema, response: { 200: Type.Object({ rows: Type.Array(MetricsRowSchema) }), '4xx': ErrorSchema } } },
+    { config: { role: 'read' }, schema: { querystring: HistoryQuerySchema, response: { 200: Type.Object({ rows: Type.Array(MetricsRowSchema) }), '4xx': ErrorSchema } } },
     async (req, reply) => {
       const errors: ErrorDetail[] = [];
       const p = historyParams(req.query, engine.now(), MAX_ROWS, errors);

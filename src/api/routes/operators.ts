@@ -37,7 +37,7 @@ const Reply = Type.Object({ at: Type.String(), dayStart: Type.String(), items: T
  * what they handled today with its handle time (the history, by operator).
  */
 export const operatorsRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, { engine }) => {
-  app.get<{ Querystring: Static<typeof Query> }>('/v1/operators', { schema: { querystring: Query, response: { 200: Reply, '4xx': ErrorSchema } } }, async (req) => {
+  app.get<{ Querystring: Static<typeof Query> }>('/v1/operators', { config: { role: 'read' }, schema: { querystring: Query, response: { 200: Reply, '4xx': ErrorSchema } } }, async (req) => {
     const errors: ErrorDetail[] = [];
     const queue = nameParam(req.query.queue, '/queue', NAME_MAX_LENGTH.queue, errors);
     const status = req.query.status;

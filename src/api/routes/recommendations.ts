@@ -75,7 +75,7 @@ export const recommendationsRoute: FastifyPluginAsync<{ engine: Engine }> = asyn
 
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/v1/recommendations',
-    { schema: { querystring: ListQuery, response: { 200: Type.Object({ items: Type.Array(RecommendationSchema) }), '4xx': ErrorSchema } } },
+    { config: { role: 'read' }, schema: { querystring: ListQuery, response: { 200: Type.Object({ items: Type.Array(RecommendationSchema) }), '4xx': ErrorSchema } } },
     async (req) => {
       const errors: ErrorDetail[] = [];
       const { from: fromText, to: toText } = req.query;
@@ -94,7 +94,7 @@ export const recommendationsRoute: FastifyPluginAsync<{ engine: Engine }> = asyn
 
   app.post<{ Params: { id: string }; Body: Static<typeof AckBody> }>(
     '/v1/recommendations/:id/ack',
-    { schema: { params: Type.Object({ id: Type.String() }), querystring: NoQuery, body: AckBody, response: { 200: RecommendationSchema, '4xx': ErrorSchema } } },
+    { config: { role: 'read' }, schema: { params: Type.Object({ id: Type.String() }), querystring: NoQuery, body: AckBody, response: { 200: RecommendationSchema, '4xx': ErrorSchema } } },
     async (req) => {
       const errors: ErrorDetail[] = [];
       const id = nameParam(req.params.id, '/id', ID_MAX_LENGTH, errors);

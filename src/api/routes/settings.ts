@@ -41,7 +41,7 @@ const shown = (v: SettingsView) => ({ ...v, updatedAt: v.updatedAt === null ? nu
  * PUT saves a whole new document at the version read, in effect at once (no restart).
  */
 export const settingsRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, { engine }) => {
-  app.get('/v1/settings', { schema: { querystring: NoQuery, response: { 200: SettingsViewSchema, '4xx': ErrorSchema } } }, async (req) => shown(engine.settings.view(req.tenant)));
+  app.get('/v1/settings', { config: { role: 'read' }, schema: { querystring: NoQuery, response: { 200: SettingsViewSchema, '4xx': ErrorSchema } } }, async (req) => shown(engine.settings.view(req.tenant)));
 
   app.put<{ Body: Static<typeof PutBody> }>(
     '/v1/settings',

@@ -61,7 +61,7 @@ export function staffingErrorDetail(err: StaffingInputError): ErrorDetail {
 export const staffingRoute: FastifyPluginAsync = async (app) => {
   app.post<{ Body: Static<typeof StaffingCalcBody> }>(
     '/v1/staffing/calc',
-    { schema: { querystring: NoQuery, body: StaffingCalcBody, response: { 200: StaffingCalcResultSchema, '4xx': ErrorSchema } } },
+    { config: { role: 'read' }, schema: { querystring: NoQuery, body: StaffingCalcBody, response: { 200: StaffingCalcResultSchema, '4xx': ErrorSchema } } },
     async (req) => {
       try {
         return staffingCalc(req.body);

@@ -22,9 +22,19 @@ const SSE_HEADERS = {
  * processor has applied the events that changed them, and `recommendation` with each item that opened,
  * was acknowledged or resolved ({ from, to, at, item }).
  */
-export const streamRoute: FastifyPluginAsync<{ engine: Engine; scrape?: Pick<ScrapeSources, 'sseClients'> }> = async (app, { engine, scrape }) => {
+export const streamRoute: FastifyPluginAsync<{ engine: Engine; scrape?: Pick<ScrapeSources, 'sseClients'>; onRevoke?: (listener: (keyId: string) => void) => void }> = async (app, { engine, scrape, onRevoke }) => {
   const clients = new Map<ServerResponse, string>();
+  /** The key each stream was opened with: a revoked key's streams end at once, not at their next reconnect. */
+  const keyOf = new Map<ServerResponse, string>();
   if (scrape) scrape.sseClients = () => clients.size;
+  onRevoke?.((keyId) => {
+    for (const [res, k] of keyOf) {
+      if (k !== keyId) continue;
+      clients.delete(res);
+      keyOf.delete(res);
+      res.end();
+    }
+  });
 
   const off = engine.onChange((changes) => {
     if (clients.size === 0) return;
@@ -57,6 +67,7 @@ export const streamRoute: FastifyPluginAsync<{ engine: Engine; scrape?: Pick<Scr
   function send(res: ServerResponse, frame: string) {
     if (res.writableLength > MAX_BUFFERED) {
       clients.delete(res);
+      keyOf.delete(res);
       res.destroy();
       return;
     }
@@ -71,16 +82,17 @@ export const streamRoute: FastifyPluginAsync<{ engine: Engine; scrape?: Pick<Scr
     clearInterval(heartbeat);
     for (const res of clients.keys()) res.end();
     clients.clear();
+    keyOf.clear();
   });
 
   // HEAD answers at once with the stream's headers: the GET handler would hold it open forever, writing
   // frames Node drops for a HEAD response, and the client would never get its answer.
-  app.head('/v1/stream', { schema: { querystring: NoQuery } }, async (_req, reply) => {
+  app.head('/v1/stream', { config: { role: 'read' }, schema: { querystring: NoQuery } }, async (_req, reply) => {
     const { connection: _keepAlive, ...headers } = SSE_HEADERS;
     return reply.status(200).headers(headers).send();
   });
 
-  app.get('/v1/stream', { exposeHeadRoute: false, schema: { querystring: NoQuery } }, async (req, reply) => {
+  app.get('/v1/stream', { exposeHeadRoute: false, config: { role: 'read' }, schema: { querystring: NoQuery } }, async (req, reply) => {
     reply.hijack();
     const res = reply.raw;
     // hijacked: the headers set on the reply (its request id, the rate limit's budget) are written here
@@ -91,6 +103,10 @@ export const streamRoute: FastifyPluginAsync<{ engine: Engine; scrape?: Pick<Scr
     res.write(`retry: 2000\nevent: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`);
     if (engine.recommender) res.write(`event: recommendations\ndata: ${JSON.stringify({ items: engine.recommender.board(req.tenant).map(viewOf) })}\n\n`);
     clients.set(res, req.tenant);
-    req.raw.on('close', () => clients.delete(res));
+    if (req.keyId) keyOf.set(res, req.keyId);
+    req.raw.on('close', () => {
+      clients.delete(res);
+      keyOf.delete(res);
+    });
   });
 };

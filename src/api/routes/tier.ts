@@ -25,7 +25,7 @@ const Reply = Type.Object({
  * it is not for every key, and answers 404 until keys have roles.
  */
 export const tierRoute: FastifyPluginAsync<{ engine: Engine; open: boolean }> = async (app, { engine, open }) => {
-  app.get('/v1/tier', { schema: { querystring: NoQuery, response: { 200: Reply, '4xx': ErrorSchema } } }, async () => {
+  app.get('/v1/tier', { config: { role: 'read' }, schema: { querystring: NoQuery, response: { 200: Reply, '4xx': ErrorSchema } } }, async () => {
     if (!open) throw new Errors.NOT_FOUND('the tier advice is server-wide: it is answered only on a server without API keys (an admin role comes with the gateway)');
     const measured = engine.tierMeter.measures();
     const backend = backendOf(engine.storage.backend);

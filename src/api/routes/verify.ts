@@ -33,7 +33,7 @@ export const verifyRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, {
   app.get<{ Querystring: Static<typeof Query> }>(
     '/v1/verify',
     {
-      schema: {
+      config: { role: 'read' }, schema: {
         querystring: Query,
         response: {
           200: Type.Object({

@@ -74,7 +74,7 @@ const Reply = Type.Object({
  * channel in 5-minute steps, each with its 10th–90th percentile band. See src/recommend/whatif.
  */
 export const whatIfRoute: FastifyPluginAsync<{ engine: Engine }> = async (app, { engine }) => {
-  app.post<{ Body: Static<typeof Body> }>('/v1/whatif', { schema: { querystring: NoQuery, body: Body, response: { 200: Reply, '4xx': ErrorSchema } } }, async (req) => {
+  app.post<{ Body: Static<typeof Body> }>('/v1/whatif', { config: { role: 'read' }, schema: { querystring: NoQuery, body: Body, response: { 200: Reply, '4xx': ErrorSchema } } }, async (req) => {
     if (!engine.recommender) throw new Errors.NOT_FOUND('what-if needs the recommendations, switched off on this server (recommend.enabled = false)');
     const streams = engine.recommender.whatIfStreams(req.tenant);
     const known = new Set(streams.map((s) => `${s.queue}\u0001${s.channel}`));

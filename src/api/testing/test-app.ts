@@ -9,11 +9,14 @@ import { openPgliteStorage } from '../../storage/pglite/index.js';
 import type { Storage } from '../../storage/storage.js';
 import { Engine } from '../../stream/engine.js';
 import { buildApp } from '../app.js';
+import { KeyRing } from '../keys/key-ring.js';
 
 export interface TestApp {
   app: FastifyInstance;
   engine: Engine;
   storage: Storage;
+  /** The app's key ring when started with `auth` (to make the first admin key, as ccpulse start does). */
+  keys?: KeyRing;
   /** Base URL once `listen()` has run. */
   url: string;
   /** The dashboard root it serves: by default a made-up one (an index.html, a dotfile and a sub-directory). */
@@ -66,6 +69,8 @@ export async function startTestApp(
     logger?: Logger;
     /** The engine's clock (a fake one moves checkpoint ages, windows and timeouts). */
     now?: () => number;
+    /** Keys required (as `ccpulse start` has it): the app's key ring, over this store, with the config's keys. */
+    auth?: boolean;
   } = {},
 ): Promise<TestApp> {
   const config: Config = { ...DEFAULT_CONFIG, logLevel: 'silent', ...overrides };
@@ -79,11 +84,13 @@ export async function startTestApp(
   }
   const { storage, dispose } = await openTestStorage();
   const engine = await Engine.start({ storage, config, log: opts.logger, now: opts.now });
-  const app = await buildApp({ engine, config, webRoot, logger: opts.logger });
+  const keys = opts.auth ? await KeyRing.load(storage, config.apiKeys) : undefined;
+  const app = await buildApp({ engine, config, webRoot, logger: opts.logger, keys });
   const t: TestApp = {
     app,
     engine,
     storage,
+    keys,
     webRoot,
     url: '',
     async listen() {

@@ -1,6 +1,7 @@
 import type { CcEvent, LoggedEvent } from '../../contract/event.js';
-import type { Campaign, Checkpoint, CheckpointCommit, DeadLetter, HistoryAggregate, HistoryQuery, QaLevel, RecommendationChange, RecommendationQuery, RollupCell, RollupQuery, SqlAccess, Storage, StoredRecommendation, StoredSettings, HeldDay, RawLogEvent, ArchivedDay, StoredDestination, OutboxEntry, Delivery, DeliveryState } from '../storage.js';
+import type { Campaign, Checkpoint, CheckpointCommit, DeadLetter, HistoryAggregate, HistoryQuery, QaLevel, RecommendationChange, RecommendationQuery, RollupCell, RollupQuery, SqlAccess, Storage, StoredRecommendation, StoredSettings, StoredApiKey, HeldDay, RawLogEvent, ArchivedDay, StoredDestination, OutboxEntry, Delivery, DeliveryState } from '../storage.js';
 import * as settings from './settings.js';
+import * as apiKeys from './api-keys.js';
 import { ClickhouseNotify } from './notify.js';
 import { chClient, LIVE_PATH, migrate, parseClickhouseUrl, SLOW_PATH, takeLease, type ChClient } from './client.js';
 import { ClickhouseCommits } from './commits.js';
@@ -207,6 +208,18 @@ export class ClickhouseStorage implements Storage {
 
   listSettings(): Promise<StoredSettings[]> {
     return settings.listSettings(this.db);
+  }
+
+  addApiKey(k: StoredApiKey): Promise<boolean> {
+    return apiKeys.addApiKey(this.db, k);
+  }
+
+  revokeApiKey(id: string, at: number): Promise<boolean> {
+    return apiKeys.revokeApiKey(this.db, id, at);
+  }
+
+  listApiKeys(): Promise<StoredApiKey[]> {
+    return apiKeys.listApiKeys(this.db);
   }
 
   listLogDays(before: number): Promise<number[]> {

@@ -33,6 +33,8 @@ export const TABLES: readonly TableSpec[] = [
   { name: 'recommendation_transitions', db: 'store', key: [] },
   { name: 'campaigns', db: 'store', key: ['tenant', 'id'] },
   { name: 'tenant_settings', db: 'store', key: ['tenant'] },
+  // API keys, hashed: the same keys sign in to the target
+  { name: 'api_keys', db: 'store', key: ['id'] },
   // notifications: destinations and deliveries (the outbox is not copied: routed already, or in the deliveries)
   { name: 'notify_destinations', db: 'store', key: ['tenant', 'id'] },
   { name: 'notify_deliveries', db: 'store', key: ['key'] },

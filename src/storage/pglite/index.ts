@@ -14,6 +14,7 @@ const METHODS = [
   'append', 'readLog', 'readEventsByTime', 'readAppealEvents', 'loadCheckpoint', 'commitCheckpoint', 'queryRollups', 'queryHistory', 'qaLevels',
   'listDeadLetters', 'getDeadLetter', 'deadLetteredSeqs', 'markDeadLettersReplayed',
   'saveRecommendations', 'listRecommendations', 'lastRecommendationNumber', 'putCampaign', 'listCampaigns', 'putSettings', 'listSettings',
+  'addApiKey', 'revokeApiKey', 'listApiKeys',
   'putDestination', 'deleteDestination', 'listDestinations', 'readOutbox', 'outboxRouted', 'addDeliveries', 'updateDelivery', 'dueDeliveries', 'listDeliveries', 'getDelivery',
   'listLogDays', 'describeLogDay', 'holdLogDay', 'listHeldDays', 'readHeldDay', 'removeHeldDay', 'listArchivedDays',
 ] as const satisfies ReadonlyArray<keyof Storage>;

@@ -2,9 +2,10 @@ import type { CcEvent, LoggedEvent } from '../../contract/event.js';
 import type { Counters } from '../../metrics/counters.js';
 import type { ArchivedDay, HeldDay, RawLogEvent } from '../storage.js';
 import type { DayDigestResult } from '../archive-format.js';
-import type { Checkpoint, CheckpointCommit, DeadLetter, HistoryAccess, HistoryAggregate, HistoryQuery, LogUpkeep, QaLevel, Campaign, RecommendationChange, RecommendationQuery, RollupCell, RollupQuery, SqlAccess, Storage, StoredRecommendation, StoredSettings, StoredDestination, OutboxEntry, Delivery, DeliveryState } from '../storage.js';
+import type { Checkpoint, CheckpointCommit, DeadLetter, HistoryAccess, HistoryAggregate, HistoryQuery, LogUpkeep, QaLevel, Campaign, RecommendationChange, RecommendationQuery, RollupCell, RollupQuery, SqlAccess, Storage, StoredRecommendation, StoredSettings, StoredApiKey, StoredDestination, OutboxEntry, Delivery, DeliveryState } from '../storage.js';
 import { lastRecommendationNumber, listCampaigns, listRecommendations, putCampaign, saveRecommendations } from './recommendations.js';
 import { listSettings, putSettings } from './settings.js';
+import * as apiKeys from './api-keys.js';
 import * as notify from './notify.js';
 import { qaLevels, queryHistory } from './history.js';
 import { addRollupDeltas, readMinuteCells, toMs } from './rollups.js';
@@ -361,6 +362,18 @@ export class SqlStorage implements Storage {
 
   listSettings(): Promise<StoredSettings[]> {
     return listSettings(this.db);
+  }
+
+  addApiKey(k: StoredApiKey): Promise<boolean> {
+    return apiKeys.addApiKey(this.db, k);
+  }
+
+  revokeApiKey(id: string, at: number): Promise<boolean> {
+    return apiKeys.revokeApiKey(this.db, id, at);
+  }
+
+  listApiKeys(): Promise<StoredApiKey[]> {
+    return apiKeys.listApiKeys(this.db);
   }
 
   listLogDays(before: number): Promise<number[]> {

@@ -25,11 +25,15 @@ export interface BuiltServer {
   stop(): Promise<void>;
 }
 
-/** Start `ccpulse` with `args` and wait until `readyUrl` answers 200. */
-export async function startBuiltServer(args: string[], readyUrl: string, timeoutMs = 45_000): Promise<BuiltServer> {
-  const child = spawn(process.execPath, [CLI, ...args], {
+/**
+ * Start `ccpulse` with `args` and wait until `readyUrl` answers 200. A `start` runs with --no-auth unless
+ * `opts.auth` (then keys are required: CCPULSE_ADMIN_KEY in `opts.env`, or the key it prints).
+ */
+export async function startBuiltServer(args: string[], readyUrl: string, timeoutMs = 45_000, opts: { auth?: boolean; env?: Record<string, string> } = {}): Promise<BuiltServer> {
+  const withAuth = args[0] === 'start' && !opts.auth ? [...args, '--no-auth'] : args;
+  const child = spawn(process.execPath, [CLI, ...withAuth], {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'test' },
+    env: { ...process.env, NODE_ENV: 'test', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

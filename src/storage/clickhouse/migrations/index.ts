@@ -8,6 +8,7 @@ import rollupsByLevel, { restoreHalfRenamed } from './007_rollups_by_level.js';
 import tenantSettings from './008_tenant_settings.js';
 import notify from './009_notify.js';
 import { convertRollupsToSummed } from './010_rollups_summed.js';
+import apiKeys from './011_api_keys.js';
 
 import type { ChClient, Features } from '../client.js';
 
@@ -33,4 +34,5 @@ export const MIGRATIONS: ReadonlyArray<{
   { version: 9, name: 'notify', statements: notify },
   // procedural: converted table by table, each recognised when done (see the file)
   { version: 10, name: 'rollups_summed', statements: () => [], before: (db) => convertRollupsToSummed(db) },
+  { version: 11, name: 'api_keys', statements: apiKeys },
 ];

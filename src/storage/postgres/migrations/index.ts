@@ -15,6 +15,7 @@ import logKeyTimeFirst from './014_log_key_time_first.js';
 import queueLevelRollupIndex from './015_queue_level_rollup_index.js';
 import tenantSettings from './017_tenant_settings.js';
 import notify from './022_notify.js';
+import apiKeys from './023_api_keys.js';
 import timescaleLog from './020_timescale_log.js';
 import timescaleMinuteRollups from './021_timescale_minute_rollups.js';
 
@@ -46,4 +47,5 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 20, name: 'timescale_log', sql: timescaleLog, only: 'timescale' },
   { version: 21, name: 'timescale_minute_rollups', sql: timescaleMinuteRollups, only: 'timescale' },
   { version: 22, name: 'notify', sql: notify },
+  { version: 23, name: 'api_keys', sql: apiKeys },
 ];
