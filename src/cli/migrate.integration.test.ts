@@ -91,7 +91,7 @@ describe.skipIf(!pgUp)('ccpulse migrate', () => {
   it('copies the embedded store into PostgreSQL, checked; the server on it answers the same and numbers on', async () => {
     const r = await runCli(['migrate', '--from', `pglite:${join(dir, 'a')}`, '--to', PG_URL], { timeoutMs: 120_000 });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^copied and checked: 15 tables, [\d,]+ rows, counts and checksums equal on both sides/);
+    expect(r.stdout).toMatch(/^copied and checked: 16 tables, [\d,]+ rows, counts and checksums equal on both sides/);
     expect(r.stdout).toMatch(new RegExp(`events +${before.position.toLocaleString('en')} rows`));
     expect(r.stderr).toMatch(/events: [\d,]+ \/ [\d,]+ \(100 %\)/);
 
