@@ -131,8 +131,10 @@ export async function queryHistory(db: ChClient, q: HistoryQuery, pending: reado
       for (const [queue, channel, wb, wn, ab, an] of r[n + 1 + SUMMED.length] as StoredCell[]) {
         const p = policyOf(queue, channel);
         for (let i = 0; i < wb.length; i++) g.slWithin += addBins(g.wait, wb[i], wn[i], p.targetBin, false);
-        if (p.abandonsCount) for (let i = 0; i < ab.length; i++) g.abandonsCounted += addBins(g.abandon, ab[i], an[i], p.shortBin, true);
-        else for (let i = 0; i < ab.length; i++) addBins(g.abandon, ab[i], an[i], 0, true);
+        for (let i = 0; i < ab.length; i++) {
+          const counted = addBins(g.abandon, ab[i], an[i], p.shortBin, true);
+          if (p.abandonsCount) g.abandonsCounted += counted;
+        }
       }
     }
   }
