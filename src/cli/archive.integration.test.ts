@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClickhouseArchive } from '../archive/clickhouse-target.js';
@@ -16,8 +15,8 @@ import { openPostgresStorage } from '../storage/postgres/client.js';
 import { DAY_MS, type Storage } from '../storage/storage.js';
 import { runCli, STACK_LINE } from '../testing/cli.js';
 import { serverAvailable } from '../testing/require-server.js';
+import { ccpulseCommand } from '../testing/ccpulse-command.js';
 
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 const ADMIN_URL = process.env.CCPULSE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const root = mkdtempSync(join(tmpdir(), 'ccpulse-archive-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -149,7 +148,7 @@ for (const b of backends) {
         // after a random number of days went, somewhere in the next day's write, check or removal
         // the first run is killed at once after its first day, so at least one run is surely cut short
         const afterDays = run === 0 ? 1 : Math.floor(random() * Math.max(1, DAYS - archivedSoFar - 1));
-        const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, [...ccpulseCommand(), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
         const timers: NodeJS.Timeout[] = [];
         const killIn = (ms: number) => timers.push(setTimeout(() => child.kill('SIGKILL'), ms));
         let out = '';

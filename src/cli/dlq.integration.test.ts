@@ -2,14 +2,13 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
 import { ServerProcess } from '../testing/server-process.js';
+import { ccpulseCommand } from '../testing/ccpulse-command.js';
 
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 const run = promisify(execFile);
-const ccpulse = (args: string[]) => run(process.execPath, ['--import', 'tsx', MAIN, ...args]);
+const ccpulse = (args: string[]) => run(process.execPath, [...ccpulseCommand(), ...args]);
 
 const dir = mkdtempSync(join(tmpdir(), 'ccpulse-dlq-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -184,9 +184,11 @@ describe.concurrent('ccpulse start', () => {
   it('a PostgreSQL server that does not answer fails within seconds, naming the host and not the password', async () => {
     const silent = await silentServer();
     try {
-      const r = await runCli(['start', '--port', '0', '--storage', 'postgres', '--postgres-url', `postgres://ccp:s3cret-pw@127.0.0.1:${silent.port}/ccp`], { timeoutMs: 20_000 });
+      const r = await runCli(['start', '--port', '0', '--storage', 'postgres', '--postgres-url', `postgres://ccp:s3cret-pw@127.0.0.1:${silent.port}/ccp`], { timeoutMs: 45_000 });
       expectFailure(r, 1, `ccpulse start: cannot connect to PostgreSQL at 127.0.0.1:${silent.port}/ccp: no answer within 5 s`, '--postgres-url URL (or CCPULSE_POSTGRES_URL)');
-      expect(r.ms).toBeLessThan(15_000);
+      // the message says the 5 s connect timeout fired; the bound only rules out hanging on the silent server
+      // (on two loaded cores, node's own start and the timeout's timer have taken over 15 s in CI)
+      expect(r.ms).toBeLessThan(30_000);
       expect(r.stderr + r.stdout).not.toContain('s3cret-pw');
     } finally {
       silent.close();

@@ -2,14 +2,13 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
 import { ServerProcess } from '../testing/server-process.js';
+import { ccpulseCommand } from '../testing/ccpulse-command.js';
 
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 const run = promisify(execFile);
-const ccpulse = (args: string[], env: Record<string, string> = {}) => run(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: { ...process.env, ...env } });
+const ccpulse = (args: string[], env: Record<string, string> = {}) => run(process.execPath, [...ccpulseCommand(), ...args], { env: { ...process.env, ...env } });
 
 const dir = mkdtempSync(join(tmpdir(), 'ccpulse-keys-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,12 +2,11 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
 import { ServerProcess } from '../testing/server-process.js';
+import { ccpulseCommand } from '../testing/ccpulse-command.js';
 
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'ccpulse-verify-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,7 +18,7 @@ it('ccpulse verify: the demo traffic recomputed from raw events equals what the 
     for (let i = 0; i < 100 && (await s.get('/healthz')).body.position < 2000; i++) await new Promise((r) => setTimeout(r, 300));
     await new Promise((r) => setTimeout(r, 2500)); // a checkpoint or two, and live events in flight
     const now = Date.now();
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', MAIN, 'verify', '--url', s.url, '--from', String(now - 30 * 60_000), '--to', String(now + 60_000)]);
+    const { stdout } = await run(process.execPath, [...ccpulseCommand(), 'verify', '--url', s.url, '--from', String(now - 30 * 60_000), '--to', String(now + 60_000)]);
     const m = /(\d+) cells recomputed from (\d+) events; (\d+) differences/.exec(stdout);
     expect(m, stdout).not.toBeNull();
     expect(Number(m![1])).toBeGreaterThan(100);

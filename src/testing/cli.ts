@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { ccpulseCommand } from './ccpulse-command.js';
 
-const MAIN = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 
 export interface CliRun {
   /** The exit code; null if the run was killed at `timeoutMs`. */
@@ -12,10 +11,10 @@ export interface CliRun {
   ms: number;
 }
 
-/** Runs the real `ccpulse` command (from the sources, via tsx) to its end, or kills it at `timeoutMs`. */
+/** Runs the real `ccpulse` command (built, or from the sources: ccpulse-command.ts) to its end, or kills it at `timeoutMs`. */
 export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliRun> {
   const t0 = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
+  const child = spawn(process.execPath, [...ccpulseCommand(), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));

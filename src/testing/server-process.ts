@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { ccpulseCommand } from './ccpulse-command.js';
 
-const MAIN = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -43,7 +42,7 @@ export class ServerProcess {
   }
 
   private async spawn(): Promise<void> {
-    this.child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...this.args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.env } });
+    this.child = spawn(process.execPath, [...ccpulseCommand(), ...this.args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.env } });
     this.child.stdout!.on('data', (d) => (this.output += d));
     this.child.stderr!.on('data', (d) => (this.output += d));
     const deadline = Date.now() + 60_000;

@@ -74,10 +74,12 @@ describe.skipIf(!chromiumPath)('the reports page, in Chromium against `ccpulse s
     await page.getByRole('button', { name: 'Show' }).click();
     await expect.poll(() => page.locator('.report-table thead th').first().textContent()).toBe('From');
     // Open at the end of an hour: the five in handling (appointed, never closed; a voice appeal expires
-    // 2 h after its last event), in the last hour they are open at its end, whatever their events' times.
-    // (The whole day's row ends at midnight, by which time they will have expired: 0 there.)
-    const lastSupport = rows.filter({ has: page.locator('th', { hasText: 'support' }) }).filter({ has: page.locator('td[data-col="qa"] button') }).last();
-    await lastSupport.locator('td[data-col="qa"] button').click();
+    // 2 h after its last event) are open at the end of the hour the test started in, whatever their events'
+    // times. Not "the last row": a later hour's end may be past some of their expiries (and the whole day's
+    // row ends at midnight, by which time they will have expired: 0 there).
+    const hourLabel = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', dateStyle: 'short', timeStyle: 'short' }).format(new Date(now - (now % 3_600_000)));
+    const thisHour = rows.filter({ has: page.locator('th', { hasText: 'support' }) }).filter({ has: page.locator('th', { hasText: hourLabel }) });
+    await thisHour.locator('td[data-col="qa"] button').click();
     await expect.poll(() => drill.locator('#drill-title').textContent(), { timeout: 15_000 }).toBe('Open at the end — support · Voice');
     await expect.poll(() => drill.locator('.drill-list > li').count(), { timeout: 15_000 }).toBe(5);
     expect((await drill.locator('.drill-list > li').evaluateAll((els) => els.map((e) => e.getAttribute('data-appeal')))).sort()).toEqual(['support-0', 'support-1', 'support-2', 'support-3', 'support-4']);
