@@ -9,8 +9,9 @@ export default defineConfig({
     pool: 'forks',
     // The slow path's threads (history, verify, what-if) at their normal priority: two suites' servers share
     // the two cores here, and at nice 10 those threads would wait behind the other suite (runtime/thread-priority.ts).
-    // Worker threads of in-process apps run the built modules when the build is fresh (runtime/module-worker.ts).
-    env: { CCPULSE_SLOW_PATH_NICENESS: '0', CCPULSE_WORKERS_FROM_BUILD: builtIsFresh() ? '1' : '0' },
+    // The spawned ccpulse and the worker threads of in-process apps run the build when it is newer than the
+    // sources (testing/ccpulse-command.ts, runtime/module-worker.ts): decided once, here, for every test process.
+    env: { CCPULSE_SLOW_PATH_NICENESS: '0', CCPULSE_RUN_BUILT: builtIsFresh() ? '1' : '0' },
     // Two cores: integration suites start servers and databases; keep parallelism modest.
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
   },

@@ -9,16 +9,23 @@ import { fileURLToPath } from 'node:url';
  * ~8 s against ~19 s of CPU for a `start`, measured with /proc/PID/stat), which on two cores is most of
  * what the suite's hundreds of server starts cost. A stale build is never used: the sources are.
  */
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SRC = path.join(ROOT, 'src');
-const BUILT = path.join(ROOT, 'dist/cli/main.js');
+/** The built command, as `npm start` runs it. */
+export const BUILT_CLI = path.join(ROOT, 'dist/cli/main.js');
 const FROM_SOURCES = ['--import', 'tsx', path.join(SRC, 'cli/main.ts')];
+
+/**
+ * The one decision for a test run, made by vitest.config.ts and handed to every test process in
+ * CCPULSE_RUN_BUILT (runtime/module-worker.ts reads it too, for worker threads); made here when absent.
+ */
+const runBuilt = () => (process.env.CCPULSE_RUN_BUILT ?? (builtIsFresh() ? '1' : '0')) === '1';
 
 let chosen: string[] | undefined;
 
 /** The arguments to give `process.execPath` before ccpulse's own. */
 export function ccpulseCommand(): string[] {
-  chosen ??= builtIsFresh() ? [BUILT] : FROM_SOURCES;
+  chosen ??= runBuilt() ? [BUILT_CLI] : FROM_SOURCES;
   return chosen;
 }
 
@@ -27,7 +34,7 @@ export function builtIsFresh(): boolean {
   if (process.env.CCPULSE_TEST_FROM_SOURCES === '1') return false;
   let built: number;
   try {
-    built = fs.statSync(BUILT).mtimeMs;
+    built = fs.statSync(BUILT_CLI).mtimeMs;
   } catch {
     return false;
   }

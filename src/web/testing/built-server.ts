@@ -5,15 +5,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BUILT_CLI, ROOT } from '../../testing/ccpulse-command.js';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const CLI = path.join(ROOT, 'dist/cli/main.js');
+export { ROOT };
 export const WEB = path.join(ROOT, 'dist/web/index.html');
 
 /** Fails with the command to run when the build this suite needs is missing. */
 export function requireBuild(): void {
-  for (const f of [CLI, WEB]) {
+  for (const f of [BUILT_CLI, WEB]) {
     if (!fs.existsSync(f)) throw new Error(`${path.relative(ROOT, f)} is missing: run \`npm run build\` before this suite`);
   }
 }
@@ -31,7 +30,7 @@ export interface BuiltServer {
  */
 export async function startBuiltServer(args: string[], readyUrl: string, timeoutMs = 45_000, opts: { auth?: boolean; env?: Record<string, string> } = {}): Promise<BuiltServer> {
   const withAuth = args[0] === 'start' && !opts.auth ? [...args, '--no-auth'] : args;
-  const child = spawn(process.execPath, [CLI, ...withAuth], {
+  const child = spawn(process.execPath, [BUILT_CLI, ...withAuth], {
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: 'test', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
