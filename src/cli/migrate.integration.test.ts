@@ -10,6 +10,9 @@ import { migrateStore } from '../storage/migrate/migrate.js';
 import { migrateLogical } from '../storage/migrate/logical.js';
 import { chClient, parseClickhouseUrl } from '../storage/clickhouse/client.js';
 import { runCli } from '../testing/cli.js';
+import { newKey } from '../api/keys/key-format.js';
+import { hashKey } from '../api/keys/key-hash.js';
+import { openPgliteStorage } from '../storage/pglite/index.js';
 import { serverAvailable } from '../testing/require-server.js';
 import { ServerProcess } from '../testing/server-process.js';
 
@@ -33,6 +36,23 @@ let usedClickhouse = false;
 
 const sim = createSimulation({ scenario: 'demo', seed: 3, durationMs: 40 * 60_000 });
 const events = sim.next(sim.endTime) as CcEvent[];
+/** Keys of the source store (as `ccpulse keys create` stores them): every copy's server accepts the first and refuses the revoked one. */
+const readKey = newKey();
+const revokedKey = newKey();
+
+/** A server with keys required on `dataDir`: the copied read key works, the revoked one does not, and no new admin key was made. */
+async function checkKeys(dataDir: string): Promise<void> {
+  const s = await ServerProcess.start({ dataDir, auth: true });
+  try {
+    const live = async (key: string) => (await fetch(`${s.url}/v1/live`, { headers: { authorization: `Bearer ${key}` } })).status;
+    expect(await live(readKey.key)).toBe(200);
+    expect(await live(revokedKey.key)).toBe(401);
+    expect(s.output).not.toMatch(/A new admin key/);
+  } finally {
+    await s.stop();
+  }
+}
+
 const range = `from=${sim.startTime - 3_600_000}&to=${sim.endTime + 3_600_000}`;
 
 /** What a server answers about its history: per minute and queue × channel, per operator, campaigns, settings, the log position. */
@@ -71,6 +91,16 @@ describe.skipIf(!pgUp)('ccpulse migrate', () => {
       before = await answers(s);
     } finally {
       await s.stop();
+    }
+    // as the server lays out --data DIR: DIR/pglite, the log and the store in databases of their own
+    const store = await openPgliteStorage({ dataDir: join(dir, 'a', 'pglite'), thread: true });
+    try {
+      const key = async (k: typeof readKey, role: 'read' | 'ingest', revokedAt: number | null) =>
+        expect(await store.addApiKey({ id: k.id, tenant: 'default', role, name: `migrated ${role}`, hash: await hashKey(k.key), last4: k.key.slice(-4), createdAt: Date.parse('2026-11-01T08:00:00Z'), revokedAt })).toBe(true);
+      await key(readKey, 'read', null);
+      await key(revokedKey, 'ingest', Date.parse('2026-11-02T08:00:00Z'));
+    } finally {
+      await store.close();
     }
     expect(before.perMinute.length).toBeGreaterThan(100);
     expect(before.destinations).toHaveLength(1);
@@ -171,7 +201,8 @@ describe.skipIf(!pgUp)('ccpulse migrate', () => {
     usedClickhouse = true;
     const r = await runCli(['migrate', '--from', PG_URL, '--to', CH_URL], { timeoutMs: 180_000 });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^copied and checked: 12 tables, [\d,]+ rows, counts and checksums equal on both sides/);
+    expect(r.stdout).toMatch(/^copied and checked: 13 tables, [\d,]+ rows, counts and checksums equal on both sides/);
+    expect(r.stdout).toMatch(/api_keys +2 rows/);
     let onClickhouse: Awaited<ReturnType<typeof answers>>;
     const s = await ServerProcess.start({ args: ['--storage', CH_URL] });
     try {
@@ -196,6 +227,8 @@ describe.skipIf(!pgUp)('ccpulse migrate', () => {
     } finally {
       await b.stop();
     }
+    // the keys went through ClickHouse and back
+    await checkKeys(back);
   }, 300_000);
 
   it('an interrupted copy into ClickHouse carries on where it stopped when run again', async (ctx) => {

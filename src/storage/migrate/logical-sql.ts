@@ -1,4 +1,5 @@
 import type { ArchivedDay, Campaign, DeadLetter, RollupCell, StoredRecommendation } from '../storage.js';
+import { listApiKeys } from '../postgres/api-keys.js';
 import { KEY_TS_OF_ROW } from '../postgres/migrations/011_event_key_time.js';
 import { RECOMMENDATION_COLUMNS, toStored } from '../postgres/recommendations.js';
 import { listSettings, putSettings } from '../postgres/settings.js';
@@ -204,6 +205,19 @@ export function sqlLogicalStore(name: string, log: Query, store: Query): Logical
       all: () => listSettings(store),
       async write(rows) {
         for (const r of rows) if (!(await putSettings(store, r, r.version - 1))) throw new Error(`tenant_settings: ${r.tenant} already holds settings`);
+      },
+    },
+
+    apiKeys: {
+      all: () => listApiKeys(store),
+      async write(rows) {
+        // one statement: a run cut short leaves all of them or none
+        await store.query(
+          `INSERT INTO api_keys (id, tenant, role, name, hash, last4, created_at, revoked_at)
+           SELECT id, tenant, role, name, hash, last4, ${ts('created_at')}, CASE WHEN revoked_at IS NULL THEN NULL ELSE ${ts('revoked_at')} END
+           FROM json_to_recordset($1::text::json) AS x(id text, tenant text, role text, name text, hash text, last4 text, created_at bigint, revoked_at bigint)`,
+          [JSON.stringify(rows.map((k) => ({ id: k.id, tenant: k.tenant, role: k.role, name: k.name, hash: k.hash, last4: k.last4, created_at: k.createdAt, revoked_at: k.revokedAt })))],
+        );
       },
     },
 

@@ -9,7 +9,7 @@
  * only where the target has none of it.
  */
 import { createHash } from 'node:crypto';
-import type { ArchivedDay, RollupCell, StoredRecommendation, Campaign, DeadLetter, StoredSettings, StoredDestination, Delivery } from '../storage.js';
+import type { ArchivedDay, RollupCell, StoredRecommendation, Campaign, DeadLetter, StoredSettings, StoredDestination, Delivery, StoredApiKey } from '../storage.js';
 import { toPairs } from '../postgres/rollups.js';
 import { MigrationError, type MigrateOptions, type TableReport } from './migrate.js';
 
@@ -91,6 +91,8 @@ export interface LogicalStore {
   destinations: WholeTable<StoredDestination>;
   deliveries: WholeTable<Delivery>;
   settings: WholeTable<StoredSettings>;
+  /** API keys as stored (hashes, never secrets), revoked ones too: the copy's server accepts the same keys. */
+  apiKeys: WholeTable<StoredApiKey>;
   state: WholeTable<StateRow>;
   checkpoints: WholeTable<CheckpointRow>;
   /** The archive's record of the days that left the log (their files stay in the archive directory). */
@@ -234,6 +236,7 @@ export async function migrateLogical(from: LogicalStore, to: LogicalStore, opts:
   await whole('recommendation_transitions', from.transitions, to.transitions);
   await whole('campaigns', from.campaigns, to.campaigns);
   await whole('tenant_settings', from.settings, to.settings);
+  await whole('api_keys', from.apiKeys, to.apiKeys);
   await whole('notify_destinations', from.destinations, to.destinations);
   await whole('notify_deliveries', from.deliveries, to.deliveries);
   await whole('processor_state', from.state, to.state);
