@@ -25,10 +25,15 @@ async function current(db: ChClient, id?: string): Promise<Row[]> {
   );
 }
 
+/** A key's row at its first version (revoked_at 0: valid), as added or copied in by ccpulse migrate. */
+export function firstVersionRow(k: StoredApiKey): Record<string, string | number> {
+  return { id: k.id, version: 1, tenant: k.tenant, role: k.role, name: k.name, hash: k.hash, last4: k.last4, created_at: k.createdAt, revoked_at: k.revokedAt ?? 0 };
+}
+
 export function addApiKey(db: ChClient, k: StoredApiKey): Promise<boolean> {
   return serially(async () => {
     if ((await current(db, k.id)).length) return false;
-    await db.insert('api_keys', [{ id: k.id, version: 1, tenant: k.tenant, role: k.role, name: k.name, hash: k.hash, last4: k.last4, created_at: k.createdAt, revoked_at: k.revokedAt ?? 0 }]);
+    await db.insert('api_keys', [firstVersionRow(k)]);
     return true;
   });
 }

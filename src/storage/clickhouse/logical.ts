@@ -6,7 +6,7 @@ import { readMinuteCells } from './history.js';
 import { ClickhouseArchiveDays } from './archive-days.js';
 import { sql } from './sql.js';
 import { listSettings } from './settings.js';
-import { listApiKeys } from './api-keys.js';
+import { firstVersionRow, listApiKeys } from './api-keys.js';
 import { ClickhouseNotify } from './notify.js';
 
 const DAY = 86_400_000;
@@ -184,7 +184,7 @@ export function clickhouseLogicalStore(name: string, db: ChClient): LogicalStore
       all: () => listApiKeys(db),
       async write(rows) {
         // one INSERT, each key at its first version (revoked or not, as in the source)
-        if (rows.length) await db.insert('api_keys', rows.map((k) => ({ id: k.id, version: 1, tenant: k.tenant, role: k.role, name: k.name, hash: k.hash, last4: k.last4, created_at: k.createdAt, revoked_at: k.revokedAt ?? 0 })));
+        if (rows.length) await db.insert('api_keys', rows.map(firstVersionRow));
       },
     },
 
