@@ -162,12 +162,19 @@ export function storageConformance(
 
     it('aggregates history in the store exactly as the in-memory definition does, at every resolution', async (ctx) => {
       if (!enabled) return ctx.skip();
-      const sl = {
+      // each queue's own policy, a channel's, the default; or one policy for every cell, as most centers
+      // have (ClickHouse judges that case with constants: storage/clickhouse/history.ts policySql)
+      const mixed = {
         default: { targetSec: 20, shortAbandonSec: 5, abandonsCount: true },
         queues: [['a', { targetSec: 60, shortAbandonSec: 0, abandonsCount: false }]] as Array<[string, SlPolicy]>,
         channels: [['email', { targetSec: 3600, shortAbandonSec: 0, abandonsCount: true }]] as Array<[string, SlPolicy]>,
       };
-      const policyOf = (queue: string, channel: string) => new Map(sl.queues).get(queue) ?? new Map(sl.channels).get(channel) ?? sl.default;
+      const uniform = (abandonsCount: boolean) => ({
+        default: { targetSec: 20, shortAbandonSec: 5, abandonsCount },
+        queues: [['a', { targetSec: 20, shortAbandonSec: 5, abandonsCount }]] as Array<[string, SlPolicy]>,
+        channels: [] as Array<[string, SlPolicy]>,
+      });
+      const policies = [mixed, uniform(true), uniform(false)];
       const day0 = Date.UTC(2026, 10, 16);
       // bins on and around the SL and short-abandon thresholds (bins 0, 5, 20, 60 and 266: 0, 5, 20, 60 s and 1 h) as often as anywhere else
       const bin = fc.oneof(fc.constantFrom(0, 4, 5, 6, 19, 20, 21, 59, 60, 61, 265, 266, 267), fc.integer({ min: 0, max: 358 }));
@@ -195,7 +202,9 @@ export function storageConformance(
       });
       let run = 0;
       await fc.assert(
-        fc.asyncProperty(fc.array(cellArb, { maxLength: 25 }), fc.array(cellArb, { maxLength: 10 }), fc.nat(24), fc.array(queryArb, { minLength: 1, maxLength: 4 }), async (committed, later, retract, queries) => {
+        fc.asyncProperty(fc.array(cellArb, { maxLength: 25 }), fc.array(cellArb, { maxLength: 10 }), fc.nat(24), fc.array(queryArb, { minLength: 1, maxLength: 4 }), fc.nat(2), async (committed, later, retract, queries, which) => {
+          const sl = policies[which];
+          const policyOf = (queue: string, channel: string) => new Map(sl.queues).get(queue) ?? new Map(sl.channels).get(channel) ?? sl.default;
           const tenant = `hist${++run}`;
           const own = (c: Omit<RollupCell, 'tenant'>): RollupCell => ({ ...c, tenant, counters: { ...emptyCounters(), ...structuredClone(c.counters) } });
           // a checkpoint holds each cell once (the processor's CellMap), as these do

@@ -1,7 +1,7 @@
 import type { SlPolicy } from '../../metrics/finalize.js';
 import type { CountMap } from '../../metrics/wait-histogram.js';
-import { binOf, sortedPercentileBin } from '../../metrics/wait-histogram.js';
-import { sumsFromRow, toPairs } from '../postgres/rollups.js';
+import { binOf } from '../../metrics/wait-histogram.js';
+import { sumsFromRow } from '../postgres/rollups.js';
 import { groupKeysOf } from '../../metrics/history.js';
 import { DAY_MS, planRange, type Resolution } from '../rollup-ranges.js';
 import type { GroupKey, HistoryAggregate, HistoryQuery, QaLevel, RollupCell, RollupQuery } from '../storage.js';
@@ -19,8 +19,6 @@ const TABLE: ReadonlyMap<Resolution, Sql> = new Map([
 const SUMMED = ['offered', 'aa', 'ha', 'missed', 'wait_sum_ms', 'wait_count', 'handle_sum_ms', 'handle_count', 'qa_delta'] as const;
 /** A cell's rows summed (SummingMergeTree, migration 010: rows of one cell not merged yet are summed here). */
 const MERGED = raw(`${SUMMED.map((c) => `sum(${c}) AS ${c}`).join(', ')}, sumMap(waitMap.bin, waitMap.n) AS wh, sumMap(abandonMap.bin, abandonMap.n) AS ah`);
-/** The same with each row's histograms as they are, as arrays of arrays: summed in queryHistory, where sumMap would cost more than the whole read. */
-const GATHERED = raw(`${SUMMED.map((c) => `sum(${c}) AS ${c}`).join(', ')}, groupArray(waitMap.bin) AS wb, groupArray(waitMap.n) AS wn, groupArray(abandonMap.bin) AS ab, groupArray(abandonMap.n) AS an`);
 
 type Filter = Pick<HistoryQuery, 'queue' | 'channel' | 'operator'> & { tenant?: string; level: 'queue' | 'operator' };
 
@@ -73,86 +71,87 @@ function histogram([bins, counts]: Pairs): Record<number, number> {
   return h;
 }
 
-/** One group × slot while it is being summed: stored rows and cells not committed yet merge here. */
-interface GroupSum {
-  keys: GroupKeys;
-  slot: number;
-  sums: number[];
-  slWithin: number;
-  abandonsCounted: number;
-  /** The histograms of its cells (bins and counts), merged when the group is finished. */
-  wait: Array<readonly [ReadonlyArray<number>, ReadonlyArray<number | string>]>;
-  abandon: Array<readonly [ReadonlyArray<number>, ReadonlyArray<number | string>]>;
+/** A policy as the bins it judges by. */
+interface BinPolicy {
+  targetBin: number;
+  shortBin: number;
+  abandonsCount: boolean;
 }
 type GroupKeys = { queue?: string; channel?: string; operator?: string; team?: string };
 
 /**
- * One row per group × slot. ClickHouse reads the cells of the range from the coarsest rollups that fit
- * (rollup-ranges.ts) and sums their counts per group and slot; each group's cells come back with their
- * histograms as stored (bins and counts, a cell's unmerged rows apart), and are judged here, each by its
- * own queue's SL policy, and merged bin by bin: on 18.16 `sumMap` over a week's cells cost more than the
- * rest of the query (docs/STORAGE.md). Cells not committed yet (`pending`) are added by the same rules;
+ * One row per group × slot, in one GROUP BY. ClickHouse reads the cells of the range from the coarsest
+ * rollups that fit (rollup-ranges.ts) and sums their counts per group and slot; each group's histograms
+ * come back as text, a cell's row after another (its policy's number, then its wait bins, wait counts,
+ * abandon bins and abandon counts as ClickHouse prints arrays), read here digit by digit into a table
+ * indexed by bin, each cell judged by its own queue's SL policy on the way. On 18.16 `sumMap` over a
+ * week's cells cost more than the rest of the query, exploding the bins into rows (ARRAY JOIN) five
+ * times as much, and the bins as JSON arrays of numbers made ccpulse's side as slow as the server's
+ * (docs/STORAGE.md). Cells not committed yet (`pending`) are added to their group by the same rules;
  * the percentiles are picked from the merged histogram, as on every backend.
  */
 export async function queryHistory(db: ChClient, q: HistoryQuery, pending: readonly RollupCell[] = []): Promise<HistoryAggregate[]> {
   const keys = [...q.groupBy];
-  const policyOf = policyCache(q);
+  const policies = policiesOf(q);
   // an operator's team (the tenant's settings) when grouping by it; each operator once
   const teamOf = new Map(q.teams ?? []);
   const team = !keys.includes('team') ? raw('') : teamOf.size ? sql`, transform(operator, ${[...teamOf.keys()]}, ${[...teamOf.values()]}, '') AS team` : raw(`, '' AS team`);
-  const groups = new Map<string, GroupSum>();
-  const groupOf = (k: GroupKeys, slot: number): GroupSum => {
-    const id = `${slot}\u0001${keys.map((x) => k[x]).join('\u0001')}`;
-    let g = groups.get(id);
-    if (!g) groups.set(id, (g = { keys: k, slot, sums: SUMMED.map(() => 0), slWithin: 0, abandonsCounted: 0, wait: [], abandon: [] }));
-    return g;
-  };
+  const slotOf = (bucket: number) => (q.intervalMs ? q.from + Math.floor((bucket - q.from) / q.intervalMs) * q.intervalMs : q.from);
+  const idOf = (k: GroupKeys, slot: number) => `${slot}\u0001${keys.map((x) => k[x]).join('\u0001')}`;
+  // the cells not committed yet, by the group they join
+  const waiting = new Map<string, { keys: GroupKeys; slot: number; cells: RollupCell[] }>();
+  for (const c of pending) {
+    const keyed = groupKeysOf(c, teamOf);
+    const k: GroupKeys = {};
+    for (const x of keys) k[x] = keyed[x];
+    const slot = slotOf(c.bucket);
+    const id = idOf(k, slot);
+    const w = waiting.get(id);
+    if (w) w.cells.push(c);
+    else waiting.set(id, { keys: k, slot, cells: [c] });
+  }
+  const out: HistoryAggregate[] = [];
   const parts = planRange(q.from, q.to, q.intervalMs);
   if (parts.length) {
     const cells = join(
-      parts.map((p) => sql`SELECT queue, channel, operator, bucket, ${GATHERED} FROM ${TABLE.get(p.resolution)!} WHERE ${cellFilter(q, p.from, p.to)} GROUP BY queue, channel, operator, bucket`),
+      parts.map(
+        (p) => sql`SELECT queue, channel, operator, bucket, ${raw(SUMMED.join(', '))}, waitMap.bin AS wb, waitMap.n AS wn, abandonMap.bin AS ab, abandonMap.n AS an
+                   FROM ${TABLE.get(p.resolution)!} WHERE ${cellFilter(q, p.from, p.to)}`,
+      ),
       ' UNION ALL ',
     );
     // rows from `from` on (see metrics/history.ts slotOf); every cell read is at or after it
     const slot = q.intervalMs ? sql`${q.from} + intDiv(bucket - ${q.from}, ${q.intervalMs}) * ${q.intervalMs}` : sql`${q.from}`;
-    const by = raw([...keys, 'slot'].join(', '));
-    // (columns by position below: the keys, the slot, the sums, the cells with a histogram)
+    // (columns by position below: the keys, the slot, the sums, the cells' histograms as text)
     const rows = await db.compact(sql`
       SELECT ${raw(keys.map((k) => `${k}, `).join(''))}slot, ${raw(SUMMED.map((c) => `sum(${c})`).join(', '))},
-             groupArrayIf((queue, channel, wb, wn, ab, an), arrayExists(x -> notEmpty(x), wn) OR arrayExists(x -> notEmpty(x), an))
-      FROM (SELECT *, ${slot} AS slot${team} FROM (${cells}))
-      GROUP BY ${by} LIMIT ${q.limit}`);
+             arrayStringConcat(groupArray(concat(policy, toString(wb), toString(wn), toString(ab), toString(an))), ';')
+      FROM (SELECT ${raw(keys.filter((k) => k !== 'team').map((k) => `${k}, `).join(''))}${raw(SUMMED.join(', '))}, wb, wn, ab, an, ${slot} AS slot${team}, ${policyIndexSql(q, policies)} AS policy
+            FROM (${cells}))
+      GROUP BY ${raw([...keys, 'slot'].join(', '))} LIMIT ${q.limit}`);
     const n = keys.length;
     for (const r of rows) {
       const k: GroupKeys = {};
       for (let i = 0; i < n; i++) k[keys[i]] = r[i] as string;
-      const g = groupOf(k, Number(r[n]));
-      for (let i = 0; i < SUMMED.length; i++) g.sums[i] += Number(r[n + 1 + i]);
-      for (const [queue, channel, wb, wn, ab, an] of r[n + 1 + SUMMED.length] as StoredCell[]) {
-        const p = policyOf(queue, channel);
-        for (let i = 0; i < wb.length; i++) g.slWithin += addBins(g.wait, wb[i], wn[i], p.targetBin, false);
-        for (let i = 0; i < ab.length; i++) {
-          const counted = addBins(g.abandon, ab[i], an[i], p.shortBin, true);
-          if (p.abandonsCount) g.abandonsCounted += counted;
-        }
+      const g: Group = { keys: k, slot: Number(r[n]), sums: SUMMED.map((_, i) => Number(r[n + 1 + i])), slWithin: 0, abandonsCounted: 0 };
+      waitBins.reset();
+      abandonBins.reset();
+      readCells(r[n + 1 + SUMMED.length] as string, policies, g);
+      if (waiting.size) {
+        const id = idOf(k, g.slot);
+        for (const c of waiting.get(id)?.cells ?? []) addPending(g, c, q);
+        waiting.delete(id);
       }
+      out.push(finish(g, keys));
     }
   }
-  for (const c of pending) {
-    const p = policyOf(c.queue, c.channel);
-    const k: GroupKeys = {};
-    const keyed = groupKeysOf(c, teamOf);
-    for (const x of keys) k[x] = keyed[x];
-    const g = groupOf(k, q.intervalMs ? q.from + Math.floor((c.bucket - q.from) / q.intervalMs) * q.intervalMs : q.from);
-    const s = c.counters;
-    [s.offered, s.aa, s.ha, s.missed, s.waitSumMs, s.waitCount, s.handleSumMs, s.handleCount, s.qaDelta].forEach((v, i) => (g.sums[i] += v));
-    const [wb, wn] = unzip(toPairs(s.waitHist));
-    const [ab, an] = unzip(toPairs(s.abandonHist));
-    g.slWithin += addBins(g.wait, wb, wn, p.targetBin, false);
-    const counted = addBins(g.abandon, ab, an, p.shortBin, true);
-    if (p.abandonsCount) g.abandonsCounted += counted;
+  for (const w of waiting.values()) {
+    const g: Group = { keys: w.keys, slot: w.slot, sums: SUMMED.map(() => 0), slWithin: 0, abandonsCounted: 0 };
+    waitBins.reset();
+    abandonBins.reset();
+    for (const c of w.cells) addPending(g, c, q);
+    out.push(finish(g, keys));
   }
-  const out = [...groups.values()].map((g) => finish(g, keys));
   const order: Array<keyof HistoryAggregate> = ['slot', ...[...keys].reverse()];
   out.sort((a, b) => {
     for (const k of order) {
@@ -165,84 +164,141 @@ export async function queryHistory(db: ChClient, q: HistoryQuery, pending: reado
   return out.slice(0, q.limit);
 }
 
-/** A stored cell of a group: queue, channel, then its rows' wait bins and counts and abandon bins and counts. */
-type StoredCell = [string, string, number[][], Array<Array<number | string>>, number[][], Array<Array<number | string>>];
-
-/**
- * Keeps a histogram (bins and counts) for its group, and returns how many of its counts lie below `edge`
- * (waits within the SL target) or, with `atOrAbove`, at or above it (abandons past the short-abandon threshold).
- */
-function addBins(into: GroupSum['wait'], bins: ReadonlyArray<number>, counts: ReadonlyArray<number | string>, edge: number, atOrAbove: boolean): number {
-  if (bins.length === 0) return 0;
-  into.push([bins, counts]);
-  let judged = 0;
-  for (let i = 0; i < bins.length; i++) if (atOrAbove ? bins[i] >= edge : bins[i] < edge) judged += Number(counts[i]);
-  return judged;
-}
-
-const unzip = (flat: readonly number[]): [number[], number[]] => [flat.filter((_, i) => i % 2 === 0), flat.filter((_, i) => i % 2 === 1)];
-
-/** Each queue × channel's SL policy as bins, looked up once per query. */
-function policyCache(q: HistoryQuery) {
-  const cache = new Map<string, { targetBin: number; shortBin: number; abandonsCount: boolean }>();
-  return (queue: string, channel: string) => {
-    const id = `${queue}\u0001${channel}`;
-    let p = cache.get(id);
-    if (!p) {
-      const x = policyFor(q, queue, channel);
-      cache.set(id, (p = { targetBin: binOf(x.targetSec * 1000), shortBin: binOf(x.shortAbandonSec * 1000), abandonsCount: x.abandonsCount }));
-    }
-    return p;
-  };
+/** One group × slot being summed; its histograms are in the scratch tables (waitBins, abandonBins) meanwhile. */
+interface Group {
+  keys: GroupKeys;
+  slot: number;
+  sums: number[];
+  slWithin: number;
+  abandonsCounted: number;
 }
 
 /** Scratch tables for finishing groups one at a time. */
 const waitBins = new BinTable();
 const abandonBins = new BinTable();
+const PERCENTILES = [50, 90, 95];
 
 /**
- * A group's histograms as one: bins ascending with their counts, none netting to zero. A group of one
- * stored cell (a slot of its own cell's resolution: the usual case) is that cell's arrays, already in
- * order from the store; more go through the scratch table.
+ * The distinct SL policies of a query as bins, the default first: one for most centers, and then
+ * every cell is judged by it and the SQL names none (policyIndexSql).
  */
-function merged(hists: GroupSum['wait'], table: BinTable): [number[], number[]] {
-  if (hists.length === 1) {
-    const [b, c] = hists[0];
-    const bins: number[] = [];
-    const counts: number[] = [];
-    let ordered = true;
-    for (let i = 0; i < b.length; i++) {
-      const n = Number(c[i]);
-      if (n === 0) continue;
-      if (bins.length && b[i] <= bins[bins.length - 1]) ordered = false;
-      bins.push(b[i]);
-      counts.push(n);
-    }
-    if (ordered) return [bins, counts];
-  }
-  table.reset();
-  for (const [b, c] of hists) for (let i = 0; i < b.length; i++) table.add(b[i], Number(c[i]));
-  const bins = table.nonZeroBins();
-  return [bins, bins.map((x) => table.get(x))];
+function policiesOf(q: HistoryQuery): BinPolicy[] {
+  const asBins = (p: SlPolicy): BinPolicy => ({ targetBin: binOf(p.targetSec * 1000), shortBin: binOf(p.shortAbandonSec * 1000), abandonsCount: p.abandonsCount });
+  return [q.sl.default, ...q.sl.queues.map(([, p]) => p), ...q.sl.channels.map(([, p]) => p)].map(asBins);
 }
 
-function finish(g: GroupSum, keys: GroupKey[]): HistoryAggregate {
-  const [bins, counts] = merged(g.wait, waitBins);
-  let answered = 0;
-  for (const c of counts) answered += c;
-  const [abandoned] = merged(g.abandon, abandonBins);
-  const maxWait = bins.length ? bins[bins.length - 1] : null;
-  const maxAbandon = abandoned.length ? abandoned[abandoned.length - 1] : null;
+/**
+ * The number (1-based, in `policies`) of each cell's policy, as SQL over its queue and channel: its
+ * queue's own, else its channel's, else the default (policyFor); the first of a name wins, as `find`
+ * does there. Nothing when every policy judges alike (the cells then carry no number, read as 1). The
+ * names come from the tenant's settings, every one an escaped literal.
+ */
+function policyIndexSql(q: HistoryQuery, policies: BinPolicy[]): Sql {
+  const same = (a: BinPolicy, b: BinPolicy) => a.targetBin === b.targetBin && a.shortBin === b.shortBin && a.abandonsCount === b.abandonsCount;
+  if (policies.every((p) => same(p, policies[0]))) return sql`''`;
+  const firstOf = (names: ReadonlyArray<string>, offset: number) => {
+    const seen = new Map<string, number>();
+    names.forEach((name, i) => seen.has(name) || seen.set(name, offset + i + 1));
+    return [[...seen.keys()], [...seen.values()]] as const;
+  };
+  const [queueNames, queueIdx] = firstOf(q.sl.queues.map(([n]) => n), 1);
+  const [channelNames, channelIdx] = firstOf(q.sl.channels.map(([n]) => n), 1 + q.sl.queues.length);
+  let index: Sql = sql`1`;
+  if (channelNames.length) index = sql`transform(channel, ${channelNames}, ${channelIdx}, ${index})`;
+  if (queueNames.length) index = sql`transform(queue, ${queueNames}, ${queueIdx}, ${index})`;
+  return sql`toString(${index})`;
+}
+
+/** Bins of the array being read, until its counts come (reused from row to row). */
+const rowBins: number[] = [];
+
+/**
+ * Reads a group's cells (`p[b,…][n,…][b,…][n,…]` each, joined by ';': policy number, wait bins, wait
+ * counts, abandon bins, abandon counts) into the scratch tables, judging each cell by its policy. One
+ * pass over the characters, numbers read digit by digit and handled where they end: no string is split
+ * and no array made, for a week's answer holds a few megabytes of them.
+ */
+function readCells(text: string, policies: readonly BinPolicy[], g: Group): void {
+  let policy = policies[0];
+  let section = 0; // 0: the policy's number, 1: wait bins, 2: wait counts, 3: abandon bins, 4: abandon counts
+  let index = 0; // the number's place in its array
+  let n = 0;
+  let neg = false;
+  let inNumber = false;
+  const length = text.length;
+  for (let k = 0; k <= length; k++) {
+    const c = k < length ? text.charCodeAt(k) : 59; // the end closes the last cell as ';' would
+    if (c >= 48 && c <= 57) {
+      n = n * 10 + (c - 48);
+      inNumber = true;
+      continue;
+    }
+    if (c === 45) {
+      neg = true; // '-'
+      continue;
+    }
+    if (inNumber) {
+      const v = neg ? -n : n;
+      if (section === 0) policy = policies[v - 1] ?? policies[0];
+      else if (section === 1 || section === 3) rowBins[index] = v;
+      else if (section === 2) {
+        const bin = rowBins[index];
+        waitBins.add(bin, v);
+        if (bin < policy.targetBin) g.slWithin += v;
+      } else {
+        const bin = rowBins[index];
+        abandonBins.add(bin, v);
+        if (policy.abandonsCount && bin >= policy.shortBin) g.abandonsCounted += v;
+      }
+      index++;
+      n = 0;
+      neg = false;
+      inNumber = false;
+    }
+    if (c === 91) {
+      section++; // '['
+      index = 0;
+    } else if (c === 59) {
+      section = 0; // ';': the next cell
+      index = 0;
+      policy = policies[0];
+    }
+  }
+}
+
+/** A cell not committed yet, added to its group by its own queue's policy. */
+function addPending(g: Group, c: RollupCell, q: HistoryQuery): void {
+  const x = policyFor(q, c.queue, c.channel);
+  const targetBin = binOf(x.targetSec * 1000);
+  const shortBin = binOf(x.shortAbandonSec * 1000);
+  const s = c.counters;
+  [s.offered, s.aa, s.ha, s.missed, s.waitSumMs, s.waitCount, s.handleSumMs, s.handleCount, s.qaDelta].forEach((v, i) => (g.sums[i] += v));
+  for (const [key, v] of Object.entries(s.waitHist)) {
+    const bin = Number(key);
+    waitBins.add(bin, v);
+    if (bin < targetBin) g.slWithin += v;
+  }
+  for (const [key, v] of Object.entries(s.abandonHist)) {
+    const bin = Number(key);
+    abandonBins.add(bin, v);
+    if (x.abandonsCount && bin >= shortBin) g.abandonsCounted += v;
+  }
+}
+
+/** A group's row, from its sums and the histograms now in the scratch tables. */
+function finish(g: Group, keys: GroupKey[]): HistoryAggregate {
+  const wait = waitBins.summarize(PERCENTILES);
+  const maxAbandon = abandonBins.summarize([]).max;
   const [offered, aa, ha, missed, waitSumMs, waitCount, handleSumMs, handleCount, qaDelta] = g.sums;
   const out: HistoryAggregate = {
     slot: g.slot,
     offered, aa, ha, missed, waitSumMs, waitCount, handleSumMs, handleCount, qaDelta,
     slWithin: g.slWithin,
-    slTotal: answered + g.abandonsCounted,
-    waitP50Bin: sortedPercentileBin(bins, counts, 50),
-    waitP90Bin: sortedPercentileBin(bins, counts, 90),
-    waitP95Bin: sortedPercentileBin(bins, counts, 95),
-    longestBin: maxWait === null ? maxAbandon : maxAbandon === null ? maxWait : Math.max(maxWait, maxAbandon),
+    slTotal: wait.total + g.abandonsCounted,
+    waitP50Bin: wait.at[0],
+    waitP90Bin: wait.at[1],
+    waitP95Bin: wait.at[2],
+    longestBin: wait.max === null ? maxAbandon : maxAbandon === null ? wait.max : Math.max(wait.max, maxAbandon),
   };
   for (const k of keys) out[k] = g.keys[k];
   return out;
