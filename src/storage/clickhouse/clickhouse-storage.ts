@@ -17,6 +17,11 @@ import type { LogicalStore } from '../migrate/logical.js';
 /** How often the commits' old partitions are dropped (they are kept a partition behind the latest). */
 const PRUNE_EVERY_MS = 3_600_000;
 
+export interface OpenOptions {
+  /** The time an append arrives at (default: the wall clock); bench/storage.ts replays a week of arrivals in an hour. */
+  arrivalClock?: () => number;
+}
+
 /**
  * Storage on ClickHouse, for the largest centres (issue #10's third tier): the log in MergeTree tables
  * partitioned by day, checkpoints as single-part inserts, rollups kept by materialized views at three
@@ -48,7 +53,7 @@ export class ClickhouseStorage implements Storage {
    * Opens the database a `clickhouse://` URL names, as its one writer: the lease taken, the migrations
    * applied, and any insert a previous writer left running waited out before positions are read.
    */
-  static async open(url: string): Promise<ClickhouseStorage> {
+  static async open(url: string, opts: OpenOptions = {}): Promise<ClickhouseStorage> {
     const target = parseClickhouseUrl(url);
     const bootstrap = chClient(target, null);
     try {
@@ -56,17 +61,17 @@ export class ClickhouseStorage implements Storage {
     } finally {
       await bootstrap.close();
     }
-    return ClickhouseStorage.openOn(chClient(target, target.database, 60_000, LIVE_PATH), url, chClient(target, target.database, 300_000, SLOW_PATH));
+    return ClickhouseStorage.openOn(chClient(target, target.database, 60_000, LIVE_PATH), url, chClient(target, target.database, 300_000, SLOW_PATH), opts);
   }
 
   /** The same, on a client already connected to its database (`url`: how verify's thread reaches it; null: it cannot). */
-  static async openOn(db: ChClient, url: string | null, slow: ChClient = db): Promise<ClickhouseStorage> {
+  static async openOn(db: ChClient, url: string | null, slow: ChClient = db, opts: OpenOptions = {}): Promise<ClickhouseStorage> {
     let release: (() => Promise<void>) | null = null;
     try {
       release = await takeLease(db);
       await migrate(db);
       await waitForEarlierWriters(db);
-      const log = new ClickhouseLog(db);
+      const log = new ClickhouseLog(db, opts.arrivalClock);
       const commits = new ClickhouseCommits(db);
       await log.open();
       await commits.open();

@@ -71,7 +71,11 @@ export class ClickhouseLog {
   private next = 1;
   private chain: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly db: ChClient) {}
+  constructor(
+    private readonly db: ChClient,
+    /** When an append arrives (its rows' `arrived`, the day partition they go to): the wall clock, but for a benchmark replaying days of arrivals (bench/storage.ts). */
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   async open(): Promise<void> {
     const [r] = await this.db.rows<{ s: string }>(sql`SELECT max(seq) AS s FROM events`);
@@ -92,7 +96,7 @@ export class ClickhouseLog {
   private async appendNow(events: ReadonlyArray<{ tenant: string; event: CcEvent }>): Promise<Array<number | null>> {
     if (events.length === 0) return [];
     const logged = await this.loggedKeys(events);
-    const arrived = Date.now();
+    const arrived = this.clock();
     const out: Array<number | null> = [];
     const rows: Record<string, unknown>[] = [];
     const first = this.next;
