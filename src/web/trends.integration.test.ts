@@ -83,9 +83,11 @@ describe.skipIf(!chromiumPath)('trend charts, in Chromium against `ccpulse start
     await page.selectOption('#trend-scope', { label: 'support · Voice' });
     await expect.poll(() => page.locator('#trends').getAttribute('data-scope'), { timeout: 10_000 }).toBe('support/voice');
     await expect.poll(() => arrivals.getAttribute('data-total'), { timeout: 10_000 }).toBe('10');
-    // chosen scope survives a reload
+    // chosen scope survives a reload, and is drawn as soon as the tiles name it (well before the next
+    // refresh, REFRESH_MS = 15 s: the charts were first drawn for the center, before the tiles came)
     await page.reload();
-    await expect.poll(() => page.locator('#trends').getAttribute('data-scope'), { timeout: 15_000 }).toBe('support/voice');
+    await expect.poll(() => page.locator('#trends').getAttribute('data-scope'), { timeout: 8_000 }).toBe('support/voice');
+    expect(await arrivals.getAttribute('data-total')).toBe('10'); // and what is drawn is that scope's
     // the wall view gives the whole height to the tiles
     await page.keyboard.press('c');
     expect(await page.locator('#trends').isHidden()).toBe(true);

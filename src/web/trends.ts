@@ -91,8 +91,12 @@ export class TrendsView {
     for (const [key, s] of [...next].sort(([, a], [, b]) => a.queue.localeCompare(b.queue) || a.channel.localeCompare(b.channel))) {
       options.push(new Option(`${s.queue} · ${channelLabel(s.channel)}`, key));
     }
+    const before = this.select.value;
     this.select.replaceChildren(...options);
     this.select.value = next.has(wanted) ? wanted : CENTER;
+    // a scope restored after the charts were first drawn (the tiles come after the first refresh on a
+    // reload) is drawn now, not at the next refresh a minute on: the box and the charts must agree
+    if (this.select.value !== before && this.timer) void this.refresh();
   }
 
   /** Server time minus local time: "now" on the charts is the server's. */
@@ -109,7 +113,8 @@ export class TrendsView {
   async refresh(): Promise<void> {
     if (!this.open) return;
     const ticket = ++this.loading;
-    const scope = this.scopes.get(this.select.value) ?? null;
+    const chosen = this.select.value; // what this refresh draws, whatever the box says when it lands
+    const scope = this.scopes.get(chosen) ?? null;
     const now = Date.now() + this.clockOffset;
     const from = now - TREND_HOURS * 3_600_000;
     const params: Record<string, string> = { from: String(from - (from % 300_000)), to: String(now), interval: '5m', groupBy: '' };
@@ -121,7 +126,7 @@ export class TrendsView {
       const streams = ((forecast as { items?: ForecastSlots[] } | null)?.items ?? []) as ForecastSlots[];
       const data = trendData(rows, expectedBySlot(streams, scope?.queue ?? null, scope?.channel ?? null), from, now);
       this.draw(data, scope?.targetSlPct ?? null, now);
-      this.root.dataset.scope = this.select.value === CENTER ? 'center' : this.select.value.replace('\u0000', '/');
+      this.root.dataset.scope = chosen === CENTER ? 'center' : chosen.replace('\u0000', '/');
       this.root.dataset.updatedAt = String(now);
       this.status.textContent = '';
     } catch (err) {
