@@ -133,9 +133,7 @@ export async function queryHistory(db: ChClient, q: HistoryQuery, pending: reado
     for (const r of rows) {
       const k: GroupKeys = {};
       for (let i = 0; i < n; i++) k[keys[i]] = r[i] as string;
-      const g: Group = { keys: k, slot: Number(r[n]), sums: SUMMED.map((_, i) => Number(r[n + 1 + i])), slWithin: 0, abandonsCounted: 0 };
-      waitBins.reset();
-      abandonBins.reset();
+      const g = startGroup(k, Number(r[n]), SUMMED.map((_, i) => Number(r[n + 1 + i])));
       readCells(r[n + 1 + SUMMED.length] as string, policies, g);
       if (waiting.size) {
         const id = idOf(k, g.slot);
@@ -146,9 +144,7 @@ export async function queryHistory(db: ChClient, q: HistoryQuery, pending: reado
     }
   }
   for (const w of waiting.values()) {
-    const g: Group = { keys: w.keys, slot: w.slot, sums: SUMMED.map(() => 0), slWithin: 0, abandonsCounted: 0 };
-    waitBins.reset();
-    abandonBins.reset();
+    const g = startGroup(w.keys, w.slot, SUMMED.map(() => 0));
     for (const c of w.cells) addPending(g, c, q);
     out.push(finish(g, keys));
   }
@@ -178,12 +174,20 @@ const waitBins = new BinTable();
 const abandonBins = new BinTable();
 const PERCENTILES = [50, 90, 95];
 
+/** A group begun from its sums, the scratch tables emptied for its histograms. */
+function startGroup(keys: GroupKeys, slot: number, sums: number[]): Group {
+  waitBins.reset();
+  abandonBins.reset();
+  return { keys, slot, sums, slWithin: 0, abandonsCounted: 0 };
+}
+
+const asBins = (p: SlPolicy): BinPolicy => ({ targetBin: binOf(p.targetSec * 1000), shortBin: binOf(p.shortAbandonSec * 1000), abandonsCount: p.abandonsCount });
+
 /**
  * The distinct SL policies of a query as bins, the default first: one for most centers, and then
  * every cell is judged by it and the SQL names none (policyIndexSql).
  */
 function policiesOf(q: HistoryQuery): BinPolicy[] {
-  const asBins = (p: SlPolicy): BinPolicy => ({ targetBin: binOf(p.targetSec * 1000), shortBin: binOf(p.shortAbandonSec * 1000), abandonsCount: p.abandonsCount });
   return [q.sl.default, ...q.sl.queues.map(([, p]) => p), ...q.sl.channels.map(([, p]) => p)].map(asBins);
 }
 
@@ -268,9 +272,7 @@ function readCells(text: string, policies: readonly BinPolicy[], g: Group): void
 
 /** A cell not committed yet, added to its group by its own queue's policy. */
 function addPending(g: Group, c: RollupCell, q: HistoryQuery): void {
-  const x = policyFor(q, c.queue, c.channel);
-  const targetBin = binOf(x.targetSec * 1000);
-  const shortBin = binOf(x.shortAbandonSec * 1000);
+  const { targetBin, shortBin, abandonsCount } = asBins(policyFor(q, c.queue, c.channel));
   const s = c.counters;
   [s.offered, s.aa, s.ha, s.missed, s.waitSumMs, s.waitCount, s.handleSumMs, s.handleCount, s.qaDelta].forEach((v, i) => (g.sums[i] += v));
   for (const [key, v] of Object.entries(s.waitHist)) {
@@ -281,7 +283,7 @@ function addPending(g: Group, c: RollupCell, q: HistoryQuery): void {
   for (const [key, v] of Object.entries(s.abandonHist)) {
     const bin = Number(key);
     abandonBins.add(bin, v);
-    if (x.abandonsCount && bin >= shortBin) g.abandonsCounted += v;
+    if (abandonsCount && bin >= shortBin) g.abandonsCounted += v;
   }
 }
 
