@@ -14,8 +14,8 @@ import type { DayDigestResult } from '../archive-format.js';
 import { clickhouseLogicalStore } from './logical.js';
 import type { LogicalStore } from '../migrate/logical.js';
 
-/** How often the commits' old partitions are dropped (they are kept a partition behind the latest). */
-const PRUNE_EVERY_MS = 3_600_000;
+/** How often the commits' old partitions are dropped (kept a partition behind the latest; a partition is 1,000 commits, migration 012). */
+const PRUNE_EVERY_MS = 60_000;
 
 export interface OpenOptions {
   /** The time an append arrives at (default: the wall clock); bench/storage.ts replays a week of arrivals in an hour. */
@@ -255,7 +255,7 @@ export class ClickhouseStorage implements Storage {
     return this.archive.listArchivedDays(q);
   }
 
-  /** ClickHouse merges and summarizes by itself; what is left is dropping the commits' old partitions, hourly. */
+  /** ClickHouse merges and summarizes by itself; what is left is dropping the commits' old partitions, every minute. */
   async maintainLog(): Promise<{ summarizedRanges: number; analyzed: boolean }> {
     if (Date.now() - this.prunedAt >= PRUNE_EVERY_MS) {
       this.prunedAt = Date.now();

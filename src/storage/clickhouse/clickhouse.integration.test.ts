@@ -6,7 +6,7 @@ import { ClickhouseStorage } from './clickhouse-storage.js';
 import { chClient, ClickhouseInUseError, featuresOf, parseClickhouseUrl } from './client.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { conversionOf, convertRollupsToSummed } from './migrations/010_rollups_summed.js';
-import { ClickhouseCommits } from './commits.js';
+import { ClickhouseCommits, COMMITS_PER_PARTITION } from './commits.js';
 import { raw, sql } from './sql.js';
 import { verifyReadsOn } from './verify-reads.js';
 import { verifyRangeProperty } from '../../verify/testing/verify-range-property.js';
@@ -116,14 +116,16 @@ it('drops the partitions of old commits but keeps every checkpoint and what the 
   try {
     const t0 = Date.UTC(2026, 10, 21, 10);
     const db = chClient(parseClickhouseUrl(urlOf(`${DB}_prune`)));
-    // commits 1, 100000, 200000 and 300000 land in four partitions of 'main'; 'slow' has one, long ago
-    for (const [name, id] of [['main', 1], ['main', 100_000], ['main', 200_000], ['main', 300_000], ['slow', 1]] as const) {
+    // commits 1, 1 000, 2 000 and 3 000 land in four partitions of 'main' (migration 012: 1,000 to a partition); 'slow' has one, long ago
+    const per = COMMITS_PER_PARTITION;
+    expect(per).toBe(1_000);
+    for (const [name, id] of [['main', 1], ['main', per], ['main', 2 * per], ['main', 3 * per], ['slow', 1]] as const) {
       await db.insert('commits', [{ name, commit_id: id, kind: 1, position: id, state: '{}' }, { name, commit_id: id, kind: 3, tenant: 't', queue: 'q', channel: 'voice', operator: '', bucket: t0, offered: 1 }]);
     }
     await s.maintainLog();
-    const parts = await db.rows<{ name: string; b: string }>(sql`SELECT DISTINCT name, intDiv(commit_id, 100000) AS b FROM commits ORDER BY name, b`);
+    const parts = await db.rows<{ name: string; b: string }>(sql`SELECT DISTINCT name, intDiv(commit_id, ${per}) AS b FROM commits ORDER BY name, b`);
     expect(parts.map((p) => `${p.name}/${p.b}`)).toEqual(['main/2', 'main/3', 'slow/0']);
-    expect((await s.loadCheckpoint('main'))?.commitId).toBe(300_000);
+    expect((await s.loadCheckpoint('main'))?.commitId).toBe(3 * per);
     expect((await s.loadCheckpoint('slow'))?.commitId).toBe(1);
     expect((await s.queryRollups({ tenant: 't', from: t0, to: t0 + 60_000, level: 'queue' }))[0].counters.offered).toBe(5);
     await db.close();
@@ -275,6 +277,7 @@ it('converts the rollups of an old store (migrations 007: by operator first, 010
     const features = featuresOf(await c.version());
     await c.command(`CREATE TABLE schema_migrations (version UInt32, name String, applied_at Int64) ENGINE = MergeTree ORDER BY version`);
     for (const m of MIGRATIONS.filter((m) => m.version <= upTo)) {
+      await m.before?.(c);
       for (const st of m.statements(features)) await c.command(st);
       await c.insert('schema_migrations', [{ version: m.version, name: m.name, applied_at: Date.now() }]);
       if (m.version === 6) {
@@ -295,8 +298,15 @@ it('converts the rollups of an old store (migrations 007: by operator first, 010
         expect(statement, `${t} after ${what}`).toContain('ORDER BY (tenant, operator, bucket, queue, channel)');
         expect(statement, `${t} after ${what}`).toContain('SummingMergeTree');
       }
-      const leftovers = await look.rows<{ name: string }>(sql`SELECT name FROM system.tables WHERE database = ${db} AND match(name, '_(old|reordered|summed|aggregating)$')`);
+      // migration 012: the minute rollups by day, the commits by 1,000
+      const [{ statement: minuteDdl }] = await look.rows<{ statement: string }>(sql`SHOW CREATE TABLE rollups`);
+      expect(minuteDdl, `rollups after ${what}`).toMatch(/PARTITION BY intDiv\(bucket, 86400000\) ORDER BY/);
+      const [{ statement: commitsDdl }] = await look.rows<{ statement: string }>(sql`SHOW CREATE TABLE commits`);
+      expect(commitsDdl, `commits after ${what}`).toMatch(/PARTITION BY \(name, intDiv\(commit_id, 1000\)\) ORDER BY/);
+      const leftovers = await look.rows<{ name: string }>(sql`SELECT name FROM system.tables WHERE database = ${db} AND match(name, '_(old|reordered|summed|aggregating|by_day|by_month|small|large)$')`);
       expect(leftovers, what).toEqual([]);
+      const views = await look.rows<{ name: string }>(sql`SELECT name FROM system.tables WHERE database = ${db} AND engine = 'MaterializedView' AND name != 'time_events_mv' AND name != 'appeal_events_mv' AND name != 'event_keys_by_time_mv' ORDER BY name`);
+      expect(views.map((v) => v.name), what).toEqual(['dead_letters_mv', 'processor_state_mv', 'qa_totals_mv', 'rollup_repairs_mv', 'rollups_day_mv', 'rollups_hour_mv', 'rollups_mv']);
       await look.close();
       // the views write into the converted tables: a later commit adds up
       await s.commitCheckpoint(commit(2, cells.slice(0, 1)));
@@ -306,6 +316,11 @@ it('converts the rollups of an old store (migrations 007: by operator first, 010
       expect((await s.queryHistory({ tenant: 't', from: t0, to: t0 + 86_400_000, level: 'queue', groupBy: ['queue'], intervalMs: 3_600_000, sl, limit: 10 }))[0], what).toMatchObject({ offered: 8, slWithin: 8 });
       const day = t0 - (t0 % DAY_MS);
       expect((await s.queryHistory({ tenant: 't', from: day, to: day + DAY_MS, level: 'queue', groupBy: ['queue'], sl, limit: 10 }))[0], `a day after ${what}`).toMatchObject({ offered: 8, slWithin: 8 });
+      // and the other views: keyed state and dead letters
+      await s.commitCheckpoint({ ...commit(3, []), upserts: [{ key: 'k', value: '"v"' }], deadLetters: [{ tenant: 't', eventId: 'x', seq: 2, step: 'appeal', reason: 'broken', payload: { id: 'x' } }] });
+      const cp = await s.loadCheckpoint('main');
+      expect(cp, what).toMatchObject({ commitId: 3, entries: [{ key: 'k', value: 'v' }] });
+      expect((await s.listDeadLetters({ tenant: 't', limit: 10 })).map((d) => d.reason), what).toEqual(['broken']);
     } finally {
       await s.close();
     }
@@ -343,7 +358,24 @@ it('converts the rollups of an old store (migrations 007: by operator first, 010
     await c.close();
     await openedMatches(db, 'a kill inside the rename');
   }
-}, 240_000);
+  // 012 cut short after each kind of statement (the views dropped, each copy, each swap, the views made again)
+  const m12 = MIGRATIONS.find((m) => m.version === 12)!;
+  for (const cut of [1, 7, 10, 11, 12, 15, 16, 17, 20, 24, 25]) {
+    const { db, c, features } = await oldStore(11);
+    expect(m12.statements(features)).toHaveLength(26);
+    for (const st of m12.statements(features).slice(0, cut)) await c.command(st);
+    await c.close();
+    await openedMatches(db, `012 cut after statement ${cut}`);
+  }
+  // a kill between the two halves of each of 012's renames
+  for (const [table, old, at] of [['rollups', 'rollups_by_month', 11], ['commits', 'commits_large', 16]] as const) {
+    const { db, c, features } = await oldStore(11);
+    for (const st of m12.statements(features).slice(0, at)) await c.command(st);
+    await c.command(`RENAME TABLE ${table} TO ${old}`);
+    await c.close();
+    await openedMatches(db, `a kill inside 012's rename of ${table}`);
+  }
+}, 480_000);
 
 it('takes a whole request of 50,000 events in one append, and all of it again as duplicates (the lookup stays within 18.16’s query limits)', async (ctx) => {
   if (!(await available())) return ctx.skip();

@@ -8,8 +8,10 @@ const CHECKPOINT = 1;
 const STATE = 2;
 const CELL = 3;
 const DEAD_LETTER = 4;
-/** Commits per partition of `commits`: the older partitions of a checkpoint are dropped (pruneCommits). */
-export const COMMITS_PER_PARTITION = 100_000;
+import { COMMITS_PER_PARTITION } from './migrations/012_bounded_partitions.js';
+
+/** Commits per partition of `commits` (migration 012): the older partitions of a checkpoint are dropped (prune). */
+export { COMMITS_PER_PARTITION };
 
 /**
  * Checkpoint commits on ClickHouse: one INSERT each, one part (see migration 002). A commit already

@@ -1,6 +1,6 @@
 import type { Campaign, DeadLetter, RollupCell, StoredRecommendation } from '../storage.js';
 import type { CheckpointRow, EventRow, LogicalStore, StateRow, TransitionRow } from '../migrate/logical.js';
-import { cellRows } from './commits.js';
+import { cellRows, COMMITS_PER_PARTITION } from './commits.js';
 import type { ChClient } from './client.js';
 import { readMinuteCells } from './history.js';
 import { ClickhouseArchiveDays } from './archive-days.js';
@@ -232,7 +232,7 @@ export function clickhouseLogicalStore(name: string, db: ChClient): LogicalStore
 
     async finish() {
       // the migrated cells live on in the views' tables; their rows in `commits` are not needed
-      const blocks = await db.rows<{ b: string }>(sql`SELECT DISTINCT intDiv(commit_id, 100000) AS b FROM commits WHERE name = ${MIGRATE}`);
+      const blocks = await db.rows<{ b: string }>(sql`SELECT DISTINCT intDiv(commit_id, ${COMMITS_PER_PARTITION}) AS b FROM commits WHERE name = ${MIGRATE}`);
       for (const { b } of blocks) await db.command(sql`ALTER TABLE commits DROP PARTITION (${MIGRATE}, ${Number(b)})`);
     },
   };

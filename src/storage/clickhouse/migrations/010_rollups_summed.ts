@@ -28,12 +28,13 @@ export const ROLLUP_TABLES: ReadonlyArray<readonly [string, number]> = [
   ['rollups_day', 86_400_000],
 ];
 
-export const summedRollupTable = (name: string, few: string) => `CREATE TABLE IF NOT EXISTS ${name} (
+/** A summed rollup table (`partitionMs`: its partitions' span; migration 012 makes the minute table's a day). */
+export const summedRollupTable = (name: string, few: string, partitionMs = 86_400_000 * 30) => `CREATE TABLE IF NOT EXISTS ${name} (
      tenant ${few}, bucket Int64, queue ${few}, channel ${few}, operator String,
      ${SUMS.map((c) => `${c} Int64`).join(', ')},
      waitMap Nested(bin UInt16, n Int64),
      abandonMap Nested(bin UInt16, n Int64)
-   ) ENGINE = SummingMergeTree PARTITION BY intDiv(bucket, 86400000 * 30) ORDER BY (tenant, operator, bucket, queue, channel)`;
+   ) ENGINE = SummingMergeTree PARTITION BY intDiv(bucket, ${partitionMs === 86_400_000 * 30 ? '86400000 * 30' : partitionMs}) ORDER BY (tenant, operator, bucket, queue, channel)`;
 
 /** A commit's cells summed per cell of this resolution, as one row each (the merges sum them further). */
 export const summedRollupView = (name: string, bucketMs: number) => `CREATE MATERIALIZED VIEW IF NOT EXISTS ${name}_mv TO ${name} AS

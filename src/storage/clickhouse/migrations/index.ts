@@ -9,6 +9,7 @@ import tenantSettings from './008_tenant_settings.js';
 import notify from './009_notify.js';
 import { convertRollupsToSummed } from './010_rollups_summed.js';
 import apiKeys from './011_api_keys.js';
+import { boundedPartitionsStatements, restoreHalfSwapped } from './012_bounded_partitions.js';
 
 import type { ChClient, Features } from '../client.js';
 
@@ -35,4 +36,6 @@ export const MIGRATIONS: ReadonlyArray<{
   // procedural: converted table by table, each recognised when done (see the file)
   { version: 10, name: 'rollups_summed', statements: () => [], before: (db) => convertRollupsToSummed(db) },
   { version: 11, name: 'api_keys', statements: apiKeys },
+  // procedural in part: a rename cut in half is put right first (see the file)
+  { version: 12, name: 'bounded_partitions', statements: boundedPartitionsStatements, before: restoreHalfSwapped },
 ];
