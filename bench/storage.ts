@@ -38,6 +38,7 @@ import { openPostgresStorage, wrap } from '../src/storage/postgres/client.js';
 import { SqlStorage } from '../src/storage/postgres/sql-storage.js';
 import { ClickhouseStorage } from '../src/storage/clickhouse/clickhouse-storage.js';
 import { chClient, parseClickhouseUrl } from '../src/storage/clickhouse/client.js';
+import { sql as sqlOf } from '../src/storage/clickhouse/sql.js';
 import type { RollupCell, Storage } from '../src/storage/storage.js';
 import { emptyCounters } from '../src/metrics/counters.js';
 import { binOf } from '../src/metrics/wait-histogram.js';
@@ -81,6 +82,12 @@ interface Step {
   weekP95Ms: number;
   /** The rollups' checkpoint commit after each append (its deltas: one cell per minute × queue and per minute × operator), mean ms. */
   commitMs: number;
+  /**
+   * ClickHouse, when the server keeps `system.part_log`: rows its merges rewrote during this step, per
+   * event appended in it (every table of the store), and the whole run's so far by table.
+   */
+  mergedPerEvent?: number;
+  mergedByTable?: Record<string, number>;
 }
 
 function batchOf(from: number, n: number): Array<{ tenant: string; event: CcEvent }> {
@@ -174,8 +181,9 @@ async function samples(fn: () => Promise<unknown>, runs: number): Promise<number
 }
 const pct = (sorted: number[], p: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] * 10) / 10;
 
-async function grow(name: string, storage: Storage, total: number, opts: { rollups?: boolean } = {}): Promise<Step[]> {
+async function grow(name: string, storage: Storage, total: number, opts: { rollups?: boolean; merges?: () => Promise<Record<string, number>> } = {}): Promise<Step[]> {
   const rollups = opts.rollups ?? true;
+  let mergedBefore = 0;
   const steps: Step[] = [];
   let commitId = 1;
   let commitMsSum = 0;
@@ -228,8 +236,15 @@ async function grow(name: string, storage: Storage, total: number, opts: { rollu
       );
       step.weekP50Ms = pct(week, 50);
       step.weekP95Ms = pct(week, 95);
+      if (opts.merges) {
+        const byTable = await opts.merges();
+        const merged = Object.values(byTable).reduce((a, n) => a + n, 0);
+        step.mergedPerEvent = Math.round(((merged - mergedBefore) / (done - (steps.at(-1)?.events ?? 0))) * 10) / 10;
+        step.mergedByTable = byTable;
+        mergedBefore = merged;
+      }
       steps.push(step);
-      log(`${name}: ${done.toLocaleString('en')} events, ${step.insertPerSec.toLocaleString('en')}/s, 1-min read ${step.read1mMs} ms, replay page ${step.replayMs} ms, history to the head p50 ${step.weekP50Ms} · p95 ${step.weekP95Ms} ms, commit ${step.commitMs} ms`);
+      log(`${name}: ${done.toLocaleString('en')} events, ${step.insertPerSec.toLocaleString('en')}/s, 1-min read ${step.read1mMs} ms, replay page ${step.replayMs} ms, history to the head p50 ${step.weekP50Ms} · p95 ${step.weekP95Ms} ms, commit ${step.commitMs} ms${step.mergedPerEvent === undefined ? '' : `, rows merged per event ${step.mergedPerEvent}`}`);
     }
   } finally {
     clearInterval(timer);
@@ -258,6 +273,21 @@ let chVersion = '';
 let tsVersion = '';
 let savedMachine = '';
 
+/**
+ * Rows rewritten by the merges of each table of `db` so far, from the server's `system.part_log` (kept
+ * only when its config asks for it; flushed every few seconds, so a step's figure may lag by as much),
+ * or undefined when the server keeps none. The tables are named as when each was created (18.16 logs a
+ * renamed table under its first name).
+ */
+async function partLogOf(server: ReturnType<typeof chClient>, db: string): Promise<(() => Promise<Record<string, number>>) | undefined> {
+  const [{ n }] = await server.rows<{ n: string }>(sqlOf`SELECT count() AS n FROM system.tables WHERE database = 'system' AND name = 'part_log'`);
+  if (Number(n) === 0) return undefined;
+  return async () => {
+    const rows = await server.rows<{ table: string; merged: string }>(sqlOf`SELECT table, sum(rows) AS merged FROM system.part_log WHERE database = ${db} AND event_type = 2 GROUP BY table ORDER BY table`);
+    return Object.fromEntries(rows.map((r) => [r.table, Number(r.merged)]));
+  };
+}
+
 // ---- report ----------------------------------------------------------------------------------------
 /** The tables so far, written after each store (a run cut short keeps the stores it finished). */
 function writeTables(): string[] {
@@ -274,8 +304,8 @@ function writeTables(): string[] {
     ? `as run until ${statSync(FROM_JSON).mtime.toISOString().slice(0, 16)} UTC (the tables made again from ${path.basename(FROM_JSON)})`
     : `${new Date().toISOString().slice(0, 16)} UTC; load average now ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`;
   const md: string[] = [`Storage growth (\`npm run bench:storage\`), ${when}; ${machine}`, ''];
-  md.push('| store | events | inserts/s (this step) | the last minute at the head (~5,000 events), ms | replay page of 5,000, ms | history from the first minute to the head, by queue per hour, p50 · p95 ms | rollup commit per append, mean ms |', '|---|---|---|---|---|---|---|');
-  for (const [v, steps] of Object.entries(results)) for (const s of steps) md.push(`| ${labels[v]} | ${s.events.toLocaleString('en')} | ${s.insertPerSec.toLocaleString('en')} | ${s.read1mMs} | ${s.replayMs} | ${Number.isFinite(s.weekP50Ms) ? `${s.weekP50Ms} · ${s.weekP95Ms}` : '–'} | ${s.commitMs || '–'} |`);
+  md.push('| store | events | inserts/s (this step) | the last minute at the head (~5,000 events), ms | replay page of 5,000, ms | history from the first minute to the head, by queue per hour, p50 · p95 ms | rollup commit per append, mean ms | rows merged per event appended (ClickHouse, system.part_log) |', '|---|---|---|---|---|---|---|---|');
+  for (const [v, steps] of Object.entries(results)) for (const s of steps) md.push(`| ${labels[v]} | ${s.events.toLocaleString('en')} | ${s.insertPerSec.toLocaleString('en')} | ${s.read1mMs} | ${s.replayMs} | ${Number.isFinite(s.weekP50Ms) ? `${s.weekP50Ms} · ${s.weekP95Ms}` : '–'} | ${s.commitMs || '–'} | ${s.mergedPerEvent ?? '–'} |`);
   md.push('', '| store | first step | last step | change | slowest · fastest step, against the first | history p95 at the last step |', '|---|---|---|---|---|---|');
   const rel = (x: number, first: number) => `${x >= first ? '+' : ''}${first ? Math.round((100 * (x - first)) / first) : 0} %`;
   for (const [v, steps] of Object.entries(results)) {
@@ -357,7 +387,9 @@ for (const v of FROM_JSON ? [] : VARIANTS) {
     }
     const storage = await ClickhouseStorage.open(CLICKHOUSE.replace(/\/[^/]*$/, `/${db}`), { arrivalClock: () => arrivedAt });
     try {
-      results[v] = await grow(v, storage, TOTAL);
+      const merges = await partLogOf(server, db);
+      if (!merges) log('clickhouse: the server keeps no system.part_log (config.d, docs/STORAGE.md): merges not measured');
+      results[v] = await grow(v, storage, TOTAL, { merges });
     } finally {
       await storage.close();
       await server.command(`DROP DATABASE IF EXISTS ${db}`);
