@@ -184,7 +184,8 @@ const pct = (sorted: number[], p: number) => Math.round(sorted[Math.min(sorted.l
 async function grow(name: string, storage: Storage, total: number, opts: { rollups?: boolean; merges?: () => Promise<Record<string, number>> } = {}): Promise<Step[]> {
   const rollups = opts.rollups ?? true;
   let mergedBefore = 0;
-  const steps: Step[] = [];
+  // (the run's results, written out after every step: a run cut short keeps the steps it made)
+  const steps: Step[] = (results[name] = []);
   let commitId = 1;
   let commitMsSum = 0;
   let commits = 0;
@@ -244,6 +245,7 @@ async function grow(name: string, storage: Storage, total: number, opts: { rollu
         mergedBefore = merged;
       }
       steps.push(step);
+      writeTables();
       log(`${name}: ${done.toLocaleString('en')} events, ${step.insertPerSec.toLocaleString('en')}/s, 1-min read ${step.read1mMs} ms, replay page ${step.replayMs} ms, history to the head p50 ${step.weekP50Ms} · p95 ${step.weekP95Ms} ms, commit ${step.commitMs} ms${step.mergedPerEvent === undefined ? '' : `, rows merged per event ${step.mergedPerEvent}`}`);
     }
   } finally {
