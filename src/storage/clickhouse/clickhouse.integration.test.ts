@@ -9,6 +9,8 @@ import { conversionOf, convertRollupsToSummed } from './migrations/010_rollups_s
 import { ClickhouseCommits, COMMITS_PER_PARTITION } from './commits.js';
 import { raw, sql } from './sql.js';
 import { verifyReadsOn } from './verify-reads.js';
+import { ClickhouseLog } from './log.js';
+import { CLAMPED_ATTR } from '../../ingest/clamp-future.js';
 import { verifyRangeProperty } from '../../verify/testing/verify-range-property.js';
 import { appealsPageProperty } from '../../appeals/testing/appeals-page-property.js';
 import { appendApplied, archiveSuite } from '../../archive/testing/archive-suite.js';
@@ -240,6 +242,74 @@ it('dedups by the time each event claims (migration 005), and indexes again, on 
     await s.close();
   }
 });
+
+it('files the dedup keys by the day each event claims (migration 013): keys logged before it stay duplicates, and a rerun after a kill at any statement loses none', async (ctx) => {
+  if (!(await available())) return ctx.skip();
+  const t0 = Date.UTC(2026, 10, 20, 9);
+  const ev = (id: string, ts: number, claimed?: number) => ({
+    id, type: 'APPEAL_NEW' as const, ts, appealId: `a-${id}`, channel: 'voice', queue: 'q', ...(claimed === undefined ? {} : { attrs: { [CLAMPED_ATTR]: claimed } }),
+  });
+  // live, late by days, late by a year (past the 60-day bound), and a future claim clamped at ingest
+  const logged = [ev('k1', t0), ev('k2', t0 - 3 * DAY_MS), ev('k3', t0 - 400 * DAY_MS), ev('k4', t0, t0 + 90 * DAY_MS)].map((event) => ({ tenant: 't', event }));
+  let n = 0;
+  const storeAt12 = async () => {
+    const db = `${DB}_claim${n++}`;
+    used.add(db);
+    await dropDatabase(db);
+    const server = chClient(parseClickhouseUrl(urlOf(db)), null);
+    await server.command(`CREATE DATABASE ${db}`);
+    await server.close();
+    const c = chClient(parseClickhouseUrl(urlOf(db)));
+    const features = featuresOf(await c.version());
+    await c.command(`CREATE TABLE schema_migrations (version UInt32, name String, applied_at Int64) ENGINE = MergeTree ORDER BY version`);
+    for (const m of MIGRATIONS.filter((m) => m.version <= 12)) {
+      await m.before?.(c);
+      for (const st of m.statements(features)) await c.command(st);
+      await c.insert('schema_migrations', [{ version: m.version, name: m.name, applied_at: Date.now() }]);
+    }
+    const log = new ClickhouseLog(c, () => t0 + 60_000);
+    await log.open();
+    expect(await log.append(logged)).toEqual([1, 2, 3, 4]);
+    return { db, c, features };
+  };
+  const upgradedMatches = async (db: string, what: string) => {
+    const s = await ClickhouseStorage.open(urlOf(db));
+    try {
+      expect(await s.append(logged), what).toEqual([null, null, null, null]);
+      const [next] = await s.append([{ tenant: 't', event: ev('k5', t0 + 1_000) }]);
+      expect(next, what).toBe(5);
+      expect(await s.append([{ tenant: 't', event: ev('k5', t0 + 1_000) }, ...logged]), what).toEqual([null, null, null, null, null]);
+      const look = chClient(parseClickhouseUrl(urlOf(db)));
+      const [{ statement }] = await look.rows<{ statement: string }>(sql`SHOW CREATE TABLE event_keys_by_time`);
+      expect(statement, what).toContain('PARTITION BY intDiv(greatest(least(key_ts, arrived + 86400000), arrived - 5184000000), 86400000)');
+      const leftovers = await look.rows<{ name: string }>(sql`SELECT name FROM system.tables WHERE database = ${db} AND match(name, '^event_keys_by_(claimed|arrival)_day$')`);
+      expect(leftovers, what).toEqual([]);
+      // the live and the late keys each in their own day; the year-old one under the 60-day bound
+      const days = await look.rows<{ p: string }>(sql`SELECT DISTINCT partition AS p FROM system.parts WHERE database = ${db} AND table = 'event_keys_by_time' AND active ORDER BY p`);
+      const arrivalDay = Math.floor((t0 + 60_000) / DAY_MS);
+      expect(days.map((d) => Number(d.p)), what).toEqual([arrivalDay - 60, arrivalDay - 3, arrivalDay, arrivalDay + 1]);
+      await look.close();
+    } finally {
+      await s.close();
+    }
+  };
+  const m13 = MIGRATIONS.find((m) => m.version === 13)!;
+  for (const cut of [0, 1, 3, 4, 5, 6, 7]) {
+    const { db, c, features } = await storeAt12();
+    expect(m13.statements(features)).toHaveLength(8);
+    for (const st of m13.statements(features).slice(0, cut)) await c.command(st);
+    await c.close();
+    await upgradedMatches(db, `013 cut after statement ${cut}`);
+  }
+  // a kill between the two halves of the rename
+  {
+    const { db, c, features } = await storeAt12();
+    for (const st of m13.statements(features).slice(0, 5)) await c.command(st);
+    await c.command('RENAME TABLE event_keys_by_time TO event_keys_by_arrival_day');
+    await c.close();
+    await upgradedMatches(db, "a kill inside 013's rename");
+  }
+}, 240_000);
 
 it('converts the rollups of an old store (migrations 007: by operator first, 010: summed plain columns), and a rerun after a kill at any statement loses or doubles nothing', async (ctx) => {
   if (!(await available())) return ctx.skip();

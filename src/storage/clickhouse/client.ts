@@ -141,10 +141,13 @@ export const LEASE_BEAT_MS = 5_000;
  */
 export interface Features {
   lowCardinality: boolean;
+  /** `max_partitions_per_insert_block` (19.5 on: an INSERT into more than 100 partitions fails unless it is raised). */
+  partitionsPerInsertLimit: boolean;
 }
 
 export function featuresOf(version: readonly number[]): Features {
-  return { lowCardinality: (version[0] ?? 0) >= 19 };
+  const [major = 0, minor = 0] = version;
+  return { lowCardinality: major >= 19, partitionsPerInsertLimit: major > 19 || (major === 19 && minor >= 5) };
 }
 
 /**

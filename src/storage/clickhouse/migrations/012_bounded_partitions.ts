@@ -5,16 +5,19 @@
  * the views, into each rollup table. ClickHouse's merge selector counts a small part as if it were
  * several megabytes, so it keeps merging the new small parts into a partition's largest one: while a
  * partition grows, each merge rewrites all of it, and the merge work per committed row grows with the
- * partition (measured on 18.16 with `system.part_log`, docs/STORAGE.md: at 10M events, `commits` had
- * merged ~128 rows for every row inserted and the minute rollups ~73, more than the log's four tables
- * together; on 2 cores those merges took the CPU the appends needed). Two partitions grew without
- * bound within a bench's week:
+ * partition (seen on 18.16 in `system.part_log`, which bench/storage.ts reads: those two tables merged
+ * more rows than the log's four together, and on 2 cores the merges take the CPU the appends need).
+ * Two partitions grew without bound within a bench's week:
  *
  * - `commits`, partitioned by 100,000 commits: now by 1,000 (COMMITS_PER_PARTITION), the older ones
  *   dropped by the upkeep every minute (../commits.ts prune). What a commit holds lives on in the
  *   views' tables; the rows kept are the checkpoints (kind 1), which is all that is read back.
  * - `rollups` (the minute cells), partitioned by 30 days: now by day, as the log is. The hour and day
  *   rollups hold 60 and 1,440 times fewer rows and keep their 30 days.
+ *
+ * And in both a merge makes no part over MERGED_PART_MAX_BYTES, so a part stops being rewritten once it
+ * is that large (a table setting, which 18.16 cannot alter: hence the copies). Readers sum a cell's rows
+ * not merged yet, as they always have.
  *
  * Procedural, and safe to run again after a kill at any point: the views that read `commits` are
  * dropped first (nothing writes during a migration: the writer migrates before it commits), each table

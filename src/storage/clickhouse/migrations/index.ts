@@ -10,6 +10,7 @@ import notify from './009_notify.js';
 import { convertRollupsToSummed } from './010_rollups_summed.js';
 import apiKeys from './011_api_keys.js';
 import { boundedPartitionsStatements, restoreHalfSwapped } from './012_bounded_partitions.js';
+import keysByClaimedDay, { restoreKeysHalfSwapped } from './013_event_keys_by_claimed_day.js';
 
 import type { ChClient, Features } from '../client.js';
 
@@ -38,4 +39,5 @@ export const MIGRATIONS: ReadonlyArray<{
   { version: 11, name: 'api_keys', statements: apiKeys },
   // procedural in part: a rename cut in half is put right first (see the file)
   { version: 12, name: 'bounded_partitions', statements: boundedPartitionsStatements, before: restoreHalfSwapped },
+  { version: 13, name: 'event_keys_by_claimed_day', statements: keysByClaimedDay, before: restoreKeysHalfSwapped },
 ];
