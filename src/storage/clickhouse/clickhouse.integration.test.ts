@@ -243,6 +243,25 @@ it('dedups by the time each event claims (migration 005), and indexes again, on 
   }
 });
 
+/** A new database with the migrations up to `upTo` applied as they were (`after`: run after each, e.g. to commit through the views of then). */
+async function storeMigratedTo(db: string, upTo: number, after?: (version: number, c: ReturnType<typeof chClient>) => Promise<void>) {
+  used.add(db);
+  await dropDatabase(db);
+  const server = chClient(parseClickhouseUrl(urlOf(db)), null);
+  await server.command(`CREATE DATABASE ${db}`);
+  await server.close();
+  const c = chClient(parseClickhouseUrl(urlOf(db)));
+  const features = featuresOf(await c.version());
+  await c.command(`CREATE TABLE schema_migrations (version UInt32, name String, applied_at Int64) ENGINE = MergeTree ORDER BY version`);
+  for (const m of MIGRATIONS.filter((m) => m.version <= upTo)) {
+    await m.before?.(c);
+    for (const st of m.statements(features)) await c.command(st);
+    await c.insert('schema_migrations', [{ version: m.version, name: m.name, applied_at: Date.now() }]);
+    await after?.(m.version, c);
+  }
+  return { db, c, features };
+}
+
 it('files the dedup keys by the day each event claims (migration 013): keys logged before it stay duplicates, and a rerun after a kill at any statement loses none', async (ctx) => {
   if (!(await available())) return ctx.skip();
   const t0 = Date.UTC(2026, 10, 20, 9);
@@ -253,20 +272,7 @@ it('files the dedup keys by the day each event claims (migration 013): keys logg
   const logged = [ev('k1', t0), ev('k2', t0 - 3 * DAY_MS), ev('k3', t0 - 400 * DAY_MS), ev('k4', t0, t0 + 90 * DAY_MS)].map((event) => ({ tenant: 't', event }));
   let n = 0;
   const storeAt12 = async () => {
-    const db = `${DB}_claim${n++}`;
-    used.add(db);
-    await dropDatabase(db);
-    const server = chClient(parseClickhouseUrl(urlOf(db)), null);
-    await server.command(`CREATE DATABASE ${db}`);
-    await server.close();
-    const c = chClient(parseClickhouseUrl(urlOf(db)));
-    const features = featuresOf(await c.version());
-    await c.command(`CREATE TABLE schema_migrations (version UInt32, name String, applied_at Int64) ENGINE = MergeTree ORDER BY version`);
-    for (const m of MIGRATIONS.filter((m) => m.version <= 12)) {
-      await m.before?.(c);
-      for (const st of m.statements(features)) await c.command(st);
-      await c.insert('schema_migrations', [{ version: m.version, name: m.name, applied_at: Date.now() }]);
-    }
+    const { db, c, features } = await storeMigratedTo(`${DB}_claim${n++}`, 12);
     const log = new ClickhouseLog(c, () => t0 + 60_000);
     await log.open();
     expect(await log.append(logged)).toEqual([1, 2, 3, 4]);
@@ -336,28 +342,13 @@ it('converts the rollups of an old store (migrations 007: by operator first, 010
 
   // a store of before migration 007, its cells committed through the views of then; migrated up to `upTo`
   let n = 0;
-  const oldStore = async (upTo: number) => {
-    const db = `${DB}_roll${n++}`;
-    used.add(db);
-    await dropDatabase(db);
-    const server = chClient(parseClickhouseUrl(urlOf(db)), null);
-    await server.command(`CREATE DATABASE ${db}`);
-    await server.close();
-    const c = chClient(parseClickhouseUrl(urlOf(db)));
-    const features = featuresOf(await c.version());
-    await c.command(`CREATE TABLE schema_migrations (version UInt32, name String, applied_at Int64) ENGINE = MergeTree ORDER BY version`);
-    for (const m of MIGRATIONS.filter((m) => m.version <= upTo)) {
-      await m.before?.(c);
-      for (const st of m.statements(features)) await c.command(st);
-      await c.insert('schema_migrations', [{ version: m.version, name: m.name, applied_at: Date.now() }]);
-      if (m.version === 6) {
-        const commits = new ClickhouseCommits(c);
-        await commits.open();
-        await commits.commit(commit(1, cells));
-      }
-    }
-    return { db, c, features };
-  };
+  const oldStore = (upTo: number) =>
+    storeMigratedTo(`${DB}_roll${n++}`, upTo, async (version, c) => {
+      if (version !== 6) return;
+      const commits = new ClickhouseCommits(c);
+      await commits.open();
+      await commits.commit(commit(1, cells));
+    });
   const openedMatches = async (db: string, what: string) => {
     const s = await ClickhouseStorage.open(urlOf(db));
     try {
