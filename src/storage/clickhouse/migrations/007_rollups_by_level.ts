@@ -13,7 +13,7 @@
  * and no `t`, which restoreHalfRenamed (run before the statements) renames back.
  */
 import type { ChClient, Features } from '../client.js';
-import { sql } from '../sql.js';
+import { renameBackHalfSwapped } from './rename-back.js';
 import { rollupTable, rollupView } from './002_commits.js';
 
 const TABLES: ReadonlyArray<[string, number]> = [
@@ -37,7 +37,4 @@ export default (f: Features) => {
 };
 
 /** After a kill inside the swap's rename: a table gone to `_old` with nothing in its place is renamed back. */
-export async function restoreHalfRenamed(db: ChClient): Promise<void> {
-  const names = new Set((await db.rows<{ name: string }>(sql`SELECT name FROM system.tables WHERE database = currentDatabase()`)).map((r) => r.name));
-  for (const [t] of TABLES) if (!names.has(t) && names.has(`${t}_old`)) await db.command(`RENAME TABLE ${t}_old TO ${t}`);
-}
+export const restoreHalfRenamed = (db: ChClient): Promise<void> => renameBackHalfSwapped(db, TABLES.map(([t]) => [t, `${t}_old`] as const));

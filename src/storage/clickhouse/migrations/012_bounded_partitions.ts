@@ -27,7 +27,7 @@
  * the old table back.
  */
 import type { ChClient, Features } from '../client.js';
-import { sql } from '../sql.js';
+import { renameBackHalfSwapped } from './rename-back.js';
 import { commitsTable, commitViews } from './002_commits.js';
 import { summedRollupTable, summedRollupView, ROLLUP_TABLES } from './010_rollups_summed.js';
 
@@ -66,7 +66,4 @@ export function boundedPartitionsStatements(f: Features): string[] {
 }
 
 /** After a kill inside a swap's rename: a table gone to its old name with nothing in its place is renamed back (run before the statements). */
-export async function restoreHalfSwapped(db: ChClient): Promise<void> {
-  const names = new Set((await db.rows<{ name: string }>(sql`SELECT name FROM system.tables WHERE database = currentDatabase()`)).map((r) => r.name));
-  for (const [t, old] of SWAPS) if (!names.has(t) && names.has(old)) await db.command(`RENAME TABLE ${old} TO ${t}`);
-}
+export const restoreHalfSwapped = (db: ChClient): Promise<void> => renameBackHalfSwapped(db, SWAPS);

@@ -20,7 +20,7 @@
  * The copy reads every key ever logged (keys outlive the archive), a few minutes at 100M keys.
  */
 import type { ChClient, Features } from '../client.js';
-import { sql } from '../sql.js';
+import { renameBackHalfSwapped } from './rename-back.js';
 
 const DAY_MS = 86_400_000;
 /** Claims further back than this from their arrival share the partition of this bound. */
@@ -45,7 +45,4 @@ export default (f: Features): string[] => [
 ];
 
 /** After a kill inside the rename: the index gone to its old name with nothing in its place is renamed back. */
-export async function restoreKeysHalfSwapped(db: ChClient): Promise<void> {
-  const names = new Set((await db.rows<{ name: string }>(sql`SELECT name FROM system.tables WHERE database = currentDatabase()`)).map((r) => r.name));
-  if (!names.has('event_keys_by_time') && names.has('event_keys_by_arrival_day')) await db.command(`RENAME TABLE event_keys_by_arrival_day TO event_keys_by_time`);
-}
+export const restoreKeysHalfSwapped = (db: ChClient): Promise<void> => renameBackHalfSwapped(db, [['event_keys_by_time', 'event_keys_by_arrival_day']]);
